@@ -1,0 +1,79 @@
+"""The staff PIN, stored only as a salted scrypt hash (SPEC §6).
+
+Format: ``scrypt$N$r$p$<salt, base64>$<hash, base64>``, so the cost can be raised later
+without breaking stored hashes.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import re
+
+_N, _R, _P = 2**14, 8, 1
+_FORMAT = re.compile(
+    r"^scrypt\$(?P<n>[0-9]{1,8})\$(?P<r>[0-9]{1,3})\$(?P<p>[0-9]{1,3})"
+    r"\$(?P<salt>[A-Za-z0-9+/]{16,88}={0,2})\$(?P<hash>[A-Za-z0-9+/]{43,88}={0,2})$"
+)
+PIN_PATTERN = re.compile(r"^[0-9]{4,12}$")
+
+
+def hash_pin(pin: str) -> str:
+    """Hash a PIN of 4–12 digits with a fresh random salt."""
+    if not isinstance(pin, str) or not PIN_PATTERN.match(pin):
+        raise ValueError("a staff PIN is 4 to 12 digits")
+    salt = os.urandom(16)
+    digest = hashlib.scrypt(pin.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
+    b64 = base64.b64encode
+    return f"scrypt${_N}${_R}${_P}${b64(salt).decode()}${b64(digest).decode()}"
+
+
+def is_valid_hash(text: object) -> bool:
+    """Whether *text* looks like a hash made by :func:`hash_pin` (sane cost values)."""
+    if not isinstance(text, str):
+        return False
+    match = _FORMAT.match(text)
+    if not match:
+        return False
+    n, r, p = int(match["n"]), int(match["r"]), int(match["p"])
+    return 2 <= n <= 2**20 and n & (n - 1) == 0 and 1 <= r <= 32 and 1 <= p <= 16
+
+
+def check_pin(pin: str, stored: str) -> bool:
+    """Whether *pin* matches the *stored* hash; comparison in constant time."""
+    if not is_valid_hash(stored) or not isinstance(pin, str) or not PIN_PATTERN.match(pin):
+        return False
+    _, n, r, p, salt, digest = stored.split("$")
+    expected = base64.b64decode(digest)
+    actual = hashlib.scrypt(
+        pin.encode(),
+        salt=base64.b64decode(salt),
+        n=int(n),
+        r=int(r),
+        p=int(p),
+        dklen=len(expected),
+        maxmem=256 * 1024 * 1024,
+    )
+    return hmac.compare_digest(actual, expected)
+
+
+def main() -> int:
+    """``python -m kiosk.pin``: ask for a PIN twice, print the ``pin_hash`` line for [staff]."""
+    import getpass
+    import sys
+
+    pin = getpass.getpass("new staff PIN (4–12 digits): ")
+    if not PIN_PATTERN.match(pin):
+        print("a staff PIN is 4 to 12 digits; nothing was made", file=sys.stderr)
+        return 2
+    if getpass.getpass("the same PIN again: ") != pin:
+        print("the two PINs differ; nothing was made", file=sys.stderr)
+        return 2
+    print(f'pin_hash = "{hash_pin(pin)}"')
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
