@@ -1,0 +1,177 @@
+"""Read the kiosk settings file (TOML, SPEC §4) into :class:`~kiosk.settings_model.Settings`.
+
+Every problem in the file is collected into one :class:`~kiosk.errors.SettingsError` that
+names the file, the key (``buttons.face_buttons[2]``) and what is wrong; nothing else is
+ever raised for a bad file. The models themselves are in :mod:`kiosk.settings_model`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from kiosk.errors import SettingsError
+from kiosk.settings_model import (
+    ID_PATTERN,
+    REASON_PATTERN,
+    TABLES,
+    TOKEN_PATTERN,
+    Problem,
+    Settings,
+)
+
+__all__ = ["Settings", "SettingsError", "load_settings", "parse_settings"]
+
+EXAMPLE = Path(__file__).with_name("kiosk.example.toml")
+
+
+def load_settings(path: Path | str) -> Settings:
+    """The settings in the TOML file at *path*; a :class:`SettingsError` if it is unusable."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise SettingsError(path, [("", f"no such file; copy {EXAMPLE} and edit it")]) from None
+    except OSError as e:
+        raise SettingsError(path, [("", f"cannot be read: {e.strerror or e}")]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        problem = f"is not UTF-8 text (byte {e.start}); save it as UTF-8"
+        raise SettingsError(path, [("", problem)]) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise SettingsError(path, [("", f"is not valid TOML: {e}")]) from None
+    return parse_settings(data, path)
+
+
+def parse_settings(data: dict[str, Any], path: Path | str = "kiosk.toml") -> Settings:
+    """Validate already-parsed TOML *data*; relative paths are relative to *path*'s folder."""
+    path = Path(path)
+    if not isinstance(data, dict):
+        raise SettingsError(path, [("", "must be a TOML document of tables")])
+    # Every table is validated, present or not, so that defaults that depend on another
+    # table (the button pins on the survey's scale) are filled in too.
+    data = {**{name: {} for name in TABLES}, **data}
+    survey = data.get("survey")
+    scale = survey.get("scale", None) if isinstance(survey, dict) else None
+    context = {"base": path.parent, "source": path}
+    if scale is not None:
+        context["scale"] = scale
+    try:
+        return Settings.model_validate(data, context=context)
+    except ValidationError as e:
+        raise SettingsError(path, _problems(e)) from None
+
+
+def _problems(error: ValidationError) -> list[tuple[str, str]]:
+    problems = []
+    for item in error.errors(include_url=False):
+        cause = (item.get("ctx") or {}).get("error")
+        key = cause.key if isinstance(cause, Problem) else _dotted(item["loc"])
+        problem = (key, _explain(item))
+        if problem not in problems:
+            problems.append(problem)
+    return problems
+
+
+def _dotted(loc: tuple[Any, ...]) -> str:
+    key = ""
+    for part in loc:
+        if isinstance(part, int):
+            key += f"[{part}]"
+        elif str(part).startswith("function-"):
+            continue  # pydantic's name for a validator step, not a key of the file
+        else:
+            key += f".{part}" if key else str(part)
+    return key
+
+
+_PATTERNS = {
+    ID_PATTERN: "is not an id: use 1–64 letters, digits, '.', '_' or '-', starting with a"
+    " letter or digit",
+    REASON_PATTERN: "is not a reason key: use a short lowercase key like 'queue' (a–z, 0–9, _)",
+    TOKEN_PATTERN: "must not contain spaces; paste the token exactly as HQ printed it",
+}
+_TYPES = {
+    "int_type": "a whole number",
+    "int_from_float": "a whole number",
+    "float_type": "a number",
+    "string_type": "text in quotes",
+    "bool_type": "true or false",
+    "tuple_type": "a list in square brackets",
+    "list_type": "a list in square brackets",
+    "model_type": "a table",
+    "model_attributes_type": "a table",
+    "dict_type": "a table",
+}
+
+
+def _explain(item: dict[str, Any]) -> str:
+    kind, ctx, value = item["type"], item.get("ctx") or {}, item.get("input")
+    if kind == "extra_forbidden":
+        return _unknown(item["loc"])
+    if kind == "missing":
+        return "is required"
+    if kind in _TYPES:
+        return f"must be {_TYPES[kind]}, not {_show(value)}"
+    if kind == "finite_number":
+        return f"must be a finite number, not {_show(value)}"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"must be at least {ctx.get('ge', ctx.get('gt'))}, not {_show(value)}"
+    if kind in ("less_than_equal", "less_than"):
+        return f"must be at most {ctx.get('le', ctx.get('lt'))}, not {_show(value)}"
+    if kind == "literal_error":
+        return f"must be one of {ctx.get('expected')}, not {_show(value)}"
+    if kind == "string_pattern_mismatch":
+        return f"{_show(value)} {_PATTERNS.get(ctx.get('pattern'), 'is not allowed here')}"
+    if kind == "string_too_short":
+        return "must not be empty"
+    if kind == "string_too_long":
+        return f"is too long: at most {ctx.get('max_length')} characters"
+    if kind == "too_short":
+        return f"needs at least {ctx.get('min_length')} item(s)"
+    if kind == "too_long":
+        return f"has too many items: at most {ctx.get('max_length')}"
+    if kind == "value_error":
+        return str(ctx.get("error", item["msg"]))
+    return item["msg"]
+
+
+def _unknown(loc: tuple[Any, ...]) -> str:
+    *parent, name = loc
+    known = _known_keys(tuple(parent))
+    if known is None:
+        return "unknown key"
+    hint = difflib.get_close_matches(str(name), known, n=1)
+    if hint:
+        return f"unknown key; did you mean {hint[0]!r}?"
+    where = f"[{'.'.join(map(str, parent))}]" if parent else "the file"
+    return f"unknown key; the keys of {where} are {', '.join(known)}"
+
+
+def _known_keys(parent: tuple[Any, ...]) -> list[str] | None:
+    model: Any = Settings
+    for part in parent:
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            field = model.model_fields.get(str(part))
+            if field is None:
+                return None
+            model = field.annotation
+        elif getattr(model, "__origin__", None) is dict:
+            model = model.__args__[1]
+        else:
+            return None
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return list(model.model_fields)
+    return None
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."

@@ -1,0 +1,404 @@
+"""The kiosk settings (SPEC §4) as frozen, strict pydantic models, one per TOML table.
+
+Every field has a default that works, except ``hq.url`` and ``hq.token`` (needed only for
+sync). Strict: ``"17"`` is not a pin and ``true`` is not a number; an unknown key is an
+error. Reading the file and turning validation errors into one clear
+:class:`~kiosk.errors.SettingsError` is :mod:`kiosk.settings`'s job.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import socket
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, available_timezones
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from kiosk import pin as staff_pin
+from kiosk.hours import WEEKDAYS, Ranges, is_within, parse_ranges
+from kiosk.scales import DEFAULT_SCALE, SCALES, Scale, get_scale, is_negative
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+LANGUAGES = ("fi", "sv", "en")
+FACES = ("very_unhappy", "unhappy", "neutral", "happy", "very_happy")
+DEFAULT_FACES = {
+    "smiley3": ("unhappy", "neutral", "happy"),
+    "smiley4": ("very_unhappy", "unhappy", "happy", "very_happy"),
+    "smiley5": FACES,
+}
+# Reasons the kiosk can label in every language out of the box; others need reason_text.
+BUILTIN_REASONS: dict[str, dict[str, str]] = {
+    "queue": {"fi": "Jono", "sv": "Kön", "en": "Queue"},
+    "staff": {"fi": "Palvelu", "sv": "Service", "en": "Service"},
+    "prices": {"fi": "Hinnat", "sv": "Priser", "en": "Prices"},
+    "availability": {"fi": "Tuote puuttui", "sv": "Varan saknades", "en": "Out of stock"},
+    "cleanliness": {"fi": "Siisteys", "sv": "Renlighet", "en": "Cleanliness"},
+    "other": {"fi": "Muu syy", "sv": "Annat", "en": "Other"},
+}
+REASON_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"
+TOKEN_PATTERN = r"^\S+$"  # noqa: S105 (a pattern, not a password)
+# BCM numbers of the 40-pin header that are free GPIO on every Raspberry Pi since the B+.
+BUTTON_PINS = (5, 6, 13, 19, 26)
+LED_PINS = (17, 27, 22, 23, 24)
+PIN_RANGE = range(2, 28)
+
+
+class Problem(ValueError):
+    """A mistake found across keys, raised with the dotted key it is best reported at."""
+
+    def __init__(self, key: str, text: str):
+        super().__init__(text)
+        self.key = key
+
+
+class Table(BaseModel):
+    """One TOML table: frozen, strict, and no keys beyond those described."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, strict=True, allow_inf_nan=False, validate_default=True
+    )
+
+
+@functools.cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def _check_zone(name: str) -> str:
+    if name not in _zones():
+        raise ValueError(
+            f"{name!r} is not an IANA time zone; use a name like 'Europe/Helsinki' or"
+            " 'Europe/Stockholm'"
+        )
+    return name
+
+
+def _default_device_id() -> str:
+    name = socket.gethostname()
+    return name if re.match(ID_PATTERN, name) else "kiosk"
+
+
+Identifier = Annotated[str, Field(pattern=ID_PATTERN)]
+
+
+def _listed(value: Any) -> Any:
+    # TOML has arrays, the models keep tuples (immutable); the items stay strictly checked.
+    return tuple(value) if isinstance(value, list) else value
+
+
+Listed = BeforeValidator(_listed)
+
+
+class Device(Table):
+    """``[device]``: who this kiosk is and where it stands."""
+
+    id: Identifier = Field(default_factory=_default_device_id, description="this kiosk's id")
+    store_id: Identifier = Field("store", description="the store's id at HQ")
+    timezone: Annotated[str, AfterValidator(_check_zone)] = Field(
+        "Europe/Helsinki", description="IANA zone: the store's days and hours"
+    )
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The store's time zone."""
+        return ZoneInfo(self.timezone)
+
+
+def _check_url(url: str | None) -> str | None:
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{url!r} is not a web address; write it like 'https://hq.example.com'")
+    return url.rstrip("/")
+
+
+class HQ(Table):
+    """``[hq]``: where sync uploads to. Without url and token the ratings stay local."""
+
+    url: Annotated[str | None, AfterValidator(_check_url)] = Field(None, description="HQ base URL")
+    token: str | None = Field(
+        None, repr=False, min_length=1, max_length=256, pattern=TOKEN_PATTERN, description="token"
+    )
+    interval: float = Field(60.0, ge=5, le=86400, description="seconds between uploads")
+    heartbeat_interval: float = Field(300.0, ge=30, le=86400, description="seconds between reports")
+
+
+def _db_path(value: Any, info: ValidationInfo) -> Path:
+    if isinstance(value, Path):
+        return value
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"must be a file path in quotes, not {value!r}")
+    path = Path(value).expanduser()
+    base = (info.context or {}).get("base")
+    return path if path.is_absolute() or base is None else Path(base) / path
+
+
+class Storage(Table):
+    """``[storage]``: the SQLite file; a relative path is relative to the settings file."""
+
+    path: Annotated[Path, BeforeValidator(_db_path)] = Field(
+        Path("/var/lib/hymio/ratings.db"), description="the ratings database"
+    )
+
+
+class Texts(Table):
+    """A text in each language (any may be missing; :class:`Survey` says which are needed)."""
+
+    fi: str | None = Field(None, min_length=1, max_length=120)
+    sv: str | None = Field(None, min_length=1, max_length=120)
+    en: str | None = Field(None, min_length=1, max_length=120)
+
+
+class Followup(Table):
+    """``[survey.followup]``: the "what went wrong?" question after a press."""
+
+    ask: Literal["never", "negative", "always"] = "negative"
+    reasons: Annotated[tuple[Annotated[str, Field(pattern=REASON_PATTERN)], ...], Listed] = Field(
+        tuple(BUILTIN_REASONS), min_length=1, max_length=6
+    )
+    timeout: float = Field(8.0, ge=2, le=60, description="seconds before it closes unanswered")
+
+    @field_validator("reasons")
+    @classmethod
+    def _unique(cls, reasons: tuple[str, ...]) -> tuple[str, ...]:
+        for key in reasons:
+            if reasons.count(key) > 1:
+                raise ValueError(f"reason {key!r} is listed twice")
+        return reasons
+
+
+class Survey(Table):
+    """``[survey]``: the question on screen, its scale and faces, and the follow-up."""
+
+    id: Identifier = "default"
+    question_id: Identifier = "overall"
+    version: int = Field(1, ge=1, description="raise it when the question changes")
+    scale: Literal["smiley3", "smiley4", "smiley5", "nps", "ces"] = DEFAULT_SCALE
+    faces: Annotated[tuple[Literal[FACES], ...], Listed] = ()  # type: ignore[valid-type]
+    languages: Annotated[tuple[Literal[LANGUAGES], ...], Listed] = Field(LANGUAGES, min_length=1)  # type: ignore[valid-type]
+    default_language: Literal[LANGUAGES] = "fi"  # type: ignore[valid-type]
+    question: Texts = Texts(
+        fi="Miten onnistuimme tänään?", sv="Hur lyckades vi i dag?", en="How did we do today?"
+    )
+    followup: Followup = Field(default_factory=Followup)
+    reason_text: dict[Annotated[str, Field(pattern=REASON_PATTERN)], Texts] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_faces(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "faces" not in data:
+            scale = data.get("scale", DEFAULT_SCALE)
+            return {**data, "faces": list(DEFAULT_FACES.get(scale, ()))}
+        return data
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Survey:
+        sc = self.scale_info
+        if sc.kind != "smiley" and self.faces:
+            raise Problem("survey.faces", f"the {sc.name} scale has no faces; remove survey.faces")
+        if sc.kind == "smiley" and len(self.faces) != sc.size:
+            raise Problem(
+                "survey.faces",
+                f"the {sc.name} scale has {sc.size} faces, so list {sc.size}"
+                f" faces, not {len(self.faces)} (e.g. {list(DEFAULT_FACES[sc.name])})",
+            )
+        order = [FACES.index(f) for f in self.faces]
+        if order != sorted(set(order)):
+            raise Problem(
+                "survey.faces", "must go from the most unhappy to the most happy, each once"
+            )
+        if len(set(self.languages)) != len(self.languages):
+            raise Problem("survey.languages", "lists a language twice")
+        if self.default_language not in self.languages:
+            raise Problem(
+                "survey.default_language",
+                f"{self.default_language!r} is not in survey.languages {list(self.languages)}",
+            )
+        for lang in self.languages:
+            if getattr(self.question, lang) is None:
+                raise Problem(f"survey.question.{lang}", "is missing: each language needs its text")
+        for key in self.reason_text:
+            if key not in self.followup.reasons:
+                raise Problem(f"survey.reason_text.{key}", "is not one of survey.followup.reasons")
+        for key in self.followup.reasons:
+            text = self.reason_text.get(key)
+            for lang in self.languages:
+                if key not in BUILTIN_REASONS and (text is None or getattr(text, lang) is None):
+                    raise Problem(
+                        f"survey.reason_text.{key}.{lang}",
+                        f"is missing: reason {key!r} is not built in, so give its label in"
+                        " each language",
+                    )
+        return self
+
+    @property
+    def scale_info(self) -> Scale:
+        """The :class:`~kiosk.scales.Scale` named by ``scale``."""
+        return get_scale(self.scale)
+
+    def asks_followup(self, score: int) -> bool:
+        """Whether the follow-up question is shown after *score*."""
+        if self.followup.ask == "never":
+            return False
+        return self.followup.ask == "always" or is_negative(self.scale_info, score)
+
+    def reason_label(self, key: str, language: str) -> str:
+        """The label of reason *key* in *language*."""
+        text = self.reason_text.get(key)
+        own = getattr(text, language) if text else None
+        return own or BUILTIN_REASONS[key][language]
+
+
+def _check_pin(number: int) -> int:
+    if number not in PIN_RANGE:
+        raise ValueError(f"GPIO pin {number} does not exist; use BCM numbers 2–27")
+    return number
+
+
+Pin = Annotated[int, AfterValidator(_check_pin)]
+
+
+class Buttons(Table):
+    """``[buttons]``: BCM GPIO pin of each face's button and LED, lowest face first."""
+
+    face_buttons: Annotated[tuple[Pin, ...], Listed] = ()
+    face_leds: Annotated[tuple[Pin, ...], Listed] = ()
+    status_led: Pin | None = None
+    debounce_ms: int = Field(30, ge=0, le=500)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_pins(cls, data: Any, info: ValidationInfo) -> Any:
+        scale = SCALES.get((info.context or {}).get("scale", DEFAULT_SCALE))
+        if not isinstance(data, dict) or scale is None:
+            return data
+        n = scale.size if scale.has_buttons else 0
+        if "face_buttons" not in data:
+            data = {**data, "face_buttons": list(BUTTON_PINS[:n])}
+        if "face_leds" not in data:
+            count = len(data["face_buttons"]) if isinstance(data["face_buttons"], list) else n
+            data = {**data, "face_leds": list(LED_PINS[:count])}
+        return data
+
+    @model_validator(mode="after")
+    def _consistent(self, info: ValidationInfo) -> Buttons:
+        scale = SCALES.get((info.context or {}).get("scale", DEFAULT_SCALE))
+        if scale is not None and not scale.has_buttons and self.face_buttons:
+            raise Problem(
+                "buttons.face_buttons", f"{scale.name} is touch-only; remove buttons.face_buttons"
+            )
+        if scale is not None and scale.has_buttons and len(self.face_buttons) != scale.size:
+            raise Problem(
+                "buttons.face_buttons",
+                f"the {scale.name} scale has {scale.size} faces, so give"
+                f" {scale.size} button pins, not {len(self.face_buttons)}",
+            )
+        if self.face_leds and len(self.face_leds) != len(self.face_buttons):
+            raise Problem(
+                "buttons.face_leds", "give one LED pin per button, or [] for buttons without LEDs"
+            )
+        seen: dict[int, str] = {}
+        for key, pins in (("face_buttons", self.face_buttons), ("face_leds", self.face_leds)):
+            for i, number in enumerate(pins):
+                _claim(seen, number, f"buttons.{key}[{i}]")
+        if self.status_led is not None:
+            _claim(seen, self.status_led, "buttons.status_led")
+        return self
+
+
+def _claim(seen: dict[int, str], number: int, key: str) -> None:
+    if number in seen:
+        raise Problem(
+            key,
+            f"GPIO pin {number} is used twice ({seen[number]} and {key}); give each button"
+            " and LED its own pin",
+        )
+    seen[number] = key
+
+
+class Behaviour(Table):
+    """``[behaviour]``: which presses count, and how long screens stay (seconds)."""
+
+    repeat_window: float = Field(6.0, ge=0, le=3600, description="a press this soon is a repeat")
+    thank_you: float = Field(3.0, ge=0.5, le=30, description="thank-you screen; presses lock out")
+    stuck_after: float = Field(10.0, ge=1, le=600, description="a button held this long is stuck")
+    idle_timeout: float = Field(30.0, ge=5, le=3600, description="back to the faces after this")
+    dim_after: float = Field(300.0, ge=0, le=86400, description="dim the screen; 0 never dims")
+
+
+Day = Annotated[Ranges, BeforeValidator(parse_ranges)]
+
+
+class Hours(Table):
+    """``[hours]``: opening hours per weekday, "08:00-21:00", a list of ranges, or "closed"."""
+
+    mon: Day = "00:00-24:00"
+    tue: Day = "00:00-24:00"
+    wed: Day = "00:00-24:00"
+    thu: Day = "00:00-24:00"
+    fri: Day = "00:00-24:00"
+    sat: Day = "00:00-24:00"
+    sun: Day = "00:00-24:00"
+
+    def is_open(self, local: datetime) -> bool:
+        """Whether the store is open at the wall-clock time *local* (store's zone)."""
+        return is_within(getattr(self, WEEKDAYS[local.weekday()]), local)
+
+
+def _check_hash(value: str | None) -> str | None:
+    if value is not None and not staff_pin.is_valid_hash(value):
+        raise ValueError("is not a PIN hash; make one with `python -m kiosk.pin`")
+    return value
+
+
+class Staff(Table):
+    """``[staff]``: the staff PIN (hashed) and how staff mode opens."""
+
+    pin_hash: Annotated[str | None, AfterValidator(_check_hash)] = Field(None, repr=False)
+    corner: Literal["top-left", "top-right", "bottom-left", "bottom-right"] = "top-right"
+    long_press: float = Field(3.0, ge=1, le=10, description="seconds to hold the corner")
+    wrong_pin_limit: int = Field(5, ge=1, le=20, description="wrong PINs before the lockout")
+    wrong_pin_lockout: float = Field(60.0, ge=1, le=3600, description="seconds the pad is locked")
+
+
+class Settings(Table):
+    """A whole settings file. ``source`` is the file it was read from."""
+
+    device: Device = Field(default_factory=Device)
+    hq: HQ = Field(default_factory=HQ)
+    storage: Storage = Field(default_factory=Storage)
+    survey: Survey = Field(default_factory=Survey)
+    buttons: Buttons = Field(default_factory=Buttons)
+    behaviour: Behaviour = Field(default_factory=Behaviour)
+    hours: Hours = Field(default_factory=Hours)
+    staff: Staff = Field(default_factory=Staff)
+    _source: Path = PrivateAttr(Path("kiosk.toml"))
+
+    @model_validator(mode="after")
+    def _remember_source(self, info: ValidationInfo) -> Settings:
+        self._source = Path((info.context or {}).get("source", "kiosk.toml"))
+        return self
+
+    @property
+    def source(self) -> Path:
+        """The settings file these came from."""
+        return self._source
+
+
+TABLES = tuple(Settings.model_fields)
