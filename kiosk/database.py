@@ -1,0 +1,224 @@
+"""Opening the local SQLite file: durable pragmas, recovery of a corrupt file, and
+turning SQLite's failures into errors a person can act on.
+
+Every connection runs in WAL mode with ``synchronous=FULL`` (a commit is on disk when it
+returns), a ``busy_timeout`` so the kiosk and the sync process can share the file, and a
+``journal_size_limit`` so the ``-wal`` file shrinks back after each checkpoint.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from kiosk import schema
+from kiosk.errors import StoreCorruptError, StoreError, StoreWriteError
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 5000
+JOURNAL_SIZE_LIMIT = 4 * 1024 * 1024
+PRAGMAS = (
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = FULL",
+    f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
+    f"PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT}",
+    "PRAGMA foreign_keys = ON",
+)
+# Primary result codes (the low byte of extended codes), see sqlite.org/rescode.html.
+SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY, SQLITE_IOERR = 5, 6, 8, 10
+SQLITE_CORRUPT, SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_NOTADB = 11, 13, 14, 26
+
+FIX_FULL = "free some space on that disk (old logs, the corrupt-* files once rescued)"
+FIX_READONLY = (
+    "the file system or the file is read-only; check the SD card, the mount and that "
+    "the kiosk's user owns the folder"
+)
+
+
+def connect(path: Path, *, readonly: bool = False) -> Database:
+    """Open *path* with the durable pragmas; create the folder unless *readonly*.
+
+    Raises :class:`StoreWriteError` when the file or its folder cannot be opened and
+    :class:`StoreCorruptError` when the file is damaged.
+    """
+    path = Path(path)
+    try:
+        if readonly:
+            if not path.exists():
+                raise StoreError(
+                    f"there is no database at {path} yet; the kiosk creates it when it "
+                    "first starts (check [storage] path in the settings)"
+                )
+            conn = sqlite3.connect(
+                f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
+            )
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(path, check_same_thread=False)
+        for pragma in PRAGMAS:
+            if not (readonly and "journal_mode" in pragma):  # a reader cannot change it
+                conn.execute(pragma)
+        if not readonly:
+            mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+            if mode != "wal":
+                raise StoreWriteError(f"could not switch {path} to WAL mode (got {mode})")
+        return Database(conn, execute_plugins=False)
+    except sqlite3.Error as exc:
+        raise translate(exc, path, "open the database") from exc
+    except OSError as exc:
+        raise StoreWriteError(f"cannot create the folder of {path}: {exc.strerror}") from exc
+
+
+def check(db: Database) -> str:
+    """``ok``, or the first problem ``PRAGMA quick_check`` finds."""
+    rows = db.conn.execute("PRAGMA quick_check").fetchall()
+    return "; ".join(str(r[0]) for r in rows[:3])
+
+
+def open_store_file(
+    path: Path, *, recover: bool, readonly: bool = False
+) -> tuple[Database, list[str]]:
+    """Open (creating or upgrading) the store at *path*; returns the db and any reports.
+
+    A damaged file is, with *recover*, moved aside next to the original (kept, never
+    deleted), a new one is made, and the report says where the old one went; without
+    *recover* (the sync process, ``doctor``) it raises :class:`StoreCorruptError`.
+    *readonly* (``tally``, ``doctor``) neither creates, upgrades nor repairs anything.
+    """
+    path = Path(path)
+    reports: list[str] = []
+    if readonly:
+        db = connect(path, readonly=True)
+        try:
+            problem = check(db)
+            if problem != "ok":
+                raise StoreCorruptError(f"the database {path} is damaged: {problem}")
+            schema.check_known(db)
+            if schema.pending(db):
+                raise StoreError(
+                    f"the database {path} is from an older Hymiö; start the kiosk once "
+                    "to upgrade it"
+                )
+        except sqlite3.Error as exc:
+            db.close()
+            raise translate(exc, path, "check the database") from exc
+        except StoreError:
+            db.close()
+            raise
+        return db, reports
+    try:
+        db = connect(path)
+        problem = check(db)
+    except StoreCorruptError as exc:
+        db, problem = None, str(exc)
+    except sqlite3.DatabaseError as exc:
+        err = translate(exc, path, "check the database")
+        if not isinstance(err, StoreCorruptError):
+            raise err from exc
+        db, problem = None, str(err)
+    last_seq = 0
+    if problem != "ok":
+        if db is not None:
+            db.close()
+        if not recover:
+            raise StoreCorruptError(f"the database {path} is damaged: {problem}")
+        last_seq = _last_seq_of(path)
+        reports.append(move_aside(path, problem, last_seq))
+        db = connect(path)
+    try:
+        schema.upgrade(db)
+    except sqlite3.Error as exc:
+        db.close()
+        raise translate(exc, path, "upgrade the database") from exc
+    if reports:
+        with db.atomic():
+            # The new file goes on numbering after the old one, so HQ sees the lost
+            # ratings as a gap instead of two ratings with the same seq.
+            db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('seq_floor', ?)",
+                [str(last_seq)],
+            )
+            for report in reports:
+                add_event(db, "database_replaced", report)
+    return db, reports
+
+
+def move_aside(path: Path, problem: str, last_seq: int = 0) -> str:
+    """Rename a damaged database (and its -wal/-shm) out of the way; say where it went."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = path.with_name(f"{path.name}.corrupt-{stamp}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
+    for suffix in ("", "-wal", "-shm"):
+        src = Path(f"{path}{suffix}")
+        if src.exists():
+            src.rename(f"{target}{suffix}")
+    message = (
+        f"the database {path} was damaged ({problem}); it was moved to {target} and a new "
+        f"one was started. Ratings in it that HQ had not received are in the old file; "
+        f"rescue them with: sqlite3 {target} .recover"
+    )
+    if last_seq:
+        message += f". The old file's last seq was {last_seq}; numbering goes on after it"
+    log.error("%s", message)
+    return message
+
+
+def _last_seq_of(path: Path) -> int:
+    """The highest seq still readable in a damaged file, or 0."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            return int(conn.execute("SELECT coalesce(max(seq), 0) FROM ratings").fetchone()[0])
+        finally:
+            conn.close()
+    except (sqlite3.Error, TypeError, ValueError):
+        return 0
+
+
+def add_event(db: Database, kind: str, message: str) -> None:
+    """Append an event for staff and ``doctor`` to read."""
+    db.execute(
+        "INSERT INTO events (at, kind, message) VALUES (?, ?, ?)",
+        [datetime.now(UTC).isoformat(timespec="seconds"), kind, message],
+    )
+
+
+def _on_read_only_fs(path: Path) -> bool:
+    # SQLite reports a read-only mount as "unable to open database file" (it cannot make
+    # the -shm file), so ask the file system itself.
+    try:
+        return bool(os.statvfs(path.parent).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def translate(exc: sqlite3.Error, path: Path, doing: str) -> StoreError:
+    """A :class:`StoreError` that says, for a person, why SQLite failed."""
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    text = str(exc)
+    if code in (SQLITE_CORRUPT, SQLITE_NOTADB) or "malformed" in text or "not a database" in text:
+        return StoreCorruptError(f"could not {doing}: {path} is damaged ({text})")
+    if code == SQLITE_FULL:
+        return StoreWriteError(f"could not {doing}: the disk holding {path} is full; {FIX_FULL}")
+    if code == SQLITE_READONLY or _on_read_only_fs(path):
+        return StoreWriteError(f"could not {doing}: {path} is read-only; {FIX_READONLY}")
+    if code in (SQLITE_BUSY, SQLITE_LOCKED):
+        return StoreWriteError(
+            f"could not {doing}: {path} stayed locked by another process for more than "
+            f"{BUSY_TIMEOUT_MS // 1000} s; is a tool holding it open?"
+        )
+    if code in (SQLITE_IOERR, SQLITE_CANTOPEN):
+        return StoreWriteError(
+            f"could not {doing}: input/output error on {path} ({text}); the SD card or "
+            "disk may be failing or full"
+        )
+    return StoreWriteError(f"could not {doing} at {path}: {text}")

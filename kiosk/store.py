@@ -1,0 +1,320 @@
+"""The local store: every press becomes a durably committed row before anyone is thanked.
+
+One :class:`Store` per process, shared by threads (gpiozero calls back on its own thread,
+the UI reads tallies on another): every use of the connection holds one lock, and every
+read is materialised, so no statement keeps a read snapshot open and starves the WAL
+checkpoints. The sync process opens the same file with its own Store.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from uuid6 import uuid7
+
+from kiosk import database
+from kiosk.clock import Clock, SystemClock
+from kiosk.errors import DeviceMismatchError, StoreError, UnknownRatingError
+from kiosk.flags import FlagRules, Press, Recent, decide_flag
+from kiosk.localtime import to_utc_text
+from kiosk.rating import COLUMNS, SOURCES, Rating
+from kiosk.scales import Scale, get_scale
+
+if TYPE_CHECKING:
+    from kiosk.settings_model import Settings
+
+_INSERT = (
+    "INSERT INTO ratings (seq, id, device_id, store_id, survey_id, question_id, "
+    "config_version, scale, score, source, recorded_at, clock_synced, boot_id, mono_ns, "
+    "flag, followup_until_ns) VALUES ((SELECT coalesce(max(seq), ?) + 1 FROM ratings), "
+    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+# A rating is final (ready to upload) once its follow-up is answered, closed or past its
+# deadline, or was asked in an earlier boot (whose monotonic clock is gone).
+FINAL = "(followup_until_ns IS NULL OR boot_id != :boot OR followup_until_ns <= :mono)"
+
+
+@dataclass(frozen=True)
+class RatingContext:
+    """What every rating of this kiosk is stamped with, and the rules that flag it."""
+
+    device_id: str
+    store_id: str
+    survey_id: str
+    question_id: str
+    config_version: int
+    scale: Scale
+    tz: ZoneInfo
+    rules: FlagRules
+    reasons: tuple[str, ...] = ()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RatingContext:
+        """The context a settings file describes."""
+        survey = settings.survey
+        return cls(
+            device_id=settings.device.id,
+            store_id=settings.device.store_id,
+            survey_id=survey.id,
+            question_id=survey.question_id,
+            config_version=survey.version,
+            scale=get_scale(survey.scale),
+            tz=settings.device.tz,
+            rules=FlagRules.from_settings(settings),
+            reasons=tuple(survey.followup.reasons),
+        )
+
+
+class Store:
+    """The ratings of one device in one SQLite file."""
+
+    def __init__(
+        self,
+        path: Path | str,
+        context: RatingContext,
+        *,
+        clock: Clock | None = None,
+        recover: bool = True,
+        readonly: bool = False,
+    ):
+        """Open (create, upgrade, and with *recover* repair) the store at *path*.
+
+        Raises :class:`DeviceMismatchError` when the file belongs to another device,
+        :class:`StoreWriteError` when it cannot be opened, and, without *recover*,
+        :class:`StoreCorruptError` for a damaged file. ``reports`` lists what recovery
+        did, for the caller to show. A *readonly* store (``tally``, ``doctor``) changes
+        nothing: it neither creates nor upgrades nor repairs the file.
+        """
+        self.path = Path(path)
+        self.context = context
+        self.clock: Clock = clock or SystemClock()
+        self._lock = threading.RLock()
+        self.db, self.reports = database.open_store_file(
+            self.path, recover=recover and not readonly, readonly=readonly
+        )
+        self.readonly = readonly
+        try:
+            self._floor = self._claim_device()
+            self._recent = self._load_recent()
+        except BaseException:
+            self.db.close()
+            raise
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **kwargs: Any) -> Store:
+        """The store a settings file names, stamped with its device and survey."""
+        return cls(settings.storage.path, RatingContext.from_settings(settings), **kwargs)
+
+    def close(self) -> None:
+        """Close the file; the store cannot be used afterwards."""
+        with self._lock:
+            self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- writing -------------------------------------------------------------------
+
+    def record(
+        self,
+        score: int,
+        source: str,
+        *,
+        held: float = 0.0,
+        followup_seconds: float | None = None,
+    ) -> Rating:
+        """Store one press or tap and return it once it is durably committed.
+
+        The flag comes from :func:`kiosk.flags.decide_flag`; the row is written whatever
+        the flag. With *followup_seconds*, an unflagged rating keeps its follow-up
+        question open that long (:meth:`set_reason`). Raises ``ValueError`` for a score
+        outside the scale or an unknown source, and :class:`StoreWriteError` when the
+        row could not be saved: then nothing was stored and nobody may be thanked.
+        """
+        ctx = self.context
+        if isinstance(score, bool) or not isinstance(score, int) or score not in ctx.scale.scores:
+            raise ValueError(
+                f"score {score!r} is not on the {ctx.scale.name} scale "
+                f"({ctx.scale.low}–{ctx.scale.high})"
+            )
+        if source not in SOURCES:
+            raise ValueError(f"source {source!r} is not one of {', '.join(SOURCES)}")
+        if not held >= 0:
+            raise ValueError(f"held must be zero or more seconds, got {held!r}")
+        with self._lock:
+            now, mono = self.clock.now(), self.clock.monotonic_ns()
+            boot, synced = self.clock.boot_id(), self.clock.synchronized()
+            press = Press(boot, mono, now.astimezone(ctx.tz), synced, held)
+            flag = decide_flag(press, self._recent, ctx.rules)
+            until = None
+            if followup_seconds and flag is None:
+                until = mono + int(followup_seconds * 1e9)
+            rating_id = str(uuid7())
+            params = (
+                self._floor, rating_id, ctx.device_id, ctx.store_id, ctx.survey_id,
+                ctx.question_id, ctx.config_version, ctx.scale.name, score, source,
+                to_utc_text(now), int(synced), boot, mono, flag, until,
+            )  # fmt: skip
+            seq = self._write(_INSERT, params, "save the rating").lastrowid
+            self._recent = self._recent.after(press, flag)
+        return Rating(
+            seq, rating_id, ctx.device_id, ctx.store_id, ctx.survey_id, ctx.question_id,
+            ctx.config_version, ctx.scale.name, score, source, None, params[10], synced,
+            boot, mono, flag, until, None,
+        )  # fmt: skip
+
+    def set_reason(self, rating_id: str, reason: str) -> bool:
+        """Store the follow-up answer; ``False`` when the question is no longer open.
+
+        A reason is set at most once, and only while the follow-up is open (SPEC §2).
+        """
+        if self.context.reasons and reason not in self.context.reasons:
+            raise ValueError(f"reason {reason!r} is not one of {', '.join(self.context.reasons)}")
+        with self._lock:
+            cur = self._write(
+                "UPDATE ratings SET reason = ?, followup_until_ns = NULL WHERE id = ? "
+                "AND reason IS NULL AND followup_until_ns IS NOT NULL "
+                "AND boot_id = ? AND followup_until_ns > ?",
+                (reason, rating_id, self.clock.boot_id(), self.clock.monotonic_ns()),
+                "save the follow-up answer",
+            )
+            if cur.rowcount == 0:
+                self.get(rating_id)  # raises UnknownRatingError for an unknown id
+            return cur.rowcount == 1
+
+    def close_followup(self, rating_id: str) -> None:
+        """Close the follow-up without an answer (the shopper walked away)."""
+        with self._lock:
+            self._write(
+                "UPDATE ratings SET followup_until_ns = NULL WHERE id = ?",
+                (rating_id,),
+                "close the follow-up",
+            )
+
+    def mark_synced(self, ids: Iterable[str], at: str) -> int:
+        """Mark the ratings HQ has acknowledged; returns how many were marked."""
+        ids = list(ids)
+        with self._lock, self.db.atomic():
+            marked = 0
+            for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
+                marks = ",".join("?" * len(chunk))
+                sql = (
+                    "UPDATE ratings SET synced_at = ? "  # noqa: S608
+                    f"WHERE synced_at IS NULL AND id IN ({marks})"
+                )
+                marked += self._write(sql, (at, *chunk), "mark ratings as synced").rowcount
+            return marked
+
+    @contextmanager
+    def bulk(self) -> Iterator[Store]:
+        """Many records in one transaction without waiting for the disk each time.
+
+        For generating sample data only: nothing inside is durable until the block ends.
+        """
+        with self._lock:
+            self.db.conn.execute("PRAGMA synchronous = OFF")
+            try:
+                with self.db.atomic():
+                    yield self
+            finally:
+                self.db.conn.execute("PRAGMA synchronous = FULL")
+
+    # --- reading -------------------------------------------------------------------
+
+    def read(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[tuple]:
+        """Run a query and return every row (never a lazy cursor: see the module doc)."""
+        with self._lock:
+            try:
+                return self.db.conn.execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                raise database.translate(exc, self.path, "read the database") from exc
+
+    def get(self, rating_id: str) -> Rating:
+        """The rating with *rating_id*; :class:`UnknownRatingError` if there is none."""
+        rows = self.read(f"SELECT {COLUMNS} FROM ratings WHERE id = ?", (rating_id,))  # noqa: S608
+        if not rows:
+            raise UnknownRatingError(f"no rating with id {rating_id!r} in {self.path}")
+        return Rating.from_row(rows[0])
+
+    def count(self) -> int:
+        """How many ratings are stored, flagged ones included."""
+        return self.read("SELECT count(*) FROM ratings")[0][0]
+
+    def last_seq(self) -> int:
+        """The highest seq stored (the floor after a replaced database)."""
+        return self.read("SELECT coalesce(max(seq), ?) FROM ratings", (self._floor,))[0][0]
+
+    def oldest_unsynced(self, limit: int) -> list[Rating]:
+        """Up to *limit* final ratings HQ has not acknowledged, oldest first."""
+        sql = (
+            f"SELECT {COLUMNS} FROM ratings WHERE synced_at IS NULL AND {FINAL} "  # noqa: S608
+            "ORDER BY seq LIMIT :limit"
+        )
+        return [Rating.from_row(r) for r in self.read(sql, self._now_params(limit=limit))]
+
+    def pending_count(self) -> int:
+        """How many ratings HQ has not acknowledged yet (open follow-ups included)."""
+        return self.read("SELECT count(*) FROM ratings WHERE synced_at IS NULL")[0][0]
+
+    def events(self, limit: int = 20) -> list[dict[str, str]]:
+        """The newest events for staff (a database moved aside, …), newest first."""
+        rows = self.read("SELECT at, kind, message FROM events ORDER BY id DESC LIMIT ?", (limit,))
+        return [{"at": at, "kind": kind, "message": msg} for at, kind, msg in rows]
+
+    # --- inside --------------------------------------------------------------------
+
+    def _now_params(self, **extra: Any) -> dict[str, Any]:
+        return {"boot": self.clock.boot_id(), "mono": self.clock.monotonic_ns(), **extra}
+
+    def _write(self, sql: str, params: Sequence[Any], doing: str) -> sqlite3.Cursor:
+        try:
+            return self.db.execute(sql, params)
+        except sqlite3.Error as exc:
+            raise database.translate(exc, self.path, doing) from exc
+
+    def _claim_device(self) -> int:
+        """Bind the file to this device id (seq is per device); return the seq floor."""
+        meta = dict(self.read("SELECT key, value FROM meta"))
+        owner = meta.get("device_id")
+        if owner is None and not self.readonly:
+            with self._lock:
+                self._write(
+                    "INSERT INTO meta (key, value) VALUES ('device_id', ?)",
+                    (self.context.device_id,),
+                    "claim the database",
+                )
+        elif owner is not None and owner != self.context.device_id:
+            raise DeviceMismatchError(
+                f"the database {self.path} belongs to device {owner!r}, but the settings "
+                f"say device.id = {self.context.device_id!r}; put the old id back, or point "
+                "[storage] path at a new file (each device numbers its ratings itself)"
+            )
+        try:
+            return int(meta.get("seq_floor", 0))
+        except ValueError as exc:
+            raise StoreError(f"meta seq_floor in {self.path} is not a number") from exc
+
+    def _load_recent(self) -> Recent:
+        """What the flag rule remembers, read back after a restart within the same boot."""
+        boot = self.clock.boot_id()
+        last = self.read(
+            "SELECT mono_ns FROM ratings WHERE boot_id = ? ORDER BY seq DESC LIMIT 1", (boot,)
+        )
+        if not last:
+            return Recent(boot_id=boot)
+        thanked = self.read(
+            "SELECT mono_ns FROM ratings WHERE boot_id = ? AND (flag IS NULL OR flag = ?) "
+            "ORDER BY seq DESC LIMIT 1",
+            (boot, "repeat"),
+        )
+        return Recent(boot, last[0][0], thanked[0][0] if thanked else None)

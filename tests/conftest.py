@@ -1,0 +1,62 @@
+"""Fixtures for every seam: a fake clock, stores on disk, the store's time zone."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from kiosk.clock import ManualClock
+from kiosk.flags import FlagRules
+from kiosk.scales import get_scale
+from kiosk.store import RatingContext, Store
+
+HELSINKI = ZoneInfo("Europe/Helsinki")
+
+
+def always_open(_local: datetime) -> bool:
+    return True
+
+
+def make_context(
+    scale: str = "smiley4",
+    *,
+    device_id: str = "kiosk-1",
+    tz: ZoneInfo = HELSINKI,
+    repeat_window: float = 6.0,
+    thank_you: float = 3.0,
+    stuck_after: float = 10.0,
+    is_open=always_open,
+    reasons: tuple[str, ...] = ("queue", "staff", "prices", "availability", "cleanliness", "other"),
+) -> RatingContext:
+    return RatingContext(
+        device_id=device_id,
+        store_id="store-1",
+        survey_id="default",
+        question_id="overall",
+        config_version=1,
+        scale=get_scale(scale),
+        tz=tz,
+        rules=FlagRules(repeat_window, thank_you, stuck_after, is_open),
+        reasons=reasons,
+    )
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """A clock that moves only when the test says so (Monday 2026-01-05 11:00 Helsinki)."""
+    return ManualClock(datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "ratings.db"
+
+
+@pytest.fixture
+def store(db_path: Path, clock: ManualClock):
+    """A store on disk with the default context and the manual clock."""
+    with Store(db_path, make_context(), clock=clock) as s:
+        yield s
