@@ -1,0 +1,51 @@
+"""The ``hymio`` command (SPEC §4).
+
+Exit codes: 0 success; 1 something is wrong (``doctor`` found a problem, the store
+failed); 2 bad usage or bad settings, with a message naming the setting and the file.
+Only errors meant for people reach people: a :class:`HymioError` is one line on stderr,
+anything else is a traceback (a bug).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from kiosk import __version__
+from kiosk.errors import HymioError, SettingsError
+
+EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of every subcommand."""
+    from kiosk.cli import doctor, tally
+
+    parser = argparse.ArgumentParser(
+        prog="hymio", description="Hymiö: an offline-first in-store feedback kiosk."
+    )
+    parser.add_argument("--version", action="version", version=f"hymio {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in (tally, doctor):
+        module.add_parser(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``hymio`` with *argv*; returns the exit code."""
+    logging.basicConfig(level=logging.WARNING, format="hymio: %(levelname)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args) or EXIT_OK)
+    except SettingsError as exc:
+        print(f"hymio: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except HymioError as exc:
+        print(f"hymio: {exc}", file=sys.stderr)
+        return EXIT_PROBLEM
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,32 @@
+"""``hymio doctor``: what is wrong with this kiosk, and how to fix it."""
+
+from __future__ import annotations
+
+import argparse
+
+from kiosk import doctor
+from kiosk.settings import load_settings
+
+MARK = {doctor.OK: "ok  ", doctor.WARN: "WARN", doctor.FAIL: "FAIL"}
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    """Register ``doctor``."""
+    p = commands.add_parser(
+        "doctor", help="check settings, database, disk and clock; say how to fix problems"
+    )
+    p.add_argument("--config", required=True, metavar="FILE", help="the kiosk settings file")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    findings = doctor.run(doctor.Context(settings))
+    width = max(len(f.check) for f in findings)
+    for f in findings:
+        print(f"{MARK[f.level]}  {f.check:<{width}}  {f.detail}")
+        if f.fix and f.level != doctor.OK:
+            print(f"      {'':<{width}}  → {f.fix}")
+    failed = [f for f in findings if f.level == doctor.FAIL]
+    print(f"\n{len(failed)} problem(s), {sum(f.level == doctor.WARN for f in findings)} warning(s)")
+    return 1 if failed else 0

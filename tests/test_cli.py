@@ -1,0 +1,148 @@
+"""The ``hymio`` command as a person runs it: a real process, its output, its exit code."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from kiosk import __version__
+from kiosk.sample import generate
+from kiosk.settings import load_settings
+from kiosk.store import Store
+from kiosk.tally import tally
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def hymio(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "kiosk", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory) -> Path:
+    """A sample store of 10 days, as `make demo` makes."""
+    return generate(tmp_path_factory.mktemp("sample"), days=10, seed=3)
+
+
+def test_version():
+    out = hymio("--version")
+    assert out.returncode == 0 and out.stdout.strip() == f"hymio {__version__}"
+
+
+def test_the_console_script_is_installed():
+    script = Path(sys.executable).parent / "hymio"
+    assert script.exists() or shutil.which("hymio")
+    out = subprocess.run([str(script), "--version"], capture_output=True, text=True, check=False)
+    assert out.stdout.strip() == f"hymio {__version__}"
+
+
+def test_tally_json_equals_the_store(sample):
+    out = hymio("tally", "--config", str(sample), "--json", "--days", "3")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    settings = load_settings(sample)
+    with Store.from_settings(settings, readonly=True) as store:
+        expected = tally(store, None, 3).as_dict()
+    assert data == expected
+    assert data["today"]["count"] > 0 or data["days"][-2]["count"] > 0
+    assert len(data["days"]) == 3
+
+
+def test_tally_for_a_past_date_as_a_table(sample):
+    day = datetime.now(UTC).date().fromordinal(datetime.now(UTC).date().toordinal() - 2)
+    out = hymio("tally", "--config", str(sample), "--date", day.isoformat())
+    assert out.returncode == 0, out.stderr
+    assert f"{day:%A %Y-%m-%d} (Europe/Helsinki)" in out.stdout
+    assert "CSAT" in out.stdout and "index" in out.stdout
+    assert "very happy" in out.stdout and "Hours" in out.stdout
+    assert "Last 7 days" in out.stdout
+
+
+def test_tally_changes_nothing(sample):
+    db = sample.parent / "ratings.db"
+    before = db.read_bytes()
+    hymio("tally", "--config", str(sample))
+    assert db.read_bytes() == before
+
+
+def test_doctor_on_a_healthy_sample(sample):
+    out = hymio("doctor", "--config", str(sample))
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "ok    database" in out.stdout and "integrity ok" in out.stdout
+    assert "WARN  hq" in out.stdout and "hq.url and hq.token not set" in out.stdout
+    assert "0 problem(s)" in out.stdout
+
+
+def test_doctor_finds_a_damaged_database_and_leaves_it_alone(tmp_path):
+    config = generate(tmp_path, days=1, seed=1)
+    db = tmp_path / "ratings.db"
+    db.write_bytes(b"garbage" * 1000)
+    out = hymio("doctor", "--config", str(config))
+    assert out.returncode == 1
+    assert "FAIL  database" in out.stdout and "damaged" in out.stdout
+    assert "→ stop the kiosk and start it again" in out.stdout
+    assert db.read_bytes() == b"garbage" * 1000
+    assert not list(tmp_path.glob("*.corrupt-*"))
+
+
+def test_tally_without_a_database_says_so(tmp_path):
+    config = tmp_path / "kiosk.toml"
+    config.write_text('[storage]\npath = "nothing-here.db"\n')
+    out = hymio("tally", "--config", str(config))
+    assert out.returncode == 1
+    assert "there is no database at" in out.stderr and "nothing-here.db" in out.stderr
+    assert not (tmp_path / "nothing-here.db").exists()
+
+
+BAD_SETTINGS = [
+    ("[device]\ncolour = 'red'\n", "device.colour", "unknown key"),
+    ("[buttons]\nface_buttons = [5, 6, '13', 19]\n", "buttons.face_buttons[2]", "whole number"),
+    ("[buttons]\nface_buttons = [5, 6, 13, 19]\nstatus_led = 13\n", "used twice", "13"),
+    ("[device]\ntimezone = 'Europe/Helsingfors'\n", "device.timezone", "IANA"),
+    ("[survey]\nfaces = ['unhappy', 'neutral', 'happy']\n", "survey.faces", "4 faces"),
+    ("[buttons]\nface_buttons = [5, 6, 13, 40]\n", "buttons.face_buttons", "40"),
+    ("[device\n", "", "TOML"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "key", "words"), BAD_SETTINGS)
+def test_bad_settings_exit_2_naming_the_file_and_the_key(tmp_path, text, key, words):
+    config = tmp_path / "kiosk.toml"
+    config.write_text(text)
+    for command in ("tally", "doctor"):
+        out = hymio(command, "--config", str(config))
+        assert out.returncode == 2, out.stderr
+        assert str(config) in out.stderr and key in out.stderr and words in out.stderr
+        assert "Traceback" not in out.stderr
+    assert list(tmp_path.iterdir()) == [config]  # nothing was created
+
+
+def test_a_missing_settings_file_exits_2(tmp_path):
+    out = hymio("tally", "--config", str(tmp_path / "nope.toml"))
+    assert out.returncode == 2 and "nope.toml" in out.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["tally"], "--config"),
+        (["tally", "--config", "x", "--date", "22.11.2026"], "is not a date like"),
+        (["tally", "--config", "x", "--days", "-1"], "number of days"),
+        (["fly"], "invalid choice"),
+    ],
+)
+def test_bad_usage_exits_2(args, words):
+    out = hymio(*args)
+    assert out.returncode == 2 and words in out.stderr
