@@ -8,6 +8,8 @@ ever raised for a bad file. The models themselves are in :mod:`kiosk.settings_mo
 from __future__ import annotations
 
 import difflib
+import json
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -61,7 +63,7 @@ def parse_settings(data: dict[str, Any], path: Path | str = "kiosk.toml") -> Set
     survey = data.get("survey")
     scale = survey.get("scale", None) if isinstance(survey, dict) else None
     context = {"base": path.parent, "source": path}
-    if scale is not None:
+    if isinstance(scale, str):
         context["scale"] = scale
     try:
         return Settings.model_validate(data, context=context)
@@ -88,10 +90,14 @@ def _dotted(loc: tuple[Any, ...]) -> str:
         elif str(part).startswith("function-"):
             continue  # pydantic's name for a validator step, not a key of the file
         else:
-            key += f".{part}" if key else str(part)
+            part = str(part)
+            if not _BARE_KEY.match(part):  # quoted as TOML would quote it
+                part = json.dumps(part, ensure_ascii=False)
+            key += f".{part}" if key else part
     return key
 
 
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 _PATTERNS = {
     ID_PATTERN: "is not an id: use 1–64 letters, digits, '.', '_' or '-', starting with a"
     " letter or digit",

@@ -204,7 +204,8 @@ class Survey(Table):
     def _default_faces(cls, data: Any) -> Any:
         if isinstance(data, dict) and "faces" not in data:
             scale = data.get("scale", DEFAULT_SCALE)
-            return {**data, "faces": list(DEFAULT_FACES.get(scale, ()))}
+            faces = DEFAULT_FACES.get(scale, ()) if isinstance(scale, str) else ()
+            return {**data, "faces": list(faces)}
         return data
 
     @model_validator(mode="after")
@@ -285,7 +286,7 @@ class Buttons(Table):
     @model_validator(mode="before")
     @classmethod
     def _default_pins(cls, data: Any, info: ValidationInfo) -> Any:
-        scale = SCALES.get((info.context or {}).get("scale", DEFAULT_SCALE))
+        scale = _context_scale(info)
         if not isinstance(data, dict) or scale is None:
             return data
         n = scale.size if scale.has_buttons else 0
@@ -298,7 +299,7 @@ class Buttons(Table):
 
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> Buttons:
-        scale = SCALES.get((info.context or {}).get("scale", DEFAULT_SCALE))
+        scale = _context_scale(info)
         if scale is not None and not scale.has_buttons and self.face_buttons:
             raise Problem(
                 "buttons.face_buttons", f"{scale.name} is touch-only; remove buttons.face_buttons"
@@ -320,6 +321,13 @@ class Buttons(Table):
         if self.status_led is not None:
             _claim(seen, self.status_led, "buttons.status_led")
         return self
+
+
+def _context_scale(info: ValidationInfo) -> Scale | None:
+    # The survey's scale, passed in by kiosk.settings; None if it is not a known scale
+    # (that mistake is reported at survey.scale).
+    name = (info.context or {}).get("scale", DEFAULT_SCALE)
+    return SCALES.get(name) if isinstance(name, str) else None
 
 
 def _claim(seen: dict[int, str], number: int, key: str) -> None:
