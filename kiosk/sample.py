@@ -81,7 +81,9 @@ def _presses(settings, rng: random.Random, days: int, now: datetime):
                     seconds=rng.uniform(0, 3600)
                 )
                 when = local.astimezone(UTC)
-                if when > now:
+                # Shoppers come while the store is open; now and then a cleaner after hours.
+                closed = not settings.hours.is_open(local)
+                if when > now or (closed and rng.random() > 0.02):
                     continue
                 score = rng.choices(list(MOOD), weights=list(MOOD.values()))[0]
                 source = "button" if rng.random() < 0.6 else "touch"

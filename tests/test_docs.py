@@ -1,0 +1,56 @@
+"""Docs that cannot drift: the README names every command, option, setting and module."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from kiosk.cli import build_parser
+from kiosk.settings import parse_settings
+from kiosk.settings_model import TABLES
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text()
+
+
+def subcommands() -> dict[str, argparse.ArgumentParser]:
+    parser = build_parser()
+    [action] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(action.choices)
+
+
+def test_the_quick_start_comes_first():
+    quick = README.split("## Quick start", 1)[1].split("##", 1)[0]
+    assert "make demo" in quick
+    assert "make test" in quick
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+@pytest.mark.parametrize("name", sorted(subcommands()))
+def test_every_command_and_option_is_in_the_readme(name):
+    assert f"`hymio {name}" in README
+    for action in subcommands()[name]._actions:
+        for option in action.option_strings:
+            if option not in ("-h", "--help"):
+                assert option in README, f"hymio {name} {option} is not in the README"
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_every_setting_is_in_the_readme(table):
+    assert f"`[{table}]`" in README
+    model = type(getattr(parse_settings({}), table))
+    row = next(line for line in README.splitlines() if line.startswith(f"| `[{table}]`"))
+    for key in model.model_fields:
+        written = f"`{key}`" in row or f"[{table}.{key}" in row
+        assert written, f"{table}.{key} is not in the README's settings table"
+
+
+def test_every_module_is_in_the_readme():
+    for path in sorted((ROOT / "kiosk").glob("*.py")):
+        if path.name not in ("__init__.py", "__main__.py"):
+            assert path.name in README, f"kiosk/{path.name} is not described in the README"
+    for path in sorted((ROOT / "bench").glob("*.py")):
+        if path.name not in ("__init__.py", "__main__.py", "common.py"):
+            assert f"bench/{path.name}" in README
