@@ -8,12 +8,12 @@ figures come from the one implementation in :mod:`kiosk.metrics`.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from kiosk.flags import FLAGS
 from kiosk.localtime import day_bounds, hour_bounds, last_days, to_utc_text
 from kiosk.metrics import Summary, merge, summarize
 from kiosk.store import Store
@@ -102,44 +102,39 @@ def _ordered(store: Store, buckets: Sequence[_Bucket]) -> list[tuple[Summary, di
 def _summaries(
     store: Store, buckets: Sequence[_Bucket]
 ) -> dict[Any, tuple[Summary, dict[str, int], dict[str, int]]]:
-    """For each bucket: the summary of the configured scale, flag counts, other scales."""
+    """For each bucket: the summary of the configured scale, flag counts, other scales.
+
+    One query per bucket, a range scan of the covering index ``ratings_by_time`` that
+    counts with ``FILTER`` columns: measured 2.7× faster than ``GROUP BY scale, score,
+    flag``, whose sorter dominated (``bench/tally.py``).
+    """
     scale = store.context.scale
-    counts: dict[Any, dict[int, int]] = defaultdict(dict)
-    flagged: dict[Any, dict[str, int]] = defaultdict(dict)
-    others: dict[Any, dict[str, int]] = defaultdict(dict)
-    for label, row_scale, score, flag, n in _bucket_rows(store, buckets):
-        if flag is not None:
-            flagged[label][flag] = flagged[label].get(flag, 0) + n
-        elif row_scale != scale.name:
-            others[label][row_scale] = others[label].get(row_scale, 0) + n
-        else:
-            counts[label][score] = n
-    return {
-        label: (summarize(scale, counts[label]), flagged[label], others[label])
-        for label, _, _ in buckets
-    }
-
-
-def _bucket_rows(store: Store, buckets: Sequence[_Bucket]) -> list[tuple]:
-    if not buckets:
-        return []
-    # One range scan of the covering index per bucket: the VALUES table drives the join.
-    values = ", ".join("(?, ?, ?)" for _ in buckets)
-    params: list[Any] = []
-    for label, lo, hi in buckets:
-        params += [
-            label if isinstance(label, int) else str(label),
-            to_utc_text(lo),
-            to_utc_text(hi),
-        ]
-    rows = store.read(
-        f"WITH b(label, lo, hi) AS (VALUES {values}) "  # noqa: S608
-        "SELECT b.label, r.scale, r.score, r.flag, count(*) FROM b CROSS JOIN ratings r "
-        "ON r.recorded_at >= b.lo AND r.recorded_at < b.hi GROUP BY 1, 2, 3, 4",
-        params,
+    sql = _COUNTS.format(
+        faces=", ".join(_FACE.format(score=s) for s in scale.scores),
+        flags=", ".join(_FLAG.format(flag=f) for f in FLAGS),
     )
-    by_text = {label if isinstance(label, int) else str(label): label for label, _, _ in buckets}
-    return [(by_text[label], *rest) for label, *rest in rows]
+    found = {}
+    for label, lo, hi in buckets:
+        params = {"scale": scale.name, "lo": to_utc_text(lo), "hi": to_utc_text(hi)}
+        *faces, others_n = store.read(sql, params)[0]
+        counts = dict(zip(scale.scores, faces[: scale.size], strict=True))
+        flagged = {f: n for f, n in zip(FLAGS, faces[scale.size :], strict=True) if n}
+        others = dict(store.read(_OTHERS, params)) if others_n else {}
+        found[label] = (summarize(scale, counts), flagged, others)
+    return found
+
+
+_COUNTS = (
+    "SELECT {faces}, {flags}, "
+    "count(*) FILTER (WHERE flag IS NULL AND scale != :scale) "
+    "FROM ratings WHERE recorded_at >= :lo AND recorded_at < :hi"
+)
+_FACE = "count(*) FILTER (WHERE flag IS NULL AND scale = :scale AND score = {score})"
+_FLAG = "count(*) FILTER (WHERE flag = '{flag}')"
+_OTHERS = (
+    "SELECT scale, count(*) FROM ratings WHERE recorded_at >= :lo AND recorded_at < :hi "
+    "AND flag IS NULL AND scale != :scale GROUP BY scale ORDER BY scale"
+)
 
 
 def _reasons(store: Store, start: datetime, end: datetime) -> dict[str, int]:
