@@ -22,7 +22,7 @@ from datetime import date, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from kiosk.localtime import to_utc, zone
+from kiosk.localtime import local_date, local_hour, zone
 from kiosk.scales import Scale, get_scale
 
 __all__ = [
@@ -137,12 +137,7 @@ def by_local_day(
     Only days with a counted rating appear, unless *days* is given: then exactly those days
     appear, quiet ones with an empty summary, and ratings on other days are left out.
     """
-    sc, tz = _scale(scale), zone(tz)
-    buckets: dict[date, Counter[int]] = {}
-    for row in _counted(sc, ratings):
-        key = to_utc(row["recorded_at"]).astimezone(tz).date()
-        buckets.setdefault(key, Counter())[row["score"]] += 1
-    return _summaries(sc, buckets, days)
+    return _by_local(_scale(scale), ratings, zone(tz), local_date, days)
 
 
 def by_local_hour(
@@ -157,12 +152,7 @@ def by_local_hour(
     Only hours with a counted rating appear, unless *hours* is given (e.g. ``range(24)``):
     then exactly those appear, quiet ones with an empty summary.
     """
-    sc, tz = _scale(scale), zone(tz)
-    buckets: dict[int, Counter[int]] = {}
-    for row in _counted(sc, ratings):
-        key = to_utc(row["recorded_at"]).astimezone(tz).hour
-        buckets.setdefault(key, Counter())[row["score"]] += 1
-    return _summaries(sc, buckets, hours)
+    return _by_local(_scale(scale), ratings, zone(tz), local_hour, hours)
 
 
 def merge(first: Summary, *more: Summary) -> Summary:
@@ -185,6 +175,14 @@ def _scale(scale: str | Scale) -> Scale:
 
 def _counted(sc: Scale, ratings: Iterable[Mapping[str, Any]]) -> Iterable[Mapping[str, Any]]:
     return (row for row in ratings if row["flag"] is None and row["scale"] == sc.name)
+
+
+def _by_local(sc: Scale, ratings, tz: tzinfo, key_of, keys: Iterable[Any] | None):
+    """Counted ratings bucketed by ``key_of(recorded_at, tz)`` (a local date or hour)."""
+    buckets: dict[Any, Counter[int]] = {}
+    for row in _counted(sc, ratings):
+        buckets.setdefault(key_of(row["recorded_at"], tz), Counter())[row["score"]] += 1
+    return _summaries(sc, buckets, keys)
 
 
 def _summaries(sc: Scale, buckets: Mapping[Any, Counter[int]], keys: Iterable[Any] | None):
