@@ -128,12 +128,17 @@ def corrupt_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if ".corrupt-" in p.name)
 
 
-def test_a_damaged_database_is_moved_aside_and_a_new_one_started(db_path, clock):
+def record_many(db_path: Path, clock, score: int, n: int = 3000) -> None:
+    """A store file of *n* ratings, checkpointed so that every row is in the main file."""
     with Store(db_path, make_context(), clock=clock) as s:
-        for _ in range(3000):
+        for _ in range(n):
             clock.advance(60)
-            s.record(2, "touch")
+            s.record(score, "touch")
         s.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def test_a_damaged_database_is_moved_aside_and_a_new_one_started(db_path, clock):
+    record_many(db_path, clock, score=2)
     original = db_path.read_bytes()
     damage(db_path)
     damaged = db_path.read_bytes()
@@ -165,11 +170,7 @@ def test_a_file_that_is_not_a_database_is_kept_and_replaced(db_path, clock):
 
 
 def test_the_seq_floor_survives_a_restart(db_path, clock):
-    with Store(db_path, make_context(), clock=clock) as s:
-        for _ in range(3000):
-            clock.advance(60)
-            s.record(3, "touch")
-        s.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    record_many(db_path, clock, score=3)
     damage(db_path)
     Store(db_path, make_context(), clock=clock).close()  # replaced, nothing recorded yet
     with Store(db_path, make_context(), clock=clock) as s:
