@@ -1,0 +1,95 @@
+"""What an admin does from the command line: stores, devices, tokens, users.
+
+Plain functions over a session, used by ``hymio hq …`` and by the tests.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from hq.credentials import hash_password, new_token, token_hash
+from hq.errors import DuplicateError, HQError, UnknownDeviceError, UnknownStoreError
+from hq.models import ApiToken, Device, Store, User
+from kiosk.localtime import to_utc_text, zone
+
+IDENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def _check_id(kind: str, value: str) -> str:
+    if not IDENT.match(value or ""):
+        raise HQError(
+            f"{kind} {value!r} is not a usable id: 1–64 letters, digits, '.', '_' or '-',"
+            " starting with a letter or digit"
+        )
+    return value
+
+
+def _add(session: Session, row, what: str) -> None:
+    session.add(row)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise DuplicateError(f"{what} already exists") from None
+
+
+def add_store(session: Session, store_id: str, name: str, timezone: str, now: datetime) -> Store:
+    """A new store; its days and hours are counted in *timezone* (IANA name)."""
+    _check_id("store id", store_id)
+    try:
+        zone(timezone)
+    except ValueError as e:
+        raise HQError(str(e)) from None
+    if not name.strip():
+        raise HQError("the store name is empty; give --name")
+    store = Store(id=store_id, name=name.strip(), timezone=timezone, created_at=to_utc_text(now))
+    _add(session, store, f"store {store_id!r}")
+    return store
+
+
+def add_device(session: Session, store_id: str, device_id: str, now: datetime) -> str:
+    """A new device in *store_id*; returns its token (HQ keeps only the hash)."""
+    _check_id("device id", device_id)
+    if session.get(Store, store_id) is None:
+        raise UnknownStoreError(f"no store {store_id!r}; add it first with hymio hq add-store")
+    token = new_token()
+    device = Device(
+        id=device_id, store_id=store_id, token_hash=token_hash(token), created_at=to_utc_text(now)
+    )
+    _add(session, device, f"device {device_id!r}")
+    return token
+
+
+def rotate_token(session: Session, device_id: str) -> str:
+    """A new token for *device_id*; the old one stops working at once."""
+    device = session.get(Device, device_id)
+    if device is None:
+        raise UnknownDeviceError(f"no device {device_id!r}")
+    token = new_token()
+    device.token_hash = token_hash(token)
+    session.commit()
+    return token
+
+
+def add_user(session: Session, username: str, password: str, now: datetime) -> None:
+    """A dashboard user; the password is kept as an argon2 hash."""
+    _check_id("username", username)
+    if len(password) < 10:
+        raise HQError("the password is too short: use at least 10 characters")
+    user = User(
+        username=username, password_hash=hash_password(password), created_at=to_utc_text(now)
+    )
+    _add(session, user, f"user {username!r}")
+
+
+def add_api_token(session: Session, name: str, now: datetime) -> str:
+    """A read token for scripts (daily figures, gaps, export); returns it once."""
+    _check_id("token name", name)
+    token = new_token()
+    _add(session, ApiToken(name=name, token_hash=token_hash(token), created_at=to_utc_text(now)),
+         f"API token {name!r}")  # fmt: skip
+    return token

@@ -1,0 +1,56 @@
+"""``GET /api/v1/stores/{id}/daily``: per-day counts and metrics of one store."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from hq.api import errors
+from hq.deps import DB, Now, Reader
+from hq.errors import ApiError
+from hq.models import Store
+from hq.reports import daily, ratings_between, today
+
+MAX_DAYS = 366
+
+router = APIRouter(prefix="/api/v1", tags=["figures"])
+
+
+class Daily(BaseModel):
+    """Days in the store's time zone, oldest first; metrics per scale (SPEC §3)."""
+
+    store_id: str
+    timezone: str
+    days: list[dict]
+
+
+@router.get("/stores/{store_id}/daily", response_model=Daily, responses=errors(400, 401, 404, 422))
+def store_daily(
+    store_id: str,
+    session: DB,
+    now: Now,
+    _reader: Reader,
+    from_: Annotated[
+        date | None,
+        Query(alias="from", description="first local day (default: 29 days before 'to')"),
+    ] = None,
+    to: Annotated[
+        date | None, Query(description="last local day (default: today in the store)")
+    ] = None,
+) -> Daily:
+    """Counts and metrics per local day, quiet days included."""
+    store = session.get(Store, store_id)
+    if store is None:
+        raise ApiError(404, "unknown_store", f"no store {store_id!r}")
+    last = to or today(store, now)
+    first = from_ or last - timedelta(days=29)
+    if first > last:
+        raise ApiError(400, "bad_range", f"from {first} is after to {last}")
+    if (last - first).days >= MAX_DAYS:
+        raise ApiError(400, "bad_range", f"ask for at most {MAX_DAYS} days at a time")
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    rows = ratings_between(session, store, first, last)
+    return Daily(store_id=store.id, timezone=store.timezone, days=daily(rows, store.timezone, days))

@@ -1,0 +1,48 @@
+"""The HQ web application: :func:`create_app` wires the database, the API and the dashboard.
+
+The process keeps no state that matters between requests (the session-signing secret lives
+in the database), so several can run behind a load balancer on one PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from fastapi import FastAPI
+
+from hq import errors_http
+from hq.api import config, devices, export, health, ratings, reports
+from hq.db import open_database
+from hq.ratelimit import RateLimiter
+from kiosk import __version__
+
+
+def create_app(
+    database_url: str,
+    clock: Callable[[], datetime] | None = None,
+    rate: float = 50.0,
+    burst: int = 100,
+    secure_cookies: bool = False,
+) -> FastAPI:
+    """The HQ app on *database_url* (migrated on start).
+
+    *rate* and *burst* limit each device's requests per second. *secure_cookies* marks the
+    dashboard's session cookie ``Secure`` (set it when HQ is served over HTTPS).
+    """
+    from hq.dashboard import install as install_dashboard
+
+    engine, sessions = open_database(database_url)
+    app = FastAPI(
+        title="Hymiö HQ",
+        version=__version__,
+        description="Collects the ratings of every Hymiö kiosk (SPEC §5).",
+    )
+    app.state.engine, app.state.sessions = engine, sessions
+    app.state.clock = clock or (lambda: datetime.now(UTC))
+    app.state.limiter = RateLimiter(rate, burst)
+    errors_http.install(app)
+    for module in (ratings, devices, config, reports, export, health):
+        app.include_router(module.router)
+    install_dashboard(app, sessions, secure_cookies)
+    return app

@@ -1,0 +1,145 @@
+"""``hymio hq …``: serve HQ and administer it (SPEC §4)."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from hq.db import ENV_VAR, default_url
+
+PASSWORD_VAR = "HYMIO_HQ_PASSWORD"  # noqa: S105 -- the name of a variable, not a password
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    """Add ``hq`` and its subcommands to the ``hymio`` parser."""
+    hq = commands.add_parser("hq", help="the central server: serve it, add stores, devices, users")
+    sub = hq.add_subparsers(dest="hq_command", metavar="HQ_COMMAND", required=True)
+
+    def command(name: str, help: str, run) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help)
+        p.add_argument(
+            "--database",
+            default=None,
+            help=f"database URL (default ${ENV_VAR}, else sqlite:///hq.db)",
+        )
+        p.set_defaults(run=run)
+        return p
+
+    p = command("serve", "run the API and dashboard", _serve)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    p.add_argument("--secure-cookies", action="store_true", help="Secure session cookie (HTTPS)")
+    p = command("add-store", "add a store", _add_store)
+    p.add_argument("--id", required=True, help="store id, as in the kiosk's [device] store_id")
+    p.add_argument("--name", required=True, help="the store's name")
+    p.add_argument("--timezone", required=True, help="IANA time zone, e.g. Europe/Helsinki")
+    p = command("add-device", "add a device; prints its token once", _add_device)
+    p.add_argument("--store", required=True, help="the store the device is in")
+    p.add_argument("--id", required=True, help="device id, as in the kiosk's [device] id")
+    p = command("rotate-token", "give a device a new token; the old one stops working", _rotate)
+    p.add_argument("--id", required=True, help="device id")
+    p = command("add-user", "add a dashboard user; asks for the password", _add_user)
+    p.add_argument("--username", required=True, help="login name")
+    p = command("add-token", "add an API token for scripts; prints it once", _add_token)
+    p.add_argument("--name", required=True, help="what the token is for")
+    p = command("set-survey", "set survey settings from a TOML file", _set_survey)
+    p.add_argument("--store", required=True, help="store id")
+    p.add_argument("--device", default="", help="only this device of the store")
+    p.add_argument("--file", required=True, type=Path, help="TOML with [survey] and [hours]")
+
+
+def _url(args: argparse.Namespace) -> str:
+    return args.database or default_url()
+
+
+def _session(args: argparse.Namespace):
+    from hq.db import open_database
+
+    return open_database(_url(args))[1]()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from hq.db import open_database
+
+    open_database(_url(args))  # migrate once, before the workers start
+    os.environ[ENV_VAR] = _url(args)
+    os.environ["HYMIO_HQ_SECURE_COOKIES"] = "1" if args.secure_cookies else ""
+    uvicorn.run("hq.main:app", host=args.host, port=args.port, workers=args.workers,
+                log_level="warning")  # fmt: skip
+    return 0
+
+
+def _add_store(args: argparse.Namespace) -> int:
+    from hq.admin import add_store
+
+    with _session(args) as session:
+        add_store(session, args.id, args.name, args.timezone, _now())
+    print(f"added store {args.id}")
+    return 0
+
+
+def _add_device(args: argparse.Namespace) -> int:
+    from hq.admin import add_device
+
+    with _session(args) as session:
+        token = add_device(session, args.store, args.id, _now())
+    print(f"added device {args.id} to store {args.store}; its token (shown only now):")
+    print(token)
+    return 0
+
+
+def _rotate(args: argparse.Namespace) -> int:
+    from hq.admin import rotate_token
+
+    with _session(args) as session:
+        token = rotate_token(session, args.id)
+    print(f"new token for device {args.id} (shown only now):")
+    print(token)
+    return 0
+
+
+def _add_user(args: argparse.Namespace) -> int:
+    from hq.admin import add_user
+
+    password = os.environ.get(PASSWORD_VAR)
+    if password is None:
+        password = getpass.getpass(f"password for {args.username}: ")
+        if getpass.getpass("again: ") != password:
+            print("hymio: the passwords differ; nothing changed", file=sys.stderr)
+            return 2
+    with _session(args) as session:
+        add_user(session, args.username, password, _now())
+    print(f"added user {args.username}")
+    return 0
+
+
+def _add_token(args: argparse.Namespace) -> int:
+    from hq.admin import add_api_token
+
+    with _session(args) as session:
+        token = add_api_token(session, args.name, _now())
+    print(f"API token {args.name} (shown only now):")
+    print(token)
+    return 0
+
+
+def _set_survey(args: argparse.Namespace) -> int:
+    from hq.surveys import read_survey_file, set_survey
+
+    tables = read_survey_file(args.file)
+    with _session(args) as session:
+        version = set_survey(session, args.store, args.device, tables, _now())
+    target = f"device {args.device}" if args.device else f"store {args.store}"
+    print(f"survey settings for {target} are now version {version}")
+    return 0

@@ -1,0 +1,51 @@
+"""The dashboard: server-rendered pages behind a login (SPEC §5 ``/``).
+
+Sessions are signed cookies (Starlette's SessionMiddleware, itsdangerous) with a secret
+kept in the database, so every HQ process accepts every other's cookie. Forms carry a CSRF
+token bound to the session.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.middleware.sessions import SessionMiddleware
+
+from hq.models import Meta
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+
+
+def session_secret(sessions: sessionmaker[Session]) -> str:
+    """The session-signing secret, made once and shared through the database."""
+    with sessions() as session:
+        row = session.get(Meta, "session_secret")
+        if row is not None:
+            return row.value
+        session.add(Meta(key="session_secret", value=secrets.token_urlsafe(48)))
+        try:
+            session.commit()
+        except IntegrityError:  # another process made it first
+            session.rollback()
+        return session.get(Meta, "session_secret").value
+
+
+def install(app: FastAPI, sessions: sessionmaker[Session], secure_cookies: bool) -> None:
+    """Add the session middleware, the static files and the pages to *app*."""
+    from hq.dashboard import pages
+
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=session_secret(sessions),
+        session_cookie="hymio_session",
+        max_age=12 * 3600,
+        same_site="strict",
+        https_only=secure_cookies,
+    )
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(pages.router)

@@ -1,0 +1,74 @@
+"""HQ's database: the URL, the engine, the migrations, and short transactions.
+
+A SQLite file by default (WAL, foreign keys on, a busy timeout so that API threads wait
+for each other instead of failing), PostgreSQL by URL. :func:`open_database` applies the
+Alembic migrations in ``hq/migrations`` before anything else touches the tables, so an old
+HQ database is brought up to date by ``hymio hq serve``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import Session, sessionmaker
+
+from hq.errors import DatabaseURLError
+
+ENV_VAR = "HYMIO_HQ_DATABASE"
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def default_url() -> str:
+    """``$HYMIO_HQ_DATABASE``, or a SQLite file ``hq.db`` in the current folder."""
+    return os.environ.get(ENV_VAR) or "sqlite:///hq.db"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for *url*; a :class:`DatabaseURLError` naming the URL if it is unusable."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseURLError(
+            f"database URL {url!r} is not a URL; use sqlite:///path/hq.db or"
+            " postgresql+psycopg://user@host/dbname"
+        ) from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise DatabaseURLError(
+            f"database URL {url!r}: HQ runs on sqlite or postgresql, not {parsed.drivername}"
+        )
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def upgrade(engine: Engine) -> None:
+    """Apply every Alembic migration that *engine*'s database does not have yet."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def open_database(url: str) -> tuple[Engine, sessionmaker[Session]]:
+    """The engine and session factory of *url*, migrated to the newest schema."""
+    engine = make_engine(url)
+    upgrade(engine)
+    return engine, sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,93 @@
+"""FastAPI dependencies: a database session, the device behind a token, a reader."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hq.credentials import token_hash
+from hq.errors import ApiError
+from hq.models import ApiToken, Device
+from hq.ratelimit import retry_after
+
+device_bearer = HTTPBearer(
+    auto_error=False, scheme_name="device", description="the device token from add-device"
+)
+reader_bearer = HTTPBearer(
+    auto_error=False, scheme_name="reader", description="an API token from add-token"
+)
+Bearer = HTTPAuthorizationCredentials | None
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request; rolled back unless the handler commits."""
+    with request.app.state.sessions() as session:
+        yield session
+
+
+DB = Annotated[Session, Depends(get_session)]
+
+
+def now(request: Request) -> datetime:
+    """HQ's clock (injected into the app, so tests can move it)."""
+    return request.app.state.clock()
+
+
+Now = Annotated[datetime, Depends(now)]
+
+
+def current_device(
+    request: Request, session: DB, credentials: Annotated[Bearer, Depends(device_bearer)]
+) -> Device:
+    """The device whose token is in ``Authorization``; 401 without one, 429 over the rate."""
+    if credentials is None:
+        raise ApiError(401, "no_token", "send the device token as 'Authorization: Bearer <token>'")
+    device = session.scalar(
+        select(Device).where(Device.token_hash == token_hash(credentials.credentials))
+    )
+    if device is None:
+        raise ApiError(
+            401,
+            "bad_token",
+            "the token is not one HQ knows; check [hq] token in the kiosk settings",
+        )
+    wait = request.app.state.limiter.take(device.id)
+    if wait:
+        raise ApiError(
+            429,
+            "slow_down",
+            f"device {device.id} is sending too fast; retry in {retry_after(wait)} s",
+            headers={"Retry-After": retry_after(wait)},
+        )
+    return device
+
+
+CurrentDevice = Annotated[Device, Depends(current_device)]
+
+
+def reader(
+    request: Request, session: DB, credentials: Annotated[Bearer, Depends(reader_bearer)]
+) -> str:
+    """Who may read figures: an API token's name, or the logged-in user; 401 otherwise."""
+    if credentials is not None:
+        name = session.scalar(
+            select(ApiToken.name).where(ApiToken.token_hash == token_hash(credentials.credentials))
+        )
+        if name is None:
+            raise ApiError(401, "bad_token", "the API token is not one HQ knows")
+        return f"token:{name}"
+    user = request.session.get("user") if "session" in request.scope else None
+    if not user:
+        raise ApiError(
+            401, "login_required", "log in to the dashboard or send an API token as Bearer"
+        )
+    return f"user:{user}"
+
+
+Reader = Annotated[str, Depends(reader)]

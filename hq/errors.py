@@ -1,0 +1,37 @@
+"""HQ's exception tree: one error class per way a request or a command can go wrong."""
+
+from __future__ import annotations
+
+from kiosk.errors import HymioError
+
+
+class HQError(HymioError):
+    """Something HQ was asked to do cannot be done; the message says why."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class UnknownStoreError(HQError, KeyError):
+    """No store has that id."""
+
+
+class UnknownDeviceError(HQError, KeyError):
+    """No device has that id."""
+
+
+class DuplicateError(HQError, ValueError):
+    """A store, device or user with that id or name already exists."""
+
+
+class DatabaseURLError(HQError, ValueError):
+    """The database URL cannot be used."""
+
+
+class ApiError(HQError):
+    """An HTTP error answered with SPEC §5's JSON error shape."""
+
+    def __init__(self, status: int, code: str, message: str, headers: dict | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+        self.headers = headers or {}

@@ -1,0 +1,116 @@
+"""HQ's tables (SQLAlchemy 2 declarative). Alembic migrations in hq/migrations create them.
+
+Timestamps are stored as the kiosk's one text format (``kiosk.localtime.to_utc_text``:
+UTC, microseconds, ``+00:00``), so they compare as text on SQLite and PostgreSQL alike and
+a re-sent rating compares equal field by field.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    """The declarative base of every HQ table."""
+
+
+class Store(Base):
+    """A shop of the chain, with the time zone its days and hours are counted in."""
+
+    __tablename__ = "stores"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[str] = mapped_column(String(40))
+
+
+class Device(Base):
+    """A kiosk: its store, the SHA-256 of its token, and what it last told HQ."""
+
+    __tablename__ = "devices"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[str] = mapped_column(String(40))
+    last_seen_at: Mapped[str | None] = mapped_column(String(40))
+    last_status: Mapped[dict | None] = mapped_column(JSON)
+    version: Mapped[str | None] = mapped_column(String(40))
+
+
+class Rating(Base):
+    """One press, as the kiosk sent it (SPEC §2), plus when HQ received it."""
+
+    __tablename__ = "ratings"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"))
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    survey_id: Mapped[str] = mapped_column(String(64))
+    question_id: Mapped[str] = mapped_column(String(64))
+    config_version: Mapped[int] = mapped_column(Integer)
+    scale: Mapped[str] = mapped_column(String(16))
+    score: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(64))
+    recorded_at: Mapped[str] = mapped_column(String(40))
+    clock_synced: Mapped[bool] = mapped_column(Boolean)
+    boot_id: Mapped[str] = mapped_column(String(64))
+    mono_ns: Mapped[int] = mapped_column(BigInteger)
+    flag: Mapped[str | None] = mapped_column(String(16))
+    received_at: Mapped[str] = mapped_column(String(40))
+
+    __table_args__ = (
+        UniqueConstraint("device_id", "seq", name="uq_ratings_device_seq"),
+        Index("ix_ratings_store_recorded", "store_id", "recorded_at"),
+    )
+
+
+class User(Base):
+    """A person who may log in to the dashboard; the password is kept as an argon2 hash."""
+
+    __tablename__ = "users"
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[str] = mapped_column(String(40))
+
+
+class ApiToken(Base):
+    """A read token for scripts (daily figures, gaps, CSV export); kept as SHA-256."""
+
+    __tablename__ = "api_tokens"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[str] = mapped_column(String(40))
+
+
+class Survey(Base):
+    """Survey settings for a whole store (``device_id`` empty) or for one device."""
+
+    __tablename__ = "surveys"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"))
+    device_id: Mapped[str] = mapped_column(String(64), default="")
+    version: Mapped[int] = mapped_column(Integer)
+    body: Mapped[dict] = mapped_column(JSON)
+    updated_at: Mapped[str] = mapped_column(String(40))
+
+    __table_args__ = (UniqueConstraint("store_id", "device_id", name="uq_surveys_target"),)
+
+
+class Meta(Base):
+    """HQ-wide values shared by every API process (the session-signing secret)."""
+
+    __tablename__ = "meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,112 @@
+"""Figures for the API and the dashboard, from the one metrics implementation (SPEC §3).
+
+Ratings are read in a store's UTC bounds of its local days and bucketed by
+:mod:`kiosk.metrics` in the store's time zone. ``seq`` gaps are found in SQL with a window
+function, so they cost one index scan per device on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from hq.models import Rating, Store
+from kiosk import metrics
+from kiosk.localtime import day_bounds, local_date, local_hour, to_utc_text, zone
+from kiosk.scales import DEFAULT_SCALE
+
+GAPS_SQL = text(
+    "SELECT prev + 1, seq - 1 FROM ("
+    " SELECT seq, LAG(seq, 1, 0) OVER (ORDER BY seq) AS prev"
+    " FROM ratings WHERE device_id = :device) AS s"
+    " WHERE seq - prev > 1 ORDER BY seq"
+)
+
+
+def seq_gaps(session: Session, device_id: str) -> tuple[int, int, list[tuple[int, int]]]:
+    """How many ratings HQ has from the device, the highest ``seq``, and the missing ranges."""
+    received, last = session.execute(
+        select(func.count(), func.coalesce(func.max(Rating.seq), 0)).where(
+            Rating.device_id == device_id
+        )
+    ).one()
+    ranges = [(int(a), int(b)) for a, b in session.execute(GAPS_SQL, {"device": device_id})]
+    return int(received), int(last), ranges
+
+
+@dataclass(frozen=True)
+class Row:
+    """The fields of a rating the figures need."""
+
+    recorded_at: str
+    scale: str
+    score: int
+    flag: str | None
+    reason: str | None
+
+    def __getitem__(self, key: str):
+        return getattr(self, key)
+
+
+def ratings_between(session: Session, store: Store, first: date, last: date) -> list[Row]:
+    """The store's ratings of the local days *first* … *last* (both included)."""
+    start = day_bounds(first, store.timezone)[0]
+    end = day_bounds(last, store.timezone)[1]
+    rows = session.execute(
+        select(Rating.recorded_at, Rating.scale, Rating.score, Rating.flag, Rating.reason).where(
+            Rating.store_id == store.id,
+            Rating.recorded_at >= to_utc_text(start),
+            Rating.recorded_at < to_utc_text(end),
+        )
+    )
+    return [Row(*r) for r in rows]
+
+
+def main_scale(rows: Iterable[Row]) -> str:
+    """The scale most ratings were given on (the store's current survey, in practice)."""
+    counts = Counter(r.scale for r in rows)
+    return counts.most_common(1)[0][0] if counts else DEFAULT_SCALE
+
+
+def daily(rows: list[Row], tz: str, days: list[date]) -> list[dict]:
+    """Per local day: all ratings, flagged ones, and the metrics of each scale used."""
+    scales = sorted({r.scale for r in rows})
+    per_scale = {s: metrics.by_local_day(s, rows, tz, days) for s in scales}
+    totals = Counter(local_date(r.recorded_at, tz) for r in rows)
+    flagged = Counter(local_date(r.recorded_at, tz) for r in rows if r.flag)
+    return [
+        {
+            "date": day.isoformat(),
+            "ratings": totals.get(day, 0),
+            "flagged": flagged.get(day, 0),
+            "scales": {s: per_scale[s][day].as_dict() for s in scales},
+        }
+        for day in days
+    ]
+
+
+def heat_map(rows: Iterable[Row], tz: str, scale: str) -> list[list[int]]:
+    """Counted ratings by local weekday (0 = Monday) × hour of day."""
+    grid = [[0] * 24 for _ in range(7)]
+    tzinfo = zone(tz)
+    for r in rows:
+        if r.flag is None and r.scale == scale:
+            grid[local_date(r.recorded_at, tzinfo).weekday()][
+                local_hour(r.recorded_at, tzinfo)
+            ] += 1
+    return grid
+
+
+def reasons(rows: Iterable[Row]) -> list[tuple[str, int]]:
+    """Follow-up reasons given on counted ratings, most frequent first."""
+    return Counter(r.reason for r in rows if r.flag is None and r.reason).most_common()
+
+
+def today(store: Store, now: datetime) -> date:
+    """The store's local date at *now*."""
+    return local_date(now, store.timezone)

@@ -1,0 +1,82 @@
+"""Survey settings per store or per device, as the kiosk's own ``[survey]`` and ``[hours]``.
+
+A survey file is checked by the kiosk's settings model before HQ keeps it, so a device is
+never sent settings it would refuse. Each change raises the version by one.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hq.errors import UnknownDeviceError, UnknownStoreError
+from hq.models import Device, Store, Survey
+from kiosk.errors import SettingsError
+from kiosk.localtime import to_utc_text
+from kiosk.settings import parse_settings
+from kiosk.settings_model import Hours
+
+TABLES = ("survey", "hours")
+
+
+def read_survey_file(path: Path) -> dict[str, Any]:
+    """The ``[survey]`` and ``[hours]`` tables of the TOML file at *path*, checked."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SettingsError(path, [("", "no such file")]) from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        raise SettingsError(path, [("", f"cannot be read as TOML: {e}")]) from None
+    extra = sorted(set(data) - set(TABLES))
+    if extra:
+        raise SettingsError(path, [(extra[0], "is not a survey table; use [survey] and [hours]")])
+    parse_settings({k: data.get(k, {}) for k in TABLES}, path)
+    return {k: data.get(k, {}) for k in TABLES}
+
+
+def set_survey(
+    session: Session, store_id: str, device_id: str, tables: dict[str, Any], now: datetime
+) -> int:
+    """Keep *tables* for the store (``device_id`` empty) or one device; the new version."""
+    if session.get(Store, store_id) is None:
+        raise UnknownStoreError(f"no store {store_id!r}; add it with hymio hq add-store")
+    if device_id:
+        device = session.get(Device, device_id)
+        if device is None or device.store_id != store_id:
+            raise UnknownDeviceError(f"no device {device_id!r} in store {store_id!r}")
+    row = session.scalar(
+        select(Survey).where(Survey.store_id == store_id, Survey.device_id == device_id)
+    )
+    if row is None:
+        row = Survey(store_id=store_id, device_id=device_id, version=0)
+        session.add(row)
+    row.version += 1
+    row.body = {k: tables.get(k, {}) for k in TABLES}
+    row.updated_at = to_utc_text(now)
+    session.commit()
+    return row.version
+
+
+def survey_for(session: Session, device: Device) -> dict[str, Any]:
+    """The device's own survey settings, else its store's, else version 0 with none."""
+    rows = session.scalars(
+        select(Survey).where(
+            Survey.store_id == device.store_id, Survey.device_id.in_(["", device.id])
+        )
+    ).all()
+    own = [r for r in rows if r.device_id == device.id] or rows
+    if not own:
+        return {"version": 0, "survey": {}, "hours": {}}
+    return {"version": own[0].version, **own[0].body}
+
+
+def store_hours(session: Session, store_id: str) -> Hours:
+    """The store's opening hours from its survey settings (open all day if none are set)."""
+    row = session.scalar(select(Survey).where(Survey.store_id == store_id, Survey.device_id == ""))
+    hours = (row.body or {}).get("hours", {}) if row else {}
+    return Hours.model_validate(hours)

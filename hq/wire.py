@@ -1,0 +1,120 @@
+"""The wire format of the HQ API (SPEC §2, §5), validated strictly with pydantic.
+
+Strict means: no coercion (``"3"`` is not a score, ``1`` is not ``true``), no unknown
+keys, every field present. What a kiosk sends is what HQ stores, so a re-sent rating can
+be compared field by field.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from kiosk.flags import FLAGS
+from kiosk.localtime import parse_utc_text, to_utc_text
+from kiosk.scales import SCALES
+
+MAX_BATCH = 1000
+MAX_BODY = 1024 * 1024
+UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+IDENT = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$")
+
+
+def _utc_text(value: str) -> str:
+    if not ISO.match(value):
+        raise ValueError("must be ISO 8601 with a UTC offset, e.g. 2026-11-22T15:16:24+00:00")
+    return to_utc_text(parse_utc_text(value))
+
+
+Ident = Annotated[str, Field(pattern=IDENT)]
+Timestamp = Annotated[str, Field(max_length=40), AfterValidator(_utc_text)]
+
+
+class Strict(BaseModel):
+    """Strict, closed models: no coercion, no unknown keys."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+class RatingIn(Strict):
+    """One rating as a kiosk sends it (SPEC §2, without the device's sync bookkeeping)."""
+
+    id: Annotated[str, Field(pattern=UUID, description="UUIDv7, lower-case")]
+    device_id: Ident
+    store_id: Ident
+    seq: Annotated[int, Field(ge=1, le=2**62)]
+    survey_id: Ident
+    question_id: Ident
+    config_version: Annotated[int, Field(ge=0, le=2**31 - 1)]
+    scale: Literal[tuple(SCALES)]  # type: ignore[valid-type]
+    score: Annotated[int, Field(ge=0, le=10)]
+    source: Literal["button", "touch"]
+    reason: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")] | None
+    recorded_at: Timestamp
+    clock_synced: bool
+    boot_id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
+    mono_ns: Annotated[int, Field(ge=0, le=2**63 - 1)]
+    flag: Literal[FLAGS] | None  # type: ignore[valid-type]
+
+    @model_validator(mode="after")
+    def _score_on_scale(self) -> RatingIn:
+        sc = SCALES[self.scale]
+        if self.score not in sc.scores:
+            raise ValueError(
+                f"score {self.score} is not on the {sc.name} scale ({sc.low}–{sc.high})"
+            )
+        return self
+
+
+class Batch(Strict):
+    """``POST /api/v1/ratings``: at most 1000 ratings and 1 MiB."""
+
+    ratings: Annotated[list[RatingIn], Field(max_length=MAX_BATCH)]
+
+
+class Accepted(BaseModel):
+    """How many ratings of the batch were new, and how many HQ already had."""
+
+    accepted: int
+    duplicates: int
+
+
+class Heartbeat(Strict):
+    """``POST /api/v1/heartbeat``: what the device says about itself. All fields optional."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+    version: Annotated[str, Field(max_length=40)] | None = None
+    pending: Annotated[int, Field(ge=0)] | None = None
+    oldest_pending_at: Timestamp | None = None
+    last_seq: Annotated[int, Field(ge=0)] | None = None
+    last_error: Annotated[str, Field(max_length=500)] | None = None
+    clock_synced: bool | None = None
+    clock: Annotated[str, Field(max_length=40)] | None = None
+    uptime: Annotated[float, Field(ge=0)] | None = None
+    disk_free: Annotated[int, Field(ge=0)] | None = None
+    cpu_temperature: float | None = None
+    stuck_buttons: Annotated[list[int], Field(max_length=10)] | None = None
+    quarantined: Annotated[int, Field(ge=0)] | None = None
+
+
+class HeartbeatAck(BaseModel):
+    """HQ's answer to a heartbeat: its own clock, so the device can tell how far it is off."""
+
+    ok: bool
+    server_time: str
+
+
+class ErrorDetail(BaseModel):
+    """What went wrong: a stable code for programs, a sentence for people."""
+
+    code: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """SPEC §5's error shape."""
+
+    error: ErrorDetail

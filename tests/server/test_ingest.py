@@ -1,0 +1,154 @@
+"""POST /api/v1/ratings: idempotent, all or nothing, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import requests
+from sqlalchemy import select
+
+from hq.models import Device, Rating
+from kiosk.localtime import to_utc_text
+
+
+def test_a_batch_is_stored_once_and_resending_it_counts_duplicates(hq):
+    batch = [hq.rating(score=s) for s in (1, 2, 3, 4)]
+    assert hq.post(batch).json() == {"accepted": 4, "duplicates": 0}
+    assert hq.post(batch).json() == {"accepted": 0, "duplicates": 4}
+    assert hq.count() == 4
+    with hq.sessions() as s:
+        stored = {r.id: r for r in s.scalars(select(Rating))}
+    for sent in batch:
+        row = stored[sent["id"]]
+        assert {k: getattr(row, k) for k in sent} == sent
+        assert row.received_at == to_utc_text(hq.clock.now)
+
+
+def test_overlapping_batches_store_each_rating_once(hq):
+    ratings = [hq.rating() for _ in range(30)]
+    assert hq.post(ratings[:20]).json() == {"accepted": 20, "duplicates": 0}
+    assert hq.post(ratings[10:]).json() == {"accepted": 10, "duplicates": 10}
+    assert hq.count() == 30
+
+
+def test_a_rating_twice_in_one_batch_is_one_rating(hq):
+    r = hq.rating()
+    assert hq.post([r, r]).json() == {"accepted": 1, "duplicates": 1}
+    assert hq.count() == 1
+
+
+def test_the_same_batch_posted_from_two_threads_at_once_lands_once(live_hq):
+    hq, url = live_hq
+    batches = [[hq.rating() for _ in range(200)] for _ in range(5)]
+    results: list[dict] = []
+    lock = threading.Lock()
+
+    def send():
+        with requests.Session() as http:
+            for batch in batches:
+                answer = http.post(f"{url}/api/v1/ratings", json={"ratings": batch},
+                                   headers=hq.auth(), timeout=30)  # fmt: skip
+                assert answer.status_code == 200, answer.text
+                with lock:
+                    results.append(answer.json())
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(results) == 10
+    assert sum(r["accepted"] for r in results) == 1000
+    assert sum(r["duplicates"] for r in results) == 1000
+    assert hq.count() == 1000
+
+
+def test_a_changed_rating_under_a_known_id_is_a_409_naming_it_and_the_batch_is_refused(hq):
+    first = hq.rating(score=2)
+    hq.post([first])
+    fresh = hq.rating()
+    answer = hq.post([fresh, {**first, "score": 3}])
+    assert answer.status_code == 409
+    assert answer.json()["error"]["code"] == "id_conflict"
+    assert first["id"] in answer.json()["error"]["message"]
+    assert "score" in answer.json()["error"]["message"]
+    assert hq.count() == 1  # the fresh rating of the refused batch is not there either
+
+
+def test_a_seq_used_again_under_a_new_id_is_a_409(hq):
+    first = hq.rating()
+    hq.post([first])
+    again = hq.rating(seq=first["seq"])
+    answer = hq.post([again])
+    assert answer.status_code == 409
+    assert answer.json()["error"]["code"] == "seq_taken"
+    assert again["id"] in answer.json()["error"]["message"]
+    assert hq.count() == 1
+
+
+def test_a_device_may_not_send_another_devices_ratings(hq):
+    answer = hq.post([hq.rating(device_id="k2", store_id="s2")])
+    assert answer.status_code == 403
+    assert answer.json()["error"]["code"] == "not_your_rating"
+    answer = hq.post([hq.rating(store_id="s2")])
+    assert answer.status_code == 403
+    assert hq.count() == 0
+
+
+def test_missing_and_wrong_tokens_are_401(hq):
+    body = {"ratings": [hq.rating()]}
+    assert hq.client.post("/api/v1/ratings", json=body).status_code == 401
+    answer = hq.client.post("/api/v1/ratings", json=body, headers=hq.auth("not-a-token"))
+    assert answer.status_code == 401
+    assert answer.json()["error"]["code"] == "bad_token"
+    # Another device's token is valid, but not for these ratings.
+    assert hq.post(body["ratings"], token=hq.extra_devices["k2"]).status_code == 403
+    assert hq.count() == 0
+
+
+def test_a_rating_from_the_future_is_422_only_when_the_clock_was_synchronised(hq):
+    future = to_utc_text(hq.clock.now + timedelta(days=1, minutes=1))
+    bad = hq.rating(recorded_at=future)
+    answer = hq.post([hq.rating(), bad])
+    assert answer.status_code == 422
+    assert answer.json()["error"]["code"] == "from_the_future"
+    assert bad["id"] in answer.json()["error"]["message"]
+    assert hq.count() == 0
+    unsynced = hq.rating(recorded_at=future, clock_synced=False)
+    assert hq.post([unsynced]).json() == {"accepted": 1, "duplicates": 0}
+    near = hq.rating(recorded_at=to_utc_text(hq.clock.now + timedelta(hours=23)))
+    assert hq.post([near]).status_code == 200
+
+
+def test_1001_ratings_is_a_413_and_1000_is_fine(hq):
+    ratings = [hq.rating() for _ in range(1001)]
+    answer = hq.post(ratings)
+    assert answer.status_code == 413
+    assert answer.json()["error"]["code"] == "too_many_ratings"
+    assert hq.count() == 0
+    assert hq.post(ratings[:1000]).json()["accepted"] == 1000
+
+
+def test_a_body_over_one_mebibyte_is_a_413_with_or_without_a_length(live_hq):
+    hq, url = live_hq
+    big = b'{"ratings": [' + b" " * (1024 * 1024) + b"]}"
+    answer = requests.post(f"{url}/api/v1/ratings", data=big, timeout=10,
+                           headers={**hq.auth(), "Content-Type": "application/json"})  # fmt: skip
+    assert answer.status_code == 413
+    assert answer.json()["error"]["code"] == "too_large"
+
+    def chunks():
+        for i in range(0, len(big), 64 * 1024):
+            yield big[i : i + 64 * 1024]
+
+    answer = requests.post(f"{url}/api/v1/ratings", data=chunks(), timeout=10,
+                           headers={**hq.auth(), "Content-Type": "application/json"})  # fmt: skip
+    assert answer.status_code == 413
+    assert hq.count() == 0
+
+
+def test_posting_marks_the_device_as_seen(hq):
+    hq.post([hq.rating()])
+    with hq.sessions() as s:
+        assert s.get(Device, "k1").last_seen_at == to_utc_text(hq.clock.now)
