@@ -1,0 +1,112 @@
+"""Heartbeat, config with ETag, daily figures, seq gaps, CSV export, health."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+
+from hq.models import Device
+from hq.surveys import set_survey
+from kiosk.localtime import to_utc_text
+from kiosk.metrics import summarize
+
+
+def test_heartbeat_keeps_the_devices_status(hq):
+    status = {"version": "1.2.0", "pending": 12, "last_error": "HQ unreachable",
+              "clock_synced": False, "uptime": 3600.5, "disk_free": 10**9,
+              "cpu_temperature": 51.2, "last_seq": 40}  # fmt: skip
+    answer = hq.client.post("/api/v1/heartbeat", json=status, headers=hq.auth())
+    assert answer.status_code == 200
+    assert answer.json() == {"ok": True, "server_time": to_utc_text(hq.clock.now)}
+    with hq.sessions() as s:
+        device = s.get(Device, "k1")
+        assert device.version == "1.2.0"
+        assert device.last_seen_at == to_utc_text(hq.clock.now)
+        assert {k: device.last_status[k] for k in status} == status
+
+
+def test_config_has_an_etag_and_answers_304_until_it_changes(hq):
+    first = hq.client.get("/api/v1/config", headers=hq.auth())
+    assert first.status_code == 200
+    assert first.json() == {"version": 0, "survey": {}, "hours": {}}
+    etag = first.headers["ETag"]
+    again = hq.client.get("/api/v1/config", headers={**hq.auth(), "If-None-Match": etag})
+    assert again.status_code == 304
+    with hq.sessions() as s:
+        version = set_survey(s, "s1", "", {"survey": {"scale": "smiley5"}}, hq.clock.now)
+    assert version == 1
+    changed = hq.client.get("/api/v1/config", headers={**hq.auth(), "If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed.headers["ETag"] != etag
+    assert changed.json()["survey"] == {"scale": "smiley5"}
+    assert changed.json()["version"] == 1
+    # A device's own settings win over its store's.
+    with hq.sessions() as s:
+        set_survey(s, "s1", "k1", {"survey": {"scale": "smiley3"}}, hq.clock.now)
+    assert hq.client.get("/api/v1/config", headers=hq.auth()).json()["survey"]["scale"] == "smiley3"
+
+
+def _at(y, m, d, hh, mm=0) -> str:
+    return to_utc_text(datetime(y, m, d, hh, mm, tzinfo=UTC))
+
+
+def test_daily_figures_are_the_metrics_of_each_helsinki_day(hq):
+    # 21:30 UTC on the 18th is 23:30 in Helsinki; 22:30 UTC is already the 19th there.
+    ratings = [
+        hq.rating(score=4, recorded_at=_at(2026, 11, 18, 21, 30)),
+        hq.rating(score=1, recorded_at=_at(2026, 11, 18, 22, 30)),
+        hq.rating(score=3, recorded_at=_at(2026, 11, 19, 8)),
+        hq.rating(score=4, recorded_at=_at(2026, 11, 19, 9)),
+        hq.rating(score=4, recorded_at=_at(2026, 11, 19, 9, 1), flag="repeat"),
+    ]
+    assert hq.post(ratings).status_code == 200
+    answer = hq.client.get("/api/v1/stores/s1/daily?from=2026-11-18&to=2026-11-20",
+                           headers=hq.auth(hq.reader_token))  # fmt: skip
+    assert answer.status_code == 200
+    days = answer.json()["days"]
+    assert [d["date"] for d in days] == ["2026-11-18", "2026-11-19", "2026-11-20"]
+    assert [d["ratings"] for d in days] == [1, 4, 0]
+    assert [d["flagged"] for d in days] == [0, 1, 0]
+    assert days[0]["scales"]["smiley4"] == summarize("smiley4", {4: 1}).as_dict()
+    assert days[1]["scales"]["smiley4"] == summarize("smiley4", {1: 1, 3: 1, 4: 1}).as_dict()
+    assert days[1]["scales"]["smiley4"]["csat"] == 66.7
+    assert days[2]["scales"]["smiley4"]["count"] == 0
+
+
+def test_daily_defaults_to_the_last_30_days_of_the_store(hq):
+    days = hq.client.get("/api/v1/stores/s1/daily", headers=hq.auth(hq.reader_token)).json()["days"]
+    assert len(days) == 30
+    assert days[-1]["date"] == "2026-11-20"
+
+
+def test_gaps_are_the_missing_seq_ranges(hq):
+    for seq in (2, 3, 6, 7, 10):
+        hq.post([hq.rating(seq=seq)])
+    answer = hq.client.get("/api/v1/devices/k1/gaps", headers=hq.auth(hq.reader_token)).json()
+    assert answer == {"device_id": "k1", "received": 5, "last_seq": 10,
+                      "gaps": [[1, 1], [4, 5], [8, 9]]}  # fmt: skip
+    empty = hq.client.get("/api/v1/devices/k2/gaps", headers=hq.auth(hq.reader_token)).json()
+    assert empty == {"device_id": "k2", "received": 0, "last_seq": 0, "gaps": []}
+
+
+def test_export_streams_every_rating_as_csv(hq):
+    ratings = [hq.rating(score=s, recorded_at=_at(2026, 11, 19, 8, s)) for s in (1, 2, 3, 4)]
+    hq.post(ratings)
+    answer = hq.client.get("/api/v1/export.csv?store=s1", headers=hq.auth(hq.reader_token))
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(answer.text)))
+    assert [r["id"] for r in rows] == [r["id"] for r in ratings]
+    assert [int(r["score"]) for r in rows] == [1, 2, 3, 4]
+    narrowed = hq.client.get("/api/v1/export.csv?store=s1&from=2026-11-20",
+                             headers=hq.auth(hq.reader_token))  # fmt: skip
+    assert list(csv.DictReader(io.StringIO(narrowed.text))) == []
+    other = hq.client.get("/api/v1/export.csv?store=s2", headers=hq.auth(hq.reader_token))
+    assert len(list(csv.DictReader(io.StringIO(other.text)))) == 0
+
+
+def test_healthz_answers(hq):
+    answer = hq.client.get("/healthz")
+    assert answer.status_code == 200
+    assert answer.json() == {"ok": True}
