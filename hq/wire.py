@@ -7,7 +7,6 @@ be compared field by field.
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -20,17 +19,24 @@ MAX_BATCH = 1000
 MAX_BODY = 1024 * 1024
 UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 IDENT = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
-ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$")
+ISO_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$"
 
 
 def _utc_text(value: str) -> str:
-    if not ISO.match(value):
-        raise ValueError("must be ISO 8601 with a UTC offset, e.g. 2026-11-22T15:16:24+00:00")
-    return to_utc_text(parse_utc_text(value))
+    try:
+        return to_utc_text(parse_utc_text(value))
+    except ValueError:
+        raise ValueError(
+            "must be a real ISO 8601 time with a UTC offset, e.g. 2026-11-22T15:16:24+00:00"
+        ) from None
 
 
 Ident = Annotated[str, Field(pattern=IDENT)]
-Timestamp = Annotated[str, Field(max_length=40), AfterValidator(_utc_text)]
+Timestamp = Annotated[
+    str,
+    Field(max_length=40, pattern=ISO_PATTERN, json_schema_extra={"format": "date-time"}),
+    AfterValidator(_utc_text),
+]
 
 
 class Strict(BaseModel):
