@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.middleware.sessions import SessionMiddleware
 
 from hq.models import Meta
+from hq.ratelimit import RateLimiter
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -47,5 +48,6 @@ def install(app: FastAPI, sessions: sessionmaker[Session], secure_cookies: bool)
         same_site="strict",
         https_only=secure_cookies,
     )
+    app.state.login_attempts = RateLimiter(rate=1 / 12, burst=5)  # 5 tries, then 1 per 12 s
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages.router)

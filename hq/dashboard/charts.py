@@ -1,0 +1,120 @@
+"""Charts as server-rendered SVG: no JavaScript, no CDN, sharp at any size.
+
+Each function takes plain numbers and returns SVG markup; labels are escaped.
+"""
+
+from __future__ import annotations
+
+from markupsafe import Markup, escape
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def sparkline(values: list[float | None], width: int = 160, height: int = 36) -> Markup:
+    """A small trend line of *values* (0–100; ``None`` leaves a gap)."""
+    step = (width - 4) / max(len(values) - 1, 1)
+    points = _runs(values, lambda i: 2 + i * step, lambda v: 2 + (height - 4) * (1 - v / 100))
+    lines = "".join(f'<polyline points="{" ".join(p)}"/>' for p in points if len(p) > 1)
+    dots = "".join(f'<circle cx="{p[0].split(",")[0]}" cy="{p[0].split(",")[1]}" r="1.5"/>'
+                   for p in points if len(p) == 1)  # fmt: skip
+    return _svg(
+        f'<svg class="spark" viewBox="0 0 {width} {height}" width="{width}" height="{height}"'
+        f' role="img" aria-label="trend">{lines}{dots}</svg>'
+    )
+
+
+def trend(days: list[str], counts: list[int], scores: list[float | None], label: str) -> Markup:
+    """Daily bars of the rating count with a line of the score (0–100) over them."""
+    width, height, pad = 720, 220, 28
+    n = max(len(days), 1)
+    step = (width - 2 * pad) / n
+    top = max(counts or [0]) or 1
+    bars = []
+    for i, (day, count) in enumerate(zip(days, counts, strict=True)):
+        h = (height - 2 * pad) * count / top
+        x = pad + i * step
+        bars.append(
+            f'<rect class="bar" x="{x + 1:.1f}" y="{height - pad - h:.1f}"'
+            f' width="{max(step - 2, 1):.1f}" height="{h:.1f}">'
+            f"<title>{escape(day)}: {count} ratings</title></rect>"
+        )
+    line = _runs(scores, lambda i: pad + i * step + step / 2,
+                 lambda v: pad + (height - 2 * pad) * (1 - v / 100))  # fmt: skip
+    path = "".join(f'<polyline class="score" points="{" ".join(p)}"/>' for p in line if len(p) > 1)
+    ticks = "".join(
+        f'<text x="{pad + i * step + step / 2:.1f}" y="{height - 8}" text-anchor="middle">'
+        f"{escape(day[5:])}</text>"
+        for i, day in enumerate(days)
+        if i % max(1, n // 8) == 0
+    )
+    axis = (
+        f'<text x="4" y="{pad + 4}">100</text><text x="4" y="{height - pad}">0</text>'
+        f'<text x="{width - pad}" y="{pad - 10}" text-anchor="end">bars: ratings a day · line:'
+        f" {escape(label)}</text>"
+    )
+    return _svg(
+        f'<svg class="trend" viewBox="0 0 {width} {height}" role="img"'
+        f' aria-label="daily ratings and {escape(label)}">{"".join(bars)}{path}{ticks}{axis}</svg>'
+    )
+
+
+def heat_map(grid: list[list[int]]) -> Markup:
+    """Weekday × hour-of-day cells, darker for more ratings."""
+    cell, left, top = 22, 40, 18
+    peak = max((v for row in grid for v in row), default=0) or 1
+    cells = []
+    for d, row in enumerate(grid):
+        cells.append(f'<text x="4" y="{top + d * cell + 15}">{WEEKDAYS[d]}</text>')
+        for h, v in enumerate(row):
+            shade = 0.06 + 0.94 * v / peak if v else 0
+            cells.append(
+                f'<rect class="cell" data-count="{v}" x="{left + h * cell}" y="{top + d * cell}"'
+                f' width="{cell - 2}" height="{cell - 2}" fill-opacity="{shade:.2f}">'
+                f"<title>{WEEKDAYS[d]} {h:02d}:00 – {v} ratings</title></rect>"
+            )
+    hours = "".join(
+        f'<text x="{left + h * cell + 10}" y="12" text-anchor="middle">{h}</text>'
+        for h in range(0, 24, 3)
+    )
+    width, height = left + 24 * cell, top + 7 * cell
+    return _svg(
+        f'<svg class="heat" id="heat-map" viewBox="0 0 {width} {height}" role="img"'
+        f' aria-label="ratings by weekday and hour">{hours}{"".join(cells)}</svg>'
+    )
+
+
+def bars(items: list[tuple[str, int]]) -> Markup:
+    """Horizontal bars, one per labelled count, longest first as given."""
+    if not items:
+        return _svg('<p class="quiet">No follow-up answers yet.</p>')
+    row, left, width = 26, 120, 380
+    peak = max(n for _, n in items) or 1
+    parts = []
+    for i, (label, n) in enumerate(items):
+        w = (width - left - 50) * n / peak
+        y = i * row
+        parts.append(
+            f'<text x="0" y="{y + 17}">{escape(label)}</text>'
+            f'<rect class="bar" x="{left}" y="{y + 4}" width="{w:.1f}" height="{row - 8}"/>'
+            f'<text x="{left + w + 6:.1f}" y="{y + 17}">{n}</text>'
+        )
+    return _svg(
+        f'<svg class="bars" viewBox="0 0 {width} {row * len(items)}" role="img"'
+        f' aria-label="follow-up reasons">{"".join(parts)}</svg>'
+    )
+
+
+def _svg(markup: str) -> Markup:
+    # Built only from numbers and escape()d labels, so it is safe to mark as markup.
+    return Markup(markup)  # noqa: S704
+
+
+def _runs(values, x_of, y_of) -> list[list[str]]:
+    """Runs of consecutive known values as SVG point lists (``None`` breaks the line)."""
+    runs: list[list[str]] = [[]]
+    for i, v in enumerate(values):
+        if v is None:
+            runs.append([])
+        else:
+            runs[-1].append(f"{x_of(i):.1f},{y_of(v):.1f}")
+    return [r for r in runs if r]

@@ -1,0 +1,152 @@
+"""What the dashboard pages show, computed from the database with :mod:`hq.reports`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hq.models import Device, Store
+from hq.reports import daily, heat_map, main_scale, ratings_between, reasons, seq_gaps, today
+from hq.surveys import store_hours
+from kiosk import metrics
+from kiosk.localtime import parse_utc_text, zone
+
+SILENT = timedelta(hours=1)
+HEADLINE = {"smiley": ("csat", "CSAT %"), "nps": ("nps", "NPS"), "ces": ("ces", "CES")}
+
+
+def headline(scale: str) -> tuple[str, str]:
+    """The metric a store's numbers lead with on its scale, and its label."""
+    kind = "smiley" if scale.startswith("smiley") else scale
+    return HEADLINE[kind]
+
+
+@dataclass
+class StoreFigures:
+    """A store's today, 7- and 30-day summaries and its daily series."""
+
+    store: Store
+    scale: str
+    periods: dict[str, dict]
+    days: list[str]
+    counts: list[int]
+    series: list[float | None]
+    rows: list
+
+
+def store_figures(session: Session, store: Store, now: datetime, n_days: int = 30) -> StoreFigures:
+    """Figures of *store* for the *n_days* local days ending today."""
+    last = today(store, now)
+    days = [last - timedelta(days=i) for i in range(n_days - 1, -1, -1)]
+    rows = ratings_between(session, store, days[0], last)
+    scale = main_scale(rows)
+    per_day = metrics.by_local_day(scale, rows, store.timezone, days)
+    summaries = list(per_day.values())
+    key = headline(scale)[0]
+    periods = {
+        "today": summaries[-1].as_dict(),
+        "7 days": metrics.merge(*summaries[-7:]).as_dict(),
+        "30 days": metrics.merge(*summaries).as_dict(),
+    }
+    series = [s.as_dict()[key] if key != "ces" else _ces_pct(s) for s in summaries]
+    return StoreFigures(store, scale, periods, [d.isoformat() for d in days],
+                        [s.count for s in summaries], series, rows)  # fmt: skip
+
+
+def _ces_pct(summary: metrics.Summary) -> float | None:
+    # CES 1–7 drawn on the 0–100 axis of the trend.
+    return None if summary.ces is None else (summary.ces - 1) / 6 * 100
+
+
+def overview(session: Session, now: datetime) -> list[StoreFigures]:
+    """Every store's figures, by name."""
+    stores = session.scalars(select(Store).order_by(Store.name)).all()
+    return [store_figures(session, s, now) for s in stores]
+
+
+def store_page(session: Session, store: Store, now: datetime) -> dict:
+    """The store page: figures, daily table, heat map, reasons, devices."""
+    figures = store_figures(session, store, now)
+    table = daily(figures.rows, store.timezone, [datetime.fromisoformat(d).date()
+                                                 for d in figures.days])  # fmt: skip
+    return {
+        "figures": figures,
+        "table": list(reversed(table)),
+        "heat": heat_map(figures.rows, store.timezone, figures.scale),
+        "reasons": reasons(figures.rows),
+        "devices": fleet(session, now, store.id),
+    }
+
+
+@dataclass
+class DeviceHealth:
+    """One row of the fleet page."""
+
+    device: Device
+    store: Store
+    last_seen: str
+    silent: bool
+    pending: int | None
+    oldest_pending: str
+    gaps: int
+    last_seq: int
+    clock: str
+    version: str
+    error: str
+
+
+def fleet(session: Session, now: datetime, store_id: str | None = None) -> list[DeviceHealth]:
+    """Every device (of one store, if given) with what makes it healthy or not."""
+    query = select(Device, Store).join(Store).order_by(Store.name, Device.id)
+    if store_id:
+        query = query.where(Device.store_id == store_id)
+    hours: dict[str, object] = {}
+    out = []
+    for device, store in session.execute(query):
+        if store.id not in hours:
+            hours[store.id] = store_hours(session, store.id)
+        status = device.last_status or {}
+        seen = parse_utc_text(device.last_seen_at) if device.last_seen_at else None
+        is_open = hours[store.id].is_open(now.astimezone(zone(store.timezone)))
+        silent = is_open and (seen is None or now - seen > SILENT)
+        _received, last_seq, ranges = seq_gaps(session, device.id)
+        synced = status.get("clock_synced")
+        out.append(
+            DeviceHealth(
+                device=device,
+                store=store,
+                last_seen=_ago(now, seen),
+                silent=silent,
+                pending=status.get("pending"),
+                oldest_pending=_ago(now, _time(status.get("oldest_pending_at"))),
+                gaps=sum(b - a + 1 for a, b in ranges),
+                last_seq=last_seq,
+                clock={True: "synchronised", False: "not synchronised"}.get(synced, "unknown"),
+                version=device.version or "–",
+                error=status.get("last_error") or "",
+            )
+        )
+    return out
+
+
+def _time(text: str | None) -> datetime | None:
+    try:
+        return parse_utc_text(text) if text else None
+    except ValueError:
+        return None
+
+
+def _ago(now: datetime, then: datetime | None) -> str:
+    if then is None:
+        return "never"
+    seconds = int((now - then).total_seconds())
+    if seconds < 90:
+        return "just now"
+    if seconds < 5400:
+        return f"{seconds // 60} min ago"
+    if seconds < 2 * 86400:
+        return f"{seconds // 3600} h ago"
+    return f"{seconds // 86400} days ago"

@@ -1,0 +1,135 @@
+"""The dashboard in a real browser: Debian's Chromium driven by Playwright (never a
+downloaded browser). Screenshots of each page go to ``artifacts/`` for people to look at."""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from hq.surveys import set_survey
+from kiosk.localtime import to_utc_text
+from kiosk.metrics import by_local_day, merge
+from tests.server.conftest import PASSWORD, LiveServer
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+
+
+@pytest.fixture
+def browser():
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+def _fill(hq, n: int = 400) -> list[dict]:
+    rnd = random.Random(7)
+    ratings = []
+    for _ in range(n):
+        when = hq.clock.now - timedelta(minutes=rnd.randint(0, 29 * 24 * 60))
+        flag = rnd.choice([None] * 9 + ["repeat"])
+        reason = rnd.choice([None, "queue", "staff", "prices"])
+        ratings.append(hq.rating(score=rnd.choice([1, 2, 3, 3, 4, 4, 4]), flag=flag,
+                                 recorded_at=to_utc_text(when), reason=reason))  # fmt: skip
+    assert hq.post(ratings).status_code == 200
+    hq.client.post("/api/v1/heartbeat", headers=hq.auth(),
+                   json={"version": "0.3.0", "pending": 17, "clock_synced": True,
+                         "last_error": "HQ unreachable for 2 h"})  # fmt: skip
+    return ratings
+
+
+def _log_in(page, url: str) -> None:
+    page.goto(f"{url}/")
+    assert page.url.endswith("/login")
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{url}/")
+
+
+def test_the_dashboard_shows_the_numbers_of_the_database(hq, browser):
+    ratings = _fill(hq)
+    hq.clock.now += timedelta(hours=3)  # k2 never spoke; k1 now silent for 3 h
+    expected = by_local_day("smiley4", ratings, "Europe/Helsinki")
+    last = max(expected)
+    week = merge(*[s for d, s in expected.items() if (last - d).days < 7]).as_dict()
+    month = merge(*expected.values()).as_dict()
+    ARTIFACTS.mkdir(exist_ok=True)
+    with LiveServer(hq.app) as server:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        _log_in(page, server.url)
+        row = page.locator("tr[data-store=s1]")
+        cell = "td[data-period='{}'][data-metric='{}']"
+        assert row.locator(cell.format("30 days", "count")).inner_text() == str(month["count"])
+        assert row.locator(cell.format("30 days", "csat")).inner_text() == str(month["csat"])
+        assert row.locator(cell.format("30 days", "index")).inner_text() == str(month["index"])
+        assert row.locator(cell.format("7 days", "csat")).inner_text() == str(week["csat"])
+        assert page.locator(".alert").inner_text().startswith("2 of 2 devices silent")
+        page.screenshot(path=ARTIFACTS / "hq-overview.png", full_page=True)
+
+        page.click("a[href='/stores/s1']")
+        page.wait_for_url(f"{server.url}/stores/s1")
+        assert page.locator("#heat-map rect.cell").count() == 7 * 24
+        heat_total = sum(
+            int(c.get_attribute("data-count")) for c in page.locator("#heat-map rect.cell").all()
+        )
+        assert heat_total == month["count"]
+        assert page.locator("svg.bars").is_visible()
+        gaps = page.locator("tr[data-device=k1] td[data-gaps]")
+        assert gaps.get_attribute("data-gaps") == "0"
+        assert "of 400" in gaps.inner_text()
+        page.screenshot(path=ARTIFACTS / "hq-store.png", full_page=True)
+
+        with page.expect_download() as download:
+            page.click("#export")
+        rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
+        assert sorted(r["id"] for r in rows) == sorted(r["id"] for r in ratings)
+
+        page.goto(f"{server.url}/fleet")
+        assert page.locator("tr.silent").count() == 2
+        assert "HQ unreachable" in page.locator("tr[data-device=k1]").inner_text()
+        page.screenshot(path=ARTIFACTS / "hq-fleet.png", full_page=True)
+
+
+def test_a_closed_store_has_no_silent_devices_and_logout_ends_the_session(hq, browser):
+    with hq.sessions() as s:
+        set_survey(s, "s2", "", {"hours": {d: "closed" for d in
+                                           ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}},
+                   hq.clock.now)  # fmt: skip
+    with LiveServer(hq.app) as server:
+        page = browser.new_page()
+        _log_in(page, server.url)
+        page.goto(f"{server.url}/fleet")
+        assert page.locator("tr.silent").count() == 1  # k1 (open, never seen), not k2
+        assert page.locator("tr[data-device=k2].silent").count() == 0
+        page.click("text=Log out")
+        page.wait_for_url(f"{server.url}/login")
+        page.goto(f"{server.url}/fleet")
+        assert page.url.endswith("/login")
+
+
+def test_login_refuses_wrong_passwords_and_forms_without_the_csrf_token(hq):
+    page = hq.client.get("/login")
+    assert page.status_code == 200
+    token = page.text.split('name="csrf" value="')[1].split('"')[0]
+    wrong = hq.client.post("/login", data={"username": "admin", "password": "nope", "csrf": token})
+    assert wrong.status_code == 401
+    forged = hq.client.post("/login", data={"username": "admin", "password": PASSWORD, "csrf": "x"})
+    assert forged.status_code == 403
+    assert hq.client.get("/fleet", follow_redirects=False).status_code == 303
+    ok = hq.client.post("/login", data={"username": "admin", "password": PASSWORD, "csrf": token},
+                        follow_redirects=False)  # fmt: skip
+    assert ok.status_code == 303
+    assert hq.client.get("/fleet").status_code == 200
+    cookie = ok.headers["set-cookie"].lower()
+    assert "httponly" in cookie
+    assert "samesite=strict" in cookie
