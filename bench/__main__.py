@@ -1,7 +1,7 @@
 """``python -m bench``: run every benchmark and print its figures."""
 
-from bench import record, tally
+from bench import ingest, record, tally
 
-for module in (record, tally):
+for module in (record, tally, ingest):
     print()
     module.main()

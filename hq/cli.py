@@ -34,6 +34,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=int, default=8080, help="port (default 8080)")
     p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     p.add_argument("--secure-cookies", action="store_true", help="Secure session cookie (HTTPS)")
+    p.add_argument(
+        "--rate-limit", type=float, default=50.0, help="requests per second per device (default 50)"
+    )
     p = command("add-store", "add a store", _add_store)
     p.add_argument("--id", required=True, help="store id, as in the kiosk's [device] store_id")
     p.add_argument("--name", required=True, help="the store's name")
@@ -75,6 +78,7 @@ def _serve(args: argparse.Namespace) -> int:
     open_database(_url(args))  # migrate once, before the workers start
     os.environ[ENV_VAR] = _url(args)
     os.environ["HYMIO_HQ_SECURE_COOKIES"] = "1" if args.secure_cookies else ""
+    os.environ["HYMIO_HQ_RATE_LIMIT"] = str(args.rate_limit)
     uvicorn.run("hq.main:app", host=args.host, port=args.port, workers=args.workers,
                 log_level="warning")  # fmt: skip
     return 0

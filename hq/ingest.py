@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from hq.bulk import insert_new
 from hq.errors import ApiError
 from hq.models import Device, Rating
 from hq.wire import Accepted, RatingIn
@@ -34,22 +34,17 @@ def ingest(session: Session, device: Device, batch: Sequence[RatingIn], now: dat
     rows = [{**r.model_dump(), "received_at": received} for r in batch]
     inserted: set[str] = set()
     if rows:
-        stmt = _insert(session).on_conflict_do_nothing().returning(Rating.id)
-        inserted = set(session.execute(stmt, rows).scalars())
+        inserted = insert_new(session.connection(), rows)
     _check_known(session, [r for r in rows if r["id"] not in inserted])
     session.execute(update(Device).where(Device.id == device.id).values(last_seen_at=received))
     session.commit()
     return Accepted(accepted=len(inserted), duplicates=len(rows) - len(inserted))
 
 
-def _insert(session: Session):
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Rating)
-
-
 def _check_owner(device: Device, batch: Sequence[RatingIn]) -> None:
+    device_id, store_id = device.id, device.store_id
     for r in batch:
-        if r.device_id != device.id or r.store_id != device.store_id:
+        if r.device_id != device_id or r.store_id != store_id:
             raise ApiError(
                 403,
                 "not_your_rating",

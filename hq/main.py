@@ -1,4 +1,7 @@
-"""The ASGI app for ``uvicorn hq.main:app`` (what ``hymio hq serve`` runs in each worker)."""
+"""The ASGI app for ``uvicorn hq.main:app`` (what ``hymio hq serve`` runs in each worker).
+
+``hymio hq serve`` passes its options to the workers in the environment.
+"""
 
 from __future__ import annotations
 
@@ -7,4 +10,10 @@ import os
 from hq.app import create_app
 from hq.db import default_url
 
-app = create_app(default_url(), secure_cookies=bool(os.environ.get("HYMIO_HQ_SECURE_COOKIES")))
+_rate = float(os.environ.get("HYMIO_HQ_RATE_LIMIT") or 50)
+app = create_app(
+    default_url(),
+    rate=_rate,
+    burst=max(1, int(2 * _rate)),
+    secure_cookies=bool(os.environ.get("HYMIO_HQ_SECURE_COOKIES")),
+)

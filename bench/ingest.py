@@ -1,0 +1,174 @@
+"""HQ ingest over HTTP against a bare bulk insert of the same rows (SPEC §8).
+
+HQ runs as its own process (``hymio hq serve``, one worker) so the client's work does not
+share its interpreter; the client sends pre-encoded batches of 1000 over one keep-alive
+connection. The baseline inserts the very same rows with the database driver's
+``executemany``, 1000 rows per transaction, into a fresh database of the same schema: no
+HTTP, no validation, no duplicate check. Both on SQLite (a file on the same disk) and on
+the local PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+import requests
+
+from bench.common import bench_dir, row
+from hq.admin import add_device, add_store
+from hq.db import open_database
+from kiosk.localtime import to_utc_text
+
+RATINGS = int(os.environ.get("HYMIO_BENCH_INGEST", "100000"))
+BATCH = 1000
+PG = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def ratings(n: int) -> list[dict]:
+    start = datetime.now(UTC) - timedelta(days=1)
+    return [
+        {"id": str(uuid.uuid4()), "device_id": "bench-k", "store_id": "bench-s", "seq": i + 1,
+         "survey_id": "default", "question_id": "overall", "config_version": 1,
+         "scale": "smiley4", "score": i % 4 + 1, "source": "button", "reason": None,
+         "recorded_at": to_utc_text(start + timedelta(seconds=i)), "clock_synced": True,
+         "boot_id": "b00t", "mono_ns": i, "flag": None}
+        for i in range(n)
+    ]  # fmt: skip
+
+
+def prepare(url: str) -> str:
+    engine, sessions = open_database(url)
+    with sessions() as s:
+        add_store(s, "bench-s", "Bench", "Europe/Helsinki", datetime.now(UTC))
+        token = add_device(s, "bench-s", "bench-k", datetime.now(UTC))
+    engine.dispose()
+    return token
+
+
+def over_http(url: str, rows: list[dict]) -> float:
+    token = prepare(url)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kiosk",
+            "hq",
+            "serve",
+            "--database",
+            url,
+            "--port",
+            str(port),
+            "--rate-limit",
+            "100000",
+        ]  # fmt: skip
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait(base)
+        bodies = [json.dumps({"ratings": rows[i : i + BATCH]}).encode()
+                  for i in range(0, len(rows), BATCH)]  # fmt: skip
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        with requests.Session() as http:
+            started = time.perf_counter()
+            for body in bodies:
+                answer = http.post(f"{base}/api/v1/ratings", data=body, headers=headers, timeout=60)
+                answer.raise_for_status()
+            elapsed = time.perf_counter() - started
+    finally:
+        server.terminate()
+        server.wait(10)
+    return len(rows) / elapsed
+
+
+def _wait(base: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            requests.get(f"{base}/healthz", timeout=1)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    raise RuntimeError("hymio hq serve did not start")
+
+
+def bare(url: str, connect, placeholder: str, rows: list[dict]) -> float:
+    prepare(url)
+    received = to_utc_text(datetime.now(UTC))
+    names = [*rows[0], "received_at"]
+    sql = (f"INSERT INTO ratings ({', '.join(names)}) VALUES"
+           f" ({', '.join([placeholder] * len(names))})")  # noqa: S608 -- our own column names
+    values = [(*r.values(), received) for r in rows]
+    conn = connect()
+    try:
+        started = time.perf_counter()
+        for i in range(0, len(values), BATCH):
+            conn.cursor().executemany(sql, values[i : i + BATCH])
+            conn.commit()
+        elapsed = time.perf_counter() - started
+    finally:
+        conn.close()
+    return len(rows) / elapsed
+
+
+def _pg_db(name: str) -> str:
+    with psycopg.connect(PG, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+
+
+def _pg_drop(*names: str) -> None:
+    with psycopg.connect(PG, autocommit=True) as conn:
+        for name in names:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def main() -> dict[str, float]:
+    print(f"HQ ingest: {RATINGS} ratings in batches of {BATCH}, HTTP vs a bare bulk insert")
+    rows = ratings(RATINGS)
+    figures = {}
+    with bench_dir() as tmp:
+        folder = Path(tmp)
+        http = over_http(f"sqlite:///{folder / 'http.db'}", rows)
+
+        def sqlite_connect():
+            conn = sqlite3.connect(folder / "bare.db")
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            return conn
+
+        base = bare(f"sqlite:///{folder / 'bare.db'}", sqlite_connect, "?", rows)
+    figures.update(sqlite_http=http, sqlite_bare=base)
+    row("SQLite over HTTP", f"{http:,.0f}/s", "budget ≥ 20,000/s")
+    row("SQLite bare executemany", f"{base:,.0f}/s")
+    row("ratio HTTP / bare", f"{http / base:.2f}", "budget ≥ 0.25")
+
+    try:
+        http_url, bare_url = _pg_db("hymio_bench_http"), _pg_db("hymio_bench_bare")
+        http = over_http(http_url, rows)
+        dsn = bare_url.replace("postgresql+psycopg", "postgresql")
+        base = bare(bare_url, lambda: psycopg.connect(dsn), "%s", rows)
+    finally:
+        _pg_drop("hymio_bench_http", "hymio_bench_bare")
+    figures.update(pg_http=http, pg_bare=base)
+    row("PostgreSQL over HTTP", f"{http:,.0f}/s")
+    row("PostgreSQL bare executemany", f"{base:,.0f}/s")
+    row("ratio HTTP / bare", f"{http / base:.2f}", "budget ≥ 0.25")
+    return figures
+
+
+if __name__ == "__main__":
+    main()
