@@ -37,13 +37,26 @@ PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 def ratings(n: int) -> list[dict]:
     start = datetime.now(UTC) - timedelta(days=1)
     return [
-        {"id": str(uuid.uuid4()), "device_id": "bench-k", "store_id": "bench-s", "seq": i + 1,
-         "survey_id": "default", "question_id": "overall", "config_version": 1,
-         "scale": "smiley4", "score": i % 4 + 1, "source": "button", "reason": None,
-         "recorded_at": to_utc_text(start + timedelta(seconds=i)), "clock_synced": True,
-         "boot_id": "b00t", "mono_ns": i, "flag": None}
+        {
+            "id": str(uuid.uuid4()),
+            "device_id": "bench-k",
+            "store_id": "bench-s",
+            "seq": i + 1,
+            "survey_id": "default",
+            "question_id": "overall",
+            "config_version": 1,
+            "scale": "smiley4",
+            "score": i % 4 + 1,
+            "source": "button",
+            "reason": None,
+            "recorded_at": to_utc_text(start + timedelta(seconds=i)),
+            "clock_synced": True,
+            "boot_id": "b00t",
+            "mono_ns": i,
+            "flag": None,
+        }
         for i in range(n)
-    ]  # fmt: skip
+    ]
 
 
 def prepare(url: str) -> str:
@@ -73,13 +86,15 @@ def over_http(url: str, rows: list[dict]) -> float:
             str(port),
             "--rate-limit",
             "100000",
-        ]  # fmt: skip
+        ],
     )
     base = f"http://127.0.0.1:{port}"
     try:
         _wait(base)
-        bodies = [json.dumps({"ratings": rows[i : i + BATCH]}).encode()
-                  for i in range(0, len(rows), BATCH)]  # fmt: skip
+        bodies = [
+            json.dumps({"ratings": rows[i : i + BATCH]}).encode()
+            for i in range(0, len(rows), BATCH)
+        ]
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         with requests.Session() as http:
             started = time.perf_counter()
@@ -108,8 +123,8 @@ def bare(url: str, connect, placeholder: str, rows: list[dict]) -> float:
     prepare(url)
     received = to_utc_text(datetime.now(UTC))
     names = [*rows[0], "received_at"]
-    sql = (f"INSERT INTO ratings ({', '.join(names)}) VALUES"
-           f" ({', '.join([placeholder] * len(names))})")  # noqa: S608 -- our own column names
+    marks = ", ".join([placeholder] * len(names))
+    sql = f"INSERT INTO ratings ({', '.join(names)}) VALUES ({marks})"  # noqa: S608 -- our columns
     values = [(*r.values(), received) for r in rows]
     conn = connect()
     try:

@@ -90,6 +90,9 @@ def add_api_token(session: Session, name: str, now: datetime) -> str:
     """A read token for scripts (daily figures, gaps, export); returns it once."""
     _check_id("token name", name)
     token = new_token()
-    _add(session, ApiToken(name=name, token_hash=token_hash(token), created_at=to_utc_text(now)),
-         f"API token {name!r}")  # fmt: skip
+    _add(
+        session,
+        ApiToken(name=name, token_hash=token_hash(token), created_at=to_utc_text(now)),
+        f"API token {name!r}",
+    )
     return token

@@ -17,8 +17,13 @@ from hq.models import Rating
 
 COLUMNS = tuple(c.name for c in Rating.__table__.columns)
 CHUNK = 1000
-PG_TYPES = {"seq": "bigint", "config_version": "integer", "score": "integer",
-            "clock_synced": "boolean", "mono_ns": "bigint"}  # fmt: skip
+PG_TYPES = {
+    "seq": "bigint",
+    "config_version": "integer",
+    "score": "integer",
+    "clock_synced": "boolean",
+    "mono_ns": "bigint",
+}
 
 
 def insert_new(conn: Connection, rows: list[dict]) -> set[str]:

@@ -79,8 +79,9 @@ def _serve(args: argparse.Namespace) -> int:
     os.environ[ENV_VAR] = _url(args)
     os.environ["HYMIO_HQ_SECURE_COOKIES"] = "1" if args.secure_cookies else ""
     os.environ["HYMIO_HQ_RATE_LIMIT"] = str(args.rate_limit)
-    uvicorn.run("hq.main:app", host=args.host, port=args.port, workers=args.workers,
-                log_level="warning")  # fmt: skip
+    uvicorn.run(
+        "hq.main:app", host=args.host, port=args.port, workers=args.workers, log_level="warning"
+    )
     return 0
 
 

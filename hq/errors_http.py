@@ -20,9 +20,17 @@ from hq.errors import ApiError
 from hq.wire import MAX_BATCH, MAX_BODY
 
 log = logging.getLogger(__name__)
-CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-         405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "invalid",
-         429: "slow_down"}  # fmt: skip
+CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    422: "invalid",
+    429: "slow_down",
+}
 
 
 def error(status: int, code: str, message: str, headers: dict | None = None) -> JSONResponse:

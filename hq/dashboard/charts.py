@@ -15,8 +15,11 @@ def sparkline(values: list[float | None], width: int = 160, height: int = 36) ->
     step = (width - 4) / max(len(values) - 1, 1)
     points = _runs(values, lambda i: 2 + i * step, lambda v: 2 + (height - 4) * (1 - v / 100))
     lines = "".join(f'<polyline points="{" ".join(p)}"/>' for p in points if len(p) > 1)
-    dots = "".join(f'<circle cx="{p[0].split(",")[0]}" cy="{p[0].split(",")[1]}" r="1.5"/>'
-                   for p in points if len(p) == 1)  # fmt: skip
+    dots = "".join(
+        f'<circle cx="{p[0].split(",")[0]}" cy="{p[0].split(",")[1]}" r="1.5"/>'
+        for p in points
+        if len(p) == 1
+    )
     return _svg(
         f'<svg class="spark" viewBox="0 0 {width} {height}" width="{width}" height="{height}"'
         f' role="img" aria-label="trend">{lines}{dots}</svg>'
@@ -38,8 +41,11 @@ def trend(days: list[str], counts: list[int], scores: list[float | None], label:
             f' width="{max(step - 2, 1):.1f}" height="{h:.1f}">'
             f"<title>{escape(day)}: {count} ratings</title></rect>"
         )
-    line = _runs(scores, lambda i: pad + i * step + step / 2,
-                 lambda v: pad + (height - 2 * pad) * (1 - v / 100))  # fmt: skip
+    line = _runs(
+        scores,
+        lambda i: pad + i * step + step / 2,
+        lambda v: pad + (height - 2 * pad) * (1 - v / 100),
+    )
     path = "".join(f'<polyline class="score" points="{" ".join(p)}"/>' for p in line if len(p) > 1)
     ticks = "".join(
         f'<text x="{pad + i * step + step / 2:.1f}" y="{height - 8}" text-anchor="middle">'

@@ -52,8 +52,15 @@ def store_figures(session: Session, store: Store, now: datetime, n_days: int = 3
         "30 days": metrics.merge(*summaries).as_dict(),
     }
     series = [s.as_dict()[key] if key != "ces" else _ces_pct(s) for s in summaries]
-    return StoreFigures(store, scale, periods, [d.isoformat() for d in days],
-                        [s.count for s in summaries], series, rows)  # fmt: skip
+    return StoreFigures(
+        store,
+        scale,
+        periods,
+        [d.isoformat() for d in days],
+        [s.count for s in summaries],
+        series,
+        rows,
+    )
 
 
 def _ces_pct(summary: metrics.Summary) -> float | None:
@@ -70,8 +77,9 @@ def overview(session: Session, now: datetime) -> list[StoreFigures]:
 def store_page(session: Session, store: Store, now: datetime) -> dict:
     """The store page: figures, daily table, heat map, reasons, devices."""
     figures = store_figures(session, store, now)
-    table = daily(figures.rows, store.timezone, [datetime.fromisoformat(d).date()
-                                                 for d in figures.days])  # fmt: skip
+    table = daily(
+        figures.rows, store.timezone, [datetime.fromisoformat(d).date() for d in figures.days]
+    )
     return {
         "figures": figures,
         "table": list(reversed(table)),

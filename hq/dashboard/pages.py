@@ -85,8 +85,13 @@ def all_stores(request: Request, session: DB, now: Now):
     if not _user(request):
         return RedirectResponse("/login", status_code=303)
     devices = fleet(session, now)
-    return _page(request, "overview.html", stores=overview(session, now),
-                 silent=[d for d in devices if d.silent], devices=len(devices))  # fmt: skip
+    return _page(
+        request,
+        "overview.html",
+        stores=overview(session, now),
+        silent=[d for d in devices if d.silent],
+        devices=len(devices),
+    )
 
 
 @router.get("/stores/{store_id}", response_class=HTMLResponse)

@@ -17,8 +17,11 @@ def _error(answer, status: int, code: str) -> str:
 
 
 def test_malformed_json_is_a_400(hq):
-    answer = hq.client.post("/api/v1/ratings", content=b'{"ratings": [', headers={
-        **hq.auth(), "Content-Type": "application/json"})  # fmt: skip
+    answer = hq.client.post(
+        "/api/v1/ratings",
+        content=b'{"ratings": [',
+        headers={**hq.auth(), "Content-Type": "application/json"},
+    )
     _error(answer, 400, "bad_json")
 
 
@@ -78,8 +81,11 @@ def test_a_device_over_its_rate_gets_429_with_retry_after(database_url):
 def test_unknown_paths_and_methods_answer_in_the_error_shape(hq):
     _error(hq.client.get("/api/v1/nothing"), 404, "not_found")
     _error(hq.client.get("/api/v1/ratings"), 405, "method_not_allowed")
-    _error(hq.client.get("/api/v1/stores/nowhere/daily", headers=hq.auth(hq.reader_token)), 404,
-           "unknown_store")  # fmt: skip
+    _error(
+        hq.client.get("/api/v1/stores/nowhere/daily", headers=hq.auth(hq.reader_token)),
+        404,
+        "unknown_store",
+    )
 
 
 def test_readers_need_an_api_token_or_a_login_and_device_tokens_do_not_count(hq):
@@ -99,9 +105,16 @@ def test_device_endpoints_refuse_reader_tokens(hq):
 
 def test_a_bad_date_range_is_a_clear_error(hq):
     h = hq.auth(hq.reader_token)
-    _error(hq.client.get("/api/v1/stores/s1/daily?from=2026-11-10&to=2026-11-01", headers=h),
-           400, "bad_range")  # fmt: skip
-    _error(hq.client.get("/api/v1/stores/s1/daily?from=2024-01-01&to=2026-11-01", headers=h),
-           400, "bad_range")  # fmt: skip
-    assert "from" in _error(hq.client.get("/api/v1/stores/s1/daily?from=soon", headers=h), 422,
-                            "invalid")  # fmt: skip
+    _error(
+        hq.client.get("/api/v1/stores/s1/daily?from=2026-11-10&to=2026-11-01", headers=h),
+        400,
+        "bad_range",
+    )
+    _error(
+        hq.client.get("/api/v1/stores/s1/daily?from=2024-01-01&to=2026-11-01", headers=h),
+        400,
+        "bad_range",
+    )
+    assert "from" in _error(
+        hq.client.get("/api/v1/stores/s1/daily?from=soon", headers=h), 422, "invalid"
+    )

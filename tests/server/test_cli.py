@@ -22,8 +22,21 @@ def hymio(*args: str) -> int:
 
 
 def test_add_store_and_device_print_a_token_that_works_once_rotated_away(url, capsys):
-    assert hymio("hq", "add-store", "--database", url, "--id", "s1", "--name", "Kamppi",
-                 "--timezone", "Europe/Helsinki") == 0  # fmt: skip
+    assert (
+        hymio(
+            "hq",
+            "add-store",
+            "--database",
+            url,
+            "--id",
+            "s1",
+            "--name",
+            "Kamppi",
+            "--timezone",
+            "Europe/Helsinki",
+        )
+        == 0
+    )
     assert hymio("hq", "add-device", "--database", url, "--store", "s1", "--id", "k1") == 0
     token = capsys.readouterr().out.strip().splitlines()[-1]
     client = TestClient(create_app(url))
@@ -38,15 +51,32 @@ def test_add_store_and_device_print_a_token_that_works_once_rotated_away(url, ca
 
 
 def test_mistakes_are_one_line_and_change_nothing(url, capsys):
-    assert hymio("hq", "add-store", "--database", url, "--id", "s1", "--name", "A",
-                 "--timezone", "Mars/Base") == 1  # fmt: skip
+    assert (
+        hymio(
+            "hq",
+            "add-store",
+            "--database",
+            url,
+            "--id",
+            "s1",
+            "--name",
+            "A",
+            "--timezone",
+            "Mars/Base",
+        )
+        == 1
+    )
     assert "Mars/Base" in capsys.readouterr().err
     assert hymio("hq", "add-device", "--database", url, "--store", "nowhere", "--id", "k1") == 1
     err = capsys.readouterr().err
     assert err.strip() == "hymio: no store 'nowhere'; add it first with hymio hq add-store"
     hymio("hq", "add-store", "--database", url, "--id", "s1", "--name", "A", "--timezone", "UTC")
-    assert hymio("hq", "add-store", "--database", url, "--id", "s1", "--name", "B",
-                 "--timezone", "UTC") == 1  # fmt: skip
+    assert (
+        hymio(
+            "hq", "add-store", "--database", url, "--id", "s1", "--name", "B", "--timezone", "UTC"
+        )
+        == 1
+    )
     assert "already exists" in capsys.readouterr().err
 
 
@@ -82,8 +112,19 @@ def test_hq_serve_answers_on_loopback_and_migrates_first(tmp_path):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     db = tmp_path / "served.db"
-    proc = subprocess.Popen([sys.executable, "-m", "kiosk", "hq", "serve", "--database",
-                             f"sqlite:///{db}", "--port", str(port)])  # fmt: skip
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kiosk",
+            "hq",
+            "serve",
+            "--database",
+            f"sqlite:///{db}",
+            "--port",
+            str(port),
+        ]
+    )
     try:
         deadline = time.monotonic() + 20
         while True:

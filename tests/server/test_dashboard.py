@@ -18,8 +18,14 @@ from kiosk.metrics import by_local_day, merge
 from tests.server.conftest import PASSWORD, LiveServer
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 
 
@@ -38,12 +44,25 @@ def _fill(hq, n: int = 400) -> list[dict]:
         when = hq.clock.now - timedelta(minutes=rnd.randint(0, 29 * 24 * 60))
         flag = rnd.choice([None] * 9 + ["repeat"])
         reason = rnd.choice([None, "queue", "staff", "prices"])
-        ratings.append(hq.rating(score=rnd.choice([1, 2, 3, 3, 4, 4, 4]), flag=flag,
-                                 recorded_at=to_utc_text(when), reason=reason))  # fmt: skip
+        ratings.append(
+            hq.rating(
+                score=rnd.choice([1, 2, 3, 3, 4, 4, 4]),
+                flag=flag,
+                recorded_at=to_utc_text(when),
+                reason=reason,
+            )
+        )
     assert hq.post(ratings).status_code == 200
-    hq.client.post("/api/v1/heartbeat", headers=hq.auth(),
-                   json={"version": "0.3.0", "pending": 17, "clock_synced": True,
-                         "last_error": "HQ unreachable for 2 h"})  # fmt: skip
+    hq.client.post(
+        "/api/v1/heartbeat",
+        headers=hq.auth(),
+        json={
+            "version": "0.3.0",
+            "pending": 17,
+            "clock_synced": True,
+            "last_error": "HQ unreachable for 2 h",
+        },
+    )
     return ratings
 
 
@@ -102,9 +121,8 @@ def test_the_dashboard_shows_the_numbers_of_the_database(hq, browser):
 
 def test_a_closed_store_has_no_silent_devices_and_logout_ends_the_session(hq, browser):
     with hq.sessions() as s:
-        set_survey(s, "s2", "", {"hours": {d: "closed" for d in
-                                           ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}},
-                   hq.clock.now)  # fmt: skip
+        week = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+        set_survey(s, "s2", "", {"hours": dict.fromkeys(week, "closed")}, hq.clock.now)
     with LiveServer(hq.app) as server:
         page = browser.new_page()
         _log_in(page, server.url)
@@ -126,8 +144,11 @@ def test_login_refuses_wrong_passwords_and_forms_without_the_csrf_token(hq):
     forged = hq.client.post("/login", data={"username": "admin", "password": PASSWORD, "csrf": "x"})
     assert forged.status_code == 403
     assert hq.client.get("/fleet", follow_redirects=False).status_code == 303
-    ok = hq.client.post("/login", data={"username": "admin", "password": PASSWORD, "csrf": token},
-                        follow_redirects=False)  # fmt: skip
+    ok = hq.client.post(
+        "/login",
+        data={"username": "admin", "password": PASSWORD, "csrf": token},
+        follow_redirects=False,
+    )
     assert ok.status_code == 303
     assert hq.client.get("/fleet").status_code == 200
     cookie = ok.headers["set-cookie"].lower()

@@ -47,8 +47,9 @@ def test_the_same_batch_posted_from_two_threads_at_once_lands_once(live_hq):
     def send():
         with requests.Session() as http:
             for batch in batches:
-                answer = http.post(f"{url}/api/v1/ratings", json={"ratings": batch},
-                                   headers=hq.auth(), timeout=30)  # fmt: skip
+                answer = http.post(
+                    f"{url}/api/v1/ratings", json={"ratings": batch}, headers=hq.auth(), timeout=30
+                )
                 assert answer.status_code == 200, answer.text
                 with lock:
                     results.append(answer.json())
@@ -133,8 +134,12 @@ def test_1001_ratings_is_a_413_and_1000_is_fine(hq):
 def test_a_body_over_one_mebibyte_is_a_413_with_or_without_a_length(live_hq):
     hq, url = live_hq
     big = b'{"ratings": [' + b" " * (1024 * 1024) + b"]}"
-    answer = requests.post(f"{url}/api/v1/ratings", data=big, timeout=10,
-                           headers={**hq.auth(), "Content-Type": "application/json"})  # fmt: skip
+    answer = requests.post(
+        f"{url}/api/v1/ratings",
+        data=big,
+        timeout=10,
+        headers={**hq.auth(), "Content-Type": "application/json"},
+    )
     assert answer.status_code == 413
     assert answer.json()["error"]["code"] == "too_large"
 
@@ -142,8 +147,12 @@ def test_a_body_over_one_mebibyte_is_a_413_with_or_without_a_length(live_hq):
         for i in range(0, len(big), 64 * 1024):
             yield big[i : i + 64 * 1024]
 
-    answer = requests.post(f"{url}/api/v1/ratings", data=chunks(), timeout=10,
-                           headers={**hq.auth(), "Content-Type": "application/json"})  # fmt: skip
+    answer = requests.post(
+        f"{url}/api/v1/ratings",
+        data=chunks(),
+        timeout=10,
+        headers={**hq.auth(), "Content-Type": "application/json"},
+    )
     assert answer.status_code == 413
     assert hq.count() == 0
 

@@ -13,9 +13,16 @@ from kiosk.metrics import summarize
 
 
 def test_heartbeat_keeps_the_devices_status(hq):
-    status = {"version": "1.2.0", "pending": 12, "last_error": "HQ unreachable",
-              "clock_synced": False, "uptime": 3600.5, "disk_free": 10**9,
-              "cpu_temperature": 51.2, "last_seq": 40}  # fmt: skip
+    status = {
+        "version": "1.2.0",
+        "pending": 12,
+        "last_error": "HQ unreachable",
+        "clock_synced": False,
+        "uptime": 3600.5,
+        "disk_free": 10**9,
+        "cpu_temperature": 51.2,
+        "last_seq": 40,
+    }
     answer = hq.client.post("/api/v1/heartbeat", json=status, headers=hq.auth())
     assert answer.status_code == 200
     assert answer.json() == {"ok": True, "server_time": to_utc_text(hq.clock.now)}
@@ -61,8 +68,9 @@ def test_daily_figures_are_the_metrics_of_each_helsinki_day(hq):
         hq.rating(score=4, recorded_at=_at(2026, 11, 19, 9, 1), flag="repeat"),
     ]
     assert hq.post(ratings).status_code == 200
-    answer = hq.client.get("/api/v1/stores/s1/daily?from=2026-11-18&to=2026-11-20",
-                           headers=hq.auth(hq.reader_token))  # fmt: skip
+    answer = hq.client.get(
+        "/api/v1/stores/s1/daily?from=2026-11-18&to=2026-11-20", headers=hq.auth(hq.reader_token)
+    )
     assert answer.status_code == 200
     days = answer.json()["days"]
     assert [d["date"] for d in days] == ["2026-11-18", "2026-11-19", "2026-11-20"]
@@ -84,8 +92,12 @@ def test_gaps_are_the_missing_seq_ranges(hq):
     for seq in (2, 3, 6, 7, 10):
         hq.post([hq.rating(seq=seq)])
     answer = hq.client.get("/api/v1/devices/k1/gaps", headers=hq.auth(hq.reader_token)).json()
-    assert answer == {"device_id": "k1", "received": 5, "last_seq": 10,
-                      "gaps": [[1, 1], [4, 5], [8, 9]]}  # fmt: skip
+    assert answer == {
+        "device_id": "k1",
+        "received": 5,
+        "last_seq": 10,
+        "gaps": [[1, 1], [4, 5], [8, 9]],
+    }
     empty = hq.client.get("/api/v1/devices/k2/gaps", headers=hq.auth(hq.reader_token)).json()
     assert empty == {"device_id": "k2", "received": 0, "last_seq": 0, "gaps": []}
 
@@ -99,8 +111,9 @@ def test_export_streams_every_rating_as_csv(hq):
     rows = list(csv.DictReader(io.StringIO(answer.text)))
     assert [r["id"] for r in rows] == [r["id"] for r in ratings]
     assert [int(r["score"]) for r in rows] == [1, 2, 3, 4]
-    narrowed = hq.client.get("/api/v1/export.csv?store=s1&from=2026-11-20",
-                             headers=hq.auth(hq.reader_token))  # fmt: skip
+    narrowed = hq.client.get(
+        "/api/v1/export.csv?store=s1&from=2026-11-20", headers=hq.auth(hq.reader_token)
+    )
     assert list(csv.DictReader(io.StringIO(narrowed.text))) == []
     other = hq.client.get("/api/v1/export.csv?store=s2", headers=hq.auth(hq.reader_token))
     assert len(list(csv.DictReader(io.StringIO(other.text)))) == 0

@@ -37,15 +37,24 @@ def _operations(hq):
 def test_the_schema_lists_every_api_operation(fuzz_hq):
     labels = {op.label for op in _operations(fuzz_hq)}
     assert labels == {
-        "POST /api/v1/ratings", "POST /api/v1/heartbeat", "GET /api/v1/config",
-        "GET /api/v1/stores/{store_id}/daily", "GET /api/v1/devices/{device_id}/gaps",
-        "GET /api/v1/export.csv", "GET /healthz",
-    }  # fmt: skip
+        "POST /api/v1/ratings",
+        "POST /api/v1/heartbeat",
+        "GET /api/v1/config",
+        "GET /api/v1/stores/{store_id}/daily",
+        "GET /api/v1/devices/{device_id}/gaps",
+        "GET /api/v1/export.csv",
+        "GET /healthz",
+    }
 
 
 def _fuzz(operation, token: str, statuses: set[int]) -> None:
-    @settings(max_examples=40, derandomize=True, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))  # fmt: skip
+    @settings(
+        max_examples=40,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(case=operation.as_strategy())
     def check(case):
         response = case.call_and_validate(
