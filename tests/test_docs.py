@@ -28,10 +28,23 @@ def test_the_quick_start_comes_first():
     assert "make test" in (ROOT / ".ci" / "run").read_text()
 
 
-@pytest.mark.parametrize("name", sorted(subcommands()))
+def nested(parser: argparse.ArgumentParser, prefix: str) -> dict[str, argparse.ArgumentParser]:
+    """*parser* under *prefix*, and its own subcommands (``hq serve``) under theirs."""
+    found = {prefix: parser}
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found.update(nested(sub, f"{prefix} {name}"))
+    return found
+
+
+COMMANDS = {k: v for name, p in subcommands().items() for k, v in nested(p, name).items()}
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
 def test_every_command_and_option_is_in_the_readme(name):
     assert f"`hymio {name}" in README
-    for action in subcommands()[name]._actions:
+    for action in COMMANDS[name]._actions:
         for option in action.option_strings:
             if option not in ("-h", "--help"):
                 assert option in README, f"hymio {name} {option} is not in the README"
