@@ -38,6 +38,7 @@ class Context:
 
     settings: Settings
     clock: Clock = field(default_factory=SystemClock)
+    pin_factory: object | None = None  # a gpiozero Factory; None: lgpio on a Pi
 
 
 Check = Callable[[Context], list[Finding]]

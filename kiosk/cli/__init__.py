@@ -21,6 +21,7 @@ EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every subcommand."""
+    from hardware import cli as buttons
     from hq import cli as hq_cli
     from kiosk.cli import doctor, tally
 
@@ -29,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"hymio {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (tally, doctor, hq_cli):
+    for module in (tally, doctor, buttons, hq_cli):
         module.add_parser(commands)
     return parser
 

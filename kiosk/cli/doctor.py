@@ -16,12 +16,18 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "doctor", help="check settings, database, disk and clock; say how to fix problems"
     )
     p.add_argument("--config", required=True, metavar="FILE", help="the kiosk settings file")
+    p.add_argument("--simulate", action="store_true", help="check the pins on gpiozero's mock pins")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from hardware.factory import make_factory
+    from hardware.pincheck import check_gpio, check_stuck
+
     settings = load_settings(args.config)
-    findings = doctor.run(doctor.Context(settings))
+    factory = make_factory(simulate=True) if args.simulate else None
+    context = doctor.Context(settings, pin_factory=factory)
+    findings = doctor.run(context, [*doctor.CHECKS, check_gpio, check_stuck])
     width = max(len(f.check) for f in findings)
     for f in findings:
         print(f"{MARK[f.level]}  {f.check:<{width}}  {f.detail}")
