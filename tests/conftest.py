@@ -15,6 +15,8 @@ from kiosk.store import RatingContext, Store
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 
+pytest_plugins = ["tests.hardware_fixtures"]
+
 
 def always_open(_local: datetime) -> bool:
     return True

@@ -121,7 +121,7 @@ BAD_SETTINGS = [
 def test_bad_settings_exit_2_naming_the_file_and_the_key(tmp_path, text, key, words):
     config = tmp_path / "kiosk.toml"
     config.write_text(text)
-    for command in ("tally", "doctor"):
+    for command in ("tally", "doctor", "buttons"):
         out = hymio(command, "--config", str(config))
         assert out.returncode == 2, out.stderr
         assert str(config) in out.stderr and key in out.stderr and words in out.stderr
