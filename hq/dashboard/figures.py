@@ -129,7 +129,7 @@ def fleet(session: Session, now: datetime, store_id: str | None = None) -> list[
                 last_seen=_ago(now, seen),
                 silent=silent,
                 pending=status.get("pending"),
-                oldest_pending=_ago(now, _time(status.get("oldest_pending_at"))),
+                oldest_pending=_oldest(now, status),
                 gaps=sum(b - a + 1 for a, b in ranges),
                 last_seq=last_seq,
                 clock={True: "synchronised", False: "not synchronised"}.get(synced, "unknown"),
@@ -138,6 +138,14 @@ def fleet(session: Session, now: datetime, store_id: str | None = None) -> list[
             )
         )
     return out
+
+
+def _oldest(now: datetime, status: dict) -> str:
+    """The age of the oldest rating the device has not sent, as it last said."""
+    if status.get("pending") == 0:
+        return "none pending"
+    oldest = _time(status.get("oldest_pending_at"))
+    return _ago(now, oldest) if oldest else "–"
 
 
 def _time(text: str | None) -> datetime | None:

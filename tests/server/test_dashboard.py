@@ -59,6 +59,7 @@ def _fill(hq, n: int = 400) -> list[dict]:
         json={
             "version": "0.3.0",
             "pending": 17,
+            "oldest_pending_at": to_utc_text(hq.clock.now - timedelta(hours=2)),
             "clock_synced": True,
             "last_error": "HQ unreachable for 2 h",
         },
@@ -115,7 +116,10 @@ def test_the_dashboard_shows_the_numbers_of_the_database(hq, browser):
 
         page.goto(f"{server.url}/fleet")
         assert page.locator("tr.silent").count() == 2
-        assert "HQ unreachable" in page.locator("tr[data-device=k1]").inner_text()
+        k1 = page.locator("tr[data-device=k1]").inner_text()
+        assert "HQ unreachable" in k1
+        assert "3 h ago" in k1  # last seen
+        assert "5 h ago" in k1  # its oldest unsent rating
         page.screenshot(path=ARTIFACTS / "hq-fleet.png", full_page=True)
 
 
