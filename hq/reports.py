@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select, text
+from sqlalchemy import case, func, select, text
 from sqlalchemy.orm import Session
 
 from hq.models import Rating, Store
@@ -67,26 +67,79 @@ def ratings_between(session: Session, store: Store, first: date, last: date) -> 
     return [Row(*r) for r in rows]
 
 
-def main_scale(rows: Iterable[Row]) -> str:
-    """The scale most ratings were given on (the store's current survey, in practice)."""
-    counts = Counter(r.scale for r in rows)
-    return counts.most_common(1)[0][0] if counts else DEFAULT_SCALE
+Key = tuple[str, int, str | None]  # scale, score, flag
 
 
-def daily(rows: list[Row], tz: str, days: list[date]) -> list[dict]:
+@dataclass(frozen=True)
+class Days:
+    """A store's ratings counted per local day by scale, score and flag."""
+
+    days: list[date]
+    counts: list[Counter[Key]]
+
+    @property
+    def scales(self) -> list[str]:
+        """Every scale rated on, most used first."""
+        used: Counter[str] = Counter()
+        for day in self.counts:
+            for (scale, _score, _flag), n in day.items():
+                used[scale] += n
+        return [s for s, _ in used.most_common()] or [DEFAULT_SCALE]
+
+    def summary(self, i: int, scale: str) -> metrics.Summary:
+        """The metrics of day *i* on *scale* (unflagged ratings only)."""
+        counted: Counter[int] = Counter()
+        for (sc, score, flag), n in self.counts[i].items():
+            if sc == scale and flag is None:
+                counted[score] += n
+        return metrics.summarize(scale, counted)
+
+    def total(self, i: int) -> int:
+        return sum(self.counts[i].values())
+
+    def flagged(self, i: int) -> int:
+        return sum(n for (_sc, _score, flag), n in self.counts[i].items() if flag)
+
+
+def day_counts(session: Session, store: Store, days: list[date]) -> Days:
+    """Count the store's ratings of each local day in *days* (consecutive, oldest first)
+    in the database: each row goes to the day whose UTC bounds hold its ``recorded_at``,
+    so only a few rows per day come back, however many ratings there are."""
+    edges = [to_utc_text(day_bounds(d, store.timezone)[0]) for d in days]
+    edges.append(to_utc_text(day_bounds(days[-1], store.timezone)[1]))
+    bucket = case(
+        *[(Rating.recorded_at < edges[i + 1], i) for i in range(len(days))], else_=len(days)
+    )
+    inner = (
+        select(bucket.label("day"), Rating.scale, Rating.score, Rating.flag)
+        .where(
+            Rating.store_id == store.id,
+            Rating.recorded_at >= edges[0],
+            Rating.recorded_at < edges[-1],
+        )
+        .subquery()
+    )
+    c = inner.c
+    query = select(c.day, c.scale, c.score, c.flag, func.count()).group_by(
+        c.day, c.scale, c.score, c.flag
+    )
+    counts: list[Counter[Key]] = [Counter() for _ in days]
+    for day, scale, score, flag, n in session.execute(query):
+        counts[day][(scale, score, flag)] += n
+    return Days(days, counts)
+
+
+def daily(counted: Days) -> list[dict]:
     """Per local day: all ratings, flagged ones, and the metrics of each scale used."""
-    scales = sorted({r.scale for r in rows})
-    per_scale = {s: metrics.by_local_day(s, rows, tz, days) for s in scales}
-    totals = Counter(local_date(r.recorded_at, tz) for r in rows)
-    flagged = Counter(local_date(r.recorded_at, tz) for r in rows if r.flag)
+    scales = sorted(counted.scales)
     return [
         {
             "date": day.isoformat(),
-            "ratings": totals.get(day, 0),
-            "flagged": flagged.get(day, 0),
-            "scales": {s: per_scale[s][day].as_dict() for s in scales},
+            "ratings": counted.total(i),
+            "flagged": counted.flagged(i),
+            "scales": {s: counted.summary(i, s).as_dict() for s in scales},
         }
-        for day in days
+        for i, day in enumerate(counted.days)
     ]
 
 

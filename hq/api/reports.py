@@ -12,7 +12,7 @@ from hq.api import errors
 from hq.deps import DB, Now, Reader
 from hq.errors import ApiError
 from hq.models import Store
-from hq.reports import daily, ratings_between, today
+from hq.reports import daily, day_counts, today
 
 MAX_DAYS = 366
 
@@ -52,5 +52,5 @@ def store_daily(
     if (last - first).days >= MAX_DAYS:
         raise ApiError(400, "bad_range", f"ask for at most {MAX_DAYS} days at a time")
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-    rows = ratings_between(session, store, first, last)
-    return Daily(store_id=store.id, timezone=store.timezone, days=daily(rows, store.timezone, days))
+    counted = day_counts(session, store, days)
+    return Daily(store_id=store.id, timezone=store.timezone, days=daily(counted))

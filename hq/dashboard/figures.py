@@ -9,7 +9,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hq.models import Device, Store
-from hq.reports import daily, heat_map, main_scale, ratings_between, reasons, seq_gaps, today
+from hq.reports import (
+    Days,
+    daily,
+    day_counts,
+    heat_map,
+    ratings_between,
+    reasons,
+    seq_gaps,
+    today,
+)
 from hq.surveys import store_hours
 from kiosk import metrics
 from kiosk.localtime import parse_utc_text, zone
@@ -34,17 +43,16 @@ class StoreFigures:
     days: list[str]
     counts: list[int]
     series: list[float | None]
-    rows: list
+    counted: Days
 
 
 def store_figures(session: Session, store: Store, now: datetime, n_days: int = 30) -> StoreFigures:
-    """Figures of *store* for the *n_days* local days ending today."""
+    """Figures of *store* for the *n_days* local days ending today, counted in the database."""
     last = today(store, now)
     days = [last - timedelta(days=i) for i in range(n_days - 1, -1, -1)]
-    rows = ratings_between(session, store, days[0], last)
-    scale = main_scale(rows)
-    per_day = metrics.by_local_day(scale, rows, store.timezone, days)
-    summaries = list(per_day.values())
+    counted = day_counts(session, store, days)
+    scale = counted.scales[0]
+    summaries = [counted.summary(i, scale) for i in range(len(days))]
     key = headline(scale)[0]
     periods = {
         "today": summaries[-1].as_dict(),
@@ -59,7 +67,7 @@ def store_figures(session: Session, store: Store, now: datetime, n_days: int = 3
         [d.isoformat() for d in days],
         [s.count for s in summaries],
         series,
-        rows,
+        counted,
     )
 
 
@@ -77,14 +85,13 @@ def overview(session: Session, now: datetime) -> list[StoreFigures]:
 def store_page(session: Session, store: Store, now: datetime) -> dict:
     """The store page: figures, daily table, heat map, reasons, devices."""
     figures = store_figures(session, store, now)
-    table = daily(
-        figures.rows, store.timezone, [datetime.fromisoformat(d).date() for d in figures.days]
-    )
+    days = figures.counted.days
+    rows = ratings_between(session, store, days[0], days[-1])
     return {
         "figures": figures,
-        "table": list(reversed(table)),
-        "heat": heat_map(figures.rows, store.timezone, figures.scale),
-        "reasons": reasons(figures.rows),
+        "table": list(reversed(daily(figures.counted))),
+        "heat": heat_map(rows, store.timezone, figures.scale),
+        "reasons": reasons(rows),
         "devices": fleet(session, now, store.id),
     }
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from hq.models import Device
 from hq.surveys import set_survey
-from kiosk.localtime import to_utc_text
+from kiosk.localtime import local_date, to_utc_text
 from kiosk.metrics import summarize
 
 
@@ -123,3 +123,34 @@ def test_healthz_answers(hq):
     answer = hq.client.get("/healthz")
     assert answer.status_code == 200
     assert answer.json() == {"ok": True}
+
+
+def test_days_counted_in_the_database_equal_the_metrics_module_across_a_dst_change(hq):
+    import random
+
+    from hq.models import Store
+    from hq.reports import day_counts
+    from kiosk.metrics import by_local_day
+
+    # Helsinki falls back on 2026-10-25 (a 25-hour day); ratings hug the day edges.
+    rnd = random.Random(3)
+    start = datetime(2026, 10, 22, 20, 0, tzinfo=UTC)
+    ratings = []
+    for _ in range(600):
+        when = start + timedelta(minutes=rnd.randint(0, 6 * 24 * 60))
+        flag = rnd.choice([None, None, None, "repeat", "closed"])
+        ratings.append(hq.rating(score=rnd.randint(1, 4), flag=flag, recorded_at=to_utc_text(when)))
+    assert hq.post(ratings).status_code == 200
+    days = [date(2026, 10, 22) + timedelta(days=i) for i in range(7)]
+    with hq.sessions() as s:
+        counted = day_counts(s, s.get(Store, "s1"), days)
+    expected = by_local_day("smiley4", ratings, "Europe/Helsinki", days)
+    for i, day in enumerate(days):
+        assert counted.summary(i, "smiley4") == expected[day]
+    assert sum(counted.total(i) for i in range(7)) == sum(
+        1
+        for r in ratings
+        if date(2026, 10, 22)
+        <= local_date(r["recorded_at"], "Europe/Helsinki")
+        <= date(2026, 10, 28)
+    )
