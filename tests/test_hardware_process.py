@@ -132,3 +132,22 @@ def test_soak_10000_presses_rows_flags_and_leds_exactly_as_expected(db_path, clo
     assert [bool(factory.pin(p).state) for p in LEDS] == [f == last for f in (1, 2, 3, 4)]
     panel.close()
     store.close()
+
+
+def test_doctor_reports_a_button_the_store_recorded_as_stuck(tmp_path, clock):
+    from datetime import UTC, datetime
+
+    from hardware.pincheck import check_stuck
+
+    config = {"storage": {"path": str(tmp_path / "ratings.db")}, "device": {"id": "kiosk-1"}}
+    settings = parse_settings(config, tmp_path / "kiosk.toml")
+    store = Store.from_settings(settings, clock=clock)
+    ctx = Context(settings, clock=clock)
+    assert [f.level for f in check_stuck(ctx)] == [OK]
+    store.record(3, "button", held=30.0)  # what the panel records when face 3 is stuck
+    store.close()
+    [finding] = check_stuck(ctx)
+    assert finding.level == WARN
+    assert finding.detail.startswith("face 3's button was stuck 1 time(s), last at 2026-01-05")
+    clock.wall = datetime(2026, 1, 7, 9, 0, tzinfo=UTC)  # two days later it is history
+    assert [f.level for f in check_stuck(ctx)] == [OK]
