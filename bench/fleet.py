@@ -2,9 +2,11 @@
 
 Each simulated device sends a batch of a few ratings, then a heartbeat, a fixed number of
 rounds, from a pool of client threads over keep-alive connections; HQ runs as its own
-process (``hymio hq serve``). Prints the requests per second held and the latency
-percentiles. The client shares the machine's two cores with the server, so the figures are
-a floor, not a ceiling. Bounded: it stops after ``DEVICES × ROUNDS × 2`` requests.
+process (``hymio hq serve``). Prints the requests per second held, the latency
+percentiles, and HQ's own CPU time per request (from ``/proc``), which says what a core
+can carry whatever the client costs: the client shares the machine's two cores with the
+server, so the rate held is a floor, not a ceiling. Bounded: it stops after
+``DEVICES × ROUNDS × 2`` requests.
 """
 
 from __future__ import annotations
@@ -16,12 +18,12 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
 import requests
+from uuid6 import uuid7
 
 from bench.common import bench_dir, median, percentile, row
 from bench.ingest import PG, _wait
@@ -62,7 +64,7 @@ def batch(i: int, device: str, round_: int) -> bytes:
         {
             "ratings": [
                 {
-                    "id": str(uuid.uuid4()),
+                    "id": str(uuid7()),
                     "device_id": device,
                     "store_id": f"s{i % 20:02d}",
                     "seq": round_ * PER_BATCH + k + 1,
@@ -121,6 +123,20 @@ def load(base: str, fleet: list[tuple[str, str]]) -> tuple[float, list[float], i
     return time.perf_counter() - started, latencies, failures
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of process *pid* and its direct children (the workers)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def run(url: str, label: str, workers: int) -> None:
     fleet = enrol(url)
     with socket.socket() as s:
@@ -130,7 +146,9 @@ def run(url: str, label: str, workers: int) -> None:
     server = subprocess.Popen([*command, "--database", url, "--port", str(port)])
     try:
         _wait(f"http://127.0.0.1:{port}")
+        cpu = cpu_seconds(server.pid)
         elapsed, lat, failures = load(f"http://127.0.0.1:{port}", fleet)
+        cpu = cpu_seconds(server.pid) - cpu
     finally:
         server.terminate()
         server.wait(10)
@@ -140,6 +158,11 @@ def run(url: str, label: str, workers: int) -> None:
         f"{label}: held",
         f"{n / elapsed:,.0f} req/s",
         f"{n * PER_BATCH / 2 / elapsed:,.0f} ratings/s",
+    )
+    row(
+        f"{label}: HQ CPU per request",
+        f"{cpu / n * 1000:.2f} ms",
+        "(capacity ≈ 1000 / this per core)",
     )
     row(
         f"{label}: latency median / p99",

@@ -17,12 +17,12 @@ import sqlite3
 import subprocess
 import sys
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
 import requests
+from uuid6 import uuid7
 
 from bench.common import bench_dir, row
 from hq.admin import add_device, add_store
@@ -38,7 +38,7 @@ def ratings(n: int) -> list[dict]:
     start = datetime.now(UTC) - timedelta(days=1)
     return [
         {
-            "id": str(uuid.uuid4()),
+            "id": str(uuid7()),
             "device_id": "bench-k",
             "store_id": "bench-s",
             "seq": i + 1,

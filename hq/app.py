@@ -13,7 +13,7 @@ from fastapi import FastAPI
 
 from hq import errors_http
 from hq.api import config, devices, export, health, ratings, reports
-from hq.db import open_database
+from hq.db import open_database, writer_lock
 from hq.ratelimit import RateLimiter
 from kiosk import __version__
 
@@ -39,6 +39,7 @@ def create_app(
         description="Collects the ratings of every Hymiö kiosk (SPEC §5).",
     )
     app.state.engine, app.state.sessions = engine, sessions
+    app.state.write_lock = writer_lock(engine)
     app.state.clock = clock or (lambda: datetime.now(UTC))
     app.state.limiter = RateLimiter(rate, burst)
     errors_http.install(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Annotated
 
@@ -40,6 +41,14 @@ def now(request: Request) -> datetime:
 
 
 Now = Annotated[datetime, Depends(now)]
+
+
+def write_lock(request: Request) -> AbstractContextManager:
+    """Held around a write transaction (see :func:`hq.db.writer_lock`)."""
+    return request.app.state.write_lock
+
+
+WriteLock = Annotated[AbstractContextManager, Depends(write_lock)]
 
 
 def current_device(

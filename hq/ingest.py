@@ -11,6 +11,7 @@ a 409 naming the id, and the whole batch is rolled back.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -26,18 +27,32 @@ FIELDS = tuple(RatingIn.model_fields)
 FUTURE = timedelta(days=1)
 
 
-def ingest(session: Session, device: Device, batch: Sequence[RatingIn], now: datetime) -> Accepted:
-    """Store *batch* from *device*; commits, or raises :class:`ApiError` having changed nothing."""
+def ingest(
+    session: Session,
+    device: Device,
+    batch: Sequence[RatingIn],
+    now: datetime,
+    lock: AbstractContextManager | None = None,
+) -> Accepted:
+    """Store *batch* from *device*; commits, or raises :class:`ApiError` having changed nothing.
+
+    *lock* is held from the first write to the commit (see :func:`hq.db.writer_lock`).
+    """
     _check_owner(device, batch)
     _check_future(batch, now)
     received = to_utc_text(now)
     rows = [{**r.model_dump(), "received_at": received} for r in batch]
-    inserted: set[str] = set()
-    if rows:
-        inserted = insert_new(session.connection(), rows)
-    _check_known(session, [r for r in rows if r["id"] not in inserted])
-    session.execute(update(Device).where(Device.id == device.id).values(last_seen_at=received))
-    session.commit()
+    with lock or nullcontext():
+        try:
+            inserted = insert_new(session.connection(), rows) if rows else set()
+            _check_known(session, [r for r in rows if r["id"] not in inserted])
+            session.execute(
+                update(Device).where(Device.id == device.id).values(last_seen_at=received)
+            )
+            session.commit()
+        except BaseException:
+            session.rollback()  # before the lock goes to the next writer
+            raise
     return Accepted(accepted=len(inserted), duplicates=len(rows) - len(inserted))
 
 

@@ -7,7 +7,7 @@ from pydantic import BaseModel
 from sqlalchemy import update
 
 from hq.api import errors
-from hq.deps import DB, CurrentDevice, Now, Reader
+from hq.deps import DB, CurrentDevice, Now, Reader, WriteLock
 from hq.errors import ApiError
 from hq.models import Device
 from hq.reports import seq_gaps
@@ -18,20 +18,23 @@ router = APIRouter(prefix="/api/v1", tags=["devices"])
 
 
 @router.post("/heartbeat", response_model=HeartbeatAck, responses=errors(400, 401, 413, 422, 429))
-def heartbeat(status: Heartbeat, device: CurrentDevice, session: DB, now: Now) -> HeartbeatAck:
+def heartbeat(
+    status: Heartbeat, device: CurrentDevice, session: DB, now: Now, lock: WriteLock
+) -> HeartbeatAck:
     """Keep what the device says about itself (version, backlog, clock, disk, errors)."""
     seen = to_utc_text(now)
     body = status.model_dump(exclude_none=True)
-    session.execute(
-        update(Device)
-        .where(Device.id == device.id)
-        .values(
-            last_seen_at=seen,
-            last_status={**body, "received_at": seen},
-            version=status.version or device.version,
+    with lock:
+        session.execute(
+            update(Device)
+            .where(Device.id == device.id)
+            .values(
+                last_seen_at=seen,
+                last_status={**body, "received_at": seen},
+                version=status.version or device.version,
+            )
         )
-    )
-    session.commit()
+        session.commit()
     return HeartbeatAck(ok=True, server_time=seen)
 
 
