@@ -15,8 +15,9 @@ from hq.credentials import hash_password, new_token, token_hash
 from hq.errors import DuplicateError, HQError, UnknownDeviceError, UnknownStoreError
 from hq.models import ApiToken, Device, Store, User
 from kiosk.localtime import to_utc_text, zone
+from kiosk.settings_model import ID_PATTERN
 
-IDENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+IDENT = re.compile(ID_PATTERN)
 
 
 def _check_id(kind: str, value: str) -> str:

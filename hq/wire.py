@@ -14,11 +14,11 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from kiosk.flags import FLAGS
 from kiosk.localtime import parse_utc_text, to_utc_text
 from kiosk.scales import SCALES
+from kiosk.settings_model import ID_PATTERN, REASON_PATTERN
 
 MAX_BATCH = 1000
 MAX_BODY = 1024 * 1024
 UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
-IDENT = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 ISO_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$"
 
 
@@ -31,7 +31,7 @@ def _utc_text(value: str) -> str:
         ) from None
 
 
-Ident = Annotated[str, Field(pattern=IDENT)]
+Ident = Annotated[str, Field(pattern=ID_PATTERN)]
 Timestamp = Annotated[
     str,
     Field(max_length=40, pattern=ISO_PATTERN, json_schema_extra={"format": "date-time"}),
@@ -58,7 +58,7 @@ class RatingIn(Strict):
     scale: Literal[tuple(SCALES)]  # type: ignore[valid-type]
     score: Annotated[int, Field(ge=0, le=10)]
     source: Literal["button", "touch"]
-    reason: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")] | None
+    reason: Annotated[str, Field(pattern=REASON_PATTERN)] | None
     recorded_at: Timestamp
     clock_synced: bool
     boot_id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
@@ -88,10 +88,14 @@ class Accepted(BaseModel):
     duplicates: int
 
 
-class Heartbeat(Strict):
-    """``POST /api/v1/heartbeat``: what the device says about itself. All fields optional."""
+class Heartbeat(BaseModel):
+    """``POST /api/v1/heartbeat``: what the device says about itself. All fields optional.
 
-    model_config = ConfigDict(strict=True, extra="forbid")
+    The known fields are checked strictly; unknown ones are kept as sent, so a kiosk that
+    is updated before HQ can still report (a status is information, not data).
+    """
+
+    model_config = ConfigDict(strict=True, extra="allow")
     version: Annotated[str, Field(max_length=40)] | None = None
     pending: Annotated[int, Field(ge=0)] | None = None
     oldest_pending_at: Timestamp | None = None

@@ -31,6 +31,14 @@ def test_heartbeat_keeps_the_devices_status(hq):
         assert device.version == "1.2.0"
         assert device.last_seen_at == to_utc_text(hq.clock.now)
         assert {k: device.last_status[k] for k in status} == status
+    # A newer kiosk may say more; HQ keeps it. A known field of the wrong type is refused.
+    newer = {**status, "screen_brightness": 0.4}
+    assert hq.client.post("/api/v1/heartbeat", json=newer, headers=hq.auth()).status_code == 200
+    wrong = hq.client.post("/api/v1/heartbeat", json={"pending": "12"}, headers=hq.auth())
+    assert wrong.status_code == 422
+    assert "pending" in wrong.json()["error"]["message"]
+    with hq.sessions() as s:
+        assert s.get(Device, "k1").last_status["screen_brightness"] == 0.4
 
 
 def test_config_has_an_etag_and_answers_304_until_it_changes(hq):
