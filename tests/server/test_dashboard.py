@@ -158,3 +158,20 @@ def test_login_refuses_wrong_passwords_and_forms_without_the_csrf_token(hq):
     cookie = ok.headers["set-cookie"].lower()
     assert "httponly" in cookie
     assert "samesite=strict" in cookie
+
+
+def test_names_from_admins_and_devices_are_escaped(hq):
+    from hq.admin import add_store
+
+    with hq.sessions() as s:
+        add_store(s, "x1", "<script>alert(1)</script> & Co", "Asia/Kolkata", hq.clock.now)
+    hq.client.post("/api/v1/heartbeat", headers=hq.auth(), json={"last_error": "<img src=x>"})
+    page = hq.client.get("/login")
+    token = page.text.split('name="csrf" value="')[1].split('"')[0]
+    hq.client.post("/login", data={"username": "admin", "password": PASSWORD, "csrf": token})
+    overview = hq.client.get("/").text
+    assert "<script>alert(1)</script>" not in overview
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in overview
+    fleet = hq.client.get("/fleet").text
+    assert "<img src=x>" not in fleet
+    assert "&lt;img src=x&gt;" in fleet
