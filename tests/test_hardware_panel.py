@@ -83,16 +83,22 @@ def test_two_buttons_at_once_are_two_rows_and_only_the_first_is_thanked(quick_st
     panel.close()
 
 
+def wait_until(condition, timeout: float = 3.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
 def test_the_pressed_faces_led_lights_alone_for_the_thank_you_time(quick_store, clock, factory):
     panel = make_panel(quick_store, factory)
     press(factory, 3)
     assert lit(factory) == [False, False, True, False]  # lit as soon as the press returns
-    time.sleep(0.1)
-    assert lit(factory) == [False, False, True, False]
-    time.sleep(0.4)
-    assert lit(factory) == [False, False, False, False]
-    states = [s.state for s in factory.pin(LEDS[2]).states]
-    assert states == [False, True, False]
+    wait_until(lambda: not any(lit(factory)))
+    states = factory.pin(LEDS[2]).states
+    assert [s.state for s in states] == [False, True, False]
+    # Each PinState's timestamp is the time since the change before it: how long it was on.
+    assert 0.3 <= states[-1].timestamp < 1.0
     # A new press after the thank-you lights its own LED.
     clock.advance(60)
     press(factory, 1)
@@ -168,8 +174,9 @@ def test_a_full_disk_never_lights_the_thank_you_led(tiny_disk, clock, factory):
     saved = len(events.of(PRESSED))
     assert sum(times_lit(factory, f) for f in (1, 2, 3, 4)) == saved  # not one more
     assert panel.status.state == CANNOT_WRITE
-    time.sleep(0.35)
-    assert len(factory.pin(STATUS).states) > 3  # blinking fast
+    wait_until(lambda: len(factory.pin(STATUS).states) > 5)  # blinking fast
+    off = [st.timestamp for st in factory.pin(STATUS).states[2:] if not st.state]
+    assert all(t < 0.5 for t in off)  # 0.1 s on, 0.1 s off (with slack for a busy machine)
     filler.unlink()  # space is back
     clock.advance(60)
     time.sleep(0.05)
