@@ -13,20 +13,16 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
 import requests
-from uuid6 import uuid7
 
 from bench.common import bench_dir, median, percentile, row
-from bench.ingest import PG, _wait
+from bench.ingest import PG, ratings, start_hq
 from hq.credentials import new_token, token_hash
 from hq.db import open_database
 from hq.models import Device, Store
@@ -59,32 +55,9 @@ def enrol(url: str) -> list[tuple[str, str]]:
 
 
 def batch(i: int, device: str, round_: int) -> bytes:
-    start = datetime.now(UTC) - timedelta(hours=1)
-    return json.dumps(
-        {
-            "ratings": [
-                {
-                    "id": str(uuid7()),
-                    "device_id": device,
-                    "store_id": f"s{i % 20:02d}",
-                    "seq": round_ * PER_BATCH + k + 1,
-                    "survey_id": "default",
-                    "question_id": "overall",
-                    "config_version": 1,
-                    "scale": "smiley4",
-                    "score": k % 4 + 1,
-                    "source": "button",
-                    "reason": None,
-                    "recorded_at": to_utc_text(start + timedelta(seconds=k)),
-                    "clock_synced": True,
-                    "boot_id": "b00t",
-                    "mono_ns": k,
-                    "flag": None,
-                }
-                for k in range(PER_BATCH)
-            ]
-        }
-    ).encode()
+    """Round *round_*'s batch of device number *i*."""
+    rows = ratings(PER_BATCH, device, f"s{i % 20:02d}", first_seq=round_ * PER_BATCH + 1)
+    return json.dumps({"ratings": rows}).encode()
 
 
 def load(base: str, fleet: list[tuple[str, str]]) -> tuple[float, list[float], int]:
@@ -139,15 +112,10 @@ def cpu_seconds(pid: int) -> float:
 
 def run(url: str, label: str, workers: int) -> None:
     fleet = enrol(url)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    command = [sys.executable, "-m", "kiosk", "hq", "serve", "--workers", str(workers)]
-    server = subprocess.Popen([*command, "--database", url, "--port", str(port)])
+    server, base = start_hq(url, "--workers", str(workers))
     try:
-        _wait(f"http://127.0.0.1:{port}")
         cpu = cpu_seconds(server.pid)
-        elapsed, lat, failures = load(f"http://127.0.0.1:{port}", fleet)
+        elapsed, lat, failures = load(base, fleet)
         cpu = cpu_seconds(server.pid) - cpu
     finally:
         server.terminate()

@@ -34,14 +34,17 @@ BATCH = 1000
 PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
-def ratings(n: int) -> list[dict]:
+def ratings(
+    n: int, device: str = "bench-k", store: str = "bench-s", first_seq: int = 1
+) -> list[dict]:
+    """*n* valid ratings of *device*, one a second from a day ago, ``seq`` from *first_seq*."""
     start = datetime.now(UTC) - timedelta(days=1)
     return [
         {
             "id": str(uuid7()),
-            "device_id": "bench-k",
-            "store_id": "bench-s",
-            "seq": i + 1,
+            "device_id": device,
+            "store_id": store,
+            "seq": first_seq + i,
             "survey_id": "default",
             "question_id": "overall",
             "config_version": 1,
@@ -70,27 +73,8 @@ def prepare(url: str) -> str:
 
 def over_http(url: str, rows: list[dict]) -> float:
     token = prepare(url)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "kiosk",
-            "hq",
-            "serve",
-            "--database",
-            url,
-            "--port",
-            str(port),
-            "--rate-limit",
-            "100000",
-        ],
-    )
-    base = f"http://127.0.0.1:{port}"
+    server, base = start_hq(url, "--rate-limit", "100000")
     try:
-        _wait(base)
         bodies = [
             json.dumps({"ratings": rows[i : i + BATCH]}).encode()
             for i in range(0, len(rows), BATCH)
@@ -106,6 +90,22 @@ def over_http(url: str, rows: list[dict]) -> float:
         server.terminate()
         server.wait(10)
     return len(rows) / elapsed
+
+
+def start_hq(url: str, *options: str) -> tuple[subprocess.Popen, str]:
+    """``hymio hq serve`` on *url* on a free loopback port, answering; the process and base URL."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    command = [sys.executable, "-m", "kiosk", "hq", "serve", *options]
+    server = subprocess.Popen([*command, "--database", url, "--port", str(port)])
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait(base)
+    except BaseException:
+        server.kill()
+        raise
+    return server, base
 
 
 def _wait(base: str) -> None:
