@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -62,3 +63,28 @@ def store(db_path: Path, clock: ManualClock):
     """A store on disk with the default context and the manual clock."""
     with Store(db_path, make_context(), clock=clock) as s:
         yield s
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path):
+    """A 1 MiB tmpfs: a disk that fills up for real."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], check=True)
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=True)
+
+
+def fill(folder: Path) -> Path:
+    """Fill the disk with a file until no byte more fits; returns the file."""
+    filler = folder / "filler"
+    with open(filler, "wb", buffering=0) as f:
+        for chunk in (65536, 4096, 512):
+            try:
+                while True:
+                    f.write(b"\0" * chunk)
+            except OSError:
+                pass
+    return filler

@@ -10,7 +10,6 @@ from gpiozero.pins.mock import MockFactory
 from hardware.panel import ButtonPanel, PanelEvent
 from kiosk.store import Store
 from tests.conftest import make_context
-from tests.test_store_failures import tiny_disk  # noqa: F401 -- a fixture, shared
 
 BUTTONS = (5, 6, 13, 19)
 LEDS = (17, 27, 22, 23)

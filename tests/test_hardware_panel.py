@@ -8,8 +8,8 @@ from gpiozero.pins.mock import MockPin
 
 from hardware.panel import FAILED, FREED, PRESSED, STUCK_EVENT
 from hardware.status import CANNOT_WRITE, COLLECTING, STUCK
+from tests.conftest import fill
 from tests.hardware_fixtures import LEDS, STATUS, Events, lit, make_panel, press, times_lit
-from tests.test_store_failures import fill
 
 
 class ShortedPin(MockPin):

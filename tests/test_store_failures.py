@@ -17,32 +17,7 @@ import pytest
 
 from kiosk.errors import StoreCorruptError, StoreWriteError
 from kiosk.store import Store
-from tests.conftest import make_context
-
-
-@pytest.fixture
-def tiny_disk(tmp_path: Path):
-    """A 1 MiB tmpfs: a disk that fills up for real."""
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], check=True)
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=True)
-
-
-def fill(folder: Path) -> Path:
-    """Fill the disk with a file until no byte more fits; returns the file."""
-    filler = folder / "filler"
-    with open(filler, "wb", buffering=0) as f:
-        for chunk in (65536, 4096, 512):
-            try:
-                while True:
-                    f.write(b"\0" * chunk)
-            except OSError:
-                pass
-    return filler
+from tests.conftest import fill, make_context
 
 
 def test_a_full_disk_refuses_the_press_with_a_clear_error(tiny_disk, clock):
