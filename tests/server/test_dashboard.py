@@ -175,3 +175,21 @@ def test_names_from_admins_and_devices_are_escaped(hq):
     fleet = hq.client.get("/fleet").text
     assert "<img src=x>" not in fleet
     assert "&lt;img src=x&gt;" in fleet
+
+
+def test_a_login_holds_on_every_hq_process_of_the_same_database(hq, database_url):
+    from fastapi.testclient import TestClient
+
+    from hq.app import create_app
+
+    page = hq.client.get("/login")
+    token = page.text.split('name="csrf" value="')[1].split('"')[0]
+    hq.client.post("/login", data={"username": "admin", "password": PASSWORD, "csrf": token})
+    other = create_app(database_url, clock=hq.clock)
+    try:
+        with TestClient(other, cookies=hq.client.cookies) as client:
+            assert client.get("/fleet", follow_redirects=False).status_code == 200
+        with TestClient(other) as stranger:
+            assert stranger.get("/fleet", follow_redirects=False).status_code == 303
+    finally:
+        other.state.engine.dispose()

@@ -161,3 +161,33 @@ def test_posting_marks_the_device_as_seen(hq):
     hq.post([hq.rating()])
     with hq.sessions() as s:
         assert s.get(Device, "k1").last_seen_at == to_utc_text(hq.clock.now)
+
+
+def test_two_hq_processes_on_one_database_store_each_rating_once(hq, database_url):
+    """Behind a load balancer: a retry may reach another HQ process than the first try."""
+    from hq.app import create_app
+    from tests.server.conftest import LiveServer
+
+    other = create_app(database_url, clock=hq.clock)
+    batches = [[hq.rating() for _ in range(100)] for _ in range(6)]
+    results: list[dict] = []
+
+    def send(url: str) -> None:
+        with requests.Session() as http:
+            for batch in batches:
+                answer = http.post(
+                    f"{url}/api/v1/ratings", json={"ratings": batch}, headers=hq.auth(), timeout=30
+                )
+                assert answer.status_code == 200, answer.text
+                results.append(answer.json())
+
+    with LiveServer(hq.app) as first, LiveServer(other) as second:
+        threads = [threading.Thread(target=send, args=(u,)) for u in (first.url, second.url)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+    other.state.engine.dispose()
+    assert sum(r["accepted"] for r in results) == 600
+    assert sum(r["duplicates"] for r in results) == 600
+    assert hq.count() == 600
