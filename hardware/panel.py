@@ -152,6 +152,10 @@ class ButtonPanel:
             self.status.set(CANNOT_WRITE, True)
             self._tell(PanelEvent(FAILED, score, error=exc))
             return
+        except Exception as exc:  # a bug: keep the buttons alive, log it, thank nobody
+            log.exception("press of face %d not saved", score)
+            self._tell(PanelEvent(FAILED, score, error=exc))
+            return
         self.status.set(CANNOT_WRITE, False)
         if says_thank_you(rating.flag):
             self._thank(i)
