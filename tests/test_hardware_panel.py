@@ -199,3 +199,21 @@ def test_a_failing_listener_does_not_stop_the_buttons(store, clock, factory):
     press(factory, 3)
     assert store.count() == 2
     panel.close()
+
+
+def test_an_unexpected_store_error_is_reported_and_lights_nothing(db_path, clock, factory):
+    from kiosk.store import Store
+    from tests.conftest import make_context
+
+    store = Store(db_path, make_context(), clock=clock)
+    events = Events()
+    panel = make_panel(store, factory, events)
+    store.close()  # a bug elsewhere closed the store under the panel
+    press(factory, 2)
+    [failed] = events.wait_for(FAILED)
+    assert failed.score == 2
+    assert lit(factory) == [False, False, False, False]
+    time.sleep(0.05)
+    press(factory, 3)  # the buttons still answer
+    assert len(events.wait_for(FAILED, 2)) == 2
+    panel.close()
