@@ -18,7 +18,7 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python -m kiosk.sample --out .demo --days 14
 	$(BIN)/hymio tally --config .demo/kiosk.toml --days 7
-	$(BIN)/hymio doctor --config .demo/kiosk.toml || true
+	$(BIN)/hymio doctor --config .demo/kiosk.toml --simulate || true
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
