@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from gpiozero import LED, Button, Factory
 
@@ -24,6 +25,9 @@ from kiosk.errors import StoreWriteError
 from kiosk.flags import says_thank_you
 from kiosk.rating import Rating
 from kiosk.store import Store
+
+if TYPE_CHECKING:
+    from kiosk.settings_model import Settings
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +97,9 @@ class ButtonPanel:
             raise
 
     @classmethod
-    def from_settings(cls, store: Store, settings, pin_factory: Factory, **kwargs) -> ButtonPanel:
+    def from_settings(
+        cls, store: Store, settings: Settings, pin_factory: Factory, **kwargs: Any
+    ) -> ButtonPanel:
         """The panel that the ``[buttons]`` table describes."""
         b = settings.buttons
         return cls(
@@ -122,6 +128,8 @@ class ButtonPanel:
 
         def held() -> None:
             # gpiozero's hold timer: the button has been down for stuck_after seconds.
+            if i in self.stuck:  # already known (pressed at start-up): one report is enough
+                return
             since = self._pressed_at.get(i)
             seconds = (self._now() - since) / 1e9 if since is not None else 0.0
             self.stuck.add(i)
