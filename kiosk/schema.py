@@ -66,7 +66,23 @@ def m002_events(db: Database) -> None:
     )
 
 
-KNOWN = frozenset(f.__name__ for f in (m001_ratings, m002_events))
+@migrations()
+def m003_sync(db: Database) -> None:
+    """The sync process's state for people, and ratings HQ refused (kept, never sent again)."""
+    db.execute("CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT)")
+    db.execute(
+        """
+        CREATE TABLE quarantine (
+            seq     INTEGER PRIMARY KEY REFERENCES ratings (seq),
+            at      TEXT NOT NULL,
+            code    TEXT NOT NULL,
+            message TEXT NOT NULL
+        )
+        """
+    )
+
+
+KNOWN = frozenset(f.__name__ for f in (m001_ratings, m002_events, m003_sync))
 
 
 def upgrade(db: Database) -> None:

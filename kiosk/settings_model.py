@@ -137,6 +137,9 @@ class HQ(Table):
     )
     interval: float = Field(60.0, ge=5, le=86400, description="seconds between uploads")
     heartbeat_interval: float = Field(300.0, ge=30, le=86400, description="seconds between reports")
+    backoff_cap: float = Field(
+        600.0, ge=10, le=86400, description="longest wait after failed uploads (seconds)"
+    )
 
 
 def _db_path(value: Any, info: ValidationInfo) -> Path:

@@ -39,6 +39,8 @@ _INSERT = (
 # A rating is final (ready to upload) once its follow-up is answered, closed or past its
 # deadline, or was asked in an earlier boot (whose monotonic clock is gone).
 FINAL = "(followup_until_ns IS NULL OR boot_id != :boot OR followup_until_ns <= :mono)"
+# Ratings HQ refused are kept in the quarantine table and never offered again.
+SENDABLE = "synced_at IS NULL AND seq NOT IN (SELECT seq FROM quarantine)"
 
 
 @dataclass(frozen=True)
@@ -201,6 +203,19 @@ class Store:
                 "close the follow-up",
             )
 
+    def execute(self, sql: str, params: Sequence[Any] = (), *, doing: str) -> sqlite3.Cursor:
+        """One short write transaction (sync bookkeeping); *doing* names it in errors."""
+        with self._lock:
+            return self._write(sql, params, doing)
+
+    def execute_many(self, sql: str, rows: Iterable[Sequence[Any]], *, doing: str) -> None:
+        """*sql* once per row of parameters, all in one transaction."""
+        with self._lock, self.db.atomic():
+            try:
+                self.db.conn.executemany(sql, rows)
+            except sqlite3.Error as exc:
+                raise database.translate(exc, self.path, doing) from exc
+
     def mark_synced(self, ids: Iterable[str], at: str) -> int:
         """Mark the ratings HQ has acknowledged; returns how many were marked."""
         ids = list(ids)
@@ -257,14 +272,14 @@ class Store:
     def oldest_unsynced(self, limit: int) -> list[Rating]:
         """Up to *limit* final ratings HQ has not acknowledged, oldest first."""
         sql = (
-            f"SELECT {COLUMNS} FROM ratings WHERE synced_at IS NULL AND {FINAL} "  # noqa: S608
+            f"SELECT {COLUMNS} FROM ratings WHERE {SENDABLE} AND {FINAL} "  # noqa: S608
             "ORDER BY seq LIMIT :limit"
         )
         return [Rating.from_row(r) for r in self.read(sql, self._now_params(limit=limit))]
 
     def pending_count(self) -> int:
-        """How many ratings HQ has not acknowledged yet (open follow-ups included)."""
-        return self.read("SELECT count(*) FROM ratings WHERE synced_at IS NULL")[0][0]
+        """How many ratings are still to send (open follow-ups in, quarantined ones out)."""
+        return self.read(f"SELECT count(*) FROM ratings WHERE {SENDABLE}")[0][0]  # noqa: S608
 
     def events(self, limit: int = 20) -> list[dict[str, str]]:
         """The newest events for staff (a database moved aside, …), newest first."""

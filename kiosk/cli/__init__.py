@@ -1,7 +1,8 @@
 """The ``hymio`` command (SPEC §4).
 
 Exit codes: 0 success; 1 something is wrong (``doctor`` found a problem, the store
-failed); 2 bad usage or bad settings, with a message naming the setting and the file.
+failed); 2 bad usage or bad settings, with a message naming the setting and the file;
+3 ``sync --once`` left ratings unsent because HQ could not be reached or refused.
 Only errors meant for people reach people: a :class:`HymioError` is one line on stderr,
 anything else is a traceback (a bug).
 """
@@ -24,13 +25,14 @@ def build_parser() -> argparse.ArgumentParser:
     from hardware import cli as buttons
     from hq import cli as hq_cli
     from kiosk.cli import doctor, tally
+    from sync import cli as sync_cli
 
     parser = argparse.ArgumentParser(
         prog="hymio", description="Hymiö: an offline-first in-store feedback kiosk."
     )
     parser.add_argument("--version", action="version", version=f"hymio {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (tally, doctor, buttons, hq_cli):
+    for module in (tally, doctor, buttons, sync_cli, hq_cli):
         module.add_parser(commands)
     return parser
 

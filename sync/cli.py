@@ -1,0 +1,115 @@
+"""``hymio sync``: the uploader daemon, or with ``--once`` one drain and an exit code.
+
+Exit codes (SPEC §4): 0 when nothing is left to send (or what is left is still waiting
+for its follow-up answer), 3 when HQ could not be reached or refused and ratings are
+still pending, 2 for bad settings. SIGTERM or SIGINT stop the daemon within a second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+
+log = logging.getLogger(__name__)
+
+EXIT_UNSENT = 3
+ONCE_ATTEMPTS = 4
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    """Register ``sync``."""
+    p = commands.add_parser("sync", help="upload the ratings to HQ (a daemon, or --once)")
+    p.add_argument("--config", required=True, metavar="FILE", help="the kiosk settings file")
+    p.add_argument("--once", action="store_true", help="drain the backlog once and exit")
+    p.add_argument("--json", action="store_true", help="print the sync state as one JSON object")
+    p.set_defaults(run=run)
+
+
+def open_parts(args: argparse.Namespace):
+    """The settings, the store and the HQ client the settings file names."""
+    from kiosk.errors import SettingsError
+    from kiosk.settings import load_settings
+    from kiosk.store import Store
+    from sync.client import HQClient
+
+    settings = load_settings(args.config)
+    missing = [
+        (f"hq.{key}", f"is needed to sync: {fix}")
+        for key, fix in (
+            ("url", "the address of HQ, e.g. 'https://hq.example.com'"),
+            ("token", "the token `hymio hq add-device` printed for this device"),
+        )
+        if not getattr(settings.hq, key)
+    ]
+    if missing:
+        raise SettingsError(settings.source, missing)
+    store = Store.from_settings(settings)
+    return settings, store, HQClient(settings.hq.url, settings.hq.token)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings, store, client = open_parts(args)
+    with store:
+        if args.once:
+            return _once(args, store, client, settings.hq.backoff_cap)
+        return _daemon(settings, store, client)
+
+
+def _once(args: argparse.Namespace, store, client, cap: float) -> int:
+    from kiosk.ledger import Ledger
+    from sync.backoff import Backoff
+    from sync.uploader import Uploader
+
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    uploader = Uploader(store, client, backoff=Backoff(cap=min(cap, 30.0)), stop=stop)
+    outcome = uploader.drain(ONCE_ATTEMPTS)
+    client.close()
+    state = Ledger(store).state()
+    failed = not outcome.ok and state["pending"] > 0
+    if args.json:
+        report = {
+            **state,
+            "outcome": outcome.kind,
+            "sent": outcome.sent,
+            "duplicates": outcome.duplicates,
+            "newly_quarantined": outcome.quarantined,
+            "requests": outcome.requests,
+            "waits": [round(w, 3) for w in outcome.waits],
+        }
+        print(json.dumps(report, sort_keys=True))
+    else:
+        print(
+            f"sent {outcome.sent} rating(s) in {outcome.requests} request(s); "
+            f"{state['pending']} pending, {state['quarantined']} quarantined"
+            + (f"; {outcome.error}" if outcome.error else "")
+        )
+    return EXIT_UNSENT if failed else 0
+
+
+def _daemon(settings, store, client) -> int:
+    from sync.service import SyncService
+
+    logging.getLogger().setLevel(logging.INFO)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    service = SyncService(settings, store, client)
+    service.start()
+    every = settings.hq.interval
+    print(f"sync running: uploads to {settings.hq.url} every {every:g} s", flush=True)
+    stop.wait()
+    if not service.shutdown(grace=0.8):
+        # An upload is still waiting for HQ. Nothing is lost by leaving now: what HQ has
+        # not acknowledged is still unsynced here and is sent again (HQ drops duplicates).
+        print("sync stopped with an upload in flight; it is sent again next time", flush=True)
+        sys.stdout.flush()
+        os._exit(0)
+    print("sync stopped", flush=True)
+    return 0

@@ -1,0 +1,49 @@
+"""The settings pull: HQ's survey settings for this device, fetched with an ETag."""
+
+from __future__ import annotations
+
+import logging
+
+import requests
+
+from kiosk.errors import SettingsError
+from kiosk.ledger import Ledger
+from kiosk.overlay import merge, overlay_path, write_overlay
+from kiosk.settings_model import Settings
+from sync.client import HQClient
+
+log = logging.getLogger(__name__)
+
+
+def pull_config(settings: Settings, ledger: Ledger, client: HQClient) -> str:
+    """Fetch the survey settings; write them for the kiosk when they changed and fit.
+
+    Returns what happened: ``unchanged``, ``updated``, ``none`` (HQ has none),
+    ``refused`` (they do not fit this kiosk: kept out, error noted) or ``unreachable``.
+    """
+    etag = ledger.state()["config_etag"]
+    try:
+        answer = client.config(etag)
+    except requests.RequestException as exc:
+        log.info("settings not pulled: %s", type(exc).__name__)
+        return "unreachable"
+    if answer.status == 304:
+        return "unchanged"
+    if not answer.ok:
+        log.warning("HQ refused the settings pull: %s %s", answer.status, answer.error_message)
+        return "unreachable"
+    body = answer.body
+    path = overlay_path(settings)
+    if not isinstance(body.get("version"), int) or body["version"] < 1:
+        path.unlink(missing_ok=True)
+        ledger.note(config_etag=answer.etag)
+        return "none"
+    try:
+        merge(settings, body)
+    except SettingsError as exc:
+        ledger.note(last_error=f"HQ's survey settings version {body['version']} do not fit: {exc}")
+        return "refused"
+    write_overlay(path, {k: body.get(k) for k in ("version", "survey", "hours")})
+    ledger.note(config_etag=answer.etag)
+    log.info("survey settings version %s from HQ written to %s", body["version"], path)
+    return "updated"
