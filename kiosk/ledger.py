@@ -114,8 +114,7 @@ class Ledger:
         if not rows:
             return 0
         fixes = [
-            (to_utc_text(now - timedelta(microseconds=(mono - m) // 1000)), seq)
-            for seq, m in rows
+            (to_utc_text(now - timedelta(microseconds=(mono - m) // 1000)), seq) for seq, m in rows
         ]
         self.store.execute_many(
             "UPDATE ratings SET recorded_at = ?, clock_synced = 1 "
@@ -131,4 +130,3 @@ def clock_offset(server_time: str, sent_at: str, received_at: str) -> float:
     sent, received = parse_utc_text(sent_at), parse_utc_text(received_at)
     midpoint = sent + (received - sent) / 2
     return (parse_utc_text(server_time) - midpoint).total_seconds()
-

@@ -29,7 +29,7 @@ BAD_INPUT = frozenset({400, 409, 413, 422})
 REFUSED = frozenset({401, 403})
 # What an outcome's kind means for `hymio sync` and the staff screen.
 KINDS = ("ok", "unreachable", "refused", "busy", "server", "stopped")
-TOKEN_REFUSED = (
+REFUSAL_HELP = (
     "HQ refused the device token ({code}: {message}); check [hq] token in the settings "
     "against the token `hymio hq add-device` printed for device {device!r}"
 )
@@ -177,7 +177,7 @@ class Uploader:
         outcome.quarantined += 1
 
     def _wrong_token(self, answer: Answer) -> str:
-        return TOKEN_REFUSED.format(
+        return REFUSAL_HELP.format(
             code=answer.error_code,
             message=answer.error_message,
             device=self.store.context.device_id,

@@ -1,0 +1,82 @@
+"""Fixtures for sync: a real HQ on 127.0.0.1, a kiosk store for its device ``k1``, and
+the settings file that ties them together."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from kiosk.clock import ManualClock
+from kiosk.store import Store
+from sync.backoff import Backoff
+from sync.client import HQClient
+from sync.uploader import Uploader
+from tests.conftest import make_context
+from tests.server.conftest import HQ, LiveServer, make_hq
+
+START = datetime(2026, 11, 19, 8, 0, tzinfo=UTC)  # the day before HQ's test clock
+
+
+def kiosk_context():
+    return dataclasses.replace(make_context(device_id="k1"), store_id="s1")
+
+
+@pytest.fixture
+def live(tmp_path) -> Iterator[tuple[HQ, str]]:
+    """HQ on SQLite over real HTTP on 127.0.0.1 (rate limit high enough not to matter)."""
+    hq = make_hq(f"sqlite:///{tmp_path / 'hq.db'}", rate=10_000.0, burst=10_000)
+    with LiveServer(hq.app) as server:
+        yield hq, server.url
+    hq.client.close()
+    hq.app.state.engine.dispose()
+
+
+@pytest.fixture
+def kiosk_clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+def kiosk_db(tmp_path) -> Path:
+    return tmp_path / "kiosk" / "ratings.db"
+
+
+@pytest.fixture
+def kiosk(kiosk_db, kiosk_clock) -> Iterator[Store]:
+    """Device k1's store (store s1)."""
+    with Store(kiosk_db, kiosk_context(), clock=kiosk_clock) as store:
+        yield store
+
+
+def press(store: Store, n: int, *, source: str = "button", every: float = 7.0) -> list:
+    """*n* presses *every* seconds apart (none flagged as a repeat), in one transaction."""
+    clock = store.clock
+    out = []
+    with store.bulk():
+        for i in range(n):
+            clock.advance(every)
+            out.append(store.record(i % 4 + 1, source))
+    return out
+
+
+def uploader(store: Store, url: str, token: str, **kwargs) -> Uploader:
+    client = HQClient(url, token, read_timeout=kwargs.pop("read_timeout", 10.0))
+    backoff = kwargs.pop("backoff", Backoff(base=0.01, cap=0.05))
+    return Uploader(store, client, backoff=backoff, **kwargs)
+
+
+def write_settings(folder: Path, url: str, token: str, db: Path, **hq: object) -> Path:
+    """A kiosk settings file for device k1 of store s1 pointing at HQ *url*."""
+    extra = "".join(f"{k} = {v!r}\n" for k, v in hq.items())
+    path = folder / "kiosk.toml"
+    path.write_text(
+        f'[device]\nid = "k1"\nstore_id = "s1"\n\n'
+        f'[hq]\nurl = "{url}"\ntoken = "{token}"\n{extra}\n'
+        f'[storage]\npath = "{db}"\n',
+        encoding="utf-8",
+    )
+    return path
