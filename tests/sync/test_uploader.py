@@ -174,7 +174,7 @@ def test_the_kiosk_writes_while_sync_runs_and_nobody_sees_a_lock(live, kiosk_db,
                 for i in range(400):
                     kiosk_clock.advance(7)
                     mine.record(i % 4 + 1, "button")
-        except BaseException as exc:  # noqa: BLE001 -- any error fails the test
+        except BaseException as exc:  # any error fails the test
             errors.append(exc)
         finally:
             done.set()
