@@ -71,7 +71,7 @@ def test_kill_9_mid_upload_loses_and_doubles_nothing(live, tmp_path, kiosk_db, k
                 proc.wait()
                 kills += 1
                 continue
-        out, _ = proc.communicate(timeout=120)
+        proc.communicate(timeout=120)
         if proc.returncode == 0:
             break
     assert kills >= 5
