@@ -9,7 +9,8 @@ until the old wall time comes round again (#1066, #339). Two small pieces fix bo
   after any forward jump there is at most one missed run (skipped by the misfire grace
   time) and the next is one interval away;
 * :class:`ClockJumpWatch` compares the wall clock with CLOCK_MONOTONIC every second, and
-  after a jump either way re-plans every job one interval from the new now.
+  after a jump either way re-plans every job to run once, soon, on the new clock (the
+  clock has just been set: a good moment to repair times, upload and report).
 """
 
 from __future__ import annotations
@@ -81,9 +82,9 @@ class ClockJumpWatch(threading.Thread):
         self.stopped.set()
 
 
-def replan(scheduler: BaseScheduler, now: datetime) -> None:
-    """Every job's next run one of its intervals from *now* (after a clock jump)."""
+def replan(scheduler: BaseScheduler, now: datetime, soon: float = 1.0) -> None:
+    """Every job's next run *soon* seconds from *now* (after a clock jump), at most its interval."""
     for job in scheduler.get_jobs():
         trigger = job.trigger
         if isinstance(trigger, SteadyInterval):
-            job.modify(next_run_time=trigger.get_next_fire_time(None, now))
+            job.modify(next_run_time=now + timedelta(seconds=min(soon, trigger.interval)))

@@ -13,7 +13,8 @@ MARK = {doctor.OK: "ok  ", doctor.WARN: "WARN", doctor.FAIL: "FAIL"}
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """Register ``doctor``."""
     p = commands.add_parser(
-        "doctor", help="check settings, database, disk and clock; say how to fix problems"
+        "doctor",
+        help="check settings, database, disk, clock, pins, sync and HQ; say how to fix problems",
     )
     p.add_argument("--config", required=True, metavar="FILE", help="the kiosk settings file")
     p.add_argument("--simulate", action="store_true", help="check the pins on gpiozero's mock pins")
@@ -23,11 +24,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from hardware.factory import make_factory
     from hardware.pincheck import check_gpio, check_stuck
+    from sync.doctor_checks import check_hq, check_sync
 
     settings = load_settings(args.config)
     factory = make_factory(simulate=True) if args.simulate else None
     context = doctor.Context(settings, pin_factory=factory)
-    findings = doctor.run(context, [*doctor.CHECKS, check_gpio, check_stuck])
+    findings = doctor.run(context, [*doctor.CHECKS, check_gpio, check_stuck, check_sync, check_hq])
     width = max(len(f.check) for f in findings)
     for f in findings:
         print(f"{MARK[f.level]}  {f.check:<{width}}  {f.detail}")

@@ -1,0 +1,102 @@
+"""``hymio doctor``'s checks of sync: HQ reachable, token accepted, clock close to HQ's,
+and the backlog, last error and quarantined ratings from the store."""
+
+from __future__ import annotations
+
+from email.utils import parsedate_to_datetime
+
+import requests
+
+from kiosk.doctor import FAIL, OK, WARN, Context, Finding
+from kiosk.errors import StoreError
+from kiosk.ledger import Ledger
+from kiosk.store import RatingContext, Store
+from sync.client import HQClient
+
+CLOCK_WARN_SECONDS = 60.0
+BACKLOG_WARN = 10_000
+
+
+def check_hq(ctx: Context, client: HQClient | None = None) -> list[Finding]:
+    """HQ answers, takes the token, and its clock agrees with ours."""
+    hq = ctx.settings.hq
+    if not hq.url or not hq.token:
+        return []  # check_settings already says so
+    client = client or HQClient(hq.url, hq.token, connect_timeout=3, read_timeout=5)
+    try:
+        try:
+            client.health()
+            answer = client.config()
+        except requests.RequestException as exc:
+            return [
+                Finding(
+                    "hq",
+                    FAIL,
+                    f"{hq.url} could not be reached ({type(exc).__name__})",
+                    "check the network cable or Wi-Fi, and [hq] url in the settings",
+                )
+            ]
+    finally:
+        client.close()
+    if answer.status in (401, 403):
+        return [
+            Finding(
+                "hq",
+                FAIL,
+                f"{hq.url} refused the token ({answer.error_code})",
+                "copy the token `hymio hq add-device` (or rotate-token) printed into [hq] token",
+            )
+        ]
+    if not answer.ok:
+        return [Finding("hq", WARN, f"{hq.url} answered {answer.status}", "look at HQ's log")]
+    found = [Finding("hq", OK, f"{hq.url} reachable, token accepted")]
+    if answer.date:
+        offset = (parsedate_to_datetime(answer.date) - ctx.clock.now()).total_seconds()
+        text = (
+            f"this kiosk's clock is {abs(offset):.0f} s {'behind' if offset > 0 else 'ahead of'} HQ"
+        )
+        if abs(offset) > CLOCK_WARN_SECONDS:
+            found.append(Finding("hq", WARN, text, "turn NTP on: `sudo timedatectl set-ntp true`"))
+        else:
+            found.append(Finding("hq", OK, text))
+    return found
+
+
+def check_sync(ctx: Context) -> list[Finding]:
+    """The backlog, the last sync and its error, the ratings HQ refused."""
+    s = ctx.settings
+    if not s.storage.path.exists():
+        return []  # check_database says so
+    try:
+        store = Store(
+            s.storage.path, RatingContext.from_settings(s), clock=ctx.clock, readonly=True
+        )
+    except StoreError:
+        return []  # check_database says so
+    with store:
+        try:
+            ledger = Ledger(store)
+            state, held = ledger.state(), ledger.quarantined(limit=3)
+        except StoreError as exc:
+            return [Finding("sync", WARN, f"no sync state yet ({exc})", "run `hymio sync` once")]
+    found = []
+    last = state["last_success"] or "never"
+    oldest = state["oldest_pending_at"] or "-"
+    text = f"{state['pending']} pending (oldest {oldest}), last upload {last}"
+    level = WARN if state["pending"] > BACKLOG_WARN else OK
+    found.append(Finding("sync", level, text, "check that hymio-sync runs and HQ is reachable"))
+    if state["last_error"]:
+        found.append(
+            Finding("sync", WARN, f"last error: {state['last_error']}", "see the hq check above")
+        )
+    if state["quarantined"]:
+        examples = "; ".join(f"seq {q.seq}: {q.code} ({q.message})" for q in held)
+        found.append(
+            Finding(
+                "sync",
+                WARN,
+                f"{state['quarantined']} rating(s) refused by HQ, kept here: {examples}",
+                "nothing is lost; report the message to whoever runs HQ",
+            )
+        )
+    return found
