@@ -1,7 +1,7 @@
 """``python -m bench``: run every benchmark and print its figures."""
 
-from bench import fleet, ingest, press, record, tally
+from bench import fleet, ingest, press, record, sync, tally
 
-for module in (record, press, tally, ingest, fleet):
+for module in (record, press, tally, ingest, sync, fleet):
     print()
     module.main()
