@@ -42,13 +42,14 @@ DEFAULT_FACES = {
     "smiley5": FACES,
 }
 # Reasons the kiosk can label in every language out of the box; others need reason_text.
-BUILTIN_REASONS: dict[str, dict[str, str]] = {
-    "queue": {"fi": "Jono", "sv": "Kön", "en": "Queue"},
-    "staff": {"fi": "Palvelu", "sv": "Service", "en": "Service"},
-    "prices": {"fi": "Hinnat", "sv": "Priser", "en": "Prices"},
-    "availability": {"fi": "Tuote puuttui", "sv": "Varan saknades", "en": "Out of stock"},
-    "cleanliness": {"fi": "Siisteys", "sv": "Renlighet", "en": "Cleanliness"},
-    "other": {"fi": "Muu syy", "sv": "Annat", "en": "Other"},
+# Built-in follow-up reasons: key → English label (the msgid of assets/locale/*/hymio.po).
+BUILTIN_REASONS: dict[str, str] = {
+    "queue": "Queue",
+    "staff": "Service",
+    "prices": "Prices",
+    "availability": "Out of stock",
+    "cleanliness": "Cleanliness",
+    "other": "Other",
 }
 REASON_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"
 TOKEN_PATTERN = r"^\S+$"  # noqa: S105 (a pattern, not a password)
@@ -266,7 +267,11 @@ class Survey(Table):
         """The label of reason *key* in *language*."""
         text = self.reason_text.get(key)
         own = getattr(text, language) if text else None
-        return own or BUILTIN_REASONS[key][language]
+        if own:
+            return own
+        from kiosk.i18n import gettext
+
+        return gettext(language, BUILTIN_REASONS[key])
 
 
 def _check_pin(number: int) -> int:
