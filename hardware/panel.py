@@ -32,6 +32,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PRESSED, FAILED, STUCK_EVENT, FREED = "pressed", "failed", "stuck", "freed"
+TESTED = "tested"  # a press during staff's hardware test (not recorded)
+# What a press does: record it (normal), nothing (staff paused collection), or light its
+# LED and tell the listener without recording (staff's hardware test).
+COLLECT, PAUSED, TEST = "collect", "paused", "test"
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,7 @@ class ButtonPanel:
         debounce_ms: int = 30,
         status_pin: int | None = None,
         listener: Listener | None = None,
+        followup: Callable[[int], float | None] | None = None,
         monotonic_ns: Callable[[], int] = time.monotonic_ns,
     ):
         scale = store.context.scale
@@ -69,6 +74,8 @@ class ButtonPanel:
             )
         self.store = store
         self.listener = listener
+        self.followup = followup  # score → seconds the follow-up question stays open, or None
+        self.mode = COLLECT
         self.scores = list(scale.scores)
         self.thank_you = store.context.rules.thank_you
         self._now = monotonic_ns
@@ -116,7 +123,11 @@ class ButtonPanel:
         def pressed() -> None:
             if debouncer.pressed(self._now()) and i not in self.stuck:
                 self._pressed_at[i] = self._now()
-                self._record(i)
+                if self.mode == COLLECT:
+                    self._record(i)
+                elif self.mode == TEST:  # staff's hardware test: light and tell, record nothing
+                    self._thank(i)
+                    self._tell(PanelEvent(TESTED, self.scores[i]))
 
         def released() -> None:
             debouncer.released(self._now())
@@ -154,7 +165,8 @@ class ButtonPanel:
     def _record(self, i: int, held: float = 0.0, tell: bool = True) -> None:
         score = self.scores[i]
         try:
-            rating = self.store.record(score, "button", held=held)
+            seconds = self.followup(score) if self.followup and not held else None
+            rating = self.store.record(score, "button", held=held, followup_seconds=seconds)
         except StoreWriteError as exc:
             log.error("press of face %d not saved: %s", score, exc)
             self.status.set(CANNOT_WRITE, True)

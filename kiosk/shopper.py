@@ -44,24 +44,35 @@ class ShopperFlow:
     paused: bool = False
     open_followup: Rating | None = field(default=None, init=False)
 
-    def press(self, score: int, source: str, held: float = 0.0) -> Step:
-        """Record one press or tap and say what to show. Never raises for a full disk.
+    def press(self, score: int, source: str = "touch", held: float = 0.0) -> Step:
+        """Record one tap (or press) and say what to show. Never raises for a full disk.
 
         A press that could not be saved shows the error banner (never a false thank-you);
         a press during the thank-you screen is recorded as a lockout and changes nothing
         on screen; a press while the store is closed is recorded and the closed screen
-        stays.
+        stays. While staff have paused collection nothing is recorded.
         """
-        survey, behaviour = self.settings.survey, self.settings.behaviour
-        asks = survey.asks_followup(score) and not self.paused
-        self._close_open_followup()
+        if self.paused:
+            return Step(STAY, score)
         try:
             rating = self.store.record(
-                score, source, held=held, followup_seconds=survey.followup.timeout if asks else None
+                score, source, held=held, followup_seconds=self.followup_seconds(score)
             )
         except StoreError as exc:
             log.error("a press could not be saved: %s", exc)
             return Step(STAY, score, error=str(exc))
+        return self.recorded(rating)
+
+    def followup_seconds(self, score: int) -> float | None:
+        """How long the follow-up question stays open after *score*, or None if not asked."""
+        survey = self.settings.survey
+        return survey.followup.timeout if survey.asks_followup(score) else None
+
+    def recorded(self, rating: Rating) -> Step:
+        """The step after a rating is committed (by a tap here or by the button panel)."""
+        survey, behaviour, score = self.settings.survey, self.settings.behaviour, rating.score
+        if rating.flag != LOCKOUT:
+            self._close_open_followup()  # a new shopper: the last one walked away
         if rating.flag == CLOSED:
             return Step(CLOSED_SCREEN, score, rating)
         if rating.flag == LOCKOUT or not says_thank_you(rating.flag):

@@ -1,0 +1,64 @@
+"""``hymio set-pin``: set the staff PIN in the settings file (kept only as a scrypt hash)."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import re
+import sys
+from pathlib import Path
+
+from kiosk import pin
+from kiosk.settings import load_settings
+
+_LINE = re.compile(r"^\s*pin_hash\s*=.*$", re.MULTILINE)
+_TABLE = re.compile(r"^\s*\[staff\]\s*(#.*)?$", re.MULTILINE)
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    """Register ``set-pin``."""
+    p = commands.add_parser("set-pin", help="set the staff PIN (asks twice; stored hashed)")
+    p.add_argument("--config", required=True, metavar="FILE", help="the kiosk settings file")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    path = Path(args.config)
+    load_settings(path)  # refuse to edit a file that is already broken
+    entered = os.environ.get("HYMIO_PIN")
+    if entered is None:
+        entered = getpass.getpass("new staff PIN (4–12 digits): ")
+        if getpass.getpass("the same PIN again: ") != entered:
+            print("hymio: the two PINs differ; nothing was changed", file=sys.stderr)
+            return 2
+    if not pin.PIN_PATTERN.match(entered):
+        print("hymio: a staff PIN is 4 to 12 digits; nothing was changed", file=sys.stderr)
+        return 2
+    text = set_pin_hash(path.read_text(encoding="utf-8"), pin.hash_pin(entered))
+    tmp = path.with_name(f".{path.name}.new")
+    tmp.write_text(text, encoding="utf-8")
+    try:
+        os.chmod(tmp, path.stat().st_mode & 0o777)
+        load_settings(tmp)  # the edited file must still be valid before it replaces the old
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    print(f"staff PIN set in {path}")
+    return 0
+
+
+def set_pin_hash(text: str, hashed: str) -> str:
+    """*text* (a settings file) with ``[staff] pin_hash`` set, comments kept."""
+    line = f'pin_hash = "{hashed}"'
+    staff = _TABLE.search(text)
+    if staff is None:
+        return text.rstrip("\n") + f"\n\n[staff]\n{line}\n"
+    following = re.search(r"^\s*\[", text[staff.end() :], re.MULTILINE)
+    end = staff.end() + following.start() if following else len(text)
+    body = text[staff.end() : end]
+    if _LINE.search(body):
+        body = _LINE.sub(line.replace("\\", "\\\\"), body, count=1)
+    else:
+        body = f"\n{line}" + body
+    return text[: staff.end()] + body + text[end:]
