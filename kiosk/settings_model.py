@@ -113,6 +113,7 @@ class Device(Table):
     timezone: Annotated[str, AfterValidator(_check_zone)] = Field(
         "Europe/Helsinki", description="IANA zone: the store's days and hours"
     )
+    rotation: Literal[0, 90, 180, 270] = Field(0, description="screen rotation, degrees")
 
     @property
     def tz(self) -> ZoneInfo:

@@ -25,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     from hardware import cli as buttons
     from hq import cli as hq_cli
     from kiosk.cli import doctor, set_pin, tally
+    from kiosk.cli import kiosk as kiosk_cli
     from sync import cli as sync_cli
 
     parser = argparse.ArgumentParser(
@@ -32,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"hymio {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (tally, doctor, set_pin, buttons, sync_cli, hq_cli):
+    for module in (kiosk_cli, tally, doctor, set_pin, buttons, sync_cli, hq_cli):
         module.add_parser(commands)
     return parser
 

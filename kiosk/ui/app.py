@@ -1,0 +1,178 @@
+"""The Kivy app: builds the screens and wires them to the plain-Python services.
+
+Decisions live elsewhere (:class:`~kiosk.shopper.ShopperFlow`, :class:`~kiosk.staff.PinLock`,
+:func:`~kiosk.staff.staff_report`); :class:`~kiosk.ui.conductor.Conductor` moves between
+screens. This module only builds and hardens the window: no exit on Escape, close requests
+refused, one tap per tap.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kivy.app import App
+from kivy.core.window import Window
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, NumericProperty
+from kivy.uix.floatlayout import FloatLayout
+from kivy.uix.screenmanager import NoTransition, ScreenManager
+from kivy.uix.widget import Widget
+
+from kiosk.settings_model import Settings
+from kiosk.shopper import ShopperFlow
+from kiosk.staff import PinLock
+from kiosk.store import Store
+from kiosk.ui.conductor import Conductor
+from kiosk.ui.screens import FollowupScreen, MessageScreen, PinScreen, QuestionScreen, ThanksScreen
+from kiosk.ui.staff_screen import StaffScreen
+from kiosk.ui.touchgate import TouchGate
+from kiosk.ui.widgets import Banner
+
+log = logging.getLogger(__name__)
+
+KV = Path(__file__).with_name("kv")
+KV_FILES = ("style", "question", "thanks", "followup", "message", "pinpad", "staff")
+ESCAPE = 27
+
+
+@dataclass
+class KioskParts:
+    """What the app runs on, made by the caller (and by tests)."""
+
+    settings: Settings
+    store: Store
+    flow: ShopperFlow
+    pins: PinLock
+    panel: Any = None  # a hardware.panel.ButtonPanel, or None for touch only
+    keys: Any = None  # a hardware.simulator.KeyboardSimulator with --simulate
+    extra: dict = field(default_factory=dict)
+
+
+class KioskRoot(FloatLayout):
+    """The window's root: sees every touch first, to drop duplicates and note activity."""
+
+    def on_touch_down(self, touch) -> bool:
+        app = App.get_running_app()
+        if not app.gate.admit(touch.device, touch.x, touch.y, touch.time_start):
+            log.info("dropped a duplicated touch from %s", touch.device)
+            return True
+        app.conductor.activity()
+        return super().on_touch_down(touch)
+
+
+class Corner(Widget):
+    """The invisible staff corner: held for ``long_press`` seconds, it opens the PIN pad."""
+
+    def on_touch_down(self, touch) -> bool:
+        if self.collide_point(*touch.pos):
+            App.get_running_app().conductor.corner_down()
+            touch.grab(self)
+            return True
+        return False
+
+    def on_touch_up(self, touch) -> bool:
+        if touch.grab_current is self:
+            touch.ungrab(self)
+            App.get_running_app().conductor.corner_up()
+            return True
+        return False
+
+
+class KioskApp(App):
+    """The touchscreen app of one kiosk."""
+
+    unit = NumericProperty(4.8)  # 1 % of the window's shorter side, for sizes in the .kv
+    portrait = BooleanProperty(False)
+
+    def __init__(self, parts: KioskParts, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.parts = parts
+        self.title = "Hymiö"
+        self.gate = TouchGate()
+
+    def build(self) -> Widget:
+        for name in KV_FILES:
+            path = str(KV / f"{name}.kv")
+            if path not in Builder.files:  # rules load once per process, apps may be many
+                Builder.load_file(path)
+        screens = ScreenManager(transition=NoTransition())
+        self.screens = {
+            "question": QuestionScreen(),
+            "thanks": ThanksScreen(),
+            "followup": FollowupScreen(),
+            "closed": MessageScreen(name="closed"),
+            "paused": MessageScreen(name="paused"),
+            "pin": PinScreen(),
+            "staff": StaffScreen(),
+        }
+        for screen in self.screens.values():
+            screens.add_widget(screen)
+        root = KioskRoot()
+        root.add_widget(screens)
+        self.banner = Banner(size_hint=(1, 0.11), pos_hint={"top": 1})
+        root.add_widget(self.banner)
+        self.dimmer = Widget(opacity=0)
+        with self.dimmer.canvas:
+            from kivy.graphics import Color, Rectangle
+
+            Color(0, 0, 0, 0.75)
+            self._dim_rect = Rectangle()
+        self.dimmer.bind(size=self._fit_dimmer, pos=self._fit_dimmer)
+        root.add_widget(self.dimmer)
+        self.corner = Corner(size_hint=(None, None))
+        root.add_widget(self.corner)
+        self.conductor = Conductor(self, screens, self.parts)
+        Window.bind(on_request_close=self._refuse_close, on_keyboard=self._on_keyboard)
+        Window.bind(on_key_up=self._on_key_up, size=self._on_resize)
+        self._on_resize(Window, Window.size)
+        self.conductor.start()
+        return root
+
+    def on_stop(self) -> None:
+        self.conductor.stop()
+        self.release_window()
+
+    def release_window(self) -> None:
+        """Let go of the window's events (the window outlives the app in tests)."""
+        Window.unbind(on_request_close=self._refuse_close, on_keyboard=self._on_keyboard)
+        Window.unbind(on_key_up=self._on_key_up, size=self._on_resize)
+
+    # --- hardening ----------------------------------------------------------------------
+
+    def _refuse_close(self, *_args: Any, **_kwargs: Any) -> bool:
+        log.info("a request to close the kiosk window was refused")
+        return True  # True: handled, do not close
+
+    def _on_keyboard(self, _window, key: int, _scancode, codepoint, _modifiers) -> bool:
+        if key == ESCAPE:
+            return True  # swallowed: Escape never leaves the kiosk
+        keys = self.parts.keys
+        if keys is not None and codepoint and codepoint in "123456789":
+            keys.key_down(codepoint)
+            return True
+        return False
+
+    def _on_key_up(self, _window, key: int, *_args) -> bool:
+        keys = self.parts.keys
+        if keys is not None and ord("1") <= key <= ord("9"):
+            keys.key_up(chr(key))
+            return True
+        return False
+
+    def _on_resize(self, _window, size) -> None:
+        width, height = size
+        self.unit = min(width, height) / 100
+        self.portrait = height > width
+        side = self.unit * 16
+        self.corner.size = (side, side)
+        corner = self.parts.settings.staff.corner
+        self.corner.pos_hint = {
+            "top" if corner.startswith("top") else "y": 1 if corner.startswith("top") else 0,
+            "right" if corner.endswith("right") else "x": 1 if corner.endswith("right") else 0,
+        }
+
+    def _fit_dimmer(self, *_args) -> None:
+        self._dim_rect.pos, self._dim_rect.size = self.dimmer.pos, self.dimmer.size

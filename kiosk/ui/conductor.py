@@ -1,0 +1,318 @@
+"""Moves the kiosk between its screens: after a tap or press, on timeouts, at opening and
+closing time, into and out of staff mode.
+
+Everything here runs on the Kivy thread. The button panel calls back on gpiozero's thread;
+:meth:`Conductor.from_panel` hands each event over with ``Clock.schedule_once``. Timers are
+one-shot ``Clock`` events, so nothing runs while nobody touches the kiosk (idle CPU).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from kivy.clock import Clock
+
+from kiosk.i18n import gettext
+from kiosk.overlay import apply_overlay, overlay_path
+from kiosk.shopper import CLOSED_SCREEN, FOLLOWUP, QUESTION, STAY, THANKS, Step
+from kiosk.staff import LOCKED, NO_PIN, OK, WRONG, staff_report
+from kiosk.store import RatingContext
+
+log = logging.getLogger(__name__)
+
+STAFF_TIMEOUT = 60.0  # seconds without a touch before staff mode closes by itself
+HOURS_CHECK = 30.0  # seconds between looks at the clock for opening and closing time
+SCALE_ENDS = {
+    "nps": ("Not at all likely", "Extremely likely"),
+    "ces": ("Very difficult", "Very easy"),
+}
+CANNOT_SAVE = "Your answer could not be saved. Please tell the staff."
+
+
+class Conductor:
+    """The screen logic of one kiosk window."""
+
+    def __init__(self, app: Any, manager: Any, parts: Any):
+        self.app, self.manager, self.parts = app, manager, parts
+        self.settings = parts.settings
+        self.flow, self.pins, self.panel = parts.flow, parts.pins, parts.panel
+        self.screens = app.screens
+        self.language = self.settings.survey.default_language
+        self.timers: dict[str, Any] = {}
+        self.closed = False
+        self.dimmed = False
+        self._overlay_mtime = self._overlay_stamp()
+
+    # --- start and stop -----------------------------------------------------------------
+
+    def start(self) -> None:
+        s = self.settings
+        question = self.screens["question"]
+        question.setup(s.survey.faces, s.survey.scale_info.scores, self.tap)
+        question.set_languages(s.survey.languages, self.choose_language)
+        labels = {"cancel": self.t("Cancel"), "ok": "OK"}
+        self.screens["pin"].setup(self.submit_pin, self.leave_staff, labels)
+        self.screens["staff"].setup(
+            {"back": self.leave_staff, "pause": self.toggle_pause, "test": self.toggle_test}
+        )
+        if self.panel is not None:
+            self.panel.listener = self.from_panel
+            self.panel.followup = self.flow.followup_seconds
+        self.show_language()
+        self.hours_tick = Clock.schedule_interval(self.check_hours, HOURS_CHECK)
+        self.check_hours()
+        self.activity()
+
+    def stop(self) -> None:
+        for event in self.timers.values():
+            event.cancel()
+        self.hours_tick.cancel()
+        if self.panel is not None:
+            self.panel.listener = None
+
+    # --- texts and languages ------------------------------------------------------------
+
+    def t(self, text: str, **values: object) -> str:
+        if text.startswith("reason:"):
+            return self.settings.survey.reason_label(text[7:], self.language)
+        return gettext(self.language, text, **values)
+
+    def choose_language(self, language: str) -> None:
+        self.language = language
+        self.show_language()
+
+    def show_language(self) -> None:
+        survey = self.settings.survey
+        question = self.screens["question"]
+        question.question = getattr(survey.question, self.language) or ""
+        scale = survey.scale_info
+        low, high = SCALE_ENDS.get(scale.name, ("", ""))
+        question.low_text = self.t(low) if low else ""
+        question.high_text = self.t(high) if high else ""
+        question.show_language(self.language)
+        for name, title, subtitle in (
+            ("closed", "We are closed", "Welcome back during our opening hours."),
+            ("paused", "Feedback is paused", ""),
+        ):
+            self.screens[name].title = self.t(title)
+            self.screens[name].subtitle = self.t(subtitle) if subtitle else ""
+        self.screens["pin"].title = self.t("Staff PIN")
+
+    # --- shoppers -------------------------------------------------------------------------
+
+    def tap(self, score: int) -> None:
+        if self.manager.current != "question":
+            return
+        self.show(self.flow.press(score, "touch"))
+
+    def from_panel(self, event: Any) -> None:
+        """On gpiozero's thread: hand the event to the Kivy thread."""
+        Clock.schedule_once(lambda _dt: self.on_panel(event), 0)
+
+    def on_panel(self, event: Any) -> None:
+        self.activity()
+        if event.kind == "pressed" and event.rating is not None:
+            if self.manager.current in ("pin", "staff"):
+                return  # recorded (a shopper pressed), but staff are using the screen
+            self.show(self.flow.recorded(event.rating))
+        elif event.kind == "failed":
+            self.app.banner.text = self.t(CANNOT_SAVE)
+        elif event.kind == "tested":
+            self.screens["staff"].tick(event.score)
+
+    def show(self, step: Step) -> None:
+        if step.error is not None:
+            self.app.banner.text = self.t(CANNOT_SAVE)
+            return
+        self.app.banner.text = ""
+        if step.screen == STAY:
+            return
+        if step.screen == THANKS:
+            thanks = self.screens["thanks"]
+            faces, scale = self.settings.survey.faces, self.settings.survey.scale_info
+            index = step.score - scale.low
+            thanks.kind = faces[index] if faces else ""
+            thanks.number = "" if faces else str(step.score)
+            thanks.title = self.t("Thank you!")
+            thanks.subtitle = self.t("Thank you for your feedback.")
+            self.go("thanks")
+            self.later("screen", step.seconds, self.back_to_question)
+        elif step.screen == FOLLOWUP:
+            follow = self.screens["followup"]
+            follow.title = self.t("What was the main reason?")
+            follow.subtitle = self.t("Choose one, or just walk on.")
+            follow.setup([(k, self.t("reason:" + k)) for k in step.reasons], self.choose_reason)
+            self.go("followup")
+            self.later("screen", step.seconds, self.followup_timeout)
+        elif step.screen == CLOSED_SCREEN:
+            self.go("closed")
+        elif step.screen == QUESTION:
+            self.back_to_question()
+
+    def choose_reason(self, reason: str) -> None:
+        self.show(self.flow.choose(reason))
+
+    def followup_timeout(self) -> None:
+        self.show(self.flow.followup_timed_out())
+
+    def back_to_question(self) -> None:
+        self.cancel("screen")
+        if self.flow.paused:
+            self.go("paused")
+        elif self.closed:
+            self.go("closed")
+        else:
+            self.reload_if_changed()
+            self.go("question")
+
+    def go(self, name: str) -> None:
+        if self.manager.current != name:
+            self.manager.current = name
+
+    # --- time -------------------------------------------------------------------------------
+
+    def later(self, name: str, seconds: float, action: Any) -> None:
+        self.cancel(name)
+        self.timers[name] = Clock.schedule_once(lambda _dt: action(), seconds)
+
+    def cancel(self, name: str) -> None:
+        event = self.timers.pop(name, None)
+        if event is not None:
+            event.cancel()
+
+    def activity(self) -> None:
+        """Someone touched or pressed: wake the screen, restart the idle timers."""
+        behaviour = self.settings.behaviour
+        if self.dimmed:
+            self.dimmed = False
+            self.app.dimmer.opacity = 0
+        self.later("idle", behaviour.idle_timeout, self.idle)
+        if behaviour.dim_after:
+            self.later("dim", behaviour.dim_after, self.dim)
+        if self.manager.current in ("pin", "staff"):
+            self.later("staff", STAFF_TIMEOUT, self.leave_staff)
+
+    def idle(self) -> None:
+        if self.language != self.settings.survey.default_language:
+            self.choose_language(self.settings.survey.default_language)
+        if self.manager.current in ("thanks", "followup"):
+            return  # their own timers end them
+        if self.manager.current == "question":
+            self.screens["question"].highlight(None)
+
+    def dim(self) -> None:
+        self.dimmed = True
+        self.app.dimmer.opacity = 1
+
+    def check_hours(self, *_args: Any) -> None:
+        clock = self.parts.store.clock
+        if not clock.synchronized():
+            return  # an unsynchronised clock may think it is 1970: stay open (see flags)
+        local = clock.now().astimezone(self.settings.device.tz)
+        closed = not self.settings.hours.is_open(local)
+        self._screensaver(closed)
+        if closed != self.closed:
+            self.closed = closed
+            if self.manager.current in ("question", "closed"):
+                self.back_to_question()
+
+    def _screensaver(self, allowed: bool) -> None:
+        from kivy.core.window import Window
+
+        if hasattr(Window, "allow_screensaver"):
+            Window.allow_screensaver = allowed
+
+    # --- settings from HQ ---------------------------------------------------------------------
+
+    def _overlay_stamp(self) -> float | None:
+        path = overlay_path(self.settings)
+        return path.stat().st_mtime if path.exists() else None
+
+    def reload_if_changed(self) -> None:
+        """Take new survey settings from sync between shoppers (never mid-answer)."""
+        stamp = self._overlay_stamp()
+        if stamp == self._overlay_mtime:
+            return
+        self._overlay_mtime = stamp
+        settings = apply_overlay(self.parts.extra.get("base_settings", self.settings))
+        if settings.survey.scale != self.settings.survey.scale:
+            log.warning("HQ changed the scale to %s: restarting the kiosk", settings.survey.scale)
+            self.app.stop()  # systemd starts it again with the new buttons
+            return
+        log.info("survey settings version %s from HQ", settings.survey.version)
+        self.settings = self.flow.settings = settings
+        self.parts.store.context = RatingContext.from_settings(settings)
+        self.start_question()
+
+    def start_question(self) -> None:
+        s = self.settings
+        self.screens["question"].setup(s.survey.faces, s.survey.scale_info.scores, self.tap)
+        self.screens["question"].set_languages(s.survey.languages, self.choose_language)
+        self.show_language()
+
+    # --- staff ----------------------------------------------------------------------------------
+
+    def corner_down(self) -> None:
+        if self.manager.current in ("question", "closed", "paused"):
+            self.later("corner", self.settings.staff.long_press, self.open_pin)
+
+    def corner_up(self) -> None:
+        self.cancel("corner")
+
+    def open_pin(self) -> None:
+        self.screens["pin"].clear()
+        self.go("pin")
+        self.activity()
+
+    def submit_pin(self, entered: str) -> None:
+        answer = self.pins.check(entered)
+        pad = self.screens["pin"]
+        if answer.result == OK:
+            self.open_staff()
+        elif answer.result == WRONG:
+            pad.message = self.t("Wrong PIN")
+        elif answer.result == LOCKED:
+            pad.message = self.t("Locked for {seconds} s", seconds=round(answer.seconds))
+        elif answer.result == NO_PIN:
+            pad.message = self.t("No staff PIN is set: run hymio set-pin")
+
+    def open_staff(self) -> None:
+        staff = self.screens["staff"]
+        self.refresh_staff()
+        self.go("staff")
+        self.activity()
+        staff.testing = False
+
+    def refresh_staff(self) -> None:
+        staff = self.screens["staff"]
+        staff.back_text = self.t("Back")
+        staff.pause_text = self.t("Resume collection" if self.flow.paused else "Pause collection")
+        staff.test_text = self.t("Hardware test")
+        report = staff_report(self.parts.store, self.settings)
+        staff.show(report, self.t, self.settings.survey.faces)
+
+    def leave_staff(self) -> None:
+        self.cancel("staff")
+        self.screens["staff"].testing = False
+        if self.panel is not None:
+            self.panel.mode = self._collecting()
+        self.back_to_question()
+
+    def toggle_pause(self) -> None:
+        self.flow.paused = not self.flow.paused
+        if self.panel is not None and not self.screens["staff"].testing:
+            self.panel.mode = self._collecting()
+        self.refresh_staff()
+
+    def _collecting(self) -> str:
+        return "paused" if self.flow.paused else "collect"
+
+    def toggle_test(self) -> None:
+        staff = self.screens["staff"]
+        staff.testing = not staff.testing
+        if self.panel is not None:
+            self.panel.mode = "test" if staff.testing else self._collecting()
+        if staff.testing:
+            self.refresh_staff()  # fresh faces, none ticked
+            staff.testing = True

@@ -1,0 +1,74 @@
+"""Start the kiosk: settings → store → buttons → the Kivy window.
+
+:func:`make_parts` builds the services without Kivy (tests build their own);
+:func:`run` prepares Kivy's environment, imports it, and runs the app until it stops.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from kiosk.overlay import apply_overlay
+from kiosk.settings import load_settings
+from kiosk.settings_model import Settings
+from kiosk.shopper import ShopperFlow
+from kiosk.staff import PinLock
+from kiosk.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def make_parts(settings: Settings, store: Store, *, factory=None, simulate: bool = False):
+    """The app's services; with a pin *factory*, the button panel (and keys with *simulate*)."""
+    from kiosk.ui.app import KioskParts
+
+    flow = ShopperFlow(store, settings)
+    parts = KioskParts(settings, store, flow, PinLock.from_settings(settings))
+    if factory is not None and settings.buttons.face_buttons:
+        from hardware.panel import ButtonPanel
+
+        parts.panel = ButtonPanel.from_settings(
+            store, settings, factory, followup=flow.followup_seconds
+        )
+        if simulate:
+            from hardware.simulator import KeyboardSimulator
+
+            parts.keys = KeyboardSimulator(factory, settings.buttons.face_buttons)
+    return parts
+
+
+def run(
+    config: Path | str,
+    *,
+    simulate: bool = False,
+    windowed: bool = False,
+    offscreen: bool = False,
+    size: tuple[int, int] | None = None,
+) -> int:
+    """Run the kiosk window until it is stopped; the exit code."""
+    base = load_settings(config)
+    settings = apply_overlay(base)
+    from kiosk.ui import setup
+
+    setup.prepare(
+        rotation=settings.device.rotation,
+        windowed=windowed,
+        offscreen=offscreen,
+        size=size or setup.LANDSCAPE,
+    )
+    from hardware.factory import make_factory
+    from kiosk.ui.app import KioskApp
+
+    factory = make_factory(simulate) if settings.buttons.face_buttons else None
+    with Store.from_settings(settings) as store:
+        parts = make_parts(settings, store, factory=factory, simulate=simulate)
+        parts.extra["base_settings"] = base
+        try:
+            KioskApp(parts).run()
+        finally:
+            if parts.panel is not None:
+                parts.panel.close()
+            if factory is not None:
+                factory.close()
+    return 0

@@ -1,0 +1,142 @@
+"""The shopper's screens and the PIN pad. They show what they are given and call back;
+the decisions are in :class:`kiosk.shopper.ShopperFlow` and :class:`kiosk.staff.PinLock`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from kivy.properties import ListProperty, StringProperty
+from kivy.uix.screenmanager import Screen
+
+from kiosk.ui.faces import Face
+from kiosk.ui.widgets import Flat
+
+LANGUAGE_NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
+
+
+class QuestionScreen(Screen):
+    """The question and the faces (or the numbers of an NPS or CES scale)."""
+
+    question = StringProperty("")
+    low_text = StringProperty("")
+    high_text = StringProperty("")
+    faces_size = ListProperty([100, 100])
+
+    def setup(self, faces: tuple[str, ...], scores: range, tap: Callable[[int], None]) -> None:
+        """Put one face (or number) per score, lowest first; *tap(score)* on a touch."""
+        row = self.ids.faces
+        row.clear_widgets()
+        self.buttons = []
+        for i, score in enumerate(scores):
+            button = Face(kind=faces[i], score=score) if faces else Flat(text=str(score), bold=True)
+            button.bind(on_press=lambda b, s=score: tap(s))
+            row.add_widget(button)
+            self.buttons.append(button)
+        self.bind(size=self._fit)
+        self._fit()
+
+    def _fit(self, *_args) -> None:
+        n = len(self.buttons) or 1
+        row = self.ids.faces
+        width = self.width * 0.94
+        height = self.height * 0.5 * 0.95
+        if isinstance(self.buttons[0], Face):
+            side = min((width - row.spacing * (n - 1)) / n, height)
+            self.faces_size = [side * n + row.spacing * (n - 1), side]
+        else:  # numbers: one row in landscape, two in portrait
+            self.faces_size = [width, min(height, width / n * 1.2)]
+
+    def highlight(self, score: int | None) -> None:
+        for button in self.buttons:
+            if isinstance(button, Face):
+                button.selected = button.score == score
+            else:
+                button.chosen = button.text == str(score)
+
+    def set_languages(self, languages: tuple[str, ...], choose: Callable[[str], None]) -> None:
+        box = self.ids.languages
+        box.clear_widgets()
+        self.language_buttons = {}
+        if len(languages) < 2:
+            return
+        for lang in languages:
+            button = Flat(text=LANGUAGE_NAMES[lang], size_hint_x=None)
+            button.bind(on_release=lambda b, code=lang: choose(code))
+            box.add_widget(button)
+            self.language_buttons[lang] = button
+        self.bind(size=self._size_languages)
+        self._size_languages()
+
+    def _size_languages(self, *_args) -> None:
+        for button in self.ids.languages.children:
+            button.width = max(self.width * 0.18, 90)
+
+    def show_language(self, language: str) -> None:
+        for code, button in getattr(self, "language_buttons", {}).items():
+            button.chosen = code == language
+
+
+class ThanksScreen(Screen):
+    """The chosen face, large, and the thanks."""
+
+    kind = StringProperty("")
+    number = StringProperty("")
+    title = StringProperty("")
+    subtitle = StringProperty("")
+
+
+class FollowupScreen(Screen):
+    """Up to six large reason buttons."""
+
+    title = StringProperty("")
+    subtitle = StringProperty("")
+
+    def setup(self, reasons: list[tuple[str, str]], choose: Callable[[str], None]) -> None:
+        grid = self.ids.reasons
+        grid.clear_widgets()
+        for key, label in reasons:
+            button = Flat(text=label)
+            button.bind(on_release=lambda b, k=key: choose(k))
+            grid.add_widget(button)
+
+
+class MessageScreen(Screen):
+    """A calm full-screen message: closed, or collection paused."""
+
+    title = StringProperty("")
+    subtitle = StringProperty("")
+
+
+class PinScreen(Screen):
+    """The staff PIN pad: ten digits, cancel, OK; dots for what is typed."""
+
+    title = StringProperty("")
+    dots = StringProperty("")
+    message = StringProperty("")
+
+    def setup(
+        self, submit: Callable[[str], None], cancel: Callable[[], None], labels: dict
+    ) -> None:
+        self.entered = ""
+        self._submit, self._cancel = submit, cancel
+        keys = self.ids.pad
+        keys.clear_widgets()
+        for key in ["1", "2", "3", "4", "5", "6", "7", "8", "9", "cancel", "0", "ok"]:
+            button = Flat(text=labels.get(key, key), bold=key.isdigit())
+            button.bind(on_release=lambda b, k=key: self.key(k))
+            keys.add_widget(button)
+
+    def key(self, key: str) -> None:
+        if key == "cancel":
+            self.clear()
+            self._cancel()
+        elif key == "ok":
+            entered, self.entered = self.entered, ""
+            self.dots = ""
+            self._submit(entered)
+        elif len(self.entered) < 12:
+            self.entered += key
+            self.dots = "•" * len(self.entered)
+
+    def clear(self) -> None:
+        self.entered, self.dots, self.message = "", "", ""

@@ -1,0 +1,125 @@
+"""The staff screen: today's figures, the hours, the last 7 days, reasons, sync, the
+device, a hardware test and pause. Built from :func:`kiosk.staff.staff_report`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from kivy.factory import Factory
+from kivy.properties import BooleanProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.screenmanager import Screen
+
+from kiosk.ui.faces import Face
+from kiosk.ui.widgets import BarChart
+
+
+class StaffScreen(Screen):
+    """Shows a staff report; the buttons call back into the app."""
+
+    back_text = StringProperty("")
+    pause_text = StringProperty("")
+    test_text = StringProperty("")
+    testing = BooleanProperty(False)
+
+    def setup(self, actions: dict[str, Callable[[], None]]) -> None:
+        self.actions = actions
+
+    def leave(self) -> None:
+        self.actions["back"]()
+
+    def toggle_pause(self) -> None:
+        self.actions["pause"]()
+
+    def toggle_test(self) -> None:
+        self.actions["test"]()
+
+    def show(self, report: dict[str, Any], t: Callable[[str], str], faces: tuple[str, ...]) -> None:
+        """Fill the cards from *report*; *t* translates a text."""
+        left, right = self.ids.left, self.ids.right
+        left.clear_widgets()
+        right.clear_widgets()
+        self.tested: dict[int, Face] = {}
+        figures, sync, device = report["tally"], report["sync"], report["device"]
+        today = figures.today
+        card = _card(left)
+        _line(card, f"[b]{t('Today')}[/b]  {today.count} {t('ratings')}")
+        if self.testing:
+            _line(card, t("Press each button: its light comes on and its face ticks here."))
+        row = BoxLayout(size_hint_y=None, height=card.height or 60, spacing=8)
+        row.height = 70
+        for i, (score, count) in enumerate(today.counts.items()):
+            cell = BoxLayout(orientation="vertical")
+            if faces:
+                face = Face(kind=faces[i], score=score)
+                self.tested[score] = face
+                cell.add_widget(face)
+            cell.add_widget(Factory.StaffLine(text=f"{score}: {count}", halign="center"))
+            row.add_widget(cell)
+        card.add_widget(row)
+        if today.csat is not None:
+            _line(
+                card,
+                f"{t('CSAT')} {today.csat:.0f} %   {t('Satisfaction index')} {today.index:.0f}",
+            )
+        elif today.nps is not None:
+            _line(card, f"NPS {today.nps:+.0f}")
+        elif today.ces is not None:
+            _line(card, f"CES {today.ces:.1f}")
+        left_out = sum(figures.flagged.values())
+        if left_out:
+            flags = ", ".join(f"{t(k)} {v}" for k, v in sorted(figures.flagged.items()))
+            _line(card, f"{t('Not counted')}: {flags}")
+
+        card = _card(right)
+        _line(card, f"[b]{t('Hours of today')}[/b]")
+        hours = [s.count for _, s in figures.hours]
+        first = next((h for h, s in figures.hours if s.count), None)
+        card.add_widget(BarChart(values=hours, size_hint_y=None, height=90))
+        if first is not None:
+            _line(card, "   ".join(f"{h}–{h + 1}: {s.count}" for h, s in figures.hours if s.count))
+        _line(card, f"[b]{t('Last 7 days')}[/b]")
+        card.add_widget(
+            BarChart(values=[s.count for _, s in figures.days], size_hint_y=None, height=70)
+        )
+        _line(card, "   ".join(f"{d.day}.{d.month}.: {s.count}" for d, s in figures.days))
+
+        card = _card(left)
+        _line(card, f"[b]{t('Reasons')}[/b]")
+        if figures.reasons:
+            for key, n in sorted(figures.reasons.items(), key=lambda kv: -kv[1]):
+                _line(card, f"{t('reason:' + key)}: {n}")
+        else:
+            _line(card, t("none"))
+
+        card = _card(left)
+        _line(card, f"[b]{t('Sync')}[/b]")
+        _line(card, f"{t('Last upload')}: {sync['last_success'] or t('never')}")
+        _line(card, f"{t('Pending')}: {sync['pending']}")
+        if sync["quarantined"]:
+            _line(card, f"{t('Refused by HQ')}: {sync['quarantined']}")
+        _line(card, f"{t('Last error')}: {sync['last_error'] or t('none')}")
+        card = _card(right)
+        _line(card, f"[b]{t('Device')}[/b]  {device['id']} / {device['store']}")
+        _line(card, f"{t('Version')} {device['version']}   {t('IP address')} {device['ip'] or '-'}")
+        synced = t("yes") if device["clock_synced"] else t("no")
+        _line(card, f"{t('Clock synchronised')}: {synced}")
+        _line(card, f"{t('Free disk')}: {device['disk_free'] / 1e9:.1f} GB")
+        self.ids.scroll.scroll_y = 1
+
+    def tick(self, score: int) -> None:
+        """A button pressed during the hardware test: tick its face."""
+        face = getattr(self, "tested", {}).get(score)
+        if face is not None:
+            face.selected = True
+
+
+def _card(parent) -> BoxLayout:
+    card = Factory.Card()
+    parent.add_widget(card)
+    return card
+
+
+def _line(card, text: str) -> None:
+    card.add_widget(Factory.StaffLine(text=text, markup=True))

@@ -1,0 +1,154 @@
+"""A real Kivy window, offscreen (SDL2's offscreen driver, Mesa), and a kiosk app in it.
+
+One window serves the whole session (Kivy has one per process); each test builds a fresh
+app on its own store, settings and mock pins, adds it to the window, and drives it with
+synthesised touches, mock pin edges and Kivy's clock, frame by frame.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from kiosk.clock import ManualClock
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "kiosk"
+LANDSCAPE, PORTRAIT = (800, 480), (720, 1280)
+BASE = """
+[device]
+id = "k1"
+store_id = "s1"
+[storage]
+path = "ratings.db"
+[behaviour]
+thank_you = 0.6
+repeat_window = 0
+idle_timeout = 5
+"""
+
+
+@pytest.fixture(scope="session")
+def window():
+    from kiosk.ui import setup
+
+    setup.prepare(offscreen=True, size=LANDSCAPE)
+    from kivy.base import EventLoop
+
+    EventLoop.ensure_window()
+    return EventLoop.window
+
+
+class Running:
+    """A kiosk app in the offscreen window, and the hands to use it."""
+
+    def __init__(self, app, root, window, parts, clock: ManualClock, factory):
+        self.app, self.root, self.window = app, root, window
+        self.parts, self.clock, self.factory = parts, clock, factory
+        self.store = parts.store
+
+    @property
+    def screen(self) -> str:
+        return self.app.conductor.manager.current
+
+    def frames(self, n: int = 2) -> None:
+        from kivy.base import EventLoop
+
+        for _ in range(n):
+            EventLoop.idle()
+
+    def until(self, condition: Callable[[], bool], timeout: float = 5.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"not within {timeout} s (screen {self.screen})")
+            self.frames(1)
+
+    def wait(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            self.frames(1)
+
+    def touch(self, widget, device: str = "touch", up: bool = True):
+        """A finger on *widget*'s centre (window coordinates), as the window gets it."""
+        from kivy.tests.common import UnitTestTouch
+
+        self.frames(2)  # a screen switch completes on the next frame; touches wait for it
+        x, y = widget.to_window(*widget.center)
+        touch = UnitTestTouch(x, y)
+        touch.device = device
+        touch.touch_down()
+        if up:
+            touch.touch_up()
+        self.frames(1)
+        return touch
+
+    def face(self, score: int):
+        return next(b for b in self.app.screens["question"].buttons if b.score == score)
+
+    def press_button(self, score: int, hold: float = 0.05) -> None:
+        """The physical arcade button of *score*, pressed through its mock pin."""
+        i = list(self.store.context.scale.scores).index(score)
+        pin = self.factory.pin(self.parts.settings.buttons.face_buttons[i])
+        pin.drive_low()
+        time.sleep(hold)
+        pin.drive_high()
+
+    def rows(self) -> list[tuple]:
+        return self.store.read("SELECT score, source, flag, reason FROM ratings ORDER BY seq")
+
+    def screenshot(self, name: str) -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.frames(3)
+        w, h = self.window.size
+        saved = self.window.screenshot(str(ARTIFACTS / f"{name}-{w}x{h}.png"))
+        return Path(saved)
+
+
+@pytest.fixture
+def kiosk_ui(window, tmp_path) -> Iterator[Callable[..., Running]]:
+    """``kiosk_ui(extra_toml, size=LANDSCAPE)``: a running kiosk app in the window."""
+    from gpiozero.pins.mock import MockFactory
+    from kivy.app import App
+
+    from kiosk.settings import load_settings
+    from kiosk.store import Store
+    from kiosk.ui.app import KioskApp
+    from kiosk.ui.main import make_parts
+
+    started: list[tuple] = []
+
+    def start(
+        extra: str = "", size=LANDSCAPE, clock: ManualClock | None = None, db: Path | None = None
+    ) -> Running:
+        path = tmp_path / "kiosk.toml"
+        base = BASE.replace('"ratings.db"', f'"{db}"') if db else BASE
+        path.write_text(base + extra, encoding="utf-8")
+        settings = load_settings(path)
+        clock = clock or ManualClock(datetime(2026, 11, 25, 10, 0, tzinfo=UTC))  # Wed 12:00
+        store = Store.from_settings(settings, clock=clock)
+        factory = MockFactory()
+        parts = make_parts(settings, store, factory=factory, simulate=True)
+        app = KioskApp(parts)
+        App._running_app = app
+        window.size = size
+        root = app.build()
+        window.add_widget(root)
+        running = Running(app, root, window, parts, clock, factory)
+        started.append((running,))
+        running.frames(3)
+        return running
+
+    yield start
+    for (running,) in started:
+        running.app.conductor.stop()
+        running.app.release_window()
+        window.remove_widget(running.root)
+        if running.parts.panel is not None:
+            running.parts.panel.close()
+        running.factory.close()
+        running.store.close()
+    App._running_app = None
