@@ -49,7 +49,11 @@ def prepare(
     offscreen: bool = False,
     home: Path | None = None,
 ) -> Path:
-    """Set Kivy's environment; returns the ``KIVY_HOME`` used. Call before importing Kivy."""
+    """Set Kivy's environment; returns the ``KIVY_HOME`` used. Call before importing Kivy.
+
+    With ``SDL_VIDEODRIVER=offscreen`` already set, the window is offscreen too.
+    """
+    offscreen = offscreen or os.environ.get("SDL_VIDEODRIVER") == "offscreen"
     home = home or Path(tempfile.mkdtemp(prefix="hymio-kivy-"))
     home.mkdir(parents=True, exist_ok=True)
     with (home / "config.ini").open("w", encoding="utf-8") as out:

@@ -8,7 +8,6 @@ import pytest
 from tests.conftest import fill
 from tests.ui.conftest import LANDSCAPE, PORTRAIT
 
-
 NO_FOLLOWUP = '\n[survey.followup]\nask = "never"\n'
 
 
