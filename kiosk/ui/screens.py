@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from kivy.properties import ListProperty, StringProperty
+from kivy.core.text import Label as CoreLabel
+from kivy.properties import ListProperty, NumericProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
 from kiosk.ui.faces import Face
@@ -21,6 +22,7 @@ class QuestionScreen(Screen):
     low_text = StringProperty("")
     high_text = StringProperty("")
     faces_size = ListProperty([100, 100])
+    cols = NumericProperty(4)
 
     def setup(self, faces: tuple[str, ...], scores: range, tap: Callable[[int], None]) -> None:
         """Put one face (or number) per score, lowest first; *tap(score)* on a touch."""
@@ -37,14 +39,19 @@ class QuestionScreen(Screen):
 
     def _fit(self, *_args) -> None:
         n = len(self.buttons) or 1
-        row = self.ids.faces
+        gap = self.ids.faces.spacing[0]
+        portrait = self.height > self.width
         width = self.width * 0.94
-        height = self.height * 0.5 * 0.95
+        height = self.height * (0.4 if portrait else 0.5) * 0.95
         if isinstance(self.buttons[0], Face):
-            side = min((width - row.spacing * (n - 1)) / n, height)
-            self.faces_size = [side * n + row.spacing * (n - 1), side]
+            self.cols = n
+            side = min((width - gap * (n - 1)) / n, height)
+            self.faces_size = [side * n + gap * (n - 1), side]
         else:  # numbers: one row in landscape, two in portrait
-            self.faces_size = [width, min(height, width / n * 1.2)]
+            rows = 2 if portrait and n > 7 else 1
+            self.cols = -(-n // rows)
+            side = min((width - gap * (self.cols - 1)) / self.cols, height / rows)
+            self.faces_size = [width, side * rows + gap * (rows - 1)]
 
     def highlight(self, score: int | None) -> None:
         for button in self.buttons:
@@ -69,7 +76,9 @@ class QuestionScreen(Screen):
 
     def _size_languages(self, *_args) -> None:
         for button in self.ids.languages.children:
-            button.width = max(self.width * 0.18, 90)
+            text = CoreLabel(text=button.text, font_size=button.font_size)
+            text.refresh()
+            button.width = max(self.width * 0.18, text.texture.size[0] + button.font_size * 2)
 
     def show_language(self, language: str) -> None:
         for code, button in getattr(self, "language_buttons", {}).items():

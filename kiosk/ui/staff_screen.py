@@ -10,6 +10,7 @@ from kivy.factory import Factory
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
+from kivy.uix.widget import Widget
 
 from kiosk.ui.faces import Face
 from kiosk.ui.widgets import BarChart
@@ -25,6 +26,16 @@ class StaffScreen(Screen):
 
     def setup(self, actions: dict[str, Callable[[], None]]) -> None:
         self.actions = actions
+        for column in (self.ids.left, self.ids.right):
+            column.bind(minimum_height=self._even)
+
+    def _even(self, *_args) -> None:
+        # Side by side, both columns as tall as the taller, so both start at the top.
+        left, right = self.ids.left, self.ids.right
+        if self.height > self.width:  # one column: each card stack its own height
+            left.height, right.height = left.minimum_height, right.minimum_height
+        else:
+            left.height = right.height = max(left.minimum_height, right.minimum_height)
 
     def leave(self) -> None:
         self.actions["back"]()
@@ -75,15 +86,12 @@ class StaffScreen(Screen):
         card = _card(right)
         _line(card, f"[b]{t('Hours of today')}[/b]")
         hours = [s.count for _, s in figures.hours]
-        first = next((h for h, s in figures.hours if s.count), None)
-        card.add_widget(BarChart(values=hours, size_hint_y=None, height=90))
-        if first is not None:
-            _line(card, "   ".join(f"{h}–{h + 1}: {s.count}" for h, s in figures.hours if s.count))
+        labels = [str(h) if h % 3 == 0 else "" for h, _ in figures.hours]
+        card.add_widget(BarChart(values=hours, labels=labels, size_hint_y=None, height=110))
         _line(card, f"[b]{t('Last 7 days')}[/b]")
-        card.add_widget(
-            BarChart(values=[s.count for _, s in figures.days], size_hint_y=None, height=70)
-        )
-        _line(card, "   ".join(f"{d.day}.{d.month}.: {s.count}" for d, s in figures.days))
+        days = [f"{d.day}.{d.month}." for d, _ in figures.days]
+        counts = [s.count for _, s in figures.days]
+        card.add_widget(BarChart(values=counts, labels=days, size_hint_y=None, height=110))
 
         card = _card(left)
         _line(card, f"[b]{t('Reasons')}[/b]")
@@ -106,6 +114,8 @@ class StaffScreen(Screen):
         synced = t("yes") if device["clock_synced"] else t("no")
         _line(card, f"{t('Clock synchronised')}: {synced}")
         _line(card, f"{t('Free disk')}: {device['disk_free'] / 1e9:.1f} GB")
+        for column in (left, right):  # takes the spare height, so the cards start at the top
+            column.add_widget(Widget())
         self.ids.scroll.scroll_y = 1
 
     def tick(self, score: int) -> None:

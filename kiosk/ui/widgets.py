@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from kivy.core.text import Label as CoreLabel
 from kivy.graphics import Color, Line, Rectangle
-from kivy.properties import BooleanProperty, ColorProperty, ListProperty
+from kivy.properties import BooleanProperty, ColorProperty, ListProperty, NumericProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
@@ -21,14 +22,19 @@ class Banner(Label):
 
 
 class BarChart(Widget):
-    """Bars for *values* (one per label); drawn once per change, no animation."""
+    """Bars for *values*, each with its label under it and its count over it.
+
+    Drawn once per change, never animated (idle CPU).
+    """
 
     values = ListProperty([])
+    labels = ListProperty([])
     colour = ColorProperty((0.10, 0.35, 0.85, 1))
+    font_size = NumericProperty(13)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.bind(pos=self.redraw, size=self.redraw, values=self.redraw)
+        self.bind(pos=self.redraw, size=self.redraw, values=self.redraw, labels=self.redraw)
 
     def redraw(self, *_args) -> None:
         self.canvas.clear()
@@ -37,10 +43,26 @@ class BarChart(Widget):
         top = max(self.values) or 1
         n = len(self.values)
         slot = self.width / n
+        text_h = self.font_size * 1.4
+        base = self.y + text_h
+        tallest = self.height - 2 * text_h
         with self.canvas:
             Color(0.55, 0.55, 0.58, 1)
-            Line(points=[self.x, self.y, self.right, self.y], width=1)
-            Color(*self.colour)
+            Line(points=[self.x, base, self.right, base], width=1)
             for i, value in enumerate(self.values):
-                h = (self.height - 2) * value / top
-                Rectangle(pos=(self.x + i * slot + slot * 0.15, self.y + 1), size=(slot * 0.7, h))
+                x = self.x + i * slot
+                h = tallest * value / top
+                Color(*self.colour)
+                Rectangle(pos=(x + slot * 0.15, base + 1), size=(slot * 0.7, h))
+                label = self.labels[i] if i < len(self.labels) else ""
+                Color(0.13, 0.13, 0.15, 1)
+                if label:
+                    self._text(label, x + slot / 2, self.y)
+                if value:
+                    self._text(str(value), x + slot / 2, base + h + 1)
+
+    def _text(self, text: str, centre_x: float, y: float) -> None:
+        core = CoreLabel(text=text, font_size=self.font_size)
+        core.refresh()
+        w, h = core.texture.size
+        Rectangle(texture=core.texture, pos=(centre_x - w / 2, y), size=(w, h))

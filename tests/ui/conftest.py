@@ -7,6 +7,7 @@ synthesised touches, mock pin edges and Kivy's clock, frame by frame.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -15,9 +16,18 @@ from pathlib import Path
 import pytest
 
 from kiosk.clock import ManualClock
+from kiosk.ui import setup
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "kiosk"
 LANDSCAPE, PORTRAIT = (800, 480), (720, 1280)
+# SDL's offscreen window cannot grow after it is made (the readback beyond its first size
+# is garbage), so one pytest process has one window size: landscape here, and portrait in
+# a second process that test_portrait.py starts with HYMIO_UI_SIZE=720x1280.
+SIZE = tuple(int(n) for n in os.environ.get("HYMIO_UI_SIZE", "800x480").split("x"))
+
+# Kivy reads its settings when it is first imported: prepare them before any test module
+# (or kivy.tests) imports it.
+setup.prepare(offscreen=True, size=SIZE)
 BASE = """
 [device]
 id = "k1"
@@ -31,11 +41,20 @@ idle_timeout = 5
 """
 
 
+def pytest_collection_modifyitems(config, items):
+    """Leave the tests of the other window size to the other process (see SIZE)."""
+    mine, other = [], []
+    for item in items:
+        size = getattr(item, "callspec", None) and item.callspec.params.get("size")
+        size = tuple(size) if size else LANDSCAPE  # a test without a size is a landscape one
+        (mine if size == SIZE else other).append(item)
+    if other:
+        config.hook.pytest_deselected(items=other)
+        items[:] = mine
+
+
 @pytest.fixture(scope="session")
 def window():
-    from kiosk.ui import setup
-
-    setup.prepare(offscreen=True, size=LANDSCAPE)
     from kivy.base import EventLoop
 
     EventLoop.ensure_window()
@@ -104,8 +123,9 @@ class Running:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         self.frames(3)
         w, h = self.window.size
-        saved = self.window.screenshot(str(ARTIFACTS / f"{name}-{w}x{h}.png"))
-        return Path(saved)
+        wanted = ARTIFACTS / f"{name}-{w}x{h}.png"
+        saved = Path(self.window.screenshot(str(wanted)))  # Kivy numbers the file name
+        return saved.replace(wanted)
 
 
 @pytest.fixture
@@ -122,7 +142,7 @@ def kiosk_ui(window, tmp_path) -> Iterator[Callable[..., Running]]:
     started: list[tuple] = []
 
     def start(
-        extra: str = "", size=LANDSCAPE, clock: ManualClock | None = None, db: Path | None = None
+        extra: str = "", size=SIZE, clock: ManualClock | None = None, db: Path | None = None
     ) -> Running:
         path = tmp_path / "kiosk.toml"
         base = BASE.replace('"ratings.db"', f'"{db}"') if db else BASE
@@ -134,7 +154,7 @@ def kiosk_ui(window, tmp_path) -> Iterator[Callable[..., Running]]:
         parts = make_parts(settings, store, factory=factory, simulate=True)
         app = KioskApp(parts)
         App._running_app = app
-        window.size = size
+        assert tuple(size) == SIZE, "a test of another size belongs to the other process"
         root = app.build()
         window.add_widget(root)
         running = Running(app, root, window, parts, clock, factory)
