@@ -80,7 +80,12 @@ class ButtonPanel:
         self.thank_you = store.context.rules.thank_you
         self._now = monotonic_ns
         self._lock = threading.Lock()
-        self._timer: threading.Timer | None = None
+        # One thread turns the thanked LED off when its time is up (not a Timer thread per
+        # press: each new thread costs a start-up and, with glibc, can pin a malloc arena).
+        self._wake = threading.Condition(self._lock)
+        self._dark_at: float | None = None
+        self._closing = False
+        self._darkener: threading.Thread | None = None
         self._pressed_at: dict[int, int] = {}
         self.stuck: set[int] = set()
         self.buttons: list[Button] = []
@@ -187,21 +192,34 @@ class ButtonPanel:
         if not self.leds:
             return
         with self._lock:
-            if self._timer is not None:
-                self._timer.cancel()
+            if self._closing:
+                return
             for j, led in enumerate(self.leds):
                 if j != i:
                     led.off()
             self.leds[i].on()
-            self._timer = threading.Timer(self.thank_you, self._dark)
-            self._timer.daemon = True
-            self._timer.start()
+            self._dark_at = time.monotonic() + self.thank_you
+            self._wake.notify()
+            if self._darkener is None:
+                self._darkener = threading.Thread(
+                    target=self._darken, name="led-darkener", daemon=True
+                )
+                self._darkener.start()
 
-    def _dark(self) -> None:
+    def _darken(self) -> None:
         with self._lock:
-            for led in self.leds:
-                if not led.closed:
-                    led.off()
+            while not self._closing:
+                if self._dark_at is None:
+                    self._wake.wait()
+                    continue
+                left = self._dark_at - time.monotonic()
+                if left > 0:
+                    self._wake.wait(left)
+                    continue
+                self._dark_at = None
+                for led in self.leds:
+                    if not led.closed:
+                        led.off()
 
     def _tell(self, event: PanelEvent) -> None:
         if self.listener is None:
@@ -214,8 +232,10 @@ class ButtonPanel:
     def close(self) -> None:
         """Stop the timers and release every pin."""
         with self._lock:
-            if self._timer is not None:
-                self._timer.cancel()
+            self._closing = True
+            self._wake.notify()
+        if self._darkener is not None:
+            self._darkener.join(1)
         for device in (*self.buttons, *self.leds):
             device.close()
         self.status.close()

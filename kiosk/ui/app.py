@@ -59,6 +59,9 @@ class KioskRoot(FloatLayout):
         if not app.gate.admit(touch.device, touch.x, touch.y, touch.time_start):
             log.info("dropped a duplicated touch from %s", touch.device)
             return True
+        if app.conductor.dimmed:  # the first touch on a dimmed screen only wakes it
+            app.conductor.activity()
+            return True
         app.conductor.activity()
         return super().on_touch_down(touch)
 

@@ -21,6 +21,8 @@ from kiosk.store import RatingContext
 
 log = logging.getLogger(__name__)
 
+CALM_AFTER = 10.0  # seconds without a touch or press before the frame rate drops
+CALM_FPS = 10  # frames per second while nobody is there (idle CPU, SPEC §8)
 STAFF_TIMEOUT = 60.0  # seconds without a touch before staff mode closes by itself
 HOURS_CHECK = 30.0  # seconds between looks at the clock for opening and closing time
 SCALE_ENDS = {
@@ -40,6 +42,7 @@ class Conductor:
         self.screens = app.screens
         self.language = self.settings.survey.default_language
         self.timers: dict[str, Any] = {}
+        self.busy_fps = Clock._max_fps
         self.closed = False
         self.dimmed = False
         self._overlay_mtime = self._overlay_stamp()
@@ -51,6 +54,7 @@ class Conductor:
         question = self.screens["question"]
         question.setup(s.survey.faces, s.survey.scale_info.scores, self.tap)
         question.set_languages(s.survey.languages, self.choose_language)
+        self.screens["thanks"].setup(s.survey.faces)
         labels = {"cancel": self.t("Cancel"), "ok": "OK"}
         self.screens["pin"].setup(self.submit_pin, self.leave_staff, labels)
         self.screens["staff"].setup(
@@ -184,6 +188,8 @@ class Conductor:
     def activity(self) -> None:
         """Someone touched or pressed: wake the screen, restart the idle timers."""
         behaviour = self.settings.behaviour
+        self._frame_rate(self.busy_fps)
+        self.later("calm", CALM_AFTER, lambda: self._frame_rate(CALM_FPS))
         if self.dimmed:
             self.dimmed = False
             self.app.dimmer.opacity = 0
@@ -192,6 +198,11 @@ class Conductor:
             self.later("dim", behaviour.dim_after, self.dim)
         if self.manager.current in ("pin", "staff"):
             self.later("staff", STAFF_TIMEOUT, self.leave_staff)
+
+    def _frame_rate(self, fps: float) -> None:
+        # Kivy has no public setter; its clock reads _max_fps each frame. A tap while calm
+        # is seen within 1/CALM_FPS s; a button press wakes the interruptible clock at once.
+        Clock._max_fps = float(fps)
 
     def idle(self) -> None:
         if self.language != self.settings.survey.default_language:
@@ -249,6 +260,7 @@ class Conductor:
         s = self.settings
         self.screens["question"].setup(s.survey.faces, s.survey.scale_info.scores, self.tap)
         self.screens["question"].set_languages(s.survey.languages, self.choose_language)
+        self.screens["thanks"].setup(s.survey.faces)
         self.show_language()
 
     # --- staff ----------------------------------------------------------------------------------

@@ -142,10 +142,15 @@ def kiosk_ui(window, tmp_path) -> Iterator[Callable[..., Running]]:
     started: list[tuple] = []
 
     def start(
-        extra: str = "", size=SIZE, clock: ManualClock | None = None, db: Path | None = None
+        extra: str = "",
+        size=SIZE,
+        clock: ManualClock | None = None,
+        db: Path | None = None,
+        behaviour: str = "",
     ) -> Running:
         path = tmp_path / "kiosk.toml"
         base = BASE.replace('"ratings.db"', f'"{db}"') if db else BASE
+        base = base.replace("[behaviour]\n", f"[behaviour]\n{behaviour}\n")
         path.write_text(base + extra, encoding="utf-8")
         settings = load_settings(path)
         clock = clock or ManualClock(datetime(2026, 11, 25, 10, 0, tzinfo=UTC))  # Wed 12:00

@@ -1,0 +1,234 @@
+"""The kiosk app (SPEC §8): idle CPU, resident memory, commit → thank-you frame.
+
+Runs the real app in an offscreen Kivy window (SDL2 offscreen, Mesa's llvmpipe: the CPU
+draws, as on a Pi without a GPU driver it would not; a Pi's GPU draws cheaper). Each part
+runs in its own process so its figures are its own:
+
+* idle CPU: the app on its question screen, nothing pressed, for ``HYMIO_BENCH_IDLE``
+  seconds (60) once it has calmed down, CPU time of the process from ``/proc``; the
+  baseline is a bare Kivy app with one Label in the same window and settings;
+* memory: resident set after start, after ``HYMIO_BENCH_PRESSES`` presses (10 000) through
+  the mock pins and the whole path (store, screens, timers), and after a second 10 000
+  (growth between the two halves). With Mesa's llvmpipe the rasteriser threads' memory
+  rises by ~70 MB over the first ~1000 thank-you screens and then stays; it is printed
+  again with ``LP_NUM_THREADS=0`` (rasterising on the main thread) to show what is
+  the software renderer's and what is ours;
+* commit → thank-you frame: frames drawn between the committed row and the first frame
+  with the thank-you screen on it, over 200 taps.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.common import median, percentile, row
+
+IDLE = float(os.environ.get("HYMIO_BENCH_IDLE", "60"))
+PRESSES = int(os.environ.get("HYMIO_BENCH_PRESSES", "10000"))
+SETTINGS = """
+[device]
+id = "bench"
+store_id = "s"
+[storage]
+path = "ratings.db"
+[behaviour]
+thank_you = 0.5
+repeat_window = 0
+[survey.followup]
+ask = "never"
+[buttons]
+debounce_ms = 0
+"""
+BURST = 50  # presses per frame in the memory run
+
+
+def cpu_seconds() -> float:
+    fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def child(part: str, folder: str) -> None:
+    """One measurement, in this (fresh) process; prints one JSON line."""
+    from kiosk.ui import setup
+
+    setup.prepare(offscreen=True)
+    from kivy.app import App
+    from kivy.base import EventLoop
+    from kivy.clock import Clock
+
+    if part == "bare":
+        from kivy.uix.label import Label
+
+        class Bare(App):
+            def build(self):
+                Clock.schedule_once(lambda _dt: self.measure(), 3)
+                return Label(text="Hymiö")
+
+            def measure(self):
+                start = cpu_seconds()
+                Clock.schedule_once(lambda _dt: self.done(start), IDLE)
+
+            def done(self, start):
+                cpu = (cpu_seconds() - start) / IDLE
+                print(json.dumps({"cpu": cpu, "rss": rss_mb()}), flush=True)
+                self.stop()
+
+        Bare().run()
+        return
+
+    from gpiozero.pins.mock import MockFactory
+
+    from kiosk.clock import ManualClock
+    from kiosk.settings import load_settings
+    from kiosk.store import Store
+    from kiosk.ui.app import KioskApp
+    from kiosk.ui.main import make_parts
+
+    path = Path(folder) / "kiosk.toml"
+    path.write_text(SETTINGS)
+    settings = load_settings(path)
+    # A clock the bench moves 10 s per press, so every press is thanked (none a lockout).
+    clock = ManualClock(datetime.now(UTC))
+    store = Store.from_settings(settings, clock=clock)
+    factory = MockFactory()
+    parts = make_parts(settings, store, factory=factory, simulate=True)
+    app = KioskApp(parts)
+    out: dict[str, float] = {}
+
+    def idle_part() -> None:
+        start = cpu_seconds()
+
+        def done(_dt):
+            out["cpu"] = (cpu_seconds() - start) / IDLE
+            app.stop()
+
+        Clock.schedule_once(done, IDLE)
+
+    def memory_part() -> None:
+        out["rss_start"] = rss_mb()
+        pins = [factory.pin(p) for p in settings.buttons.face_buttons]
+        state = {"n": 0}
+
+        def press(_dt):
+            # A burst of presses a frame through the mock pins: the whole path from the
+            # pin edge (store, the panel's LEDs, the hand-over to Kivy, the screens).
+            for _ in range(BURST):
+                clock.advance(10)
+                pin = pins[state["n"] % len(pins)]
+                pin.drive_low()
+                pin.drive_high()
+                state["n"] += 1
+                if state["n"] == PRESSES:
+                    out["rss_half"] = rss_mb()
+            for mock in factory.pins.values():
+                mock.clear_states()  # MockPin keeps every edge for tests; a real pin does not
+            if state["n"] >= 2 * PRESSES:
+                out["rss_end"] = rss_mb()
+                out["rows"] = store.count()
+                app.stop()
+                return False
+            return True
+
+        Clock.schedule_interval(press, 0)
+
+    def frames_part() -> None:
+        conductor = app.conductor
+        counts: list[int] = []
+        state = {"frame": 0, "committed": None}
+        from kivy.core.window import Window
+
+        thanks = app.screens["thanks"]
+
+        def on_flip(*_args):
+            # A frame was drawn; the thank-you screen was in it if it was in the window.
+            state["frame"] += 1
+            if state["committed"] is not None and thanks.get_root_window() is not None:
+                counts.append(state["frame"] - state["committed"])
+                state["committed"] = None
+                conductor.back_to_question()
+
+        Window.bind(on_flip=on_flip)
+        taps = {"n": 0}
+
+        def tap(_dt):
+            if state["committed"] is not None or conductor.manager.current != "question":
+                return True
+            if conductor.manager.transition.is_active:
+                return True
+            if taps["n"] >= 200:
+                out["frames"] = counts
+                app.stop()
+                return False
+            clock.advance(10)
+            rating_step = conductor.flow.press(4 - taps["n"] % 2, "touch")
+            state["committed"] = state["frame"]  # committed now; count the flips from here
+            conductor.show(rating_step)
+            taps["n"] += 1
+            return True
+
+        Clock.schedule_interval(tap, 0.05)
+
+    def start(_dt):
+        {"idle": idle_part, "memory": memory_part, "frames": frames_part}[part]()
+
+    # After the first frames; the idle run also after the kiosk has calmed down (it drops
+    # its frame rate CALM_AFTER seconds after the last touch, as it would in a quiet shop).
+    from kiosk.ui.conductor import CALM_AFTER
+
+    Clock.schedule_once(start, CALM_AFTER + 3 if part == "idle" else 3)
+    app.run()
+    EventLoop.close()
+    store.close()
+    print(json.dumps(out), flush=True)
+
+
+def run(part: str, **env: str) -> dict:
+    with tempfile.TemporaryDirectory() as folder:
+        proc = subprocess.run(
+            [sys.executable, "-m", "bench.kiosk", part, folder],
+            capture_output=True, text=True, timeout=IDLE + 600, env={**os.environ, **env},
+        )  # fmt: skip
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+    if proc.returncode != 0 or not lines:
+        raise RuntimeError(f"bench.kiosk {part} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(lines[-1])
+
+
+def main() -> dict[str, float]:
+    print(f"Kiosk app: idle CPU over {IDLE:g} s, memory over 2 × {PRESSES} presses, frames")
+    bare, idle = run("bare"), run("idle")
+    row("idle CPU, kiosk on its question screen", f"{idle['cpu'] * 100:.2f} %", "budget ≤ 1 %")
+    row("idle CPU, bare Kivy app (one Label)", f"{bare['cpu'] * 100:.2f} %")
+    memory = run("memory")
+    row("resident memory after start", f"{memory['rss_start']:.0f} MB", "budget ≤ 150 MB")
+    row("… of the bare Kivy app in the same window", f"{bare['rss']:.0f} MB")
+    row(f"… after {PRESSES} presses", f"{memory['rss_half']:.0f} MB")
+    row(f"… after {2 * PRESSES} presses", f"{memory['rss_end']:.0f} MB", "no growth")
+    single = run("memory", LP_NUM_THREADS="0")
+    row("the same with llvmpipe on one thread: start", f"{single['rss_start']:.0f} MB")
+    row(f"… after {PRESSES} / {2 * PRESSES} presses",
+        f"{single['rss_half']:.0f} / {single['rss_end']:.0f} MB")  # fmt: skip
+    frames = run("frames")["frames"]
+    row("commit → thank-you frame, median / max", f"{median(frames):.0f} / {max(frames)}",
+        f"frames (p99 {percentile(frames, 99)}); budget ≤ 2")  # fmt: skip
+    return {"idle_cpu": idle["cpu"], "bare_cpu": bare["cpu"], **memory}
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3:
+        child(sys.argv[1], sys.argv[2])
+    else:
+        main()
