@@ -40,8 +40,8 @@ def test_the_screen_dims_and_the_first_touch_only_wakes_it(kiosk_ui):
 def test_hq_survey_settings_are_picked_up_between_shoppers(kiosk_ui):
     k = kiosk_ui()
     settings = k.parts.settings
-    body = {"version": 7, "survey": {"question": {"fi": "Löysitkö kaiken?", "sv": "Hittade du allt?",
-            "en": "Did you find everything?"}}, "hours": {}}  # fmt: skip
+    question = {"fi": "Löysitkö kaiken?", "sv": "Hittade du allt?", "en": "Found it all?"}
+    body = {"version": 7, "survey": {"question": question}, "hours": {}}
     write_overlay(overlay_path(settings), body)
     k.clock.advance(10)
     k.touch(k.face(4))
