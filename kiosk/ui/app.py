@@ -9,11 +9,14 @@ refused, one tap per tap.
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kivy.app import App
+from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, NumericProperty
@@ -133,6 +136,11 @@ class KioskApp(App):
         self._on_resize(Window, Window.size)
         self.conductor.start()
         return root
+
+    def on_start(self) -> None:
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGTERM, signal.SIGINT):  # systemd's stop, Ctrl+C: a clean stop
+                signal.signal(sig, lambda *_: Clock.schedule_once(lambda _dt: self.stop()))
 
     def on_stop(self) -> None:
         self.conductor.stop()

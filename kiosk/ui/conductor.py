@@ -200,8 +200,8 @@ class Conductor:
             self.later("staff", STAFF_TIMEOUT, self.leave_staff)
 
     def _frame_rate(self, fps: float) -> None:
-        # Kivy has no public setter; its clock reads _max_fps each frame. A tap while calm
-        # is seen within 1/CALM_FPS s; a button press wakes the interruptible clock at once.
+        # Kivy has no public setter; its clock reads _max_fps each frame. A tap or a button
+        # press while calm is seen within 1/CALM_FPS s, and the next frame is at full rate.
         Clock._max_fps = float(fps)
 
     def idle(self) -> None:

@@ -61,6 +61,9 @@ def prepare(
     os.environ["KIVY_HOME"] = str(home)
     os.environ["KIVY_NO_ARGS"] = "1"  # our own command line, not Kivy's
     os.environ["KIVY_NO_FILELOG"] = "1"
+    # SDL would turn SIGTERM into a window close request, which the kiosk refuses; systemd's
+    # stop must stop it, so the app handles SIGTERM itself (KioskApp.build).
+    os.environ["SDL_NO_SIGNAL_HANDLERS"] = "1"
     os.environ["KIVY_LOG_MODE"] = "PYTHON"  # Kivy's records go to our logging (stdout)
     if offscreen:  # no display: SDL2 renders with Mesa into memory (tests, demo --headless)
         os.environ["SDL_VIDEODRIVER"] = "offscreen"
