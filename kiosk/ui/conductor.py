@@ -13,7 +13,10 @@ from typing import Any
 
 from kivy.clock import Clock
 
+from hardware.status import HQ_AWAY
+from kiosk.errors import StoreError
 from kiosk.i18n import gettext
+from kiosk.ledger import Ledger
 from kiosk.overlay import apply_overlay, overlay_path
 from kiosk.shopper import CLOSED_SCREEN, FOLLOWUP, QUESTION, STAY, THANKS, Step
 from kiosk.staff import LOCKED, NO_PIN, OK, WRONG, staff_report
@@ -43,6 +46,7 @@ class Conductor:
         self.language = self.settings.survey.default_language
         self.timers: dict[str, Any] = {}
         self.busy_fps = Clock._max_fps
+        self.staff_timeout = STAFF_TIMEOUT
         self.closed = False
         self.dimmed = False
         self._overlay_mtime = self._overlay_stamp()
@@ -197,7 +201,7 @@ class Conductor:
         if behaviour.dim_after:
             self.later("dim", behaviour.dim_after, self.dim)
         if self.manager.current in ("pin", "staff"):
-            self.later("staff", STAFF_TIMEOUT, self.leave_staff)
+            self.later("staff", self.staff_timeout, self.leave_staff)
 
     def _frame_rate(self, fps: float) -> None:
         # Kivy has no public setter; its clock reads _max_fps each frame. A tap or a button
@@ -219,14 +223,27 @@ class Conductor:
     def check_hours(self, *_args: Any) -> None:
         clock = self.parts.store.clock
         if not clock.synchronized():
+            self.show_hq_state()
             return  # an unsynchronised clock may think it is 1970: stay open (see flags)
         local = clock.now().astimezone(self.settings.device.tz)
         closed = not self.settings.hours.is_open(local)
+        self.show_hq_state()
         self._screensaver(closed)
         if closed != self.closed:
             self.closed = closed
             if self.manager.current in ("question", "closed"):
                 self.back_to_question()
+
+    def show_hq_state(self) -> None:
+        """The status LED blinks slowly while sync cannot reach HQ (from sync's notes)."""
+        if self.panel is None:
+            return
+        try:
+            state = Ledger(self.parts.store).state()
+        except StoreError as exc:
+            log.warning("could not read the sync state: %s", exc)
+            return
+        self.panel.status.set(HQ_AWAY, bool(state["last_error"]) and state["pending"] > 0)
 
     def _screensaver(self, allowed: bool) -> None:
         from kivy.core.window import Window

@@ -140,3 +140,27 @@ def test_pause_stops_collection_until_resumed(kiosk_ui):
     assert k.screen == "question"
     k.press_button(4)
     k.until(lambda: k.rows() == [(4, "button", None, None)])
+
+
+def test_staff_mode_closes_by_itself_when_left_alone(kiosk_ui):
+    k = kiosk_ui(pin_settings())
+    k.app.conductor.staff_timeout = 1.0  # 60 s in the shop
+    open_pad(k)
+    enter(k, "2468")
+    assert k.screen == "staff"
+    k.until(lambda: k.screen == "question", timeout=3)
+
+
+def test_the_status_led_blinks_while_sync_cannot_reach_hq(kiosk_ui):
+    from hardware.status import HQ_AWAY
+    from kiosk.ledger import Ledger
+
+    k = kiosk_ui()
+    k.press_button(4)
+    k.until(lambda: len(k.rows()) == 1)
+    Ledger(k.store).note(last_error="HQ could not be reached: connection failed or was cut")
+    k.app.conductor.check_hours()
+    assert k.parts.panel.status.state == HQ_AWAY
+    Ledger(k.store).note(last_error=None)
+    k.app.conductor.check_hours()
+    assert k.parts.panel.status.state == "collecting"
