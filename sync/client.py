@@ -8,6 +8,7 @@ which spreads kiosks out over minutes instead of hammering HQ within one request
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,6 +80,9 @@ class HQClient:
         self.session = session or make_session()
         self.timeout = (connect_timeout, read_timeout)
         self._auth = {"Authorization": f"Bearer {token}"}
+        # The scheduler's jobs run on their own threads; one request at a time keeps the
+        # session (and its single pooled connection) to one user.
+        self._lock = threading.Lock()
 
     def close(self) -> None:
         self.session.close()
@@ -102,7 +106,8 @@ class HQClient:
         return self._call("GET", "/healthz")
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Answer:
-        response = self.session.request(method, self.url + path, timeout=self.timeout, **kwargs)
+        with self._lock:
+            response = self.session.request(method, self.url + path, timeout=self.timeout, **kwargs)
         try:
             body = response.json() if response.content else {}
         except (ValueError, json.JSONDecodeError):

@@ -27,8 +27,6 @@ log = logging.getLogger(__name__)
 
 BAD_INPUT = frozenset({400, 409, 413, 422})
 REFUSED = frozenset({401, 403})
-# What an outcome's kind means for `hymio sync` and the staff screen.
-KINDS = ("ok", "unreachable", "refused", "busy", "server", "stopped")
 REFUSAL_HELP = (
     "HQ refused the device token ({code}: {message}); check [hq] token in the settings "
     "against the token `hymio hq add-device` printed for device {device!r}"
@@ -37,7 +35,8 @@ REFUSAL_HELP = (
 
 @dataclass
 class Outcome:
-    """What one upload round did."""
+    """What one upload round did. ``kind``: ok, unreachable, refused (the token), busy
+    (429), server (5xx or a wrong count) or stopped (SIGTERM)."""
 
     kind: str = "ok"
     sent: int = 0
