@@ -81,7 +81,8 @@ class ButtonPanel:
         self._now = monotonic_ns
         self._lock = threading.Lock()
         # One thread turns the thanked LED off when its time is up (not a Timer thread per
-        # press: each new thread costs a start-up and, with glibc, can pin a malloc arena).
+        # press: each costs a thread start, and one already firing when cancelled would
+        # darken the next press's LED early).
         self._wake = threading.Condition(self._lock)
         self._dark_at: float | None = None
         self._closing = False

@@ -91,7 +91,7 @@ def check_database(ctx: Context) -> list[Finding]:
             )
         ]
     try:
-        store = Store(path, RatingContext.from_settings(s), clock=ctx.clock, readonly=True)
+        store = open_store(ctx)
     except StoreError as exc:
         return [Finding("database", FAIL, str(exc), _database_fix(exc))]
     with store:
@@ -115,6 +115,12 @@ def check_database(ctx: Context) -> list[Finding]:
                     )
                 )
     return found
+
+
+def open_store(ctx: Context) -> Store:
+    """The kiosk's store, read-only (doctor changes nothing); StoreError if it won't open."""
+    s = ctx.settings
+    return Store(s.storage.path, RatingContext.from_settings(s), clock=ctx.clock, readonly=True)
 
 
 def check_disk(ctx: Context) -> list[Finding]:

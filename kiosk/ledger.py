@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from kiosk.localtime import parse_utc_text, to_utc_text
-from kiosk.store import Store
+from kiosk.store import SENDABLE, Store
 
 STATE_KEYS = (
     "last_attempt",  # when sync last tried to reach HQ (UTC text)
@@ -41,17 +41,19 @@ class Ledger:
 
     # --- state for people ------------------------------------------------------
 
-    def state(self) -> dict[str, Any]:
-        """Last attempt, last success, last error, pending and quarantined counts."""
+    def notes(self) -> dict[str, str | None]:
+        """Just the notes of :data:`STATE_KEYS` (one small read, no counting)."""
         rows = dict(self.store.read("SELECT key, value FROM sync_state"))
-        state: dict[str, Any] = {key: rows.get(key) for key in STATE_KEYS}
+        return {key: rows.get(key) for key in STATE_KEYS}
+
+    def state(self) -> dict[str, Any]:
+        """The notes, and the pending and quarantined counts, oldest pending, last seq."""
+        state: dict[str, Any] = self.notes()
         state["pending"] = self.store.pending_count()
         state["quarantined"] = self.quarantined_count()
-        oldest = self.store.read(
-            "SELECT min(recorded_at) FROM ratings WHERE synced_at IS NULL "
-            "AND seq NOT IN (SELECT seq FROM quarantine)"
+        state["oldest_pending_at"] = self.store.read(
+            f"SELECT min(recorded_at) FROM ratings WHERE {SENDABLE}"  # noqa: S608
         )[0][0]
-        state["oldest_pending_at"] = oldest
         state["last_seq"] = self.store.last_seq()
         return state
 

@@ -8,7 +8,7 @@ import requests
 
 from kiosk.errors import SettingsError
 from kiosk.ledger import Ledger
-from kiosk.overlay import merge, overlay_path, write_overlay
+from kiosk.overlay import TABLES, merge, overlay_path, write_overlay
 from kiosk.settings_model import Settings
 from sync.client import HQClient
 
@@ -21,7 +21,7 @@ def pull_config(settings: Settings, ledger: Ledger, client: HQClient) -> str:
     Returns what happened: ``unchanged``, ``updated``, ``none`` (HQ has none),
     ``refused`` (they do not fit this kiosk: kept out, error noted) or ``unreachable``.
     """
-    etag = ledger.state()["config_etag"]
+    etag = ledger.notes()["config_etag"]
     try:
         answer = client.config(etag)
     except requests.RequestException as exc:
@@ -43,7 +43,7 @@ def pull_config(settings: Settings, ledger: Ledger, client: HQClient) -> str:
     except SettingsError as exc:
         ledger.note(last_error=f"HQ's survey settings version {body['version']} do not fit: {exc}")
         return "refused"
-    write_overlay(path, {k: body.get(k) for k in ("version", "survey", "hours")})
+    write_overlay(path, {k: body.get(k) for k in ("version", *TABLES)})
     ledger.note(config_etag=answer.etag)
     log.info("survey settings version %s from HQ written to %s", body["version"], path)
     return "updated"

@@ -7,10 +7,9 @@ from email.utils import parsedate_to_datetime
 
 import requests
 
-from kiosk.doctor import FAIL, OK, WARN, Context, Finding
+from kiosk.doctor import FAIL, OK, WARN, Context, Finding, open_store
 from kiosk.errors import StoreError
 from kiosk.ledger import Ledger
-from kiosk.store import RatingContext, Store
 from sync.client import HQClient
 
 CLOCK_WARN_SECONDS = 60.0
@@ -68,9 +67,7 @@ def check_sync(ctx: Context) -> list[Finding]:
     if not s.storage.path.exists():
         return []  # check_database says so
     try:
-        store = Store(
-            s.storage.path, RatingContext.from_settings(s), clock=ctx.clock, readonly=True
-        )
+        store = open_store(ctx)
     except StoreError:
         return []  # check_database says so
     with store:

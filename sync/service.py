@@ -55,7 +55,6 @@ class SyncService:
         self.ledger = Ledger(store)
         self.idle = threading.Event()
         self.idle.set()
-        self.outcomes: list[Outcome] = []
         self.scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(3)}, timezone=UTC
         )
@@ -104,7 +103,6 @@ class SyncService:
             outcome = Outcome(kind="server", error=f"upload failed: {exc}")
         finally:
             self.idle.set()
-        self.outcomes = [*self.outcomes[-99:], outcome]
         if outcome.ok:
             self.backoff.reset()
             if outcome.sent or outcome.quarantined:

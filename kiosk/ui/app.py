@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +51,6 @@ class KioskParts:
     pins: PinLock
     panel: Any = None  # a hardware.panel.ButtonPanel, or None for touch only
     keys: Any = None  # a hardware.simulator.KeyboardSimulator with --simulate
-    extra: dict = field(default_factory=dict)
 
 
 class KioskRoot(FloatLayout):

@@ -14,10 +14,11 @@ from typing import Any
 from kivy.clock import Clock
 
 from hardware.status import HQ_AWAY
-from kiosk.errors import StoreError
+from kiosk.errors import SettingsError, StoreError
 from kiosk.i18n import gettext
 from kiosk.ledger import Ledger
 from kiosk.overlay import apply_overlay, overlay_path
+from kiosk.settings import load_settings
 from kiosk.shopper import CLOSED_SCREEN, FOLLOWUP, QUESTION, STAY, THANKS, Step
 from kiosk.staff import LOCKED, NO_PIN, OK, WRONG, staff_report
 from kiosk.store import RatingContext
@@ -54,11 +55,7 @@ class Conductor:
     # --- start and stop -----------------------------------------------------------------
 
     def start(self) -> None:
-        s = self.settings
-        question = self.screens["question"]
-        question.setup(s.survey.faces, s.survey.scale_info.scores, self.tap)
-        question.set_languages(s.survey.languages, self.choose_language)
-        self.screens["thanks"].setup(s.survey.faces)
+        self.start_question()
         labels = {"cancel": self.t("Cancel"), "ok": "OK"}
         self.screens["pin"].setup(self.submit_pin, self.leave_staff, labels)
         self.screens["staff"].setup(
@@ -67,7 +64,6 @@ class Conductor:
         if self.panel is not None:
             self.panel.listener = self.from_panel
             self.panel.followup = self.flow.followup_seconds
-        self.show_language()
         self.hours_tick = Clock.schedule_interval(self.check_hours, HOURS_CHECK)
         self.check_hours()
         self.activity()
@@ -211,23 +207,18 @@ class Conductor:
     def idle(self) -> None:
         if self.language != self.settings.survey.default_language:
             self.choose_language(self.settings.survey.default_language)
-        if self.manager.current in ("thanks", "followup"):
-            return  # their own timers end them
-        if self.manager.current == "question":
-            self.screens["question"].highlight(None)
 
     def dim(self) -> None:
         self.dimmed = True
         self.app.dimmer.opacity = 1
 
     def check_hours(self, *_args: Any) -> None:
+        self.show_hq_state()
         clock = self.parts.store.clock
         if not clock.synchronized():
-            self.show_hq_state()
             return  # an unsynchronised clock may think it is 1970: stay open (see flags)
         local = clock.now().astimezone(self.settings.device.tz)
         closed = not self.settings.hours.is_open(local)
-        self.show_hq_state()
         self._screensaver(closed)
         if closed != self.closed:
             self.closed = closed
@@ -239,11 +230,12 @@ class Conductor:
         if self.panel is None:
             return
         try:
-            state = Ledger(self.parts.store).state()
+            failing = bool(Ledger(self.parts.store).notes()["last_error"])
+            away = failing and self.parts.store.pending_count() > 0
         except StoreError as exc:
             log.warning("could not read the sync state: %s", exc)
             return
-        self.panel.status.set(HQ_AWAY, bool(state["last_error"]) and state["pending"] > 0)
+        self.panel.status.set(HQ_AWAY, away)
 
     def _screensaver(self, allowed: bool) -> None:
         from kivy.core.window import Window
@@ -263,7 +255,11 @@ class Conductor:
         if stamp == self._overlay_mtime:
             return
         self._overlay_mtime = stamp
-        settings = apply_overlay(self.parts.extra.get("base_settings", self.settings))
+        try:  # the local file again (HQ may have dropped its tables), and HQ's over it
+            settings = apply_overlay(load_settings(self.settings.source))
+        except SettingsError as exc:
+            log.warning("keeping the survey settings in use: %s", exc)
+            return
         if settings.survey.scale != self.settings.survey.scale:
             log.warning("HQ changed the scale to %s: restarting the kiosk", settings.survey.scale)
             self.app.stop()  # systemd starts it again with the new buttons
@@ -274,10 +270,10 @@ class Conductor:
         self.start_question()
 
     def start_question(self) -> None:
+        """The faces (or numbers), languages and thank-you faces of the current survey."""
         s = self.settings
         self.screens["question"].setup(s.survey.faces, s.survey.scale_info.scores, self.tap)
         self.screens["question"].set_languages(s.survey.languages, self.choose_language)
-        self.screens["thanks"].setup(s.survey.faces)
         self.show_language()
 
     # --- staff ----------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from kivy.graphics import Canvas, Color, Ellipse, Line
+from kivy.graphics import Color, Ellipse, Line
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.widget import Widget
@@ -33,46 +33,25 @@ class Face(ButtonBehavior, Widget):
     kind = StringProperty("neutral")
     score = NumericProperty(0)
     selected = BooleanProperty(False)  # drawn with a ring (the chosen face)
-    muted = BooleanProperty(False)  # drawn faded (the faces not chosen)
 
     def __init__(self, **kwargs):
-        self._drawn: dict[tuple, Canvas] = {}
         super().__init__(**kwargs)
-        self.bind(pos=self._moved, size=self._moved)
-        self.bind(kind=self.redraw, selected=self.redraw, muted=self.redraw)
-        self.redraw()
-
-    def _moved(self, *_args) -> None:
-        self._drawn.clear()  # drawn for the old place: draw again
+        self.bind(pos=self.redraw, size=self.redraw, kind=self.redraw, selected=self.redraw)
         self.redraw()
 
     def redraw(self, *_args) -> None:
-        """Show this face; each look is drawn once per place and size, then reused.
-
-        The thank-you screen's face changes with every press; building new vertex data
-        each time made the GL driver's memory climb, reusing the groups does not.
-        """
+        r = min(self.width, self.height) / 2 * 0.9
+        cx, cy = self.center
         self.canvas.clear()
         if self.kind not in COLOURS:
             return  # no face (a number scale)
-        key = (self.kind, self.selected, self.muted)
-        group = self._drawn.get(key)
-        if group is None:
-            group = self._drawn[key] = Canvas()
-            self._draw(group)
-        self.canvas.add(group)
-
-    def _draw(self, group: Canvas) -> None:
-        r = min(self.width, self.height) / 2 * 0.9
-        cx, cy = self.center
-        alpha = 0.35 if self.muted else 1.0
-        with group:
+        with self.canvas:
             if self.selected:
-                Color(0.10, 0.35, 0.85, alpha)
+                Color(0.10, 0.35, 0.85)
                 Line(circle=(cx, cy, r * 1.08), width=max(2.0, r * 0.06))
-            Color(*COLOURS[self.kind], alpha)
+            Color(*COLOURS[self.kind])
             Ellipse(pos=(cx - r, cy - r), size=(2 * r, 2 * r))
-            Color(*INK, alpha)
+            Color(*INK)
             Line(circle=(cx, cy, r), width=max(1.2, r * 0.03))
             self._eyes(cx, cy, r)
             self._mouth(cx, cy, r)

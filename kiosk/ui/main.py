@@ -47,8 +47,7 @@ def run(
     size: tuple[int, int] | None = None,
 ) -> int:
     """Run the kiosk window until it is stopped; the exit code."""
-    base = load_settings(config)
-    settings = apply_overlay(base)
+    settings = apply_overlay(load_settings(config))
     from kiosk.ui import setup
 
     setup.prepare(
@@ -63,7 +62,6 @@ def run(
     factory = make_factory(simulate) if settings.buttons.face_buttons else None
     with Store.from_settings(settings) as store:
         parts = make_parts(settings, store, factory=factory, simulate=simulate)
-        parts.extra["base_settings"] = base
         try:
             KioskApp(parts).run()
         finally:

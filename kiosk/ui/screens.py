@@ -28,14 +28,18 @@ class QuestionScreen(Screen):
         """Put one face (or number) per score, lowest first; *tap(score)* on a touch."""
         row = self.ids.faces
         row.clear_widgets()
-        self.buttons = []
+        self.buttons: list = []
         for i, score in enumerate(scores):
             button = Face(kind=faces[i], score=score) if faces else Flat(text=str(score), bold=True)
             button.bind(on_press=lambda b, s=score: tap(s))
             row.add_widget(button)
             self.buttons.append(button)
-        self.bind(size=self._fit)
         self._fit()
+
+    def on_size(self, *_args) -> None:
+        if getattr(self, "buttons", None):
+            self._fit()
+        self._size_languages()
 
     def _fit(self, *_args) -> None:
         n = len(self.buttons) or 1
@@ -53,13 +57,6 @@ class QuestionScreen(Screen):
             side = min((width - gap * (self.cols - 1)) / self.cols, height / rows)
             self.faces_size = [width, side * rows + gap * (rows - 1)]
 
-    def highlight(self, score: int | None) -> None:
-        for button in self.buttons:
-            if isinstance(button, Face):
-                button.selected = button.score == score
-            else:
-                button.chosen = button.text == str(score)
-
     def set_languages(self, languages: tuple[str, ...], choose: Callable[[str], None]) -> None:
         box = self.ids.languages
         box.clear_widgets()
@@ -71,7 +68,6 @@ class QuestionScreen(Screen):
             button.bind(on_release=lambda b, code=lang: choose(code))
             box.add_widget(button)
             self.language_buttons[lang] = button
-        self.bind(size=self._size_languages)
         self._size_languages()
 
     def _size_languages(self, *_args) -> None:
@@ -86,30 +82,12 @@ class QuestionScreen(Screen):
 
 
 class ThanksScreen(Screen):
-    """The chosen face, large, and the thanks.
-
-    Every face is made once and the chosen one shown by its opacity: drawing a new face
-    for each press made the GL driver's memory climb by ~70 MB over the first thousands.
-    """
+    """The chosen face (or number), large, and the thanks."""
 
     kind = StringProperty("")
     number = StringProperty("")
     title = StringProperty("")
     subtitle = StringProperty("")
-
-    def setup(self, faces: tuple[str, ...]) -> None:
-        holder = self.ids.faces
-        holder.clear_widgets()
-        self.faces = {}
-        for kind in faces:
-            face = Face(kind=kind, selected=True, opacity=0, size_hint=(1, 1))
-            holder.add_widget(face)
-            self.faces[kind] = face
-        self.on_kind(self, self.kind)
-
-    def on_kind(self, _screen, kind: str) -> None:
-        for name, face in getattr(self, "faces", {}).items():
-            face.opacity = 1 if name == kind else 0
 
 
 class FollowupScreen(Screen):

@@ -4,6 +4,8 @@ the settings file that ties them together."""
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -67,6 +69,12 @@ def uploader(store: Store, url: str, token: str, **kwargs) -> Uploader:
     client = HQClient(url, token, read_timeout=kwargs.pop("read_timeout", 10.0))
     backoff = kwargs.pop("backoff", Backoff(base=0.01, cap=0.05))
     return Uploader(store, client, backoff=backoff, **kwargs)
+
+
+def sync_once(settings: Path, *options: str, timeout: float = 120):
+    """``hymio sync --config SETTINGS --once [OPTIONS]`` as a process; its result."""
+    command = [sys.executable, "-m", "kiosk", "sync", "--config", str(settings), "--once"]
+    return subprocess.run([*command, *options], capture_output=True, text=True, timeout=timeout)
 
 
 def write_settings(folder: Path, url: str, token: str, db: Path, **hq: object) -> Path:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from hq.models import Rating
 from kiosk.store import Store
 from sync.backoff import Backoff
-from tests.sync.conftest import kiosk_context, press, uploader, write_settings
+from tests.sync.conftest import kiosk_context, press, sync_once, uploader, write_settings
 from tests.sync.proxy import FaultyProxy
 
 N = 20_000
@@ -90,10 +90,7 @@ def test_hq_down_for_the_whole_run(tmp_path, kiosk_db, kiosk_clock):
         port = s.getsockname()[1]
     settings = write_settings(tmp_path, f"http://127.0.0.1:{port}", "tok", kiosk_db,
                               backoff_cap=10.0)  # fmt: skip
-    run = subprocess.run(
-        [sys.executable, "-m", "kiosk", "sync", "--config", str(settings), "--once", "--json"],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    run = sync_once(settings, "--json")
     assert run.returncode == 3, run.stderr
     report = json.loads(run.stdout)
     assert report["outcome"] == "unreachable" and report["pending"] == 50

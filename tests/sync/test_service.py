@@ -24,7 +24,7 @@ from sync.config_pull import pull_config
 from sync.heartbeat import device_status, send_heartbeat
 from sync.scheduler import ClockJumpWatch
 from sync.service import SyncService
-from tests.sync.conftest import press, write_settings
+from tests.sync.conftest import press, sync_once, write_settings
 
 
 class WallClock:
@@ -169,10 +169,7 @@ def test_once_json_reports_and_exits_0_when_all_is_sent(live, kiosk, tmp_path):
     hq, url = live
     press(kiosk, 30)
     settings = write_settings(tmp_path, url, hq.token, kiosk.path)
-    run = subprocess.run(
-        [sys.executable, "-m", "kiosk", "sync", "--config", str(settings), "--once", "--json"],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    run = sync_once(settings, "--json")
     assert run.returncode == 0, run.stderr
     report = json.loads(run.stdout)
     assert report["pending"] == 0 and report["sent"] == 30 and report["last_error"] is None
@@ -183,11 +180,10 @@ def test_a_wrong_token_exits_3_and_missing_hq_settings_exit_2(live, kiosk, tmp_p
     _hq, url = live
     press(kiosk, 3)
     settings = write_settings(tmp_path, url, "wrong-token", kiosk.path)
-    command = [sys.executable, "-m", "kiosk", "sync", "--config", str(settings), "--once"]
-    run = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    run = sync_once(settings)
     assert run.returncode == 3 and "[hq] token" in run.stdout
     settings.write_text(f'[device]\nid = "k1"\nstore_id = "s1"\n[storage]\npath = "{kiosk.path}"\n')
-    run = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    run = sync_once(settings)
     assert run.returncode == 2
     assert "hq.url" in run.stderr and "hq.token" in run.stderr and str(settings) in run.stderr
 

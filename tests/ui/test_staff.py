@@ -36,6 +36,14 @@ def enter(k, digits: str) -> None:
     k.touch(keys["OK"])
 
 
+def open_staff(k):
+    """Staff mode, the way staff open it: the corner, then the right PIN."""
+    open_pad(k)
+    enter(k, "2468")
+    assert k.screen == "staff"
+    return k.app.screens["staff"]
+
+
 def test_a_short_touch_in_the_corner_does_nothing(kiosk_ui):
     k = kiosk_ui(pin_settings())
     k.touch(k.app.corner)
@@ -45,10 +53,7 @@ def test_a_short_touch_in_the_corner_does_nothing(kiosk_ui):
 
 def test_right_pin_opens_staff_mode_and_back_returns(kiosk_ui):
     k = kiosk_ui(pin_settings())
-    open_pad(k)
-    enter(k, "2468")
-    assert k.screen == "staff"
-    k.touch(k.app.screens["staff"].ids.back)
+    k.touch(open_staff(k).ids.back)
     assert k.screen == "question"
 
 
@@ -90,9 +95,7 @@ def test_staff_numbers_are_the_store_metrics(kiosk_ui):
     k.clock.advance(0.1)
     k.press_button(1)  # during the thank-you screen: a lockout, stored, not counted
     k.until(lambda: len(k.rows()) == 7 and k.screen == "question")
-    open_pad(k)
-    enter(k, "2468")
-    staff = k.app.screens["staff"]
+    staff = open_staff(k)
     text = "\n".join(w.text for w in staff.walk() if hasattr(w, "text") and w.text)
     today = tally(k.store).today
     assert today.counts == {1: 1, 2: 1, 3: 1, 4: 3}
@@ -106,9 +109,7 @@ def test_staff_numbers_are_the_store_metrics(kiosk_ui):
 
 def test_the_hardware_test_lights_and_ticks_without_recording(kiosk_ui):
     k = kiosk_ui(pin_settings())
-    open_pad(k)
-    enter(k, "2468")
-    staff = k.app.screens["staff"]
+    staff = open_staff(k)
     k.touch(staff.ids.test)
     assert staff.testing and k.parts.panel.mode == "test"
     k.press_button(2)
@@ -123,9 +124,7 @@ def test_the_hardware_test_lights_and_ticks_without_recording(kiosk_ui):
 
 def test_pause_stops_collection_until_resumed(kiosk_ui):
     k = kiosk_ui(pin_settings())
-    open_pad(k)
-    enter(k, "2468")
-    staff = k.app.screens["staff"]
+    staff = open_staff(k)
     k.touch(staff.ids.pause)
     assert staff.pause_text == "Jatka keräystä"
     k.touch(staff.ids.back)
@@ -133,8 +132,7 @@ def test_pause_stops_collection_until_resumed(kiosk_ui):
     k.press_button(4)
     k.wait(0.3)
     assert k.rows() == [] and k.screen == "paused"
-    open_pad(k)
-    enter(k, "2468")
+    open_staff(k)
     k.touch(staff.ids.pause)
     k.touch(staff.ids.back)
     assert k.screen == "question"
@@ -145,9 +143,7 @@ def test_pause_stops_collection_until_resumed(kiosk_ui):
 def test_staff_mode_closes_by_itself_when_left_alone(kiosk_ui):
     k = kiosk_ui(pin_settings())
     k.app.conductor.staff_timeout = 1.0  # 60 s in the shop
-    open_pad(k)
-    enter(k, "2468")
-    assert k.screen == "staff"
+    open_staff(k)
     k.until(lambda: k.screen == "question", timeout=3)
 
 
