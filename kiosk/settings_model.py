@@ -19,9 +19,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     PrivateAttr,
     ValidationInfo,
@@ -31,7 +29,9 @@ from pydantic import (
 
 from kiosk import pin as staff_pin
 from kiosk.hours import WEEKDAYS, Ranges, is_within, parse_ranges
-from kiosk.scales import DEFAULT_SCALE, SCALES, Scale, get_scale, is_negative
+from kiosk.scales import DEFAULT_SCALE, Scale, get_scale, is_negative
+from kiosk.settings_base import Listed, Problem, Table
+from kiosk.settings_buttons import Buttons
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 LANGUAGES = ("fi", "sv", "en")
@@ -41,8 +41,8 @@ DEFAULT_FACES = {
     "smiley4": ("very_unhappy", "unhappy", "happy", "very_happy"),
     "smiley5": FACES,
 }
-# Reasons the kiosk can label in every language out of the box; others need reason_text.
-# Built-in follow-up reasons: key → English label (the msgid of assets/locale/*/hymio.po).
+# Reasons the kiosk labels in every language out of the box (others need reason_text):
+# key → English label, the msgid of assets/locale/*/hymio.po.
 BUILTIN_REASONS: dict[str, str] = {
     "queue": "Queue",
     "staff": "Service",
@@ -53,26 +53,6 @@ BUILTIN_REASONS: dict[str, str] = {
 }
 REASON_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"
 TOKEN_PATTERN = r"^\S+$"  # noqa: S105 (a pattern, not a password)
-# BCM numbers of the 40-pin header that are free GPIO on every Raspberry Pi since the B+.
-BUTTON_PINS = (5, 6, 13, 19, 26)
-LED_PINS = (17, 27, 22, 23, 24)
-PIN_RANGE = range(2, 28)
-
-
-class Problem(ValueError):
-    """A mistake found across keys, raised with the dotted key it is best reported at."""
-
-    def __init__(self, key: str, text: str):
-        super().__init__(text)
-        self.key = key
-
-
-class Table(BaseModel):
-    """One TOML table: frozen, strict, and no keys beyond those described."""
-
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, strict=True, allow_inf_nan=False, validate_default=True
-    )
 
 
 @functools.cache
@@ -95,14 +75,6 @@ def _default_device_id() -> str:
 
 
 Identifier = Annotated[str, Field(pattern=ID_PATTERN)]
-
-
-def _listed(value: Any) -> Any:
-    # TOML has arrays, the models keep tuples (immutable); the items stay strictly checked.
-    return tuple(value) if isinstance(value, list) else value
-
-
-Listed = BeforeValidator(_listed)
 
 
 class Device(Table):
@@ -202,7 +174,9 @@ class Survey(Table):
         fi="Miten onnistuimme tänään?", sv="Hur lyckades vi i dag?", en="How did we do today?"
     )
     followup: Followup = Field(default_factory=Followup)
-    reason_text: dict[Annotated[str, Field(pattern=REASON_PATTERN)], Texts] = {}
+    reason_text: dict[Annotated[str, Field(pattern=REASON_PATTERN)], Texts] = Field(
+        default_factory=dict
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -273,80 +247,6 @@ class Survey(Table):
         from kiosk.i18n import gettext
 
         return gettext(language, BUILTIN_REASONS[key])
-
-
-def _check_pin(number: int) -> int:
-    if number not in PIN_RANGE:
-        raise ValueError(f"GPIO pin {number} does not exist; use BCM numbers 2–27")
-    return number
-
-
-Pin = Annotated[int, AfterValidator(_check_pin)]
-
-
-class Buttons(Table):
-    """``[buttons]``: BCM GPIO pin of each face's button and LED, lowest face first."""
-
-    face_buttons: Annotated[tuple[Pin, ...], Listed] = ()
-    face_leds: Annotated[tuple[Pin, ...], Listed] = ()
-    status_led: Pin | None = None
-    debounce_ms: int = Field(30, ge=0, le=500)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _default_pins(cls, data: Any, info: ValidationInfo) -> Any:
-        scale = _context_scale(info)
-        if not isinstance(data, dict) or scale is None:
-            return data
-        n = scale.size if scale.has_buttons else 0
-        if "face_buttons" not in data:
-            data = {**data, "face_buttons": list(BUTTON_PINS[:n])}
-        if "face_leds" not in data:
-            count = len(data["face_buttons"]) if isinstance(data["face_buttons"], list) else n
-            data = {**data, "face_leds": list(LED_PINS[:count])}
-        return data
-
-    @model_validator(mode="after")
-    def _consistent(self, info: ValidationInfo) -> Buttons:
-        scale = _context_scale(info)
-        if scale is not None and not scale.has_buttons and self.face_buttons:
-            raise Problem(
-                "buttons.face_buttons", f"{scale.name} is touch-only; remove buttons.face_buttons"
-            )
-        if scale is not None and scale.has_buttons and len(self.face_buttons) != scale.size:
-            raise Problem(
-                "buttons.face_buttons",
-                f"the {scale.name} scale has {scale.size} faces, so give"
-                f" {scale.size} button pins, not {len(self.face_buttons)}",
-            )
-        if self.face_leds and len(self.face_leds) != len(self.face_buttons):
-            raise Problem(
-                "buttons.face_leds", "give one LED pin per button, or [] for buttons without LEDs"
-            )
-        seen: dict[int, str] = {}
-        for key, pins in (("face_buttons", self.face_buttons), ("face_leds", self.face_leds)):
-            for i, number in enumerate(pins):
-                _claim(seen, number, f"buttons.{key}[{i}]")
-        if self.status_led is not None:
-            _claim(seen, self.status_led, "buttons.status_led")
-        return self
-
-
-def _context_scale(info: ValidationInfo) -> Scale | None:
-    # The survey's scale, passed in by kiosk.settings; None if it is not a known scale
-    # (that mistake is reported at survey.scale).
-    name = (info.context or {}).get("scale", DEFAULT_SCALE)
-    return SCALES.get(name) if isinstance(name, str) else None
-
-
-def _claim(seen: dict[int, str], number: int, key: str) -> None:
-    if number in seen:
-        raise Problem(
-            key,
-            f"GPIO pin {number} is used twice ({seen[number]} and {key}); give each button"
-            " and LED its own pin",
-        )
-    seen[number] = key
 
 
 class Behaviour(Table):
