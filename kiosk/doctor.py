@@ -71,7 +71,7 @@ def check_settings(ctx: Context) -> list[Finding]:
                 "staff",
                 WARN,
                 "no staff PIN is set: staff mode cannot be opened",
-                f"set [staff] pin_hash in {s.source}",
+                f"run `hymio set-pin --config {s.source}`",
             )
         )
     return found
