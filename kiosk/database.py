@@ -8,9 +8,12 @@ returns), a ``busy_timeout`` so the kiosk and the sync process can share the fil
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
 import os
 import sqlite3
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -112,6 +115,12 @@ def open_store_file(
             db.close()
             raise
         return db, reports
+    with _one_opener(path):
+        return _open_for_writing(path, recover)
+
+
+def _open_for_writing(path: Path, recover: bool) -> tuple[Database, list[str]]:
+    reports: list[str] = []
     try:
         db = connect(path)
         problem = check(db)
@@ -147,6 +156,25 @@ def open_store_file(
             for report in reports:
                 add_event(db, "database_replaced", report)
     return db, reports
+
+
+@contextlib.contextmanager
+def _one_opener(path: Path) -> Iterator[None]:
+    """One writer at a time sets up the file: the kiosk and sync may both start on a new
+    one, and neither switching to WAL nor a series of migrations is atomic between two
+    connections. The lock is a BSD ``flock`` on the folder, not on the file: closing any
+    descriptor of the file would drop this process's POSIX locks that SQLite holds."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError:
+        yield  # connect() says what is wrong with the folder
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def move_aside(path: Path, problem: str, last_seq: int = 0) -> str:

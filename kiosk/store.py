@@ -300,15 +300,16 @@ class Store:
     def _claim_device(self) -> int:
         """Bind the file to this device id (seq is per device); return the seq floor."""
         meta = dict(self.read("SELECT key, value FROM meta"))
-        owner = meta.get("device_id")
-        if owner is None and not self.readonly:
-            with self._lock:
+        if meta.get("device_id") is None and not self.readonly:
+            with self._lock:  # OR IGNORE: sync may claim a new file at the same moment
                 self._write(
-                    "INSERT INTO meta (key, value) VALUES ('device_id', ?)",
+                    "INSERT OR IGNORE INTO meta (key, value) VALUES ('device_id', ?)",
                     (self.context.device_id,),
                     "claim the database",
                 )
-        elif owner is not None and owner != self.context.device_id:
+            meta = dict(self.read("SELECT key, value FROM meta"))
+        owner = meta.get("device_id")
+        if owner is not None and owner != self.context.device_id:
             raise DeviceMismatchError(
                 f"the database {self.path} belongs to device {owner!r}, but the settings "
                 f"say device.id = {self.context.device_id!r}; put the old id back, or point "

@@ -17,6 +17,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from kiosk.ledger import Ledger
+from kiosk.notify import READY, WATCHDOG, notify, watchdog_period
 from kiosk.settings_model import Settings
 from kiosk.store import Store
 from sync.backoff import Backoff
@@ -59,6 +60,11 @@ class SyncService:
             executors={"default": ThreadPoolExecutor(3)}, timezone=UTC
         )
         self.watch = watch or ClockJumpWatch(self.on_clock_jump)
+        period = watchdog_period()
+        if period:
+            self.scheduler.add_job(
+                self.ping, SteadyInterval(period), id="watchdog", coalesce=True, max_instances=1
+            )
         intervals = {
             "upload": upload_interval or settings.hq.interval,
             "heartbeat": heartbeat_interval or settings.hq.heartbeat_interval,
@@ -80,6 +86,11 @@ class SyncService:
     def start(self) -> None:
         self.scheduler.start()
         self.watch.start()
+        notify(READY)
+
+    def ping(self) -> None:
+        """systemd's watchdog: sent by a scheduler worker, so a stuck scheduler stops it."""
+        notify(WATCHDOG)
 
     def shutdown(self, grace: float = 0.8) -> bool:
         """Stop the jobs; True when none was left running after *grace* seconds."""

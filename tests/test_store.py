@@ -256,3 +256,27 @@ def test_a_readonly_store_cannot_record(db_path, clock):
         pytest.raises(StoreError, match="read-only"),
     ):
         s.record(3, "touch")
+
+
+def test_two_processes_creating_the_same_new_store_both_open_it(tmp_path, clock):
+    # The kiosk and sync start together on a new file (hymio demo does): the second to
+    # migrate must wait for the first, not fail with "table ratings already exists".
+    for round_ in range(8):
+        path = tmp_path / f"new-{round_}.db"
+        start = threading.Barrier(3)
+        opened: list[object] = []
+
+        def open_it(path=path, start=start, opened=opened):
+            start.wait()
+            try:
+                Store(path, make_context(), clock=clock).close()
+                opened.append("ok")
+            except StoreError as exc:
+                opened.append(exc)
+
+        threads = [threading.Thread(target=open_it) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert opened == ["ok", "ok", "ok"], opened

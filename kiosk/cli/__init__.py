@@ -24,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The parser of every subcommand."""
     from hardware import cli as buttons
     from hq import cli as hq_cli
-    from kiosk.cli import doctor, set_pin, tally
+    from kiosk.cli import demo, doctor, set_pin, tally
     from kiosk.cli import kiosk as kiosk_cli
     from sync import cli as sync_cli
 
@@ -33,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"hymio {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (kiosk_cli, tally, doctor, set_pin, buttons, sync_cli, hq_cli):
+    for module in (kiosk_cli, tally, doctor, demo, set_pin, buttons, sync_cli, hq_cli):
         module.add_parser(commands)
     return parser
 

@@ -17,6 +17,7 @@ from hardware.status import HQ_AWAY
 from kiosk.errors import SettingsError, StoreError
 from kiosk.i18n import gettext
 from kiosk.ledger import Ledger
+from kiosk.notify import READY, STOPPING, WATCHDOG, notify, watchdog_period
 from kiosk.overlay import apply_overlay, overlay_path
 from kiosk.settings import load_settings
 from kiosk.shopper import CLOSED_SCREEN, FOLLOWUP, QUESTION, STAY, THANKS, Step
@@ -67,11 +68,18 @@ class Conductor:
         self.hours_tick = Clock.schedule_interval(self.check_hours, HOURS_CHECK)
         self.check_hours()
         self.activity()
+        # systemd: ready, and alive for as long as this (Kivy's main) loop runs.
+        notify(READY)
+        period = watchdog_period()
+        self.watchdog = period and Clock.schedule_interval(lambda _dt: notify(WATCHDOG), period)
 
     def stop(self) -> None:
+        notify(STOPPING)
         for event in self.timers.values():
             event.cancel()
         self.hours_tick.cancel()
+        if self.watchdog:
+            self.watchdog.cancel()
         if self.panel is not None:
             self.panel.listener = None
 

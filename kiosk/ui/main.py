@@ -7,7 +7,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from kiosk.overlay import apply_overlay
 from kiosk.settings import load_settings
@@ -45,8 +47,13 @@ def run(
     windowed: bool = False,
     offscreen: bool = False,
     size: tuple[int, int] | None = None,
+    attach: Callable[[Any, Any], None] | None = None,
 ) -> int:
-    """Run the kiosk window until it is stopped; the exit code."""
+    """Run the kiosk window until it is stopped; the exit code.
+
+    *attach* (``hymio demo``'s simulated shoppers) is called with the app and the pin
+    factory before the app runs.
+    """
     settings = apply_overlay(load_settings(config))
     from kiosk.ui import setup
 
@@ -63,7 +70,10 @@ def run(
     with Store.from_settings(settings) as store:
         parts = make_parts(settings, store, factory=factory, simulate=simulate)
         try:
-            KioskApp(parts).run()
+            app = KioskApp(parts)
+            if attach is not None:
+                attach(app, factory)
+            app.run()
         finally:
             if parts.panel is not None:
                 parts.panel.close()
