@@ -9,7 +9,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from hq.db import ENV_VAR, default_url
+from hq import ENV_VAR, HQ_PACKAGES, default_url
+from kiosk.errors import HymioError
 
 PASSWORD_VAR = "HYMIO_HQ_PASSWORD"  # noqa: S105 -- the name of a variable, not a password
 
@@ -26,7 +27,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
             default=None,
             help=f"database URL (default ${ENV_VAR}, else sqlite:///hq.db)",
         )
-        p.set_defaults(run=run)
+        p.set_defaults(run=_needs_hq(run))
         return p
 
     p = command("serve", "run the API and dashboard", _serve)
@@ -54,6 +55,22 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--store", required=True, help="store id")
     p.add_argument("--device", default="", help="only this device of the store")
     p.add_argument("--file", required=True, type=Path, help="TOML with [survey] and [hours]")
+
+
+def _needs_hq(run):
+    """*run*, with a clear error on a kiosk installed without HQ's packages."""
+
+    def checked(args: argparse.Namespace) -> int:
+        try:
+            return run(args)
+        except ModuleNotFoundError as exc:
+            if (exc.name or "").split(".")[0] not in HQ_PACKAGES:
+                raise
+            raise HymioError(
+                f"HQ's packages are not installed here (no {exc.name}): pip install 'hymio[hq]'"
+            ) from exc
+
+    return checked
 
 
 def _url(args: argparse.Namespace) -> str:

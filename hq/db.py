@@ -8,7 +8,6 @@ HQ database is brought up to date by ``hymio hq serve``.
 
 from __future__ import annotations
 
-import os
 import threading
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
@@ -22,13 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hq.errors import DatabaseURLError
 
-ENV_VAR = "HYMIO_HQ_DATABASE"
 MIGRATIONS = Path(__file__).with_name("migrations")
-
-
-def default_url() -> str:
-    """``$HYMIO_HQ_DATABASE``, or a SQLite file ``hq.db`` in the current folder."""
-    return os.environ.get(ENV_VAR) or "sqlite:///hq.db"
 
 
 def make_engine(url: str) -> Engine:

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import os
 
+from hq import default_url
 from hq.app import create_app
-from hq.db import default_url
 
 _rate = float(os.environ.get("HYMIO_HQ_RATE_LIMIT") or 50)
 app = create_app(

@@ -124,7 +124,7 @@ class _Attach:
 
 def _shoppers(args: argparse.Namespace, offscreen: bool) -> _Attach | None:
     if args.headless:
-        return _Attach(args.presses, (0.8, 0.9), args.seed)
+        return _Attach(args.presses, (0.75, 0.8), args.seed)
     if offscreen:
         return _Attach(None, (3.5, 8.0), args.seed)
     return None
