@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import time
 from pathlib import Path
@@ -28,10 +29,8 @@ class FakeSystemd:
         got: list[str] = []
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
-            try:
+            with contextlib.suppress(TimeoutError):
                 got.append(self.sock.recv(4096).decode())
-            except TimeoutError:
-                pass
         return got
 
     def wait_for(self, message: str, seconds: float) -> list[str]:

@@ -13,9 +13,7 @@ from kiosk.notify import READY, STOPPING, WATCHDOG
 from tests.notify_socket import FakeSystemd
 
 
-def test_pings_come_from_the_main_loop_and_stop_when_it_is_blocked(
-    kiosk_ui, tmp_path, monkeypatch
-):
+def test_pings_come_from_the_main_loop_and_stop_when_it_is_blocked(kiosk_ui, tmp_path, monkeypatch):
     systemd = FakeSystemd(tmp_path)
     try:
         for key, value in systemd.env(watchdog=0.2).items():  # a ping every 0.1 s
