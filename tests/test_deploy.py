@@ -1,0 +1,163 @@
+"""deploy/install-pi.sh against a temporary root folder, and the systemd units.
+
+The script runs for real (useradd --prefix, a real virtual environment, systemctl
+--root), only into a folder instead of /. pip gets --no-deps: the dependencies are
+Raspberry Pi wheels (lgpio has none for this machine), and what is tested here is the
+script. `systemd-analyze verify --root` then checks the installed units as systemd would
+load them on the Pi, with the ExecStart= program really in place.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kiosk.settings import load_settings
+
+REPO = Path(__file__).resolve().parents[1]
+SCRIPT = REPO / "deploy" / "install-pi.sh"
+UNITS = sorted((REPO / "systemd").glob("*.service"))
+GROUPS = ("gpio", "video", "input", "render")
+GETTY = "etc/systemd/system/getty.target.wants/getty@tty1.service"
+
+
+def test_the_install_script_passes_shellcheck():
+    done = subprocess.run(["shellcheck", str(SCRIPT)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def new_root(folder: Path) -> Path:
+    """A root folder with what a fresh Raspberry Pi OS has that the script reads."""
+    etc = folder / "etc"
+    etc.mkdir(parents=True)
+    (etc / "passwd").write_text("root:x:0:0:root:/root:/bin/bash\n")
+    (etc / "group").write_text("root:x:0:\nvideo:x:44:\n")  # gpio, input, render: made
+    (etc / "shadow").write_text("root:*:19000:0:99999:7:::\n")
+    (etc / "gshadow").write_text("root:*::\nvideo:*::\n")
+    (etc / "hostname").write_text("till-3\n")
+    # systemd's own units, so that `verify --root` finds multi-user.target and the rest.
+    shutil.copytree("/usr/lib/systemd/system", folder / "usr/lib/systemd/system", symlinks=True)
+    getty = folder / GETTY
+    getty.parent.mkdir(parents=True)
+    getty.symlink_to("/usr/lib/systemd/system/getty@.service")  # a login prompt on tty1
+    return folder
+
+
+def install(root: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "HYMIO_PIP_ARGS": "--no-deps", "PYTHON": sys.executable}
+    return subprocess.run(
+        ["bash", str(SCRIPT), "--root", str(root), *args],
+        capture_output=True, text=True, env=env, timeout=300,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory) -> Path:
+    root = new_root(tmp_path_factory.mktemp("pi"))
+    done = install(root)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return root
+
+
+def entry(root: Path, file: str, name: str) -> list[str]:
+    lines = (root / "etc" / file).read_text().splitlines()
+    found = [line.split(":") for line in lines if line.split(":")[0] == name]
+    assert len(found) == 1, f"{name} appears {len(found)} times in {file}"
+    return found[0]
+
+
+def test_the_user_is_a_system_user_in_the_hardware_groups(root):
+    user = entry(root, "passwd", "hymio")
+    assert int(user[2]) < 1000 and user[5] == "/var/lib/hymio" and user[6].endswith("nologin")
+    for group in GROUPS:
+        assert "hymio" in entry(root, "group", group)[3].split(",")
+
+
+def test_settings_are_private_to_the_user_and_load(root):
+    config = root / "etc/hymio/kiosk.toml"
+    info = config.stat()
+    assert stat.S_IMODE(info.st_mode) == 0o600
+    assert info.st_uid == int(entry(root, "passwd", "hymio")[2])
+    settings = load_settings(config)
+    assert settings.device.id == "till-3"
+    assert settings.hq.url is None and settings.hq.token is None  # until HQ gives a token
+    assert "# Hymiö kiosk settings" in config.read_text()  # the commented example
+    data = root / "var/lib/hymio"
+    assert data.is_dir() and stat.S_IMODE(data.stat().st_mode) == 0o750
+
+
+def test_the_program_is_in_a_virtual_environment_and_on_the_path(root):
+    hymio = root / "opt/hymio/venv/bin/hymio"
+    assert os.access(hymio, os.X_OK)
+    assert os.readlink(root / "usr/local/bin/hymio") == "/opt/hymio/venv/bin/hymio"
+    site = next((root / "opt/hymio/venv/lib").glob("python3*/site-packages"))
+    assert (site / "kiosk" / "cli" / "kiosk.py").exists()
+
+
+def test_the_units_are_installed_enabled_and_getty_gives_up_tty1(root):
+    wants = root / "etc/systemd/system/multi-user.target.wants"
+    for unit in ("hymio-kiosk.service", "hymio-sync.service"):
+        installed = (root / "etc/systemd/system" / unit).read_text()
+        assert installed == (REPO / "systemd" / unit).read_text()
+        assert os.readlink(wants / unit) == f"/etc/systemd/system/{unit}"
+    assert not (root / GETTY).is_symlink()
+
+
+def test_systemd_analyze_verifies_every_unit(root):
+    shutil.copy(REPO / "systemd/hymio-hq.service", root / "etc/systemd/system")
+    done = subprocess.run(
+        ["systemd-analyze", "verify", f"--root={root}", *(u.name for u in UNITS)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    # verify exits 0 for unknown keys and bad values, and only says so: both must be quiet.
+    assert done.returncode == 0 and done.stdout + done.stderr == "", done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("unit", [u.name for u in UNITS])
+def test_every_unit_restarts_forever_and_is_hardened(unit):
+    text = (REPO / "systemd" / unit).read_text()
+    for line in (
+        "Restart=always", "StartLimitIntervalSec=0", "NoNewPrivileges=yes",
+        "ProtectSystem=strict", "PrivateTmp=yes", "ProtectHome=yes",
+    ):  # fmt: skip
+        assert f"\n{line}\n" in text, f"{unit} lacks {line}"
+    if unit != "hymio-hq.service":
+        assert "\nType=notify\n" in text and "\nWatchdogSec=" in text
+        assert "\nReadWritePaths=/var/lib/hymio\n" in text
+
+
+def test_a_second_run_changes_nothing_and_keeps_edited_settings(root):
+    config = root / "etc/hymio/kiosk.toml"
+    config.write_text(config.read_text() + "\n# edited by the installer\n")
+    before = (root / "etc/passwd").read_text(), (root / "etc/group").read_text()
+    done = install(root)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "kept the settings" in done.stdout
+    assert config.read_text().endswith("# edited by the installer\n")
+    assert ((root / "etc/passwd").read_text(), (root / "etc/group").read_text()) == before
+
+
+def test_uninstall_removes_the_program_and_keeps_the_data(tmp_path):
+    root = new_root(tmp_path / "pi")
+    assert install(root).returncode == 0
+    (root / "var/lib/hymio/ratings.db").write_bytes(b"precious")
+    done = install(root, "--uninstall")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert not (root / "opt/hymio").exists()
+    assert not (root / "usr/local/bin/hymio").is_symlink()
+    assert not list((root / "etc/systemd/system").rglob("hymio-*"))
+    assert (root / "var/lib/hymio/ratings.db").read_bytes() == b"precious"
+    assert (root / "etc/hymio/kiosk.toml").exists()
+    assert "kept" in done.stdout
+    assert (root / GETTY).is_symlink()  # the login prompt is back on tty1
+
+
+def test_unknown_options_are_refused(tmp_path):
+    done = subprocess.run(["bash", str(SCRIPT), "--rot", "x"], capture_output=True, text=True)
+    assert done.returncode == 2 and "unknown option --rot" in done.stderr
