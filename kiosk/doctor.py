@@ -39,6 +39,7 @@ class Context:
     settings: Settings
     clock: Clock = field(default_factory=SystemClock)
     pin_factory: object | None = None  # a gpiozero Factory; None: lgpio on a Pi
+    root: Path = Path("/")  # where /sys and /dev are (tests build their own)
 
 
 Check = Callable[[Context], list[Finding]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 
 from kiosk import doctor
 from kiosk.settings import load_settings
@@ -14,7 +15,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     """Register ``doctor``."""
     p = commands.add_parser(
         "doctor",
-        help="check settings, database, disk, clock, pins, sync and HQ; say how to fix problems",
+        help="check settings, database, disk, clock, pins, display, sync, HQ and the systemd"
+        " units; say how to fix each problem",
     )
     p.add_argument("--config", required=True, metavar="FILE", help="the kiosk settings file")
     p.add_argument("--simulate", action="store_true", help="check the pins on gpiozero's mock pins")
@@ -22,14 +24,17 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    logging.getLogger("urllib3").setLevel(logging.ERROR)  # the hq finding says it once
     from hardware.factory import make_factory
     from hardware.pincheck import check_gpio, check_stuck
+    from kiosk.doctor_system import check_display, check_units
     from sync.doctor_checks import check_hq, check_sync
 
     settings = load_settings(args.config)
     factory = make_factory(simulate=True) if args.simulate else None
     context = doctor.Context(settings, pin_factory=factory)
-    findings = doctor.run(context, [*doctor.CHECKS, check_gpio, check_stuck, check_sync, check_hq])
+    checks = [*doctor.CHECKS, check_gpio, check_stuck, check_display, check_sync, check_hq]
+    findings = doctor.run(context, [*checks, check_units])
     width = max(len(f.check) for f in findings)
     for f in findings:
         print(f"{MARK[f.level]}  {f.check:<{width}}  {f.detail}")

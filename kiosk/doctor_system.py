@@ -1,0 +1,129 @@
+"""``hymio doctor``'s checks of the machine around the kiosk: the display, the touch
+input, and the systemd units (when they are installed).
+
+The display check reads the kernel's DRM connectors (``/sys/class/drm/card*-*/status``):
+the kiosk draws with SDL2's KMS/DRM backend, so a connected connector and a DRM device
+the kiosk's user may open are what it needs. Paths hang off ``ctx.root`` so tests can
+build a fake ``/sys`` and ``/dev``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from kiosk.doctor import FAIL, OK, WARN, Context, Finding
+
+UNITS = ("hymio-kiosk.service", "hymio-sync.service")
+SYSTEMCTL = "systemctl"
+PROPERTIES = "LoadState,ActiveState,SubState,Result,UnitFileState,NRestarts"
+NO_KMS = (
+    "on a Raspberry Pi, keep dtoverlay=vc4-kms-v3d in /boot/firmware/config.txt; "
+    "elsewhere run doctor on the kiosk itself"
+)
+
+
+def check_display(ctx: Context) -> list[Finding]:
+    """A screen is connected, and its DRM device can be opened; touch input is readable."""
+    root = ctx.root
+    connectors = sorted((root / "sys/class/drm").glob("card*-*/status"))
+    found: list[Finding] = []
+    if not connectors:
+        desktop = os.environ.get("WAYLAND_DISPLAY") or os.environ.get("DISPLAY")
+        if desktop:
+            found.append(Finding("display", OK, f"a desktop session ({desktop})"))
+        else:
+            found.append(Finding("display", WARN, "no display hardware found (no DRM)", NO_KMS))
+    else:
+        states = {p.parent.name: p.read_text().strip() for p in connectors}
+        connected = [name for name, state in states.items() if state == "connected"]
+        if not connected:
+            listed = ", ".join(f"{n.split('-', 1)[1]} {s}" for n, s in states.items())
+            found.append(
+                Finding(
+                    "display",
+                    FAIL,
+                    f"no screen is connected ({listed})",
+                    "check the display's cable and power, then restart the kiosk",
+                )
+            )
+        for name in connected:
+            card = root / "dev/dri" / name.split("-", 1)[0]
+            if os.access(card, os.R_OK | os.W_OK):
+                found.append(Finding("display", OK, f"{name.split('-', 1)[1]} connected ({card})"))
+            else:
+                found.append(
+                    Finding(
+                        "display",
+                        FAIL,
+                        f"{name.split('-', 1)[1]} is connected but {card} cannot be opened",
+                        "add the kiosk's user to the video and render groups "
+                        "(deploy/install-pi.sh does)",
+                    )
+                )
+    found += _check_input(root)
+    return found
+
+
+def _check_input(root: Path) -> list[Finding]:
+    events = sorted((root / "dev/input").glob("event*"))
+    if not events:
+        return []  # buttons-only kiosks and desktops need none
+    readable = [e for e in events if os.access(e, os.R_OK)]
+    if readable:
+        return [Finding("touch", OK, f"{len(readable)} input device(s) readable")]
+    return [
+        Finding(
+            "touch",
+            WARN,
+            f"none of the {len(events)} input devices can be read: touches will not arrive",
+            "add the kiosk's user to the input group (deploy/install-pi.sh does)",
+        )
+    ]
+
+
+def check_units(ctx: Context) -> list[Finding]:
+    """The state of hymio-kiosk and hymio-sync, where systemd runs them."""
+    if shutil.which(SYSTEMCTL) is None:
+        return []
+    found: list[Finding] = []
+    for unit in UNITS:
+        try:
+            done = subprocess.run(  # noqa: S603 -- fixed arguments
+                [SYSTEMCTL, "show", unit, f"--property={PROPERTIES}"],
+                capture_output=True, text=True, timeout=10,
+            )  # fmt: skip
+        except (OSError, subprocess.TimeoutExpired):
+            return []
+        if done.returncode != 0:  # systemd is not running here (a container, a desktop)
+            return []
+        state = dict(line.split("=", 1) for line in done.stdout.splitlines() if "=" in line)
+        if state.get("LoadState") != "loaded":
+            continue  # not installed here
+        found.append(_unit_finding(unit, state))
+    return found
+
+
+def _unit_finding(unit: str, state: dict[str, str]) -> Finding:
+    name = unit.removesuffix(".service")
+    active, sub = state.get("ActiveState", "?"), state.get("SubState", "?")
+    enabled = state.get("UnitFileState", "?")
+    restarts = int(state.get("NRestarts", "0") or 0)
+    text = f"{name}: {active} ({sub}), {enabled}, restarted {restarts} time(s)"
+    journal = f"read `journalctl -u {name} -b` for why"
+    if active == "failed":
+        result = state.get("Result", "?")
+        return Finding(
+            "units", FAIL, f"{text}; result {result}",
+            f"{journal}, fix it, then `sudo systemctl restart {name}`",
+        )  # fmt: skip
+    if active != "active":
+        fix = f"`sudo systemctl enable --now {name}`"
+        return Finding("units", FAIL if enabled != "enabled" else WARN, text, fix)
+    if restarts >= 3:
+        return Finding("units", WARN, text, journal + " (it keeps restarting)")
+    if enabled != "enabled":
+        return Finding("units", WARN, text, f"`sudo systemctl enable {name}` so it starts at boot")
+    return Finding("units", OK, text)

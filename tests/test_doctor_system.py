@@ -1,0 +1,100 @@
+"""doctor's display, touch and systemd-unit checks, on a fake /sys, /dev and systemctl."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from kiosk import doctor_system
+from kiosk.doctor import FAIL, OK, WARN, Context
+from kiosk.doctor_system import check_display, check_units
+from kiosk.settings import parse_settings
+
+
+def context(root: Path) -> Context:
+    return Context(parse_settings({}, Path("kiosk.toml")), root=root)
+
+
+def connector(root: Path, name: str, state: str) -> None:
+    folder = root / "sys/class/drm" / name
+    folder.mkdir(parents=True)
+    (folder / "status").write_text(state + "\n")
+
+
+def test_a_connected_screen_with_its_drm_device_is_ok(tmp_path):
+    connector(tmp_path, "card1-HDMI-A-1", "connected")
+    connector(tmp_path, "card1-HDMI-A-2", "disconnected")
+    (tmp_path / "dev/dri").mkdir(parents=True)
+    (tmp_path / "dev/dri/card1").touch()
+    (tmp_path / "dev/input").mkdir()
+    (tmp_path / "dev/input/event0").touch()
+    found = check_display(context(tmp_path))
+    assert [(f.check, f.level, f.detail) for f in found] == [
+        ("display", OK, f"HDMI-A-1 connected ({tmp_path}/dev/dri/card1)"),
+        ("touch", OK, "1 input device(s) readable"),
+    ]
+
+
+def test_no_screen_connected_is_a_problem_with_a_fix(tmp_path):
+    connector(tmp_path, "card1-HDMI-A-1", "disconnected")
+    connector(tmp_path, "card1-DSI-1", "disconnected")
+    (found,) = check_display(context(tmp_path))
+    assert found.level == FAIL
+    assert found.detail == "no screen is connected (DSI-1 disconnected, HDMI-A-1 disconnected)"
+    assert "cable" in found.fix
+
+
+def test_a_drm_device_that_cannot_be_opened_names_the_groups(tmp_path):
+    connector(tmp_path, "card0-DSI-1", "connected")  # and no /dev/dri/card0 to open
+    (found,) = check_display(context(tmp_path))
+    assert found.level == FAIL and "cannot be opened" in found.detail
+    assert "video and render groups" in found.fix
+
+
+def test_no_drm_at_all_is_a_warning(tmp_path, monkeypatch):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    (found,) = check_display(context(tmp_path))
+    assert found.level == WARN and "vc4-kms-v3d" in found.fix
+    monkeypatch.setenv("DISPLAY", ":0")
+    (found,) = check_display(context(tmp_path))
+    assert found.level == OK and ":0" in found.detail
+
+
+SYSTEMCTL = """#!/bin/sh
+case "$2" in
+hymio-kiosk.service) printf '%s\\n' LoadState=loaded ActiveState=active SubState=running \\
+    Result=success UnitFileState=enabled NRestarts=0 ;;
+hymio-sync.service) printf '%s\\n' LoadState=loaded ActiveState=failed SubState=failed \\
+    Result=exit-code UnitFileState=enabled NRestarts=2 ;;
+esac
+"""
+
+
+@pytest.fixture
+def systemctl(tmp_path, monkeypatch):
+    def install(script: str) -> None:
+        path = tmp_path / "systemctl"
+        path.write_text(script)
+        path.chmod(path.stat().st_mode | stat.S_IXUSR)
+        monkeypatch.setattr(doctor_system, "SYSTEMCTL", str(path))
+
+    return install
+
+
+def test_unit_states_are_reported_and_a_failed_unit_is_a_problem(systemctl, tmp_path):
+    systemctl(SYSTEMCTL)
+    kiosk, sync = check_units(context(tmp_path))
+    assert kiosk.level == OK
+    assert kiosk.detail == "hymio-kiosk: active (running), enabled, restarted 0 time(s)"
+    assert sync.level == FAIL and "result exit-code" in sync.detail
+    assert "journalctl -u hymio-sync -b" in sync.fix and "systemctl restart hymio-sync" in sync.fix
+
+
+def test_units_not_installed_or_no_systemd_say_nothing(systemctl, tmp_path):
+    systemctl("#!/bin/sh\necho LoadState=not-found\n")
+    assert check_units(context(tmp_path)) == []
+    systemctl("#!/bin/sh\necho 'System has not been booted with systemd' >&2\nexit 1\n")
+    assert check_units(context(tmp_path)) == []
