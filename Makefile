@@ -15,10 +15,9 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# HQ, the kiosk (in a window, or offscreen with simulated shoppers) and sync; Ctrl+C stops.
 demo: $(STAMP)
-	$(BIN)/python -m kiosk.sample --out .demo --days 14
-	$(BIN)/hymio tally --config .demo/kiosk.toml --days 7
-	$(BIN)/hymio doctor --config .demo/kiosk.toml --simulate || true
+	$(BIN)/hymio demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -21,7 +21,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import requests
@@ -216,8 +216,12 @@ pin_hash = "{hash_pin(STAFF_PIN)}"
         }
 
 
-def prepare(folder: Path, *, fast: bool) -> Site:
-    """The demo's site in *folder*: registered at HQ once, settings written each time."""
+def prepare(folder: Path, *, fast: bool, history: int = 0) -> Site:
+    """The demo's site in *folder*: registered at HQ once, settings written each time.
+
+    A new folder's kiosk gets *history* days of earlier shoppers (kiosk.sample), so the
+    dashboard has days and hours to show; sync uploads them like any other ratings.
+    """
     folder = folder.resolve()
     folder.mkdir(parents=True, exist_ok=True)
     state = folder / "demo.json"
@@ -229,6 +233,11 @@ def prepare(folder: Path, *, fast: bool) -> Site:
             json.dump(tokens, out)
     site = Site(folder, free_port(), tokens["token"], tokens["read_token"])
     site.write_settings(fast)
+    if history and not (folder / "ratings.db").exists():
+        from kiosk.sample import fill
+        from kiosk.settings import load_settings
+
+        fill(load_settings(site.config), days=history, now=datetime.now(UTC) - timedelta(hours=1))
     return site
 
 

@@ -52,7 +52,13 @@ def generate(out: Path, days: int = 14, seed: int = 7, now: datetime | None = No
         old.unlink()
     config = out / "kiosk.toml"
     config.write_text(SETTINGS)
-    settings = load_settings(config)
+    fill(load_settings(config), days, seed, now)
+    return config
+
+
+def fill(settings, days: int = 14, seed: int = 7, now: datetime | None = None) -> int:
+    """Record *days* of simulated shoppers (up to *now*) into the store *settings* name,
+    through the real store and flag rule; returns how many presses were recorded."""
     rng = random.Random(seed)
     presses = _presses(settings, rng, days, now or datetime.now(UTC))
     clock = ManualClock(presses[0][0], synchronized=True)
@@ -66,7 +72,7 @@ def generate(out: Path, days: int = 14, seed: int = 7, now: datetime | None = No
             rating = store.record(score, source, followup_seconds=8 if asks else None)
             if rating.followup_until_ns and is_negative(scale, score) and rng.random() < 0.7:
                 store.set_reason(rating.id, rng.choice(settings.survey.followup.reasons))
-    return config
+    return len(presses)
 
 
 def _presses(settings, rng: random.Random, days: int, now: datetime):

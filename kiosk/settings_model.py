@@ -107,7 +107,12 @@ class HQ(Table):
 
     url: Annotated[str | None, AfterValidator(_check_url)] = Field(None, description="HQ base URL")
     token: str | None = Field(
-        None, repr=False, min_length=1, max_length=256, pattern=TOKEN_PATTERN, description="token"
+        None,
+        repr=False,
+        min_length=1,
+        max_length=256,
+        pattern=TOKEN_PATTERN,
+        description="this device's token, printed once by `hymio hq add-device`",
     )
     interval: float = Field(60.0, ge=5, le=86400, description="seconds between uploads")
     heartbeat_interval: float = Field(300.0, ge=30, le=86400, description="seconds between reports")
@@ -137,9 +142,9 @@ class Storage(Table):
 class Texts(Table):
     """A text in each language (any may be missing; :class:`Survey` says which are needed)."""
 
-    fi: str | None = Field(None, min_length=1, max_length=120)
-    sv: str | None = Field(None, min_length=1, max_length=120)
-    en: str | None = Field(None, min_length=1, max_length=120)
+    fi: str | None = Field(None, min_length=1, max_length=120, description="in Finnish")
+    sv: str | None = Field(None, min_length=1, max_length=120, description="in Swedish")
+    en: str | None = Field(None, min_length=1, max_length=120, description="in English")
 
 
 class Followup(Table):
@@ -147,7 +152,11 @@ class Followup(Table):
 
     ask: Literal["never", "negative", "always"] = "negative"
     reasons: Annotated[tuple[Annotated[str, Field(pattern=REASON_PATTERN)], ...], Listed] = Field(
-        tuple(BUILTIN_REASONS), min_length=1, max_length=6
+        tuple(BUILTIN_REASONS),
+        min_length=1,
+        max_length=6,
+        description="reason keys: queue, staff, prices, availability, cleanliness, other,"
+        " or your own with labels in [survey.reason_text.KEY]",
     )
     timeout: float = Field(8.0, ge=2, le=60, description="seconds before it closes unanswered")
 
@@ -167,7 +176,9 @@ class Survey(Table):
     question_id: Identifier = "overall"
     version: int = Field(1, ge=1, description="raise it when the question changes")
     scale: Literal["smiley3", "smiley4", "smiley5", "nps", "ces"] = DEFAULT_SCALE
-    faces: Annotated[tuple[Literal[FACES], ...], Listed] = ()  # type: ignore[valid-type]
+    faces: Annotated[tuple[Literal[FACES], ...], Listed] = Field(  # type: ignore[valid-type]
+        (), description="the faces, most unhappy first, one per step of a smiley scale"
+    )
     languages: Annotated[tuple[Literal[LANGUAGES], ...], Listed] = Field(LANGUAGES, min_length=1)  # type: ignore[valid-type]
     default_language: Literal[LANGUAGES] = "fi"  # type: ignore[valid-type]
     question: Texts = Texts(
@@ -175,7 +186,8 @@ class Survey(Table):
     )
     followup: Followup = Field(default_factory=Followup)
     reason_text: dict[Annotated[str, Field(pattern=REASON_PATTERN)], Texts] = Field(
-        default_factory=dict
+        default_factory=dict,
+        description="own labels of a reason: [survey.reason_text.KEY] with fi, sv, en",
     )
 
     @model_validator(mode="before")
@@ -265,13 +277,13 @@ Day = Annotated[Ranges, BeforeValidator(parse_ranges)]
 class Hours(Table):
     """``[hours]``: opening hours per weekday, "08:00-21:00", a list of ranges, or "closed"."""
 
-    mon: Day = "00:00-24:00"
-    tue: Day = "00:00-24:00"
-    wed: Day = "00:00-24:00"
-    thu: Day = "00:00-24:00"
-    fri: Day = "00:00-24:00"
-    sat: Day = "00:00-24:00"
-    sun: Day = "00:00-24:00"
+    mon: Day = Field("00:00-24:00", description="opening hours on Mondays")
+    tue: Day = Field("00:00-24:00", description="opening hours on Tuesdays")
+    wed: Day = Field("00:00-24:00", description="opening hours on Wednesdays")
+    thu: Day = Field("00:00-24:00", description="opening hours on Thursdays")
+    fri: Day = Field("00:00-24:00", description="opening hours on Fridays")
+    sat: Day = Field("00:00-24:00", description="opening hours on Saturdays")
+    sun: Day = Field("00:00-24:00", description="opening hours on Sundays")
 
     def is_open(self, local: datetime) -> bool:
         """Whether the store is open at the wall-clock time *local* (store's zone)."""
@@ -287,7 +299,9 @@ def _check_hash(value: str | None) -> str | None:
 class Staff(Table):
     """``[staff]``: the staff PIN (hashed) and how staff mode opens."""
 
-    pin_hash: Annotated[str | None, AfterValidator(_check_hash)] = Field(None, repr=False)
+    pin_hash: Annotated[str | None, AfterValidator(_check_hash)] = Field(
+        None, repr=False, description="the staff PIN's hash; set it with `hymio set-pin`"
+    )
     corner: Literal["top-left", "top-right", "bottom-left", "bottom-right"] = "top-right"
     long_press: float = Field(3.0, ge=1, le=10, description="seconds to hold the corner")
     wrong_pin_limit: int = Field(5, ge=1, le=20, description="wrong PINs before the lockout")

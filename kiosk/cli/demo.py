@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         folder = Path(tempfile.mkdtemp(prefix="hymio-demo-"))
     else:
         folder = demo.user_folder()
-    site = demo.prepare(folder, fast=args.headless)
+    site = demo.prepare(folder, fast=args.headless, history=0 if args.headless else 14)
     # The kiosk's log (Kivy's too) goes to the folder; the terminal shows the demo's lines.
     logging.basicConfig(
         filename=site.folder / "kiosk.log", level=logging.INFO, force=True,
