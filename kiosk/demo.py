@@ -173,7 +173,10 @@ pin_hash = "{hash_pin(STAFF_PIN)}"
             settings.storage.path, RatingContext.from_settings(settings), readonly=True
         ) as store:
             deadline = time.monotonic() + timeout
+            sync = self.processes.get("sync")
             while (pending := store.pending_count()) and time.monotonic() < deadline:
+                if sync is not None and sync.poll() is not None:
+                    break  # sync stopped (its log says why): nothing more will come
                 time.sleep(0.5)
             return pending
 

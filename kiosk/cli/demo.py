@@ -13,6 +13,7 @@ import argparse
 import json
 import logging
 import os
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -50,6 +51,14 @@ def _positive(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        return _run(args)
+    except KeyboardInterrupt:  # Ctrl+C before the kiosk's window took over the signal
+        print("\ndemo stopped")
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
     from kiosk import demo
 
     display = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
@@ -84,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
 
         run_kiosk(site.config, simulate=True, windowed=not offscreen, offscreen=offscreen,
                   attach=robot)  # fmt: skip
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # the app's handler is gone
         if not args.headless:
             print("\ndemo stopped")
             return 0

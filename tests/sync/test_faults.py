@@ -7,6 +7,7 @@ import json
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -61,23 +62,37 @@ def test_kill_9_mid_upload_loses_and_doubles_nothing(live, tmp_path, kiosk_db, k
     command = [sys.executable, "-m", "kiosk", "sync", "--config", str(settings), "--once"]
     rng = random.Random(3)
     kills = 0
+    synced: list[int] = []  # ratings marked synced after each kill
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
         proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         if kills < 12:
-            time.sleep(rng.uniform(0.3, 1.2))  # startup is ~0.3 s; the upload after it
+            # Startup takes ~0.2 s and the whole upload ~1 s: most kills land mid-upload.
+            time.sleep(rng.uniform(0.15, 0.5))
             if proc.poll() is None:
                 os.kill(proc.pid, signal.SIGKILL)
                 proc.wait()
                 kills += 1
+                synced.append(_synced(kiosk_db))
                 continue
         proc.communicate(timeout=120)
         if proc.returncode == 0:
             break
     assert kills >= 5
+    assert sum(0 < n < N for n in synced) >= 3, synced  # killed mid-upload, not before or after
     with Store(kiosk_db, kiosk_context(), clock=kiosk_clock) as store:
         assert store.pending_count() == 0
         assert_exactly_once(hq, store, sent)
+
+
+def _synced(db) -> int:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return conn.execute("SELECT count(*) FROM ratings WHERE synced_at IS NOT NULL").fetchone()[
+            0
+        ]
+    finally:
+        conn.close()
 
 
 def test_hq_down_for_the_whole_run(tmp_path, kiosk_db, kiosk_clock):
