@@ -61,7 +61,10 @@ uninstall() {
     rm -rf "$R/opt/hymio"
     [ -L "$R/usr/local/bin/hymio" ] && rm -f "$R/usr/local/bin/hymio"
     "${sysctl[@]}" enable getty@tty1.service 2>/dev/null || true
-    [ -z "$R" ] && systemctl daemon-reload
+    if [ -z "$R" ]; then
+        systemctl daemon-reload
+        systemctl start getty@tty1.service || true  # the login prompt comes back
+    fi
     say "removed the program and the units"
     say "kept: $CONFIG (settings), $DATA (the ratings) and the user $USER_NAME"
 }
