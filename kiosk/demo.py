@@ -47,6 +47,11 @@ def user_folder() -> Path:
     return Path(base) / "hymio" / "demo"
 
 
+def hq_database(folder: Path) -> str:
+    """The URL of the demo HQ's SQLite file in *folder*."""
+    return f"sqlite:///{folder / 'hq.db'}"
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on now."""
     with socket.socket() as sock:
@@ -70,7 +75,7 @@ class Site:
 
     @property
     def database(self) -> str:
-        return f"sqlite:///{self.folder / 'hq.db'}"
+        return hq_database(self.folder)
 
     @property
     def config(self) -> Path:
@@ -163,15 +168,16 @@ pin_hash = "{hash_pin(STAFF_PIN)}"
 
     # --- the report -----------------------------------------------------------------------
 
+    def store(self):
+        """The kiosk's store, read-only."""
+        from kiosk.settings import load_settings
+        from kiosk.store import Store
+
+        return Store.from_settings(load_settings(self.config), readonly=True)
+
     def wait_for_sync(self, timeout: float) -> int:
         """Wait until the kiosk has nothing left to send; the number still pending."""
-        from kiosk.settings import load_settings
-        from kiosk.store import RatingContext, Store
-
-        settings = load_settings(self.config)
-        with Store(
-            settings.storage.path, RatingContext.from_settings(settings), readonly=True
-        ) as store:
+        with self.store() as store:
             deadline = time.monotonic() + timeout
             sync = self.processes.get("sync")
             while (pending := store.pending_count()) and time.monotonic() < deadline:
@@ -182,13 +188,7 @@ pin_hash = "{hash_pin(STAFF_PIN)}"
 
     def report(self, presses: int, pending: int) -> dict:
         """What the kiosk stored and what HQ received (``--json``'s object)."""
-        from kiosk.settings import load_settings
-        from kiosk.store import RatingContext, Store
-
-        settings = load_settings(self.config)
-        with Store(
-            settings.storage.path, RatingContext.from_settings(settings), readonly=True
-        ) as store:
+        with self.store() as store:
             flags = dict(
                 store.read("SELECT flag, count(*) FROM ratings WHERE flag IS NOT NULL GROUP BY 1")
             )
@@ -231,7 +231,7 @@ def prepare(folder: Path, *, fast: bool, history: int = 0) -> Site:
     if state.exists():
         tokens = json.loads(state.read_text(encoding="utf-8"))
     else:
-        tokens = register(f"sqlite:///{folder / 'hq.db'}")
+        tokens = register(hq_database(folder))
         with os.fdopen(os.open(state, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
             json.dump(tokens, out)
     site = Site(folder, free_port(), tokens["token"], tokens["read_token"])

@@ -15,7 +15,7 @@ from pathlib import Path
 from kiosk.clock import Clock, SystemClock
 from kiosk.errors import StoreError
 from kiosk.settings_model import Settings
-from kiosk.store import RatingContext, Store
+from kiosk.store import Store
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 DISK_FAIL_BYTES = 50 * 1024 * 1024
@@ -120,8 +120,7 @@ def check_database(ctx: Context) -> list[Finding]:
 
 def open_store(ctx: Context) -> Store:
     """The kiosk's store, read-only (doctor changes nothing); StoreError if it won't open."""
-    s = ctx.settings
-    return Store(s.storage.path, RatingContext.from_settings(s), clock=ctx.clock, readonly=True)
+    return Store.from_settings(ctx.settings, clock=ctx.clock, readonly=True)
 
 
 def check_disk(ctx: Context) -> list[Finding]:

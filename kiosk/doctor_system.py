@@ -37,10 +37,11 @@ def check_display(ctx: Context) -> list[Finding]:
         else:
             found.append(Finding("display", WARN, "no display hardware found (no DRM)", NO_KMS))
     else:
-        states = {p.parent.name: p.read_text().strip() for p in connectors}
-        connected = [name for name, state in states.items() if state == "connected"]
+        # A connector's folder is CARD-PORT, e.g. card1-HDMI-A-1.
+        ports = [(*p.parent.name.split("-", 1), p.read_text().strip()) for p in connectors]
+        connected = [(card, port) for card, port, state in ports if state == "connected"]
         if not connected:
-            listed = ", ".join(f"{n.split('-', 1)[1]} {s}" for n, s in states.items())
+            listed = ", ".join(f"{port} {state}" for _, port, state in ports)
             found.append(
                 Finding(
                     "display",
@@ -49,16 +50,16 @@ def check_display(ctx: Context) -> list[Finding]:
                     "check the display's cable and power, then restart the kiosk",
                 )
             )
-        for name in connected:
-            card = root / "dev/dri" / name.split("-", 1)[0]
+        for card_name, port in connected:
+            card = root / "dev/dri" / card_name
             if os.access(card, os.R_OK | os.W_OK):
-                found.append(Finding("display", OK, f"{name.split('-', 1)[1]} connected ({card})"))
+                found.append(Finding("display", OK, f"{port} connected ({card})"))
             else:
                 found.append(
                     Finding(
                         "display",
                         FAIL,
-                        f"{name.split('-', 1)[1]} is connected but {card} cannot be opened",
+                        f"{port} is connected but {card} cannot be opened",
                         "add the kiosk's user to the video and render groups "
                         "(deploy/install-pi.sh does)",
                     )

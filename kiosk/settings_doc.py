@@ -48,16 +48,20 @@ def example_comments() -> dict[str, str]:
     return comments
 
 
-def rows(model: type[BaseModel] = Settings, prefix: str = "") -> list[tuple[str, ...]]:
+def rows() -> list[tuple[str, ...]]:
     """(key, type, default, limits, meaning) for every leaf setting, in file order."""
-    comments = example_comments()
-    defaults = parse_settings({}, Path("kiosk.toml"))
+    return _rows(Settings, "", example_comments(), parse_settings({}, Path("kiosk.toml")))
+
+
+def _rows(
+    model: type[BaseModel], prefix: str, comments: dict[str, str], defaults: Settings
+) -> list[tuple[str, ...]]:
     out: list[tuple[str, ...]] = []
     for name, field in model.model_fields.items():
         key = f"{prefix}{name}"
         inner = _model_of(field.annotation)
         if inner is not None:
-            out += rows(inner, key + ".")
+            out += _rows(inner, key + ".", comments, defaults)
             continue
         meaning = field.description or comments.get(key, "")
         out.append((key, _type_name(field.annotation), _default(key, field, defaults),

@@ -33,8 +33,9 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     factory = make_factory(simulate=True) if args.simulate else None
     context = doctor.Context(settings, pin_factory=factory)
-    checks = [*doctor.CHECKS, check_gpio, check_stuck, check_display, check_sync, check_hq]
-    findings = doctor.run(context, [*checks, check_units])
+    checks = [*doctor.CHECKS, check_gpio, check_stuck, check_display, check_sync, check_hq,
+              check_units]  # fmt: skip
+    findings = doctor.run(context, checks)
     width = max(len(f.check) for f in findings)
     for f in findings:
         print(f"{MARK[f.level]}  {f.check:<{width}}  {f.detail}")

@@ -78,7 +78,6 @@ class Shoppers:
         self.held: Any = None
         self.release_at = 0.0
         self.answered: Any = None  # the follow-up screen's rating already dealt with
-        self.finished = False
         settings = app.parts.settings
         self.pins = settings.buttons.face_buttons
         self.scores = list(settings.survey.scale_info.scores)
@@ -114,9 +113,8 @@ class Shoppers:
         if screen != "question" or now < self.next_at or self.held is not None:
             return
         if self.presses is not None and self.made >= self.presses:
-            if not self.finished and self.app.parts.flow.open_followup is None:
-                self.finished = True
-                self.stop()
+            if self.app.parts.flow.open_followup is None:
+                self.stop()  # no more ticks: done is called once
                 self.done()
             return
         self.shop(now)
