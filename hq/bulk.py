@@ -23,6 +23,7 @@ PG_TYPES = {
     "score": "integer",
     "clock_synced": "boolean",
     "mono_ns": "bigint",
+    "time_suspect": "boolean",
 }
 
 

@@ -31,7 +31,16 @@ class DatabaseURLError(HQError, ValueError):
 class ApiError(HQError):
     """An HTTP error answered with SPEC §5's JSON error shape."""
 
-    def __init__(self, status: int, code: str, message: str, headers: dict | None = None):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        headers: dict | None = None,
+        *,
+        rating_id: str | None = None,
+    ):
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
         self.headers = headers or {}
+        self.rating_id = rating_id

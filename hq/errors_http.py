@@ -8,6 +8,7 @@ when the field is inside a rating).
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -17,7 +18,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hq.errors import ApiError
-from hq.wire import MAX_BATCH, MAX_BODY
+from hq.wire import MAX_BATCH, MAX_BODY, UUID
 
 log = logging.getLogger(__name__)
 CODES = {
@@ -33,10 +34,18 @@ CODES = {
 }
 
 
-def error(status: int, code: str, message: str, headers: dict | None = None) -> JSONResponse:
-    """A JSON error response."""
-    body = {"error": {"code": code, "message": message}}
-    return JSONResponse(body, status_code=status, headers=headers)
+def error(
+    status: int,
+    code: str,
+    message: str,
+    headers: dict | None = None,
+    rating_id: str | None = None,
+) -> JSONResponse:
+    """A JSON error response; *rating_id* names the one rating of a batch it is about."""
+    detail = {"code": code, "message": message}
+    if rating_id is not None:
+        detail["rating_id"] = rating_id
+    return JSONResponse({"error": detail}, status_code=status, headers=headers)
 
 
 def install(app: FastAPI) -> None:
@@ -49,7 +58,7 @@ def install(app: FastAPI) -> None:
 
 
 async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
-    return error(exc.status, exc.code, exc.message, exc.headers)
+    return error(exc.status, exc.code, exc.message, exc.headers, exc.rating_id)
 
 
 async def _http(_request: Request, exc: HTTPException) -> JSONResponse:
@@ -73,7 +82,7 @@ async def _invalid(_request: Request, exc: RequestValidationError) -> JSONRespon
     where = ".".join(str(part) for part in loc) or "request"
     rating = _rating_id(exc.body, loc)
     prefix = f"rating {rating}: " if rating else ""
-    return error(422, "invalid", f"{prefix}{where}: {first.get('msg')}")
+    return error(422, "invalid", f"{prefix}{where}: {first.get('msg')}", rating_id=rating)
 
 
 def _rating_id(body: Any, loc: tuple) -> str | None:
@@ -83,7 +92,8 @@ def _rating_id(body: Any, loc: tuple) -> str | None:
         rid = body["ratings"][loc[2]]["id"]
     except (KeyError, IndexError, TypeError):
         return None
-    return rid if isinstance(rid, str) and len(rid) <= 64 else None
+    # Only a well-formed id is named: the kiosk holds the rating it names.
+    return rid if isinstance(rid, str) and re.fullmatch(UUID, rid) else None
 
 
 class BodyLimit:

@@ -3,13 +3,20 @@
 The batch goes in with one ``INSERT … ON CONFLICT DO NOTHING … RETURNING id`` in one
 transaction; the ids that did not come back were already there (or lost a race with a
 concurrent post of the same batch, which waits on the unique index and then finds them).
-Those are read back and compared field by field: the same rating again is a duplicate, a
-different rating under a known id (or a ``seq`` the device already used for another id) is
-a 409 naming the id, and the whole batch is rolled back.
+Those are read back and compared field by field: the same rating again is a duplicate;
+the kiosk's clock repair of a rating HQ took before the kiosk's clock was set is a
+*repair*, applied and logged; any other difference under a known id (or a ``seq`` the
+database already used for another id) is a 409 naming the rating, and the whole batch is
+rolled back.
+
+HQ refuses only what breaks the wire contract. A time HQ cannot believe (more than a day
+ahead of its own clock, or before Hymiö existed) is stored and marked ``time_suspect``:
+it is kept out of the metrics, like a flagged rating, and counted apart.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime, timedelta
@@ -23,8 +30,14 @@ from hq.models import Device, Rating
 from hq.wire import Accepted, RatingIn
 from kiosk.localtime import to_utc_text
 
+log = logging.getLogger(__name__)
+
 FIELDS = tuple(RatingIn.model_fields)
 FUTURE = timedelta(days=1)
+EPOCH = "2024-01-01T00:00:00.000000+00:00"  # nothing was rated on a Hymiö before this
+# What the kiosk's clock repair changes (SPEC §2): a rating first sent unsynchronised may
+# come again with its true time, once.
+REPAIRABLE = frozenset({"recorded_at", "clock_synced"})
 
 
 def ingest(
@@ -39,13 +52,16 @@ def ingest(
     *lock* is held from the first write to the commit (see :func:`hq.db.writer_lock`).
     """
     _check_owner(device, batch)
-    _check_future(batch, now)
     received = to_utc_text(now)
-    rows = [{**r.model_dump(), "received_at": received} for r in batch]
+    future = to_utc_text(now + FUTURE)
+    rows, repeats = _unique(batch)
+    for row in rows:
+        row["received_at"] = received
+        row["time_suspect"] = _suspect(row["recorded_at"], future)
     with lock or nullcontext():
         try:
             inserted = insert_new(session.connection(), rows) if rows else set()
-            _check_known(session, [r for r in rows if r["id"] not in inserted])
+            repaired = _check_known(session, [r for r in rows if r["id"] not in inserted], future)
             session.execute(
                 update(Device).where(Device.id == device.id).values(last_seen_at=received)
             )
@@ -53,7 +69,33 @@ def ingest(
         except BaseException:
             session.rollback()  # before the lock goes to the next writer
             raise
-    return Accepted(accepted=len(inserted), duplicates=len(rows) - len(inserted))
+    if repaired:
+        log.info("device %s repaired the time of %d rating(s)", device.id, repaired)
+    return Accepted(
+        accepted=len(inserted), duplicates=len(rows) - len(inserted) + repeats, repaired=repaired
+    )
+
+
+def _unique(batch: Sequence[RatingIn]) -> tuple[list[dict], int]:
+    """The batch's rows, each id once, and how many exact repeats were left out; the same
+    id twice with different content is a 409, as it is across batches."""
+    rows: dict[str, dict] = {}
+    repeats = 0
+    for r in batch:
+        row = r.model_dump()
+        first = rows.get(r.id)
+        if first is None:
+            rows[r.id] = row
+            continue
+        if first != row:
+            name = next(n for n in FIELDS if first[n] != row[n])
+            raise _conflict(row, name, first[name], "earlier in this batch")
+        repeats += 1
+    return list(rows.values()), repeats
+
+
+def _suspect(recorded_at: str, future: str) -> bool:
+    return recorded_at > future or recorded_at < EPOCH
 
 
 def _check_owner(device: Device, batch: Sequence[RatingIn]) -> None:
@@ -69,26 +111,16 @@ def _check_owner(device: Device, batch: Sequence[RatingIn]) -> None:
             )
 
 
-def _check_future(batch: Sequence[RatingIn], now: datetime) -> None:
-    limit = to_utc_text(now + FUTURE)
-    for r in batch:
-        if r.clock_synced and r.recorded_at > limit:
-            raise ApiError(
-                422,
-                "from_the_future",
-                f"rating {r.id} was recorded at {r.recorded_at}, more than a day after HQ's"
-                f" clock ({to_utc_text(now)}), while the device said its clock was synchronised",
-            )
-
-
-def _check_known(session: Session, rows: list[dict]) -> None:
-    """Every row that was not inserted must be the very rating HQ already has."""
+def _check_known(session: Session, rows: list[dict], future: str) -> int:
+    """Every row that was not inserted must be the rating HQ already has, or its clock
+    repair (applied here); returns how many were repaired."""
     if not rows:
-        return
+        return 0
     stored = {
         r.id: r
         for r in session.scalars(select(Rating).where(Rating.id.in_({r["id"] for r in rows})))
     }
+    repaired = 0
     for row in rows:
         have = stored.get(row["id"])
         if have is None:
@@ -96,13 +128,28 @@ def _check_known(session: Session, rows: list[dict]) -> None:
                 409,
                 "seq_taken",
                 f"rating {row['id']}: device {row['device_id']!r} already sent seq {row['seq']}"
-                " under another id",
+                f" of database {row['database_id']!r} under another id",
+                rating_id=row["id"],
             )
-        for name in FIELDS:
-            if getattr(have, name) != row[name]:
-                raise ApiError(
-                    409,
-                    "id_conflict",
-                    f"rating {row['id']} was received before with a different {name}"
-                    f" ({getattr(have, name)!r}, now {row[name]!r}); a rating never changes",
-                )
+        differ = [name for name in FIELDS if getattr(have, name) != row[name]]
+        if not differ:
+            continue
+        if set(differ) <= REPAIRABLE and not have.clock_synced and row["clock_synced"]:
+            have.recorded_at, have.clock_synced = row["recorded_at"], True
+            have.time_suspect = _suspect(row["recorded_at"], future)
+            repaired += 1
+            continue
+        name = differ[0]
+        raise _conflict(row, name, getattr(have, name), "before")
+    session.flush()
+    return repaired
+
+
+def _conflict(row: dict, name: str, had: object, when: str) -> ApiError:
+    return ApiError(
+        409,
+        "id_conflict",
+        f"rating {row['id']} was received {when} with a different {name}"
+        f" ({had!r}, now {row[name]!r}); a rating never changes",
+        rating_id=row["id"],
+    )

@@ -19,6 +19,9 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql import false
+
+from kiosk.rating import LEGACY_DATABASE
 
 
 class Base(DeclarativeBase):
@@ -49,12 +52,17 @@ class Device(Base):
 
 
 class Rating(Base):
-    """One press, as the kiosk sent it (SPEC §2), plus when HQ received it."""
+    """One press, as the kiosk sent it (SPEC §2), plus when HQ received it.
+
+    ``seq`` counts within one kiosk database (``database_id``); ratings sent before kiosks
+    named their databases are in the database ``legacy``.
+    """
 
     __tablename__ = "ratings"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"))
     store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"))
+    database_id: Mapped[str] = mapped_column(String(64), server_default=LEGACY_DATABASE)
     seq: Mapped[int] = mapped_column(BigInteger)
     survey_id: Mapped[str] = mapped_column(String(64))
     question_id: Mapped[str] = mapped_column(String(64))
@@ -69,11 +77,30 @@ class Rating(Base):
     mono_ns: Mapped[int] = mapped_column(BigInteger)
     flag: Mapped[str | None] = mapped_column(String(16))
     received_at: Mapped[str] = mapped_column(String(40))
+    # HQ's own mark: the time is implausible (ahead of HQ's clock, or before Hymiö), so the
+    # rating is kept but left out of the metrics like a flagged one.
+    time_suspect: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
     __table_args__ = (
-        UniqueConstraint("device_id", "seq", name="uq_ratings_device_seq"),
+        UniqueConstraint("device_id", "database_id", "seq", name="uq_ratings_device_db_seq"),
         Index("ix_ratings_store_recorded", "store_id", "recorded_at"),
     )
+
+
+class DeviceDatabase(Base):
+    """What a device last said about one of its databases (from its heartbeat): the last
+    ``seq`` it numbered there, and how many ratings it still holds or has to send."""
+
+    __tablename__ = "device_databases"
+    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"), primary_key=True)
+    database_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_seq: Mapped[int] = mapped_column(BigInteger)
+    pending: Mapped[int] = mapped_column(Integer)
+    held: Mapped[int] = mapped_column(Integer)
+    held_reason: Mapped[str | None] = mapped_column(String(500))
+    oldest_pending_at: Mapped[str | None] = mapped_column(String(40))
+    held_at: Mapped[list | None] = mapped_column(JSON)
+    reported_at: Mapped[str] = mapped_column(String(40))
 
 
 class User(Base):

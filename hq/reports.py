@@ -1,8 +1,7 @@
 """Figures for the API and the dashboard, from the one metrics implementation (SPEC §3).
 
 Ratings are read in a store's UTC bounds of its local days and bucketed by
-:mod:`kiosk.metrics` in the store's time zone. ``seq`` gaps are found in SQL with a window
-function, so they cost one index scan per device on SQLite and PostgreSQL alike.
+:mod:`kiosk.metrics` in the store's time zone.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import case, func, select, text
+from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
 from hq.models import Rating, Store
@@ -20,23 +19,10 @@ from kiosk import metrics
 from kiosk.localtime import day_bounds, local_date, local_hour, to_utc_text, zone
 from kiosk.scales import DEFAULT_SCALE
 
-GAPS_SQL = text(
-    "SELECT prev + 1, seq - 1 FROM ("
-    " SELECT seq, LAG(seq, 1, 0) OVER (ORDER BY seq) AS prev"
-    " FROM ratings WHERE device_id = :device) AS s"
-    " WHERE seq - prev > 1 ORDER BY seq"
-)
-
-
-def seq_gaps(session: Session, device_id: str) -> tuple[int, int, list[tuple[int, int]]]:
-    """How many ratings HQ has from the device, the highest ``seq``, and the missing ranges."""
-    received, last = session.execute(
-        select(func.count(), func.coalesce(func.max(Rating.seq), 0)).where(
-            Rating.device_id == device_id
-        )
-    ).one()
-    ranges = [(int(a), int(b)) for a, b in session.execute(GAPS_SQL, {"device": device_id})]
-    return int(received), int(last), ranges
+TIME_SUSPECT = "time_suspect"
+# A rating HQ marked as having an implausible time counts like a flagged one: kept, shown
+# under "not counted", left out of the metrics.
+FLAG = case((Rating.time_suspect, literal(TIME_SUSPECT)), else_=Rating.flag).label("flag")
 
 
 @dataclass(frozen=True)
@@ -58,7 +44,7 @@ def ratings_between(session: Session, store: Store, first: date, last: date) -> 
     start = day_bounds(first, store.timezone)[0]
     end = day_bounds(last, store.timezone)[1]
     rows = session.execute(
-        select(Rating.recorded_at, Rating.scale, Rating.score, Rating.flag, Rating.reason).where(
+        select(Rating.recorded_at, Rating.scale, Rating.score, FLAG, Rating.reason).where(
             Rating.store_id == store.id,
             Rating.recorded_at >= to_utc_text(start),
             Rating.recorded_at < to_utc_text(end),
@@ -111,7 +97,7 @@ def day_counts(session: Session, store: Store, days: list[date]) -> Days:
         *[(Rating.recorded_at < edges[i + 1], i) for i in range(len(days))], else_=len(days)
     )
     inner = (
-        select(bucket.label("day"), Rating.scale, Rating.score, Rating.flag)
+        select(bucket.label("day"), Rating.scale, Rating.score, FLAG)
         .where(
             Rating.store_id == store.id,
             Rating.recorded_at >= edges[0],

@@ -13,6 +13,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from kiosk.flags import FLAGS
 from kiosk.localtime import parse_utc_text, to_utc_text
+from kiosk.rating import LEGACY_DATABASE
 from kiosk.scales import SCALES
 from kiosk.settings_model import ID_PATTERN, REASON_PATTERN
 
@@ -57,7 +58,14 @@ class RatingIn(Strict):
     id: Annotated[str, Field(pattern=UUID, description="UUIDv7, lower-case")]
     device_id: Ident
     store_id: Ident
-    seq: Annotated[int, Field(ge=1, le=2**62)]
+    database_id: Annotated[
+        str,
+        Field(
+            pattern=ID_PATTERN,
+            description="the kiosk database that numbered it; kiosks before 0.2 send none",
+        ),
+    ] = LEGACY_DATABASE
+    seq: Annotated[int, Field(ge=1, le=2**62, description="gapless within database_id")]
     survey_id: Ident
     question_id: Ident
     config_version: Annotated[int, Field(ge=0, le=2**31 - 1)]
@@ -88,10 +96,25 @@ class Batch(Strict):
 
 
 class Accepted(BaseModel):
-    """How many ratings of the batch were new, and how many HQ already had."""
+    """How many ratings of the batch were new, and how many HQ already had (of those, how
+    many came again with their clock repaired, and were updated)."""
 
     accepted: int
     duplicates: int
+    repaired: int = 0
+
+
+class DatabaseStatus(Strict):
+    """One of the device's databases as the device sees it: the last ``seq`` it numbered,
+    what it has still to send, and what it holds because HQ refused it (with the reason)."""
+
+    database_id: Ident
+    last_seq: Annotated[int, Field(ge=0, le=2**62)]
+    pending: Annotated[int, Field(ge=0, le=2**62)] = 0
+    oldest_pending_at: Timestamp | None = None
+    held: Annotated[int, Field(ge=0, le=2**62)] = 0
+    held_reason: Annotated[str, Field(max_length=500)] | None = None
+    held_at: Annotated[list[Timestamp], Field(max_length=50)] = []
 
 
 class Heartbeat(BaseModel):
@@ -113,7 +136,9 @@ class Heartbeat(BaseModel):
     disk_free: Annotated[int, Field(ge=0)] | None = None
     cpu_temperature: float | None = None
     stuck_buttons: Annotated[list[int], Field(max_length=10)] | None = None
-    quarantined: Annotated[int, Field(ge=0)] | None = None
+    quarantined: Annotated[int, Field(ge=0)] | None = None  # held ratings (the old name)
+    database_id: Ident | None = None
+    databases: Annotated[list[DatabaseStatus], Field(max_length=20)] | None = None
 
 
 class HeartbeatAck(BaseModel):
@@ -124,10 +149,13 @@ class HeartbeatAck(BaseModel):
 
 
 class ErrorDetail(BaseModel):
-    """What went wrong: a stable code for programs, a sentence for people."""
+    """What went wrong: a stable code for programs, a sentence for people, and the rating
+    it is about when one rating of a batch breaks the wire contract (the kiosk holds just
+    that one, SPEC §6)."""
 
     code: str
     message: str
+    rating_id: str | None = None
 
 
 class ErrorBody(BaseModel):

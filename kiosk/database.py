@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from kiosk import schema
+from kiosk import salvage, schema
 from kiosk.errors import StoreCorruptError, StoreError, StoreWriteError
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ def check(db: Database) -> str:
 
 
 def open_store_file(
-    path: Path, *, recover: bool, readonly: bool = False
+    path: Path, *, recover: bool, readonly: bool = False, device_id: str | None = None
 ) -> tuple[Database, list[str]]:
     """Open (creating or upgrading) the store at *path*; returns the db and any reports.
 
@@ -93,6 +93,7 @@ def open_store_file(
     deleted), a new one is made, and the report says where the old one went; without
     *recover* (the sync process, ``doctor``) it raises :class:`StoreCorruptError`.
     *readonly* (``tally``, ``doctor``) neither creates, upgrades nor repairs anything.
+    The ratings of *device_id* in a damaged file are salvaged (:mod:`kiosk.salvage`).
     """
     path = Path(path)
     reports: list[str] = []
@@ -116,10 +117,12 @@ def open_store_file(
             raise
         return db, reports
     with _one_opener(path):
-        return _open_for_writing(path, recover)
+        return _open_for_writing(path, recover, device_id)
 
 
-def _open_for_writing(path: Path, recover: bool) -> tuple[Database, list[str]]:
+def _open_for_writing(
+    path: Path, recover: bool, device_id: str | None
+) -> tuple[Database, list[str]]:
     reports: list[str] = []
     try:
         db = connect(path)
@@ -131,14 +134,13 @@ def _open_for_writing(path: Path, recover: bool) -> tuple[Database, list[str]]:
         if not isinstance(err, StoreCorruptError):
             raise err from exc
         db, problem = None, str(err)
-    last_seq = 0
     if problem != "ok":
         if db is not None:
             db.close()
         if not recover:
             raise StoreCorruptError(f"the database {path} is damaged: {problem}")
-        last_seq = _last_seq_of(path)
-        reports.append(move_aside(path, problem, last_seq))
+        moved, report = move_aside(path, problem)
+        reports.append(report + _salvage(moved, path, device_id))
         db = connect(path)
     try:
         schema.upgrade(db)
@@ -146,16 +148,54 @@ def _open_for_writing(path: Path, recover: bool) -> tuple[Database, list[str]]:
         db.close()
         raise translate(exc, path, "upgrade the database") from exc
     if reports:
+        # The new file is a new database (its own id, seq from 1); HQ keeps the old one's
+        # ratings apart and shows what it lacks of each.
         with db.atomic():
-            # The new file goes on numbering after the old one, so HQ sees the lost
-            # ratings as a gap instead of two ratings with the same seq.
-            db.execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES ('seq_floor', ?)",
-                [str(last_seq)],
-            )
             for report in reports:
                 add_event(db, "database_replaced", report)
     return db, reports
+
+
+def _salvage(damaged: Path, path: Path, device_id: str | None) -> str:
+    """Rescue the ratings of *damaged* into salvaged store files beside *path*; a sentence
+    for the report."""
+    if device_id is None:
+        return ""
+    try:
+        groups = salvage.by_database(salvage.scan(damaged, device_id))
+        for database_id, rows in groups.items():
+            keep_salvaged(salvage.archive_path(path, database_id), database_id, device_id, rows)
+    except (StoreError, OSError) as exc:
+        log.exception("salvaging %s failed", damaged)
+        return f". Salvaging its ratings failed ({exc}); try: sqlite3 {damaged} .recover"
+    total = sum(len(rows) for rows in groups.values())
+    return (
+        f". {total} rating(s) were salvaged from it and are sent to HQ as they were "
+        f"(databases {', '.join(groups) or 'none'})"
+    )
+
+
+def keep_salvaged(target: Path, database_id: str, device_id: str, rows: list[dict]) -> None:
+    """Put rescued *rows* into the salvaged store file *target* of *database_id*."""
+    db = connect(target)
+    try:
+        schema.upgrade(db)
+        with db.atomic():
+            db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('database_id', ?), "
+                "('device_id', ?), ('salvaged', 'yes')",
+                [database_id, device_id],
+            )
+            names = ", ".join(salvage.COLUMNS)
+            marks = ", ".join("?" * len(salvage.COLUMNS))
+            db.conn.executemany(
+                f"INSERT OR IGNORE INTO ratings ({names}) VALUES ({marks})",  # noqa: S608
+                [tuple(r[c] for c in salvage.COLUMNS) for r in rows],
+            )
+    except sqlite3.Error as exc:
+        raise translate(exc, target, "write the salvaged ratings") from exc
+    finally:
+        db.close()
 
 
 @contextlib.contextmanager
@@ -177,8 +217,9 @@ def _one_opener(path: Path) -> Iterator[None]:
         os.close(fd)  # closing releases the lock
 
 
-def move_aside(path: Path, problem: str, last_seq: int = 0) -> str:
-    """Rename a damaged database (and its -wal/-shm) out of the way; say where it went."""
+def move_aside(path: Path, problem: str) -> tuple[Path, str]:
+    """Rename a damaged database (and its -wal/-shm) out of the way; where it went, and a
+    sentence that says so."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = path.with_name(f"{path.name}.corrupt-{stamp}")
     n = 1
@@ -191,25 +232,10 @@ def move_aside(path: Path, problem: str, last_seq: int = 0) -> str:
             src.rename(f"{target}{suffix}")
     message = (
         f"the database {path} was damaged ({problem}); it was moved to {target} and a new "
-        f"one was started. Ratings in it that HQ had not received are in the old file; "
-        f"rescue them with: sqlite3 {target} .recover"
+        "one was started"
     )
-    if last_seq:
-        message += f". The old file's last seq was {last_seq}; numbering goes on after it"
     log.error("%s", message)
-    return message
-
-
-def _last_seq_of(path: Path) -> int:
-    """The highest seq still readable in a damaged file, or 0."""
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            return int(conn.execute("SELECT coalesce(max(seq), 0) FROM ratings").fetchone()[0])
-        finally:
-            conn.close()
-    except (sqlite3.Error, TypeError, ValueError):
-        return 0
+    return target, message
 
 
 def add_event(db: Database, kind: str, message: str) -> None:

@@ -1,4 +1,4 @@
-"""The sync bookkeeping kept in the store file: state for people, quarantine, clock repair.
+"""The sync bookkeeping kept in the store file: state for people, held ratings, clock repair.
 
 The sync process writes it; the staff screen and ``hymio doctor`` read it. Every write
 is one short transaction, so the kiosk recording a press is never kept waiting.
@@ -23,8 +23,9 @@ STATE_KEYS = (
 
 
 @dataclass(frozen=True)
-class Quarantined:
-    """A rating HQ refused: kept on the device, never sent again."""
+class Held:
+    """A rating HQ refused by name as breaking the wire contract: kept on the device, not
+    sent again until ``hymio sync --retry-held`` releases it."""
 
     seq: int
     rating_id: str
@@ -47,15 +48,34 @@ class Ledger:
         return {key: rows.get(key) for key in STATE_KEYS}
 
     def state(self) -> dict[str, Any]:
-        """The notes, and the pending and quarantined counts, oldest pending, last seq."""
+        """The notes, and this database's id, pending and held counts, oldest pending,
+        last seq, and why ratings are held (HQ's code: how many)."""
         state: dict[str, Any] = self.notes()
-        state["pending"] = self.store.pending_count()
-        state["quarantined"] = self.quarantined_count()
-        state["oldest_pending_at"] = self.store.read(
-            f"SELECT min(recorded_at) FROM ratings WHERE {SENDABLE}"  # noqa: S608
-        )[0][0]
-        state["last_seq"] = self.store.last_seq()
+        state.update(self.database())
         return state
+
+    def database(self) -> dict[str, Any]:
+        """This database as the heartbeat reports it to HQ (``hq.wire.DatabaseStatus``)."""
+        store = self.store
+        reasons = self.held_reasons()
+        return {
+            "database_id": store.database_id,
+            "last_seq": store.last_seq(),
+            "pending": store.pending_count(),
+            "oldest_pending_at": store.read(
+                f"SELECT min(recorded_at) FROM ratings WHERE {SENDABLE}"  # noqa: S608
+            )[0][0],
+            "held": sum(reasons.values()),
+            "held_reasons": reasons,
+            "held_reason": self._last_held_reason(),
+            "held_at": [
+                r[0]
+                for r in store.read(
+                    "SELECT r.recorded_at FROM quarantine q JOIN ratings r USING (seq) "
+                    "ORDER BY q.seq DESC LIMIT 50"
+                )
+            ],
+        }
 
     def note(self, **values: str | float | None) -> None:
         """Set some of :data:`STATE_KEYS` in one transaction (``None`` clears one)."""
@@ -72,28 +92,49 @@ class Ledger:
             doing="save the sync state",
         )
 
-    # --- quarantine ------------------------------------------------------------
+    # --- held ratings ------------------------------------------------------------
+    # Kept in the table called quarantine (m003), its name before held ratings were
+    # released by a command.
 
-    def quarantine(self, seq: int, code: str, message: str) -> None:
+    def hold(self, seq: int, code: str, message: str) -> None:
         """Keep rating *seq* out of uploads, with HQ's reason."""
         self.store.execute(
             "INSERT OR REPLACE INTO quarantine (seq, at, code, message) VALUES (?, ?, ?, ?)",
             (seq, to_utc_text(self.store.clock.now()), code, message[:500]),
-            doing="quarantine a rating HQ refused",
+            doing="hold a rating HQ refused",
         )
 
-    def quarantined_count(self) -> int:
-        """How many ratings HQ refused."""
+    def held_count(self) -> int:
+        """How many ratings are held."""
         return self.store.read("SELECT count(*) FROM quarantine")[0][0]
 
-    def quarantined(self, limit: int = 50) -> list[Quarantined]:
-        """The refused ratings, newest first."""
+    def held_reasons(self) -> dict[str, int]:
+        """HQ's error codes of the held ratings, with how many each."""
+        return dict(self.store.read("SELECT code, count(*) FROM quarantine GROUP BY code"))
+
+    def held(self, limit: int = 50) -> list[Held]:
+        """The held ratings, newest first."""
         rows = self.store.read(
             "SELECT q.seq, r.id, q.at, q.code, q.message FROM quarantine q "
             "JOIN ratings r USING (seq) ORDER BY q.seq DESC LIMIT ?",
             (limit,),
         )
-        return [Quarantined(*row) for row in rows]
+        return [Held(*row) for row in rows]
+
+    def release_held(self) -> int:
+        """Offer every held rating to HQ again (its cause fixed); how many."""
+        n = self.store.execute("DELETE FROM quarantine", doing="release the held ratings").rowcount
+        if n:
+            self.store.execute(
+                "INSERT INTO events (at, kind, message) VALUES (?, 'held_released', ?)",
+                (to_utc_text(self.store.clock.now()), f"{n} held rating(s) released"),
+                doing="note the released ratings",
+            )
+        return n
+
+    def _last_held_reason(self) -> str | None:
+        rows = self.store.read("SELECT code, message FROM quarantine ORDER BY at DESC LIMIT 1")
+        return f"{rows[0][0]}: {rows[0][1]}"[:500] if rows else None
 
     # --- clock repair -------------------------------------------------------------
 

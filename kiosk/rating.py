@@ -6,6 +6,9 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 SOURCES = ("button", "touch")
+# The database of ratings numbered before each kiosk database had an id of its own: a
+# file made by Hymiö 0.1 keeps this id, and HQ puts the ratings it already had there.
+LEGACY_DATABASE = "legacy"
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,7 @@ class Rating:
     flag: str | None
     followup_until_ns: int | None
     synced_at: str | None
+    database_id: str = LEGACY_DATABASE
 
     @classmethod
     def from_row(cls, row: tuple) -> Rating:

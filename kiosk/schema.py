@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
+from uuid6 import uuid7
 
 from kiosk.errors import StoreError
+from kiosk.rating import LEGACY_DATABASE
 
 migrations = Migrations("hymio.kiosk")
 
@@ -82,7 +84,28 @@ def m003_sync(db: Database) -> None:
     )
 
 
-KNOWN = frozenset(f.__name__ for f in (m001_ratings, m002_events, m003_sync))
+@migrations()
+def m004_database_id(db: Database) -> None:
+    """The database's own id (SPEC §2): ``seq`` counts within it, on every row.
+
+    A file that already has ratings (or follows a replaced one) keeps numbering in the
+    database HQ calls ``legacy``, where HQ put what it already had; a new file gets a new
+    UUIDv7.
+    """
+    db.execute(
+        f"ALTER TABLE ratings ADD COLUMN database_id TEXT NOT NULL DEFAULT '{LEGACY_DATABASE}'"
+    )
+    used = db.execute(
+        "SELECT EXISTS (SELECT 1 FROM ratings) OR EXISTS "
+        "(SELECT 1 FROM meta WHERE key = 'seq_floor')"
+    ).fetchone()[0]
+    db.execute(
+        "INSERT OR IGNORE INTO meta (key, value) VALUES ('database_id', ?)",
+        [LEGACY_DATABASE if used else str(uuid7())],
+    )
+
+
+KNOWN = frozenset(f.__name__ for f in (m001_ratings, m002_events, m003_sync, m004_database_id))
 
 
 def upgrade(db: Database) -> None:

@@ -24,7 +24,7 @@ from kiosk.clock import Clock, SystemClock
 from kiosk.errors import DeviceMismatchError, StoreError, UnknownRatingError
 from kiosk.flags import FlagRules, Press, Recent, decide_flag
 from kiosk.localtime import to_utc_text
-from kiosk.rating import COLUMNS, SOURCES, Rating
+from kiosk.rating import COLUMNS, LEGACY_DATABASE, SOURCES, Rating
 from kiosk.scales import Scale, get_scale
 
 if TYPE_CHECKING:
@@ -33,8 +33,9 @@ if TYPE_CHECKING:
 _INSERT = (
     "INSERT INTO ratings (seq, id, device_id, store_id, survey_id, question_id, "
     "config_version, scale, score, source, recorded_at, clock_synced, boot_id, mono_ns, "
-    "flag, followup_until_ns) VALUES ((SELECT coalesce(max(seq), ?) + 1 FROM ratings), "
-    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "flag, followup_until_ns, database_id) VALUES "
+    "((SELECT coalesce(max(seq), ?) + 1 FROM ratings), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+    "?, ?, ?)"
 )
 # A rating is final (ready to upload) once its follow-up is answered, closed or past its
 # deadline, or was asked in an earlier boot (whose monotonic clock is gone).
@@ -99,7 +100,10 @@ class Store:
         self.clock: Clock = clock or SystemClock()
         self._lock = threading.RLock()
         self.db, self.reports = database.open_store_file(
-            self.path, recover=recover and not readonly, readonly=readonly
+            self.path,
+            recover=recover and not readonly,
+            readonly=readonly,
+            device_id=context.device_id,
         )
         self.readonly = readonly
         try:
@@ -165,14 +169,14 @@ class Store:
             params = (
                 self._floor, rating_id, ctx.device_id, ctx.store_id, ctx.survey_id,
                 ctx.question_id, ctx.config_version, ctx.scale.name, score, source,
-                to_utc_text(now), int(synced), boot, mono, flag, until,
+                to_utc_text(now), int(synced), boot, mono, flag, until, self.database_id,
             )  # fmt: skip
             seq = self._write(_INSERT, params, "save the rating").lastrowid
             self._recent = self._recent.after(press, flag)
         return Rating(
             seq, rating_id, ctx.device_id, ctx.store_id, ctx.survey_id, ctx.question_id,
             ctx.config_version, ctx.scale.name, score, source, None, params[10], synced,
-            boot, mono, flag, until, None,
+            boot, mono, flag, until, None, self.database_id,
         )  # fmt: skip
 
     def set_reason(self, rating_id: str, reason: str) -> bool:
@@ -266,7 +270,7 @@ class Store:
         return self.read("SELECT count(*) FROM ratings")[0][0]
 
     def last_seq(self) -> int:
-        """The highest seq stored (the floor after a replaced database)."""
+        """The highest seq this database has numbered."""
         return self.read("SELECT coalesce(max(seq), ?) FROM ratings", (self._floor,))[0][0]
 
     def oldest_unsynced(self, limit: int) -> list[Rating]:
@@ -298,7 +302,8 @@ class Store:
             raise database.translate(exc, self.path, doing) from exc
 
     def _claim_device(self) -> int:
-        """Bind the file to this device id (seq is per device); return the seq floor."""
+        """Bind the file to this device id and read the database's own id; return the seq
+        floor (files of Hymiö 0.1 that replaced a damaged one numbered on after it)."""
         meta = dict(self.read("SELECT key, value FROM meta"))
         if meta.get("device_id") is None and not self.readonly:
             with self._lock:  # OR IGNORE: sync may claim a new file at the same moment
@@ -315,6 +320,7 @@ class Store:
                 f"say device.id = {self.context.device_id!r}; put the old id back, or point "
                 "[storage] path at a new file (each device numbers its ratings itself)"
             )
+        self.database_id: str = meta.get("database_id") or LEGACY_DATABASE
         try:
             return int(meta.get("seq_floor", 0))
         except ValueError as exc:

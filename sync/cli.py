@@ -1,8 +1,11 @@
 """``hymio sync``: the uploader daemon, or with ``--once`` one drain and an exit code.
 
-Exit codes (SPEC §4): 0 when nothing is left to send (or what is left is still waiting
-for its follow-up answer), 3 when HQ could not be reached or refused and ratings are
-still pending, 2 for bad settings. SIGTERM or SIGINT stop the daemon within a second.
+Exit codes (SPEC §4, §6): 0 when nothing is left to send (or what is left is still
+waiting for its follow-up answer) and nothing is held; 3 while ratings are held (HQ
+refused them by name) or could not be sent (HQ away, refusing the token, or answering
+something that is not HQ's); 2 for bad settings. ``--retry-held`` releases the held
+ratings and sends them again, once their cause is fixed. SIGTERM or SIGINT stop the daemon
+within a second.
 """
 
 from __future__ import annotations
@@ -26,6 +29,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser("sync", help="upload the ratings to HQ (a daemon, or --once)")
     p.add_argument("--config", required=True, metavar="FILE", help="the kiosk settings file")
     p.add_argument("--once", action="store_true", help="drain the backlog once and exit")
+    p.add_argument(
+        "--retry-held",
+        action="store_true",
+        help="send the ratings HQ refused again (once the cause is fixed), then exit as --once",
+    )
     p.add_argument("--json", action="store_true", help="print the sync state as one JSON object")
     p.set_defaults(run=run)
 
@@ -55,7 +63,7 @@ def open_parts(args: argparse.Namespace):
 def run(args: argparse.Namespace) -> int:
     settings, store, client = open_parts(args)
     with store:
-        if args.once:
+        if args.once or args.retry_held:
             return _once(args, store, client, settings.hq.backoff_cap)
         return _daemon(settings, store, client)
 
@@ -69,28 +77,57 @@ def _once(args: argparse.Namespace, store, client, cap: float) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     uploader = Uploader(store, client, backoff=Backoff(cap=min(cap, 30.0)), stop=stop)
+    stores = uploader.databases.all()
+    released = sum(Ledger(s).release_held() for s in stores) if args.retry_held else 0
     outcome = uploader.drain(ONCE_ATTEMPTS)
     client.close()
-    state = Ledger(store).state()
-    failed = not outcome.ok and state["pending"] > 0
+    state = Ledger(store).notes()
+    each = [Ledger(s).database() for s in uploader.databases.all()]
+    unsent = sum(len(s.oldest_unsynced(1)) for s in uploader.databases.all())
+    uploader.close()
+    held_reasons: dict[str, int] = {}
+    for d in each:
+        for code, n in d["held_reasons"].items():
+            held_reasons[code] = held_reasons.get(code, 0) + n
+    report = {
+        **state,
+        "pending": sum(d["pending"] for d in each),
+        "held": sum(d["held"] for d in each),
+        "held_reasons": held_reasons,
+        "databases": each,
+        "outcome": outcome.kind,
+        "error": outcome.error,
+        "sent": outcome.sent,
+        "duplicates": outcome.duplicates,
+        "repaired": outcome.repaired,
+        "newly_held": outcome.held,
+        "released": released,
+        "requests": outcome.requests,
+        "waits": [round(w, 3) for w in outcome.waits],
+    }
+    failed = report["held"] > 0 or unsent > 0
+    report["ok"] = not failed
     if args.json:
-        report = {
-            **state,
-            "outcome": outcome.kind,
-            "sent": outcome.sent,
-            "duplicates": outcome.duplicates,
-            "newly_quarantined": outcome.quarantined,
-            "requests": outcome.requests,
-            "waits": [round(w, 3) for w in outcome.waits],
-        }
         print(json.dumps(report, sort_keys=True))
     else:
-        print(
-            f"sent {outcome.sent} rating(s) in {outcome.requests} request(s); "
-            f"{state['pending']} pending, {state['quarantined']} quarantined"
-            + (f"; {outcome.error}" if outcome.error else "")
-        )
+        print(_sentence(report, args.config))
     return EXIT_UNSENT if failed else 0
+
+
+def _sentence(report: dict, config: str) -> str:
+    text = (
+        f"sent {report['sent']} rating(s) in {report['requests']} request(s); "
+        f"{report['pending']} pending, {report['held']} held"
+    )
+    if report["error"]:
+        text += f"; {report['error']}"
+    if report["held"]:
+        reasons = ", ".join(f"{n} {code}" for code, n in sorted(report["held_reasons"].items()))
+        text += (
+            f"\nHQ refused {report['held']} rating(s) ({reasons}); they are kept here. Fix "
+            f"the cause, then send them again: hymio sync --config {config} --retry-held"
+        )
+    return text
 
 
 def _daemon(settings, store, client) -> int:

@@ -31,10 +31,28 @@ class Answer:
     retry_after: float | None = None
     etag: str | None = None
     date: str | None = None
+    content_type: str | None = None
 
     @property
     def ok(self) -> bool:
         return 200 <= self.status < 300
+
+    @property
+    def is_hq_error(self) -> bool:
+        """Whether the body is HQ's own error shape (SPEC §5), not a proxy's page."""
+        error = self.body.get("error")
+        return (
+            isinstance(error, dict)
+            and isinstance(error.get("code"), str)
+            and isinstance(error.get("message"), str)
+        )
+
+    @property
+    def rating_id(self) -> str | None:
+        """The rating HQ's error is about, if it names one."""
+        error = self.body.get("error")
+        rid = error.get("rating_id") if isinstance(error, dict) else None
+        return rid if isinstance(rid, str) else None
 
     @property
     def error_code(self) -> str:
@@ -118,6 +136,7 @@ class HQClient:
             retry_after=_seconds(response.headers.get("Retry-After")),
             etag=response.headers.get("ETag"),
             date=response.headers.get("Date"),
+            content_type=response.headers.get("Content-Type"),
         )
 
 

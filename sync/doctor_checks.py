@@ -1,5 +1,5 @@
 """``hymio doctor``'s checks of sync: HQ reachable, token accepted, clock close to HQ's,
-and the backlog, last error and quarantined ratings from the store."""
+and the backlog, last error and held ratings from the store and its salvaged databases."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from kiosk.doctor import FAIL, OK, WARN, Context, Finding, open_store
 from kiosk.errors import StoreError
 from kiosk.ledger import Ledger
 from sync.client import HQClient
+from sync.databases import Databases
 
 CLOCK_WARN_SECONDS = 60.0
 BACKLOG_WARN = 10_000
@@ -70,30 +71,50 @@ def check_sync(ctx: Context) -> list[Finding]:
         store = open_store(ctx)
     except StoreError:
         return []  # check_database says so
+    databases = Databases(store, readonly=True)
     with store:
         try:
             ledger = Ledger(store)
-            state, held = ledger.state(), ledger.quarantined(limit=3)
+            state = ledger.state()
+            stores = databases.all()
+            each = [Ledger(s).database() for s in stores]
+            held = [h for s in stores for h in Ledger(s).held(limit=3)][:3]
         except StoreError as exc:
             return [Finding("sync", WARN, f"no sync state yet ({exc})", "run `hymio sync` once")]
+        finally:
+            databases.close()
     found = []
+    pending = sum(d["pending"] for d in each)
     last = state["last_success"] or "never"
-    oldest = state["oldest_pending_at"] or "-"
-    text = f"{state['pending']} pending (oldest {oldest}), last upload {last}"
-    level = WARN if state["pending"] > BACKLOG_WARN else OK
+    oldest = min((d["oldest_pending_at"] for d in each if d["oldest_pending_at"]), default="-")
+    text = f"{pending} pending (oldest {oldest}), last upload {last}"
+    level = WARN if pending > BACKLOG_WARN else OK
     found.append(Finding("sync", level, text, "check that hymio-sync runs and HQ is reachable"))
+    if len(stores) > 1:
+        found.append(
+            Finding(
+                "sync",
+                OK if not any(d["pending"] for d in each[1:]) else WARN,
+                f"{len(stores) - 1} salvaged database(s) beside the store, "
+                f"{sum(d['pending'] for d in each[1:])} of their ratings still to send",
+                "hymio-sync sends them; nothing to do unless that number stays",
+            )
+        )
     if state["last_error"]:
         found.append(
             Finding("sync", WARN, f"last error: {state['last_error']}", "see the hq check above")
         )
-    if state["quarantined"]:
-        examples = "; ".join(f"seq {q.seq}: {q.code} ({q.message})" for q in held)
+    total_held = sum(d["held"] for d in each)
+    if total_held:
+        examples = "; ".join(f"seq {h.seq}: {h.code} ({h.message})" for h in held)
         found.append(
             Finding(
                 "sync",
-                WARN,
-                f"{state['quarantined']} rating(s) refused by HQ, kept here: {examples}",
-                "nothing is lost; report the message to whoever runs HQ",
+                FAIL,
+                f"{total_held} rating(s) refused by HQ and held here, not counted at HQ: "
+                f"{examples}",
+                "fix what HQ names (or report it to whoever runs HQ), then send them again: "
+                f"hymio sync --config {ctx.settings.source} --retry-held",
             )
         )
     return found

@@ -13,29 +13,45 @@ from kiosk import __version__
 from kiosk.ledger import Ledger, clock_offset
 from kiosk.localtime import to_utc_text
 from sync.client import HQClient
+from sync.databases import Databases
 
 log = logging.getLogger(__name__)
 
 UPTIME = Path("/proc/uptime")
 CPU_TEMPERATURE = Path("/sys/class/thermal/thermal_zone0/temp")
+# What HQ keeps of each database (hq.wire.DatabaseStatus).
+DATABASE_KEYS = (
+    "database_id", "last_seq", "pending", "oldest_pending_at", "held", "held_reason", "held_at",
+)  # fmt: skip
 
 
 def device_status(
-    ledger: Ledger, *, uptime: Path = UPTIME, cpu_temperature: Path = CPU_TEMPERATURE
+    ledger: Ledger,
+    *,
+    databases: Databases | None = None,
+    uptime: Path = UPTIME,
+    cpu_temperature: Path = CPU_TEMPERATURE,
 ) -> dict[str, Any]:
-    """Version, backlog, last error, clock, uptime, free disk and CPU temperature."""
+    """Version, backlog, held ratings, each database's last seq, last error, clock,
+    uptime, free disk and CPU temperature."""
     store = ledger.store
     state = ledger.state()
+    stores = (databases or Databases(store)).all()
+    each = [state if s is store else Ledger(s).database() for s in stores]
     synced = store.clock.synchronized()
     status: dict[str, Any] = {
         "version": __version__,
-        "pending": state["pending"],
-        "oldest_pending_at": state["oldest_pending_at"],
+        "pending": sum(d["pending"] for d in each),
+        "oldest_pending_at": min(
+            (d["oldest_pending_at"] for d in each if d["oldest_pending_at"]), default=None
+        ),
+        "database_id": state["database_id"],
         "last_seq": state["last_seq"],
         "last_error": (state["last_error"] or None) and state["last_error"][:500],
         "clock_synced": synced,
         "clock": to_utc_text(store.clock.now()),
-        "quarantined": state["quarantined"],
+        "quarantined": sum(d["held"] for d in each),
+        "databases": [{k: d[k] for k in DATABASE_KEYS} for d in each],
         "disk_free": shutil.disk_usage(store.path.parent).free,
     }
     seconds = _read_number(uptime, lambda text: float(text.split()[0]))
@@ -47,12 +63,14 @@ def device_status(
     return status
 
 
-def send_heartbeat(ledger: Ledger, client: HQClient, **paths: Path) -> bool:
+def send_heartbeat(
+    ledger: Ledger, client: HQClient, databases: Databases | None = None, **paths: Path
+) -> bool:
     """Send the status; keep HQ's clock offset. False when HQ could not be told."""
     clock = ledger.store.clock
     sent = to_utc_text(clock.now())
     try:
-        answer = client.heartbeat(device_status(ledger, **paths))
+        answer = client.heartbeat(device_status(ledger, databases=databases, **paths))
     except requests.RequestException as exc:
         log.info("heartbeat not sent: %s", type(exc).__name__)
         return False

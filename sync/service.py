@@ -98,7 +98,10 @@ class SyncService:
         self.watch.stop()
         self.scheduler.shutdown(wait=False)
         self.client.close()
-        return self.idle.wait(grace)
+        done = self.idle.wait(grace)
+        if done:
+            self.uploader.close()
+        return done
 
     def on_clock_jump(self, seconds: float) -> None:
         replan(self.scheduler, datetime.now(UTC))
@@ -116,10 +119,10 @@ class SyncService:
             self.idle.set()
         if outcome.ok:
             self.backoff.reset()
-            if outcome.sent or outcome.quarantined:
+            if outcome.sent or outcome.held:
                 log.info(
-                    "uploaded %d rating(s) in %d request(s) (%d already at HQ, %d quarantined)",
-                    outcome.sent, outcome.requests, outcome.duplicates, outcome.quarantined,
+                    "uploaded %d rating(s) in %d request(s) (%d already at HQ, %d held)",
+                    outcome.sent, outcome.requests, outcome.duplicates, outcome.held,
                 )  # fmt: skip
             return
         if outcome.kind == "stopped":
@@ -135,7 +138,7 @@ class SyncService:
             )
 
     def heartbeat(self) -> None:
-        send_heartbeat(self.ledger, self.client)
+        send_heartbeat(self.ledger, self.client, self.uploader.databases)
 
     def pull(self) -> None:
         pull_config(self.settings, self.ledger, self.client)

@@ -1,10 +1,13 @@
 """The uploader: unsynced ratings to HQ, oldest first, each marked synced only once HQ
-has acknowledged it (SPEC §6: nothing lost, nothing twice).
+has acknowledged it (SPEC §6: nothing lost, nothing twice, nothing held back silently).
 
 A batch is all-or-nothing at HQ, so it is marked synced as a whole, and only after a 2xx
-whose ``accepted + duplicates`` is the whole batch. A batch HQ refuses as bad input (400,
-409, 413, 422) is split in halves until the refused ratings are alone; those are
-quarantined (kept, never sent again) and the rest flows on.
+whose ``accepted + duplicates`` is the whole batch. A rating is *held* (kept, not sent
+again until released) only on HQ's own word: its JSON error shape, a code that says the
+rating breaks the wire contract, and the id of that rating of the batch; the rest of the
+batch is sent again at once. Every other answer — an HTML page from a proxy, an unknown
+code, a 5xx, 408, 425, 429, a timeout — is transient: nothing is held, the round stops,
+and the next one comes after the backoff.
 """
 
 from __future__ import annotations
@@ -21,11 +24,13 @@ from kiosk.localtime import to_utc_text
 from kiosk.store import Store
 from sync.backoff import Backoff
 from sync.client import Answer, HQClient
+from sync.databases import Databases
 from sync.wire import MAX_BYTES, MAX_RATINGS, Batch, batches
 
 log = logging.getLogger(__name__)
 
-BAD_INPUT = frozenset({400, 409, 413, 422})
+# HQ's codes for a rating a correct kiosk never makes (hq.ingest, hq.errors_http).
+HOLD = {409: frozenset({"id_conflict", "seq_taken"}), 422: frozenset({"invalid"})}
 REFUSED = frozenset({401, 403})
 REFUSAL_HELP = (
     "HQ refused the device token ({code}: {message}); check [hq] token in the settings "
@@ -36,13 +41,15 @@ REFUSAL_HELP = (
 @dataclass
 class Outcome:
     """What one upload round did. ``kind``: ok, unreachable, refused (the token), busy
-    (429), server (5xx or a wrong count) or stopped (SIGTERM)."""
+    (429), server (5xx or a wrong count), unexpected (an answer that is not HQ's, such as
+    a proxy's HTML page) or stopped (SIGTERM)."""
 
     kind: str = "ok"
     sent: int = 0
     accepted: int = 0
     duplicates: int = 0
-    quarantined: int = 0
+    repaired: int = 0
+    held: int = 0
     requests: int = 0
     error: str | None = None
     retry_after: float | None = None
@@ -62,7 +69,7 @@ class _Stop(Exception):
 
 
 class Uploader:
-    """Uploads one device's ratings from its store to HQ."""
+    """Uploads one device's ratings from its store (and salvaged stores) to HQ."""
 
     def __init__(
         self,
@@ -73,9 +80,11 @@ class Uploader:
         max_ratings: int = MAX_RATINGS,
         max_bytes: int = MAX_BYTES,
         stop: threading.Event | None = None,
+        databases: Databases | None = None,
     ):
         self.store = store
         self.ledger = Ledger(store)
+        self.databases = databases or Databases(store)
         self.client = client
         self.backoff = backoff or Backoff()
         self.max_ratings, self.max_bytes = max_ratings, max_bytes
@@ -89,14 +98,8 @@ class Uploader:
             log.info("repaired the time of %d rating(s) recorded before NTP", repaired)
         self.ledger.note(last_attempt=self._now())
         try:
-            while not self.stop.is_set():
-                ratings = self.store.oldest_unsynced(self.max_ratings)
-                if not ratings:
-                    break
-                for batch in batches(ratings, self.max_ratings, self.max_bytes):
-                    if self.stop.is_set():
-                        raise _Stop("stopped", "stopped before the upload was finished")
-                    self._send(batch, outcome)
+            for store in self.databases.all():
+                self._drain(store, outcome)
         except _Stop as stop:
             outcome.kind, outcome.error = stop.kind, stop.error
             outcome.retry_after = stop.retry_after
@@ -128,26 +131,58 @@ class Uploader:
         outcome.waits = waits
         return outcome
 
+    def close(self) -> None:
+        """Close the salvaged stores this uploader opened."""
+        self.databases.close()
+
+    def _drain(self, store: Store, outcome: Outcome) -> None:
+        while not self.stop.is_set():
+            ratings = store.oldest_unsynced(self.max_ratings)
+            if not ratings:
+                return
+            for batch in batches(ratings, self.max_ratings, self.max_bytes):
+                if self.stop.is_set():
+                    break
+                self._send(store, batch, outcome)
+        raise _Stop("stopped", "stopped before the upload was finished")
+
     # --- one batch ------------------------------------------------------------------
 
-    def _send(self, batch: Batch, outcome: Outcome) -> None:
+    def _send(self, store: Store, batch: Batch, outcome: Outcome) -> None:
         outcome.requests += 1
         try:
             answer = self.client.post_ratings(batch.body)
         except requests.RequestException as exc:
             raise _Stop("unreachable", f"HQ could not be reached: {_reason(exc)}") from None
         if answer.ok:
-            self._acknowledged(batch, answer, outcome)
-        elif answer.status in BAD_INPUT:
-            self._refused(batch, answer, outcome)
-        elif answer.status in REFUSED:
+            self._acknowledged(store, batch, answer, outcome)
+            return
+        named = self._named(batch, answer)
+        if named is not None:
+            self._hold(store, batch, named, answer, outcome)
+        elif answer.status == 413 and len(batch) > 1:
+            for half in batch.halves():  # a proxy in between may take less than HQ
+                self._send(store, half, outcome)
+        elif answer.status in REFUSED and answer.is_hq_error:
             raise _Stop("refused", self._wrong_token(answer))
         elif answer.status == 429:
             raise _Stop("busy", "HQ asked to slow down (429)", answer.retry_after)
+        elif answer.is_hq_error:
+            raise _Stop("server", f"HQ failed ({answer.status} {answer.error_code}: "
+                        f"{answer.error_message}); nothing held, sent again later")  # fmt: skip
         else:
-            raise _Stop("server", f"HQ failed ({answer.status}: {answer.error_message})")
+            raise _Stop("unexpected", _not_hq(answer))
 
-    def _acknowledged(self, batch: Batch, answer: Answer, outcome: Outcome) -> None:
+    @staticmethod
+    def _named(batch: Batch, answer: Answer) -> int | None:
+        """The index in *batch* of the rating HQ refuses by name, if it does."""
+        if not answer.is_hq_error or answer.error_code not in HOLD.get(answer.status, ()):
+            return None
+        ids = [r.id for r in batch.ratings]
+        rating_id = answer.rating_id
+        return ids.index(rating_id) if rating_id in ids else None
+
+    def _acknowledged(self, store: Store, batch: Batch, answer: Answer, outcome: Outcome) -> None:
         accepted, duplicates = answer.body.get("accepted"), answer.body.get("duplicates")
         if not (isinstance(accepted, int) and isinstance(duplicates, int)) or (
             accepted + duplicates != len(batch)
@@ -157,23 +192,25 @@ class Uploader:
                 f"HQ acknowledged {accepted!r} + {duplicates!r} of {len(batch)} ratings; "
                 "nothing marked, the batch is sent again",
             )
-        self.store.mark_synced([r.id for r in batch.ratings], self._now())
+        store.mark_synced([r.id for r in batch.ratings], self._now())
         outcome.sent += len(batch)
         outcome.accepted += accepted
         outcome.duplicates += duplicates
+        repaired = answer.body.get("repaired")
+        outcome.repaired += repaired if isinstance(repaired, int) else 0
 
-    def _refused(self, batch: Batch, answer: Answer, outcome: Outcome) -> None:
-        if len(batch) > 1:
-            for half in batch.halves():
-                self._send(half, outcome)
-            return
-        rating = batch.ratings[0]
+    def _hold(self, store: Store, batch: Batch, index: int, answer: Answer, outcome: Outcome):
+        rating = batch.ratings[index]
         log.error(
-            "HQ refused rating seq %d (%s): %s; it is kept in quarantine",
-            rating.seq, answer.error_code, answer.error_message,
+            "HQ refused rating %s (seq %d of database %s): %s %s; it is held on the device "
+            "until `hymio sync --retry-held`",
+            rating.id, rating.seq, rating.database_id, answer.error_code, answer.error_message,
         )  # fmt: skip
-        self.ledger.quarantine(rating.seq, answer.error_code, answer.error_message)
-        outcome.quarantined += 1
+        Ledger(store).hold(rating.seq, answer.error_code, answer.error_message)
+        outcome.held += 1
+        rest = batch.without(index)
+        if len(rest):
+            self._send(store, rest, outcome)
 
     def _wrong_token(self, answer: Answer) -> str:
         return REFUSAL_HELP.format(
@@ -184,6 +221,14 @@ class Uploader:
 
     def _now(self) -> str:
         return to_utc_text(self.store.clock.now())
+
+
+def _not_hq(answer: Answer) -> str:
+    kind = answer.content_type or "no content type"
+    return (
+        f"HQ's address answered {answer.status} ({kind}), which is not HQ's own error: a "
+        "proxy, firewall or captive portal in between? Nothing held; sent again later"
+    )
 
 
 def _reason(exc: requests.RequestException) -> str:

@@ -15,9 +15,9 @@ from kiosk.rating import Rating
 MAX_RATINGS = 1000
 MAX_BYTES = 1024 * 1024
 WIRE_FIELDS = (
-    "id", "device_id", "store_id", "seq", "survey_id", "question_id", "config_version",
-    "scale", "score", "source", "reason", "recorded_at", "clock_synced", "boot_id",
-    "mono_ns", "flag",
+    "id", "device_id", "store_id", "database_id", "seq", "survey_id", "question_id",
+    "config_version", "scale", "score", "source", "reason", "recorded_at", "clock_synced",
+    "boot_id", "mono_ns", "flag",
 )  # fmt: skip
 _ENVELOPE = len(b'{"ratings":[]}')
 
@@ -47,8 +47,15 @@ class Batch:
         """``{"ratings":[...]}`` as sent."""
         return b'{"ratings":[' + b",".join(self.parts) + b"]}"
 
+    def without(self, index: int) -> Batch:
+        """The batch less the rating at *index* (one HQ refused by name)."""
+        return Batch(
+            self.ratings[:index] + self.ratings[index + 1 :],
+            self.parts[:index] + self.parts[index + 1 :],
+        )
+
     def halves(self) -> tuple[Batch, Batch]:
-        """The first and the second half (to find the rating HQ refuses)."""
+        """The first and the second half (a proxy in between may take less than HQ)."""
         mid = len(self.ratings) // 2
         return (
             Batch(self.ratings[:mid], self.parts[:mid]),

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from kiosk import salvage
 from kiosk.errors import StoreCorruptError, StoreWriteError
 from kiosk.store import Store
 from tests.conftest import fill, make_context
@@ -112,26 +113,102 @@ def record_many(db_path: Path, clock, score: int, n: int = 3000) -> None:
         s.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
-def test_a_damaged_database_is_moved_aside_and_a_new_one_started(db_path, clock):
+def all_rows(path: Path) -> dict[int, tuple]:
+    conn = sqlite3.connect(path)
+    try:
+        rows = conn.execute(f"SELECT {', '.join(salvage.COLUMNS)} FROM ratings").fetchall()
+    finally:
+        conn.close()
+    return {
+        r[0]: tuple(
+            None if c == "followup_until_ns" else v for c, v in zip(salvage.COLUMNS, r, strict=True)
+        )
+        for r in rows
+    }
+
+
+def test_a_damaged_database_is_moved_aside_salvaged_and_a_new_one_started(db_path, clock):
     record_many(db_path, clock, score=2)
-    original = db_path.read_bytes()
+    original = all_rows(db_path)
+    with Store(db_path, make_context(), clock=clock) as s:
+        old_id = s.database_id
     damage(db_path)
     damaged = db_path.read_bytes()
-    assert damaged != original
     with Store(db_path, make_context(), clock=clock) as s:
         assert len(s.reports) == 1
-        assert "was damaged" in s.reports[0] and "sqlite3" in s.reports[0]
+        assert "was damaged" in s.reports[0] and "salvaged" in s.reports[0]
         [event] = s.events()
         assert event["kind"] == "database_replaced"
         assert event["message"] == s.reports[0]
         assert s.count() == 0
+        # A new database: its own id, seq from 1 (HQ keeps seq per database).
+        assert s.database_id != old_id
         new = s.record(4, "touch")
+        assert new.seq == 1 and new.database_id == s.database_id
     aside = corrupt_files(db_path.parent)
     assert [p.read_bytes() for p in aside if not p.name.endswith(("-wal", "-shm"))] == [damaged]
-    # The new file numbers on after the old one's last seq: HQ will see the lost
-    # ratings as a gap, not two ratings with the same seq.
-    assert "last seq was 3000" in s.reports[0]
-    assert new.seq == 3001
+    [archive] = salvage.archives(db_path)
+    assert archive.name == f"ratings.db.salvaged-{old_id}"
+    rescued = all_rows(archive)
+    # Every rescued row is the row as it was; only the one damaged leaf page is lost,
+    # a run of consecutive seqs no longer than a page holds.
+    assert all(rescued[seq] == original[seq] for seq in rescued)
+    lost = sorted(set(original) - set(rescued))
+    assert 0 < len(lost) < 60 and lost == list(range(lost[0], lost[-1] + 1))
+    with Store(archive, make_context(), clock=clock, recover=False) as a:
+        assert a.database_id == old_id and a.pending_count() == len(rescued)
+
+
+def test_a_damaged_header_loses_nothing_even_what_was_only_in_the_wal(db_path, clock):
+    # The kiosk died (power cut) with the newest rows only in the -wal file; then the
+    # card damaged the first block of both files: SQLite cannot open the database, and
+    # would ignore the WAL.
+    record_many(db_path, clock, score=3, n=500)
+    copy = db_path.with_name("copy.db")
+    with Store(db_path, make_context(), clock=clock) as s:
+        for _ in range(40):
+            clock.advance(60)
+            s.record(1, "button")
+        s.mark_synced([r[0] for r in s.read("SELECT id FROM ratings WHERE seq <= 300")], "x")
+        for suffix in ("", "-wal"):  # as the power cut left them
+            Path(f"{copy}{suffix}").write_bytes(Path(f"{db_path}{suffix}").read_bytes())
+        expected = {r[0]: r for r in s.read(f"SELECT {', '.join(salvage.COLUMNS)} FROM ratings")}
+        old_id = s.database_id
+    assert Path(f"{copy}-wal").stat().st_size > 0
+    damage_header(copy)
+    with open(f"{copy}-wal", "r+b") as f:
+        f.write(os.urandom(32))
+    with Store(copy, make_context(), clock=clock) as s:
+        assert "540 rating(s) were salvaged" in s.reports[0]
+    [archive] = salvage.archives(copy)
+    rescued = all_rows(archive)
+    assert set(rescued) == set(expected) == set(range(1, 541))
+    assert all(
+        rescued[q]
+        == tuple(
+            None if c == "followup_until_ns" else v
+            for c, v in zip(salvage.COLUMNS, expected[q], strict=True)
+        )
+        for q in rescued
+    )
+    assert sum(1 for r in rescued.values() if r[salvage.COLUMNS.index("synced_at")]) == 300
+    assert {r[-1] for r in rescued.values()} == {old_id}
+
+
+def test_a_new_database_keeps_its_id_across_restarts(db_path, clock):
+    record_many(db_path, clock, score=3, n=50)
+    damage_header(db_path)
+    with Store(db_path, make_context(), clock=clock) as s:
+        first_id = s.database_id
+    with Store(db_path, make_context(), clock=clock) as s:
+        assert s.reports == [] and s.database_id == first_id
+        clock.advance(60)
+        assert s.record(3, "touch").seq == 1
+
+
+def damage_header(path: Path) -> None:
+    with open(path, "r+b") as f:
+        f.write(os.urandom(100))
 
 
 def test_a_file_that_is_not_a_database_is_kept_and_replaced(db_path, clock):
@@ -142,17 +219,6 @@ def test_a_file_that_is_not_a_database_is_kept_and_replaced(db_path, clock):
         assert s.record(3, "touch").seq == 1
     [aside] = corrupt_files(db_path.parent)
     assert aside.read_bytes() == b"this is not sqlite" * 100
-
-
-def test_the_seq_floor_survives_a_restart(db_path, clock):
-    record_many(db_path, clock, score=3)
-    damage(db_path)
-    Store(db_path, make_context(), clock=clock).close()  # replaced, nothing recorded yet
-    with Store(db_path, make_context(), clock=clock) as s:
-        assert s.reports == []
-        assert s.last_seq() == 3000
-        clock.advance(60)
-        assert s.record(3, "touch").seq == 3001
 
 
 def test_without_recovery_a_damaged_file_is_an_error_and_stays_put(db_path, clock):

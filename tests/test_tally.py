@@ -26,7 +26,7 @@ def fill(store: Store, clock: ManualClock, start: datetime, hours: float, rng: r
 
 
 def all_ratings(store: Store) -> list[dict]:
-    return [Rating.from_row(r).to_dict() for r in store.read(f"SELECT {COLUMNS} FROM ratings")]  # noqa: S608
+    return [Rating.from_row(r).to_dict() for r in store.read(f"SELECT {COLUMNS} FROM ratings")]
 
 
 @pytest.mark.parametrize(

@@ -1,18 +1,19 @@
-"""A device's heartbeat, and the gaps in what HQ has received from it."""
+"""A device's heartbeat, and whether HQ has received everything from it."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 from pydantic import BaseModel
-from sqlalchemy import update
+from sqlalchemy import delete, update
 
 from hq.api import errors
+from hq.completeness import completeness
 from hq.deps import DB, CurrentDevice, Now, Reader, WriteLock
 from hq.errors import ApiError
-from hq.models import Device
-from hq.reports import seq_gaps
-from hq.wire import Heartbeat, HeartbeatAck
+from hq.models import Device, DeviceDatabase
+from hq.wire import DatabaseStatus, Heartbeat, HeartbeatAck
 from kiosk.localtime import to_utc_text
+from kiosk.rating import LEGACY_DATABASE
 
 router = APIRouter(prefix="/api/v1", tags=["devices"])
 
@@ -21,7 +22,8 @@ router = APIRouter(prefix="/api/v1", tags=["devices"])
 def heartbeat(
     status: Heartbeat, device: CurrentDevice, session: DB, now: Now, lock: WriteLock
 ) -> HeartbeatAck:
-    """Keep what the device says about itself (version, backlog, clock, disk, errors)."""
+    """Keep what the device says about itself (version, backlog, clock, disk, errors) and
+    about each of its databases (last seq, pending, held)."""
     seen = to_utc_text(now)
     body = status.model_dump(exclude_none=True)
     with lock:
@@ -34,23 +36,100 @@ def heartbeat(
                 version=status.version or device.version,
             )
         )
+        for d in _databases(status):
+            # Delete and insert: one portable upsert for SQLite and PostgreSQL.
+            session.execute(
+                delete(DeviceDatabase).where(
+                    DeviceDatabase.device_id == device.id,
+                    DeviceDatabase.database_id == d.database_id,
+                )
+            )
+            session.add(DeviceDatabase(device_id=device.id, reported_at=seen, **d.model_dump()))
         session.commit()
     return HeartbeatAck(ok=True, server_time=seen)
 
 
+def _databases(status: Heartbeat) -> list[DatabaseStatus]:
+    """Each database the heartbeat reports; a kiosk of Hymiö 0.1 reports its one file as
+    top-level ``last_seq`` and ``quarantined``."""
+    if status.databases is not None:
+        return status.databases
+    if status.last_seq is None:
+        return []
+    return [
+        DatabaseStatus(
+            database_id=status.database_id or LEGACY_DATABASE,
+            last_seq=status.last_seq,
+            pending=status.pending or 0,
+            oldest_pending_at=status.oldest_pending_at,
+            held=status.quarantined or 0,
+        )
+    ]
+
+
+class DatabaseGaps(BaseModel):
+    """One kiosk database of the device: what HQ received, what is missing inside it, the
+    tail not received yet, and what the device said it still has to send or holds."""
+
+    database_id: str
+    received: int
+    last_received_seq: int
+    gaps: list[tuple[int, int]]
+    missing: int
+    last_seq: int | None
+    tail: tuple[int, int] | None
+    not_received: int
+    pending: int
+    held: int
+    held_reason: str | None
+    reported_at: str | None
+    complete: bool
+
+
 class Gaps(BaseModel):
-    """The ``seq`` ranges (both ends included) HQ has not received from a device."""
+    """Everything HQ lacks of a device, per database; ``complete`` only when nothing is
+    missing, nothing is at the tail, and nothing is held or pending on the device."""
 
     device_id: str
     received: int
-    last_seq: int
-    gaps: list[tuple[int, int]]
+    missing: int
+    not_received: int
+    held: int
+    pending: int
+    complete: bool
+    databases: list[DatabaseGaps]
 
 
 @router.get("/devices/{device_id}/gaps", response_model=Gaps, responses=errors(401, 404))
 def gaps(device_id: str, session: DB, _reader: Reader) -> Gaps:
-    """Missing ``seq`` ranges up to the highest one received."""
+    """Per database: missing ``seq`` ranges, the tail not received yet, held ratings."""
     if session.get(Device, device_id) is None:
         raise ApiError(404, "unknown_device", f"no device {device_id!r}")
-    received, last, ranges = seq_gaps(session, device_id)
-    return Gaps(device_id=device_id, received=received, last_seq=last, gaps=ranges)
+    c = completeness(session, device_id)
+    return Gaps(
+        device_id=device_id,
+        received=c.received,
+        missing=c.missing,
+        not_received=c.not_received,
+        held=c.held,
+        pending=c.pending,
+        complete=c.complete,
+        databases=[
+            DatabaseGaps(
+                database_id=d.database_id,
+                received=d.received,
+                last_received_seq=d.last_received_seq,
+                gaps=d.gaps,
+                missing=d.missing,
+                last_seq=d.last_seq,
+                tail=d.tail,
+                not_received=d.not_received,
+                pending=d.pending,
+                held=d.held,
+                held_reason=d.held_reason,
+                reported_at=d.reported_at,
+                complete=d.complete,
+            )
+            for d in c.databases
+        ],
+    )

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hq.completeness import Completeness, completeness, incomplete_days
 from hq.models import Device, Store
 from hq.reports import (
     Days,
@@ -16,7 +17,6 @@ from hq.reports import (
     heat_map,
     ratings_between,
     reasons,
-    seq_gaps,
     today,
 )
 from hq.surveys import store_hours
@@ -87,12 +87,18 @@ def store_page(session: Session, store: Store, now: datetime) -> dict:
     figures = store_figures(session, store, now)
     days = figures.counted.days
     rows = ratings_between(session, store, days[0], days[-1])
+    devices = fleet(session, now, store.id)
+    incomplete = incomplete_days([d.completeness for d in devices], store.timezone, now)
+    table = list(reversed(daily(figures.counted)))
+    for day in table:
+        day["incomplete"] = incomplete.get(date.fromisoformat(day["date"]))
     return {
         "figures": figures,
-        "table": list(reversed(daily(figures.counted))),
+        "table": table,
         "heat": heat_map(rows, store.timezone, figures.scale),
         "reasons": reasons(rows),
-        "devices": fleet(session, now, store.id),
+        "devices": devices,
+        "incomplete": len([d for d in table if d["incomplete"]]),
     }
 
 
@@ -106,8 +112,7 @@ class DeviceHealth:
     silent: bool
     pending: int | None
     oldest_pending: str
-    gaps: int
-    last_seq: int
+    completeness: Completeness
     clock: str
     version: str
     error: str
@@ -127,7 +132,6 @@ def fleet(session: Session, now: datetime, store_id: str | None = None) -> list[
         seen = parse_utc_text(device.last_seen_at) if device.last_seen_at else None
         is_open = hours[store.id].is_open(now.astimezone(zone(store.timezone)))
         silent = is_open and (seen is None or now - seen > SILENT)
-        _received, last_seq, ranges = seq_gaps(session, device.id)
         synced = status.get("clock_synced")
         out.append(
             DeviceHealth(
@@ -137,8 +141,7 @@ def fleet(session: Session, now: datetime, store_id: str | None = None) -> list[
                 silent=silent,
                 pending=status.get("pending"),
                 oldest_pending=_oldest(now, status),
-                gaps=sum(b - a + 1 for a, b in ranges),
-                last_seq=last_seq,
+                completeness=completeness(session, device.id),
                 clock={True: "synchronised", False: "not synchronised"}.get(synced, "unknown"),
                 version=device.version or "–",
                 error=status.get("last_error") or "",

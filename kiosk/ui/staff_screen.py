@@ -105,8 +105,8 @@ class StaffScreen(Screen):
         _line(card, f"[b]{t('Sync')}[/b]")
         _line(card, f"{t('Last upload')}: {sync['last_success'] or t('never')}")
         _line(card, f"{t('Pending')}: {sync['pending']}")
-        if sync["quarantined"]:
-            _line(card, f"{t('Refused by HQ')}: {sync['quarantined']}")
+        if sync["held"]:
+            _line(card, f"{t('Refused by HQ')}: {sync['held']}")
         _line(card, f"{t('Last error')}: {sync['last_error'] or t('none')}")
         card = _card(right)
         _line(card, f"[b]{t('Device')}[/b]  {device['id']} / {device['store']}")

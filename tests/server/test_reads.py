@@ -100,14 +100,51 @@ def test_gaps_are_the_missing_seq_ranges(hq):
     for seq in (2, 3, 6, 7, 10):
         hq.post([hq.rating(seq=seq)])
     answer = hq.client.get("/api/v1/devices/k1/gaps", headers=hq.auth(hq.reader_token)).json()
-    assert answer == {
-        "device_id": "k1",
-        "received": 5,
-        "last_seq": 10,
-        "gaps": [[1, 1], [4, 5], [8, 9]],
-    }
+    [legacy] = answer["databases"]
+    assert legacy["database_id"] == "legacy" and legacy["gaps"] == [[1, 1], [4, 5], [8, 9]]
+    assert (answer["received"], answer["missing"], answer["complete"]) == (5, 5, False)
     empty = hq.client.get("/api/v1/devices/k2/gaps", headers=hq.auth(hq.reader_token)).json()
-    assert empty == {"device_id": "k2", "received": 0, "last_seq": 0, "gaps": []}
+    assert empty == {
+        "device_id": "k2", "received": 0, "missing": 0, "not_received": 0, "held": 0,
+        "pending": 0, "complete": True, "databases": [],
+    }  # fmt: skip
+
+
+def test_gaps_show_the_tail_and_what_the_device_holds_per_database(hq):
+    new = "01938f0c-7e3a-7c00-8000-0000000000aa"
+    hq.post([hq.rating(seq=n, database_id="legacy") for n in (1, 2, 3)])
+    hq.post([hq.rating(seq=n, database_id=new) for n in (1, 2, 4)])
+    status = {
+        "database_id": new,
+        "databases": [
+            {"database_id": "legacy", "last_seq": 3},
+            {
+                "database_id": new, "last_seq": 9, "pending": 5, "held": 1,
+                "held_reason": "invalid: rating x: ratings.0.reason: bad",
+                "held_at": [to_utc_text(hq.clock.now)],
+            },
+        ],
+    }  # fmt: skip
+    assert hq.client.post("/api/v1/heartbeat", json=status, headers=hq.auth()).status_code == 200
+    answer = hq.client.get("/api/v1/devices/k1/gaps", headers=hq.auth(hq.reader_token)).json()
+    by_id = {d["database_id"]: d for d in answer["databases"]}
+    legacy, current = by_id["legacy"], by_id[new]
+    assert legacy["complete"] and legacy["tail"] is None
+    assert current["gaps"] == [[3, 3]] and current["tail"] == [5, 9]
+    assert (current["not_received"], current["held"], current["pending"]) == (5, 1, 5)
+    assert current["held_reason"].startswith("invalid")
+    assert (answer["received"], answer["missing"], answer["not_received"]) == (6, 1, 5)
+    assert answer["held"] == 1 and not answer["complete"]
+
+
+def test_a_heartbeat_of_an_older_kiosk_still_shows_its_tail_and_held_ratings(hq):
+    # Hymiö 0.1 reports its one file as last_seq and quarantined: no database list.
+    hq.post([hq.rating(seq=n) for n in (1, 2)])
+    old = {"last_seq": 1000, "quarantined": 998, "pending": 998}
+    assert hq.client.post("/api/v1/heartbeat", json=old, headers=hq.auth()).status_code == 200
+    answer = hq.client.get("/api/v1/devices/k1/gaps", headers=hq.auth(hq.reader_token)).json()
+    assert (answer["received"], answer["not_received"], answer["held"]) == (2, 998, 998)
+    assert not answer["complete"]
 
 
 def test_export_streams_every_rating_as_csv(hq):

@@ -31,6 +31,7 @@ def ratings(draw) -> dict:
         "id": str(uuid.UUID(int=draw(st.integers(0, 2**128 - 1)))),
         "device_id": draw(idents),
         "store_id": draw(idents),
+        "database_id": draw(idents),
         "seq": draw(st.integers(1, 2**62)),
         "survey_id": draw(idents),
         "question_id": draw(idents),

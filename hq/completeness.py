@@ -1,0 +1,183 @@
+"""Whether HQ has every rating of a device, per kiosk database (SPEC §6): the ``seq``
+ranges missing inside what was received, the tail the device has numbered but HQ has not
+received yet (from the last ``seq`` its heartbeat reported), and what the device holds.
+
+Gaps are found in SQL with a window function over the ``(device, database, seq)`` unique
+index, so they cost one index scan per device on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from hq.models import DeviceDatabase, Rating
+from kiosk.localtime import local_date, parse_utc_text, zone
+
+GAPS_SQL = text(
+    "SELECT database_id, prev + 1, seq - 1, prev_at, recorded_at FROM ("
+    " SELECT database_id, seq, recorded_at,"
+    "  LAG(seq, 1, 0) OVER (PARTITION BY database_id ORDER BY seq) AS prev,"
+    "  LAG(recorded_at) OVER (PARTITION BY database_id ORDER BY seq) AS prev_at"
+    " FROM ratings WHERE device_id = :device) AS s"
+    " WHERE seq - prev > 1 ORDER BY database_id, seq"
+)
+MAX_DAYS = 400  # how far back incomplete days are marked
+
+
+@dataclass
+class Database:
+    """One kiosk database of a device, as HQ sees it and as the device last reported it."""
+
+    database_id: str
+    received: int = 0
+    last_received_seq: int = 0
+    last_received_at: str | None = None
+    gaps: list[tuple[int, int]] = field(default_factory=list)
+    # recorded_at of the received ratings on either side of each gap (None before seq 1)
+    gap_times: list[tuple[str | None, str]] = field(default_factory=list)
+    last_seq: int | None = None
+    pending: int = 0
+    oldest_pending_at: str | None = None
+    held: int = 0
+    held_reason: str | None = None
+    held_at: list[str] = field(default_factory=list)
+    reported_at: str | None = None
+
+    @property
+    def missing(self) -> int:
+        """Ratings numbered inside what HQ received that have not arrived."""
+        return sum(b - a + 1 for a, b in self.gaps)
+
+    @property
+    def tail(self) -> tuple[int, int] | None:
+        """The ``seq`` range after the last one received, up to the device's last one."""
+        if self.last_seq is None or self.last_seq <= self.last_received_seq:
+            return None
+        return (self.last_received_seq + 1, self.last_seq)
+
+    @property
+    def not_received(self) -> int:
+        """The length of :attr:`tail`."""
+        tail = self.tail
+        return 0 if tail is None else tail[1] - tail[0] + 1
+
+    @property
+    def complete(self) -> bool:
+        """Nothing missing, nothing at the tail, nothing held or pending on the device."""
+        return not (self.missing or self.not_received or self.held or self.pending)
+
+
+@dataclass
+class Completeness:
+    """Every database of one device, and their totals."""
+
+    device_id: str
+    databases: list[Database]
+
+    @property
+    def received(self) -> int:
+        return sum(d.received for d in self.databases)
+
+    @property
+    def missing(self) -> int:
+        return sum(d.missing for d in self.databases)
+
+    @property
+    def not_received(self) -> int:
+        return sum(d.not_received for d in self.databases)
+
+    @property
+    def held(self) -> int:
+        return sum(d.held for d in self.databases)
+
+    @property
+    def pending(self) -> int:
+        return sum(d.pending for d in self.databases)
+
+    @property
+    def held_reason(self) -> str | None:
+        """The reason of the most recently reported database that holds ratings."""
+        holding = [d for d in self.databases if d.held and d.held_reason]
+        holding.sort(key=lambda d: d.reported_at or "")
+        return holding[-1].held_reason if holding else None
+
+    @property
+    def complete(self) -> bool:
+        return all(d.complete for d in self.databases)
+
+
+def completeness(session: Session, device_id: str) -> Completeness:
+    """What HQ has and lacks of *device_id*, database by database (oldest id first)."""
+    found: dict[str, Database] = {}
+
+    def db(database_id: str) -> Database:
+        return found.setdefault(database_id, Database(database_id))
+
+    received = session.execute(
+        select(
+            Rating.database_id,
+            func.count(),
+            func.max(Rating.seq),
+            func.max(Rating.recorded_at),
+        )
+        .where(Rating.device_id == device_id)
+        .group_by(Rating.database_id)
+    )
+    for database_id, count, last, last_at in received:
+        d = db(database_id)
+        d.received, d.last_received_seq, d.last_received_at = int(count), int(last), last_at
+    for database_id, first, last, before, after in session.execute(GAPS_SQL, {"device": device_id}):
+        d = db(database_id)
+        d.gaps.append((int(first), int(last)))
+        d.gap_times.append((before, after))
+    reported = session.scalars(select(DeviceDatabase).where(DeviceDatabase.device_id == device_id))
+    for r in reported:
+        d = db(r.database_id)
+        d.last_seq, d.pending, d.held = r.last_seq, r.pending, r.held
+        d.held_reason, d.oldest_pending_at = r.held_reason, r.oldest_pending_at
+        d.held_at, d.reported_at = list(r.held_at or []), r.reported_at
+    return Completeness(device_id, [found[k] for k in sorted(found)])
+
+
+def incomplete_days(devices: list[Completeness], tz: str, now: datetime) -> dict[date, str]:
+    """The store's local days that may lack ratings, each with the first reason found.
+
+    A gap lies between the days of the ratings on either side of it; ratings not yet
+    received at the tail, or pending on the device, lie between the last one received
+    (or the oldest pending) and today; held ratings on the days they were recorded.
+    """
+    zi = zone(tz)
+    today = local_date(now, zi)
+    days: dict[date, str] = {}
+
+    def mark(first: str | None, last: str | None, why: str) -> None:
+        start = _day(first, zi) or _day(last, zi) or today
+        lo, hi = sorted((min(start, today), min(_day(last, zi) or today, today)))
+        lo = max(lo, today - timedelta(days=MAX_DAYS))
+        for ordinal in range(lo.toordinal(), hi.toordinal() + 1):
+            days.setdefault(date.fromordinal(ordinal), why)
+
+    for device in devices:
+        for d in device.databases:
+            for (a, b), (before, after) in zip(d.gaps, d.gap_times, strict=True):
+                mark(before, after, f"{device.device_id}: seq {a}–{b} missing")
+            if d.tail:
+                mark(d.last_received_at, None, f"{device.device_id}: not received yet")
+            if d.pending:
+                mark(d.oldest_pending_at, None, f"{device.device_id}: {d.pending} pending")
+            for at in d.held_at:
+                mark(at, at, f"{device.device_id}: held on the device")
+    return days
+
+
+def _day(text: str | None, zi) -> date | None:
+    if not text:
+        return None
+    try:
+        return local_date(parse_utc_text(text), zi)
+    except ValueError:
+        return None
