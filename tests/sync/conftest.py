@@ -7,6 +7,7 @@ import dataclasses
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -88,3 +89,81 @@ def write_settings(folder: Path, url: str, token: str, db: Path, **hq: object) -
         encoding="utf-8",
     )
     return path
+
+
+@dataclass
+class HQProcess:
+    """``hymio hq serve`` as a process on 127.0.0.1, with store s1 and device k1."""
+
+    url: str
+    token: str
+    reader: str
+    sessions: object
+
+    def ids(self, device: str = "k1") -> dict[str, tuple]:
+        """Every rating HQ holds of *device*: id → (database_id, seq, recorded_at, clock_synced)."""
+        from sqlalchemy import select
+
+        from hq.models import Rating
+
+        with self.sessions() as s:
+            rows = s.execute(
+                select(
+                    Rating.id, Rating.database_id, Rating.seq, Rating.recorded_at,
+                    Rating.clock_synced,
+                ).where(Rating.device_id == device)
+            )  # fmt: skip
+            return {r[0]: tuple(r[1:]) for r in rows}
+
+    def gaps(self, device: str = "k1") -> dict:
+        import requests
+
+        answer = requests.get(
+            f"{self.url}/api/v1/devices/{device}/gaps",
+            headers={"Authorization": f"Bearer {self.reader}"},
+            timeout=10,
+        )
+        answer.raise_for_status()
+        return answer.json()
+
+
+@pytest.fixture
+def hq_process(tmp_path) -> Iterator[HQProcess]:
+    """A real HQ process on SQLite (its own clock: the real one)."""
+    import socket
+    import time
+
+    import requests
+
+    from hq.admin import add_api_token, add_device, add_store
+    from hq.db import open_database
+
+    url = f"sqlite:///{tmp_path / 'hq-process.db'}"
+    engine, sessions = open_database(url)
+    now = datetime.now(UTC)
+    with sessions() as s:
+        add_store(s, "s1", "Kamppi", "Europe/Helsinki", now)
+        token = add_device(s, "s1", "k1", now)
+        reader = add_api_token(s, "analyst", now)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    log = (tmp_path / "hq-process.log").open("w")
+    command = [sys.executable, "-m", "kiosk", "hq", "serve", "--database", url]
+    proc = subprocess.Popen([*command, "--port", str(port)], stdout=log, stderr=log)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            requests.get(f"{base}/healthz", timeout=1)
+            break
+        except requests.ConnectionError:
+            assert proc.poll() is None and time.monotonic() < deadline, "HQ did not start"
+            time.sleep(0.1)
+    try:
+        yield HQProcess(base, token, reader, sessions)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        log.close()
+        engine.dispose()
