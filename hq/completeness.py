@@ -40,9 +40,9 @@ class Database:
     # recorded_at of the received ratings on either side of each gap (None before seq 1)
     gap_times: list[tuple[str | None, str]] = field(default_factory=list)
     last_seq: int | None = None
-    pending: int = 0
+    reported_pending: int = 0
     oldest_pending_at: str | None = None
-    held: int = 0
+    reported_held: int = 0
     held_reason: str | None = None
     held_at: list[str] = field(default_factory=list)
     reported_at: str | None = None
@@ -67,8 +67,23 @@ class Database:
 
     @property
     def complete(self) -> bool:
-        """Nothing missing, nothing at the tail, nothing held or pending on the device."""
-        return not (self.missing or self.not_received or self.held or self.pending)
+        """HQ has every ``seq`` up to the last one the device reported.
+
+        Whatever the device had pending or held when it reported is numbered at or below
+        that ``seq``, so once HQ has them all an older report of pending or held ratings
+        is out of date, not a loss (they arrived since, e.g. after ``--retry-held``).
+        """
+        return not (self.missing or self.not_received)
+
+    @property
+    def pending(self) -> int:
+        """What the device said it had still to send, while HQ lacks anything."""
+        return 0 if self.complete else self.reported_pending
+
+    @property
+    def held(self) -> int:
+        """What the device said it holds, while HQ lacks anything."""
+        return 0 if self.complete else self.reported_held
 
 
 @dataclass
@@ -137,7 +152,7 @@ def completeness(session: Session, device_id: str) -> Completeness:
     reported = session.scalars(select(DeviceDatabase).where(DeviceDatabase.device_id == device_id))
     for r in reported:
         d = db(r.database_id)
-        d.last_seq, d.pending, d.held = r.last_seq, r.pending, r.held
+        d.last_seq, d.reported_pending, d.reported_held = r.last_seq, r.pending, r.held
         d.held_reason, d.oldest_pending_at = r.held_reason, r.oldest_pending_at
         d.held_at, d.reported_at = list(r.held_at or []), r.reported_at
     return Completeness(device_id, [found[k] for k in sorted(found)])
@@ -169,7 +184,7 @@ def incomplete_days(devices: list[Completeness], tz: str, now: datetime) -> dict
                 mark(d.last_received_at, None, f"{device.device_id}: not received yet")
             if d.pending:
                 mark(d.oldest_pending_at, None, f"{device.device_id}: {d.pending} pending")
-            for at in d.held_at:
+            for at in d.held_at if d.held else ():
                 mark(at, at, f"{device.device_id}: held on the device")
     return days
 
