@@ -33,6 +33,7 @@ class Database:
     """One kiosk database of a device, as HQ sees it and as the device last reported it."""
 
     database_id: str
+    first_seq: int = 1
     received: int = 0
     last_received_seq: int = 0
     last_received_at: str | None = None
@@ -46,6 +47,16 @@ class Database:
     held_reason: str | None = None
     held_at: list[str] = field(default_factory=list)
     reported_at: str | None = None
+
+    def trim_head(self) -> None:
+        """Drop what lies before :attr:`first_seq` from the gaps (a fork starts there)."""
+        kept = [
+            ((max(a, self.first_seq), b), times)
+            for (a, b), times in zip(self.gaps, self.gap_times, strict=True)
+            if b >= self.first_seq
+        ]
+        self.gaps = [g for g, _ in kept]
+        self.gap_times = [t for _, t in kept]
 
     @property
     def missing(self) -> int:
@@ -152,9 +163,12 @@ def completeness(session: Session, device_id: str) -> Completeness:
     reported = session.scalars(select(DeviceDatabase).where(DeviceDatabase.device_id == device_id))
     for r in reported:
         d = db(r.database_id)
-        d.last_seq, d.reported_pending, d.reported_held = r.last_seq, r.pending, r.held
+        d.first_seq, d.last_seq = r.first_seq, r.last_seq
+        d.reported_pending, d.reported_held = r.pending, r.held
         d.held_reason, d.oldest_pending_at = r.held_reason, r.oldest_pending_at
         d.held_at, d.reported_at = list(r.held_at or []), r.reported_at
+    for d in found.values():
+        d.trim_head()
     return Completeness(device_id, [found[k] for k in sorted(found)])
 
 

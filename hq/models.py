@@ -88,12 +88,14 @@ class Rating(Base):
 
 
 class DeviceDatabase(Base):
-    """What a device last said about one of its databases (from its heartbeat): the last
-    ``seq`` it numbered there, and how many ratings it still holds or has to send."""
+    """What a device last said about one of its databases (from its heartbeat): where its
+    ``seq`` starts (1, or later for a fork of a rolled-back file), the last one it
+    numbered, and how many ratings it still holds or has to send."""
 
     __tablename__ = "device_databases"
     device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"), primary_key=True)
     database_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    first_seq: Mapped[int] = mapped_column(BigInteger)
     last_seq: Mapped[int] = mapped_column(BigInteger)
     pending: Mapped[int] = mapped_column(Integer)
     held: Mapped[int] = mapped_column(Integer)

@@ -109,6 +109,7 @@ class DatabaseStatus(Strict):
     what it has still to send, and what it holds because HQ refused it (with the reason)."""
 
     database_id: Ident
+    first_seq: Annotated[int, Field(ge=1, le=2**62)] = 1
     last_seq: Annotated[int, Field(ge=0, le=2**62)]
     pending: Annotated[int, Field(ge=0, le=2**62)] = 0
     oldest_pending_at: Timestamp | None = None

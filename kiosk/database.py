@@ -163,8 +163,10 @@ def _salvage(damaged: Path, path: Path, device_id: str | None) -> str:
         return ""
     try:
         groups = salvage.by_database(salvage.scan(damaged, device_id))
+        starts = salvage.first_seqs(damaged, device_id)
         for database_id, rows in groups.items():
-            keep_salvaged(salvage.archive_path(path, database_id), database_id, device_id, rows)
+            target = salvage.archive_path(path, database_id)
+            keep_salvaged(target, database_id, starts.get(database_id, 1), device_id, rows)
     except (StoreError, OSError) as exc:
         log.exception("salvaging %s failed", damaged)
         return f". Salvaging its ratings failed ({exc}); try: sqlite3 {damaged} .recover"
@@ -175,8 +177,11 @@ def _salvage(damaged: Path, path: Path, device_id: str | None) -> str:
     )
 
 
-def keep_salvaged(target: Path, database_id: str, device_id: str, rows: list[dict]) -> None:
-    """Put rescued *rows* into the salvaged store file *target* of *database_id*."""
+def keep_salvaged(
+    target: Path, database_id: str, first_seq: int, device_id: str, rows: list[dict]
+) -> None:
+    """Put rescued *rows* into the salvaged store file *target* of *database_id*, which
+    starts at *first_seq*."""
     db = connect(target)
     try:
         schema.upgrade(db)
@@ -185,6 +190,11 @@ def keep_salvaged(target: Path, database_id: str, device_id: str, rows: list[dic
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('database_id', ?), "
                 "('device_id', ?), ('salvaged', 'yes')",
                 [database_id, device_id],
+            )
+            db.execute("DELETE FROM databases WHERE database_id != ?", [database_id])
+            db.execute(
+                "INSERT OR REPLACE INTO databases (database_id, first_seq) VALUES (?, ?)",
+                [database_id, first_seq],
             )
             names = ", ".join(salvage.COLUMNS)
             marks = ", ".join("?" * len(salvage.COLUMNS))

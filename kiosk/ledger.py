@@ -48,34 +48,78 @@ class Ledger:
         return {key: rows.get(key) for key in STATE_KEYS}
 
     def state(self) -> dict[str, Any]:
-        """The notes, and this database's id, pending and held counts, oldest pending,
-        last seq, and why ratings are held (HQ's code: how many)."""
+        """The notes, the id and last ``seq`` of the database new ratings go to, and over
+        every database in the file: pending and held counts, the oldest pending rating,
+        and why ratings are held (HQ's code: how many)."""
         state: dict[str, Any] = self.notes()
-        state.update(self.database())
+        each = self.databases()
+        state.update(
+            database_id=self.store.database_id,
+            last_seq=self.store.last_seq(),
+            **totals(each),
+        )
         return state
 
-    def database(self) -> dict[str, Any]:
-        """This database as the heartbeat reports it to HQ (``hq.wire.DatabaseStatus``)."""
+    def databases(self) -> list[dict[str, Any]]:
+        """Each database whose ratings the file holds, as the heartbeat reports it to HQ
+        (``hq.wire.DatabaseStatus``), oldest first."""
         store = self.store
-        reasons = self.held_reasons()
-        return {
-            "database_id": store.database_id,
-            "last_seq": store.last_seq(),
-            "pending": store.pending_count(),
-            "oldest_pending_at": store.read(
-                f"SELECT min(recorded_at) FROM ratings WHERE {SENDABLE}"  # noqa: S608
-            )[0][0],
-            "held": sum(reasons.values()),
-            "held_reasons": reasons,
-            "held_reason": self._last_held_reason(),
-            "held_at": [
-                r[0]
-                for r in store.read(
-                    "SELECT r.recorded_at FROM quarantine q JOIN ratings r USING (seq) "
-                    "ORDER BY q.seq DESC LIMIT 50"
-                )
-            ],
+        found = store.read("SELECT database_id, first_seq FROM databases ORDER BY first_seq")
+        ids = [d for d, _ in found] or [store.database_id]
+        firsts = dict(found)
+        pending = {
+            d: (n, oldest)
+            for d, n, oldest in store.read(
+                f"SELECT database_id, count(*), min(recorded_at) FROM ratings "  # noqa: S608
+                f"WHERE {SENDABLE} GROUP BY database_id"
+            )
         }
+        held: dict[str, dict[str, int]] = {}
+        for d, code, n in store.read(
+            "SELECT r.database_id, q.code, count(*) FROM quarantine q JOIN ratings r "
+            "USING (seq) GROUP BY r.database_id, q.code"
+        ):
+            held.setdefault(d, {})[code] = n
+        out = []
+        for i, d in enumerate(ids):
+            first = firsts.get(d, 1)
+            end = firsts[ids[i + 1]] if i + 1 < len(ids) else None
+            n, oldest = pending.get(d, (0, None))
+            out.append(
+                {
+                    "database_id": d,
+                    "first_seq": first,
+                    "last_seq": self._last_seq(d, first, end),
+                    "pending": n,
+                    "oldest_pending_at": oldest,
+                    "held": sum(held.get(d, {}).values()),
+                    "held_reasons": held.get(d, {}),
+                    "held_reason": self._last_held_reason(d) if d in held else None,
+                    "held_at": self._held_at(d) if d in held else [],
+                }
+            )
+        return out
+
+    def _last_seq(self, database_id: str, first: int, end: int | None) -> int:
+        # A database's ratings lie in a seq range (up to the next fork): the rowid index
+        # finds its last one without a scan.
+        sql = "SELECT max(seq) FROM ratings WHERE database_id = ? AND seq >= ?"
+        params: list[Any] = [database_id, first]
+        if end is not None:
+            sql += " AND seq < ?"
+            params.append(end)
+        last = self.store.read(sql, params)[0][0]
+        return last if last is not None else (self.store.last_seq() if end is None else 0)
+
+    def _held_at(self, database_id: str) -> list[str]:
+        return [
+            r[0]
+            for r in self.store.read(
+                "SELECT r.recorded_at FROM quarantine q JOIN ratings r USING (seq) "
+                "WHERE r.database_id = ? ORDER BY q.seq DESC LIMIT 50",
+                (database_id,),
+            )
+        ]
 
     def note(self, **values: str | float | None) -> None:
         """Set some of :data:`STATE_KEYS` in one transaction (``None`` clears one)."""
@@ -132,8 +176,12 @@ class Ledger:
             )
         return n
 
-    def _last_held_reason(self) -> str | None:
-        rows = self.store.read("SELECT code, message FROM quarantine ORDER BY at DESC LIMIT 1")
+    def _last_held_reason(self, database_id: str) -> str | None:
+        rows = self.store.read(
+            "SELECT q.code, q.message FROM quarantine q JOIN ratings r USING (seq) "
+            "WHERE r.database_id = ? ORDER BY q.at DESC LIMIT 1",
+            (database_id,),
+        )
         return f"{rows[0][0]}: {rows[0][1]}"[:500] if rows else None
 
     # --- clock repair -------------------------------------------------------------
@@ -166,6 +214,22 @@ class Ledger:
             doing="repair the time of ratings recorded before the clock was set",
         )
         return len(fixes)
+
+
+def totals(databases: list[dict[str, Any]]) -> dict[str, Any]:
+    """Pending and held ratings over several databases (of one file or of several)."""
+    reasons: dict[str, int] = {}
+    for d in databases:
+        for code, n in d["held_reasons"].items():
+            reasons[code] = reasons.get(code, 0) + n
+    return {
+        "pending": sum(d["pending"] for d in databases),
+        "oldest_pending_at": min(
+            (d["oldest_pending_at"] for d in databases if d["oldest_pending_at"]), default=None
+        ),
+        "held": sum(reasons.values()),
+        "held_reasons": reasons,
+    }
 
 
 def clock_offset(server_time: str, sent_at: str, received_at: str) -> float:

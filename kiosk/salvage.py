@@ -25,6 +25,7 @@ PAGE_SIZES = (4096, 1024, 2048, 8192, 16384, 32768, 65536, 512)
 LEAF_TABLE = 13
 WAL_HEADER, WAL_FRAME_HEADER = 32, 24
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 # The ratings table's columns in stored order (m001, then m004's database_id).
 COLUMNS = (
     "seq", "id", "device_id", "store_id", "survey_id", "question_id", "config_version",
@@ -60,20 +61,43 @@ def scan(damaged: Path, device_id: str) -> dict[str, dict]:
     The page size is the header's; when the header is damaged, each possible size is
     tried and the one that finds the most ratings wins.
     """
+    return _scan(damaged, device_id)[0]
+
+
+def first_seqs(damaged: Path, device_id: str) -> dict[str, int]:
+    """Where each database of *damaged* starts (its ``databases`` table), where readable."""
+    return _scan(damaged, device_id)[1]
+
+
+def _scan(damaged: Path, device_id: str) -> tuple[dict[str, dict], dict[str, int]]:
     data, wal = _read(Path(damaged)), _read(Path(f"{damaged}-wal"))
     sizes = [_header_page_size(data)] if _header_page_size(data) else PAGE_SIZES
     found = [_scan_pages(_pages(data, wal, size), device_id) for size in sizes]
-    return max(found, key=len)
+    return max(found, key=lambda f: len(f[0]))
 
 
-def _scan_pages(pages, device_id: str) -> dict[str, dict]:
+def _scan_pages(pages, device_id: str) -> tuple[dict[str, dict], dict[str, int]]:
     best: dict[str, dict] = {}
+    starts: dict[str, int] = {}
     for page, first in pages:
         for rowid, values in _leaf_records(page, first):
             row = _as_rating(rowid, values, device_id)
             if row is not None:
                 best[row["id"]] = _merge(best.get(row["id"]), row)
-    return best
+            elif _is_database(values):  # a row of m005's databases table
+                starts[values[0]] = values[1]
+    return best, starts
+
+
+def _is_database(values: list) -> bool:
+    return (
+        len(values) == 3
+        and isinstance(values[0], str)
+        and ID.fullmatch(values[0]) is not None
+        and isinstance(values[1], int)
+        and values[1] >= 1
+        and isinstance(values[2], str | None)
+    )
 
 
 # --- pages -------------------------------------------------------------------------

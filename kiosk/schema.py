@@ -105,7 +105,33 @@ def m004_database_id(db: Database) -> None:
     )
 
 
-KNOWN = frozenset(f.__name__ for f in (m001_ratings, m002_events, m003_sync, m004_database_id))
+@migrations()
+def m005_databases(db: Database) -> None:
+    """Every database whose ratings this file holds, and the ``seq`` it starts at.
+
+    A file holds more than one when HQ showed that the file had been rolled back (a
+    read-only overlay that drops the card's writes at reboot, a restored copy): its
+    ratings from the first ``seq`` HQ already had go on as a new database (a *fork*) that
+    starts at that ``seq`` (``kiosk.store.Store.fork``).
+    """
+    db.execute(
+        """
+        CREATE TABLE databases (
+            database_id TEXT PRIMARY KEY,
+            first_seq   INTEGER NOT NULL,
+            forked_from TEXT
+        )
+        """
+    )
+    db.execute(
+        "INSERT INTO databases (database_id, first_seq) "
+        "SELECT value, 1 FROM meta WHERE key = 'database_id'"
+    )
+
+
+KNOWN = frozenset(
+    f.__name__ for f in (m001_ratings, m002_events, m003_sync, m004_database_id, m005_databases)
+)
 
 
 def upgrade(db: Database) -> None:

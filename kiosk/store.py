@@ -35,7 +35,7 @@ _INSERT = (
     "config_version, scale, score, source, recorded_at, clock_synced, boot_id, mono_ns, "
     "flag, followup_until_ns, database_id) VALUES "
     "((SELECT coalesce(max(seq), ?) + 1 FROM ratings), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-    "?, ?, ?)"
+    "?, ?, (SELECT value FROM meta WHERE key = 'database_id')) RETURNING seq, database_id"
 )
 # A rating is final (ready to upload) once its follow-up is answered, closed or past its
 # deadline, or was asked in an earlier boot (whose monotonic clock is gone).
@@ -169,14 +169,21 @@ class Store:
             params = (
                 self._floor, rating_id, ctx.device_id, ctx.store_id, ctx.survey_id,
                 ctx.question_id, ctx.config_version, ctx.scale.name, score, source,
-                to_utc_text(now), int(synced), boot, mono, flag, until, self.database_id,
+                to_utc_text(now), int(synced), boot, mono, flag, until,
             )  # fmt: skip
-            seq = self._write(_INSERT, params, "save the rating").lastrowid
+            # The database id is read in the statement: the sync process may have forked
+            # the database since (see fork()). A statement with RETURNING is not
+            # committed by sqlite-utils, hence the explicit transaction.
+            try:
+                with self.db.atomic():
+                    [(seq, database_id)] = self.db.conn.execute(_INSERT, params).fetchall()
+            except sqlite3.Error as exc:
+                raise database.translate(exc, self.path, "save the rating") from exc
             self._recent = self._recent.after(press, flag)
         return Rating(
             seq, rating_id, ctx.device_id, ctx.store_id, ctx.survey_id, ctx.question_id,
             ctx.config_version, ctx.scale.name, score, source, None, params[10], synced,
-            boot, mono, flag, until, None, self.database_id,
+            boot, mono, flag, until, None, database_id,
         )  # fmt: skip
 
     def set_reason(self, rating_id: str, reason: str) -> bool:
@@ -269,6 +276,57 @@ class Store:
         """How many ratings are stored, flagged ones included."""
         return self.read("SELECT count(*) FROM ratings")[0][0]
 
+    @property
+    def database_id(self) -> str:
+        """The id of the database new ratings go to (SPEC §2)."""
+        rows = self.read("SELECT value FROM meta WHERE key = 'database_id'")
+        return rows[0][0] if rows else LEGACY_DATABASE
+
+    def fork(self, database_id: str, seq: int) -> str:
+        """Go on from *seq* of *database_id* as a new database; its id.
+
+        HQ already has ratings of *database_id* numbered *seq* under other ids, so this
+        file was rolled back (a read-only overlay dropped the card's writes at reboot, or
+        an older copy was restored). Its unsent ratings from *seq* on, which HQ has never
+        taken, and every new one, go to the fork, which starts at *seq*; a second
+        collision in the same database extends the same fork downwards.
+        """
+        with self._lock, self.db.atomic():
+            found = self.read(
+                "SELECT database_id FROM databases WHERE forked_from = ?", (database_id,)
+            )
+            fork = found[0][0] if found else str(uuid7())
+            self._write(
+                "INSERT OR IGNORE INTO databases (database_id, first_seq, forked_from) "
+                "VALUES (?, ?, ?)",
+                (fork, seq, database_id),
+                "fork the database",
+            )
+            self._write(
+                "UPDATE databases SET first_seq = min(first_seq, ?) WHERE database_id = ?",
+                (seq, fork),
+                "fork the database",
+            )
+            moved = self._write(
+                "UPDATE ratings SET database_id = ? WHERE database_id = ? AND seq >= ? "
+                "AND synced_at IS NULL",
+                (fork, database_id, seq),
+                "fork the database",
+            ).rowcount
+            self._write(
+                "UPDATE meta SET value = ? WHERE key = 'database_id' AND value = ?",
+                (fork, database_id),
+                "fork the database",
+            )
+            database.add_event(
+                self.db,
+                "database_forked",
+                f"HQ already had seq {seq} of database {database_id} under another id, so "
+                f"this file was rolled back; {moved} unsent rating(s) from seq {seq} on and "
+                f"every new one go on as database {fork}",
+            )
+        return fork
+
     def last_seq(self) -> int:
         """The highest seq this database has numbered."""
         return self.read("SELECT coalesce(max(seq), ?) FROM ratings", (self._floor,))[0][0]
@@ -320,7 +378,6 @@ class Store:
                 f"say device.id = {self.context.device_id!r}; put the old id back, or point "
                 "[storage] path at a new file (each device numbers its ratings itself)"
             )
-        self.database_id: str = meta.get("database_id") or LEGACY_DATABASE
         try:
             return int(meta.get("seq_floor", 0))
         except ValueError as exc:

@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _once(args: argparse.Namespace, store, client, cap: float) -> int:
-    from kiosk.ledger import Ledger
+    from kiosk.ledger import Ledger, totals
     from sync.backoff import Backoff
     from sync.uploader import Uploader
 
@@ -82,18 +82,12 @@ def _once(args: argparse.Namespace, store, client, cap: float) -> int:
     outcome = uploader.drain(ONCE_ATTEMPTS)
     client.close()
     state = Ledger(store).notes()
-    each = [Ledger(s).database() for s in uploader.databases.all()]
+    each = [d for s in uploader.databases.all() for d in Ledger(s).databases()]
     unsent = sum(len(s.oldest_unsynced(1)) for s in uploader.databases.all())
     uploader.close()
-    held_reasons: dict[str, int] = {}
-    for d in each:
-        for code, n in d["held_reasons"].items():
-            held_reasons[code] = held_reasons.get(code, 0) + n
     report = {
         **state,
-        "pending": sum(d["pending"] for d in each),
-        "held": sum(d["held"] for d in each),
-        "held_reasons": held_reasons,
+        **totals(each),
         "databases": each,
         "outcome": outcome.kind,
         "error": outcome.error,
@@ -101,6 +95,7 @@ def _once(args: argparse.Namespace, store, client, cap: float) -> int:
         "duplicates": outcome.duplicates,
         "repaired": outcome.repaired,
         "newly_held": outcome.held,
+        "forks": outcome.forks,
         "released": released,
         "requests": outcome.requests,
         "waits": [round(w, 3) for w in outcome.waits],

@@ -9,7 +9,7 @@ import requests
 
 from kiosk.doctor import FAIL, OK, WARN, Context, Finding, open_store
 from kiosk.errors import StoreError
-from kiosk.ledger import Ledger
+from kiosk.ledger import Ledger, totals
 from sync.client import HQClient
 from sync.databases import Databases
 
@@ -77,16 +77,18 @@ def check_sync(ctx: Context) -> list[Finding]:
             ledger = Ledger(store)
             state = ledger.state()
             stores = databases.all()
-            each = [Ledger(s).database() for s in stores]
+            each = [d for s in stores for d in Ledger(s).databases()]
+            salvaged = [d for s in stores[1:] for d in Ledger(s).databases()]
             held = [h for s in stores for h in Ledger(s).held(limit=3)][:3]
         except StoreError as exc:
             return [Finding("sync", WARN, f"no sync state yet ({exc})", "run `hymio sync` once")]
         finally:
             databases.close()
     found = []
-    pending = sum(d["pending"] for d in each)
+    sums = totals(each)
+    pending = sums["pending"]
     last = state["last_success"] or "never"
-    oldest = min((d["oldest_pending_at"] for d in each if d["oldest_pending_at"]), default="-")
+    oldest = sums["oldest_pending_at"] or "-"
     text = f"{pending} pending (oldest {oldest}), last upload {last}"
     level = WARN if pending > BACKLOG_WARN else OK
     found.append(Finding("sync", level, text, "check that hymio-sync runs and HQ is reachable"))
@@ -94,9 +96,9 @@ def check_sync(ctx: Context) -> list[Finding]:
         found.append(
             Finding(
                 "sync",
-                OK if not any(d["pending"] for d in each[1:]) else WARN,
+                OK if not any(d["pending"] for d in salvaged) else WARN,
                 f"{len(stores) - 1} salvaged database(s) beside the store, "
-                f"{sum(d['pending'] for d in each[1:])} of their ratings still to send",
+                f"{sum(d['pending'] for d in salvaged)} of their ratings still to send",
                 "hymio-sync sends them; nothing to do unless that number stays",
             )
         )
@@ -104,7 +106,7 @@ def check_sync(ctx: Context) -> list[Finding]:
         found.append(
             Finding("sync", WARN, f"last error: {state['last_error']}", "see the hq check above")
         )
-    total_held = sum(d["held"] for d in each)
+    total_held = sums["held"]
     if total_held:
         examples = "; ".join(f"seq {h.seq}: {h.code} ({h.message})" for h in held)
         found.append(

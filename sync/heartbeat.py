@@ -10,7 +10,7 @@ from typing import Any
 import requests
 
 from kiosk import __version__
-from kiosk.ledger import Ledger, clock_offset
+from kiosk.ledger import Ledger, clock_offset, totals
 from kiosk.localtime import to_utc_text
 from sync.client import HQClient
 from sync.databases import Databases
@@ -21,7 +21,8 @@ UPTIME = Path("/proc/uptime")
 CPU_TEMPERATURE = Path("/sys/class/thermal/thermal_zone0/temp")
 # What HQ keeps of each database (hq.wire.DatabaseStatus).
 DATABASE_KEYS = (
-    "database_id", "last_seq", "pending", "oldest_pending_at", "held", "held_reason", "held_at",
+    "database_id", "first_seq", "last_seq", "pending", "oldest_pending_at", "held",
+    "held_reason", "held_at",
 )  # fmt: skip
 
 
@@ -37,20 +38,19 @@ def device_status(
     store = ledger.store
     state = ledger.state()
     stores = (databases or Databases(store)).all()
-    each = [state if s is store else Ledger(s).database() for s in stores]
+    each = [d for s in stores for d in Ledger(s).databases()]
+    sums = totals(each)
     synced = store.clock.synchronized()
     status: dict[str, Any] = {
         "version": __version__,
-        "pending": sum(d["pending"] for d in each),
-        "oldest_pending_at": min(
-            (d["oldest_pending_at"] for d in each if d["oldest_pending_at"]), default=None
-        ),
+        "pending": sums["pending"],
+        "oldest_pending_at": sums["oldest_pending_at"],
         "database_id": state["database_id"],
         "last_seq": state["last_seq"],
         "last_error": (state["last_error"] or None) and state["last_error"][:500],
         "clock_synced": synced,
         "clock": to_utc_text(store.clock.now()),
-        "quarantined": sum(d["held"] for d in each),
+        "quarantined": sums["held"],
         "databases": [{k: d[k] for k in DATABASE_KEYS} for d in each],
         "disk_free": shutil.disk_usage(store.path.parent).free,
     }

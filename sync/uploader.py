@@ -5,9 +5,11 @@ A batch is all-or-nothing at HQ, so it is marked synced as a whole, and only aft
 whose ``accepted + duplicates`` is the whole batch. A rating is *held* (kept, not sent
 again until released) only on HQ's own word: its JSON error shape, a code that says the
 rating breaks the wire contract, and the id of that rating of the batch; the rest of the
-batch is sent again at once. Every other answer — an HTML page from a proxy, an unknown
-code, a 5xx, 408, 425, 429, a timeout — is transient: nothing is held, the round stops,
-and the next one comes after the backoff.
+batch is sent again at once. HQ's ``seq_taken`` says instead that this file was rolled
+back: its unsent ratings go on as a new database (:meth:`kiosk.store.Store.fork`).
+Every other answer — an HTML page from a proxy, an unknown code, a 5xx, 408, 425, 429, a
+timeout — is transient: nothing is held, the round stops, and the next one comes after
+the backoff.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ log = logging.getLogger(__name__)
 # HQ's codes for a rating a correct kiosk never makes (hq.ingest, hq.errors_http).
 HOLD = {409: frozenset({"id_conflict", "seq_taken"}), 422: frozenset({"invalid"})}
 REFUSED = frozenset({401, 403})
+MAX_FORKS = 3  # per round: a fork that HQ still finds taken is held, not forked forever
 REFUSAL_HELP = (
     "HQ refused the device token ({code}: {message}); check [hq] token in the settings "
     "against the token `hymio hq add-device` printed for device {device!r}"
@@ -50,6 +53,7 @@ class Outcome:
     duplicates: int = 0
     repaired: int = 0
     held: int = 0
+    forks: int = 0
     requests: int = 0
     error: str | None = None
     retry_after: float | None = None
@@ -58,6 +62,10 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return self.kind == "ok"
+
+
+class _Refetch(Exception):
+    """The store's ratings changed (a fork): read the next batch from the store again."""
 
 
 class _Stop(Exception):
@@ -89,10 +97,12 @@ class Uploader:
         self.backoff = backoff or Backoff()
         self.max_ratings, self.max_bytes = max_ratings, max_bytes
         self.stop = stop or threading.Event()
+        self._forks = 0
 
     def run_once(self) -> Outcome:
         """Repair the clock, then send everything final until done or HQ fails."""
         outcome = Outcome()
+        self._forks = 0
         repaired = self.ledger.repair_clock()
         if repaired:
             log.info("repaired the time of %d rating(s) recorded before NTP", repaired)
@@ -140,10 +150,13 @@ class Uploader:
             ratings = store.oldest_unsynced(self.max_ratings)
             if not ratings:
                 return
-            for batch in batches(ratings, self.max_ratings, self.max_bytes):
-                if self.stop.is_set():
-                    break
-                self._send(store, batch, outcome)
+            try:
+                for batch in batches(ratings, self.max_ratings, self.max_bytes):
+                    if self.stop.is_set():
+                        break
+                    self._send(store, batch, outcome)
+            except _Refetch:
+                continue
         raise _Stop("stopped", "stopped before the upload was finished")
 
     # --- one batch ------------------------------------------------------------------
@@ -201,6 +214,18 @@ class Uploader:
 
     def _hold(self, store: Store, batch: Batch, index: int, answer: Answer, outcome: Outcome):
         rating = batch.ratings[index]
+        if answer.error_code == "seq_taken" and self._forks < MAX_FORKS:
+            # HQ has this seq of this database under another id: the file was rolled
+            # back. Its unsent ratings go on as a new database, which HQ has never seen.
+            self._forks += 1
+            fork = store.fork(rating.database_id, rating.seq)
+            log.warning(
+                "HQ already had seq %d of database %s: this file was rolled back (a "
+                "read-only overlay, a restored copy); its ratings go on as database %s",
+                rating.seq, rating.database_id, fork,
+            )  # fmt: skip
+            outcome.forks += 1
+            raise _Refetch
         log.error(
             "HQ refused rating %s (seq %d of database %s): %s %s; it is held on the device "
             "until `hymio sync --retry-held`",

@@ -72,6 +72,7 @@ class DatabaseGaps(BaseModel):
     tail not received yet, and what the device said it still has to send or holds."""
 
     database_id: str
+    first_seq: int
     received: int
     last_received_seq: int
     gaps: list[tuple[int, int]]
@@ -117,6 +118,7 @@ def gaps(device_id: str, session: DB, _reader: Reader) -> Gaps:
         databases=[
             DatabaseGaps(
                 database_id=d.database_id,
+                first_seq=d.first_seq,
                 received=d.received,
                 last_received_seq=d.last_received_seq,
                 gaps=d.gaps,

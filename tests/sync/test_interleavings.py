@@ -40,6 +40,8 @@ OPS = st.one_of(
     st.tuples(st.just("heartbeat")),
     st.tuples(st.just("damage"), st.booleans()),
     st.tuples(st.just("reimage")),
+    st.tuples(st.just("snapshot")),
+    st.tuples(st.just("rollback")),
 )
 DEVICES = itertools.count(1)
 
@@ -53,6 +55,7 @@ class Kiosk:
         self.clock = ManualClock(datetime.now(UTC) - timedelta(days=1))
         self.store = Store(self.path, self.context, clock=self.clock)
         self.acknowledged: set[str] = set()
+        self.snapshot: dict[str, bytes] | None = None
 
     def reopen(self) -> None:
         self.store.close()
@@ -83,6 +86,7 @@ class Kiosk:
 @example([("press", 9, True), ("lost",), ("damage", True), ("press", 3, False)])
 @example([("press", 4, False), ("upload",), ("reimage",), ("press", 4, False)])
 @example([("press", 6, False), ("refuse", "html 400"), ("heartbeat",), ("reboot",)])
+@example([("snapshot",), ("press", 5, False), ("upload",), ("rollback",), ("press", 7, False)])
 @settings(
     max_examples=40,
     deadline=None,
@@ -143,6 +147,19 @@ def run(op: tuple, kiosk: Kiosk, box: Middlebox, hq, token: str) -> None:
             with open(wal, "r+b") as f:
                 f.write(os.urandom(32))
         kiosk.store = Store(kiosk.path, kiosk.context, clock=kiosk.clock)
+    elif name == "snapshot":  # a read-only overlay is turned on: this is what stays
+        kiosk.reopen()
+        kiosk.snapshot = files(kiosk.path)
+    elif name == "rollback" and kiosk.snapshot is not None and kiosk.everything_final():
+        # The overlay drops every write at reboot; only once everything reached HQ, or
+        # the press was lost for good (the overlay's harm, which doctor names).
+        kiosk.store.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{kiosk.path}{suffix}").unlink(missing_ok=True)
+        for suffix, data in kiosk.snapshot.items():
+            Path(f"{kiosk.path}{suffix}").write_bytes(data)
+        clock.boot, clock.mono = str(uuid.uuid4()), 1_000_000_000
+        kiosk.store = Store(kiosk.path, kiosk.context, clock=kiosk.clock)
     elif name == "reimage" and kiosk.everything_final():
         # Only once everything reached HQ: a card re-imaged earlier loses what was on it.
         kiosk.store.close()
@@ -150,6 +167,11 @@ def run(op: tuple, kiosk: Kiosk, box: Middlebox, hq, token: str) -> None:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
         kiosk.store = Store(kiosk.path, kiosk.context, clock=kiosk.clock)
+
+
+def files(path: Path) -> dict[str, bytes]:
+    """The store file and its WAL as they are on disk."""
+    return {s: Path(f"{path}{s}").read_bytes() for s in ("", "-wal") if Path(f"{path}{s}").exists()}
 
 
 def power_cut(kiosk: Kiosk) -> None:

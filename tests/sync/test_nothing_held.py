@@ -154,7 +154,8 @@ def test_a_deleted_database_starts_a_new_one_that_hq_takes(hq_process, kiosk_db,
     for suffix in ("", "-wal", "-shm"):
         Path(f"{kiosk_db}{suffix}").unlink(missing_ok=True)  # the SD card was re-imaged
     with Store(kiosk_db, kiosk_context(), clock=kiosk_clock) as store:
-        assert store.database_id != old_id
+        new_id = store.database_id
+        assert new_id != old_id
         second = press(store, 30)
         assert [r.seq for r in second] == list(range(1, 31))  # seq 1 again: HQ takes it
         drain(store, hq_process.url, hq_process.token)
@@ -162,9 +163,47 @@ def test_a_deleted_database_starts_a_new_one_that_hq_takes(hq_process, kiosk_db,
         heartbeat(store, hq_process)
     at_hq = hq_process.ids()
     assert set(at_hq) == first | {r.id for r in second}
-    assert {at_hq[r.id][0] for r in second} == {store.database_id}
+    assert {at_hq[r.id][0] for r in second} == {new_id}
     gaps = hq_process.gaps()
     assert gaps["complete"] and len(gaps["databases"]) == 2
+
+
+def test_a_rolled_back_file_goes_on_as_a_fork_at_every_reboot(
+    hq_process, tmp_path, kiosk_db, kiosk_clock
+):
+    # raspi-config's read-only overlay: every reboot brings back the card as it was
+    # when the overlay was turned on; what was written since is gone.
+    with Store(kiosk_db, kiosk_context(), clock=kiosk_clock) as store:
+        before = {r.id for r in press(store, 50)}
+        drain(store, hq_process.url, hq_process.token)
+        first_id = store.database_id
+    snapshot = tmp_path / "card.db"
+    snapshot.write_bytes(kiosk_db.read_bytes())  # a clean close leaves no WAL
+    acknowledged = set(before)
+    forks = set()
+    for boot in range(3):
+        with Store(kiosk_db, kiosk_context(), clock=kiosk_clock) as store:
+            after = press(store, 30)
+            assert after[0].seq == 51  # numbered again from the card's old state
+            acknowledged |= {r.id for r in after}
+            up = uploader(store, hq_process.url, hq_process.token)
+            outcome = up.drain(attempts=2)
+            up.close()
+            assert outcome.ok and outcome.held == 0
+            assert outcome.forks == (1 if boot else 0)  # boot 0 is before the first rollback
+            forks.add(store.database_id)
+            heartbeat(store, hq_process)
+            assert [e["kind"] for e in store.events()][:1] == (["database_forked"] if boot else [])
+        for suffix in ("-wal", "-shm"):
+            Path(f"{kiosk_db}{suffix}").unlink(missing_ok=True)
+        kiosk_db.write_bytes(snapshot.read_bytes())  # the reboot discards the writes
+    assert first_id in forks and len(forks) == 3  # the card's database, then two forks
+    at_hq = hq_process.ids()
+    assert set(at_hq) == acknowledged
+    gaps = hq_process.gaps()
+    assert gaps["complete"] and gaps["missing"] == 0, gaps
+    forked = [d for d in gaps["databases"] if d["database_id"] != first_id]
+    assert len(forked) == 2 and {d["first_seq"] for d in forked} == {51}
 
 
 def leaf_pages(path: Path) -> list[int]:

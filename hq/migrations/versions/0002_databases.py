@@ -37,6 +37,7 @@ def upgrade() -> None:
         "device_databases",
         sa.Column("device_id", sa.String(length=64), nullable=False),
         sa.Column("database_id", sa.String(length=64), nullable=False),
+        sa.Column("first_seq", sa.BigInteger(), nullable=False),
         sa.Column("last_seq", sa.BigInteger(), nullable=False),
         sa.Column("pending", sa.Integer(), nullable=False),
         sa.Column("held", sa.Integer(), nullable=False),
