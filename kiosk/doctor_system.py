@@ -1,5 +1,6 @@
 """``hymio doctor``'s checks of the machine around the kiosk: the display, the touch
-input, and the systemd units (when they are installed).
+input, the systemd units (when they are installed), and a card whose writes are thrown
+away at reboot.
 
 The display check reads the kernel's DRM connectors (``/sys/class/drm/card*-*/status``):
 the kiosk draws with SDL2's KMS/DRM backend, so a connected connector and a DRM device
@@ -83,6 +84,41 @@ def _check_input(root: Path) -> list[Finding]:
             "add the kiosk's user to the input group (deploy/install-pi.sh does)",
         )
     ]
+
+
+def check_overlay(ctx: Context) -> list[Finding]:
+    """The database is not on a file system that forgets its writes at reboot (an
+    overlay on tmpfs, as raspi-config's read-only overlay makes)."""
+    try:
+        mounts = (ctx.root / "proc/mounts").read_text().splitlines()
+    except OSError:
+        return []
+    path = str(ctx.settings.storage.path.resolve())
+    best = ("", "")
+    for line in mounts:
+        fields = line.split()
+        if len(fields) >= 3 and _under(path, fields[1]) and len(fields[1]) > len(best[0]):
+            best = (fields[1], fields[2])
+    point, kind = best
+    if kind not in VOLATILE:
+        return [Finding("storage", OK, f"{path} is kept on {kind or 'disk'} ({point or '/'})")]
+    return [
+        Finding(
+            "storage",
+            FAIL,
+            f"{path} is on a {kind} mount at {point}: every rating not yet at HQ is lost at "
+            "each reboot (HQ shows them as not received)",
+            "turn the read-only overlay off for the card (`sudo raspi-config nonint "
+            "disable_overlayfs`, then reboot), or put [storage] path on a writable mount",
+        )
+    ]
+
+
+VOLATILE = ("overlay", "tmpfs", "ramfs")
+
+
+def _under(path: str, point: str) -> bool:
+    return point == "/" or path == point or path.startswith(point.rstrip("/") + "/")
 
 
 def check_units(ctx: Context) -> list[Finding]:

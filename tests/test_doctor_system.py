@@ -9,7 +9,7 @@ import pytest
 
 from kiosk import doctor_system
 from kiosk.doctor import FAIL, OK, WARN, Context
-from kiosk.doctor_system import check_display, check_units
+from kiosk.doctor_system import check_display, check_overlay, check_units
 from kiosk.settings import parse_settings
 
 
@@ -98,3 +98,23 @@ def test_units_not_installed_or_no_systemd_say_nothing(systemctl, tmp_path):
     assert check_units(context(tmp_path)) == []
     systemctl("#!/bin/sh\necho 'System has not been booted with systemd' >&2\nexit 1\n")
     assert check_units(context(tmp_path)) == []
+
+
+@pytest.mark.parametrize(
+    ("mounts", "level"),
+    [
+        ("/dev/mmcblk0p2 / ext4 rw 0 0\n", OK),
+        # raspi-config's read-only overlay: / is an overlay whose upper layer is in RAM
+        ("overlayroot / overlay rw,lowerdir=/media/root-ro,upperdir=/media/root-rw 0 0\n", FAIL),
+        ("/dev/mmcblk0p2 / ext4 rw 0 0\ntmpfs /var/lib/hymio tmpfs rw 0 0\n", FAIL),
+        ("overlayroot / overlay rw 0 0\n/dev/sda1 /var/lib/hymio ext4 rw 0 0\n", OK),
+    ],
+)
+def test_a_card_that_forgets_its_writes_at_reboot_is_a_problem(tmp_path, mounts, level):
+    (tmp_path / "proc").mkdir()
+    (tmp_path / "proc/mounts").write_text(mounts)
+    settings = parse_settings({"storage": {"path": "/var/lib/hymio/ratings.db"}}, Path("k.toml"))
+    [found] = check_overlay(Context(settings, root=tmp_path))
+    assert found.level == level
+    if level == FAIL:
+        assert "lost at each reboot" in found.detail and "disable_overlayfs" in found.fix
