@@ -15,6 +15,7 @@ from playwright.sync_api import sync_playwright
 from hq.surveys import set_survey
 from kiosk.localtime import to_utc_text
 from kiosk.metrics import by_local_day, merge
+from tests.conftest import HELSINKI
 from tests.server.conftest import PASSWORD, LiveServer
 
 CHROMIUM = "/usr/bin/chromium"
@@ -193,3 +194,55 @@ def test_a_login_holds_on_every_hq_process_of_the_same_database(hq, database_url
             assert stranger.get("/fleet", follow_redirects=False).status_code == 303
     finally:
         other.state.engine.dispose()
+
+
+def test_what_has_not_arrived_is_shown_per_device_and_its_days_are_marked(hq, browser):
+    # k1 sent seq 1–3 and 7–8 five days ago and yesterday; it says it numbered up to 12
+    # and holds one rating HQ refused, recorded two days ago.
+    local = hq.clock.now
+    days_ago = [local - timedelta(days=d) for d in (5, 5, 5, 1, 1)]
+    ratings = [
+        hq.rating(seq=seq, recorded_at=to_utc_text(when))
+        for seq, when in zip((1, 2, 3, 7, 8), days_ago, strict=True)
+    ]
+    assert hq.post(ratings).status_code == 200
+    held_at = to_utc_text(local - timedelta(days=2, hours=1))
+    status = {
+        "databases": [
+            {
+                "database_id": "legacy", "last_seq": 12, "pending": 4, "held": 1,
+                "held_reason": "invalid: rating x: ratings.0.reason: bad key",
+                "held_at": [held_at], "oldest_pending_at": to_utc_text(local),
+            }
+        ]
+    }  # fmt: skip
+    assert hq.client.post("/api/v1/heartbeat", json=status, headers=hq.auth()).status_code == 200
+    ARTIFACTS.mkdir(exist_ok=True)
+    with LiveServer(hq.app) as server:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        _log_in(page, server.url)
+        page.goto(f"{server.url}/fleet")
+        k1 = page.locator("tr[data-device=k1]")
+        assert k1.get_attribute("data-complete") == "no"
+        assert k1.locator("td[data-received]").inner_text() == "5"
+        assert k1.locator("td[data-missing]").inner_text() == "3"  # seq 4–6
+        assert k1.locator("td[data-not-received]").inner_text() == "4"  # seq 9–12
+        held = k1.locator("td[data-held]")
+        assert held.get_attribute("data-held") == "1" and "bad key" in held.inner_text()
+        assert page.locator("tr[data-device=k2]").get_attribute("data-complete") == "yes"
+        page.screenshot(path=ARTIFACTS / "hq-fleet-incomplete.png", full_page=True)
+        page.goto(f"{server.url}/stores/s1")
+        marked = {
+            row.get_attribute("data-date")
+            for row in page.locator("#daily tr[data-incomplete=yes]").all()
+        }
+        expected = {
+            (local - timedelta(days=d)).astimezone(HELSINKI).date().isoformat() for d in range(6)
+        }
+        # The gap lies between five days ago and yesterday; the tail and the pending
+        # ones from yesterday to today; the held one two days ago.
+        assert marked == expected
+        assert page.locator("#incomplete-note").is_visible()
+        title = page.locator("#daily tr[data-incomplete=yes] .badge").first.get_attribute("title")
+        assert "k1" in title
+        page.screenshot(path=ARTIFACTS / "hq-store-incomplete.png", full_page=True)
