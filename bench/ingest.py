@@ -97,7 +97,7 @@ def start_hq(url: str, *options: str) -> tuple[subprocess.Popen, str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    command = [sys.executable, "-m", "kiosk", "hq", "serve", *options]
+    command = [sys.executable, "-m", "hymio", "hq", "serve", *options]
     server = subprocess.Popen([*command, "--database", url, "--port", str(port)])
     base = f"http://127.0.0.1:{port}"
     try:

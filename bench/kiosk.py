@@ -91,11 +91,11 @@ def child(part: str, folder: str) -> None:
 
     from gpiozero.pins.mock import MockFactory
 
+    from hymio.run_kiosk import make_parts
     from kiosk.clock import ManualClock
-    from kiosk.settings import load_settings
-    from kiosk.store import Store
+    from kiosk.settings.load import load_settings
+    from kiosk.store.store import Store
     from kiosk.ui.app import KioskApp
-    from kiosk.ui.main import make_parts
 
     path = Path(folder) / "kiosk.toml"
     path.write_text(SETTINGS)

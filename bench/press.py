@@ -19,7 +19,7 @@ from bench.common import bench_dir, device_of, median, percentile, row
 from bench.record import bare_connection
 from hardware.panel import ButtonPanel
 from kiosk.clock import ManualClock
-from kiosk.store import Store
+from kiosk.store.store import Store
 from tests.conftest import make_context
 
 PRESSES = 2000

@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 from bench.common import bench_dir, device_of, median, percentile, row
-from kiosk import database
-from kiosk.store import Store
+from kiosk.store import database
+from kiosk.store.store import Store
 from tests.conftest import make_context
 
 PRESSES = 2000

@@ -25,7 +25,7 @@ from kiosk.clock import ManualClock
 from kiosk.flags import FlagRules
 from kiosk.rating import COLUMNS, Rating
 from kiosk.scales import get_scale
-from kiosk.store import RatingContext, Store
+from kiosk.store.store import RatingContext, Store
 from sync.client import HQClient
 from sync.uploader import Uploader
 from sync.wire import batches

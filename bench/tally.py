@@ -16,7 +16,7 @@ from pathlib import Path
 from bench.common import bench_dir, median, percentile, row
 from kiosk.clock import ManualClock
 from kiosk.localtime import day_bounds, to_utc_text
-from kiosk.store import Store
+from kiosk.store.store import Store
 from kiosk.tally import day_counts, tally
 from tests.conftest import make_context
 

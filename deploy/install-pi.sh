@@ -108,7 +108,7 @@ install_config() {
         # The example with this kiosk's name, and HQ left out until you have a token.
         sed -e "s/^id = \"kiosk-1\"/id = \"${host//[^A-Za-z0-9._-]/-}\"/" \
             -e 's/^url = /# url = /' -e 's/^token = /# token = /' \
-            "$SRC/kiosk/kiosk.example.toml" > "$R$CONFIG.new"
+            "$SRC/kiosk/settings/kiosk.example.toml" > "$R$CONFIG.new"
         mv "$R$CONFIG.new" "$R$CONFIG"
         say "wrote $CONFIG: set [hq] url and token (and the staff PIN: hymio set-pin)"
     fi

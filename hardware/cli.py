@@ -33,8 +33,8 @@ def run(args: argparse.Namespace) -> int:
     from hardware.factory import make_factory
     from hardware.panel import ButtonPanel, PanelEvent
     from hardware.simulator import KeyboardSimulator
-    from kiosk.settings import load_settings
-    from kiosk.store import Store
+    from kiosk.settings.load import load_settings
+    from kiosk.store.store import Store
 
     settings = load_settings(args.config)
     stop = threading.Event()

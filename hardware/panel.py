@@ -24,10 +24,10 @@ from hardware.status import CANNOT_WRITE, STUCK, StatusLight
 from kiosk.errors import StoreWriteError
 from kiosk.flags import says_thank_you
 from kiosk.rating import Rating
-from kiosk.store import Store
+from kiosk.store.store import Store
 
 if TYPE_CHECKING:
-    from kiosk.settings_model import Settings
+    from kiosk.settings.model import Settings
 
 log = logging.getLogger(__name__)
 

@@ -98,7 +98,7 @@ def check_stuck(ctx: Context) -> list[Finding]:
 
     from kiosk.errors import StoreError
     from kiosk.localtime import to_utc_text
-    from kiosk.store import Store
+    from kiosk.store.store import Store
 
     since = to_utc_text(ctx.clock.now() - timedelta(days=1))
     try:

@@ -15,7 +15,7 @@ from hq.credentials import hash_password, new_token, token_hash
 from hq.errors import DuplicateError, HQError, UnknownDeviceError, UnknownStoreError
 from hq.models import ApiToken, Device, Store, User
 from kiosk.localtime import to_utc_text, zone
-from kiosk.settings_model import ID_PATTERN
+from kiosk.settings.model import ID_PATTERN
 
 IDENT = re.compile(ID_PATTERN)
 

@@ -18,8 +18,8 @@ from hq.errors import UnknownDeviceError, UnknownStoreError
 from hq.models import Device, Store, Survey
 from kiosk.errors import SettingsError
 from kiosk.localtime import to_utc_text
-from kiosk.settings import parse_settings
-from kiosk.settings_model import Hours
+from kiosk.settings.load import parse_settings
+from kiosk.settings.model import Hours
 
 TABLES = ("survey", "hours")
 

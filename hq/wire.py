@@ -15,7 +15,7 @@ from kiosk.flags import FLAGS
 from kiosk.localtime import parse_utc_text, to_utc_text
 from kiosk.rating import LEGACY_DATABASE
 from kiosk.scales import SCALES
-from kiosk.settings_model import ID_PATTERN, REASON_PATTERN
+from kiosk.settings.model import ID_PATTERN, REASON_PATTERN
 
 CANONICAL_LENGTH = len("2026-11-22T15:16:24.123456+00:00")
 MAX_BATCH = 1000

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from kiosk.clock import Clock, SystemClock
 from kiosk.errors import StoreError
-from kiosk.settings_model import Settings
-from kiosk.store import Store
+from kiosk.settings.model import Settings
+from kiosk.store.store import Store
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 DISK_FAIL_BYTES = 50 * 1024 * 1024

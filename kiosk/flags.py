@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from kiosk.settings_model import Settings
+    from kiosk.settings.model import Settings
 
 REPEAT = "repeat"
 LOCKOUT = "lockout"

@@ -16,11 +16,11 @@ from pathlib import Path
 
 from kiosk.clock import ManualClock
 from kiosk.scales import is_negative
-from kiosk.settings import load_settings
-from kiosk.store import Store
+from kiosk.settings.load import load_settings
+from kiosk.store.store import Store
 
 SETTINGS = """\
-# Sample settings written by `python -m kiosk.sample`; see kiosk/kiosk.example.toml
+# Sample settings written by `python -m kiosk.sample`; see kiosk/settings/kiosk.example.toml
 # for every setting with its explanation.
 [device]
 id = "demo-kiosk"

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from kiosk.errors import StoreError
 from kiosk.flags import CLOSED, LOCKOUT, says_thank_you
 from kiosk.rating import Rating
-from kiosk.settings_model import Settings
-from kiosk.store import Store
+from kiosk.settings.model import Settings
+from kiosk.store.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiosk import __version__, pin
-from kiosk.ledger import Ledger
-from kiosk.settings_model import Settings
-from kiosk.store import Store
+from kiosk.settings.model import Settings
+from kiosk.store.ledger import Ledger
+from kiosk.store.store import Store
 from kiosk.tally import tally
 
 OK, WRONG, LOCKED, NO_PIN = "ok", "wrong", "locked", "no_pin"

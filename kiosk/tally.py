@@ -16,7 +16,7 @@ from typing import Any
 from kiosk.flags import FLAGS
 from kiosk.localtime import day_bounds, hour_bounds, last_days, to_utc_text
 from kiosk.metrics import Summary, merge, summarize
-from kiosk.store import Store
+from kiosk.store.store import Store
 
 _Bucket = tuple[Any, datetime, datetime]  # label, UTC start, UTC end
 

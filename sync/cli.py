@@ -41,8 +41,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def open_parts(args: argparse.Namespace):
     """The settings, the store and the HQ client the settings file names."""
     from kiosk.errors import SettingsError
-    from kiosk.settings import load_settings
-    from kiosk.store import Store
+    from kiosk.settings.load import load_settings
+    from kiosk.store.store import Store
     from sync.client import HQClient
 
     settings = load_settings(args.config)
@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _once(args: argparse.Namespace, store, client, cap: float) -> int:
-    from kiosk.ledger import Ledger, totals
+    from kiosk.store.ledger import Ledger, totals
     from sync.backoff import Backoff
     from sync.uploader import Uploader
 

@@ -7,9 +7,9 @@ import logging
 import requests
 
 from kiosk.errors import SettingsError
-from kiosk.ledger import Ledger
-from kiosk.overlay import TABLES, merge, overlay_path, write_overlay
-from kiosk.settings_model import Settings
+from kiosk.settings.model import Settings
+from kiosk.settings.overlay import TABLES, merge, overlay_path, write_overlay
+from kiosk.store.ledger import Ledger
 from sync.client import HQClient
 
 log = logging.getLogger(__name__)

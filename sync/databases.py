@@ -1,7 +1,7 @@
 """The store files sync sends from: the kiosk's own, and the salvaged ones beside it.
 
 A damaged store file is moved aside by the kiosk and its readable ratings are salvaged
-into ``<file>.salvaged-<database id>`` (:mod:`kiosk.salvage`); sync looks for those at
+into ``<file>.salvaged-<database id>`` (:mod:`kiosk.store.salvage`); sync looks for those at
 every round and sends them under their own database id, like the live file.
 """
 
@@ -11,8 +11,8 @@ import logging
 import threading
 
 from kiosk.errors import StoreError
-from kiosk.salvage import archives
-from kiosk.store import Store
+from kiosk.store.salvage import archives
+from kiosk.store.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ import requests
 
 from kiosk.doctor import FAIL, OK, WARN, Context, Finding, open_store
 from kiosk.errors import StoreError
-from kiosk.ledger import Ledger, totals
+from kiosk.store.ledger import Ledger, totals
 from sync.client import HQClient
 from sync.databases import Databases
 

@@ -10,8 +10,8 @@ from typing import Any
 import requests
 
 from kiosk import __version__
-from kiosk.ledger import Ledger, clock_offset, totals
 from kiosk.localtime import to_utc_text
+from kiosk.store.ledger import Ledger, clock_offset, totals
 from sync.client import HQClient
 from sync.databases import Databases
 

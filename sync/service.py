@@ -16,10 +16,10 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from kiosk.ledger import Ledger
 from kiosk.notify import READY, WATCHDOG, notify, watchdog_period
-from kiosk.settings_model import Settings
-from kiosk.store import Store
+from kiosk.settings.model import Settings
+from kiosk.store.ledger import Ledger
+from kiosk.store.store import Store
 from sync.backoff import Backoff
 from sync.client import HQClient
 from sync.config_pull import pull_config

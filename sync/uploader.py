@@ -6,7 +6,7 @@ whose ``accepted + duplicates`` is the whole batch. A rating is *held* (kept, no
 again until released) only on HQ's own word: its JSON error shape, a code that says the
 rating breaks the wire contract, and the id of that rating of the batch; the rest of the
 batch is sent again at once. HQ's ``seq_taken`` says instead that this file was rolled
-back: its unsent ratings go on as a new database (:meth:`kiosk.store.Store.fork`).
+back: its unsent ratings go on as a new database (:meth:`kiosk.store.store.Store.fork`).
 Every other answer — an HTML page from a proxy, an unknown code, a 5xx, 408, 425, 429, a
 timeout — is transient: nothing is held, the round stops, and the next one comes after
 the backoff.
@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 
 import requests
 
-from kiosk.ledger import Ledger
 from kiosk.localtime import to_utc_text
-from kiosk.store import Store
+from kiosk.store.ledger import Ledger
+from kiosk.store.store import Store
 from sync.backoff import Backoff
 from sync.client import Answer, HQClient
 from sync.databases import Databases

@@ -12,7 +12,7 @@ import pytest
 from kiosk.clock import ManualClock
 from kiosk.flags import FlagRules
 from kiosk.scales import get_scale
-from kiosk.store import RatingContext, Store
+from kiosk.store.store import RatingContext, Store
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 

@@ -8,7 +8,7 @@ import pytest
 from gpiozero.pins.mock import MockFactory
 
 from hardware.panel import ButtonPanel, PanelEvent
-from kiosk.store import Store
+from kiosk.store.store import Store
 from tests.conftest import make_context
 
 BUTTONS = (5, 6, 13, 19)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from kiosk.store import Store
+from kiosk.store.store import Store
 from tests.conftest import make_context
 
 

@@ -13,8 +13,8 @@ import pytest
 
 from kiosk import __version__
 from kiosk.sample import generate
-from kiosk.settings import load_settings
-from kiosk.store import Store
+from kiosk.settings.load import load_settings
+from kiosk.store.store import Store
 from kiosk.tally import tally
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def hymio(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "kiosk", *args],
+        [sys.executable, "-m", "hymio", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -14,7 +14,7 @@ import pytest
 @pytest.mark.slow
 def test_300_simulated_shoppers_all_reach_hq(tmp_path):
     done = subprocess.run(
-        [sys.executable, "-m", "kiosk", "demo", "--headless", "--presses", "300", "--json",
+        [sys.executable, "-m", "hymio", "demo", "--headless", "--presses", "300", "--json",
          "--folder", str(tmp_path / "demo"), "--seed", "7"],
         capture_output=True, text=True, timeout=900,
         env={**os.environ, "SDL_VIDEODRIVER": "offscreen"},
@@ -34,7 +34,7 @@ def test_300_simulated_shoppers_all_reach_hq(tmp_path):
 
 def test_bad_presses_is_a_usage_error():
     done = subprocess.run(
-        [sys.executable, "-m", "kiosk", "demo", "--headless", "--presses", "0"],
+        [sys.executable, "-m", "hymio", "demo", "--headless", "--presses", "0"],
         capture_output=True, text=True,
     )  # fmt: skip
     assert done.returncode == 2 and "at least 1" in done.stderr

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.settings import load_settings
+from kiosk.settings.load import load_settings
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "deploy" / "install-pi.sh"
@@ -97,7 +97,7 @@ def test_the_program_is_in_a_virtual_environment_and_on_the_path(root):
     assert os.access(hymio, os.X_OK)
     assert os.readlink(root / "usr/local/bin/hymio") == "/opt/hymio/venv/bin/hymio"
     site = next((root / "opt/hymio/venv/lib").glob("python3*/site-packages"))
-    assert (site / "kiosk" / "cli" / "kiosk.py").exists()
+    assert (site / "hymio" / "cli" / "kiosk.py").exists()
 
 
 def test_the_units_are_installed_enabled_and_getty_gives_up_tty1(root):

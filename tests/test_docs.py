@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import settings_doc
-from kiosk.cli import build_parser
-from kiosk.settings import parse_settings
-from kiosk.settings_model import TABLES
+from hymio.cli import build_parser
+from kiosk.settings import doc as settings_doc
+from kiosk.settings.load import parse_settings
+from kiosk.settings.model import TABLES
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
@@ -60,7 +60,7 @@ def test_every_setting_is_in_the_readme(table):
 
 
 def test_the_settings_reference_is_the_one_the_code_generates():
-    assert settings_doc.replace_in(README) == README, "run: python -m kiosk.settings_doc --write"
+    assert settings_doc.replace_in(README) == README, "run: python -m kiosk.settings.doc --write"
 
 
 @pytest.mark.parametrize("package", ["kiosk", "hardware", "sync", "hq"])

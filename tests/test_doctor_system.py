@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import doctor_system
+from hymio.doctor_system import check_display, check_overlay, check_units
+from hymio import doctor_system
 from kiosk.doctor import FAIL, OK, WARN, Context
-from kiosk.doctor_system import check_display, check_overlay, check_units
-from kiosk.settings import parse_settings
+from kiosk.settings.load import parse_settings
 
 
 def context(root: Path) -> Context:

@@ -156,7 +156,7 @@ def test_a_button_held_at_start_up_is_reported_not_recorded(store, factory):
 
 
 def test_a_full_disk_never_lights_the_thank_you_led(tiny_disk, clock, factory):
-    from kiosk.store import Store
+    from kiosk.store.store import Store
     from tests.conftest import make_context
 
     store = Store(tiny_disk / "ratings.db", make_context(thank_you=0.5), clock=clock)
@@ -202,7 +202,7 @@ def test_a_failing_listener_does_not_stop_the_buttons(store, clock, factory):
 
 
 def test_an_unexpected_store_error_is_reported_and_lights_nothing(db_path, clock, factory):
-    from kiosk.store import Store
+    from kiosk.store.store import Store
     from tests.conftest import make_context
 
     store = Store(db_path, make_context(), clock=clock)

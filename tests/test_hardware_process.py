@@ -15,8 +15,8 @@ from gpiozero.pins.mock import MockFactory
 from hardware.pincheck import check_pins
 from hardware.simulator import KeyboardSimulator
 from kiosk.doctor import FAIL, OK, WARN, Context
-from kiosk.settings import parse_settings
-from kiosk.store import Store
+from kiosk.settings.load import parse_settings
+from kiosk.store.store import Store
 from tests.conftest import make_context
 from tests.hardware_fixtures import BUTTONS, LEDS, make_panel, press
 
@@ -25,7 +25,7 @@ def test_sigterm_releases_the_pins_and_exits_within_a_second(tmp_path):
     config = tmp_path / "kiosk.toml"
     config.write_text('[storage]\npath = "ratings.db"\n')
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kiosk", "buttons", "--config", str(config), "--simulate"],
+        [sys.executable, "-m", "hymio", "buttons", "--config", str(config), "--simulate"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

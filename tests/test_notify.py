@@ -62,7 +62,7 @@ def test_sync_says_ready_then_pings_from_its_scheduler_and_stops_on_sigterm(tmp_
         encoding="utf-8",
     )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kiosk", "sync", "--config", str(config)],
+        [sys.executable, "-m", "hymio", "sync", "--config", str(config)],
         env={**os.environ, **systemd.env(watchdog=0.4)},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip

@@ -10,8 +10,8 @@ import pytest
 
 from kiosk.errors import SettingsError
 from kiosk.pin import hash_pin
-from kiosk.settings import EXAMPLE, load_settings, parse_settings
-from kiosk.settings_model import BUILTIN_REASONS, TABLES, Settings
+from kiosk.settings.load import EXAMPLE, load_settings, parse_settings
+from kiosk.settings.model import BUILTIN_REASONS, TABLES, Settings
 
 
 def problems(text: str, path: str = "/etc/hymio/kiosk.toml") -> dict[str, str]:
@@ -196,7 +196,7 @@ def test_settings_are_frozen():
 
 
 def test_an_id_that_is_not_a_host_name_falls_back(monkeypatch):
-    import kiosk.settings_model as model
+    import kiosk.settings.model as model
 
     monkeypatch.setattr(model.socket, "gethostname", lambda: "bad host name!")
     assert parse_settings({}).device.id == "kiosk"

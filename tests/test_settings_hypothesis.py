@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kiosk.errors import SettingsError
-from kiosk.settings import load_settings, parse_settings
-from kiosk.settings_model import TABLES, Settings
+from kiosk.settings.load import load_settings, parse_settings
+from kiosk.settings.model import TABLES, Settings
 
 PATH = "/etc/hymio/kiosk.toml"
 KEYS = {name: list(type(getattr(parse_settings({}), name)).model_fields) for name in TABLES}

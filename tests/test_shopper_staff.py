@@ -9,10 +9,10 @@ import pytest
 
 from kiosk.clock import ManualClock
 from kiosk.pin import hash_pin
-from kiosk.settings import parse_settings
+from kiosk.settings.load import parse_settings
 from kiosk.shopper import CLOSED_SCREEN, FOLLOWUP, QUESTION, STAY, THANKS, ShopperFlow
 from kiosk.staff import LOCKED, NO_PIN, OK, WRONG, PinLock, staff_report
-from kiosk.store import Store
+from kiosk.store.store import Store
 
 
 @pytest.fixture

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import salvage
 from kiosk.errors import StoreCorruptError, StoreWriteError
-from kiosk.store import Store
+from kiosk.store import salvage
+from kiosk.store.store import Store
 from tests.conftest import fill, make_context
 
 

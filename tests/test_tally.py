@@ -11,7 +11,7 @@ import pytest
 from kiosk import metrics
 from kiosk.clock import ManualClock
 from kiosk.rating import COLUMNS, Rating
-from kiosk.store import Store
+from kiosk.store.store import Store
 from kiosk.tally import day_counts, tally
 from tests.conftest import HELSINKI, make_context
 

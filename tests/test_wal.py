@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.store import Store
+from kiosk.store.store import Store
 from tests.conftest import make_context
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,7 +25,7 @@ PRESSES = 1500
 READER = textwrap.dedent(
     """
     import sys, time
-    from kiosk.store import Store
+    from kiosk.store.store import Store
     from tests.conftest import make_context
     store = Store(sys.argv[1], make_context(), readonly=True)
     hold = sys.argv[2] == "hold"

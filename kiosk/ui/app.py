@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,10 +25,10 @@ from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 from kivy.uix.widget import Widget
 
-from kiosk.settings_model import Settings
+from kiosk.settings.model import Settings
 from kiosk.shopper import ShopperFlow
 from kiosk.staff import PinLock
-from kiosk.store import Store
+from kiosk.store.store import Store
 from kiosk.ui.conductor import Conductor
 from kiosk.ui.screens import FollowupScreen, MessageScreen, PinScreen, QuestionScreen, ThanksScreen
 from kiosk.ui.staff_screen import StaffScreen
@@ -51,6 +52,8 @@ class KioskParts:
     pins: PinLock
     panel: Any = None  # a hardware.panel.ButtonPanel, or None for touch only
     keys: Any = None  # a hardware.simulator.KeyboardSimulator with --simulate
+    # Told whether sync cannot reach HQ (the entry point points it at the status LED).
+    hq_away: Callable[[bool], None] | None = None
 
 
 class KioskRoot(FloatLayout):

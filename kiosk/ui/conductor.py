@@ -13,16 +13,15 @@ from typing import Any
 
 from kivy.clock import Clock
 
-from hardware.status import HQ_AWAY
 from kiosk.errors import SettingsError, StoreError
 from kiosk.i18n import gettext
-from kiosk.ledger import Ledger
 from kiosk.notify import READY, STOPPING, WATCHDOG, notify, watchdog_period
-from kiosk.overlay import apply_overlay, overlay_path
-from kiosk.settings import load_settings
+from kiosk.settings.load import load_settings
+from kiosk.settings.overlay import apply_overlay, overlay_path
 from kiosk.shopper import CLOSED_SCREEN, FOLLOWUP, QUESTION, STAY, THANKS, Step
 from kiosk.staff import LOCKED, NO_PIN, OK, WRONG, staff_report
-from kiosk.store import RatingContext
+from kiosk.store.ledger import Ledger
+from kiosk.store.store import RatingContext
 
 log = logging.getLogger(__name__)
 
@@ -234,8 +233,8 @@ class Conductor:
                 self.back_to_question()
 
     def show_hq_state(self) -> None:
-        """The status LED blinks slowly while sync cannot reach HQ (from sync's notes)."""
-        if self.panel is None:
+        """Say whether sync cannot reach HQ (from sync's notes): the status LED blinks."""
+        if self.parts.hq_away is None:
             return
         try:
             failing = bool(Ledger(self.parts.store).notes()["last_error"])
@@ -243,7 +242,7 @@ class Conductor:
         except StoreError as exc:
             log.warning("could not read the sync state: %s", exc)
             return
-        self.panel.status.set(HQ_AWAY, away)
+        self.parts.hq_away(away)
 
     def _screensaver(self, allowed: bool) -> None:
         from kivy.core.window import Window

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from hq.app import create_app
-from kiosk.cli import main
+from hymio.cli import main
 
 
 @pytest.fixture
@@ -116,7 +116,7 @@ def test_hq_serve_answers_on_loopback_and_migrates_first(tmp_path):
         [
             sys.executable,
             "-m",
-            "kiosk",
+            "hymio",
             "hq",
             "serve",
             "--database",

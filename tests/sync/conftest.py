@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.clock import ManualClock
-from kiosk.store import Store
+from kiosk.store.store import Store
 from sync.backoff import Backoff
 from sync.client import HQClient
 from sync.uploader import Uploader
@@ -74,7 +74,7 @@ def uploader(store: Store, url: str, token: str, **kwargs) -> Uploader:
 
 def sync_once(settings: Path, *options: str, timeout: float = 120):
     """``hymio sync --config SETTINGS --once [OPTIONS]`` as a process; its result."""
-    command = [sys.executable, "-m", "kiosk", "sync", "--config", str(settings), "--once"]
+    command = [sys.executable, "-m", "hymio", "sync", "--config", str(settings), "--once"]
     return subprocess.run([*command, *options], capture_output=True, text=True, timeout=timeout)
 
 
@@ -149,7 +149,7 @@ def hq_process(tmp_path) -> Iterator[HQProcess]:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     log = (tmp_path / "hq-process.log").open("w")
-    command = [sys.executable, "-m", "kiosk", "hq", "serve", "--database", url]
+    command = [sys.executable, "-m", "hymio", "hq", "serve", "--database", url]
     proc = subprocess.Popen([*command, "--port", str(port)], stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30

@@ -11,7 +11,7 @@ from tests.sync.conftest import press, write_settings
 
 def doctor(config) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "kiosk", "doctor", "--config", str(config), "--simulate"],
+        [sys.executable, "-m", "hymio", "doctor", "--config", str(config), "--simulate"],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
 

@@ -15,7 +15,7 @@ import time
 from sqlalchemy import select
 
 from hq.models import Rating
-from kiosk.store import Store
+from kiosk.store.store import Store
 from sync.backoff import Backoff
 from tests.sync.conftest import kiosk_context, press, sync_once, uploader, write_settings
 from tests.sync.proxy import FaultyProxy
@@ -59,7 +59,7 @@ def test_kill_9_mid_upload_loses_and_doubles_nothing(live, tmp_path, kiosk_db, k
     with Store(kiosk_db, kiosk_context(), clock=kiosk_clock) as store:
         sent = press(store, N, every=0.5)
     settings = write_settings(tmp_path, url, hq.token, kiosk_db)
-    command = [sys.executable, "-m", "kiosk", "sync", "--config", str(settings), "--once"]
+    command = [sys.executable, "-m", "hymio", "sync", "--config", str(settings), "--once"]
     rng = random.Random(3)
     kills = 0
     synced: list[int] = []  # ratings marked synced after each kill

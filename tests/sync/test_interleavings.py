@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from hq.admin import add_device
-from kiosk import salvage
 from kiosk.clock import ManualClock
-from kiosk.store import Store
+from kiosk.store import salvage
+from kiosk.store.store import Store
 from sync.databases import Databases
 from tests.conftest import make_context
 from tests.sync.conftest import uploader

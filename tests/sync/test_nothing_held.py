@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import salvage
-from kiosk.ledger import Ledger
-from kiosk.store import Store
+from kiosk.store import salvage
+from kiosk.store.ledger import Ledger
+from kiosk.store.store import Store
 from tests.sync.conftest import kiosk_context, press, sync_once, uploader, write_settings
 from tests.sync.middlebox import HTML, PAGE, Middlebox
 from tests.sync.whole import assert_whole, drain, heartbeat
@@ -307,7 +307,7 @@ def test_a_held_rating_shows_everywhere_and_is_sent_again_with_retry_held(
     assert gaps["held"] == 1 and not gaps["complete"]
     assert gaps["databases"][0]["held_reason"].startswith("invalid: rating " + poisoned.id)
     doctor = subprocess.run(
-        [sys.executable, "-m", "kiosk", "doctor", "--config", str(settings)],
+        [sys.executable, "-m", "hymio", "doctor", "--config", str(settings)],
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert doctor.returncode != 0 and "held here" in doctor.stdout

@@ -16,9 +16,9 @@ import apscheduler.schedulers.base
 import pytest
 
 import sync.service
-from kiosk.ledger import Ledger
-from kiosk.overlay import apply_overlay, overlay_path
-from kiosk.settings import load_settings
+from kiosk.settings.load import load_settings
+from kiosk.settings.overlay import apply_overlay, overlay_path
+from kiosk.store.ledger import Ledger
 from sync.client import HQClient
 from sync.config_pull import pull_config
 from sync.heartbeat import device_status, send_heartbeat
@@ -90,7 +90,7 @@ def test_sigterm_stops_the_daemon_within_a_second(live, kiosk, tmp_path):
     press(kiosk, 1500)
     settings = write_settings(tmp_path, url, hq.token, kiosk.path, interval=5.0)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kiosk", "sync", "--config", str(settings)],
+        [sys.executable, "-m", "hymio", "sync", "--config", str(settings)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
@@ -192,7 +192,7 @@ def test_doctor_checks_hq_and_sync(live, kiosk, tmp_path):
     hq, url = live
     press(kiosk, 4)
     good = write_settings(tmp_path, url, hq.token, kiosk.path)
-    command = [sys.executable, "-m", "kiosk", "doctor", "--config", str(good), "--simulate"]
+    command = [sys.executable, "-m", "hymio", "doctor", "--config", str(good), "--simulate"]
     run = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert "reachable, token accepted" in run.stdout and "4 pending" in run.stdout
     assert "ahead of HQ" in run.stdout  # HQ's test clock says 2026-11-20; this one is later

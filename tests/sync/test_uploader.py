@@ -7,8 +7,8 @@ import threading
 import time
 from datetime import timedelta
 
-from kiosk.ledger import Ledger
-from kiosk.store import Store
+from kiosk.store.ledger import Ledger
+from kiosk.store.store import Store
 from sync.backoff import Backoff
 from sync.wire import batches
 from tests.sync.conftest import kiosk_context, press, uploader

@@ -5,9 +5,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from kiosk import salvage
-from kiosk.ledger import Ledger
-from kiosk.store import Store
+from kiosk.store import salvage
+from kiosk.store.ledger import Ledger
+from kiosk.store.store import Store
 from sync.client import HQClient
 from sync.databases import Databases
 from sync.heartbeat import send_heartbeat

@@ -134,10 +134,10 @@ def kiosk_ui(window, tmp_path) -> Iterator[Callable[..., Running]]:
     from gpiozero.pins.mock import MockFactory
     from kivy.app import App
 
-    from kiosk.settings import load_settings
-    from kiosk.store import Store
+    from hymio.run_kiosk import make_parts
+    from kiosk.settings.load import load_settings
+    from kiosk.store.store import Store
     from kiosk.ui.app import KioskApp
-    from kiosk.ui.main import make_parts
 
     started: list[tuple] = []
 

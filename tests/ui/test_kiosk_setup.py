@@ -11,8 +11,8 @@ import sys
 import time
 
 from kiosk import pin
-from kiosk.overlay import overlay_path, write_overlay
-from kiosk.settings import load_settings
+from kiosk.settings.load import load_settings
+from kiosk.settings.overlay import overlay_path, write_overlay
 from kiosk.ui.setup import kivy_config
 
 
@@ -57,7 +57,7 @@ def test_hymio_kiosk_runs_offscreen_and_stops_on_sigterm(tmp_path):
     (tmp_path / "kiosk.toml").write_text('[device]\nid = "k1"\n[storage]\npath = "r.db"\n')
     env = {**os.environ, "SDL_VIDEODRIVER": "offscreen"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kiosk", "kiosk", "--config", str(tmp_path / "kiosk.toml"),
+        [sys.executable, "-m", "hymio", "kiosk", "--config", str(tmp_path / "kiosk.toml"),
          "--simulate"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
     )  # fmt: skip
@@ -84,7 +84,7 @@ def test_set_pin_stores_only_a_hash_and_keeps_the_file_valid(tmp_path):
     path.write_text(
         '# my kiosk\n[device]\nid = "k1"\n\n[staff]  # staff mode\ncorner = "top-left"\n'
     )
-    command = [sys.executable, "-m", "kiosk", "set-pin", "--config", str(path)]
+    command = [sys.executable, "-m", "hymio", "set-pin", "--config", str(path)]
     run = subprocess.run(command, env={**os.environ, "HYMIO_PIN": "135790"}, capture_output=True,
                          text=True)  # fmt: skip
     assert run.returncode == 0, run.stderr

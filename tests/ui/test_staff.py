@@ -149,7 +149,7 @@ def test_staff_mode_closes_by_itself_when_left_alone(kiosk_ui):
 
 def test_the_status_led_blinks_while_sync_cannot_reach_hq(kiosk_ui):
     from hardware.status import HQ_AWAY
-    from kiosk.ledger import Ledger
+    from kiosk.store.ledger import Ledger
 
     k = kiosk_ui()
     k.press_button(4)

@@ -40,7 +40,7 @@ def test_hymio_kiosk_says_ready_pings_and_says_stopping_on_sigterm(tmp_path):
     (tmp_path / "kiosk.toml").write_text('[device]\nid = "k1"\n[storage]\npath = "r.db"\n')
     env = {**os.environ, "SDL_VIDEODRIVER": "offscreen", **systemd.env(watchdog=0.5)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kiosk", "kiosk", "--config", str(tmp_path / "kiosk.toml"),
+        [sys.executable, "-m", "hymio", "kiosk", "--config", str(tmp_path / "kiosk.toml"),
          "--simulate"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
     )  # fmt: skip

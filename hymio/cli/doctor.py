@@ -6,7 +6,7 @@ import argparse
 import logging
 
 from kiosk import doctor
-from kiosk.settings import load_settings
+from kiosk.settings.load import load_settings
 
 MARK = {doctor.OK: "ok  ", doctor.WARN: "WARN", doctor.FAIL: "FAIL"}
 
@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     logging.getLogger("urllib3").setLevel(logging.ERROR)  # the hq finding says it once
     from hardware.factory import make_factory
     from hardware.pincheck import check_gpio, check_stuck
-    from kiosk.doctor_system import check_display, check_overlay, check_units
+    from hymio.doctor_system import check_display, check_overlay, check_units
     from sync.doctor_checks import check_hq, check_sync
 
     settings = load_settings(args.config)

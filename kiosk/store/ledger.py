@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from kiosk.localtime import parse_utc_text, to_utc_text
-from kiosk.store import SENDABLE, Store
+from kiosk.store.store import SENDABLE, Store
 
 STATE_KEYS = (
     "last_attempt",  # when sync last tried to reach HQ (UTC text)

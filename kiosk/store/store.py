@@ -19,16 +19,16 @@ from zoneinfo import ZoneInfo
 
 from uuid6 import uuid7
 
-from kiosk import database
 from kiosk.clock import Clock, SystemClock
 from kiosk.errors import DeviceMismatchError, StoreError, UnknownRatingError
 from kiosk.flags import FlagRules, Press, Recent, decide_flag
 from kiosk.localtime import to_utc_text
 from kiosk.rating import COLUMNS, LEGACY_DATABASE, SOURCES, Rating
 from kiosk.scales import Scale, get_scale
+from kiosk.store import database
 
 if TYPE_CHECKING:
-    from kiosk.settings_model import Settings
+    from kiosk.settings.model import Settings
 
 _INSERT = (
     "INSERT INTO ratings (seq, id, device_id, store_id, survey_id, question_id, "

@@ -1,6 +1,6 @@
 """``[buttons]``: the GPIO pins of the face buttons, their LEDs and the status LED.
 
-The pins' defaults follow the survey's scale, which :mod:`kiosk.settings` passes in the
+The pins' defaults follow the survey's scale, which :mod:`kiosk.settings.load` passes in the
 validation context (touch-only scales get no buttons).
 """
 
@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, Field, ValidationInfo, model_validator
 
 from kiosk.scales import DEFAULT_SCALE, SCALES, Scale
-from kiosk.settings_base import Listed, Problem, Table
+from kiosk.settings.base import Listed, Problem, Table
 
 # BCM numbers of the 40-pin header that are free GPIO on every Raspberry Pi since the B+.
 BUTTON_PINS = (5, 6, 13, 19, 26)
@@ -77,7 +77,7 @@ class Buttons(Table):
 
 
 def _context_scale(info: ValidationInfo) -> Scale | None:
-    # The survey's scale, passed in by kiosk.settings; None if it is not a known scale
+    # The survey's scale, passed in by kiosk.settings.load; None if it is not a known scale
     # (that mistake is reported at survey.scale).
     name = (info.context or {}).get("scale", DEFAULT_SCALE)
     return SCALES.get(name) if isinstance(name, str) else None

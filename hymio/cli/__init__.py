@@ -24,8 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The parser of every subcommand."""
     from hardware import cli as buttons
     from hq import cli as hq_cli
-    from kiosk.cli import demo, doctor, set_pin, tally
-    from kiosk.cli import kiosk as kiosk_cli
+    from hymio.cli import demo, doctor, set_pin, tally
+    from hymio.cli import kiosk as kiosk_cli
     from sync import cli as sync_cli
 
     parser = argparse.ArgumentParser(

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from kiosk import pin
-from kiosk.settings import load_settings
+from kiosk.settings.load import load_settings
 
 _LINE = re.compile(r"^\s*pin_hash\s*=.*$", re.MULTILINE)
 _TABLE = re.compile(r"^\s*\[staff\]\s*(#.*)?$", re.MULTILINE)

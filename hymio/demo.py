@@ -122,7 +122,7 @@ pin_hash = "{hash_pin(STAFF_PIN)}"
         """``hymio ARGS`` in the background, its output in ``NAME.log``."""
         log = (self.folder / f"{name}.log").open("ab")
         process = subprocess.Popen(  # noqa: S603 -- this python, our own command
-            [sys.executable, "-m", "kiosk", *args], stdout=log, stderr=subprocess.STDOUT
+            [sys.executable, "-m", "hymio", *args], stdout=log, stderr=subprocess.STDOUT
         )
         log.close()
         self.processes[name] = process
@@ -170,8 +170,8 @@ pin_hash = "{hash_pin(STAFF_PIN)}"
 
     def store(self):
         """The kiosk's store, read-only."""
-        from kiosk.settings import load_settings
-        from kiosk.store import Store
+        from kiosk.settings.load import load_settings
+        from kiosk.store.store import Store
 
         return Store.from_settings(load_settings(self.config), readonly=True)
 
@@ -238,7 +238,7 @@ def prepare(folder: Path, *, fast: bool, history: int = 0) -> Site:
     site.write_settings(fast)
     if history and not (folder / "ratings.db").exists():
         from kiosk.sample import fill
-        from kiosk.settings import load_settings
+        from kiosk.settings.load import load_settings
 
         fill(load_settings(site.config), days=history, now=datetime.now(UTC) - timedelta(hours=1))
     return site

@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from kiosk import demo
+    from hymio import demo
 
     display = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
     offscreen = args.headless or not display
@@ -89,7 +89,7 @@ def _run(args: argparse.Namespace) -> int:
             say("keys 1-5 press the buttons; Ctrl+C here stops the demo")
         sys.stdout.flush()
         robot = _shoppers(args, offscreen)
-        from kiosk.ui.main import run as run_kiosk
+        from hymio.run_kiosk import run as run_kiosk
 
         run_kiosk(site.config, simulate=True, windowed=not offscreen, offscreen=offscreen,
                   attach=robot)  # fmt: skip
@@ -124,7 +124,7 @@ class _Attach:
         return self.shoppers.made if self.shoppers else 0
 
     def __call__(self, app, factory) -> None:
-        from kiosk.ui.robot import Shoppers
+        from hymio.robot import Shoppers
 
         self.shoppers = Shoppers(
             app, factory, presses=self.presses, pace=self.pace, seed=self.seed, done=app.stop

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.errors import SettingsError
-from kiosk.settings import parse_settings
-from kiosk.settings_model import Settings
+from kiosk.settings.load import parse_settings
+from kiosk.settings.model import Settings
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
-"""Read the kiosk settings file (TOML, SPEC §4) into :class:`~kiosk.settings_model.Settings`.
+"""Read the kiosk settings file (TOML, SPEC §4) into :class:`~kiosk.settings.model.Settings`.
 
 Every problem in the file is collected into one :class:`~kiosk.errors.SettingsError` that
 names the file, the key (``buttons.face_buttons[2]``) and what is wrong; nothing else is
-ever raised for a bad file. The models themselves are in :mod:`kiosk.settings_model`.
+ever raised for a bad file. The models themselves are in :mod:`kiosk.settings.model`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from kiosk.errors import SettingsError
-from kiosk.settings_model import (
+from kiosk.settings.model import (
     ID_PATTERN,
     REASON_PATTERN,
     TABLES,

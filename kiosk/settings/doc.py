@@ -2,8 +2,8 @@
 drift from the code: every key, its type, its default, its limits, and what it does (the
 field's description, else the comment beside the key in ``kiosk.example.toml``).
 
-    python -m kiosk.settings_doc            print the reference (Markdown)
-    python -m kiosk.settings_doc --write    replace it in README.md between the markers
+    python -m kiosk.settings.doc            print the reference (Markdown)
+    python -m kiosk.settings.doc --write    replace it in README.md between the markers
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from kiosk.hours import Ranges
-from kiosk.settings import parse_settings
-from kiosk.settings_model import Settings
+from kiosk.settings.load import parse_settings
+from kiosk.settings.model import Settings
 
 EXAMPLE = Path(__file__).with_name("kiosk.example.toml")
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 BEGIN, END = "<!-- settings:begin -->", "<!-- settings:end -->"
 DYNAMIC = {"device.id": "the host name"}  # defaults computed when the file is read
 NOTE = (

@@ -7,8 +7,8 @@ import json
 from datetime import date
 
 from kiosk.metrics import Summary
-from kiosk.settings import load_settings
-from kiosk.store import Store
+from kiosk.settings.load import load_settings
+from kiosk.store.store import Store
 from kiosk.tally import Tally, tally
 
 BAR_WIDTH = 24

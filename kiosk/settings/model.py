@@ -3,7 +3,7 @@
 Every field has a default that works, except ``hq.url`` and ``hq.token`` (needed only for
 sync). Strict: ``"17"`` is not a pin and ``true`` is not a number; an unknown key is an
 error. Reading the file and turning validation errors into one clear
-:class:`~kiosk.errors.SettingsError` is :mod:`kiosk.settings`'s job.
+:class:`~kiosk.errors.SettingsError` is :mod:`kiosk.settings.load`'s job.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ from pydantic import (
 from kiosk import pin as staff_pin
 from kiosk.hours import WEEKDAYS, Ranges, is_within, parse_ranges
 from kiosk.scales import DEFAULT_SCALE, Scale, get_scale, is_negative
-from kiosk.settings_base import Listed, Problem, Table
-from kiosk.settings_buttons import Buttons
+from kiosk.settings.base import Listed, Problem, Table
+from kiosk.settings.buttons import Buttons
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 LANGUAGES = ("fi", "sv", "en")

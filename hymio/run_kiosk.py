@@ -11,12 +11,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kiosk.overlay import apply_overlay
-from kiosk.settings import load_settings
-from kiosk.settings_model import Settings
+from kiosk.settings.load import load_settings
+from kiosk.settings.model import Settings
+from kiosk.settings.overlay import apply_overlay
 from kiosk.shopper import ShopperFlow
 from kiosk.staff import PinLock
-from kiosk.store import Store
+from kiosk.store.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +29,12 @@ def make_parts(settings: Settings, store: Store, *, factory=None, simulate: bool
     parts = KioskParts(settings, store, flow, PinLock.from_settings(settings))
     if factory is not None and settings.buttons.face_buttons:
         from hardware.panel import ButtonPanel
+        from hardware.status import HQ_AWAY
 
-        parts.panel = ButtonPanel.from_settings(
+        panel = parts.panel = ButtonPanel.from_settings(
             store, settings, factory, followup=flow.followup_seconds
         )
+        parts.hq_away = lambda away: panel.status.set(HQ_AWAY, away)
         if simulate:
             from hardware.simulator import KeyboardSimulator
 

@@ -112,7 +112,7 @@ def m005_databases(db: Database) -> None:
     A file holds more than one when HQ showed that the file had been rolled back (a
     read-only overlay that drops the card's writes at reboot, a restored copy): its
     ratings from the first ``seq`` HQ already had go on as a new database (a *fork*) that
-    starts at that ``seq`` (``kiosk.store.Store.fork``).
+    starts at that ``seq`` (``kiosk.store.store.Store.fork``).
     """
     db.execute(
         """

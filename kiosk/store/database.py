@@ -19,8 +19,8 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from kiosk import salvage, schema
 from kiosk.errors import StoreCorruptError, StoreError, StoreWriteError
+from kiosk.store import salvage, schema
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ def open_store_file(
     deleted), a new one is made, and the report says where the old one went; without
     *recover* (the sync process, ``doctor``) it raises :class:`StoreCorruptError`.
     *readonly* (``tally``, ``doctor``) neither creates, upgrades nor repairs anything.
-    The ratings of *device_id* in a damaged file are salvaged (:mod:`kiosk.salvage`).
+    The ratings of *device_id* in a damaged file are salvaged (:mod:`kiosk.store.salvage`).
     """
     path = Path(path)
     reports: list[str] = []

@@ -26,6 +26,6 @@ def run(args: argparse.Namespace) -> int:
         stream=sys.stdout, level=logging.INFO, format="%(levelname)s %(name)s: %(message)s",
         force=True,
     )  # fmt: skip
-    from kiosk.ui.main import run as run_kiosk
+    from hymio.run_kiosk import run as run_kiosk
 
     return run_kiosk(args.config, simulate=args.simulate, windowed=args.windowed)

@@ -1,0 +1,7 @@
+"""``python -m hymio`` is ``hymio``."""
+
+import sys
+
+from hymio.cli import main
+
+sys.exit(main())
