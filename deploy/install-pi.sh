@@ -4,22 +4,27 @@
 #   sudo deploy/install-pi.sh              install or update; safe to run again
 #   sudo deploy/install-pi.sh --uninstall  remove the program and the units; keep the data
 #   deploy/install-pi.sh --root DIR        the same into DIR instead of / (tests, images)
+#   deploy/install-pi.sh --wheel FILE      install that built wheel instead of this checkout
 #
 # What it does: a `hymio` system user in the gpio, video, input and render groups; a
 # virtual environment in /opt/hymio/venv with Hymiö and its `pi` extra (lgpio, Kivy);
 # /etc/hymio/kiosk.toml (mode 0600) from the commented example, only if there is none;
 # the data folder /var/lib/hymio; the systemd units hymio-kiosk and hymio-sync, enabled
-# (the kiosk takes tty1 from getty). Settings and data are never overwritten or deleted.
+# (the kiosk takes tty1 from getty); on the Pi itself, the GL runtime libraries Kivy's
+# wheel loads (libegl1, libgles2, libgbm1, and libmtdev1 for touch). Settings and data
+# are never overwritten.
 # HYMIO_PIP_ARGS adds options to pip (e.g. --no-deps, or --index-url of a local mirror).
 set -euo pipefail
 
 ROOT=/
 UNINSTALL=0
+WHEEL=
 while [ $# -gt 0 ]; do
     case "$1" in
         --root) ROOT=${2:?--root needs a folder}; shift 2 ;;
+        --wheel) WHEEL=${2:?--wheel needs a file}; shift 2 ;;
         --uninstall) UNINSTALL=1; shift ;;
-        -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "install-pi.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -90,8 +95,12 @@ install_venv() {
     if [ ! -x "$R$VENV/bin/python" ]; then
         "$python" -m venv "$R$VENV"
     fi
+    local what="${SRC}[pi]"
+    if [ -n "$WHEEL" ]; then
+        what="$(cd "$(dirname "$WHEEL")" && pwd)/$(basename "$WHEEL")[pi]"
+    fi
     # shellcheck disable=SC2086  # HYMIO_PIP_ARGS is a list of options
-    "$R$VENV/bin/python" -m pip install --quiet ${HYMIO_PIP_ARGS:-} "${SRC}[pi]"
+    "$R$VENV/bin/python" -m pip install --quiet ${HYMIO_PIP_ARGS:-} "$what"
     install -d -m 0755 "$R/usr/local/bin"
     ln -sfn "$VENV/bin/hymio" "$R/usr/local/bin/hymio"
     say "installed $("$R$VENV/bin/hymio" --version) in $VENV (command: hymio)"
@@ -142,7 +151,20 @@ if [ "$UNINSTALL" -eq 1 ]; then
     uninstall
     exit 0
 fi
+install_gl() {
+    # Kivy's wheel brings SDL2 but loads the system's EGL, GLES and GBM (KMS/DRM), and
+    # libmtdev for multitouch (without it Kivy logs a traceback at every start).
+    local packages=(libegl1 libgles2 libgbm1 libmtdev1)
+    if [ -n "$R" ]; then
+        say "into $ROOT: install ${packages[*]} on the Pi itself (apt-get)"
+        return
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}" \
+        || say "could not install ${packages[*]}: run apt-get update and try again"
+}
+
 install_user
+install_gl
 install_venv
 install_config
 install_units

@@ -15,6 +15,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from hymio import drm
 from kiosk.doctor import FAIL, OK, WARN, Context, Finding
 
 UNITS = ("hymio-kiosk.service", "hymio-sync.service")
@@ -65,8 +66,27 @@ def check_display(ctx: Context) -> list[Finding]:
                         "(deploy/install-pi.sh does)",
                     )
                 )
+    if any(f.level == OK for f in found if f.check == "display"):
+        found.append(_screen_choice(ctx))
     found += _check_input(root)
     return found
+
+
+def _screen_choice(ctx: Context) -> Finding:
+    """Which card SDL will open for ``[device] display`` (SDL_KMSDRM_DEVICE_INDEX)."""
+    wanted = ctx.settings.device.display
+    choice = drm.choose(wanted, ctx.root)
+    if choice.problem:
+        ports = [p for ps in drm.connectors(ctx.root).values() for p, s in ps if s == "connected"]
+        return Finding(
+            "display",
+            FAIL,
+            f"[device] display = {wanted!r}: {choice.problem}",
+            f"set [device] display to auto or a connected connector ({', '.join(ports) or 'none'})",
+        )
+    return Finding(
+        "display", OK, f"the kiosk draws on {choice.card} ({', '.join(choice.connectors)})"
+    )
 
 
 def _check_input(root: Path) -> list[Finding]:

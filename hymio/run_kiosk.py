@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from hymio import drm
 from kiosk.settings.load import load_settings
 from kiosk.settings.model import Settings
 from kiosk.settings.overlay import apply_overlay
@@ -57,6 +58,12 @@ def run(
     factory before the app runs.
     """
     settings = apply_overlay(load_settings(config))
+    if not offscreen:
+        screen = drm.point_sdl(settings.device.display)
+        if screen.problem:
+            log.warning("[device] display = %r: %s", settings.device.display, screen.problem)
+        elif screen.card:
+            log.info("drawing on %s (%s)", screen.card, ", ".join(screen.connectors))
     from kiosk.ui import setup
 
     setup.prepare(
@@ -82,3 +89,24 @@ def run(
             if factory is not None:
                 factory.close()
     return 0
+
+
+class Attach:
+    """Puts simulated shoppers into the app before it runs (``run_kiosk.run``'s *attach*);
+    with *presses*, they stop the app when done."""
+
+    def __init__(self, presses: int | None, pace: tuple[float, float], seed: int | None):
+        self.presses, self.pace, self.seed = presses, pace, seed
+        self.shoppers = None
+
+    @property
+    def made(self) -> int:
+        return self.shoppers.made if self.shoppers else 0
+
+    def __call__(self, app, factory) -> None:
+        from hymio.robot import Shoppers  # Kivy: only once the window is set up
+
+        self.shoppers = Shoppers(
+            app, factory, presses=self.presses, pace=self.pace, seed=self.seed, done=app.stop
+        )
+        app.bind(on_start=lambda *_: self.shoppers.start())

@@ -4,4 +4,9 @@ Nothing here imports Kivy: only ``kiosk.ui`` does, so sync, HQ and the tests of 
 logic never start a window.
 """
 
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError, version
+
+try:  # from git by setuptools-scm when the package was built (pyproject.toml)
+    __version__ = version("hymio")
+except PackageNotFoundError:  # run from a checkout that was never installed
+    __version__ = "0+unknown"

@@ -1,4 +1,4 @@
-"""The kiosk's texts in Finnish, Swedish and English, from gettext catalogues in ``assets/``.
+"""The kiosk's texts in Finnish, Swedish and English, from gettext catalogues in ``kiosk/assets/``.
 
 The code writes English (the msgid); ``assets/locale/<lang>/LC_MESSAGES/hymio.po`` holds
 each language's text, read with Babel (no compiled ``.mo`` files to keep in step). A text
@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import os
 from functools import cache
+from importlib import resources
 from pathlib import Path
 
-ASSETS = Path(os.environ.get("HYMIO_ASSETS", Path(__file__).resolve().parents[1] / "assets"))
+# The package carries its files (STYLE 8): read where it is installed, wheel or checkout.
+ASSETS = Path(os.environ.get("HYMIO_ASSETS") or str(resources.files("kiosk") / "assets"))
 DOMAIN = "hymio"
 
 

@@ -83,7 +83,8 @@ def send_heartbeat(
             offset = clock_offset(server_time, sent, to_utc_text(clock.now()))
         except ValueError:
             return True
-        ledger.note(hq_clock_offset=round(offset, 3))
+        # Kept to the second, so a steady clock is not a write every heartbeat.
+        ledger.note(hq_clock_offset=round(offset))
     return True
 
 

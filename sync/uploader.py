@@ -100,15 +100,23 @@ class Uploader:
         self._forks = 0
 
     def run_once(self) -> Outcome:
-        """Repair the clock, then send everything final until done or HQ fails."""
+        """Repair the clock, then send everything final until done or HQ fails.
+
+        A round with nothing to send writes nothing (SPEC §8: an idle kiosk writes under
+        1 MB a day): ``last_attempt`` and ``last_success`` say when ratings were sent.
+        """
         outcome = Outcome()
         self._forks = 0
         repaired = self.ledger.repair_clock()
         if repaired:
             log.info("repaired the time of %d rating(s) recorded before NTP", repaired)
+        stores = self.databases.all()
+        if not any(store.oldest_unsynced(1) for store in stores):
+            self.ledger.note(last_error=None)  # written only if there was one
+            return outcome
         self.ledger.note(last_attempt=self._now())
         try:
-            for store in self.databases.all():
+            for store in stores:
                 self._drain(store, outcome)
         except _Stop as stop:
             outcome.kind, outcome.error = stop.kind, stop.error

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from hymio.doctor_system import check_display, check_overlay, check_units
 from hymio import doctor_system
+from hymio.doctor_system import check_display, check_overlay, check_units
 from kiosk.doctor import FAIL, OK, WARN, Context
 from kiosk.settings.load import parse_settings
 
@@ -33,6 +33,7 @@ def test_a_connected_screen_with_its_drm_device_is_ok(tmp_path):
     found = check_display(context(tmp_path))
     assert [(f.check, f.level, f.detail) for f in found] == [
         ("display", OK, f"HDMI-A-1 connected ({tmp_path}/dev/dri/card1)"),
+        ("display", OK, "the kiosk draws on card1 (HDMI-A-1)"),
         ("touch", OK, "1 input device(s) readable"),
     ]
 
@@ -118,3 +119,15 @@ def test_a_card_that_forgets_its_writes_at_reboot_is_a_problem(tmp_path, mounts,
     assert found.level == level
     if level == FAIL:
         assert "lost at each reboot" in found.detail and "disable_overlayfs" in found.fix
+
+
+def test_a_display_setting_that_names_no_connected_screen_fails(tmp_path):
+    connector(tmp_path, "card1-DSI-2", "connected")
+    (tmp_path / "dev/dri").mkdir(parents=True)
+    (tmp_path / "dev/dri/card1").touch()
+    settings = parse_settings({"device": {"display": "HDMI-A-1"}}, Path("kiosk.toml"))
+    found = [f for f in check_display(Context(settings, root=tmp_path)) if f.level == FAIL]
+    assert [f.detail for f in found] == [
+        "[device] display = 'HDMI-A-1': no connector HDMI-A-1 (connectors: DSI-2)"
+    ]
+    assert "DSI-2" in found[0].fix

@@ -14,6 +14,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from hymio import logs
 from kiosk import __version__
 from kiosk.errors import HymioError, SettingsError
 
@@ -40,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``hymio`` with *argv*; returns the exit code."""
-    logging.basicConfig(level=logging.WARNING, format="hymio: %(levelname)s: %(message)s")
+    logs.setup(logging.WARNING)
     args = build_parser().parse_args(argv)
     try:
         return int(args.run(args) or EXIT_OK)

@@ -17,6 +17,10 @@ import signal
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hymio.run_kiosk import Attach
 
 SYNC_TIMEOUT = 120.0  # seconds to wait for the last upload in --headless
 
@@ -112,29 +116,11 @@ def _run(args: argparse.Namespace) -> int:
     return 0 if report["ok"] else 1
 
 
-class _Attach:
-    """Puts the simulated shoppers into the app before it runs (``run``'s *attach*)."""
+def _shoppers(args: argparse.Namespace, offscreen: bool) -> Attach | None:
+    from hymio.run_kiosk import Attach
 
-    def __init__(self, presses: int | None, pace: tuple[float, float], seed: int | None):
-        self.presses, self.pace, self.seed = presses, pace, seed
-        self.shoppers = None
-
-    @property
-    def made(self) -> int:
-        return self.shoppers.made if self.shoppers else 0
-
-    def __call__(self, app, factory) -> None:
-        from hymio.robot import Shoppers
-
-        self.shoppers = Shoppers(
-            app, factory, presses=self.presses, pace=self.pace, seed=self.seed, done=app.stop
-        )
-        app.bind(on_start=lambda *_: self.shoppers.start())
-
-
-def _shoppers(args: argparse.Namespace, offscreen: bool) -> _Attach | None:
     if args.headless:
-        return _Attach(args.presses, (0.75, 0.8), args.seed)
+        return Attach(args.presses, (0.75, 0.8), args.seed)
     if offscreen:
-        return _Attach(None, (3.5, 8.0), args.seed)
+        return Attach(None, (3.5, 8.0), args.seed)
     return None

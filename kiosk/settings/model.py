@@ -86,6 +86,13 @@ class Device(Table):
         "Europe/Helsinki", description="IANA zone: the store's days and hours"
     )
     rotation: Literal[0, 90, 180, 270] = Field(0, description="screen rotation, degrees")
+    display: Annotated[str, Field(pattern=r"^(auto|card\d{1,2}|[A-Za-z0-9]+(-[A-Za-z0-9]+)*)$")] = (
+        Field(
+            "auto",
+            description="the screen to draw on: auto (the first DRM card with a connected "
+            "screen), a card (card1) or a connector (DSI-2, HDMI-A-1)",
+        )
+    )
 
     @property
     def tz(self) -> ZoneInfo:

@@ -122,13 +122,25 @@ class Ledger:
         ]
 
     def note(self, **values: str | float | None) -> None:
-        """Set some of :data:`STATE_KEYS` in one transaction (``None`` clears one)."""
+        """Set some of :data:`STATE_KEYS` in one transaction (``None`` clears one).
+
+        Only what changes is written: an idle kiosk must not wear out its SD card.
+        """
         unknown = set(values) - set(STATE_KEYS)
         if unknown:
             raise ValueError(f"unknown sync state key(s): {', '.join(sorted(unknown))}")
+        have = self.notes()
+        changed = {
+            key: None if value is None else str(value)
+            for key, value in values.items()
+            if have[key] != (None if value is None else str(value))
+        }
+        if not changed:
+            return
+        values = changed
         params: list[Any] = []
         for key, value in values.items():
-            params += [key, None if value is None else str(value)]
+            params += [key, value]
         rows = ", ".join("(?, ?)" for _ in values)
         self.store.execute(
             f"INSERT OR REPLACE INTO sync_state (key, value) VALUES {rows}",  # noqa: S608

@@ -1,7 +1,7 @@
 """Kivy's environment, set before Kivy is first imported.
 
 Kivy reads ``KIVY_HOME/config.ini`` at import time, and parses ``sys.argv`` unless told
-not to. :func:`prepare` writes our own ``config.ini`` (from ``assets/kivy/config.ini``,
+not to. :func:`prepare` writes our own ``config.ini`` (from ``kiosk/assets/kivy/config.ini``,
 with this kiosk's rotation and window mode) into a private ``KIVY_HOME`` and points Kivy
 at it, so nothing from a user's ``~/.kivy`` leaks in and Kivy logs to stdout only.
 """

@@ -212,3 +212,29 @@ def test_backoff_is_full_jitter_growing_to_its_cap():
     b.fail(), b.fail()
     b.reset()
     assert b.ceiling() == 1.0
+
+
+def test_an_idle_round_writes_nothing_to_the_card(live, kiosk):
+    import sqlite3
+
+    from sync.client import HQClient
+    from sync.heartbeat import send_heartbeat
+
+    hq, url = live
+    press(kiosk, 10)
+    up = uploader(kiosk, url, hq.token)
+    assert up.run_once().sent == 10
+    client = HQClient(url, hq.token)
+    assert send_heartbeat(Ledger(kiosk), client, up.databases)
+    watcher = sqlite3.connect(kiosk.path)
+    version = watcher.execute("PRAGMA data_version").fetchone()[0]
+    files = {p: (p.stat().st_size, p.stat().st_mtime_ns) for p in kiosk.path.parent.glob("*")}
+    for _ in range(5):  # idle: nothing pressed, nothing to send
+        assert up.run_once().ok
+        assert send_heartbeat(Ledger(kiosk), client, up.databases)
+    # data_version moves whenever another connection commits: nothing was committed.
+    assert watcher.execute("PRAGMA data_version").fetchone()[0] == version
+    assert {p: (p.stat().st_size, p.stat().st_mtime_ns) for p in files} == files
+    watcher.close()
+    client.close()
+    up.close()
