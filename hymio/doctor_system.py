@@ -66,7 +66,7 @@ def check_display(ctx: Context) -> list[Finding]:
                         "(deploy/install-pi.sh does)",
                     )
                 )
-    if any(f.level == OK for f in found if f.check == "display"):
+    if connectors and any(f.level == OK for f in found if f.check == "display"):
         found.append(_screen_choice(ctx))
     found += _check_input(root)
     return found

@@ -78,6 +78,10 @@ def run(
     factory = make_factory(simulate) if settings.buttons.face_buttons else None
     with Store.from_settings(settings) as store:
         parts = make_parts(settings, store, factory=factory, simulate=simulate)
+        if not (windowed or offscreen):  # a desktop's (a laptop's) backlight is not ours
+            from hardware.backlight import Backlight
+
+            parts.backlight = Backlight()
         try:
             app = KioskApp(parts)
             if attach is not None:

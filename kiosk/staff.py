@@ -13,9 +13,11 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from kiosk import __version__, pin
+from kiosk.localtime import parse_utc_text
 from kiosk.settings.model import Settings
 from kiosk.store.ledger import Ledger
 from kiosk.store.store import Store
@@ -91,9 +93,31 @@ def staff_report(store: Store, settings: Settings) -> dict[str, Any]:
             "version": __version__,
             "ip": local_ip(),
             "clock_synced": clock.synchronized(),
+            "now": clock.now(),
+            "tz": settings.device.tz,
             "disk_free": shutil.disk_usage(store.path.parent).free,
         },
     }
+
+
+def when(at: str | None, now: datetime, tz: tzinfo, t: Callable[..., str]) -> str:
+    """A time for staff, in the store's zone: "just now", "3 min ago", "today 09:27",
+    "yesterday 18:02", else "28.11. 14:05"; *t* translates."""
+    if not at:
+        return t("never")
+    instant = parse_utc_text(at)
+    seconds = (now - instant).total_seconds()
+    if 0 <= seconds < 60:
+        return t("just now")
+    if 0 <= seconds < 3600:
+        return t("{n} min ago", n=int(seconds // 60))
+    local, today = instant.astimezone(tz), now.astimezone(tz).date()
+    clock = f"{local:%H:%M}"
+    if local.date() == today:
+        return t("today {time}", time=clock)
+    if local.date() == today - timedelta(days=1):
+        return t("yesterday {time}", time=clock)
+    return f"{local.day}.{local.month}. {clock}"
 
 
 def local_ip() -> str | None:

@@ -63,7 +63,7 @@ def test_the_settings_reference_is_the_one_the_code_generates():
     assert settings_doc.replace_in(README) == README, "run: python -m kiosk.settings.doc --write"
 
 
-@pytest.mark.parametrize("package", ["kiosk", "hardware", "sync", "hq"])
+@pytest.mark.parametrize("package", ["hymio", "kiosk", "hardware", "sync", "hq"])
 def test_every_module_is_in_the_readme(package):
     for path in sorted((ROOT / package).rglob("*.py")):
         if path.name not in ("__init__.py", "__main__.py") and "migrations" not in path.parts:

@@ -127,3 +127,24 @@ def test_the_staff_report_is_the_store_metrics(flow):
     assert report["tally"].today.counts == {1: 1, 2: 0, 3: 1, 4: 2}
     assert report["sync"]["pending"] == 4 and report["sync"]["last_success"] is None
     assert report["device"]["clock_synced"] is True and report["device"]["disk_free"] > 0
+
+
+def test_staff_times_are_local_and_readable():
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from kiosk.i18n import gettext
+    from kiosk.staff import when
+
+    tz = ZoneInfo("Europe/Helsinki")
+    now = datetime(2026, 12, 1, 7, 30, tzinfo=UTC)  # 09:30 in Helsinki
+    en = lambda text, **v: gettext("en", text, **v)  # noqa: E731
+    fi = lambda text, **v: gettext("fi", text, **v)  # noqa: E731
+    ago = lambda **d: (now - timedelta(**d)).isoformat()  # noqa: E731
+    assert when(None, now, tz, en) == "never"
+    assert when(ago(seconds=20), now, tz, en) == "just now"
+    assert when(ago(minutes=3), now, tz, en) == "3 min ago"
+    assert when(ago(minutes=3), now, tz, fi) == "3 min sitten"
+    assert when(ago(hours=2, minutes=3), now, tz, en) == "today 07:27"
+    assert when(ago(hours=12), now, tz, fi) == "eilen 21:30"
+    assert when(ago(days=5), now, tz, en) == "26.11. 09:30"

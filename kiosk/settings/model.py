@@ -275,7 +275,12 @@ class Behaviour(Table):
     thank_you: float = Field(3.0, ge=0.5, le=30, description="thank-you screen; presses lock out")
     stuck_after: float = Field(10.0, ge=1, le=600, description="a button held this long is stuck")
     idle_timeout: float = Field(30.0, ge=5, le=3600, description="back to the faces after this")
-    dim_after: float = Field(300.0, ge=0, le=86400, description="dim the screen; 0 never dims")
+    dim_after: float = Field(
+        300.0,
+        ge=0,
+        le=86400,
+        description="idle seconds to attract mode (open) or a dark screen (closed)",
+    )
 
 
 Day = Annotated[Ranges, BeforeValidator(parse_ranges)]

@@ -54,6 +54,8 @@ class KioskParts:
     keys: Any = None  # a hardware.simulator.KeyboardSimulator with --simulate
     # Told whether sync cannot reach HQ (the entry point points it at the status LED).
     hq_away: Callable[[bool], None] | None = None
+    # The screen's backlight (hardware.backlight.Backlight), or None: a dark veil instead.
+    backlight: Any = None
 
 
 class KioskRoot(FloatLayout):

@@ -49,7 +49,8 @@ class Conductor:
         self.busy_fps = Clock._max_fps
         self.staff_timeout = STAFF_TIMEOUT
         self.closed = False
-        self.dimmed = False
+        self.dimmed = False  # dark: the first touch only wakes the screen
+        self.attracting = False  # idle in opening hours: lit, a face moves now and then
         self._overlay_mtime = self._overlay_stamp()
 
     # --- start and stop -----------------------------------------------------------------
@@ -74,6 +75,7 @@ class Conductor:
 
     def stop(self) -> None:
         notify(STOPPING)
+        self._wake()  # the attract timer stops; a dark backlight comes back on
         for event in self.timers.values():
             event.cancel()
         self.hours_tick.cancel()
@@ -109,6 +111,7 @@ class Conductor:
             self.screens[name].title = self.t(title)
             self.screens[name].subtitle = self.t(subtitle) if subtitle else ""
         self.screens["pin"].title = self.t("Staff PIN")
+        self.screens["pin"].label({"cancel": self.t("Cancel")})
 
     # --- shoppers -------------------------------------------------------------------------
 
@@ -197,9 +200,7 @@ class Conductor:
         behaviour = self.settings.behaviour
         self._frame_rate(self.busy_fps)
         self.later("calm", CALM_AFTER, lambda: self._frame_rate(CALM_FPS))
-        if self.dimmed:
-            self.dimmed = False
-            self.app.dimmer.opacity = 0
+        self._wake()
         self.later("idle", behaviour.idle_timeout, self.idle)
         if behaviour.dim_after:
             self.later("dim", behaviour.dim_after, self.dim)
@@ -216,8 +217,27 @@ class Conductor:
             self.choose_language(self.settings.survey.default_language)
 
     def dim(self) -> None:
+        """Nobody came for ``dim_after``. Outside opening hours the screen goes dark: the
+        backlight off where the screen has one, else a dark veil. In opening hours the
+        faces stay fully lit, and one moves now and then to draw shoppers in."""
+        if not self.closed:
+            self.attracting = True
+            self.screens["question"].attract(True)
+            return
         self.dimmed = True
-        self.app.dimmer.opacity = 1
+        backlight = self.parts.backlight
+        if not (backlight is not None and backlight.off()):
+            self.app.dimmer.opacity = 1
+
+    def _wake(self) -> None:
+        if self.attracting:
+            self.attracting = False
+            self.screens["question"].attract(False)
+        if self.dimmed:
+            self.dimmed = False
+            self.app.dimmer.opacity = 0
+            if self.parts.backlight is not None:
+                self.parts.backlight.on()
 
     def check_hours(self, *_args: Any) -> None:
         self.show_hq_state()
@@ -231,6 +251,11 @@ class Conductor:
             self.closed = closed
             if self.manager.current in ("question", "closed"):
                 self.back_to_question()
+            if closed and self.attracting:  # closing time, nobody there: go dark
+                self._wake()
+                self.dim()
+            elif not closed and self.dimmed:  # opening time: light up
+                self.activity()
 
     def show_hq_state(self) -> None:
         """Say whether sync cannot reach HQ (from sync's notes): the status LED blinks."""

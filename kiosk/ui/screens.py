@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from kivy.animation import Animation
+from kivy.clock import Clock
 from kivy.core.text import Label as CoreLabel
 from kivy.properties import ListProperty, NumericProperty, StringProperty
 from kivy.uix.screenmanager import Screen
@@ -13,6 +15,9 @@ from kiosk.ui.faces import Face
 from kiosk.ui.widgets import Flat
 
 LANGUAGE_NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
+
+
+ATTRACT_EVERY = 6.0  # seconds between two faces moving while the kiosk waits
 
 
 class QuestionScreen(Screen):
@@ -80,6 +85,29 @@ class QuestionScreen(Screen):
         for code, button in getattr(self, "language_buttons", {}).items():
             button.chosen = code == language
 
+    def attract(self, on: bool) -> None:
+        """While the kiosk waits in opening hours, one face at a time fades a little and
+        back every few seconds, so the kiosk looks alive, not switched off."""
+        running = getattr(self, "_attract", None)
+        if on and running is None:
+            self._turn = 0
+            self._attract = Clock.schedule_interval(self._bob, ATTRACT_EVERY)
+        elif not on and running is not None:
+            running.cancel()
+            self._attract = None
+            for face in self.ids.faces.children:
+                Animation.cancel_all(face, "opacity")
+                face.opacity = 1
+
+    def _bob(self, _dt: float) -> None:
+        faces = list(reversed(self.ids.faces.children))
+        if not faces:
+            return
+        face = faces[self._turn % len(faces)]
+        self._turn += 1
+        fade = Animation(opacity=0.45, duration=0.6, t="in_out_sine")
+        (fade + Animation(opacity=1, duration=0.6, t="in_out_sine")).start(face)
+
 
 class ThanksScreen(Screen):
     """The chosen face (or number), large, and the thanks."""
@@ -126,10 +154,18 @@ class PinScreen(Screen):
         self._submit, self._cancel = submit, cancel
         keys = self.ids.pad
         keys.clear_widgets()
+        self.buttons = {}
         for key in ["1", "2", "3", "4", "5", "6", "7", "8", "9", "cancel", "0", "ok"]:
             button = Flat(text=labels.get(key, key), bold=key.isdigit())
             button.bind(on_release=lambda b, k=key: self.key(k))
             keys.add_widget(button)
+            self.buttons[key] = button
+
+    def label(self, labels: dict) -> None:
+        """Name the keys again (the shopper chose another language)."""
+        for key, text in labels.items():
+            if key in getattr(self, "buttons", {}):
+                self.buttons[key].text = text
 
     def key(self, key: str) -> None:
         if key == "cancel":

@@ -12,6 +12,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
 from kivy.uix.widget import Widget
 
+from kiosk.staff import when
 from kiosk.ui.faces import Face
 from kiosk.ui.widgets import BarChart
 
@@ -103,7 +104,8 @@ class StaffScreen(Screen):
 
         card = _card(left)
         _line(card, f"[b]{t('Sync')}[/b]")
-        _line(card, f"{t('Last upload')}: {sync['last_success'] or t('never')}")
+        last = when(sync["last_success"], device["now"], device["tz"], t)
+        _line(card, f"{t('Last upload')}: {last}")
         _line(card, f"{t('Pending')}: {sync['pending']}")
         if sync["held"]:
             _line(card, f"{t('Refused by HQ')}: {sync['held']}")

@@ -28,13 +28,53 @@ def test_our_kivy_config_has_one_touch_provider_and_no_escape():
     assert windowed["graphics"]["fullscreen"] == "0" and windowed["graphics"]["show_cursor"] == "1"
 
 
-def test_the_screen_dims_and_the_first_touch_only_wakes_it(kiosk_ui):
+def test_an_idle_kiosk_in_opening_hours_stays_lit_and_draws_shoppers_in(kiosk_ui):
+    from kiosk.ui.screens import ATTRACT_EVERY
+
     k = kiosk_ui(behaviour="dim_after = 1")
-    k.until(lambda: k.app.dimmer.opacity == 1, timeout=3)
-    k.touch(k.face(4))
-    assert k.app.dimmer.opacity == 0 and k.rows() == []  # woken, nothing recorded
-    k.touch(k.face(4))
+    k.until(lambda: k.app.conductor.attracting, timeout=3)
+    k.wait(ATTRACT_EVERY + 0.8)  # a face is half-way through its move
+    faces = [k.face(score) for score in (1, 2, 3, 4)]
+    assert k.app.dimmer.opacity == 0 and any(f.opacity < 1 for f in faces)
+    k.touch(k.face(4))  # the faces are there to be tapped: it counts at once
     assert k.rows() == [(4, "touch", None, None)]
+    assert not k.app.conductor.attracting and all(f.opacity == 1 for f in faces)
+
+
+def test_outside_opening_hours_the_veil_falls_where_there_is_no_backlight(kiosk_ui):
+    k = kiosk_ui('\n[hours]\nwed = "closed"\n', behaviour="dim_after = 1")
+    k.until(lambda: k.app.dimmer.opacity == 1, timeout=3)
+    k.touch(k.app.screens["closed"])
+    assert k.app.dimmer.opacity == 0 and k.rows() == []  # woken, nothing recorded
+
+
+def test_outside_opening_hours_the_backlight_goes_off_and_a_touch_wakes_it(kiosk_ui, tmp_path):
+    from hardware.backlight import Backlight
+
+    panel = tmp_path / "sys/class/backlight/11-0045"  # the Touch Display 2's
+    panel.mkdir(parents=True)
+    (panel / "bl_power").write_text("0\n")
+    k = kiosk_ui('\n[hours]\nwed = "closed"\n', behaviour="dim_after = 1")
+    k.parts.backlight = Backlight(tmp_path)
+    k.app.conductor.activity()
+    k.until(lambda: (panel / "bl_power").read_text() == "4\n", timeout=3)
+    assert k.app.dimmer.opacity == 0  # no veil over a dark panel
+    k.touch(k.app.screens["closed"])
+    assert (panel / "bl_power").read_text() == "0\n" and k.rows() == []
+
+
+def test_a_backlight_without_bl_power_is_dimmed_and_restored_by_brightness(tmp_path):
+    from hardware.backlight import Backlight
+
+    panel = tmp_path / "sys/class/backlight/rpi_backlight"
+    panel.mkdir(parents=True)
+    (panel / "brightness").write_text("180\n")
+    (panel / "max_brightness").write_text("255\n")
+    light = Backlight(tmp_path)
+    assert light.off() and (panel / "brightness").read_text() == "0\n"
+    light.on()
+    assert (panel / "brightness").read_text() == "180\n"
+    assert not Backlight(tmp_path / "nothing").off()
 
 
 def test_hq_survey_settings_are_picked_up_between_shoppers(kiosk_ui):

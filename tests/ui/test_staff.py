@@ -3,6 +3,7 @@ figures against the store's own metrics, the hardware test, pause."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import cache
 
 from kiosk.pin import hash_pin
@@ -160,3 +161,24 @@ def test_the_status_led_blinks_while_sync_cannot_reach_hq(kiosk_ui):
     Ledger(k.store).note(last_error=None)
     k.app.conductor.check_hours()
     assert k.parts.panel.status.state == "collecting"
+
+
+def test_the_pin_pad_and_the_staff_times_follow_the_chosen_language(kiosk_ui):
+    from kiosk.store.ledger import Ledger
+
+    k = kiosk_ui(pin_settings())
+    keys = lambda: {b.text for b in k.app.screens["pin"].ids.pad.children}  # noqa: E731
+    assert "Peruuta" in keys()  # the default language: Finnish
+    k.app.conductor.choose_language("en")
+    assert "Cancel" in keys() and "Peruuta" not in keys()
+    assert k.app.screens["pin"].title == "Staff PIN"
+    k.app.conductor.choose_language("sv")
+    assert "Avbryt" in keys()
+    # The last upload, three minutes ago, in words and the store's local time.
+    now = k.store.clock.now()
+    Ledger(k.store).note(last_success=(now - timedelta(minutes=3)).isoformat())
+    k.app.conductor.choose_language("en")
+    staff = open_staff(k)
+    texts = [w.text for w in staff.walk() if hasattr(w, "text")]
+    assert any("Last upload: 3 min ago" in text for text in texts), texts
+    assert not any("+00:00" in text for text in texts)
