@@ -60,9 +60,12 @@ def run(*command: str | Path, **kwargs) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="session")
 def dist(tmp_path_factory) -> Path:
-    """The wheel and the sdist, built from a clean copy of the repository's files."""
+    """The wheel and the sdist, built from a clean clone of the repository (what was
+    committed, with its history for the version; nothing is written into the checkout)."""
     out = tmp_path_factory.mktemp("dist")
-    run(sys.executable, "-m", "build", "--outdir", out, REPO, cwd=out)
+    source = tmp_path_factory.mktemp("clone") / "hymio"
+    run("git", "clone", "--quiet", "--no-hardlinks", REPO, source)
+    run(sys.executable, "-m", "build", "--outdir", out, source, cwd=out)
     return out
 
 
