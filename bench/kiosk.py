@@ -24,6 +24,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -207,8 +208,65 @@ def run(part: str, **env: str) -> dict:
     return json.loads(lines[-1])
 
 
+BARE_START = """
+from kiosk.ui import setup
+setup.prepare(offscreen=True)  # the same Kivy settings as the kiosk's
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.uix.label import Label
+class Bare(App):
+    def load_kv(self, filename=None):  # run from -c: there is no file to find a .kv beside
+        return None
+    def build(self):
+        Clock.schedule_once(lambda _dt: (print("FRAME", flush=True), self.stop()), 0)
+        return Label(text="bare")
+Bare().run()
+"""
+
+
+def startup(rounds: int = 3) -> tuple[list[float], list[float]]:
+    """Seconds from starting the process to the first frame: ``hymio kiosk`` (to READY=1,
+    sent once its question screen is built) against a bare Kivy app, interleaved."""
+    from tests.notify_socket import FakeSystemd
+
+    kiosk, bare = [], []
+    env = {**os.environ, "SDL_VIDEODRIVER": "offscreen"}
+    for _ in range(rounds):
+        started = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-c", BARE_START], env=env, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)  # fmt: skip
+        if proc.stdout.readline().strip() != "FRAME":
+            raise RuntimeError("the bare Kivy app did not draw")
+        bare.append(time.perf_counter() - started)
+        proc.wait(20)
+        with tempfile.TemporaryDirectory() as folder:
+            config = Path(folder) / "kiosk.toml"
+            config.write_text(SETTINGS)  # its ratings.db beside it
+            systemd = FakeSystemd(Path(folder))
+            started = time.perf_counter()
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "hymio", "kiosk", "--config", str(config), "--simulate"],
+                env={**env, **systemd.env()}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            try:
+                systemd.wait_for("READY=1", 120)
+                kiosk.append(time.perf_counter() - started)
+            finally:
+                proc.terminate()
+                proc.wait(20)
+                systemd.close()
+    return kiosk, bare
+
+
 def main() -> dict[str, float]:
     print(f"Kiosk app: idle CPU over {IDLE:g} s, memory over 2 × {PRESSES} presses, frames")
+    kiosk_start, bare_start = startup()
+    spread = "min {:.2f} · max {:.2f} s"
+    row("start → question screen (hymio kiosk), median", f"{median(kiosk_start):.2f} s",
+        spread.format(min(kiosk_start), max(kiosk_start)))  # fmt: skip
+    row("start → first frame, bare Kivy app", f"{median(bare_start):.2f} s",
+        spread.format(min(bare_start), max(bare_start)))  # fmt: skip
+    row("ratio", f"{median(kiosk_start) / median(bare_start):.2f}×")
     bare, idle = run("bare"), run("idle")
     row("idle CPU, kiosk on its question screen", f"{idle['cpu'] * 100:.2f} %", "budget ≤ 1 %")
     row("idle CPU, bare Kivy app (one Label)", f"{bare['cpu'] * 100:.2f} %")
