@@ -5,17 +5,18 @@ on. It stops itself after *lifetime* seconds."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import requests
+
+from tests.sync.loopback import LoopbackServer
 
 HTML = "text/html; charset=utf-8"
 PAGE = b"<!doctype html><html><body><h1>Bad Request</h1><p>nginx</p></body></html>"
 
 
-class Middlebox:
+class Middlebox(LoopbackServer):
     """``with Middlebox(hq_url) as box: box.answer = (400, HTML, PAGE); ... box.url``"""
 
     def __init__(self, upstream: str, *, lifetime: float = 120.0):
@@ -23,35 +24,7 @@ class Middlebox:
         self.answer: tuple[int, str | None, bytes] | None = None  # None: pass on
         self.cut_after = 0  # pass on this many requests, but cut each before the answer
         self.seen: Counter[str] = Counter()
-        box = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                box._handle(self, "GET")
-
-            def do_POST(self) -> None:
-                box._handle(self, "POST")
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self._timer = threading.Timer(lifetime, self.server.shutdown)
-        self._timer.daemon = True
-
-    def __enter__(self) -> Middlebox:
-        self._thread.start()
-        self._timer.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._timer.cancel()
-        self.server.shutdown()
-        self.server.server_close()
-        self._thread.join(5)
+        super().__init__(self._handle, lifetime=lifetime)
 
     def _handle(self, h: BaseHTTPRequestHandler, method: str) -> None:
         body = h.rfile.read(int(h.headers.get("Content-Length") or 0))

@@ -12,9 +12,11 @@ import random
 import threading
 import time
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import requests
+
+from tests.sync.loopback import LoopbackServer
 
 FAULTS = {
     "pass": 4,
@@ -27,7 +29,7 @@ FAULTS = {
 }
 
 
-class FaultyProxy:
+class FaultyProxy(LoopbackServer):
     """``with FaultyProxy(hq_url) as proxy: ... proxy.url ...``"""
 
     def __init__(
@@ -48,35 +50,7 @@ class FaultyProxy:
         self.counts: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._session = requests.Session()
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                proxy._handle(self, "GET")
-
-            def do_POST(self) -> None:
-                proxy._handle(self, "POST")
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self._timer = threading.Timer(lifetime, self.server.shutdown)
-        self._timer.daemon = True
-
-    def __enter__(self) -> FaultyProxy:
-        self._thread.start()
-        self._timer.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._timer.cancel()
-        self.server.shutdown()
-        self.server.server_close()
-        self._thread.join(5)
+        super().__init__(self._handle, lifetime=lifetime)
 
     def _pick(self) -> str:
         with self._lock:

@@ -206,29 +206,16 @@ def test_a_rolled_back_file_goes_on_as_a_fork_at_every_reboot(
     assert len(forked) == 2 and {d["first_seq"] for d in forked} == {51}
 
 
-def leaf_pages(path: Path) -> list[int]:
+def pages(path: Path, name: str, kind: str | None = None) -> list[int]:
+    """The page numbers of the b-tree *name* (only its *kind* pages: leaf, internal)."""
     conn = sqlite3.connect(path)
     try:
-        return [
-            r[0]
-            for r in conn.execute(
-                "SELECT pageno FROM dbstat WHERE name = ? AND pagetype = 'leaf' ORDER BY pageno",
-                ("ratings",),
-            )
-        ]
-    finally:
-        conn.close()
-
-
-def index_pages(path: Path) -> list[int]:
-    conn = sqlite3.connect(path)
-    try:
-        return [
-            r[0]
-            for r in conn.execute(
-                "SELECT pageno FROM dbstat WHERE name = 'ratings_by_time' ORDER BY pageno"
-            )
-        ]
+        rows = conn.execute(
+            "SELECT pageno FROM dbstat WHERE name = ? AND (? IS NULL OR pagetype = ?) "
+            "ORDER BY pageno",
+            (name, kind, kind),
+        )
+        return [r[0] for r in rows]
     finally:
         conn.close()
 
@@ -255,9 +242,9 @@ def test_a_damaged_database_is_salvaged_and_its_ratings_reach_hq(
         with open(kiosk_db, "r+b") as f:
             f.write(os.urandom(100))
     elif damage == "index page":
-        overwrite_page(kiosk_db, index_pages(kiosk_db)[2])
+        overwrite_page(kiosk_db, pages(kiosk_db, "ratings_by_time")[2])
     else:
-        leaves = leaf_pages(kiosk_db)
+        leaves = pages(kiosk_db, "ratings", "leaf")
         overwrite_page(kiosk_db, leaves[len(leaves) // 4])  # rows HQ already has
     # The kiosk starts: moves the file aside, salvages it, starts a new database.
     with Store(kiosk_db, kiosk_context(), clock=kiosk_clock) as store:
