@@ -82,7 +82,7 @@ def _once(args: argparse.Namespace, store, client, cap: float) -> int:
     outcome = uploader.drain(ONCE_ATTEMPTS)
     client.close()
     state = Ledger(store).notes()
-    each = [d for s in uploader.databases.all() for d in Ledger(s).databases()]
+    each = uploader.databases.report()
     unsent = sum(len(s.oldest_unsynced(1)) for s in uploader.databases.all())
     uploader.close()
     report = {

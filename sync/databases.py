@@ -11,6 +11,7 @@ import logging
 import threading
 
 from kiosk.errors import StoreError
+from kiosk.store.ledger import Ledger
 from kiosk.store.salvage import archives
 from kiosk.store.store import Store
 
@@ -48,6 +49,11 @@ class Databases:
                 self._unreadable.add(str(path))
                 log.error("cannot open the salvaged ratings in %s: %s", path, exc)
         return [self.store, *self._salvaged.values()]
+
+    def report(self) -> list[dict]:
+        """Every database of every store file here, as the heartbeat reports each to HQ
+        (``kiosk.store.ledger.Ledger.databases``)."""
+        return [d for store in self.all() for d in Ledger(store).databases()]
 
     def close(self) -> None:
         """Close the salvaged stores (the live one belongs to the caller)."""

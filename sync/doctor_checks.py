@@ -77,7 +77,7 @@ def check_sync(ctx: Context) -> list[Finding]:
             ledger = Ledger(store)
             state = ledger.state()
             stores = databases.all()
-            each = [d for s in stores for d in Ledger(s).databases()]
+            each = databases.report()
             salvaged = [d for s in stores[1:] for d in Ledger(s).databases()]
             held = [h for s in stores for h in Ledger(s).held(limit=3)][:3]
         except StoreError as exc:

@@ -37,8 +37,7 @@ def device_status(
     uptime, free disk and CPU temperature."""
     store = ledger.store
     state = ledger.state()
-    stores = (databases or Databases(store)).all()
-    each = [d for s in stores for d in Ledger(s).databases()]
+    each = (databases or Databases(store)).report()
     sums = totals(each)
     synced = store.clock.synchronized()
     status: dict[str, Any] = {

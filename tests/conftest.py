@@ -88,3 +88,15 @@ def fill(folder: Path) -> Path:
             except OSError:
                 pass
     return filler
+
+
+@pytest.fixture(scope="session")
+def clean_clone(tmp_path_factory) -> Path:
+    """A clone of the repository's committed state: what installs and builds read, so
+    that nothing they write (``hymio.egg-info``) lands in the checkout the tests run from."""
+    repo = Path(__file__).resolve().parents[1]
+    clone = tmp_path_factory.mktemp("clone") / "hymio"
+    subprocess.run(
+        ["git", "clone", "--quiet", "--no-hardlinks", str(repo), str(clone)], check=True
+    )
+    return clone

@@ -49,18 +49,19 @@ def new_root(folder: Path) -> Path:
     return folder
 
 
-def install(root: Path, *args: str) -> subprocess.CompletedProcess:
+def install(root: Path, *args: str, source: Path) -> subprocess.CompletedProcess:
+    """The install script of *source* (a clean clone: pip builds in it) into *root*."""
     env = {**os.environ, "HYMIO_PIP_ARGS": "--no-deps", "PYTHON": sys.executable}
     return subprocess.run(
-        ["bash", str(SCRIPT), "--root", str(root), *args],
+        ["bash", str(source / "deploy" / "install-pi.sh"), "--root", str(root), *args],
         capture_output=True, text=True, env=env, timeout=300,
     )  # fmt: skip
 
 
 @pytest.fixture(scope="module")
-def root(tmp_path_factory) -> Path:
+def root(tmp_path_factory, clean_clone) -> Path:
     root = new_root(tmp_path_factory.mktemp("pi"))
-    done = install(root)
+    done = install(root, source=clean_clone)
     assert done.returncode == 0, done.stdout + done.stderr
     return root
 
@@ -132,22 +133,22 @@ def test_every_unit_restarts_forever_and_is_hardened(unit):
         assert "\nReadWritePaths=/var/lib/hymio\n" in text
 
 
-def test_a_second_run_changes_nothing_and_keeps_edited_settings(root):
+def test_a_second_run_changes_nothing_and_keeps_edited_settings(root, clean_clone):
     config = root / "etc/hymio/kiosk.toml"
     config.write_text(config.read_text() + "\n# edited by the installer\n")
     before = (root / "etc/passwd").read_text(), (root / "etc/group").read_text()
-    done = install(root)
+    done = install(root, source=clean_clone)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "kept the settings" in done.stdout
     assert config.read_text().endswith("# edited by the installer\n")
     assert ((root / "etc/passwd").read_text(), (root / "etc/group").read_text()) == before
 
 
-def test_uninstall_removes_the_program_and_keeps_the_data(tmp_path):
+def test_uninstall_removes_the_program_and_keeps_the_data(tmp_path, clean_clone):
     root = new_root(tmp_path / "pi")
-    assert install(root).returncode == 0
+    assert install(root, source=clean_clone).returncode == 0
     (root / "var/lib/hymio/ratings.db").write_bytes(b"precious")
-    done = install(root, "--uninstall")
+    done = install(root, "--uninstall", source=clean_clone)
     assert done.returncode == 0, done.stdout + done.stderr
     assert not (root / "opt/hymio").exists()
     assert not (root / "usr/local/bin/hymio").is_symlink()

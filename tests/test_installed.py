@@ -59,13 +59,11 @@ def run(*command: str | Path, **kwargs) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="session")
-def dist(tmp_path_factory) -> Path:
+def dist(tmp_path_factory, clean_clone) -> Path:
     """The wheel and the sdist, built from a clean clone of the repository (what was
     committed, with its history for the version; nothing is written into the checkout)."""
     out = tmp_path_factory.mktemp("dist")
-    source = tmp_path_factory.mktemp("clone") / "hymio"
-    run("git", "clone", "--quiet", "--no-hardlinks", REPO, source)
-    run(sys.executable, "-m", "build", "--outdir", out, source, cwd=out)
+    run(sys.executable, "-m", "build", "--outdir", out, clean_clone, cwd=out)
     return out
 
 
