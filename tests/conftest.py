@@ -96,7 +96,5 @@ def clean_clone(tmp_path_factory) -> Path:
     that nothing they write (``hymio.egg-info``) lands in the checkout the tests run from."""
     repo = Path(__file__).resolve().parents[1]
     clone = tmp_path_factory.mktemp("clone") / "hymio"
-    subprocess.run(
-        ["git", "clone", "--quiet", "--no-hardlinks", str(repo), str(clone)], check=True
-    )
+    subprocess.run(["git", "clone", "--quiet", "--no-hardlinks", str(repo), str(clone)], check=True)
     return clone
