@@ -74,11 +74,10 @@ def check_sync(ctx: Context) -> list[Finding]:
     databases = Databases(store, readonly=True)
     with store:
         try:
-            ledger = Ledger(store)
-            state = ledger.state()
+            state = Ledger(store).notes()
             stores = databases.all()
-            each = databases.report()
             salvaged = [d for s in stores[1:] for d in Ledger(s).databases()]
+            each = Ledger(store).databases() + salvaged
             held = [h for s in stores for h in Ledger(s).held(limit=3)][:3]
         except StoreError as exc:
             return [Finding("sync", WARN, f"no sync state yet ({exc})", "run `hymio sync` once")]

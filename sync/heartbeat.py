@@ -36,7 +36,7 @@ def device_status(
     """Version, backlog, held ratings, each database's last seq, last error, clock,
     uptime, free disk and CPU temperature."""
     store = ledger.store
-    state = ledger.state()
+    last_error = ledger.notes()["last_error"]
     each = (databases or Databases(store)).report()
     sums = totals(each)
     synced = store.clock.synchronized()
@@ -44,9 +44,9 @@ def device_status(
         "version": __version__,
         "pending": sums["pending"],
         "oldest_pending_at": sums["oldest_pending_at"],
-        "database_id": state["database_id"],
-        "last_seq": state["last_seq"],
-        "last_error": (state["last_error"] or None) and state["last_error"][:500],
+        "database_id": store.database_id,
+        "last_seq": store.last_seq(),
+        "last_error": (last_error or None) and last_error[:500],
         "clock_synced": synced,
         "clock": to_utc_text(store.clock.now()),
         "quarantined": sums["held"],

@@ -164,10 +164,6 @@ class Ledger:
         """How many ratings are held."""
         return self.store.read("SELECT count(*) FROM quarantine")[0][0]
 
-    def held_reasons(self) -> dict[str, int]:
-        """HQ's error codes of the held ratings, with how many each."""
-        return dict(self.store.read("SELECT code, count(*) FROM quarantine GROUP BY code"))
-
     def held(self, limit: int = 50) -> list[Held]:
         """The held ratings, newest first."""
         rows = self.store.read(
