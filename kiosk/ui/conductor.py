@@ -22,6 +22,7 @@ from kiosk.shopper import CLOSED_SCREEN, FOLLOWUP, QUESTION, STAY, THANKS, Step
 from kiosk.staff import LOCKED, NO_PIN, OK, WRONG, staff_report
 from kiosk.store.ledger import Ledger
 from kiosk.store.store import RatingContext
+from kiosk.ui import memory
 
 log = logging.getLogger(__name__)
 
@@ -199,13 +200,19 @@ class Conductor:
         """Someone touched or pressed: wake the screen, restart the idle timers."""
         behaviour = self.settings.behaviour
         self._frame_rate(self.busy_fps)
-        self.later("calm", CALM_AFTER, lambda: self._frame_rate(CALM_FPS))
+        self.later("calm", CALM_AFTER, self.calm)
         self._wake()
         self.later("idle", behaviour.idle_timeout, self.idle)
         if behaviour.dim_after:
             self.later("dim", behaviour.dim_after, self.dim)
         if self.manager.current in ("pin", "staff"):
             self.later("staff", self.staff_timeout, self.leave_staff)
+
+    def calm(self) -> None:
+        """Nobody has touched it for CALM_AFTER seconds: fewer frames, and the heap's free
+        pages back to the system (kiosk.ui.memory)."""
+        self._frame_rate(CALM_FPS)
+        memory.release()
 
     def _frame_rate(self, fps: float) -> None:
         # Kivy has no public setter; its clock reads _max_fps each frame. A tap or a button

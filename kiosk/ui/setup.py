@@ -65,6 +65,12 @@ def prepare(
     # stop must stop it, so the app handles SIGTERM itself (KioskApp.build).
     os.environ["SDL_NO_SIGNAL_HANDLERS"] = "1"
     os.environ["KIVY_LOG_MODE"] = "PYTHON"  # Kivy's records go to our logging (stdout)
+    # Where Mesa draws in software (llvmpipe: no GPU driver, a VM, this offscreen window), its
+    # rasteriser threads let the main thread run ahead, and each frame it gets ahead by takes
+    # one more scene from a pool that grows to 64 and is never freed: ~45 MB over the first
+    # thousand thank-you screens. A kiosk's frames are small; drawn on the main thread they
+    # take one scene and the same frames (bench/kiosk.py). A GPU driver ignores the variable.
+    os.environ.setdefault("LP_NUM_THREADS", "0")
     if offscreen:  # no display: SDL2 renders with Mesa into memory (tests, demo --headless)
         os.environ["SDL_VIDEODRIVER"] = "offscreen"
     return home
