@@ -143,3 +143,30 @@ class Meta(Base):
     __tablename__ = "meta"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class LoginSession(Base):
+    """A browser logged in to the dashboard: the SHA-256 of the random id its signed cookie
+    carries, whose it is, and until when it holds. Deleting the row logs the browser out."""
+
+    __tablename__ = "sessions"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(
+        ForeignKey("users.username", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[str] = mapped_column(String(40))
+    last_seen_at: Mapped[str] = mapped_column(String(40))
+    expires_at: Mapped[str] = mapped_column(String(40))
+
+
+class LoginFailure(Base):
+    """A failed dashboard login, or one being checked: what the login throttle counts, per
+    client address and per username from that address (shared by every HQ process)."""
+
+    __tablename__ = "login_failures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    address: Mapped[str] = mapped_column(String(64))
+    username: Mapped[str] = mapped_column(String(80))
+    at: Mapped[str] = mapped_column(String(40), index=True)
+
+    __table_args__ = (Index("ix_login_failures_address_at", "address", "at"),)
