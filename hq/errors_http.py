@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -21,6 +24,9 @@ from hq.errors import ApiError
 from hq.wire import MAX_BATCH, MAX_BODY, UUID
 
 log = logging.getLogger(__name__)
+RETRY_AFTER = 10  # seconds a client waits after a 503 for an unavailable database
+LOG_EVERY = 60.0
+_last_logged = {"unavailable": float("-inf")}
 CODES = {
     400: "bad_request",
     401: "unauthorized",
@@ -42,6 +48,8 @@ def error(
     rating_id: str | None = None,
 ) -> JSONResponse:
     """A JSON error response; *rating_id* names the one rating of a batch it is about."""
+    # A message may quote what was sent; a lone surrogate in it could not be encoded.
+    message = message.encode("utf-8", "backslashreplace").decode("utf-8")
     detail = {"code": code, "message": message}
     if rating_id is not None:
         detail["rating_id"] = rating_id
@@ -53,8 +61,11 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(RequestValidationError, _invalid)
     app.add_exception_handler(HTTPException, _http)
+    for unavailable in (OperationalError, InterfaceError, PoolTimeout):
+        app.add_exception_handler(unavailable, _unavailable)
     app.add_exception_handler(Exception, _bug)
     app.add_middleware(BodyLimit, limit=MAX_BODY)
+    app.add_middleware(NoNulInUrl)
 
 
 async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
@@ -64,6 +75,22 @@ async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
 async def _http(_request: Request, exc: HTTPException) -> JSONResponse:
     code = CODES.get(exc.status_code, "error")
     return error(exc.status_code, code, str(exc.detail), getattr(exc, "headers", None))
+
+
+async def _unavailable(_request: Request, exc: Exception) -> JSONResponse:
+    # Not the client's fault and not a bug: the database is down, unreachable, locked past
+    # the busy timeout, or full. Clients retry (sync backs off on any 503); logged at most
+    # once every LOG_EVERY seconds, so an outage under load does not flood the journal.
+    now = time.monotonic()
+    if now - _last_logged["unavailable"] >= LOG_EVERY:
+        _last_logged["unavailable"] = now
+        log.error("the database is unavailable: %s", str(exc).splitlines()[0][:300])
+    return error(
+        503,
+        "database_unavailable",
+        "HQ cannot reach its database just now; try again later",
+        {"Retry-After": str(RETRY_AFTER)},
+    )
 
 
 async def _bug(_request: Request, exc: Exception) -> JSONResponse:
@@ -94,6 +121,23 @@ def _rating_id(body: Any, loc: tuple) -> str | None:
         return None
     # Only a well-formed id is named: the kiosk holds the rating it names.
     return rid if isinstance(rid, str) and re.fullmatch(UUID, rid) else None
+
+
+class NoNulInUrl:
+    """A NUL byte in the path or the query is a 400: no column or file name can hold one
+    (PostgreSQL refuses it in any text), and no URL of HQ's has one."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            query = scope.get("query_string", b"")
+            if "\x00" in scope["path"] or b"%00" in query or b"\x00" in query:
+                response = error(400, "bad_request", "the URL has a NUL byte (%00) in it")
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 class BodyLimit:

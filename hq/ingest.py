@@ -22,6 +22,7 @@ from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from hq.bulk import insert_new
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 
 FIELDS = tuple(RatingIn.model_fields)
 FUTURE = timedelta(days=1)
+ATTEMPTS = 3  # tries of a batch's transaction that PostgreSQL ended with a deadlock
 EPOCH = "2024-01-01T00:00:00.000000+00:00"  # nothing was rated on a Hymiö before this
 # What the kiosk's clock repair changes (SPEC §2): a rating first sent unsynchronised may
 # come again with its true time, once.
@@ -58,22 +60,37 @@ def ingest(
     for row in rows:
         row["received_at"] = received
         row["time_suspect"] = _suspect(row["recorded_at"], future)
-    with lock or nullcontext():
-        try:
-            inserted = insert_new(session.connection(), rows) if rows else set()
-            repaired = _check_known(session, [r for r in rows if r["id"] not in inserted], future)
-            session.execute(
-                update(Device).where(Device.id == device.id).values(last_seen_at=received)
-            )
-            session.commit()
-        except BaseException:
-            session.rollback()  # before the lock goes to the next writer
-            raise
+    rows.sort(key=lambda row: row["id"])  # one order for every writer: no deadlock cycle
+    for attempt in range(1, ATTEMPTS + 1):
+        with lock or nullcontext():
+            try:
+                inserted = insert_new(session.connection(), rows) if rows else set()
+                known = [r for r in rows if r["id"] not in inserted]
+                repaired = _check_known(session, known, future)
+                session.execute(
+                    update(Device).where(Device.id == device.id).values(last_seen_at=received)
+                )
+                session.commit()
+                break
+            except DBAPIError as exc:
+                session.rollback()  # before the lock goes to the next writer
+                if attempt == ATTEMPTS or not _retryable(exc):
+                    raise
+                log.info("device %s: batch retried after %s", device.id, type(exc.orig).__name__)
+            except BaseException:
+                session.rollback()
+                raise
     if repaired:
         log.info("device %s repaired the time of %d rating(s)", device.id, repaired)
     return Accepted(
         accepted=len(inserted), duplicates=len(rows) - len(inserted) + repeats, repaired=repaired
     )
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    """A deadlock or serialisation failure: PostgreSQL rolled the transaction back and the
+    same batch may simply be tried again."""
+    return getattr(exc.orig, "sqlstate", None) in ("40P01", "40001")
 
 
 def _unique(batch: Sequence[RatingIn]) -> tuple[list[dict], int]:

@@ -7,6 +7,8 @@ be compared field by field.
 
 from __future__ import annotations
 
+import math
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -32,12 +34,54 @@ def _utc_text(value: str) -> str:
         raise ValueError(
             "must be a real ISO 8601 time with a UTC offset, e.g. 2026-11-22T15:16:24+00:00"
         ) from None
+    except OverflowError:  # e.g. 0001-01-01T00:00+14:00 is in the year 0 in UTC
+        raise ValueError("must be between the years 1 and 9999 in UTC") from None
     # What kiosks send is already the stored form; rewriting it would cost a third of the
     # validation of a batch.
     canonical = len(value) == CANONICAL_LENGTH and value.endswith("+00:00") and value[19] == "."
     return value if canonical else to_utc_text(instant)
 
 
+def _plain(value: object, where: str = "") -> None:
+    """Refuse what a JSON body can carry but no database column can: a NUL byte or a lone
+    surrogate in a string or a key, or a number JSON has no word for (Infinity, NaN)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError(f"{where or 'a string'} must not contain a NUL byte")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(
+                f"{where or 'a string'} is not valid Unicode (a lone surrogate)"
+            ) from None
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{where or 'a number'} must be a finite number, not {value}")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _plain(key, "a key")
+            _plain(item, key if isinstance(key, str) and key.isprintable() else where)
+    elif isinstance(value, list):
+        for item in value:
+            _plain(item, where)
+
+
+def _plain_text(value: str) -> str:
+    _plain(value)
+    return value
+
+
+Text = Annotated[str, AfterValidator(_plain_text)]
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2999, 12, 31)
+
+
+def _served_day(value: date) -> date:
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise ValueError(f"must be a day from {FIRST_DAY} to {LAST_DAY}")
+    return value
+
+
+# A day of a report or an export: its local bounds, a day either side, are real times.
+Day = Annotated[date, AfterValidator(_served_day)]  # free text: no NUL, valid Unicode
 Ident = Annotated[str, Field(pattern=ID_PATTERN)]
 Timestamp = Annotated[
     str,
@@ -114,7 +158,7 @@ class DatabaseStatus(Strict):
     pending: Annotated[int, Field(ge=0, le=2**62)] = 0
     oldest_pending_at: Timestamp | None = None
     held: Annotated[int, Field(ge=0, le=2**62)] = 0
-    held_reason: Annotated[str, Field(max_length=500)] | None = None
+    held_reason: Annotated[Text, Field(max_length=500)] | None = None
     held_at: Annotated[list[Timestamp], Field(max_length=50)] = []
 
 
@@ -126,20 +170,25 @@ class Heartbeat(BaseModel):
     """
 
     model_config = ConfigDict(strict=True, extra="allow")
-    version: Annotated[str, Field(max_length=40)] | None = None
+    version: Annotated[Text, Field(max_length=40)] | None = None
     pending: Annotated[int, Field(ge=0)] | None = None
     oldest_pending_at: Timestamp | None = None
     last_seq: Annotated[int, Field(ge=0)] | None = None
-    last_error: Annotated[str, Field(max_length=500)] | None = None
+    last_error: Annotated[Text, Field(max_length=500)] | None = None
     clock_synced: bool | None = None
-    clock: Annotated[str, Field(max_length=40)] | None = None
-    uptime: Annotated[float, Field(ge=0)] | None = None
+    clock: Annotated[Text, Field(max_length=40)] | None = None
+    uptime: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
     disk_free: Annotated[int, Field(ge=0)] | None = None
-    cpu_temperature: float | None = None
+    cpu_temperature: Annotated[float, Field(ge=-273.15, le=1000, allow_inf_nan=False)] | None = None
     stuck_buttons: Annotated[list[int], Field(max_length=10)] | None = None
     quarantined: Annotated[int, Field(ge=0)] | None = None  # held ratings (the old name)
     database_id: Ident | None = None
     databases: Annotated[list[DatabaseStatus], Field(max_length=20)] | None = None
+
+    @model_validator(mode="after")
+    def _plain_extras(self) -> Heartbeat:
+        _plain(self.model_extra or {})
+        return self
 
 
 class HeartbeatAck(BaseModel):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -16,6 +15,7 @@ from hq.api import errors
 from hq.deps import DB, Reader
 from hq.errors import ApiError
 from hq.models import Rating, Store
+from hq.wire import Day
 from kiosk.localtime import day_bounds, to_utc_text
 
 COLUMNS = [c.name for c in Rating.__table__.columns]
@@ -32,9 +32,9 @@ def export_csv(
     session: DB,
     _reader: Reader,
     from_: Annotated[
-        date | None, Query(alias="from", description="first day (the store's, else UTC)")
+        Day | None, Query(alias="from", description="first day (the store's, else UTC)")
     ] = None,
-    to: Annotated[date | None, Query(description="last day, included")] = None,
+    to: Annotated[Day | None, Query(description="last day, included")] = None,
     store: Annotated[
         str | None, Query(max_length=64, description="one store's ratings only")
     ] = None,

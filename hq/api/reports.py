@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -13,6 +13,7 @@ from hq.deps import DB, Now, Reader
 from hq.errors import ApiError
 from hq.models import Store
 from hq.reports import daily, day_counts, today
+from hq.wire import Day
 
 MAX_DAYS = 366
 
@@ -34,11 +35,11 @@ def store_daily(
     now: Now,
     _reader: Reader,
     from_: Annotated[
-        date | None,
+        Day | None,
         Query(alias="from", description="first local day (default: 29 days before 'to')"),
     ] = None,
     to: Annotated[
-        date | None, Query(description="last local day (default: today in the store)")
+        Day | None, Query(description="last local day (default: today in the store)")
     ] = None,
 ) -> Daily:
     """Counts and metrics per local day, quiet days included."""

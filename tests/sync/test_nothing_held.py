@@ -69,6 +69,11 @@ ANSWERS = {
     "500": (500, "text/plain", b"oops"),
     "502": (502, HTML, b"<html>Bad Gateway</html>"),
     "503 json": (503, "application/json", b'{"message": "maintenance"}'),
+    "503 hq database": (
+        503,
+        "application/json",
+        b'{"error": {"code": "database_unavailable", "message": "try again later"}}',
+    ),
     "captive 200": (200, HTML, b"<html>Welcome to the shop Wi-Fi</html>"),
     "redirect": (302, HTML, b""),
 }
