@@ -2,8 +2,8 @@
 
 Decisions live elsewhere (:class:`~kiosk.shopper.ShopperFlow`, :class:`~kiosk.staff.PinLock`,
 :func:`~kiosk.staff.staff_report`); :class:`~kiosk.ui.conductor.Conductor` moves between
-screens. This module only builds and hardens the window: no exit on Escape, close requests
-refused, one tap per tap.
+screens. This module only builds and hardens the window: no key leaves or reconfigures it
+(Escape, F1's settings panel, Alt+F4's close request, Ctrl+C in the window), one tap per tap.
 """
 
 from __future__ import annotations
@@ -39,7 +39,6 @@ log = logging.getLogger(__name__)
 
 KV = Path(__file__).with_name("kv")
 KV_FILES = ("style", "question", "thanks", "followup", "message", "pinpad", "staff")
-ESCAPE = 27
 
 
 @dataclass
@@ -96,6 +95,9 @@ class KioskApp(App):
 
     unit = NumericProperty(4.8)  # 1 % of the window's shorter side, for sizes in the .kv
     portrait = BooleanProperty(False)
+    # App.run() binds F1 to a settings panel over the whole window, with Kivy's own panel
+    # (full screen, rotation, log level) in it; a kiosk has none (see open_settings).
+    use_kivy_settings = False
 
     def __init__(self, parts: KioskParts, **kwargs: Any):
         super().__init__(**kwargs)
@@ -157,18 +159,25 @@ class KioskApp(App):
 
     # --- hardening ----------------------------------------------------------------------
 
+    def open_settings(self, *_args: Any) -> bool:
+        """No settings panel: F1 (bound by ``App.run``) opens nothing."""
+        log.info("F1: the kiosk has no settings panel; staff use the PIN corner")
+        return False
+
+    def display_settings(self, _settings: Any) -> bool:
+        return False
+
     def _refuse_close(self, *_args: Any, **_kwargs: Any) -> bool:
         log.info("a request to close the kiosk window was refused")
         return True  # True: handled, do not close
 
-    def _on_keyboard(self, _window, key: int, _scancode, codepoint, _modifiers) -> bool:
-        if key == ESCAPE:
-            return True  # swallowed: Escape never leaves the kiosk
+    def _on_keyboard(self, _window, _key: int, _scancode, codepoint, _modifiers) -> bool:
+        # Every key is swallowed: Escape never leaves the kiosk, and nothing after this
+        # handler (Kivy's own on_keyboard) gets a key. Only --simulate's digits do something.
         keys = self.parts.keys
         if keys is not None and codepoint and codepoint in "123456789":
             keys.key_down(codepoint)
-            return True
-        return False
+        return True
 
     def _on_key_up(self, _window, key: int, *_args) -> bool:
         keys = self.parts.keys
