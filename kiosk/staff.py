@@ -2,28 +2,36 @@
 
 :class:`PinLock` checks PINs against the scrypt hash in ``[staff] pin_hash``; after
 ``wrong_pin_limit`` wrong PINs in a row it refuses every PIN for ``wrong_pin_lockout``
-seconds, twice as long after each further lockout. :func:`staff_report` gathers today's
+seconds, twice as long after each further lockout (at most a day), kept in the store
+across restarts. :func:`staff_report` gathers today's
 figures, sync's state and the device's facts from the store and the machine.
 """
 
 from __future__ import annotations
 
+import logging
 import shutil
 import socket
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from kiosk import __version__, pin
-from kiosk.localtime import parse_utc_text
+from kiosk.clock import Clock, SystemClock
+from kiosk.errors import StoreError
+from kiosk.localtime import parse_utc_text, to_utc_text
 from kiosk.settings.model import Settings
+from kiosk.store import staff_lock
 from kiosk.store.ledger import Ledger
+from kiosk.store.staff_lock import LockState
 from kiosk.store.store import Store
 from kiosk.tally import tally
 
+log = logging.getLogger(__name__)
+
 OK, WRONG, LOCKED, NO_PIN = "ok", "wrong", "locked", "no_pin"
+LONGEST_LOCK = 24 * 3600.0  # the doubling stops at a day: staff must get in some day
 
 
 @dataclass(frozen=True)
@@ -36,20 +44,34 @@ class PinAnswer:
 
 
 class PinLock:
-    """Checks staff PINs; locks after too many wrong ones, doubling the lock each time."""
+    """Checks staff PINs; locks after too many wrong ones, doubling the lock each time.
+
+    With a *store*, the state (wrong PINs in a row, lockouts, the lock in force) is kept in
+    it, committed before each answer, so a restart or a power cut gives no fresh guesses.
+    A lock runs on CLOCK_MONOTONIC within a boot, which no clock change moves. After a
+    reboot (the monotonic clock starts again) the wall clock says how long the kiosk was
+    off; a wall clock earlier than the lock's start (set back, or a Pi that booted without
+    network, with no real-time clock) cannot say, so the lock runs for its whole length
+    again from then. A right PIN starts the counts again.
+    """
 
     def __init__(
         self,
         pin_hash: str | None,
         limit: int = 5,
         lockout: float = 60.0,
-        monotonic: Callable[[], float] = time.monotonic,
+        monotonic: Callable[[], float] | None = None,
+        *,
+        clock: Clock | None = None,
+        store: Store | None = None,
     ):
+        """*monotonic* (seconds) replaces the *clock*'s CLOCK_MONOTONIC, for tests without
+        a store; without a *store* the state lives in memory only."""
         self.pin_hash, self.limit, self.lockout = pin_hash, limit, lockout
+        self._clock: Clock = clock or SystemClock()
         self._monotonic = monotonic
-        self.wrong = 0
-        self.lockouts = 0
-        self.locked_until = 0.0
+        self._store = store
+        self.state = staff_lock.load(store) if store is not None else LockState()
 
     @classmethod
     def from_settings(cls, settings: Settings, **kwargs: Any) -> PinLock:
@@ -58,7 +80,10 @@ class PinLock:
 
     def remaining(self) -> float:
         """Seconds the pad stays locked (0 when open)."""
-        return max(0.0, self.locked_until - self._monotonic())
+        state = self._in_this_boot()
+        if state.seconds <= 0:
+            return 0.0
+        return max(0.0, state.seconds - (self._mono_ns() - state.mono_ns) / 1e9)
 
     def check(self, entered: str) -> PinAnswer:
         """Check *entered*; a locked pad refuses even the right PIN."""
@@ -68,16 +93,46 @@ class PinLock:
         if left > 0:
             return PinAnswer(LOCKED, left)
         if pin.check_pin(entered, self.pin_hash):
-            self.wrong = 0
+            if self.state != LockState():
+                self._keep(LockState())
             return PinAnswer(OK)
-        self.wrong += 1
-        if self.wrong >= self.limit:
-            self.wrong = 0
-            self.lockouts += 1
-            seconds = self.lockout * 2 ** (self.lockouts - 1)
-            self.locked_until = self._monotonic() + seconds
+        wrong = self.state.wrong + 1
+        if wrong >= self.limit:
+            lockouts = self.state.lockouts + 1
+            seconds = min(self.lockout * 2 ** min(lockouts - 1, 32), LONGEST_LOCK)
+            self._keep(LockState(0, lockouts, seconds, *self._now()))
             return PinAnswer(LOCKED, seconds)
-        return PinAnswer(WRONG, tries_left=self.limit - self.wrong)
+        self._keep(LockState(wrong, self.state.lockouts))
+        return PinAnswer(WRONG, tries_left=self.limit - wrong)
+
+    def _in_this_boot(self) -> LockState:
+        """The state, its lock measured from this boot's monotonic clock."""
+        state = self.state
+        if state.seconds <= 0:
+            return state
+        since, boot, mono = self._now()
+        if state.boot_id == boot and state.mono_ns <= mono:
+            return state
+        off = (parse_utc_text(since) - parse_utc_text(state.since)).total_seconds()
+        left = state.seconds if off < 0 else max(0.0, state.seconds - off)
+        return self._keep(replace(state, seconds=left, since=since, boot_id=boot, mono_ns=mono))
+
+    def _keep(self, state: LockState) -> LockState:
+        self.state = state  # this process keeps to it even if the disk refuses it
+        if self._store is not None:
+            try:
+                staff_lock.save(self._store, state)
+            except StoreError as exc:
+                log.error("the staff PIN lock could not be saved: %s", exc)
+        return state
+
+    def _mono_ns(self) -> int:
+        if self._monotonic is not None:
+            return int(self._monotonic() * 1e9)
+        return self._clock.monotonic_ns()
+
+    def _now(self) -> tuple[str, str, int]:
+        return to_utc_text(self._clock.now()), self._clock.boot_id(), self._mono_ns()
 
 
 def staff_report(store: Store, settings: Settings) -> dict[str, Any]:
