@@ -38,6 +38,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--rate-limit", type=float, default=50.0, help="requests per second per device (default 50)"
     )
+    p.add_argument(
+        "--read-timeout",
+        type=float,
+        default=30.0,
+        help="seconds a client has to send a whole request (default 30)",
+    )
     p = command("add-store", "add a store", _add_store)
     p.add_argument("--id", required=True, help="store id, as in the kiosk's [device] store_id")
     p.add_argument("--name", required=True, help="the store's name")
@@ -96,8 +102,15 @@ def _serve(args: argparse.Namespace) -> int:
     os.environ[ENV_VAR] = _url(args)
     os.environ["HYMIO_HQ_SECURE_COOKIES"] = "1" if args.secure_cookies else ""
     os.environ["HYMIO_HQ_RATE_LIMIT"] = str(args.rate_limit)
+    from hq.serving import uvicorn_options
+
     uvicorn.run(
-        "hq.main:app", host=args.host, port=args.port, workers=args.workers, log_level="warning"
+        "hq.main:app",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="warning",
+        **uvicorn_options(args.read_timeout),
     )
     return 0
 

@@ -26,6 +26,7 @@ from hq.wire import MAX_BATCH, MAX_BODY, UUID
 log = logging.getLogger(__name__)
 RETRY_AFTER = 10  # seconds a client waits after a 503 for an unavailable database
 LOG_EVERY = 60.0
+MAX_BUFFERING = 64  # chunked bodies read at once by one process (up to 1 MiB each)
 _last_logged = {"unavailable": float("-inf")}
 CODES = {
     400: "bad_request",
@@ -145,13 +146,29 @@ class BodyLimit:
     without one (chunked) by reading it here first, at most *limit* bytes of it."""
 
     def __init__(self, app: ASGIApp, limit: int):
-        self.app, self.limit = app, limit
+        self.app, self.limit, self.buffering = app, limit, 0
+
+    async def _read_all(self, receive: Receive) -> bytes | None:
+        """The whole body, or its first bytes past the limit; None if the client left."""
+        chunks, size, more = [], 0, True
+        while more and size <= self.limit:
+            message = await receive()
+            if message["type"] != "http.request":
+                return None
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            more = message.get("more_body", False)
+        return b"".join(chunks)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        length = dict(scope["headers"]).get(b"content-length")
+        headers = dict(scope["headers"])
+        length = headers.get(b"content-length")
+        if length is None and b"transfer-encoding" not in headers:
+            await self.app(scope, receive, send)  # no body at all (a GET)
+            return
         if length is not None:
             if not length.isdigit() or int(length) > self.limit:
                 await self._refuse(scope, receive, send)
@@ -159,19 +176,23 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         # FastAPI turns any error raised while it reads the body into a 400, so a chunked
-        # body is read (and measured) before the app sees it.
-        chunks, size, more = [], 0, True
-        while more:
-            message = await receive()
-            if message["type"] != "http.request":
-                return  # the client went away
-            chunks.append(message.get("body", b""))
-            size += len(chunks[-1])
-            more = message.get("more_body", False)
-            if size > self.limit:
-                await self._refuse(scope, receive, send)
-                return
-        body, replayed = b"".join(chunks), False
+        # body is read (and measured) before the app sees it; at most MAX_BUFFERING at once,
+        # so that slow chunked senders cannot make HQ hold 1 MiB each by the thousand.
+        if self.buffering >= MAX_BUFFERING:
+            response = error(503, "busy", "too many uploads at once", {"Retry-After": "1"})
+            await response(scope, receive, send)
+            return
+        self.buffering += 1
+        try:
+            body = await self._read_all(receive)
+        finally:
+            self.buffering -= 1
+        if body is None:
+            return  # the client went away
+        if len(body) > self.limit:
+            await self._refuse(scope, receive, send)
+            return
+        replayed = False
 
         async def replay() -> Message:
             nonlocal replayed

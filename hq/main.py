@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import os
 
-from hq import default_url
+from hq import default_url, serving
 from hq.app import create_app
 
+serving.install_log_filter()
 _rate = float(os.environ.get("HYMIO_HQ_RATE_LIMIT") or 50)
 app = create_app(
     default_url(),

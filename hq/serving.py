@@ -1,0 +1,158 @@
+"""How ``hymio hq serve`` runs uvicorn so that slow or half-open clients cannot take HQ down.
+
+uvicorn has no deadline for reading a request: a client that opens a connection and sends
+nothing, or half its headers, or half its body, holds a file descriptor for good, and once
+the process runs out of them the accept loop logs a traceback per try while nobody, not
+even ``/healthz``, gets in. So:
+
+* :class:`ReadDeadline`, uvicorn's h11 protocol with a deadline: each request (its head
+  and its body) must be in within ``read_timeout`` seconds of its first byte, or of the
+  connection's opening; else HQ answers 408 (or, mid-body, just closes) and the client is
+  gone. Time the app spends on a request is not the client's and is not counted.
+* the soft descriptor limit is raised to the hard one, and the unit raises the hard one
+  (``LimitNOFILE``);
+* cut-off clients, descriptor exhaustion, 503s over the concurrency limit and malformed
+  requests are logged at most once a minute, with counts.
+
+The limits are set in :func:`uvicorn_options`; the README's "Running HQ" lists them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import resource
+import time
+
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+log = logging.getLogger(__name__)
+READ_TIMEOUT = 30.0  # seconds for a request's head and body; a 1 MiB batch at 40 KB/s fits
+TIMEOUT_VAR = "HYMIO_HQ_READ_TIMEOUT"  # how ``hymio hq serve`` tells its workers
+LIMIT_CONCURRENCY = 4000  # connections and requests at once before uvicorn answers 503
+LOG_EVERY = 60.0
+
+
+class _Every:
+    """Count events; log the first and then a sum at most every LOG_EVERY seconds."""
+
+    def __init__(self, text: str):
+        self.text, self.count, self.last = text, 0, float("-inf")
+
+    def __call__(self) -> None:
+        self.count += 1
+        now = time.monotonic()
+        if now - self.last >= LOG_EVERY:
+            log.warning(self.text, self.count)
+            self.count, self.last = 0, now
+
+
+_cut = _Every("cut off %d client(s) that did not send their request in time")
+_TIMEOUT_BODY = b'{"error": {"code": "timeout", "message": "the request did not arrive in time"}}'
+TIMEOUT_ANSWER = (
+    b"HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\nconnection: close\r\n"
+    b"content-length: %d\r\n\r\n%s" % (len(_TIMEOUT_BODY), _TIMEOUT_BODY)
+)
+
+
+class ReadDeadline(H11Protocol):
+    """uvicorn's h11 protocol, with a deadline on reading each request."""
+
+    read_timeout = float(os.environ.get(TIMEOUT_VAR) or READ_TIMEOUT)
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        self._deadline: asyncio.TimerHandle | None = None
+        super().connection_made(transport)
+        self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_complete and not cycle.more_body:
+            self._disarm()  # the whole request is in: what follows is HQ's time
+        elif self._deadline is None:
+            self._arm()  # the first bytes of the next request on a kept-alive connection
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _arm(self) -> None:
+        self._deadline = self.loop.call_later(self.read_timeout, self._too_slow)
+
+    def _disarm(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _too_slow(self) -> None:
+        self._deadline = None
+        if self.transport.is_closing():
+            return
+        _cut()
+        if self.cycle is None or self.cycle.response_complete:  # no answer begun: say why
+            self.transport.write(TIMEOUT_ANSWER)
+        else:
+            self.cycle.disconnected = True  # the app's next receive() says the client left
+        self.transport.close()
+
+
+SUMMARISED = {
+    "socket.accept() out of system resource": "out of file descriptors: %d connection(s)"
+    " could not be accepted",
+    "Exceeded concurrency limit.": "answered %d request(s) 503: over the concurrency limit",
+    "Invalid HTTP request received.": "answered %d malformed request(s) 400",
+}
+
+
+class _Summarised(logging.Filter):
+    """Lines asyncio and uvicorn log once per connection or per failed accept() (with a
+    traceback, once descriptors run out), summed up once a minute instead."""
+
+    def __init__(self):
+        super().__init__()
+        self.every = {line: _Every(text) for line, text in SUMMARISED.items()}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        for line, every in self.every.items():
+            if line in message:
+                every()
+                return False
+        return True
+
+
+def raise_descriptor_limit() -> int:
+    """The soft limit of open files up to the hard one; returns the limit now in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        target = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        soft = target
+    return soft
+
+
+def install_log_filter() -> None:
+    """Once per process (each worker calls it, through hq.main)."""
+    summarised = _Summarised()
+    for name in ("asyncio", "uvicorn.error"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _Summarised) for f in logger.filters):
+            logger.addFilter(summarised)
+
+
+def uvicorn_options(read_timeout: float) -> dict:
+    """The keyword arguments ``uvicorn.run`` gets from ``hymio hq serve``; the workers
+    read *read_timeout* from the environment."""
+    os.environ[TIMEOUT_VAR] = str(read_timeout)
+    ReadDeadline.read_timeout = read_timeout
+    files = raise_descriptor_limit()
+    install_log_filter()
+    return {
+        "http": ReadDeadline,
+        # Leave descriptors for the database pool, logs and the listening socket.
+        "limit_concurrency": max(16, min(LIMIT_CONCURRENCY, files - 64)),
+        "timeout_keep_alive": 5,
+        "h11_max_incomplete_event_size": 16 * 1024,  # a request head over 16 KiB is a 400
+    }
