@@ -1,4 +1,4 @@
-"""What an admin does from the command line: stores, devices, tokens, users.
+"""What an admin does from the command line: stores, devices, tokens, users, sessions.
 
 Plain functions over a session, used by ``hymio hq …`` and by the tests.
 """
@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from hq import login_sessions
 from hq.credentials import hash_password, new_token, token_hash
 from hq.errors import DuplicateError, HQError, UnknownDeviceError, UnknownStoreError
 from hq.models import ApiToken, Device, Store, User
@@ -76,15 +77,37 @@ def rotate_token(session: Session, device_id: str) -> str:
     return token
 
 
+def _check_password(password: str) -> None:
+    if len(password) < 10:
+        raise HQError("the password is too short: use at least 10 characters")
+
+
 def add_user(session: Session, username: str, password: str, now: datetime) -> None:
     """A dashboard user; the password is kept as an argon2 hash."""
     _check_id("username", username)
-    if len(password) < 10:
-        raise HQError("the password is too short: use at least 10 characters")
+    _check_password(password)
     user = User(
         username=username, password_hash=hash_password(password), created_at=to_utc_text(now)
     )
     _add(session, user, f"user {username!r}")
+
+
+def set_password(session: Session, username: str, password: str) -> int:
+    """A new password for *username*; every session of theirs ends. Returns how many."""
+    user = session.get(User, username)
+    if user is None:
+        raise HQError(f"no user {username!r}; add it with hymio hq add-user")
+    _check_password(password)
+    user.password_hash = hash_password(password)
+    session.flush()
+    return login_sessions.end_all(session, username)  # commits the new hash with it
+
+
+def end_sessions(session: Session, username: str) -> int:
+    """End every dashboard session of *username* at once; returns how many there were."""
+    if session.get(User, username) is None:
+        raise HQError(f"no user {username!r}")
+    return login_sessions.end_all(session, username)
 
 
 def add_api_token(session: Session, name: str, now: datetime) -> str:

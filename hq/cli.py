@@ -55,6 +55,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--id", required=True, help="device id")
     p = command("add-user", "add a dashboard user; asks for the password", _add_user)
     p.add_argument("--username", required=True, help="login name")
+    p = command("set-password", "give a user a new password; ends their sessions", _set_password)
+    p.add_argument("--username", required=True, help="login name")
+    p = command("end-sessions", "log a user out of every browser at once", _end_sessions)
+    p.add_argument("--username", required=True, help="login name")
     p = command("add-token", "add an API token for scripts; prints it once", _add_token)
     p.add_argument("--name", required=True, help="what the token is for")
     p = command("set-survey", "set survey settings from a TOML file", _set_survey)
@@ -144,18 +148,47 @@ def _rotate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _password(username: str) -> str | None:
+    """The password from $HYMIO_HQ_PASSWORD, else asked twice; ``None`` if they differ."""
+    password = os.environ.get(PASSWORD_VAR)
+    if password is None:
+        password = getpass.getpass(f"password for {username}: ")
+        if getpass.getpass("again: ") != password:
+            print("hymio: the passwords differ; nothing changed", file=sys.stderr)
+            return None
+    return password
+
+
 def _add_user(args: argparse.Namespace) -> int:
     from hq.admin import add_user
 
-    password = os.environ.get(PASSWORD_VAR)
+    password = _password(args.username)
     if password is None:
-        password = getpass.getpass(f"password for {args.username}: ")
-        if getpass.getpass("again: ") != password:
-            print("hymio: the passwords differ; nothing changed", file=sys.stderr)
-            return 2
+        return 2
     with _session(args) as session:
         add_user(session, args.username, password, _now())
     print(f"added user {args.username}")
+    return 0
+
+
+def _set_password(args: argparse.Namespace) -> int:
+    from hq.admin import set_password
+
+    password = _password(args.username)
+    if password is None:
+        return 2
+    with _session(args) as session:
+        ended = set_password(session, args.username, password)
+    print(f"new password for {args.username}; {ended} session(s) ended")
+    return 0
+
+
+def _end_sessions(args: argparse.Namespace) -> int:
+    from hq.admin import end_sessions
+
+    with _session(args) as session:
+        ended = end_sessions(session, args.username)
+    print(f"{ended} session(s) of {args.username} ended")
     return 0
 
 

@@ -12,6 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hq import login_sessions
 from hq.credentials import token_hash
 from hq.errors import ApiError
 from hq.models import ApiToken, Device
@@ -83,7 +84,8 @@ CurrentDevice = Annotated[Device, Depends(current_device)]
 def reader(
     request: Request, session: DB, credentials: Annotated[Bearer, Depends(reader_bearer)]
 ) -> str:
-    """Who may read figures: an API token's name, or the logged-in user; 401 otherwise."""
+    """Who may read figures: an API token's name, or the user of a live dashboard session
+    (:mod:`hq.login_sessions`); 401 otherwise."""
     if credentials is not None:
         name = session.scalar(
             select(ApiToken.name).where(ApiToken.token_hash == token_hash(credentials.credentials))
@@ -91,7 +93,8 @@ def reader(
         if name is None:
             raise ApiError(401, "bad_token", "the API token is not one HQ knows")
         return f"token:{name}"
-    user = request.session.get("user") if "session" in request.scope else None
+    sid = request.session.get("sid") if "session" in request.scope else None
+    user = login_sessions.user_of(session, sid, now(request), write_lock(request))
     if not user:
         raise ApiError(
             401, "login_required", "log in to the dashboard or send an API token as Bearer"

@@ -1,8 +1,9 @@
 """The dashboard: server-rendered pages behind a login (SPEC §5 ``/``).
 
-Sessions are signed cookies (Starlette's SessionMiddleware, itsdangerous) with a secret
-kept in the database, so every HQ process accepts every other's cookie. Forms carry a CSRF
-token bound to the session.
+The browser's cookie is signed (Starlette's SessionMiddleware, itsdangerous) with a secret
+kept in the database, so every HQ process accepts every other's cookie. It carries a CSRF
+token that forms send back and, once logged in, the id of a session kept in the database
+(:mod:`hq.login_sessions`), which is what HQ checks and what ending a session deletes.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.middleware.sessions import SessionMiddleware
 
+from hq.login_sessions import LIFETIME
 from hq.models import Meta
-from hq.ratelimit import RateLimiter
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -44,10 +45,9 @@ def install(app: FastAPI, sessions: sessionmaker[Session], secure_cookies: bool)
         SessionMiddleware,
         secret_key=session_secret(sessions),
         session_cookie="hymio_session",
-        max_age=12 * 3600,
+        max_age=int(LIFETIME.total_seconds()),
         same_site="strict",
         https_only=secure_cookies,
     )
-    app.state.login_attempts = RateLimiter(rate=1 / 12, burst=5)  # 5 tries, then 1 per 12 s
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages.router)

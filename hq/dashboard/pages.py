@@ -1,7 +1,8 @@
 """Dashboard routes: login and logout, all stores, one store, the fleet.
 
-Every page but the login needs a logged-in user; forms carry a CSRF token kept in the
-signed session. Wrong passwords are rate-limited per username.
+Every page but the login needs a live session (:mod:`hq.login_sessions`): the signed
+cookie carries the session's id and a CSRF token that every form sends back. Logins are
+checked and throttled by :mod:`hq.dashboard.login`.
 """
 
 from __future__ import annotations
@@ -15,98 +16,129 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
-from hq.credentials import check_password
+from hq import login_sessions
 from hq.dashboard import charts
 from hq.dashboard.figures import fleet, headline, overview, store_page
-from hq.deps import DB, Now
-from hq.models import Store, User
+from hq.dashboard.login import check_login
+from hq.deps import DB, Now, WriteLock
+from hq.models import Store
+from hq.ratelimit import retry_after
 
 templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
 templates.env.globals.update(charts=charts, headline=headline)
 router = APIRouter(include_in_schema=False)
+WRONG = "Wrong username or password."
 
 
 def _csrf(request: Request) -> str:
     token = request.session.get("csrf")
-    if not token:
+    if not isinstance(token, str) or not token:
         token = request.session["csrf"] = secrets.token_urlsafe(24)
     return token
 
 
 def _check_csrf(request: Request, sent: str) -> bool:
-    return secrets.compare_digest(sent or "", request.session.get("csrf") or "-")
+    # Bytes: compare_digest refuses str with non-ASCII characters (a TypeError, a 500).
+    expected = request.session.get("csrf")
+    if not isinstance(expected, str) or not expected:
+        return False
+    return secrets.compare_digest(sent.encode("utf-8", "replace"), expected.encode("utf-8"))
 
 
-def _page(request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
-    user = request.session.get("user")
+def _page(
+    request: Request, name: str, user: str | None, status: int = 200, headers=None, **context
+) -> HTMLResponse:
     context = {"user": user, "csrf": _csrf(request), **context}
-    return templates.TemplateResponse(request, name, context, status_code=status)
+    return templates.TemplateResponse(request, name, context, status_code=status, headers=headers)
 
 
-def _user(request: Request) -> str | None:
-    return request.session.get("user")
+def logged_in(request: Request, db: DB, now: Now, lock: WriteLock) -> str | None:
+    """The user of this request's live session, or ``None`` (and the cookie forgets it)."""
+    user = login_sessions.user_of(db, request.session.get("sid"), now, lock)
+    if user is None:
+        request.session.pop("sid", None)
+    return user
+
+
+def _to_login() -> RedirectResponse:
+    return RedirectResponse("/login", status_code=303)
 
 
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request):
-    return _page(request, "login.html", error=None)
+    return _page(request, "login.html", None, error=None)
 
 
 @router.post("/login", response_class=HTMLResponse)
 def login(
     request: Request,
-    session: DB,
+    db: DB,
+    now: Now,
+    lock: WriteLock,
     username: Annotated[str, Form(max_length=64)] = "",
     password: Annotated[str, Form(max_length=1024)] = "",
     csrf: Annotated[str, Form(max_length=100)] = "",
 ):
     if not _check_csrf(request, csrf):
-        return _page(request, "login.html", 403, error="The form expired; please try again.")
-    if request.app.state.login_attempts.take(username.lower()):
-        return _page(request, "login.html", 429, error="Too many tries; wait a minute.")
-    user = session.get(User, username)
-    if user is None or not check_password(user.password_hash, password):
-        return _page(request, "login.html", 401, error="Wrong username or password.")
+        return _page(request, "login.html", None, 403, error="The form expired; please try again.")
+    host = request.client.host if request.client else None
+    outcome = check_login(db, lock, username, password, host, now)
+    if outcome.wait:
+        wait = retry_after(outcome.wait)
+        minutes = -(-int(wait) // 60)
+        error = f"Too many failed logins from here; try again in {minutes} min."
+        headers = {"Retry-After": wait}
+        return _page(request, "login.html", None, 429, headers=headers, error=error)
+    if outcome.username is None:
+        return _page(request, "login.html", None, 401, error=WRONG)
+    with lock:
+        login_sessions.end(db, request.session.get("sid"))  # a login on top of another
+        sid = login_sessions.start(db, outcome.username, now)
     request.session.clear()
-    request.session["user"] = user.username
+    request.session["sid"] = sid
     _csrf(request)
     return RedirectResponse("/", status_code=303)
 
 
 @router.post("/logout")
-def logout(request: Request, csrf: Annotated[str, Form(max_length=100)] = ""):
+def logout(
+    request: Request, db: DB, lock: WriteLock, csrf: Annotated[str, Form(max_length=100)] = ""
+):
     if _check_csrf(request, csrf):
+        with lock:
+            login_sessions.end(db, request.session.get("sid"))
         request.session.clear()
-    return RedirectResponse("/login", status_code=303)
+    return _to_login()
 
 
 @router.get("/", response_class=HTMLResponse)
-def all_stores(request: Request, session: DB, now: Now):
-    if not _user(request):
-        return RedirectResponse("/login", status_code=303)
-    devices = fleet(session, now)
+def all_stores(request: Request, db: DB, now: Now, lock: WriteLock):
+    if not (user := logged_in(request, db, now, lock)):
+        return _to_login()
+    devices = fleet(db, now)
     return _page(
         request,
         "overview.html",
-        stores=overview(session, now),
+        user,
+        stores=overview(db, now),
         silent=[d for d in devices if d.silent],
         devices=len(devices),
     )
 
 
 @router.get("/stores/{store_id}", response_class=HTMLResponse)
-def one_store(store_id: str, request: Request, session: DB, now: Now):
-    if not _user(request):
-        return RedirectResponse("/login", status_code=303)
-    store = session.get(Store, store_id)
+def one_store(store_id: str, request: Request, db: DB, now: Now, lock: WriteLock):
+    if not (user := logged_in(request, db, now, lock)):
+        return _to_login()
+    store = db.get(Store, store_id)
     if store is None:
-        return _page(request, "missing.html", 404, what=f"store {store_id}")
-    return _page(request, "store.html", **store_page(session, store, now))
+        return _page(request, "missing.html", user, 404, what=f"store {store_id}")
+    return _page(request, "store.html", user, **store_page(db, store, now))
 
 
 @router.get("/fleet", response_class=HTMLResponse)
-def fleet_page(request: Request, session: DB, now: Now):
-    if not _user(request):
-        return RedirectResponse("/login", status_code=303)
-    stores = session.scalars(select(Store).order_by(Store.name)).all()
-    return _page(request, "fleet.html", devices=fleet(session, now), stores=stores)
+def fleet_page(request: Request, db: DB, now: Now, lock: WriteLock):
+    if not (user := logged_in(request, db, now, lock)):
+        return _to_login()
+    stores = db.scalars(select(Store).order_by(Store.name)).all()
+    return _page(request, "fleet.html", user, devices=fleet(db, now), stores=stores)
