@@ -29,6 +29,14 @@ from kiosk.settings.model import (
 __all__ = ["Settings", "SettingsError", "load_settings", "parse_settings"]
 
 EXAMPLE = Path(__file__).with_name("kiosk.example.toml")
+BOM = "\ufeff"  # Notepad and other Windows editors start a UTF-8 file with it
+# No setting nests deeper than 4 ([survey.reason_text.KEY] fi = ...); Python's own parser
+# and validators recurse, so a file nested thousands deep must stop here, as a mistake.
+MAX_DEPTH = 16
+TOO_DEEP = (
+    f"nests lists or tables more than {MAX_DEPTH} levels deep; no setting needs more than "
+    "4: is this the kiosk's settings file?"
+)
 
 
 def load_settings(path: Path | str) -> Settings:
@@ -46,9 +54,11 @@ def load_settings(path: Path | str) -> Settings:
         problem = f"is not UTF-8 text (byte {e.start}); save it as UTF-8"
         raise SettingsError(path, [("", problem)]) from None
     try:
-        data = tomllib.loads(text)
+        data = tomllib.loads(text.removeprefix(BOM))
     except tomllib.TOMLDecodeError as e:
         raise SettingsError(path, [("", f"is not valid TOML: {e}")]) from None
+    except RecursionError:  # tomllib parses nested arrays and inline tables recursively
+        raise SettingsError(path, [("", TOO_DEEP)]) from None
     return parse_settings(data, path)
 
 
@@ -57,6 +67,9 @@ def parse_settings(data: dict[str, Any], path: Path | str = "kiosk.toml") -> Set
     path = Path(path)
     if not isinstance(data, dict):
         raise SettingsError(path, [("", "must be a TOML document of tables")])
+    odd = _odd_values(data)
+    if odd:
+        raise SettingsError(path, odd)
     # Every table is validated, present or not, so that defaults that depend on another
     # table (the button pins on the survey's scale) are filled in too.
     data = {**{name: {} for name in TABLES}, **data}
@@ -69,6 +82,32 @@ def parse_settings(data: dict[str, Any], path: Path | str = "kiosk.toml") -> Set
         return Settings.model_validate(data, context=context)
     except ValidationError as e:
         raise SettingsError(path, _problems(e)) from None
+
+
+def _odd_values(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """Problems no model should see: nesting deeper than :data:`MAX_DEPTH` (the models and
+    ``repr`` recurse) and NUL characters (no file path, URL or text may hold one). Walks
+    the document without recursion; one problem for each top-level key at most."""
+    problems: dict[str, tuple[str, str]] = {}
+    stack: list[tuple[tuple[Any, ...], Any]] = [((key,), value) for key, value in data.items()]
+    while stack:
+        loc, value = stack.pop()
+        if loc[0] in problems:
+            continue
+        if len(loc) > MAX_DEPTH:
+            problems[loc[0]] = (_dotted(loc[:1]), TOO_DEEP)
+        elif isinstance(loc[-1], str) and "\0" in loc[-1]:
+            problems[loc[0]] = (
+                _dotted(loc[:-1]),
+                f"the key {_show(loc[-1])} contains a NUL character",
+            )
+        elif isinstance(value, str) and "\0" in value:
+            problems[loc[0]] = (_dotted(loc), "contains a NUL character (\\u0000); remove it")
+        elif isinstance(value, dict):
+            stack += [((*loc, k), v) for k, v in value.items()]
+        elif isinstance(value, list):
+            stack += [((*loc, i), v) for i, v in enumerate(value)]
+    return list(problems.values())
 
 
 def _problems(error: ValidationError) -> list[tuple[str, str]]:

@@ -9,6 +9,7 @@ error. Reading the file and turning validation errors into one clear
 from __future__ import annotations
 
 import functools
+import json
 import re
 import socket
 from datetime import datetime
@@ -130,12 +131,26 @@ class HQ(Table):
 
 def _db_path(value: Any, info: ValidationInfo) -> Path:
     if isinstance(value, Path):
-        return value
+        return _a_file(value, value)
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"must be a file path in quotes, not {value!r}")
     path = Path(value).expanduser()
     base = (info.context or {}).get("base")
-    return path if path.is_absolute() or base is None else Path(base) / path
+    path = path if path.is_absolute() or base is None else Path(base) / path
+    return _a_file(path, value)
+
+
+def _a_file(path: Path, written: Any) -> Path:
+    # SQLite calls a folder a "disk I/O error"; say what it is (the folder may be meant).
+    written = str(written)
+    if path.is_dir() or written.endswith("/"):
+        where = "" if str(path) == written.rstrip("/") else f" ({path})"
+        example = json.dumps(written.rstrip("/") + "/ratings.db", ensure_ascii=False)
+        raise ValueError(
+            f"{json.dumps(written, ensure_ascii=False)} is a folder{where}, not a database "
+            f"file; name the file in it, e.g. path = {example}"
+        )
+    return path
 
 
 class Storage(Table):
