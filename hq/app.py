@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
-from hq import errors_http
+from hq import docs, errors_http, headers
 from hq.api import config, devices, export, health, ratings, reports
 from hq.db import open_database, writer_lock
 from hq.ratelimit import RateLimiter
@@ -37,6 +37,8 @@ def create_app(
         title="Hymiö HQ",
         version=__version__,
         description="Collects the ratings of every Hymiö kiosk (SPEC §5).",
+        docs_url=None,  # served from HQ itself by hq.docs, not from a CDN
+        redoc_url=None,
     )
     app.state.engine, app.state.sessions = engine, sessions
     app.state.write_lock = writer_lock(engine)
@@ -46,4 +48,6 @@ def create_app(
     for module in (ratings, devices, config, reports, export, health):
         app.include_router(module.router)
     install_dashboard(app, sessions, secure_cookies)
+    docs.install(app)
+    headers.install(app, hsts=secure_cookies)
     return app
