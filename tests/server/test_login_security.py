@@ -151,6 +151,14 @@ def test_the_limits_hold_across_hq_processes_on_one_database(hq, database_url):
         other.state.engine.dispose()
 
 
+def test_a_forged_forwarded_for_header_gives_a_sprayer_no_new_address(hq):
+    sprayer = Visitor(hq.app, ATTACKER)
+    for i in range(PER_ADDRESS + 1):
+        sprayer.client.headers["X-Forwarded-For"] = f"192.0.2.{i}"
+        answer = sprayer.log_in(f"user{i}", "Winter2026!")
+    assert answer.status_code == 429
+
+
 def test_an_ipv6_client_counts_as_its_64_network(hq):
     for i in range(PER_USERNAME):
         assert Visitor(hq.app, f"2001:db8:1:2::{i + 1}").log_in("admin", "x").status_code == 401
