@@ -3,10 +3,11 @@
 Exit codes (SPEC §4, §6): 0 when nothing is left to send (or what is left is still
 waiting for its follow-up answer) and nothing is held; 3 while ratings are held (HQ
 refused them by name) or could not be sent (HQ away, refusing the token, or answering
-something that is not HQ's); 2 for bad settings. ``--retry-held`` releases the held
-ratings and sends them again, once their cause is fixed. SIGTERM or SIGINT stop the daemon
-within a second.
-"""
+something that is not HQ's); 1 when this machine failed: the store could not be opened
+or written (a full disk, named with its free space; a read-only one; an I/O error), one
+line on stderr, and with ``--json`` an object with ``ok`` false; 2 for bad settings.
+``--retry-held`` releases the held ratings and sends them again, once their cause is
+fixed. SIGTERM or SIGINT stop the daemon within a second."""
 
 from __future__ import annotations
 
@@ -61,11 +62,20 @@ def open_parts(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
-    settings, store, client = open_parts(args)
-    with store:
-        if args.once or args.retry_held:
-            return _once(args, store, client, settings.hq.backoff_cap)
-        return _daemon(settings, store, client)
+    from kiosk.errors import StoreError
+
+    once = args.once or args.retry_held
+    try:
+        settings, store, client = open_parts(args)
+        with store:
+            if once:
+                return _once(args, store, client, settings.hq.backoff_cap)
+            return _daemon(settings, store, client)
+    except StoreError as exc:  # `hymio` prints it as one line and exits 1
+        if once and args.json:
+            report = {"ok": False, "outcome": "store_failed", "error": str(exc)}
+            print(json.dumps(report, sort_keys=True))
+        raise
 
 
 def _once(args: argparse.Namespace, store, client, cap: float) -> int:

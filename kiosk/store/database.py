@@ -11,7 +11,9 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import logging
+import math
 import os
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -38,6 +40,7 @@ SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY, SQLITE_IOERR = 5, 6, 8, 10
 SQLITE_CORRUPT, SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_NOTADB = 11, 13, 14, 26
 
 FIX_FULL = "free some space on that disk (old logs, the corrupt-* files once rescued)"
+NEARLY_FULL = 1024 * 1024  # less free than this is a full disk for a database
 FIX_READONLY = (
     "the file system or the file is read-only; check the SD card, the mount and that "
     "the kiosk's user owns the folder"
@@ -150,9 +153,13 @@ def _open_for_writing(
     if reports:
         # The new file is a new database (its own id, seq from 1); HQ keeps the old one's
         # ratings apart and shows what it lacks of each.
-        with db.atomic():
-            for report in reports:
-                add_event(db, "database_replaced", report)
+        try:
+            with db.atomic():
+                for report in reports:
+                    add_event(db, "database_replaced", report)
+        except sqlite3.Error as exc:
+            db.close()
+            raise translate(exc, path, "note the replaced database") from exc
     return db, reports
 
 
@@ -265,6 +272,27 @@ def _on_read_only_fs(path: Path) -> bool:
         return False
 
 
+def _full(path: Path, doing: str) -> StoreWriteError:
+    free = _free_space(path)
+    left = f"; {_size(free)} free" if free is not None else ""
+    return StoreWriteError(f"could not {doing}: the disk holding {path} is full; {FIX_FULL}{left}")
+
+
+def _free_space(path: Path) -> int | None:
+    """Bytes the kiosk's user may still write on the disk of *path* (None if unknown)."""
+    try:
+        return shutil.disk_usage(path.parent).free
+    except OSError:
+        return None
+
+
+def _size(n: int) -> str:
+    if n < 1024:
+        return f"{n} bytes"
+    exponent = min(3, int(math.log(n, 1024)))
+    return f"{n / 1024**exponent:.1f} {('KiB', 'MiB', 'GiB')[exponent - 1]}"
+
+
 def translate(exc: sqlite3.Error, path: Path, doing: str) -> StoreError:
     """A :class:`StoreError` that says, for a person, why SQLite failed."""
     code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
@@ -272,9 +300,18 @@ def translate(exc: sqlite3.Error, path: Path, doing: str) -> StoreError:
     if code in (SQLITE_CORRUPT, SQLITE_NOTADB) or "malformed" in text or "not a database" in text:
         return StoreCorruptError(f"could not {doing}: {path} is damaged ({text})")
     if code == SQLITE_FULL:
-        return StoreWriteError(f"could not {doing}: the disk holding {path} is full; {FIX_FULL}")
+        return _full(path, doing)
+    if path.is_dir():  # SQLite calls it an I/O error
+        return StoreWriteError(
+            f"could not {doing}: {path} is a folder, not a database file; set [storage] "
+            f"path to a file in it, e.g. {path / 'ratings.db'}"
+        )
     if code == SQLITE_READONLY or _on_read_only_fs(path):
         return StoreWriteError(f"could not {doing}: {path} is read-only; {FIX_READONLY}")
+    free = _free_space(path)
+    if code in (SQLITE_IOERR, SQLITE_CANTOPEN) and free is not None and free < NEARLY_FULL:
+        # SQLite says "disk I/O error" when a full disk has no room for its -shm file.
+        return _full(path, doing)
     if code in (SQLITE_BUSY, SQLITE_LOCKED):
         return StoreWriteError(
             f"could not {doing}: {path} stayed locked by another process for more than "

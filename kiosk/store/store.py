@@ -174,11 +174,8 @@ class Store:
             # The database id is read in the statement: the sync process may have forked
             # the database since (see fork()). A statement with RETURNING is not
             # committed by sqlite-utils, hence the explicit transaction.
-            try:
-                with self.db.atomic():
-                    [(seq, database_id)] = self.db.conn.execute(_INSERT, params).fetchall()
-            except sqlite3.Error as exc:
-                raise database.translate(exc, self.path, "save the rating") from exc
+            with self._atomic("save the rating"):
+                [(seq, database_id)] = self.db.conn.execute(_INSERT, params).fetchall()
             self._recent = self._recent.after(press, flag)
         return Rating(
             seq, rating_id, ctx.device_id, ctx.store_id, ctx.survey_id, ctx.question_id,
@@ -221,16 +218,24 @@ class Store:
 
     def execute_many(self, sql: str, rows: Iterable[Sequence[Any]], *, doing: str) -> None:
         """*sql* once per row of parameters, all in one transaction."""
-        with self._lock, self.db.atomic():
+        with self._atomic(doing):
+            self.db.conn.executemany(sql, rows)
+
+    @contextmanager
+    def _atomic(self, doing: str) -> Iterator[None]:
+        """One transaction under the lock; a failure, the COMMIT's too, is a StoreError.
+        (In WAL mode a full disk shows at the COMMIT, which writes the WAL's frames.)"""
+        with self._lock:
             try:
-                self.db.conn.executemany(sql, rows)
+                with self.db.atomic():
+                    yield
             except sqlite3.Error as exc:
                 raise database.translate(exc, self.path, doing) from exc
 
     def mark_synced(self, ids: Iterable[str], at: str) -> int:
         """Mark the ratings HQ has acknowledged; returns how many were marked."""
         ids = list(ids)
-        with self._lock, self.db.atomic():
+        with self._atomic("mark ratings as synced"):
             marked = 0
             for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
                 marks = ",".join("?" * len(chunk))
@@ -291,7 +296,7 @@ class Store:
         taken, and every new one, go to the fork, which starts at *seq*; a second
         collision in the same database extends the same fork downwards.
         """
-        with self._lock, self.db.atomic():
+        with self._atomic("fork the database"):
             found = self.read(
                 "SELECT database_id FROM databases WHERE forked_from = ?", (database_id,)
             )
