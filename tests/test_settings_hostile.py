@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.errors import SettingsError
+from kiosk.errors import SettingsError, StoreWriteError
 from kiosk.settings.load import MAX_DEPTH, load_settings
+from kiosk.store.store import Store
+from tests.conftest import make_context
 
 GOOD = '[device]\nid = "k1"\nstore_id = "s1"\n[storage]\npath = "r.db"\n'
 
@@ -90,3 +92,10 @@ def test_a_nul_character_is_named_by_its_key(tmp_path):
     path.write_text(GOOD + '[survey.question]\n"f\\u0000i" = "Hei"\n')
     with pytest.raises(SettingsError, match="survey.question: the key .* contains a NUL"):
         load_settings(path)
+
+
+def test_a_database_path_that_became_a_folder_is_named_by_the_store(tmp_path):
+    # The settings were right when read; then someone made a folder of that name.
+    (tmp_path / "ratings.db").mkdir()
+    with pytest.raises(StoreWriteError, match=r"ratings.db is a folder, not a database file"):
+        Store(tmp_path / "ratings.db", make_context())
