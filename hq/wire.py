@@ -22,6 +22,7 @@ from kiosk.settings.model import ID_PATTERN, REASON_PATTERN
 CANONICAL_LENGTH = len("2026-11-22T15:16:24.123456+00:00")
 MAX_BATCH = 1000
 MAX_BODY = 1024 * 1024
+MAX_COUNT = 2**31 - 1  # ratings a device holds or has to send (an integer column)
 UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 ISO_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$"
 
@@ -155,9 +156,9 @@ class DatabaseStatus(Strict):
     database_id: Ident
     first_seq: Annotated[int, Field(ge=1, le=2**62)] = 1
     last_seq: Annotated[int, Field(ge=0, le=2**62)]
-    pending: Annotated[int, Field(ge=0, le=2**62)] = 0
+    pending: Annotated[int, Field(ge=0, le=MAX_COUNT)] = 0
     oldest_pending_at: Timestamp | None = None
-    held: Annotated[int, Field(ge=0, le=2**62)] = 0
+    held: Annotated[int, Field(ge=0, le=MAX_COUNT)] = 0
     held_reason: Annotated[Text, Field(max_length=500)] | None = None
     held_at: Annotated[list[Timestamp], Field(max_length=50)] = []
 
@@ -171,17 +172,19 @@ class Heartbeat(BaseModel):
 
     model_config = ConfigDict(strict=True, extra="allow")
     version: Annotated[Text, Field(max_length=40)] | None = None
-    pending: Annotated[int, Field(ge=0)] | None = None
+    pending: Annotated[int, Field(ge=0, le=MAX_COUNT)] | None = None
     oldest_pending_at: Timestamp | None = None
-    last_seq: Annotated[int, Field(ge=0)] | None = None
+    last_seq: Annotated[int, Field(ge=0, le=2**62)] | None = None
     last_error: Annotated[Text, Field(max_length=500)] | None = None
     clock_synced: bool | None = None
     clock: Annotated[Text, Field(max_length=40)] | None = None
     uptime: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
-    disk_free: Annotated[int, Field(ge=0)] | None = None
+    disk_free: Annotated[int, Field(ge=0, le=2**63 - 1)] | None = None
     cpu_temperature: Annotated[float, Field(ge=-273.15, le=1000, allow_inf_nan=False)] | None = None
     stuck_buttons: Annotated[list[int], Field(max_length=10)] | None = None
-    quarantined: Annotated[int, Field(ge=0)] | None = None  # held ratings (the old name)
+    quarantined: Annotated[int, Field(ge=0, le=MAX_COUNT)] | None = (
+        None  # held ratings (the old name)
+    )
     database_id: Ident | None = None
     databases: Annotated[list[DatabaseStatus], Field(max_length=20)] | None = None
 

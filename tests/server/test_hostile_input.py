@@ -140,3 +140,17 @@ def test_a_refused_heartbeat_writes_nothing_and_a_good_one_after_it_is_kept(hq):
     assert answer.status_code == 200 and _status(hq)["version"] == "0.2"
     with hq.sessions() as s:
         assert s.scalar(select(func.count()).select_from(Device)) == 2
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("pending", 2**31), ("quarantined", 2**31), ("last_seq", 2**62 + 1), ("disk_free", 2**63)],
+)
+def test_a_heartbeat_count_too_big_for_a_column_is_a_422(hq, field, value):
+    body = {field: value, "last_seq": 1} if field != "last_seq" else {field: value}
+    answer = hq.client.post("/api/v1/heartbeat", json=body, headers=hq.auth())
+    assert field in _error(answer, 422, "invalid")
+    assert _status(hq) is None
+    databases = [{"database_id": "d1", "last_seq": 1, "pending": 2**31}]
+    answer = hq.client.post("/api/v1/heartbeat", json={"databases": databases}, headers=hq.auth())
+    assert "pending" in _error(answer, 422, "invalid")

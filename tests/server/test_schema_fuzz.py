@@ -1,19 +1,26 @@
-"""Schemathesis against the served OpenAPI schema: no 500, no response outside the schema.
+"""Schemathesis against the served OpenAPI schema, on SQLite and on PostgreSQL: no 5xx, no
+response outside the schema, and nothing written by a request HQ refused.
 
-Bounded: a fixed number of generated requests per operation, derandomized so a failure
-reproduces. Runs on SQLite; the PostgreSQL behaviour of the same code paths is covered by
-the parametrised API tests. The cases come from schemathesis' Hypothesis strategies and are
-sent through a plain ``@given`` (its pytest plugin does not run under this pytest).
+Bounded: ``HYMIO_FUZZ_EXAMPLES`` generated requests per operation (25 in ``make test``, 350 in all;
+``make soak`` runs 750, 10 500 in all), derandomized so a failure reproduces. The
+cases come from schemathesis' Hypothesis strategies and are sent through a plain
+``@given`` (its pytest plugin does not run under this pytest).
 """
 
 from __future__ import annotations
+
+import os
+import uuid
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
+from sqlalchemy import text
 
-from tests.server.conftest import make_hq
+from tests.server.conftest import _pg, _url, make_hq
+
+EXAMPLES = int(os.environ.get("HYMIO_FUZZ_EXAMPLES", "25"))
 
 READER_PATHS = ("/stores/", "/gaps", ".csv")
 # A schema cannot say "the score must be on the rating's own scale" or "a real calendar
@@ -22,11 +29,31 @@ READER_PATHS = ("/stores/", "/gaps", ".csv")
 ACCEPTS_VALID = positive_data_acceptance
 
 
-@pytest.fixture(scope="module")
-def fuzz_hq(tmp_path_factory):
-    hq = make_hq(f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'hq.db'}", rate=1e6, burst=10**6)
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def fuzz_hq(request, tmp_path_factory):
+    if request.param == "sqlite":
+        url, name = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'hq.db'}", None
+    else:
+        name = f"hymio_fuzz_{uuid.uuid4().hex[:12]}"
+        _pg(f"CREATE DATABASE {name} TEMPLATE {request.getfixturevalue('pg_template')}")
+        url = _url(name)
+    hq = make_hq(url, rate=1e6, burst=10**6)
     yield hq
     hq.app.state.engine.dispose()
+    if name:
+        _pg(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+STATE = [
+    "SELECT count(*), max(id), max(received_at) FROM ratings",
+    "SELECT count(*), max(reported_at), sum(pending) FROM device_databases",
+    "SELECT id, last_seen_at, version, CAST(last_status AS TEXT) FROM devices ORDER BY id",
+]
+
+
+def _state(hq) -> list:
+    with hq.sessions() as s:
+        return [s.execute(text(q)).all() for q in STATE]
 
 
 def _operations(hq):
@@ -47,9 +74,9 @@ def test_the_schema_lists_every_api_operation(fuzz_hq):
     }
 
 
-def _fuzz(operation, token: str, statuses: set[int]) -> None:
+def _fuzz(hq, operation, token: str, statuses: set[int]) -> None:
     @settings(
-        max_examples=40,
+        max_examples=EXAMPLES,
         derandomize=True,
         deadline=None,
         database=None,
@@ -57,11 +84,14 @@ def _fuzz(operation, token: str, statuses: set[int]) -> None:
     )
     @given(case=operation.as_strategy())
     def check(case):
+        before = _state(hq)
         response = case.call_and_validate(
             headers={"Authorization": f"Bearer {token}"}, excluded_checks=[ACCEPTS_VALID]
         )
         statuses.add(response.status_code)
         assert response.status_code < 500
+        if response.status_code >= 400:
+            assert _state(hq) == before, f"a refused request changed the database: {case}"
 
     check()
 
@@ -71,7 +101,7 @@ def test_no_generated_request_gives_a_500_or_breaks_the_schema(fuzz_hq):
     for operation in _operations(fuzz_hq):
         reader = any(part in operation.path for part in READER_PATHS)
         token = fuzz_hq.reader_token if reader else fuzz_hq.token
-        _fuzz(operation, token, seen.setdefault(operation.label, set()))
+        _fuzz(fuzz_hq, operation, token, seen.setdefault(operation.label, set()))
     # The fuzzing reached both sides of the validation, not only the error path.
     assert any(s < 300 for s in seen["GET /api/v1/config"])
     assert any(s >= 400 for s in seen["POST /api/v1/ratings"])
