@@ -7,7 +7,9 @@ file by default, PostgreSQL by URL. Nothing here imports Kivy or gpiozero.
 import os
 
 ENV_VAR = "HYMIO_HQ_DATABASE"
-HQ_PACKAGES = ("fastapi", "uvicorn", "sqlalchemy", "alembic", "psycopg", "argon2", "jinja2")
+HQ_PACKAGES = (
+    "fastapi", "uvicorn", "sqlalchemy", "alembic", "psycopg", "argon2", "jinja2", "fastapi_offline"
+)  # fmt: skip
 
 
 def default_url() -> str:
