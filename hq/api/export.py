@@ -1,25 +1,55 @@
-"""``GET /api/v1/export.csv``: every rating, streamed as CSV."""
+"""``GET /api/v1/export.csv`` and ``GET /api/v1/export.xlsx``: every rating of the chosen
+stores and local days, with the store's name and local time, whether it counts and whether
+its store-day is complete (:mod:`hq.exports`)."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterator
-from typing import Annotated
+from datetime import date, datetime
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
-from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from hq.api import errors
-from hq.deps import DB, Reader
-from hq.errors import ApiError
-from hq.models import Rating, Store
+from hq.deps import DB, Now, Reader
+from hq.errors import ApiError, UnknownStoreError
+from hq.exports import xlsx_file
+from hq.exports.csv_file import csv_chunks
+from hq.exports.rows import Export, prepare
 from hq.wire import Day
-from kiosk.localtime import day_bounds, to_utc_text
 
-COLUMNS = [c.name for c in Rating.__table__.columns]
 router = APIRouter(prefix="/api/v1", tags=["figures"])
+
+From = Annotated[
+    Day | None, Query(alias="from", description="first day, in each store's time zone")
+]
+To = Annotated[Day | None, Query(description="last day, included")]
+StoreId = Annotated[str | None, Query(max_length=64, description="one store's ratings only")]
+Language = Annotated[
+    Literal["en", "fi", "sv"], Query(description="the language of the reason labels")
+]
+
+
+def _export(
+    session: Session,
+    now: datetime,
+    store: str | None,
+    first: date | None,
+    last: date | None,
+    lang: str,
+) -> Export:
+    if first and last and first > last:
+        raise ApiError(400, "bad_range", f"from {first} is after to {last}")
+    try:
+        return prepare(session, now, store, first, last, lang)
+    except UnknownStoreError as e:
+        raise ApiError(404, "unknown_store", str(e)) from None
+
+
+def _attachment(store: str | None, suffix: str) -> dict[str, str]:
+    # A store id is letters, digits, '.', '_' and '-' (add-store checks it), safe in a header.
+    return {"Content-Disposition": f'attachment; filename="hymio-{store or "all"}.{suffix}"'}
 
 
 @router.get(
@@ -30,50 +60,50 @@ router = APIRouter(prefix="/api/v1", tags=["figures"])
 def export_csv(
     request: Request,
     session: DB,
+    now: Now,
     _reader: Reader,
-    from_: Annotated[
-        Day | None, Query(alias="from", description="first day (the store's, else UTC)")
-    ] = None,
-    to: Annotated[Day | None, Query(description="last day, included")] = None,
-    store: Annotated[
-        str | None, Query(max_length=64, description="one store's ratings only")
-    ] = None,
+    from_: From = None,
+    to: To = None,
+    store: StoreId = None,
+    lang: Language = "en",
 ) -> StreamingResponse:
-    """Ratings ordered by time; days are the store's local ones when *store* is given."""
-    query = select(*Rating.__table__.columns).order_by(Rating.recorded_at, Rating.id)
-    tz = "UTC"
-    if store is not None:
-        row = session.get(Store, store)
-        if row is None:
-            raise ApiError(404, "unknown_store", f"no store {store!r}")
-        tz = row.timezone
-        query = query.where(Rating.store_id == store)
-    if from_ and to and from_ > to:
-        raise ApiError(400, "bad_range", f"from {from_} is after to {to}")
-    if from_:
-        query = query.where(Rating.recorded_at >= to_utc_text(day_bounds(from_, tz)[0]))
-    if to:
-        query = query.where(Rating.recorded_at < to_utc_text(day_bounds(to, tz)[1]))
-    name = f"hymio-{store or 'all'}.csv"
-    sessions = request.app.state.sessions
+    """Ratings by store and time, streamed: local days, time and offset, UTC time, whether
+    each counts and whether its store-day is complete."""
+    export = _export(session, now, store, from_, to, lang)
     return StreamingResponse(
-        _rows(sessions, query),
-        media_type="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        csv_chunks(request.app.state.sessions, export),
+        media_type="text/csv; charset=utf-8",
+        headers=_attachment(store, "csv"),
     )
 
 
-def _rows(sessions, query) -> Iterator[str]:
-    # Its own session: the request's one is closed before the body is streamed.
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
-    with sessions() as session:
-        result = session.execute(query.execution_options(yield_per=2000))
-        for chunk in result.partitions():
-            for row in chunk:
-                writer.writerow(row)
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+@router.get(
+    "/export.xlsx",
+    response_class=StreamingResponse,
+    responses={**errors(400, 401, 404, 422), 200: {"content": {xlsx_file.MEDIA_TYPE: {}}}},
+)
+def export_xlsx(
+    session: DB,
+    now: Now,
+    _reader: Reader,
+    from_: From = None,
+    to: To = None,
+    store: StoreId = None,
+    lang: Language = "en",
+) -> StreamingResponse:
+    """The same ratings as an Excel workbook (sheet "Ratings", typed cells), with a sheet
+    "Totals" per store, local day and scale; at most one Excel sheet of ratings (422)."""
+    export = _export(session, now, store, from_, to, lang)
+    # A cheap count first, so an export that cannot fit is refused before it is built.
+    counted = export.count(session)
+    if counted > xlsx_file.MAX_ROWS:
+        raise ApiError(422, "too_many_rows", xlsx_file.too_many(counted))
+    try:
+        handle, size = xlsx_file.open_built(session, export)
+    except xlsx_file.TooManyRowsError as e:
+        raise ApiError(422, "too_many_rows", str(e)) from None
+    return StreamingResponse(
+        xlsx_file.file_chunks(handle),
+        media_type=xlsx_file.MEDIA_TYPE,
+        headers={**_attachment(store, "xlsx"), "Content-Length": str(size)},
+    )

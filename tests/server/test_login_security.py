@@ -208,7 +208,7 @@ def test_a_copied_cookie_is_worth_nothing_after_logout(live_hq):
     browser, cookie = _log_in_over_http(url)
     fleet, export = _replay(url, cookie)
     assert fleet.status_code == 200 and export.status_code == 200
-    assert export.text.startswith("id,")
+    assert export.text.startswith("rating_id,")
     csrf = _csrf(browser.get(f"{url}/fleet", timeout=10).text)
     assert browser.post(f"{url}/logout", data={"csrf": csrf}, timeout=10).status_code == 200
     _assert_logged_out(url, cookie)

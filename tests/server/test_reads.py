@@ -154,7 +154,7 @@ def test_export_streams_every_rating_as_csv(hq):
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(answer.text)))
-    assert [r["id"] for r in rows] == [r["id"] for r in ratings]
+    assert [r["rating_id"] for r in rows] == [r["id"] for r in ratings]
     assert [int(r["score"]) for r in rows] == [1, 2, 3, 4]
     narrowed = hq.client.get(
         "/api/v1/export.csv?store=s1&from=2026-11-20", headers=hq.auth(hq.reader_token)

@@ -22,7 +22,7 @@ from tests.server.conftest import _pg, _url, make_hq
 
 EXAMPLES = int(os.environ.get("HYMIO_FUZZ_EXAMPLES", "25"))
 
-READER_PATHS = ("/stores/", "/gaps", ".csv")
+READER_PATHS = ("/stores/", "/gaps", "/export.")
 # A schema cannot say "the score must be on the rating's own scale" or "a real calendar
 # date": such schema-valid requests are rightly refused with a 422, so the check that
 # every schema-valid request is accepted is left out. Every other check runs.
@@ -70,6 +70,7 @@ def test_the_schema_lists_every_api_operation(fuzz_hq):
         "GET /api/v1/stores/{store_id}/daily",
         "GET /api/v1/devices/{device_id}/gaps",
         "GET /api/v1/export.csv",
+        "GET /api/v1/export.xlsx",
         "GET /healthz",
     }
 
