@@ -24,11 +24,13 @@ def create_app(
     rate: float = 50.0,
     burst: int = 100,
     secure_cookies: bool = False,
+    min_cell: int = 5,
 ) -> FastAPI:
     """The HQ app on *database_url* (migrated on start).
 
     *rate* and *burst* limit each device's requests per second. *secure_cookies* marks the
-    dashboard's session cookie ``Secure`` (set it when HQ is served over HTTPS).
+    dashboard's session cookie ``Secure`` (set it when HQ is served over HTTPS). An hour
+    or a day with fewer than *min_cell* ratings shows no figure on the dashboard.
     """
     from hq.dashboard import install as install_dashboard
 
@@ -44,6 +46,9 @@ def create_app(
     app.state.write_lock = writer_lock(engine)
     app.state.clock = clock or (lambda: datetime.now(UTC))
     app.state.limiter = RateLimiter(rate, burst)
+    if min_cell < 1:
+        raise ValueError(f"min_cell {min_cell} must be 1 or more")
+    app.state.min_cell = min_cell
     errors_http.install(app)
     for module in (ratings, devices, config, reports, export, health):
         app.include_router(module.router)

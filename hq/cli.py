@@ -39,6 +39,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "--rate-limit", type=float, default=50.0, help="requests per second per device (default 50)"
     )
     p.add_argument(
+        "--min-cell",
+        type=int,
+        default=5,
+        help="fewest ratings an hour or day of the dashboard needs to show a figure (default 5)",
+    )
+    p.add_argument(
         "--read-timeout",
         type=float,
         default=30.0,
@@ -106,6 +112,9 @@ def _serve(args: argparse.Namespace) -> int:
     os.environ[ENV_VAR] = _url(args)
     os.environ["HYMIO_HQ_SECURE_COOKIES"] = "1" if args.secure_cookies else ""
     os.environ["HYMIO_HQ_RATE_LIMIT"] = str(args.rate_limit)
+    if args.min_cell < 1:
+        raise SystemExit("hymio hq serve: --min-cell must be 1 or more")
+    os.environ["HYMIO_HQ_MIN_CELL"] = str(args.min_cell)
     from hq.serving import uvicorn_options
 
     uvicorn.run(

@@ -17,4 +17,5 @@ app = create_app(
     rate=_rate,
     burst=max(1, int(2 * _rate)),
     secure_cookies=bool(os.environ.get("HYMIO_HQ_SECURE_COOKIES")),
+    min_cell=int(os.environ.get("HYMIO_HQ_MIN_CELL") or 5),
 )

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from hq.models import Rating, Store
 from kiosk import metrics
 from kiosk.localtime import day_bounds, local_date, local_hour, to_utc_text, zone
-from kiosk.scales import DEFAULT_SCALE
+from kiosk.scales import DEFAULT_SCALE, get_scale, is_negative
 
 TIME_SUSPECT = "time_suspect"
 # A rating HQ marked as having an implausible time counts like a flagged one: kept, shown
@@ -129,15 +129,18 @@ def daily(counted: Days) -> list[dict]:
     ]
 
 
-def heat_map(rows: Iterable[Row], tz: str, scale: str) -> list[list[int]]:
-    """Counted ratings by local weekday (0 = Monday) × hour of day."""
-    grid = [[0] * 24 for _ in range(7)]
+def heat_map(rows: Iterable[Row], tz: str, scale: str) -> list[list[tuple[int, int]]]:
+    """Counted ratings by local weekday (0 = Monday) × hour of day: (how many, how many of
+    them unhappy, the negative half of the scale as the follow-up question counts it)."""
+    grid = [[(0, 0)] * 24 for _ in range(7)]
     tzinfo = zone(tz)
+    sc = get_scale(scale)
     for r in rows:
         if r.flag is None and r.scale == scale:
-            grid[local_date(r.recorded_at, tzinfo).weekday()][
-                local_hour(r.recorded_at, tzinfo)
-            ] += 1
+            day = local_date(r.recorded_at, tzinfo).weekday()
+            hour = local_hour(r.recorded_at, tzinfo)
+            n, unhappy = grid[day][hour]
+            grid[day][hour] = (n + 1, unhappy + is_negative(sc, r.score))
     return grid
 
 

@@ -26,8 +26,15 @@ def sparkline(values: list[float | None], width: int = 160, height: int = 36) ->
     )
 
 
-def trend(days: list[str], counts: list[int], scores: list[float | None], label: str) -> Markup:
-    """Daily bars of the rating count with a line of the score (0–100) over them."""
+def trend(
+    days: list[str],
+    counts: list[int],
+    scores: list[float | None],
+    label: str,
+    axis: tuple[str, str] = ("0", "100"),
+) -> Markup:
+    """Daily bars of the rating count with a line of the score over them; *scores* are on
+    a 0–100 axis whose bottom and top stand for *axis* (e.g. −100 and 100 for an NPS)."""
     width, height, pad = 720, 220, 28
     n = max(len(days), 1)
     step = (width - 2 * pad) / n
@@ -53,39 +60,63 @@ def trend(days: list[str], counts: list[int], scores: list[float | None], label:
         for i, day in enumerate(days)
         if i % max(1, n // 8) == 0
     )
-    axis = (
-        f'<text x="4" y="{pad + 4}">100</text><text x="4" y="{height - pad}">0</text>'
-        f'<text x="{width - pad}" y="{pad - 10}" text-anchor="end">bars: ratings a day · line:'
-        f" {escape(label)}</text>"
+    low, high = axis
+    middle = (height - 2 * pad) / 2 + pad
+    axes = (
+        f'<text class="axis score" x="4" y="{pad + 4}">{escape(high)}</text>'
+        f'<text class="axis score" x="4" y="{height - pad}">{escape(low)}</text>'
+        f'<text class="axis count" x="{width - 2}" y="{pad + 4}" text-anchor="end">{top}</text>'
+        f'<text class="axis count" x="{width - 2}" y="{middle + 4:.1f}" text-anchor="end">'
+        f"{top / 2:g}</text>"
+        f'<text class="axis count" x="{width - 2}" y="{height - pad}" text-anchor="end">0</text>'
+        f'<text x="{width - pad}" y="{pad - 10}" text-anchor="end">bars: ratings a day (right'
+        f" axis) · line: {escape(label)} (left axis)</text>"
     )
     return _svg(
         f'<svg class="trend" viewBox="0 0 {width} {height}" role="img"'
-        f' aria-label="daily ratings and {escape(label)}">{"".join(bars)}{path}{ticks}{axis}</svg>'
+        f' aria-label="daily ratings and {escape(label)}">{"".join(bars)}{path}{ticks}{axes}</svg>'
     )
 
 
-def heat_map(grid: list[list[int]]) -> Markup:
-    """Weekday × hour-of-day cells, darker for more ratings."""
-    cell, left, top = 22, 40, 18
-    peak = max((v for row in grid for v in row), default=0) or 1
+def heat_map(grid: list[list[tuple[int, int]]], few: int) -> Markup:
+    """Weekday × hour-of-day cells coloured by the share of unhappy answers, each with its
+    number of ratings; a cell with fewer than *few* ratings says "too few" and shows no
+    figure at all (neither a share nor a count: a staff-privacy guard)."""
+    cell, left, top = 26, 40, 18
     cells = []
     for d, row in enumerate(grid):
-        cells.append(f'<text x="4" y="{top + d * cell + 15}">{WEEKDAYS[d]}</text>')
-        for h, v in enumerate(row):
-            shade = 0.06 + 0.94 * v / peak if v else 0
+        cells.append(f'<text x="4" y="{top + d * cell + 17}">{WEEKDAYS[d]}</text>')
+        for h, (n, unhappy) in enumerate(row):
+            x, y, when = left + h * cell, top + d * cell, f"{WEEKDAYS[d]} {h:02d}:00"
+            if n == 0 or n < few:
+                label = "no ratings" if n == 0 else f"too few ratings (under {few})"
+                kind = "none" if n == 0 else "few"
+                cells.append(
+                    f'<rect class="cell {kind}" data-count="{kind}" x="{x}" y="{y}"'
+                    f' width="{cell - 2}" height="{cell - 2}">'
+                    f"<title>{when} – {label}</title></rect>"
+                )
+                continue
+            share = unhappy / n
             cells.append(
-                f'<rect class="cell" data-count="{v}" x="{left + h * cell}" y="{top + d * cell}"'
-                f' width="{cell - 2}" height="{cell - 2}" fill-opacity="{shade:.2f}">'
-                f"<title>{WEEKDAYS[d]} {h:02d}:00 – {v} ratings</title></rect>"
+                f'<rect class="cell" data-count="{n}" data-unhappy="{share:.3f}" x="{x}" y="{y}"'
+                f' width="{cell - 2}" height="{cell - 2}" fill-opacity="{0.08 + 0.92 * share:.2f}">'
+                f"<title>{when} – {n} ratings, {100 * share:.0f} % unhappy</title></rect>"
+                f'<text class="n" x="{x + (cell - 2) / 2}" y="{y + cell / 2 + 3}"'
+                f' text-anchor="middle">{n}</text>'
             )
     hours = "".join(
-        f'<text x="{left + h * cell + 10}" y="12" text-anchor="middle">{h}</text>'
+        f'<text x="{left + h * cell + 12}" y="12" text-anchor="middle">{h}</text>'
         for h in range(0, 24, 3)
     )
-    width, height = left + 24 * cell, top + 7 * cell
+    width, height = left + 24 * cell, top + 7 * cell + 22
+    legend = (
+        f'<text x="{left}" y="{height - 4}">colour: share of unhappy answers (light 0 %, dark'
+        f" 100 %) · figure: ratings · blank: none, or fewer than {few}</text>"
+    )
     return _svg(
         f'<svg class="heat" id="heat-map" viewBox="0 0 {width} {height}" role="img"'
-        f' aria-label="ratings by weekday and hour">{hours}{"".join(cells)}</svg>'
+        f' aria-label="unhappy answers by weekday and hour">{hours}{"".join(cells)}{legend}</svg>'
     )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from hq.completeness import Completeness, completeness, incomplete_days
 from hq.models import Device, Store
+from hq.ranking import Ranked, kind_of, rank
 from hq.reports import (
     Days,
     daily,
@@ -42,8 +43,13 @@ class StoreFigures:
     periods: dict[str, dict]
     days: list[str]
     counts: list[int]
-    series: list[float | None]
+    series: list[float | None]  # the headline metric on a 0–100 axis (see AXES)
     counted: Days
+
+    @property
+    def axis(self) -> tuple[str, str]:
+        """What the bottom and the top of the series' 0–100 axis stand for."""
+        return AXES[headline(self.scale)[0]]
 
 
 def store_figures(session: Session, store: Store, now: datetime, n_days: int = 30) -> StoreFigures:
@@ -59,7 +65,7 @@ def store_figures(session: Session, store: Store, now: datetime, n_days: int = 3
         "7 days": metrics.merge(*summaries[-7:]).as_dict(),
         "30 days": metrics.merge(*summaries).as_dict(),
     }
-    series = [s.as_dict()[key] if key != "ces" else _ces_pct(s) for s in summaries]
+    series = [_on_axis(key, s) for s in summaries]
     return StoreFigures(
         store,
         scale,
@@ -71,9 +77,20 @@ def store_figures(session: Session, store: Store, now: datetime, n_days: int = 3
     )
 
 
-def _ces_pct(summary: metrics.Summary) -> float | None:
-    # CES 1–7 drawn on the 0–100 axis of the trend.
-    return None if summary.ces is None else (summary.ces - 1) / 6 * 100
+AXES = {"csat": ("0", "100"), "nps": ("−100", "100"), "ces": ("1", "7")}
+
+
+def _on_axis(key: str, summary: metrics.Summary) -> float | None:
+    """The headline metric drawn on the trend's 0–100 axis: CSAT as it is, NPS −100…100
+    and CES 1–7 stretched onto it (an NPS of −40 sits at 30)."""
+    value = summary.as_dict(digits=None)[key]
+    if value is None:
+        return None
+    if key == "nps":
+        return (value + 100) / 2
+    if key == "ces":
+        return (value - 1) / 6 * 100
+    return value
 
 
 def overview(session: Session, now: datetime) -> list[StoreFigures]:
@@ -82,8 +99,56 @@ def overview(session: Session, now: datetime) -> list[StoreFigures]:
     return [store_figures(session, s, now) for s in stores]
 
 
-def store_page(session: Session, store: Store, now: datetime) -> dict:
-    """The store page: figures, daily table, heat map, reasons, devices."""
+SORTS = {
+    "rank": lambda row: (row.ranked.rank is None, row.ranked.rank or 0, -row.ranked.n),
+    "name": lambda row: row.figures.store.name.casefold(),
+    "n": lambda row: -row.ranked.n,
+    "change": lambda row: (row.ranked.change is None, -(row.ranked.change or 0)),
+}
+
+
+@dataclass
+class RankRow:
+    """A store in its ranking: the ranking's figures and its own plain figure."""
+
+    figures: StoreFigures
+    ranked: Ranked
+    own: float | None
+
+
+def rankings(
+    session: Session, stores: list[StoreFigures], sort: str = "rank"
+) -> dict[str, list[RankRow]]:
+    """The stores ranked over their 30 days (hq.ranking), one ranking per kind of scale
+    (``csat``, ``nps``, ``ces``), with the change against the 30 days before."""
+    groups: dict[str, list[tuple[StoreFigures, metrics.Summary, metrics.Summary]]] = {}
+    for f in stores:
+        days = f.counted.days
+        current = metrics.merge(*[f.counted.summary(i, f.scale) for i in range(len(days))])
+        before = [days[0] - timedelta(days=len(days) - i) for i in range(len(days))]
+        counted = day_counts(session, f.store, before)
+        previous = metrics.merge(*[counted.summary(i, f.scale) for i in range(len(before))])
+        groups.setdefault(kind_of(f.scale), []).append((f, current, previous))
+    out = {}
+    for kind in ("csat", "nps", "ces"):
+        if kind not in groups:
+            continue
+        items = {f.store.id: (f, c, p) for f, c, p in groups[kind]}
+        ranked = rank({k: c for k, (_, c, _) in items.items()},
+                      {k: p for k, (_, _, p) in items.items()})  # fmt: skip
+        rows = [
+            RankRow(
+                items[r.key][0], r, items[r.key][1].as_dict()[headline(items[r.key][0].scale)[0]]
+            )
+            for r in ranked
+        ]
+        out[kind] = sorted(rows, key=SORTS.get(sort, SORTS["rank"]))
+    return out
+
+
+def store_page(session: Session, store: Store, now: datetime, few: int = 5) -> dict:
+    """The store page: figures, daily table, heat map, reasons, devices. An hour of the
+    heat map with fewer than *few* ratings shows no figure."""
     figures = store_figures(session, store, now)
     days = figures.counted.days
     rows = ratings_between(session, store, days[0], days[-1])
@@ -96,6 +161,7 @@ def store_page(session: Session, store: Store, now: datetime) -> dict:
         "figures": figures,
         "table": table,
         "heat": heat_map(rows, store.timezone, figures.scale),
+        "few": few,
         "reasons": reasons(rows),
         "devices": devices,
         "incomplete": len([d for d in table if d["incomplete"]]),

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from hq import login_sessions
 from hq.dashboard import charts
-from hq.dashboard.figures import fleet, headline, overview, store_page
+from hq.dashboard.figures import SORTS, fleet, headline, overview, rankings, store_page
 from hq.dashboard.login import check_login
 from hq.deps import DB, Now, WriteLock
 from hq.models import Store
@@ -116,11 +116,15 @@ def all_stores(request: Request, db: DB, now: Now, lock: WriteLock):
     if not (user := logged_in(request, db, now, lock)):
         return _to_login()
     devices = fleet(db, now)
+    stores = overview(db, now)
+    sort = request.query_params.get("sort", "rank")
     return _page(
         request,
         "overview.html",
         user,
-        stores=overview(db, now),
+        stores=stores,
+        ranking=rankings(db, stores, sort),
+        sort=sort if sort in SORTS else "rank",
         silent=[d for d in devices if d.silent],
         devices=len(devices),
     )
@@ -133,7 +137,8 @@ def one_store(store_id: str, request: Request, db: DB, now: Now, lock: WriteLock
     store = db.get(Store, store_id)
     if store is None:
         return _page(request, "missing.html", user, 404, what=f"store {store_id}")
-    return _page(request, "store.html", user, **store_page(db, store, now))
+    figures = store_page(db, store, now, request.app.state.min_cell)
+    return _page(request, "store.html", user, **figures)
 
 
 @router.get("/fleet", response_class=HTMLResponse)

@@ -100,10 +100,10 @@ def test_the_dashboard_shows_the_numbers_of_the_database(hq, browser):
         page.click("a[href='/stores/s1']")
         page.wait_for_url(f"{server.url}/stores/s1")
         assert page.locator("#heat-map rect.cell").count() == 7 * 24
-        heat_total = sum(
-            int(c.get_attribute("data-count")) for c in page.locator("#heat-map rect.cell").all()
-        )
-        assert heat_total == month["count"]
+        counts = [c.get_attribute("data-count") for c in page.locator("#heat-map rect.cell").all()]
+        shown = [int(c) for c in counts if c.isdigit()]
+        assert all(c in ("none", "few") or int(c) >= 5 for c in counts)  # no hour under 5
+        assert 0 < sum(shown) <= month["count"]
         assert page.locator("svg.bars").is_visible()
         k1 = page.locator("tr[data-device=k1]")
         assert k1.locator("td[data-received]").get_attribute("data-received") == "400"
