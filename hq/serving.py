@@ -103,6 +103,10 @@ SUMMARISED = {
     " could not be accepted",
     "Exceeded concurrency limit.": "answered %d request(s) 503: over the concurrency limit",
     "Invalid HTTP request received.": "answered %d malformed request(s) 400",
+    # asyncio retries accept() a second after EMFILE, even when the server has closed
+    # its socket meanwhile (at shutdown): a traceback about fd -1, harmless.
+    "Exception in callback BaseSelectorEventLoop._start_serving": "%d accept retry(ies) after"
+    " the listening socket closed",
 }
 
 

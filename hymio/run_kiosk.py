@@ -27,9 +27,10 @@ def make_parts(settings: Settings, store: Store, *, factory=None, simulate: bool
     from kiosk.ui.app import KioskParts
 
     flow = ShopperFlow(store, settings)
-    # The PIN lock is kept in the store (no fresh guesses after a power cut), on the
-    # machine's own clocks: a store on a test's manual clock must not freeze the lock.
-    parts = KioskParts(settings, store, flow, PinLock.from_settings(settings, store=store))
+    # The PIN lock is kept in the store (no fresh guesses after a power cut) and runs on
+    # the store's clock: the system's on a kiosk, a test's manual one in the UI tests.
+    lock = PinLock.from_settings(settings, store=store, clock=store.clock)
+    parts = KioskParts(settings, store, flow, lock)
     if factory is not None and settings.buttons.face_buttons:
         from hardware.panel import ButtonPanel
         from hardware.status import HQ_AWAY

@@ -67,8 +67,14 @@ def test_kill_9_mid_upload_loses_and_doubles_nothing(live, tmp_path, kiosk_db, k
     while time.monotonic() < deadline:
         proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         if kills < 12:
-            # Startup takes ~0.2 s and the whole upload ~1 s: most kills land mid-upload.
-            time.sleep(rng.uniform(0.15, 0.5))
+            # Kill it once it has marked a batch (the upload is under way), a little later
+            # or at once: on a fast or a busy machine alike the kill lands mid-upload.
+            before, wait_until = _synced(kiosk_db), time.monotonic() + 20
+            while proc.poll() is None and time.monotonic() < wait_until:
+                if _synced(kiosk_db) > before:
+                    break
+                time.sleep(0.005)
+            time.sleep(rng.uniform(0, 0.05))
             if proc.poll() is None:
                 os.kill(proc.pid, signal.SIGKILL)
                 proc.wait()
