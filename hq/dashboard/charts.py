@@ -63,12 +63,12 @@ def trend(
     low, high = axis
     middle = (height - 2 * pad) / 2 + pad
     axes = (
-        f'<text class="axis score" x="4" y="{pad + 4}">{escape(high)}</text>'
-        f'<text class="axis score" x="4" y="{height - pad}">{escape(low)}</text>'
-        f'<text class="axis count" x="{width - 2}" y="{pad + 4}" text-anchor="end">{top}</text>'
-        f'<text class="axis count" x="{width - 2}" y="{middle + 4:.1f}" text-anchor="end">'
+        f'<text class="axis-score" x="4" y="{pad + 4}">{escape(high)}</text>'
+        f'<text class="axis-score" x="4" y="{height - pad}">{escape(low)}</text>'
+        f'<text class="axis-count" x="{width - 2}" y="{pad + 4}" text-anchor="end">{top}</text>'
+        f'<text class="axis-count" x="{width - 2}" y="{middle + 4:.1f}" text-anchor="end">'
         f"{top / 2:g}</text>"
-        f'<text class="axis count" x="{width - 2}" y="{height - pad}" text-anchor="end">0</text>'
+        f'<text class="axis-count" x="{width - 2}" y="{height - pad}" text-anchor="end">0</text>'
         f'<text x="{width - pad}" y="{pad - 10}" text-anchor="end">bars: ratings a day (right'
         f" axis) · line: {escape(label)} (left axis)</text>"
     )

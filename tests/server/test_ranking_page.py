@@ -67,6 +67,6 @@ def test_a_negative_nps_is_drawn_inside_the_trend_with_numbers_on_both_axes(hq):
     ys = [float(p.split(",")[1]) for p in points]
     assert len(ys) == 5 and all(28 <= y <= 220 - 28 for y in ys)  # inside the plot area
     assert ys[-1] > 110  # an NPS of about −70 sits low: below the middle (0)
-    axis = re.findall(r'<text class="axis (score|count)"[^>]*>([^<]+)</text>', svg)
+    axis = re.findall(r'<text class="axis-(score|count)"[^>]*>([^<]+)</text>', svg)
     assert ("score", "−100") in axis and ("score", "100") in axis
     assert ("count", "39") in axis and ("count", "0") in axis  # the busiest day: 39 ratings
