@@ -148,6 +148,29 @@ def hq(database_url) -> Iterator[HQ]:
     hq.app.state.engine.dispose()
 
 
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(base: str, proc, seconds: float = 30) -> None:
+    """Wait until the HQ process *proc* answers ``/healthz`` at *base*."""
+    import requests
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            requests.get(f"{base}/healthz", timeout=1)
+            return
+        except requests.ConnectionError:
+            assert proc.poll() is None and time.monotonic() < deadline, "HQ did not start"
+            time.sleep(0.1)
+
+
 class LiveServer:
     """A real uvicorn server for *app* on 127.0.0.1, on a free port, in a thread."""
 

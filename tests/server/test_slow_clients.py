@@ -22,6 +22,7 @@ import requests
 from hq.admin import add_device, add_store
 from hq.db import open_database
 from kiosk.localtime import to_utc_text
+from tests.server.conftest import free_port, wait_until_up
 
 HEAD = b"POST /api/v1/ratings HTTP/1.1\r\nHost: hq\r\n"
 BODY_HEAD = HEAD + b"Content-Type: application/json\r\nContent-Length: 5000\r\n\r\n"
@@ -36,9 +37,7 @@ def serve(tmp_path: Path, files: int, read_timeout: float) -> Iterator[tuple[str
         add_store(s, "s1", "Kamppi", "Europe/Helsinki", now)
         token = add_device(s, "s1", "k1", now)
     engine.dispose()
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     log_path = tmp_path / "hq.log"
 
     def limit():  # the descriptor limit of the HQ process, soft and hard
@@ -50,14 +49,7 @@ def serve(tmp_path: Path, files: int, read_timeout: float) -> Iterator[tuple[str
         proc = subprocess.Popen(command, stdout=log, stderr=log, preexec_fn=limit)
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    requests.get(f"{base}/healthz", timeout=1)
-                    break
-                except requests.ConnectionError:
-                    assert proc.poll() is None and time.monotonic() < deadline, "no HQ"
-                    time.sleep(0.1)
+            wait_until_up(base, proc)
             yield base, token, log_path
             assert proc.poll() is None, "HQ died"
         finally:

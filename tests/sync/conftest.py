@@ -19,7 +19,7 @@ from sync.backoff import Backoff
 from sync.client import HQClient
 from sync.uploader import Uploader
 from tests.conftest import make_context
-from tests.server.conftest import HQ, LiveServer, make_hq
+from tests.server.conftest import HQ, LiveServer, free_port, make_hq, wait_until_up
 
 START = datetime(2026, 11, 19, 8, 0, tzinfo=UTC)  # the day before HQ's test clock
 
@@ -130,10 +130,6 @@ class HQProcess:
 @pytest.fixture
 def hq_process(tmp_path) -> Iterator[HQProcess]:
     """A real HQ process on SQLite (its own clock: the real one)."""
-    import socket
-    import time
-
-    import requests
 
     from hq.admin import add_api_token, add_device, add_store
     from hq.db import open_database
@@ -145,21 +141,12 @@ def hq_process(tmp_path) -> Iterator[HQProcess]:
         add_store(s, "s1", "Kamppi", "Europe/Helsinki", now)
         token = add_device(s, "s1", "k1", now)
         reader = add_api_token(s, "analyst", now)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     log = (tmp_path / "hq-process.log").open("w")
     command = [sys.executable, "-m", "hymio", "hq", "serve", "--database", url]
     proc = subprocess.Popen([*command, "--port", str(port)], stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            requests.get(f"{base}/healthz", timeout=1)
-            break
-        except requests.ConnectionError:
-            assert proc.poll() is None and time.monotonic() < deadline, "HQ did not start"
-            time.sleep(0.1)
+    wait_until_up(base, proc)
     try:
         yield HQProcess(base, token, reader, sessions)
     finally:
