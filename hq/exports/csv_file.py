@@ -15,6 +15,7 @@ import io
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from datetime import date, datetime
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -44,24 +45,22 @@ def _datetime(value: datetime) -> str:
     return value.isoformat(sep=" ")
 
 
-def _as_is(value: Any) -> Any:
-    return "" if value is None else value
-
-
-WRITE = {
+# How each kind of column is written; None: as it is (numbers, and the times HQ writes).
+WRITE: dict[str, Callable[[Any], str] | None] = {
     "text": cell,
-    "plain": _as_is,
-    "number": _as_is,
+    "plain": None,
+    "number": None,
     "date": _date,
     "datetime": _datetime,
     "bool": _yes,
 }
-_CELLS = tuple((WRITE[c.kind], c.value) for c in COLUMNS)
+_FIELDS = attrgetter(*HEADER)
+_WRITERS = tuple(WRITE[c.kind] for c in COLUMNS)
 
 
 def values(row: ExportRow) -> list[Any]:
     """The cells of *row*, in :data:`~hq.exports.columns.HEADER`'s order."""
-    return [write(value(row)) for write, value in _CELLS]
+    return [v if w is None else w(v) for w, v in zip(_WRITERS, _FIELDS(row), strict=True)]
 
 
 def csv_chunks(

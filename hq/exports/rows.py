@@ -22,11 +22,11 @@ from hq.completeness import completeness, incomplete_days
 from hq.errors import UnknownStoreError
 from hq.exports.labels import ReasonLabels
 from hq.models import Device, Rating, Store
-from kiosk.localtime import day_bounds, parse_utc_text, to_utc_text, zone
+from kiosk.localtime import day_bounds, to_utc_text, zone
 
 CHUNK = 2000  # rows fetched from the database at a time
 
-COLUMNS = (
+SELECTED = (  # in the order Export.rows unpacks them
     Rating.id,
     Rating.store_id,
     Rating.device_id,
@@ -60,11 +60,16 @@ class StoreInfo:
 
 @dataclass(slots=True)
 class ExportRow:
-    """One rating, as an analyst reads it."""
+    """One rating, as an analyst reads it: a field per column of the export (same names),
+    and its store."""
 
-    rating_id: str
     store: StoreInfo
-    local: datetime  # aware, in the store's zone
+    rating_id: str
+    store_id: str
+    store_name: str
+    local_date: date
+    local_time: datetime  # the store's wall clock, naive, to the second
+    utc_offset: str  # the store's offset from UTC at that instant, e.g. +03:00
     utc_time: str  # as stored: UTC, microseconds, +00:00
     device_id: str
     survey_id: str
@@ -77,31 +82,10 @@ class ExportRow:
     reason_label: str
     flag: str | None
     time_suspect: bool
+    counted: bool  # not flagged and not time_suspect: it counts in the metrics
+    day_complete: bool
+    day_incomplete_reason: str | None  # why its store-day may lack ratings
     received_utc: str
-
-    @property
-    def local_date(self) -> date:
-        return self.local.date()
-
-    @property
-    def local_time(self) -> datetime:
-        """The store's wall-clock time, naive, to the second."""
-        return self.local.replace(tzinfo=None, microsecond=0)
-
-    @property
-    def utc_offset(self) -> str:
-        """The store's offset from UTC at that instant, e.g. ``+03:00``."""
-        return offset_text(self.local.utcoffset() or timedelta())
-
-    @property
-    def counted(self) -> bool:
-        """Whether the rating counts in the metrics: not flagged, not ``time_suspect``."""
-        return self.flag is None and not self.time_suspect
-
-    @property
-    def incomplete(self) -> str | None:
-        """Why the rating's store-day may lack ratings, or ``None`` if HQ has them all."""
-        return self.store.incomplete.get(self.local_date)
 
 
 @dataclass
@@ -116,7 +100,7 @@ class Export:
 
     def query(self) -> Select:
         """The ratings, ordered by store and time (``ix_ratings_store_recorded``)."""
-        query = select(*COLUMNS).order_by(Rating.store_id, Rating.recorded_at, Rating.id)
+        query = select(*SELECTED).order_by(Rating.store_id, Rating.recorded_at, Rating.id)
         if self.store_id is not None:
             query = query.where(Rating.store_id == self.store_id)
         starts = [s.start for s in self.stores.values() if s.start]
@@ -138,33 +122,35 @@ class Export:
         if not self.stores:
             return
         result = session.execute(self.query().execution_options(yield_per=CHUNK))
+        offsets: dict[timedelta | None, str] = {}
+        labels = self.labels
         for chunk in result.partitions():
-            for r in chunk:
-                store = self.stores.get(r.store_id)
+            # Unpacked as tuples: attribute access on each Row would cost more than the rest.
+            for (
+                rating_id, store_id, device_id, survey_id, question_id, config_version,
+                scale, score, source, reason, recorded_at, flag, suspect, received_at,
+            ) in chunk:  # fmt: skip
+                store = self.stores.get(store_id)
                 if store is None:  # a store added after the export began
                     continue
-                if (store.start and r.recorded_at < store.start) or (
-                    store.end and r.recorded_at >= store.end
+                if (store.start and recorded_at < store.start) or (
+                    store.end and recorded_at >= store.end
                 ):
                     continue
+                # Stored times are always ISO 8601 with +00:00 (hq.models).
+                local = datetime.fromisoformat(recorded_at).astimezone(store.zone)
+                day = local.date()
+                why = store.incomplete.get(day)
+                offset = local.utcoffset()
+                if offset not in offsets:
+                    offsets[offset] = offset_text(offset or timedelta())
                 yield ExportRow(
-                    rating_id=r.id,
-                    store=store,
-                    local=parse_utc_text(r.recorded_at).astimezone(store.zone),
-                    utc_time=r.recorded_at,
-                    device_id=r.device_id,
-                    survey_id=r.survey_id,
-                    question_id=r.question_id,
-                    config_version=r.config_version,
-                    scale=r.scale,
-                    score=r.score,
-                    source=r.source,
-                    reason=r.reason,
-                    reason_label=self.labels(r.store_id, r.device_id, r.reason),
-                    flag=r.flag,
-                    time_suspect=bool(r.time_suspect),
-                    received_utc=r.received_at,
-                )
+                    store, rating_id, store_id, store.name, day,
+                    local.replace(tzinfo=None, microsecond=0), offsets[offset], recorded_at,
+                    device_id, survey_id, question_id, config_version, scale, score, source,
+                    reason, labels(store_id, device_id, reason), flag, bool(suspect),
+                    flag is None and not suspect, why is None, why, received_at,
+                )  # fmt: skip
 
 
 def prepare(

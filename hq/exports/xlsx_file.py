@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
+from operator import attrgetter
 from pathlib import Path
 from typing import IO, Any
 
@@ -129,11 +130,12 @@ class _Sheets:
                 sheet.set_column(col, col, WIDTHS.get(name, max(10, len(name) + 2)))
             sheet.freeze_panes(1, 0)
         self.total_rows = 0
-        self._cells = [(col, c.kind, c.value) for col, c in enumerate(COLUMNS)]
+        self._kinds = [c.kind for c in COLUMNS]
+        self._fields = attrgetter(*HEADER)
 
     def rating(self, n: int, row: ExportRow) -> None:
-        for col, kind, value in self._cells:
-            self._write(self.ratings, n, col, kind, value(row))
+        for col, (kind, value) in enumerate(zip(self._kinds, self._fields(row), strict=True)):
+            self._write(self.ratings, n, col, kind, value)
 
     def total(self, t: DayTotal) -> None:
         self.total_rows += 1
