@@ -113,7 +113,8 @@ def test_the_dashboard_shows_the_numbers_of_the_database(hq, browser):
         with page.expect_download() as download:
             page.click("#export")
         rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
-        assert sorted(r["id"] for r in rows) == sorted(r["id"] for r in ratings)
+        assert sorted(r["rating_id"] for r in rows) == sorted(r["id"] for r in ratings)
+        assert {r["store_name"] for r in rows} == {"Kamppi"}
 
         page.goto(f"{server.url}/fleet")
         assert page.locator("tr.silent").count() == 2
