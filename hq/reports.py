@@ -86,6 +86,14 @@ class Days:
     def flagged(self, i: int) -> int:
         return sum(n for (_sc, _score, flag), n in self.counts[i].items() if flag)
 
+    def by_flag(self, i: int) -> Counter[str]:
+        """Day *i*'s ratings that are not counted, by why (a flag, or ``time_suspect``)."""
+        out: Counter[str] = Counter()
+        for (_sc, _score, flag), n in self.counts[i].items():
+            if flag:
+                out[flag] += n
+        return out
+
 
 def day_counts(session: Session, store: Store, days: list[date]) -> Days:
     """Count the store's ratings of each local day in *days* (consecutive, oldest first)

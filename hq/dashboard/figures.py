@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -155,17 +156,36 @@ def store_page(session: Session, store: Store, now: datetime, few: int = 5) -> d
     devices = fleet(session, now, store.id)
     incomplete = incomplete_days([d.completeness for d in devices], store.timezone, now)
     table = list(reversed(daily(figures.counted)))
-    for day in table:
+    flags = [figures.counted.by_flag(i) for i in range(len(days))]
+    for day, why in zip(table, reversed(flags), strict=True):
         day["incomplete"] = incomplete.get(date.fromisoformat(day["date"]))
+        day["not_counted"] = _why_not(why)
     return {
         "figures": figures,
         "table": table,
         "heat": heat_map(rows, store.timezone, figures.scale),
         "few": few,
+        "not_counted": _why_not(sum(flags, Counter())),
         "reasons": reasons(rows),
         "devices": devices,
         "incomplete": len([d for d in table if d["incomplete"]]),
     }
+
+
+NOT_COUNTED = {
+    "repeat": "repeats (the same face again within the repeat window)",
+    "lockout": "presses during a thank-you screen",
+    "stuck": "a button held down or stuck",
+    "closed": "outside opening hours",
+    "time_suspect": "an implausible time (a kiosk clock far off)",
+}
+
+
+def _why_not(flags: Counter[str]) -> list[tuple[str, str, int]]:
+    """Not-counted ratings as (flag, what it means, how many), the known flags first."""
+    known = [(f, NOT_COUNTED[f], flags[f]) for f in NOT_COUNTED if flags.get(f)]
+    other = [(f, f, n) for f, n in sorted(flags.items()) if f not in NOT_COUNTED and n]
+    return known + other
 
 
 @dataclass

@@ -59,3 +59,20 @@ def test_the_minimum_per_hour_is_set_at_hq(database_url):
     cell = _cells(hq.client.get("/stores/s1").text)[("Mon", "16:00")]
     assert cell["data-count"] == "3" and abs(float(cell["data-unhappy"]) - 1 / 3) < 0.001
     hq.app.state.engine.dispose()
+
+
+def test_the_store_page_says_why_ratings_are_not_counted_by_flag(hq):
+    at = to_utc_text(hq.clock.now - timedelta(minutes=30))
+    batch = [hq.rating(recorded_at=at) for _ in range(4)]
+    batch += [hq.rating(recorded_at=at, flag="repeat") for _ in range(3)]
+    batch += [hq.rating(recorded_at=at, flag="lockout") for _ in range(2)]
+    batch += [hq.rating(recorded_at=at, flag="stuck")]
+    assert hq.post(batch).status_code == 200
+    _log_in(hq)
+    page = hq.client.get("/stores/s1").text
+    section = page.split('id="not-counted"')[1].split("</section>")[0]
+    flags = re.findall(r'data-flag="(\w+)"><td class="num">(\d+)</td>', section)
+    assert flags == [("repeat", "3"), ("lockout", "2"), ("stuck", "1")]
+    today = page.split('data-date="2026-11-20"')[1].split("</tr>")[0]
+    assert 'data-not-counted="repeat=3 lockout=2 stuck=1"' in today
+    assert ">6</td>" in today  # the not-counted total of the day
