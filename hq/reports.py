@@ -152,9 +152,36 @@ def heat_map(rows: Iterable[Row], tz: str, scale: str) -> list[list[tuple[int, i
     return grid
 
 
-def reasons(rows: Iterable[Row]) -> list[tuple[str, int]]:
-    """Follow-up reasons given on counted ratings, most frequent first."""
-    return Counter(r.reason for r in rows if r.flag is None and r.reason).most_common()
+@dataclass(frozen=True)
+class ReasonShare:
+    """A follow-up reason: on how many unhappy answers, their share, and the change of the
+    share from the first half of the period to the second (percentage points)."""
+
+    key: str
+    n: int
+    share: float  # % of the period's counted unhappy answers on this scale
+    change: float | None  # None: no unhappy answers in one of the halves
+
+
+def reason_shares(rows: Iterable[Row], scale: str, middle: str) -> list[ReasonShare]:
+    """The reasons given on counted unhappy answers on *scale*, as a share of those answers,
+    most frequent first; *middle* (a UTC text) splits the period in two for the change."""
+    sc = get_scale(scale)
+    unhappy = [r for r in rows if r.flag is None and r.scale == scale and is_negative(sc, r.score)]
+    halves = [
+        [r for r in unhappy if r.recorded_at < middle],
+        [r for r in unhappy if r.recorded_at >= middle],
+    ]
+    given = Counter(r.reason for r in unhappy if r.reason)
+    by_half = [Counter(r.reason for r in half if r.reason) for half in halves]
+    out = []
+    for key, n in given.most_common():
+        shares = [
+            100 * c[key] / len(h) if h else None for c, h in zip(by_half, halves, strict=True)
+        ]
+        change = None if None in shares else shares[1] - shares[0]
+        out.append(ReasonShare(key, n, 100 * n / len(unhappy), change))
+    return out
 
 
 def today(store: Store, now: datetime) -> date:

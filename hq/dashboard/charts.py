@@ -120,20 +120,22 @@ def heat_map(grid: list[list[tuple[int, int]]], few: int) -> Markup:
     )
 
 
-def bars(items: list[tuple[str, int]]) -> Markup:
-    """Horizontal bars, one per labelled count, longest first as given."""
+def shares(items: list[tuple[str, object]]) -> Markup:
+    """Follow-up reasons as bars of their share of the unhappy answers: *items* are
+    (label, :class:`hq.reports.ReasonShare`), most frequent first."""
     if not items:
         return _svg('<p class="quiet">No follow-up answers yet.</p>')
-    row, left, width = 26, 120, 380
-    peak = max(n for _, n in items) or 1
+    row, left, width = 26, 170, 520
     parts = []
-    for i, (label, n) in enumerate(items):
-        w = (width - left - 50) * n / peak
+    for i, (label, s) in enumerate(items):
+        w = (width - left - 150) * s.share / 100
         y = i * row
+        change = "" if s.change is None else f" · {s.change:+.0f} pt"
         parts.append(
             f'<text x="0" y="{y + 17}">{escape(label)}</text>'
-            f'<rect class="bar" x="{left}" y="{y + 4}" width="{w:.1f}" height="{row - 8}"/>'
-            f'<text x="{left + w + 6:.1f}" y="{y + 17}">{n}</text>'
+            f'<rect class="bar" data-reason="{escape(s.key)}" data-share="{s.share:.1f}"'
+            f' x="{left}" y="{y + 4}" width="{w:.1f}" height="{row - 8}"/>'
+            f'<text x="{left + w + 6:.1f}" y="{y + 17}">{s.share:.0f} % ({s.n}){change}</text>'
         )
     return _svg(
         f'<svg class="bars" viewBox="0 0 {width} {row * len(items)}" role="img"'

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hq.completeness import Completeness, completeness, incomplete_days
+from hq.exports.labels import ReasonLabels
 from hq.models import Device, Store
 from hq.ranking import Ranked, kind_of, rank
 from hq.reports import (
@@ -18,12 +19,12 @@ from hq.reports import (
     day_counts,
     heat_map,
     ratings_between,
-    reasons,
+    reason_shares,
     today,
 )
 from hq.surveys import store_hours
 from kiosk import metrics
-from kiosk.localtime import parse_utc_text, zone
+from kiosk.localtime import day_bounds, parse_utc_text, to_utc_text, zone
 
 SILENT = timedelta(hours=1)
 HEADLINE = {"smiley": ("csat", "CSAT %"), "nps": ("nps", "NPS"), "ces": ("ces", "CES")}
@@ -153,6 +154,7 @@ def store_page(session: Session, store: Store, now: datetime, few: int = 5) -> d
     figures = store_figures(session, store, now)
     days = figures.counted.days
     rows = ratings_between(session, store, days[0], days[-1])
+    middle = to_utc_text(day_bounds(days[len(days) // 2], store.timezone)[0])
     devices = fleet(session, now, store.id)
     incomplete = incomplete_days([d.completeness for d in devices], store.timezone, now)
     table = list(reversed(daily(figures.counted)))
@@ -166,10 +168,16 @@ def store_page(session: Session, store: Store, now: datetime, few: int = 5) -> d
         "heat": heat_map(rows, store.timezone, figures.scale),
         "few": few,
         "not_counted": _why_not(sum(flags, Counter())),
-        "reasons": reasons(rows),
+        "reasons": _labelled(session, store, reason_shares(rows, figures.scale, middle)),
         "devices": devices,
         "incomplete": len([d for d in table if d["incomplete"]]),
     }
+
+
+def _labelled(session: Session, store: Store, shares: list) -> list[tuple[str, object]]:
+    """Each reason's share with the label the store's kiosks show (in English)."""
+    labels = ReasonLabels(session, "en", [store.id])
+    return [(labels(store.id, "", s.key) or s.key, s) for s in shares]
 
 
 NOT_COUNTED = {

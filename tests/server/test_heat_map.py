@@ -76,3 +76,20 @@ def test_the_store_page_says_why_ratings_are_not_counted_by_flag(hq):
     today = page.split('data-date="2026-11-20"')[1].split("</tr>")[0]
     assert 'data-not-counted="repeat=3 lockout=2 stuck=1"' in today
     assert ">6</td>" in today  # the not-counted total of the day
+
+
+def test_reasons_show_the_kiosks_labels_as_a_share_of_the_unhappy_answers(hq):
+    first, second = datetime(2026, 10, 30, 10, tzinfo=UTC), datetime(2026, 11, 15, 10, tzinfo=UTC)
+    batch = []
+    for at, reasons in ((first, ["availability"]), (second, ["availability"] * 3 + ["prices"] * 2)):
+        given = reasons + [None] * (5 - len(reasons))
+        batch += [hq.rating(score=1, reason=r, recorded_at=to_utc_text(at)) for r in given]
+    batch.append(hq.rating(score=4, reason="staff", recorded_at=to_utc_text(second)))  # happy
+    assert hq.post(batch).status_code == 200
+    _log_in(hq)
+    svg = hq.client.get("/stores/s1").text.split('aria-label="follow-up reasons"')[1]
+    svg = svg.split("</svg>")[0]
+    bars = re.findall(r'data-reason="(\w+)" data-share="([\d.]+)"', svg)
+    assert bars == [("availability", "40.0"), ("prices", "20.0")]  # of 10 unhappy answers
+    assert "Out of stock" in svg and "Prices" in svg and "staff" not in svg
+    assert "40 % (4) · +40 pt" in svg  # 1 of 5 in the first 15 days, 3 of 5 in the last
