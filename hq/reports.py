@@ -152,6 +152,35 @@ def heat_map(rows: Iterable[Row], tz: str, scale: str) -> list[list[tuple[int, i
     return grid
 
 
+def device_summaries(
+    session: Session, store: Store, first: date, last: date, scale: str
+) -> dict[str, metrics.Summary]:
+    """Each device of *store* with ratings on *scale* in the local days *first* … *last*:
+    the metrics of its counted ratings."""
+    start = to_utc_text(day_bounds(first, store.timezone)[0])
+    end = to_utc_text(day_bounds(last, store.timezone)[1])
+    inner = (
+        select(Rating.device_id, Rating.score, FLAG)
+        .where(
+            Rating.store_id == store.id,
+            Rating.scale == scale,
+            Rating.recorded_at >= start,
+            Rating.recorded_at < end,
+        )
+        .subquery()
+    )
+    c = inner.c
+    query = select(c.device_id, c.score, c.flag, func.count()).group_by(
+        c.device_id, c.score, c.flag
+    )
+    counts: dict[str, Counter[int]] = {}
+    for device, score, flag, n in session.execute(query):
+        counted = counts.setdefault(device, Counter())
+        if flag is None:
+            counted[score] += n
+    return {device: metrics.summarize(scale, c) for device, c in counts.items()}
+
+
 @dataclass(frozen=True)
 class ReasonShare:
     """A follow-up reason: on how many unhappy answers, their share, and the change of the

@@ -17,6 +17,7 @@ from hq.reports import (
     Days,
     daily,
     day_counts,
+    device_summaries,
     heat_map,
     ratings_between,
     reason_shares,
@@ -167,6 +168,7 @@ def store_page(session: Session, store: Store, now: datetime, few: int = 5) -> d
         "table": table,
         "heat": heat_map(rows, store.timezone, figures.scale),
         "few": few,
+        "kiosks": _kiosks(session, store, figures),
         "not_counted": _why_not(sum(flags, Counter())),
         "reasons": _labelled(session, store, reason_shares(rows, figures.scale, middle)),
         "devices": devices,
@@ -178,6 +180,18 @@ def _labelled(session: Session, store: Store, shares: list) -> list[tuple[str, o
     """Each reason's share with the label the store's kiosks show (in English)."""
     labels = ReasonLabels(session, "en", [store.id])
     return [(labels(store.id, "", s.key) or s.key, s) for s in shares]
+
+
+def _kiosks(session: Session, store: Store, figures: StoreFigures) -> list[Ranked]:
+    """The store's kiosks ranked like the stores (hq.ranking, the store as the "chain"),
+    over the same 30 days, with the change against the 30 days before; [] for one kiosk."""
+    days = figures.counted.days
+    current = device_summaries(session, store, days[0], days[-1], figures.scale)
+    if len(current) < 2:
+        return []
+    before = (days[0] - timedelta(days=len(days)), days[0] - timedelta(days=1))
+    previous = device_summaries(session, store, *before, figures.scale)
+    return rank(current, previous)
 
 
 NOT_COUNTED = {

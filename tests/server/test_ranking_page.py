@@ -70,3 +70,22 @@ def test_a_negative_nps_is_drawn_inside_the_trend_with_numbers_on_both_axes(hq):
     axis = re.findall(r'<text class="axis-(score|count)"[^>]*>([^<]+)</text>', svg)
     assert ("score", "−100") in axis and ("score", "100") in axis
     assert ("count", "39") in axis and ("count", "0") in axis  # the busiest day: 39 ratings
+
+
+def test_the_kiosks_of_a_store_are_ranked_on_its_page(hq):
+    with hq.sessions() as s:
+        second = add_device(s, "s1", "k9", hq.clock.now)
+        third = add_device(s, "s1", "k8", hq.clock.now)
+    _send(hq, hq.token, "k1", "s1", [4] * 20 + [1] * 20, "smiley4")  # 50 %
+    _send(hq, second, "k9", "s1", [4] * 35 + [1] * 5, "smiley4")  # 87.5 %
+    _send(hq, third, "k8", "s1", [4, 4, 4], "smiley4")  # 100 %, but 3 ratings
+    _log_in(hq)
+    page = hq.client.get("/stores/s1").text
+    table = page.split('id="ranking-kiosks"')[1].split("</table>")[0]
+    assert re.findall(r'data-device="(\w+)" data-rank="(\d*)"', table) == [
+        ("k9", "1"),
+        ("k1", "2"),
+        ("k8", ""),
+    ]
+    alone = hq.client.get("/stores/s2").text
+    assert 'id="ranking-kiosks"' not in alone  # one kiosk: nothing to rank
