@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -21,13 +20,15 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hq.errors import ApiError
+from hq.summed import Summed
 from hq.wire import MAX_BATCH, MAX_BODY, UUID
 
 log = logging.getLogger(__name__)
 RETRY_AFTER = 10  # seconds a client waits after a 503 for an unavailable database
-LOG_EVERY = 60.0
 MAX_BUFFERING = 64  # chunked bodies read at once by one process (up to 1 MiB each)
-_last_logged = {"unavailable": float("-inf")}
+_unavailable_log = Summed(
+    log, logging.ERROR, "the database is unavailable (%d request(s) answered 503): %s"
+)
 CODES = {
     400: "bad_request",
     401: "unauthorized",
@@ -80,12 +81,9 @@ async def _http(_request: Request, exc: HTTPException) -> JSONResponse:
 
 async def _unavailable(_request: Request, exc: Exception) -> JSONResponse:
     # Not the client's fault and not a bug: the database is down, unreachable, locked past
-    # the busy timeout, or full. Clients retry (sync backs off on any 503); logged at most
-    # once every LOG_EVERY seconds, so an outage under load does not flood the journal.
-    now = time.monotonic()
-    if now - _last_logged["unavailable"] >= LOG_EVERY:
-        _last_logged["unavailable"] = now
-        log.error("the database is unavailable: %s", str(exc).splitlines()[0][:300])
+    # the busy timeout, or full. Clients retry (sync backs off on any 503); summed once a
+    # minute, so an outage under load does not flood the journal.
+    _unavailable_log(str(exc).splitlines()[0][:300])
     return error(
         503,
         "database_unavailable",

@@ -23,32 +23,22 @@ import asyncio
 import logging
 import os
 import resource
-import time
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from hq.summed import Summed
 
 log = logging.getLogger(__name__)
 READ_TIMEOUT = 30.0  # seconds for a request's head and body; a 1 MiB batch at 40 KB/s fits
 TIMEOUT_VAR = "HYMIO_HQ_READ_TIMEOUT"  # how ``hymio hq serve`` tells its workers
 LIMIT_CONCURRENCY = 4000  # connections and requests at once before uvicorn answers 503
-LOG_EVERY = 60.0
 
 
-class _Every:
-    """Count events; log the first and then a sum at most every LOG_EVERY seconds."""
-
-    def __init__(self, text: str):
-        self.text, self.count, self.last = text, 0, float("-inf")
-
-    def __call__(self) -> None:
-        self.count += 1
-        now = time.monotonic()
-        if now - self.last >= LOG_EVERY:
-            log.warning(self.text, self.count)
-            self.count, self.last = 0, now
+def _summed(text: str) -> Summed:
+    return Summed(log, logging.WARNING, text)
 
 
-_cut = _Every("cut off %d client(s) that did not send their request in time")
+_cut = _summed("cut off %d client(s) that did not send their request in time")
 _TIMEOUT_BODY = b'{"error": {"code": "timeout", "message": "the request did not arrive in time"}}'
 TIMEOUT_ANSWER = (
     b"HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\nconnection: close\r\n"
@@ -116,7 +106,7 @@ class _Summarised(logging.Filter):
 
     def __init__(self):
         super().__init__()
-        self.every = {line: _Every(text) for line, text in SUMMARISED.items()}
+        self.every = {line: _summed(text) for line, text in SUMMARISED.items()}
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -65,16 +67,22 @@ def store(db_path: Path, clock: ManualClock):
         yield s
 
 
-@pytest.fixture
-def tiny_disk(tmp_path: Path):
-    """A 1 MiB tmpfs: a disk that fills up for real."""
-    mount = tmp_path / "disk"
+@contextmanager
+def tmpfs(mount: Path, size: str) -> Iterator[Path]:
+    """A real tmpfs of *size* (e.g. ``1m``) mounted at *mount* (made), unmounted after."""
     mount.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], check=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount)], check=True)
     try:
         yield mount
     finally:
         subprocess.run(["umount", "-l", str(mount)], check=True)
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path):
+    """A 1 MiB tmpfs: a disk that fills up for real."""
+    with tmpfs(tmp_path / "disk", "1m") as mount:
+        yield mount
 
 
 def fill(folder: Path) -> Path:

@@ -148,6 +148,22 @@ def hq(database_url) -> Iterator[HQ]:
     hq.app.state.engine.dispose()
 
 
+def csrf_of(html: str) -> str:
+    """The CSRF token in a dashboard page's form."""
+    return html.split('name="csrf" value="')[1].split('"')[0]
+
+
+def log_in(hq: HQ) -> None:
+    """Log *hq*'s test client in as the test user, through the login form."""
+    data = {
+        "username": "admin",
+        "password": PASSWORD,
+        "csrf": csrf_of(hq.client.get("/login").text),
+    }
+    answer = hq.client.post("/login", data=data, follow_redirects=False)
+    assert answer.status_code == 303, answer.text
+
+
 def free_port() -> int:
     """A free TCP port on 127.0.0.1."""
     import socket

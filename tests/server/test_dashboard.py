@@ -16,7 +16,7 @@ from hq.surveys import set_survey
 from kiosk.localtime import to_utc_text
 from kiosk.metrics import by_local_day, merge
 from tests.conftest import HELSINKI
-from tests.server.conftest import PASSWORD, LiveServer
+from tests.server.conftest import PASSWORD, LiveServer, csrf_of, log_in
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -144,7 +144,7 @@ def test_a_closed_store_has_no_silent_devices_and_logout_ends_the_session(hq, br
 def test_login_refuses_wrong_passwords_and_forms_without_the_csrf_token(hq):
     page = hq.client.get("/login")
     assert page.status_code == 200
-    token = page.text.split('name="csrf" value="')[1].split('"')[0]
+    token = csrf_of(page.text)
     wrong = hq.client.post("/login", data={"username": "admin", "password": "nope", "csrf": token})
     assert wrong.status_code == 401
     forged = hq.client.post("/login", data={"username": "admin", "password": PASSWORD, "csrf": "x"})
@@ -168,9 +168,7 @@ def test_names_from_admins_and_devices_are_escaped(hq):
     with hq.sessions() as s:
         add_store(s, "x1", "<script>alert(1)</script> & Co", "Asia/Kolkata", hq.clock.now)
     hq.client.post("/api/v1/heartbeat", headers=hq.auth(), json={"last_error": "<img src=x>"})
-    page = hq.client.get("/login")
-    token = page.text.split('name="csrf" value="')[1].split('"')[0]
-    hq.client.post("/login", data={"username": "admin", "password": PASSWORD, "csrf": token})
+    log_in(hq)
     overview = hq.client.get("/").text
     assert "<script>alert(1)</script>" not in overview
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in overview
@@ -184,9 +182,7 @@ def test_a_login_holds_on_every_hq_process_of_the_same_database(hq, database_url
 
     from hq.app import create_app
 
-    page = hq.client.get("/login")
-    token = page.text.split('name="csrf" value="')[1].split('"')[0]
-    hq.client.post("/login", data={"username": "admin", "password": PASSWORD, "csrf": token})
+    log_in(hq)
     other = create_app(database_url, clock=hq.clock)
     try:
         with TestClient(other, cookies=hq.client.cookies) as client:

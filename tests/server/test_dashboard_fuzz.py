@@ -9,23 +9,12 @@ from urllib.parse import quote
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.server.conftest import PASSWORD
+from tests.server.conftest import log_in
 
 PATHS = st.sampled_from(["/", "/fleet", "/stores/{}", "/stores/{}?from={}", "/login?next={}"])
 TEXT = st.text(st.characters(codec="utf-8"), max_size=40) | st.sampled_from(
     ["s1", "s1\x00", "../s1", "%", "%00", "s1'--", "<script>", "\ud7ff", "9" * 400]
 )
-
-
-def _log_in(hq) -> None:
-    page = hq.client.get("/login")
-    token = page.text.split('name="csrf" value="')[1].split('"')[0]
-    answer = hq.client.post(
-        "/login",
-        data={"username": "admin", "password": PASSWORD, "csrf": token},
-        follow_redirects=False,
-    )
-    assert answer.status_code == 303, answer.text
 
 
 def test_no_dashboard_url_gives_a_5xx(hq):
@@ -37,7 +26,7 @@ def test_no_dashboard_url_gives_a_5xx(hq):
     def check(path, values, logged_in):
         hq.client.cookies.clear()
         if logged_in:
-            _log_in(hq)
+            log_in(hq)
         url = path.format(*(quote(v, safe="") for v in values))
         before = hq.count()
         answer = hq.client.get(url, follow_redirects=False)

@@ -13,7 +13,7 @@ import pytest
 from hq.exports import xlsx_file
 from hq.exports.rows import prepare
 from hq.models import Store
-from tests.server.conftest import PASSWORD
+from tests.server.conftest import log_in
 from tests.server.exports import (
     add_new_york,
     at,
@@ -154,10 +154,7 @@ def test_an_export_larger_than_an_excel_sheet_is_refused_with_a_422(hq, monkeypa
 
 def test_the_store_page_links_the_workbook_and_a_login_downloads_it(hq):
     assert hq.post([hq.rating()]).status_code == 200
-    page = hq.client.get("/login")
-    csrf = page.text.split('name="csrf" value="')[1].split('"')[0]
-    data = {"username": "admin", "password": PASSWORD, "csrf": csrf}
-    assert hq.client.post("/login", data=data, follow_redirects=False).status_code == 303
+    log_in(hq)
     store = hq.client.get("/stores/s1").text
     href = store.split('id="export-xlsx"')[0].rsplit('href="', 1)[1].split('"')[0]
     assert href == "/api/v1/export.xlsx?store=s1"

@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from hq.headers import CSP
-from tests.server.conftest import LiveServer, make_hq
+from tests.server.conftest import LiveServer, log_in, make_hq
 from tests.server.test_dashboard import ARTIFACTS, _fill, _log_in, browser  # noqa: F401
 
 SHOTS = ARTIFACTS / "hq"
@@ -24,13 +24,6 @@ def _assert_secured(answer, hsts: bool = False) -> None:
         assert answer.headers.get(name) == value, f"{answer.request.url}: {name}"
     assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
     assert ("strict-transport-security" in answer.headers) is hsts
-
-
-def _logged_in(hq) -> None:
-    page = hq.client.get("/login")
-    token = page.text.split('name="csrf" value="')[1].split('"')[0]
-    data = {"username": "admin", "password": "correct horse battery", "csrf": token}
-    assert hq.client.post("/login", data=data, follow_redirects=False).status_code == 303
 
 
 def test_every_kind_of_answer_carries_the_headers(hq):
@@ -53,7 +46,7 @@ def test_every_kind_of_answer_carries_the_headers(hq):
     assert answers["docs asset"].status_code == 200
     for answer in answers.values():
         _assert_secured(answer)
-    _logged_in(hq)
+    log_in(hq)
     for path in ("/", "/stores/s1", "/stores/nowhere", "/fleet", "/api/v1/export.csv"):
         _assert_secured(hq.client.get(path))
 

@@ -8,8 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from hq.app import create_app
 from kiosk.localtime import to_utc_text
-from tests.server.conftest import make_hq
-from tests.server.test_dashboard_fuzz import _log_in
+from tests.server.conftest import log_in, make_hq
 
 MONDAY_16 = datetime(2026, 11, 16, 14, 0, tzinfo=UTC)  # 16:00 in Helsinki
 
@@ -34,7 +33,7 @@ def test_a_complaint_spike_shows_as_unhappy_and_small_hours_show_nothing(hq):
     _send(hq, MONDAY_16 + timedelta(hours=1), [1] * 20 + [4] * 20)  # 17h: half unhappy
     _send(hq, MONDAY_16 + timedelta(days=1), [4] * 80)  # Tuesday 16h: busy and happy
     _send(hq, MONDAY_16 + timedelta(days=2), [1, 1, 1])  # Wednesday 16h: only 3 ratings
-    _log_in(hq)
+    log_in(hq)
     cells = _cells(hq.client.get("/stores/s1").text)
     assert len(cells) == 7 * 24
     spike, half, happy = cells[("Mon", "16:00")], cells[("Mon", "17:00")], cells[("Tue", "16:00")]
@@ -55,7 +54,7 @@ def test_the_minimum_per_hour_is_set_at_hq(database_url):
 
     hq.client = TestClient(hq.app)
     _send(hq, MONDAY_16, [1, 4, 4])
-    _log_in(hq)
+    log_in(hq)
     cell = _cells(hq.client.get("/stores/s1").text)[("Mon", "16:00")]
     assert cell["data-count"] == "3" and abs(float(cell["data-unhappy"]) - 1 / 3) < 0.001
     hq.app.state.engine.dispose()
@@ -68,7 +67,7 @@ def test_the_store_page_says_why_ratings_are_not_counted_by_flag(hq):
     batch += [hq.rating(recorded_at=at, flag="lockout") for _ in range(2)]
     batch += [hq.rating(recorded_at=at, flag="stuck")]
     assert hq.post(batch).status_code == 200
-    _log_in(hq)
+    log_in(hq)
     page = hq.client.get("/stores/s1").text
     section = page.split('id="not-counted"')[1].split("</section>")[0]
     flags = re.findall(r'data-flag="(\w+)"><td class="num">(\d+)</td>', section)
@@ -86,7 +85,7 @@ def test_reasons_show_the_kiosks_labels_as_a_share_of_the_unhappy_answers(hq):
         batch += [hq.rating(score=1, reason=r, recorded_at=to_utc_text(at)) for r in given]
     batch.append(hq.rating(score=4, reason="staff", recorded_at=to_utc_text(second)))  # happy
     assert hq.post(batch).status_code == 200
-    _log_in(hq)
+    log_in(hq)
     svg = hq.client.get("/stores/s1").text.split('aria-label="follow-up reasons"')[1]
     svg = svg.split("</svg>")[0]
     bars = re.findall(r'data-reason="(\w+)" data-share="([\d.]+)"', svg)

@@ -17,14 +17,10 @@ from hq.app import create_app
 from hq.dashboard.login import PER_ADDRESS, PER_USERNAME, WINDOW
 from hq.login_sessions import IDLE, LIFETIME
 from hymio.cli import main as hymio
-from tests.server.conftest import PASSWORD
+from tests.server.conftest import PASSWORD, csrf_of
 
 ATTACKER, OWNER = "203.0.113.66", "198.51.100.7"
 LOGIN_LOG = "hq.dashboard.login"
-
-
-def _csrf(html: str) -> str:
-    return html.split('name="csrf" value="')[1].split('"')[0]
 
 
 class Visitor:
@@ -32,13 +28,13 @@ class Visitor:
 
     def __init__(self, app, address: str):
         self.client = TestClient(app, client=(address, 40000))
-        self.csrf = _csrf(self.client.get("/login").text)
+        self.csrf = csrf_of(self.client.get("/login").text)
 
     def log_in(self, username: str = "admin", password: str = PASSWORD):
         data = {"username": username, "password": password, "csrf": self.csrf}
         answer = self.client.post("/login", data=data, follow_redirects=False)
         if answer.status_code == 303:
-            self.csrf = _csrf(self.client.get("/").text)
+            self.csrf = csrf_of(self.client.get("/").text)
         return answer
 
     def log_out(self):
@@ -182,7 +178,7 @@ def cli_logging():
 
 def _log_in_over_http(url: str) -> tuple[requests.Session, str]:
     browser = requests.Session()
-    csrf = _csrf(browser.get(f"{url}/login", timeout=10).text)
+    csrf = csrf_of(browser.get(f"{url}/login", timeout=10).text)
     data = {"username": "admin", "password": PASSWORD, "csrf": csrf}
     answer = browser.post(f"{url}/login", data=data, allow_redirects=False, timeout=10)
     assert answer.status_code == 303
@@ -209,7 +205,7 @@ def test_a_copied_cookie_is_worth_nothing_after_logout(live_hq):
     fleet, export = _replay(url, cookie)
     assert fleet.status_code == 200 and export.status_code == 200
     assert export.text.startswith("rating_id,")
-    csrf = _csrf(browser.get(f"{url}/fleet", timeout=10).text)
+    csrf = csrf_of(browser.get(f"{url}/fleet", timeout=10).text)
     assert browser.post(f"{url}/logout", data={"csrf": csrf}, timeout=10).status_code == 200
     _assert_logged_out(url, cookie)
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from hq.admin import add_device, add_store
 from kiosk.localtime import to_utc_text
-from tests.server.test_dashboard_fuzz import _log_in
+from tests.server.conftest import log_in
 
 
 def _send(hq, token: str, device: str, store: str, scores: list[int], scale: str, days_ago=0):
@@ -37,7 +37,7 @@ def test_stores_are_ranked_per_kind_of_scale_and_a_tiny_store_gets_no_place(hq):
     _send(hq, hq.token, "k1", "s1", [4] * 10 + [1] * 90, "smiley4", days_ago=35)  # before: 10 %
     _send(hq, hq.extra_devices["k2"], "k2", "s2", [4, 4], "smiley4")  # 100 %, but 2 ratings
     _send(hq, nps_token, "k3", "s3", [0] * 30 + [10] * 10, "nps")  # NPS −50
-    _log_in(hq)
+    log_in(hq)
     page = hq.client.get("/").text
     assert _rows(page, "csat") == [("s1", "1"), ("s4", "2"), ("s2", "")]
     assert _rows(page, "nps") == [("s3", "1")]
@@ -61,7 +61,7 @@ def test_a_negative_nps_is_drawn_inside_the_trend_with_numbers_on_both_axes(hq):
         token = add_device(s, "s3", "k3", hq.clock.now)
     for days_ago in range(5):
         _send(hq, token, "k3", "s3", [0] * 30 + [10] * (5 + days_ago), "nps", days_ago=days_ago)
-    _log_in(hq)
+    log_in(hq)
     svg = hq.client.get("/stores/s3").text.split('class="trend"')[1].split("</svg>")[0]
     points = re.findall(r'<polyline class="score" points="([^"]+)"', svg)[0].split()
     ys = [float(p.split(",")[1]) for p in points]
@@ -79,7 +79,7 @@ def test_the_kiosks_of_a_store_are_ranked_on_its_page(hq):
     _send(hq, hq.token, "k1", "s1", [4] * 20 + [1] * 20, "smiley4")  # 50 %
     _send(hq, second, "k9", "s1", [4] * 35 + [1] * 5, "smiley4")  # 87.5 %
     _send(hq, third, "k8", "s1", [4, 4, 4], "smiley4")  # 100 %, but 3 ratings
-    _log_in(hq)
+    log_in(hq)
     page = hq.client.get("/stores/s1").text
     table = page.split('id="ranking-kiosks"')[1].split("</table>")[0]
     assert re.findall(r'data-device="(\w+)" data-rank="(\d*)"', table) == [

@@ -13,7 +13,7 @@ import subprocess
 import pytest
 
 from kiosk.store.store import Store
-from tests.conftest import fill
+from tests.conftest import fill, tmpfs
 from tests.sync.conftest import kiosk_context, press, sync_once, write_settings
 
 # Room for sync's own notes (a few WAL frames), not for marking a batch of 1000 ratings.
@@ -23,13 +23,8 @@ ROOM = 64 * 1024
 @pytest.fixture
 def disk(tmp_path):
     """A 16 MiB tmpfs: room for a backlog and its WAL, then filled up."""
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mount)], check=True)
-    try:
+    with tmpfs(tmp_path / "disk", "16m") as mount:
         yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=True)
 
 
 def one_line(run: subprocess.CompletedProcess) -> str:
