@@ -105,6 +105,18 @@ class DeviceDatabase(Base):
     reported_at: Mapped[str] = mapped_column(String(40))
 
 
+class DeviceReceived(Base):
+    """What HQ has received of one kiosk database: how many ratings, the highest ``seq``
+    and the newest ``recorded_at``; kept by the ingest transaction (:mod:`hq.received`)."""
+
+    __tablename__ = "device_received"
+    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"), primary_key=True)
+    database_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received: Mapped[int] = mapped_column(BigInteger)
+    last_seq: Mapped[int] = mapped_column(BigInteger)
+    last_recorded_at: Mapped[str] = mapped_column(String(40))
+
+
 class User(Base):
     """A person who may log in to the dashboard; the password is kept as an argon2 hash."""
 
