@@ -1,103 +1,74 @@
-"""A bounded loopback load on HQ: 2 000 simulated kiosks posting small batches and heartbeats.
+"""HQ under a fleet's real rhythm, open loop: 1 000 to 20 000 kiosks on one 2-core machine.
 
-Each simulated device sends a batch of a few ratings, then a heartbeat, a fixed number of
-rounds, from a pool of client threads over keep-alive connections; HQ runs as its own
-process (``hymio hq serve``). Prints the requests per second held, the latency
-percentiles, and HQ's own CPU time per request (from ``/proc``), which says what a core
-can carry whatever the client costs: the client shares the machine's two cores with the
-server, so the rate held is a floor, not a ceiling. Bounded: it stops after
-``DEVICES × ROUNDS × 2`` requests.
+Each kiosk posts a batch of 20 ratings every 60 s over a new connection and a heartbeat
+every 300 s, at a random phase (:mod:`bench.openloop`, its own process). HQ runs as
+``hymio hq serve --workers 2`` on PostgreSQL, as a chain would run it. The baseline is a
+bare ASGI app under the same uvicorn (same workers, same HTTP parser and event loop) that
+reads each request and answers a fixed 200: what this machine and this client can carry
+at all. Rounds are interleaved (bare, HQ, bare, HQ, …) and min/median/max are printed.
+
+Printed per fleet size: the share of 2xx answers, p50 and p99 latency (from each request's
+scheduled time), answers per second, and the CPU per answered request of HQ's processes
+and of PostgreSQL's (from ``/proc``, exited processes included through their parent).
+Then the largest fleet that stays at 100 % ok with p99 under 100 ms, found by bisection.
+Bounded: every run stops after ``HYMIO_BENCH_FLEET_SECONDS`` (30) plus a 10 s drain.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import threading
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
-import requests
 
-from bench.common import bench_dir, median, percentile, row
-from bench.ingest import PG, ratings, start_hq
+from bench.common import row
+from bench.ingest import PG, start_hq
 from hq.credentials import new_token, token_hash
 from hq.db import open_database
 from hq.models import Device, Store
 from kiosk.localtime import to_utc_text
 
-DEVICES = int(os.environ.get("HYMIO_BENCH_DEVICES", "2000"))
-ROUNDS = 2
-PER_BATCH = 5
-THREADS = 32
+SIZES = [int(n) for n in os.environ.get("HYMIO_BENCH_FLEET", "1000,5000,10000,20000").split(",")]
+SECONDS = float(os.environ.get("HYMIO_BENCH_FLEET_SECONDS", "30"))
+ROUNDS = int(os.environ.get("HYMIO_BENCH_FLEET_ROUNDS", "3"))
+BISECT = int(os.environ.get("HYMIO_BENCH_FLEET_BISECT", "3"))
+WORKERS = 2
+STORES = 200
+DB = "hymio_bench_fleet"
+URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{DB}"
+GOOD_P99_MS = 100.0
 
 
-def enrol(url: str) -> list[tuple[str, str]]:
-    """Make 20 stores and DEVICES devices; their (id, token)."""
+def enrol(url: str, count: int, kiosks: Path) -> None:
+    """*count* devices in STORES stores; their ``id token store`` lines go to *kiosks*."""
     engine, sessions = open_database(url)
     now = to_utc_text(datetime.now(UTC))
-    fleet = [(f"k{i:05d}", new_token()) for i in range(DEVICES)]
+    fleet = [(f"k{i:05d}", new_token(), f"s{i % STORES:03d}") for i in range(count)]
     with sessions() as s:
         s.add_all(
-            Store(id=f"s{i:02d}", name=f"Store {i}", timezone="Europe/Helsinki", created_at=now)
-            for i in range(20)
+            Store(id=f"s{i:03d}", name=f"Store {i}", timezone="Europe/Helsinki", created_at=now)
+            for i in range(STORES)
         )
         s.flush()
         s.add_all(
-            Device(id=d, store_id=f"s{i % 20:02d}", token_hash=token_hash(t), created_at=now)
-            for i, (d, t) in enumerate(fleet)
+            Device(id=d, store_id=store, token_hash=token_hash(t), created_at=now)
+            for d, t, store in fleet
         )
         s.commit()
     engine.dispose()
-    return fleet
-
-
-def batch(i: int, device: str, round_: int) -> bytes:
-    """Round *round_*'s batch of device number *i*."""
-    rows = ratings(PER_BATCH, device, f"s{i % 20:02d}", first_seq=round_ * PER_BATCH + 1)
-    return json.dumps({"ratings": rows}).encode()
-
-
-def load(base: str, fleet: list[tuple[str, str]]) -> tuple[float, list[float], int]:
-    latencies: list[float] = []
-    failures = 0
-    lock = threading.Lock()
-
-    def worker(part: list[tuple[int, str, str]]) -> None:
-        nonlocal failures
-        mine, bad = [], 0
-        with requests.Session() as http:
-            for round_ in range(ROUNDS):
-                for i, device, token in part:
-                    auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-                    for path, body in (
-                        ("/api/v1/ratings", batch(i, device, round_)),
-                        ("/api/v1/heartbeat", b'{"pending": 0}'),
-                    ):
-                        t = time.perf_counter()
-                        answer = http.post(base + path, data=body, headers=auth, timeout=30)
-                        mine.append(time.perf_counter() - t)
-                        bad += answer.status_code != 200
-        with lock:
-            latencies.extend(mine)
-            failures += bad
-
-    numbered = [(i, d, t) for i, (d, t) in enumerate(fleet)]
-    threads = [
-        threading.Thread(target=worker, args=(numbered[k::THREADS],)) for k in range(THREADS)
-    ]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return time.perf_counter() - started, latencies, failures
+    kiosks.write_text("".join(f"{d} {t} {store}\n" for d, t, store in fleet))
 
 
 def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) of process *pid* and its direct children (the workers)."""
+    """CPU (user + system) of *pid*, its live children, and its children that have exited."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -105,58 +76,145 @@ def cpu_seconds(pid: int) -> float:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue  # the process ended
-        if int(stat.parent.name) == pid or int(fields[1]) == pid:
+        if int(stat.parent.name) == pid:
+            total += sum(int(f) for f in fields[11:15]) / tick  # utime stime cutime cstime
+        elif int(fields[1]) == pid:
             total += (int(fields[11]) + int(fields[12])) / tick
     return total
 
 
-def run(url: str, label: str, workers: int) -> None:
-    fleet = enrol(url)
-    server, base = start_hq(url, "--workers", str(workers))
+def postmaster() -> int:
+    with psycopg.connect(PG) as conn:
+        folder = conn.execute("SHOW data_directory").fetchone()[0]
+    return int(Path(folder, "postmaster.pid").read_text().split()[0])
+
+
+def start_bare() -> tuple[subprocess.Popen, str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    command = [sys.executable, "-m", "uvicorn", "bench.bare_app:app", "--port", str(port),
+               "--workers", str(WORKERS), "--log-level", "warning"]  # fmt: skip
+    server = subprocess.Popen(command)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), 1).close()
+            return server, base
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise RuntimeError("the bare app did not start")
+
+
+def load(base: str, kiosks: Path, count: int, seed: int, server_pid: int, pg: int) -> dict:
+    port = base.rsplit(":", 1)[1]
+    hq_cpu, pg_cpu = cpu_seconds(server_pid), cpu_seconds(pg)
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.openloop", "--port", port, "--kiosks", str(kiosks),
+         "--count", str(count), "--seconds", str(SECONDS), "--seed", str(seed)],
+        capture_output=True, text=True, check=True, timeout=SECONDS + 120,
+    )  # fmt: skip
+    result = json.loads(out.stdout)
+    answered = sum(n for s, n in result["statuses"].items() if int(s) > 0) or 1
+    result["hq_cpu_ms"] = (cpu_seconds(server_pid) - hq_cpu) / answered * 1000
+    result["pg_cpu_ms"] = (cpu_seconds(pg) - pg_cpu) / answered * 1000
+    return result
+
+
+def one_run(kind: str, kiosks: Path, count: int, seed: int, pg: int) -> dict:
+    if kind == "bare":
+        server, base = start_bare()
+    else:
+        server, base = start_hq(URL, "--workers", str(WORKERS))
     try:
-        cpu = cpu_seconds(server.pid)
-        elapsed, lat, failures = load(base, fleet)
-        cpu = cpu_seconds(server.pid) - cpu
+        time.sleep(1)  # every worker up
+        return load(base, kiosks, count, seed, server.pid, pg)
     finally:
         server.terminate()
-        server.wait(10)
-    n = len(lat)
-    row(f"{label}: requests", f"{n}", f"{failures} not 200")
-    row(
-        f"{label}: held",
-        f"{n / elapsed:,.0f} req/s",
-        f"{n * PER_BATCH / 2 / elapsed:,.0f} ratings/s",
-    )
-    row(
-        f"{label}: HQ CPU per request",
-        f"{cpu / n * 1000:.2f} ms",
-        "(capacity ≈ 1000 / this per core)",
-    )
-    row(
-        f"{label}: latency median / p99",
-        f"{median(lat) * 1000:.1f} / {percentile(lat, 99) * 1000:.1f} ms",
+        try:
+            server.wait(20)
+        except subprocess.TimeoutExpired:
+            server.kill()  # a collapsed HQ may not finish its requests in time
+            server.wait(10)
+
+
+def good(result: dict) -> bool:
+    return result["ok_share"] == 1.0 and result["p99_ms"] < GOOD_P99_MS
+
+
+def spread(values: list[float], fmt: str) -> str:
+    return "min " + " · ".join(
+        fmt.format(v) for v in (min(values), statistics.median(values), max(values))
     )
 
 
-def main() -> None:
+def report(label: str, runs: list[dict]) -> None:
+    ok = [r["ok_share"] * 100 for r in runs]
+    row(f"{label}: ok", f"{statistics.median(ok):.2f} %", spread(ok, "{:.2f}"))
+    for key, name in (("p50_ms", "p50"), ("p99_ms", "p99"), ("max_ms", "slowest")):
+        values = [r[key] for r in runs]
+        row(f"{label}: {name}", f"{statistics.median(values):.0f} ms", spread(values, "{:.0f}"))
+    rate = [r["answers_per_s"] for r in runs]
+    row(f"{label}: answers per second", f"{statistics.median(rate):.0f}", spread(rate, "{:.0f}"))
+    for key, name in (("hq_cpu_ms", "server"), ("pg_cpu_ms", "PostgreSQL")):
+        values = [r[key] for r in runs]
+        row(f"{label}: {name} CPU per request", f"{statistics.median(values):.2f} ms",
+            spread(values, "{:.2f}"))  # fmt: skip
+    refused = {}
+    for r in runs:
+        for status, n in r["statuses"].items():
+            if not status.startswith("2"):
+                refused[status] = refused.get(status, 0) + n
+    if refused:
+        row(f"{label}: not 2xx (all rounds)", ", ".join(f"{s}: {n}" for s, n in refused.items()),
+            "0: connection failed, -1: no answer in 10 s")  # fmt: skip
+
+
+def main() -> dict:
     print(
-        f"HQ fleet load: {DEVICES} devices × {ROUNDS} rounds of a {PER_BATCH}-rating batch"
-        f" and a heartbeat, {THREADS} client threads"
+        f"HQ fleet load, open loop: kiosks post 20 ratings every 60 s and a heartbeat every"
+        f" 300 s, each over a new connection; HQ on PostgreSQL, {WORKERS} workers;"
+        f" {ROUNDS} rounds of {SECONDS:.0f} s, interleaved with a bare ASGI app"
     )
-    with bench_dir() as tmp:
-        run(f"sqlite:///{Path(tmp) / 'fleet.db'}", "SQLite, 1 worker", 1)
     with psycopg.connect(PG, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS hymio_bench_fleet WITH (FORCE)")
-        conn.execute("CREATE DATABASE hymio_bench_fleet")
+        conn.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {DB}")
+    pg = postmaster()
+    figures: dict[int, dict] = {}
+    seed = 0
     try:
-        run(
-            "postgresql+psycopg://postgres@127.0.0.1:5432/hymio_bench_fleet",
-            "PostgreSQL, 2 workers",
-            2,
-        )
+        with tempfile.TemporaryDirectory(prefix="hymio-fleet-") as tmp:
+            kiosks = Path(tmp) / "kiosks.txt"
+            enrol(URL, max(SIZES), kiosks)
+            for count in SIZES:
+                runs: dict[str, list[dict]] = {"bare": [], "hq": []}
+                for _ in range(ROUNDS):
+                    for kind in ("bare", "hq"):
+                        seed += 1
+                        runs[kind].append(one_run(kind, kiosks, count, seed, pg))
+                rate = count / 60 + count / 300
+                print(f"{count} kiosks ({rate:.0f} requests/s offered)")
+                report("bare app", runs["bare"])
+                report("HQ", runs["hq"])
+                figures[count] = {"good": all(good(r) for r in runs["hq"]), **runs}
+            passing = [n for n in SIZES if figures[n]["good"]]
+            failing = [n for n in SIZES if not figures[n]["good"] and n > max(passing, default=0)]
+            low, high = max(passing, default=0), min(failing, default=0)
+            for _ in range(BISECT if high else 0):
+                mid = (low + high) // 2
+                seed += 1
+                if good(one_run("hq", kiosks, mid, seed, pg)):
+                    low = mid
+                else:
+                    high = mid
+            beyond = f"(next tried: {high} failed)" if high else "(the largest size tried)"
+            row("largest fleet at 100 % ok, p99 < 100 ms", f"{low} kiosks", beyond)
     finally:
         with psycopg.connect(PG, autocommit=True) as conn:
-            conn.execute("DROP DATABASE IF EXISTS hymio_bench_fleet WITH (FORCE)")
+            conn.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
+    return {"largest_good": low}
 
 
 if __name__ == "__main__":

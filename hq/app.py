@@ -11,10 +11,12 @@ from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
-from hq import docs, errors_http, headers
+from hq import api, docs, errors_http, headers
 from hq.api import config, devices, export, health, ratings, reports
 from hq.db import open_database, writer_lock
+from hq.device_calls import Admission, KnownDevices
 from hq.ratelimit import RateLimiter
+from hq.wire import Batch
 from kiosk import __version__
 
 
@@ -46,12 +48,15 @@ def create_app(
     app.state.write_lock = writer_lock(engine)
     app.state.clock = clock or (lambda: datetime.now(UTC))
     app.state.limiter = RateLimiter(rate, burst)
+    app.state.devices = KnownDevices()
+    app.state.admission = Admission()
     if min_cell < 1:
         raise ValueError(f"min_cell {min_cell} must be 1 or more")
     app.state.min_cell = min_cell
     errors_http.install(app)
     for module in (ratings, devices, config, reports, export, health):
         app.include_router(module.router)
+    api.document_bodies(app, Batch)  # read by the endpoint itself (hq.api.ratings)
     install_dashboard(app, sessions, secure_cookies)
     docs.install(app)
     headers.install(app, hsts=secure_cookies)

@@ -50,6 +50,18 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         default=30.0,
         help="seconds a client has to send a whole request (default 30)",
     )
+    p.add_argument(
+        "--http",
+        choices=("auto", "httptools", "h11"),
+        default="auto",
+        help="HTTP parser: httptools (C, the default where installed) or h11 (pure Python)",
+    )
+    p.add_argument(
+        "--loop",
+        choices=("auto", "uvloop", "asyncio"),
+        default="auto",
+        help="event loop: uvloop (the default where installed) or asyncio",
+    )
     p = command("add-store", "add a store", _add_store)
     p.add_argument("--id", required=True, help="store id, as in the kiosk's [device] store_id")
     p.add_argument("--name", required=True, help="the store's name")
@@ -123,7 +135,7 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         log_level="warning",
-        **uvicorn_options(args.read_timeout),
+        **uvicorn_options(args.read_timeout, args.http, args.loop),
     )
     return 0
 

@@ -2,8 +2,10 @@
 ranges missing inside what was received, the tail the device has numbered but HQ has not
 received yet (from the last ``seq`` its heartbeat reported), and what the device holds.
 
-Gaps are found in SQL with a window function over the ``(device, database, seq)`` unique
-index, so they cost one index scan per device on SQLite and PostgreSQL alike.
+What was received comes from ``device_received``, kept at ingest (:mod:`hq.received`);
+where a database's count is below its highest ``seq`` the gaps are found in SQL with a
+window function over the ``(device, database, seq)`` unique index (one index scan of that
+device), and where it is not, there are none and nothing is scanned.
 """
 
 from __future__ import annotations
@@ -11,10 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from hq.models import DeviceDatabase, Rating
+from hq.models import DeviceDatabase, DeviceReceived
 from kiosk.localtime import local_date, parse_utc_text, zone
 
 GAPS_SQL = text(
@@ -143,20 +145,16 @@ def completeness(session: Session, device_id: str) -> Completeness:
     def db(database_id: str) -> Database:
         return found.setdefault(database_id, Database(database_id))
 
-    received = session.execute(
-        select(
-            Rating.database_id,
-            func.count(),
-            func.max(Rating.seq),
-            func.max(Rating.recorded_at),
-        )
-        .where(Rating.device_id == device_id)
-        .group_by(Rating.database_id)
-    )
-    for database_id, count, last, last_at in received:
-        d = db(database_id)
-        d.received, d.last_received_seq, d.last_received_at = int(count), int(last), last_at
-    for database_id, first, last, before, after in session.execute(GAPS_SQL, {"device": device_id}):
+    received = session.scalars(select(DeviceReceived).where(DeviceReceived.device_id == device_id))
+    holes = False
+    for r in received:
+        d = db(r.database_id)
+        d.received, d.last_received_seq = r.received, r.last_seq
+        d.last_received_at = r.last_recorded_at
+        holes = holes or r.received < r.last_seq  # seq 1..last_seq, each at most once
+    for database_id, first, last, before, after in (
+        session.execute(GAPS_SQL, {"device": device_id}) if holes else ()
+    ):
         d = db(database_id)
         d.gaps.append((int(first), int(last)))
         d.gap_times.append((before, after))

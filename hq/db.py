@@ -22,6 +22,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from hq.errors import DatabaseURLError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+# Seconds a request waits for a pooled connection before it is answered 503 (not 30 s:
+# a client waiting that long has given up, and the request would only hold a thread).
+POOL_TIMEOUT = 5.0
 
 
 def make_engine(url: str) -> Engine:
@@ -43,10 +46,13 @@ def make_engine(url: str) -> Engine:
             connect_args={"check_same_thread": False, "timeout": 30},
             pool_size=10,
             max_overflow=40,  # FastAPI runs sync handlers on up to 40 threads
+            pool_timeout=POOL_TIMEOUT,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return create_engine(
+        url, pool_size=15, max_overflow=25, pool_pre_ping=True, pool_timeout=POOL_TIMEOUT
+    )
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

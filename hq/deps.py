@@ -1,4 +1,7 @@
-"""FastAPI dependencies: a database session, the device behind a token, a reader."""
+"""FastAPI dependencies: a database session, HQ's clock and write lock, a reader.
+
+A device's requests do not use the session here: see :mod:`hq.device_calls`.
+"""
 
 from __future__ import annotations
 
@@ -15,8 +18,7 @@ from sqlalchemy.orm import Session
 from hq import login_sessions
 from hq.credentials import token_hash
 from hq.errors import ApiError
-from hq.models import ApiToken, Device
-from hq.ratelimit import retry_after
+from hq.models import ApiToken
 
 device_bearer = HTTPBearer(
     auto_error=False, scheme_name="device", description="the device token from add-device"
@@ -36,49 +38,21 @@ def get_session(request: Request) -> Iterator[Session]:
 DB = Annotated[Session, Depends(get_session)]
 
 
-def now(request: Request) -> datetime:
-    """HQ's clock (injected into the app, so tests can move it)."""
+async def now(request: Request) -> datetime:
+    """HQ's clock (injected into the app, so tests can move it); ``async`` so that it
+    costs no thread-pool hop."""
     return request.app.state.clock()
 
 
 Now = Annotated[datetime, Depends(now)]
 
 
-def write_lock(request: Request) -> AbstractContextManager:
+async def write_lock(request: Request) -> AbstractContextManager:
     """Held around a write transaction (see :func:`hq.db.writer_lock`)."""
     return request.app.state.write_lock
 
 
 WriteLock = Annotated[AbstractContextManager, Depends(write_lock)]
-
-
-def current_device(
-    request: Request, session: DB, credentials: Annotated[Bearer, Depends(device_bearer)]
-) -> Device:
-    """The device whose token is in ``Authorization``; 401 without one, 429 over the rate."""
-    if credentials is None:
-        raise ApiError(401, "no_token", "send the device token as 'Authorization: Bearer <token>'")
-    device = session.scalar(
-        select(Device).where(Device.token_hash == token_hash(credentials.credentials))
-    )
-    if device is None:
-        raise ApiError(
-            401,
-            "bad_token",
-            "the token is not one HQ knows; check [hq] token in the kiosk settings",
-        )
-    wait = request.app.state.limiter.take(device.id)
-    if wait:
-        raise ApiError(
-            429,
-            "slow_down",
-            f"device {device.id} is sending too fast; retry in {retry_after(wait)} s",
-            headers={"Retry-After": retry_after(wait)},
-        )
-    return device
-
-
-CurrentDevice = Annotated[Device, Depends(current_device)]
 
 
 def reader(
@@ -94,7 +68,9 @@ def reader(
             raise ApiError(401, "bad_token", "the API token is not one HQ knows")
         return f"token:{name}"
     sid = request.session.get("sid") if "session" in request.scope else None
-    user = login_sessions.user_of(session, sid, now(request), write_lock(request))
+    user = login_sessions.user_of(
+        session, sid, request.app.state.clock(), request.app.state.write_lock
+    )
     if not user:
         raise ApiError(
             401, "login_required", "log in to the dashboard or send an API token as Bearer"

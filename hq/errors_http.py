@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import logging
 import re
+import zlib
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hq.errors import ApiError
@@ -37,6 +39,7 @@ CODES = {
     405: "method_not_allowed",
     409: "conflict",
     413: "too_large",
+    415: "unsupported_encoding",
     422: "invalid",
     429: "slow_down",
 }
@@ -63,6 +66,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(RequestValidationError, _invalid)
     app.add_exception_handler(HTTPException, _http)
+    app.add_exception_handler(ClientDisconnect, _gone)
     for unavailable in (OperationalError, InterfaceError, PoolTimeout):
         app.add_exception_handler(unavailable, _unavailable)
     app.add_exception_handler(Exception, _bug)
@@ -90,6 +94,12 @@ async def _unavailable(_request: Request, exc: Exception) -> JSONResponse:
         "HQ cannot reach its database just now; try again later",
         {"Retry-After": str(RETRY_AFTER)},
     )
+
+
+async def _gone(_request: Request, _exc: ClientDisconnect) -> Response:
+    # The client left (or was cut off by the read deadline) before its body was in: there
+    # is nobody to answer, and nothing went wrong at HQ.
+    return Response(status_code=400)
 
 
 async def _bug(_request: Request, exc: Exception) -> JSONResponse:
@@ -141,7 +151,13 @@ class NoNulInUrl:
 
 class BodyLimit:
     """Refuse bodies over *limit* bytes with a 413: by Content-Length up front, and a body
-    without one (chunked) by reading it here first, at most *limit* bytes of it."""
+    without one (chunked) by reading it here first, at most *limit* bytes of it.
+
+    A gzip body (``Content-Encoding: gzip``, what sync sends) is read here and unpacked;
+    the limit applies to what it unpacks to as well, so a zip bomb is a 413 after at most
+    *limit* + 1 bytes of output. Any other coding is a 415. Every API answer says
+    ``Accept-Encoding: gzip`` (RFC 7694), which is how sync knows it may compress.
+    """
 
     def __init__(self, app: ASGIApp, limit: int):
         self.app, self.limit, self.buffering = app, limit, 0
@@ -162,20 +178,31 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if scope["path"].startswith("/api/"):
+            send = _says_gzip(send)
         headers = dict(scope["headers"])
         length = headers.get(b"content-length")
+        coding = headers.get(b"content-encoding", b"identity").strip().lower()
+        if coding not in (b"identity", b"gzip"):
+            response = error(
+                415,
+                "unsupported_encoding",
+                f"HQ takes bodies plain or gzip, not {coding.decode('latin-1')!r}",
+            )
+            await response(scope, receive, send)
+            return
         if length is None and b"transfer-encoding" not in headers:
             await self.app(scope, receive, send)  # no body at all (a GET)
             return
-        if length is not None:
-            if not length.isdigit() or int(length) > self.limit:
-                await self._refuse(scope, receive, send)
-                return
+        if length is not None and (not length.isdigit() or int(length) > self.limit):
+            await self._refuse(scope, receive, send)
+            return
+        if length is not None and coding == b"identity":
             await self.app(scope, receive, send)
             return
         # FastAPI turns any error raised while it reads the body into a 400, so a chunked
-        # body is read (and measured) before the app sees it; at most MAX_BUFFERING at once,
-        # so that slow chunked senders cannot make HQ hold 1 MiB each by the thousand.
+        # or gzip body is read (and measured) before the app sees it; at most MAX_BUFFERING
+        # at once, so that slow senders cannot make HQ hold 1 MiB each by the thousand.
         if self.buffering >= MAX_BUFFERING:
             response = error(503, "busy", "too many uploads at once", {"Retry-After": "1"})
             await response(scope, receive, send)
@@ -190,6 +217,20 @@ class BodyLimit:
         if len(body) > self.limit:
             await self._refuse(scope, receive, send)
             return
+        if coding == b"gzip":
+            try:
+                body = gunzip(body, self.limit)
+            except ValueError as e:
+                await error(400, "bad_gzip", f"the gzip body cannot be read: {e}")(
+                    scope, receive, send
+                )
+                return
+            if body is None:
+                await self._refuse(scope, receive, send, " once unpacked")
+                return
+            kept = [(k, v) for k, v in scope["headers"] if k not in _CODING_HEADERS]
+            size = [(b"content-length", str(len(body)).encode())]
+            scope = {**scope, "headers": kept + size}
         replayed = False
 
         async def replay() -> Message:
@@ -201,6 +242,38 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = error(413, "too_large", f"the body is over {self.limit} bytes (1 MiB)")
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, how: str = "") -> None:
+        response = error(413, "too_large", f"the body is over {self.limit} bytes (1 MiB){how}")
         await response(scope, receive, send)
+
+
+_CODING_HEADERS = frozenset({b"content-encoding", b"content-length", b"transfer-encoding"})
+
+
+def gunzip(data: bytes, limit: int) -> bytes | None:
+    """*data* unpacked from gzip, or None if it unpacks to more than *limit* bytes; a
+    ValueError naming what is wrong if it is not one whole gzip stream."""
+    unpacker = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)  # gzip, not zlib or raw
+    try:
+        out = unpacker.decompress(data, limit + 1)
+    except zlib.error as e:
+        raise ValueError(str(e).removeprefix("Error -3 while decompressing data: ")) from None
+    if len(out) > limit or unpacker.unconsumed_tail:
+        return None
+    if not unpacker.eof:
+        raise ValueError("the gzip stream is cut short")
+    if unpacker.unused_data:
+        raise ValueError("there are bytes after the end of the gzip stream")
+    return out
+
+
+def _says_gzip(send: Send) -> Send:
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", []), _ACCEPT_GZIP]}
+        await send(message)
+
+    return sending
+
+
+_ACCEPT_GZIP = (b"accept-encoding", b"gzip")

@@ -21,13 +21,15 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from hq.bulk import insert_new
+from hq.device_calls import Caller, touch
 from hq.errors import ApiError
-from hq.models import Device, Rating
+from hq.models import Rating
+from hq.received import count_received
 from hq.wire import Accepted, RatingIn
 from kiosk.localtime import to_utc_text
 
@@ -44,14 +46,16 @@ REPAIRABLE = frozenset({"recorded_at", "clock_synced"})
 
 def ingest(
     session: Session,
-    device: Device,
-    batch: Sequence[RatingIn],
+    device: Caller,
+    batch: Sequence[dict],
     now: datetime,
     lock: AbstractContextManager | None = None,
 ) -> Accepted:
-    """Store *batch* from *device*; commits, or raises :class:`ApiError` having changed nothing.
+    """Store *batch* (validated :class:`RatingIn` rows, as dicts) from *device*; commits, or
+    raises :class:`ApiError` having changed nothing.
 
     *lock* is held from the first write to the commit (see :func:`hq.db.writer_lock`).
+    The device's received counts (:mod:`hq.received`) change in the same transaction.
     """
     _check_owner(device, batch)
     received = to_utc_text(now)
@@ -67,9 +71,8 @@ def ingest(
                 inserted = insert_new(session.connection(), rows) if rows else set()
                 known = [r for r in rows if r["id"] not in inserted]
                 repaired = _check_known(session, known, future)
-                session.execute(
-                    update(Device).where(Device.id == device.id).values(last_seen_at=received)
-                )
+                count_received(session, device.id, [r for r in rows if r["id"] in inserted])
+                touch(session, device, last_seen_at=received)
                 session.commit()
                 break
             except DBAPIError as exc:
@@ -93,16 +96,15 @@ def _retryable(exc: DBAPIError) -> bool:
     return getattr(exc.orig, "sqlstate", None) in ("40P01", "40001")
 
 
-def _unique(batch: Sequence[RatingIn]) -> tuple[list[dict], int]:
+def _unique(batch: Sequence[dict]) -> tuple[list[dict], int]:
     """The batch's rows, each id once, and how many exact repeats were left out; the same
     id twice with different content is a 409, as it is across batches."""
     rows: dict[str, dict] = {}
     repeats = 0
-    for r in batch:
-        row = r.model_dump()
-        first = rows.get(r.id)
+    for row in batch:
+        first = rows.get(row["id"])
         if first is None:
-            rows[r.id] = row
+            rows[row["id"]] = row
             continue
         if first != row:
             name = next(n for n in FIELDS if first[n] != row[n])
@@ -115,14 +117,15 @@ def _suspect(recorded_at: str, future: str) -> bool:
     return recorded_at > future or recorded_at < EPOCH
 
 
-def _check_owner(device: Device, batch: Sequence[RatingIn]) -> None:
+def _check_owner(device: Caller, batch: Sequence[dict]) -> None:
     device_id, store_id = device.id, device.store_id
     for r in batch:
-        if r.device_id != device_id or r.store_id != store_id:
+        if r["device_id"] != device_id or r["store_id"] != store_id:
             raise ApiError(
                 403,
                 "not_your_rating",
-                f"rating {r.id} is from device {r.device_id!r} of store {r.store_id!r}, but this"
+                f"rating {r['id']} is from device {r['device_id']!r} of store {r['store_id']!r},"
+                " but this"
                 f" token is device {device.id!r} of store {device.store_id!r}; a device may only"
                 " send its own ratings",
             )

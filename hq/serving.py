@@ -5,10 +5,12 @@ nothing, or half its headers, or half its body, holds a file descriptor for good
 the process runs out of them the accept loop logs a traceback per try while nobody, not
 even ``/healthz``, gets in. So:
 
-* :class:`ReadDeadline`, uvicorn's h11 protocol with a deadline: each request (its head
-  and its body) must be in within ``read_timeout`` seconds of its first byte, or of the
-  connection's opening; else HQ answers 408 (or, mid-body, just closes) and the client is
-  gone. Time the app spends on a request is not the client's and is not counted.
+* :class:`FastReadDeadline` (uvicorn's httptools protocol, the default) and
+  :class:`ReadDeadline` (its h11 protocol, ``--http h11``) have a deadline: each request
+  (its head and its body) must be in within ``read_timeout`` seconds of its first byte,
+  or of the connection's opening; else HQ answers 408 (or, mid-body, just closes) and the
+  client is gone. Time the app spends on a request is not the client's and is not
+  counted. A request head over 16 KiB is a 400 with either.
 * the soft descriptor limit is raised to the hard one, and the unit raises the hard one
   (``LimitNOFILE``);
 * cut-off clients, descriptor exhaustion, 503s over the concurrency limit and malformed
@@ -26,12 +28,18 @@ import resource
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+try:
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+except ImportError:  # httptools is not installed: h11 only
+    HttpToolsProtocol = H11Protocol  # type: ignore[misc,assignment]
+
 from hq.summed import Summed
 
 log = logging.getLogger(__name__)
 READ_TIMEOUT = 30.0  # seconds for a request's head and body; a 1 MiB batch at 40 KB/s fits
 TIMEOUT_VAR = "HYMIO_HQ_READ_TIMEOUT"  # how ``hymio hq serve`` tells its workers
 LIMIT_CONCURRENCY = 4000  # connections and requests at once before uvicorn answers 503
+MAX_HEAD = 16 * 1024  # bytes of a request's line and headers; more is a 400
 
 
 def _summed(text: str) -> Summed:
@@ -46,8 +54,8 @@ TIMEOUT_ANSWER = (
 )
 
 
-class ReadDeadline(H11Protocol):
-    """uvicorn's h11 protocol, with a deadline on reading each request."""
+class _Deadline:
+    """A deadline on reading each request, for either of uvicorn's HTTP protocols."""
 
     read_timeout = float(os.environ.get(TIMEOUT_VAR) or READ_TIMEOUT)
 
@@ -86,6 +94,34 @@ class ReadDeadline(H11Protocol):
         else:
             self.cycle.disconnected = True  # the app's next receive() says the client left
         self.transport.close()
+
+
+class ReadDeadline(_Deadline, H11Protocol):
+    """uvicorn's h11 protocol (pure Python), with a deadline on reading each request."""
+
+
+class FastReadDeadline(_Deadline, HttpToolsProtocol):
+    """uvicorn's httptools protocol (llhttp, in C), with the deadline, and a request head
+    over ``MAX_HEAD`` bytes answered 400 as h11 does (llhttp itself has no such limit)."""
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        self._in_head, self._head_bytes = True, 0
+        super().connection_made(transport)
+
+    def data_received(self, data: bytes) -> None:
+        if self._in_head:
+            self._head_bytes += len(data)
+        super().data_received(data)
+        if self._in_head and self._head_bytes > MAX_HEAD and not self.transport.is_closing():
+            self.send_400_response("Invalid HTTP request received.")  # and closes
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self._in_head, self._head_bytes = True, 0
 
 
 SUMMARISED = {
@@ -136,17 +172,28 @@ def install_log_filter() -> None:
             logger.addFilter(summarised)
 
 
-def uvicorn_options(read_timeout: float) -> dict:
+def fast_parser() -> bool:
+    """Whether httptools is installed (the ``hq`` extra brings it)."""
+    return HttpToolsProtocol is not H11Protocol
+
+
+def uvicorn_options(read_timeout: float, http: str = "auto", loop: str = "auto") -> dict:
     """The keyword arguments ``uvicorn.run`` gets from ``hymio hq serve``; the workers
-    read *read_timeout* from the environment."""
+    read *read_timeout* from the environment. *http*: ``httptools`` (llhttp, the default
+    where installed), or ``h11``; *loop*: ``uvloop`` (the default where installed),
+    ``asyncio`` or ``auto``."""
     os.environ[TIMEOUT_VAR] = str(read_timeout)
-    ReadDeadline.read_timeout = read_timeout
+    _Deadline.read_timeout = read_timeout
+    if http == "httptools" and not fast_parser():
+        raise ValueError("--http httptools: the httptools package is not installed")
+    fast = http == "httptools" or (http == "auto" and fast_parser())
     files = raise_descriptor_limit()
     install_log_filter()
     return {
-        "http": ReadDeadline,
+        "http": FastReadDeadline if fast else ReadDeadline,
+        "loop": loop,
         # Leave descriptors for the database pool, logs and the listening socket.
         "limit_concurrency": max(16, min(LIMIT_CONCURRENCY, files - 64)),
         "timeout_keep_alive": 5,
-        "h11_max_incomplete_event_size": 16 * 1024,  # a request head over 16 KiB is a 400
+        "h11_max_incomplete_event_size": MAX_HEAD,  # a request head over 16 KiB is a 400
     }

@@ -7,6 +7,7 @@ be compared field by field.
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import date
 from typing import Annotated, Literal
@@ -215,3 +216,11 @@ class ErrorBody(BaseModel):
     """SPEC §5's error shape."""
 
     error: ErrorDetail
+
+
+def loose_json(body: bytes) -> object:
+    """*body* parsed as JSON if it is, else None: what an error message may quote from."""
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Annotated
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from hq.api import errors
-from hq.deps import DB, CurrentDevice
+from hq.deps import Bearer, device_bearer
+from hq.device_calls import Caller, device_call, still_valid
 from hq.surveys import survey_for
 
 
@@ -27,18 +31,21 @@ router = APIRouter(prefix="/api/v1", tags=["devices"])
 @router.get(
     "/config",
     response_model=DeviceConfig,
-    responses={**errors(401, 429), 304: {"description": "unchanged since the ETag sent"}},
+    responses={**errors(401, 429, 503), 304: {"description": "unchanged since the ETag sent"}},
 )
-def get_config(
-    device: CurrentDevice,
-    session: DB,
-    response: Response,
+async def get_config(
+    request: Request,
+    credentials: Annotated[Bearer, Depends(device_bearer)],
     if_none_match: str | None = Header(None, max_length=200),
 ):
     """The newest survey settings for the device (its own, else its store's)."""
-    body = survey_for(session, device)
+
+    def work(session: Session, device: Caller) -> dict:
+        still_valid(session, device)
+        return survey_for(session, device)
+
+    body = await device_call(request, credentials and credentials.credentials, work)
     etag = '"' + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:32] + '"'
     if if_none_match and etag in [t.strip() for t in if_none_match.split(",")]:
         return Response(status_code=304, headers={"ETag": etag})
-    response.headers["ETag"] = etag
-    return body
+    return JSONResponse(body, headers={"ETag": etag})

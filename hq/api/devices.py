@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
-from sqlalchemy import delete, update
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
 
 from hq.api import errors
 from hq.completeness import completeness
-from hq.deps import DB, CurrentDevice, Now, Reader, WriteLock
+from hq.deps import DB, Bearer, Now, Reader, WriteLock, device_bearer
+from hq.device_calls import Caller, device_call, touch
 from hq.errors import ApiError
 from hq.models import Device, DeviceDatabase
 from hq.wire import DatabaseStatus, Heartbeat, HeartbeatAck
@@ -18,35 +22,44 @@ from kiosk.rating import LEGACY_DATABASE
 router = APIRouter(prefix="/api/v1", tags=["devices"])
 
 
-@router.post("/heartbeat", response_model=HeartbeatAck, responses=errors(400, 401, 413, 422, 429))
-def heartbeat(
-    status: Heartbeat, device: CurrentDevice, session: DB, now: Now, lock: WriteLock
+@router.post(
+    "/heartbeat", response_model=HeartbeatAck, responses=errors(400, 401, 413, 415, 422, 429, 503)
+)
+async def heartbeat(
+    request: Request,
+    status: Heartbeat,
+    credentials: Annotated[Bearer, Depends(device_bearer)],
+    now: Now,
+    lock: WriteLock,
 ) -> HeartbeatAck:
     """Keep what the device says about itself (version, backlog, clock, disk, errors) and
     about each of its databases (last seq, pending, held)."""
     seen = to_utc_text(now)
     body = status.model_dump(exclude_none=True)
-    with lock:
-        session.execute(
-            update(Device)
-            .where(Device.id == device.id)
-            .values(
+    version = {"version": status.version} if status.version else {}
+
+    def work(session: Session, device: Caller) -> HeartbeatAck:
+        with lock:
+            touch(
+                session,
+                device,
                 last_seen_at=seen,
                 last_status={**body, "received_at": seen},
-                version=status.version or device.version,
+                **version,
             )
-        )
-        for d in _databases(status):
-            # Delete and insert: one portable upsert for SQLite and PostgreSQL.
-            session.execute(
-                delete(DeviceDatabase).where(
-                    DeviceDatabase.device_id == device.id,
-                    DeviceDatabase.database_id == d.database_id,
+            for d in _databases(status):
+                # Delete and insert: one portable upsert for SQLite and PostgreSQL.
+                session.execute(
+                    delete(DeviceDatabase).where(
+                        DeviceDatabase.device_id == device.id,
+                        DeviceDatabase.database_id == d.database_id,
+                    )
                 )
-            )
-            session.add(DeviceDatabase(device_id=device.id, reported_at=seen, **d.model_dump()))
-        session.commit()
-    return HeartbeatAck(ok=True, server_time=seen)
+                session.add(DeviceDatabase(device_id=device.id, reported_at=seen, **d.model_dump()))
+            session.commit()
+        return HeartbeatAck(ok=True, server_time=seen)
+
+    return await device_call(request, credentials and credentials.credentials, work)
 
 
 def _databases(status: Heartbeat) -> list[DatabaseStatus]:
