@@ -27,7 +27,7 @@ from kiosk.store.store import Store
 from sync.backoff import Backoff
 from sync.client import Answer, HQClient
 from sync.databases import Databases
-from sync.wire import MAX_BYTES, MAX_RATINGS, Batch, batches
+from sync.wire import MAX_BYTES, MAX_RATINGS, Batch, cut, unsent
 
 log = logging.getLogger(__name__)
 
@@ -155,11 +155,11 @@ class Uploader:
 
     def _drain(self, store: Store, outcome: Outcome) -> None:
         while not self.stop.is_set():
-            ratings = store.oldest_unsynced(self.max_ratings)
+            ratings = unsent(store, self.max_ratings)
             if not ratings:
                 return
             try:
-                for batch in batches(ratings, self.max_ratings, self.max_bytes):
+                for batch in cut(ratings, self.max_ratings, self.max_bytes):
                     if self.stop.is_set():
                         break
                     self._send(store, batch, outcome)

@@ -338,11 +338,15 @@ class Store:
 
     def oldest_unsynced(self, limit: int) -> list[Rating]:
         """Up to *limit* final ratings HQ has not acknowledged, oldest first."""
+        return [Rating.from_row(r) for r in self.unsynced(COLUMNS, limit)]
+
+    def unsynced(self, columns: str, limit: int) -> list[tuple]:
+        """The SQL *columns* of :meth:`oldest_unsynced`'s ratings (sync reads them as JSON)."""
         sql = (
-            f"SELECT {COLUMNS} FROM ratings WHERE {SENDABLE} AND {FINAL} "  # noqa: S608
+            f"SELECT {columns} FROM ratings WHERE {SENDABLE} AND {FINAL} "  # noqa: S608
             "ORDER BY seq LIMIT :limit"
         )
-        return [Rating.from_row(r) for r in self.read(sql, self._now_params(limit=limit))]
+        return self.read(sql, self._now_params(limit=limit))
 
     def pending_count(self) -> int:
         """How many ratings are still to send (open follow-ups in, quarantined ones out)."""
