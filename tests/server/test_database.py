@@ -23,7 +23,7 @@ def test_migrations_build_exactly_the_tables_of_the_models(database_url):
         assert "alembic_version" in tables
         upgrade(engine)  # a second start changes nothing and does not fail
         with engine.connect() as conn:
-            assert MigrationContext.configure(conn).get_current_revision() == "0003"
+            assert MigrationContext.configure(conn).get_current_revision() == "0005"
     finally:
         engine.dispose()
 
