@@ -162,3 +162,11 @@ def test_uninstall_removes_the_program_and_keeps_the_data(tmp_path, clean_clone)
 def test_unknown_options_are_refused(tmp_path):
     done = subprocess.run(["bash", str(SCRIPT), "--rot", "x"], capture_output=True, text=True)
     assert done.returncode == 2 and "unknown option --rot" in done.stderr
+
+
+def test_enroll_needs_hqs_url_and_the_code(tmp_path):
+    done = subprocess.run(
+        ["bash", str(SCRIPT), "--enroll", "https://hq.example.com"], capture_output=True, text=True
+    )
+    assert done.returncode == 2 and "--enroll needs HQ's URL and the enrol code" in done.stderr
+    assert "hymio enroll" in SCRIPT.read_text()  # what --enroll runs (tested in test_enroll)
