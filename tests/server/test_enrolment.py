@@ -9,6 +9,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import requests
 from sqlalchemy import func, select, text
 
@@ -16,6 +17,7 @@ from hq.admin import add_store
 from hq.db import open_database
 from hq.enrolment import FAILURES, WINDOW, make_code
 from hq.models import Device, DeviceEnrolment, EnrolCode
+from hymio.cli import main
 from tests.server.served import hymio, rating, served
 
 
@@ -124,3 +126,24 @@ def test_wrong_codes_from_one_address_are_throttled_then_forgotten(hq):
     assert _enrol(hq, good, "pi-x").status_code == 201
     with hq.sessions() as s:
         assert s.get(EnrolCode, 1).uses_left == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--store", "nowhere"], "no store 'nowhere'"),
+        (["--store", "s1", "--uses", "0"], "--uses 0: give 1 to"),
+        (["--store", "s1", "--expires", "0"], "--expires 0.0: give more than 0"),
+        (["--store", "s1", "--expires", "nan"], "--expires nan"),
+    ],
+)
+def test_enroll_code_refuses_what_cannot_be_and_makes_none(tmp_path, capsys, args, says):
+    url = f"sqlite:///{tmp_path / 'hq.db'}"
+    store = ["--id", "s1", "--name", "Kamppi", "--timezone", "Europe/Helsinki"]
+    assert main(["hq", "add-store", "--database", url, *store]) == 0
+    assert main(["hq", "enroll-code", "--database", url, *args]) == 1
+    assert says in capsys.readouterr().err
+    engine, sessions = open_database(url)
+    with sessions() as s:
+        assert s.scalars(select(EnrolCode)).all() == []
+    engine.dispose()
