@@ -16,11 +16,12 @@ from tests.server.conftest import free_port, wait_until_up
 
 
 @contextmanager
-def served(url: str, log_path: Path, workers: int = 1) -> Iterator[str]:
-    """HQ serving the database at *url*; yields its base URL, stops it afterwards."""
+def served(url: str, log_path: Path, *options: str) -> Iterator[str]:
+    """HQ serving the database at *url* (``hymio hq serve`` *options*); yields its base
+    URL, stops it afterwards."""
     port = free_port()
     command = [sys.executable, "-m", "hymio", "hq", "serve", "--database", url,
-               "--port", str(port), "--workers", str(workers)]  # fmt: skip
+               "--port", str(port), *options]  # fmt: skip
     with log_path.open("w") as log:
         proc = subprocess.Popen(command, stdout=log, stderr=log)
         base = f"http://127.0.0.1:{port}"

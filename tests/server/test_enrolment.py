@@ -31,7 +31,7 @@ def test_fifty_kiosks_enrol_at_once_from_a_code_for_fifty_and_the_51st_is_refuse
     assert made.returncode == 0, made.stderr
     code = made.stdout.splitlines()[1]
     assert len(code) == 14 and code.count("-") == 2
-    with served(database_url, tmp_path / "hq.log", workers=2) as base:
+    with served(database_url, tmp_path / "hq.log", "--workers", "2") as base:
 
         def enrol(n: int) -> requests.Response:
             body = {"code": code.lower(), "device_id": f"pi-{n:02d}"}  # case does not matter
