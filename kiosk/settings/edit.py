@@ -10,7 +10,6 @@ replaces the file, in one step (a temporary file, fsync, rename), with mode 0600
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from pathlib import Path
@@ -29,8 +28,14 @@ def _header(table: str) -> re.Pattern[str]:
 def set_values(text: str, table: str, values: dict[str, str]) -> str:
     """*text* (a settings file) with each key of *values* set in ``[table]`` as a string."""
     for key, value in values.items():
-        text = _set_one(text, table, key, json.dumps(value, ensure_ascii=False))
+        text = _set_one(text, table, key, toml_string(value))
     return text
+
+
+def toml_string(value: str) -> str:
+    """*value* as a TOML basic string: quotes, backslashes and control characters escaped."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\u{ord(m[0]):04x}", escaped) + '"'
 
 
 def _set_one(text: str, table: str, key: str, value: str) -> str:
