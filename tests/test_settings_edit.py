@@ -36,7 +36,8 @@ def comment_lines(text: str) -> list[str]:
     return [line[line.index("#") :] for line in text.splitlines() if "#" in line]
 
 
-@given(before=befores, old=texts.filter(lambda t: "#" not in t), comment=comments, url=texts, token=texts)
+@given(before=befores, old=texts.filter(lambda t: "#" not in t), comment=comments,
+       url=texts, token=texts)  # fmt: skip
 def test_set_keys_read_back_and_nothing_else_moves(before, old, comment, url, token):
     text = settings_text(before, old, comment)
     edited = set_values(text, "hq", {"url": url, "token": token})

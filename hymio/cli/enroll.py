@@ -10,15 +10,17 @@ from __future__ import annotations
 import argparse
 import re
 import socket
+import sys
 import tomllib
 from pathlib import Path
 
 import requests
+from pydantic import ValidationError
 
-from kiosk.errors import HymioError, SettingsError
+from kiosk.errors import HymioError
 from kiosk.settings.edit import check_writable, set_values, write_settings
 from kiosk.settings.load import load_settings, parse_settings
-from kiosk.settings.model import ID_PATTERN
+from kiosk.settings.model import HQ, ID_PATTERN
 
 PLACEHOLDER_TOKEN = "t" * 43  # a token's shape, to check the edited file before asking HQ
 TIMEOUT = 30
@@ -38,24 +40,31 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
-def device_id_of(given: str | None) -> str:
-    """The id to enrol as: *given*, else the host name; an error naming it if unusable."""
-    name = given if given is not None else socket.gethostname()
+def usage_problem(given_id: str | None, url: str) -> str | None:
+    """What is wrong with the device id (*given_id*, else the host name) or *url*, if anything."""
+    name = given_id if given_id is not None else socket.gethostname()
     if not re.match(ID_PATTERN, name):
-        where = "--device-id" if given is not None else "the host name"
-        raise SettingsError(
-            "--device-id",
-            [("", f"{where} {name!r} is not a usable device id (1–64 letters, digits, '.', '_'"
-                  " or '-'); give --device-id ID")],
-        )  # fmt: skip
-    return name
+        where = "--device-id" if given_id is not None else "the host name"
+        return (
+            f"{where} {name!r} is not a usable device id (1–64 letters, digits, '.', '_' or"
+            " '-', starting with a letter or digit); give --device-id ID"
+        )
+    try:
+        HQ(url=url)
+    except ValidationError as e:
+        return f"--hq {url!r}: {e.errors()[0]['msg'].removeprefix('Value error, ')}"
+    return None
 
 
 def run(args: argparse.Namespace) -> int:
     path = Path(args.config)
     load_settings(path)  # refuse to edit a file that is already broken
-    device_id = device_id_of(args.device_id)
     url = args.hq.rstrip("/")
+    problem = usage_problem(args.device_id, url)
+    if problem:
+        print(f"hymio enroll: {problem}; nothing changed", file=sys.stderr)
+        return 2
+    device_id = args.device_id if args.device_id is not None else socket.gethostname()
     text = path.read_text(encoding="utf-8")
     # Check the edit before asking HQ: a bad --hq, a file that cannot be written.
     trial = _edited(text, url, PLACEHOLDER_TOKEN, device_id, "store")
