@@ -5,6 +5,8 @@ on the kiosk itself (``[staff] pin_hash`` in its settings file), which always wi
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 from hq.staff_pins import set_staff_pin
 from hq.surveys import set_survey
@@ -49,6 +51,10 @@ def test_the_pin_set_at_hq_reaches_the_kiosk_and_a_local_one_wins(live, kiosk, t
         set_staff_pin(s, "s1", "k1", pin.hash_pin("1111"), hq.clock.now)
     assert pull_config(local, ledger, client) == "updated"
     assert answer(local, "97531") == OK and answer(local, "1111") == WRONG
-    # Its own PIN taken out again, the kiosk takes HQ's (the device's over the store's).
-    path.write_text(original)
+    # Its own PIN taken out (hymio set-pin --use-hq), the kiosk takes HQ's (the device's
+    # over the store's).
+    done = subprocess.run([sys.executable, "-m", "hymio", "set-pin", "--config", str(path),
+                           "--use-hq"], capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 0 and "HQ's applies" in done.stdout, done.stderr
+    assert path.read_text().startswith(original) and "pin_hash" not in path.read_text()
     assert answer(settings, "1111") == OK and answer(settings, "2468") == WRONG
