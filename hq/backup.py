@@ -61,16 +61,17 @@ def restore(source: Path, url: str, *, force: bool = False) -> None:
     kind = backup_kind(source)
     parsed = make_url(url)
     make_engine(url).dispose()
+    shown = shown_url(url)
     if parsed.get_backend_name() != kind:
         raise BackupError(
-            f"{source} is a {kind} backup; restore it into a {kind} database URL, not {url!r}"
+            f"{source} is a {kind} backup; restore it into a {kind} database URL, not {shown}"
         )
     if kind == "postgresql":
         _create_if_missing(parsed)
     tables = _tables(url)
     if tables and not force:
         raise BackupError(
-            f"the database {url!r} is not empty (it has {tables} tables); restore into a new"
+            f"the database {shown} is not empty (it has {tables} tables); restore into a new"
             " one, or give --force to replace what it holds"
         )
     if kind == "sqlite":
@@ -80,6 +81,11 @@ def restore(source: Path, url: str, *, force: bool = False) -> None:
         options = ["--no-owner", "--exit-on-error", "--single-transaction", *clean]
         _run(tool("pg_restore"), options, parsed, [str(source)])
     open_database(url)[0].dispose()  # migrate a backup of an older HQ to this one
+
+
+def shown_url(url: str) -> str:
+    """*url* as it may be printed: its password hidden."""
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def backup_kind(path: Path) -> str:

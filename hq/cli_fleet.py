@@ -99,11 +99,11 @@ def _backup(args: argparse.Namespace) -> int:
 
 
 def _restore(args: argparse.Namespace) -> int:
-    from hq.backup import restore
+    from hq.backup import restore, shown_url
 
     if not args.database:
         print("hymio: give --database URL, the database to restore into", file=sys.stderr)
         return 2
     restore(args.source, args.database, force=args.force)
-    print(f"restored {args.source} into {args.database}")
+    print(f"restored {args.source} into {shown_url(args.database)}")
     return 0

@@ -144,9 +144,10 @@ def test_a_restore_refuses_another_kind_of_backup_and_a_file_that_is_none(databa
     open_database(sqlite_url)[0].dispose()
     backup = tmp_path / "small.backup"
     assert hymio("hq", "backup", "--database", sqlite_url, "--to", str(backup)).returncode == 0
-    pg_url = _url(f"hymio_n_{uuid.uuid4().hex[:12]}")
+    pg_url = _url(f"hymio_n_{uuid.uuid4().hex[:12]}").replace("postgres@", "postgres:s3cret@")
     wrong = hymio("hq", "restore", "--from", str(backup), "--database", pg_url)
     assert wrong.returncode == 1 and "is a sqlite backup" in wrong.stderr
+    assert "s3cret" not in wrong.stderr and "postgres:***@" in wrong.stderr
     junk = tmp_path / "notes.txt"
     junk.write_text("not a backup")
     refused = hymio("hq", "restore", "--from", str(junk), "--database", database_url)
