@@ -21,6 +21,7 @@ the limit by the number in flight.
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import re
 import secrets
@@ -36,6 +37,8 @@ from hq.credentials import new_token, token_hash
 from hq.errors import ApiError, HQError, UnknownStoreError
 from hq.models import Device, DeviceEnrolment, EnrolCode, EnrolFailure, Store
 from kiosk.localtime import parse_utc_text, to_utc_text
+
+log = logging.getLogger(__name__)
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read off a screen, typed on a Pi
 LENGTH = 12  # 60 bits, shown as XXXX-XXXX-XXXX
@@ -135,6 +138,7 @@ def enrol(
                 f"device id {device_id!r} is taken at HQ; give this kiosk another id"
                 " (hymio enroll --device-id ID), or ask HQ to remove the old one",
             ) from None
+    log.info("device %s enrolled in store %s from %s", device_id, taken.store_id, address)
     return Enrolled(device_id, taken.store_id, token)
 
 
@@ -170,6 +174,7 @@ def _throttle(session: Session, lock: AbstractContextManager, address: str, now:
     ).one()
     if count >= FAILURES:
         wait = max(1, math.ceil((parse_utc_text(oldest) + WINDOW - now).total_seconds()))
+        log.warning("enrolment from %s refused: %d wrong codes in %s", address, count, WINDOW)
         raise ApiError(
             429,
             "too_many_tries",
