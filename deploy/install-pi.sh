@@ -5,6 +5,7 @@
 #   sudo deploy/install-pi.sh --uninstall  remove the program and the units; keep the data
 #   deploy/install-pi.sh --root DIR        the same into DIR instead of / (tests, images)
 #   deploy/install-pi.sh --wheel FILE      install that built wheel instead of this checkout
+#   sudo deploy/install-pi.sh --enroll URL CODE  and enrol the kiosk at HQ with that code
 #
 # What it does: a `hymio` system user in the gpio, video, input and render groups; a
 # virtual environment in /opt/hymio/venv with Hymiö and its `pi` extra (lgpio, Kivy);
@@ -12,19 +13,28 @@
 # the data folder /var/lib/hymio; the systemd units hymio-kiosk and hymio-sync, enabled
 # (the kiosk takes tty1 from getty); on the Pi itself, the GL runtime libraries Kivy's
 # wheel loads (libegl1, libgles2, libgbm1, and libmtdev1 for touch). Settings and data
-# are never overwritten.
+# are never overwritten. With --enroll, `hymio enroll` registers the kiosk at HQ (its id
+# from the host name) and writes HQ's address, the token and the store into the settings.
 # HYMIO_PIP_ARGS adds options to pip (e.g. --no-deps, or --index-url of a local mirror).
 set -euo pipefail
 
 ROOT=/
 UNINSTALL=0
 WHEEL=
+ENROLL_URL=
+ENROLL_CODE=
 while [ $# -gt 0 ]; do
     case "$1" in
         --root) ROOT=${2:?--root needs a folder}; shift 2 ;;
         --wheel) WHEEL=${2:?--wheel needs a file}; shift 2 ;;
         --uninstall) UNINSTALL=1; shift ;;
-        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --enroll)
+            if [ $# -lt 3 ]; then
+                echo "install-pi.sh: --enroll needs HQ's URL and the enrol code" >&2
+                exit 2
+            fi
+            ENROLL_URL=$2; ENROLL_CODE=$3; shift 3 ;;
+        -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "install-pi.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -128,6 +138,15 @@ install_config() {
 uid_of() { awk -F: -v n="$1" '$1 == n { print $3 }' "$R/etc/passwd"; }
 gid_of() { awk -F: -v n="$1" '$1 == n { print $4 }' "$R/etc/passwd"; }
 
+enroll() {
+    [ -n "$ENROLL_URL" ] || return 0
+    local host
+    host=$(cat "$R/etc/hostname" 2>/dev/null || hostname)
+    "$R$VENV/bin/hymio" enroll --config "$R$CONFIG" --hq "$ENROLL_URL" --code "$ENROLL_CODE" \
+        --device-id "${host//[^A-Za-z0-9._-]/-}"
+    chown "$(uid_of "$USER_NAME"):$(gid_of "$USER_NAME")" "$R$CONFIG"
+}
+
 install_units() {
     install -d -m 0755 "$R$UNIT_DIR"
     for unit in "${UNITS[@]}"; do
@@ -167,5 +186,6 @@ install_user
 install_gl
 install_venv
 install_config
+enroll
 install_units
 say "done. Check it with: sudo hymio doctor --config $CONFIG"

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from hq import login_sessions
 from hq.credentials import hash_password, new_token, token_hash
 from hq.errors import DuplicateError, HQError, UnknownDeviceError, UnknownStoreError
-from hq.models import ApiToken, Device, Store, User
+from hq.models import ApiToken, Device, DeviceEnrolment, Store, User
 from kiosk.localtime import to_utc_text, zone
 from kiosk.settings.model import ID_PATTERN
 
@@ -59,9 +59,9 @@ def add_device(session: Session, store_id: str, device_id: str, now: datetime) -
     if session.get(Store, store_id) is None:
         raise UnknownStoreError(f"no store {store_id!r}; add it first with hymio hq add-store")
     token = new_token()
-    device = Device(
-        id=device_id, store_id=store_id, token_hash=token_hash(token), created_at=to_utc_text(now)
-    )
+    at = to_utc_text(now)
+    session.add(DeviceEnrolment(device_id=device_id, added_how="add-device", enrolled_at=at))
+    device = Device(id=device_id, store_id=store_id, token_hash=token_hash(token), created_at=at)
     _add(session, device, f"device {device_id!r}")
     return token
 

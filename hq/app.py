@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from fastapi import FastAPI
 
 from hq import api, docs, errors_http, headers
-from hq.api import config, devices, export, health, ratings, reports
+from hq.api import config, devices, enrol, export, health, ratings, reports
 from hq.db import open_database, writer_lock
 from hq.device_calls import Admission, KnownDevices
 from hq.ratelimit import RateLimiter
@@ -54,7 +54,7 @@ def create_app(
         raise ValueError(f"min_cell {min_cell} must be 1 or more")
     app.state.min_cell = min_cell
     errors_http.install(app)
-    for module in (ratings, devices, config, reports, export, health):
+    for module in (ratings, devices, config, enrol, reports, export, health):
         app.include_router(module.router)
     api.document_bodies(app, Batch)  # read by the endpoint itself (hq.api.ratings)
     install_dashboard(app, sessions, secure_cookies)

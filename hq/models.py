@@ -182,3 +182,53 @@ class LoginFailure(Base):
     at: Mapped[str] = mapped_column(String(40), index=True)
 
     __table_args__ = (Index("ix_login_failures_address_at", "address", "at"),)
+
+
+class EnrolCode(Base):
+    """A code that lets kiosks enrol themselves in a store: its SHA-256 (never the code),
+    how many uses it was made with and has left, and until when it holds."""
+
+    __tablename__ = "enrol_codes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"))
+    uses: Mapped[int] = mapped_column(Integer)
+    uses_left: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[str] = mapped_column(String(40))
+    expires_at: Mapped[str] = mapped_column(String(40))
+
+    __table_args__ = (UniqueConstraint("code_hash", name="uq_enrol_codes_hash"),)
+
+
+class EnrolFailure(Base):
+    """A failed enrolment (a wrong, used-up or expired code): what the enrol throttle counts
+    per client address (shared by every HQ process)."""
+
+    __tablename__ = "enrol_failures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[str] = mapped_column(String(40))
+
+    __table_args__ = (Index("ix_enrol_failures_address_at", "address", "at"),)
+
+
+class DeviceEnrolment(Base):
+    """How and when a device joined the fleet: ``enrolled`` (with a code),
+    ``add-device`` or ``add-devices`` (a list)."""
+
+    __tablename__ = "device_enrolments"
+    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"), primary_key=True)
+    added_how: Mapped[str] = mapped_column(String(16))
+    enrolled_at: Mapped[str] = mapped_column(String(40))
+    code_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class StaffPin(Base):
+    """The staff PIN's scrypt hash set at HQ for a whole store (``device_id`` empty) or one
+    device; kiosks take it with their survey settings."""
+
+    __tablename__ = "staff_pins"
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"), primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    pin_hash: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[str] = mapped_column(String(40))

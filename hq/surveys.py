@@ -16,12 +16,14 @@ from sqlalchemy.orm import Session
 
 from hq.errors import UnknownDeviceError, UnknownStoreError
 from hq.models import Device, Store, Survey
+from hq.staff_pins import staff_pin_for
 from kiosk.errors import SettingsError
 from kiosk.localtime import to_utc_text
 from kiosk.settings.load import parse_settings
 from kiosk.settings.model import Hours
 
 TABLES = ("survey", "hours")
+_NONE = {"version": 0, "survey": {}, "hours": {}}
 
 
 def read_survey_file(path: Path) -> dict[str, Any]:
@@ -63,16 +65,17 @@ def set_survey(
 
 
 def survey_for(session: Session, device: Device) -> dict[str, Any]:
-    """The device's own survey settings, else its store's, else version 0 with none."""
+    """The device's own survey settings, else its store's, else version 0 with none; with
+    ``staff.pin_hash`` when HQ has a staff PIN for it (:mod:`hq.staff_pins`)."""
     rows = session.scalars(
         select(Survey).where(
             Survey.store_id == device.store_id, Survey.device_id.in_(["", device.id])
         )
     ).all()
     own = [r for r in rows if r.device_id == device.id] or rows
-    if not own:
-        return {"version": 0, "survey": {}, "hours": {}}
-    return {"version": own[0].version, **own[0].body}
+    body = {"version": own[0].version, **own[0].body} if own else _NONE
+    pin_hash = staff_pin_for(session, device)
+    return {**body, "staff": {"pin_hash": pin_hash}} if pin_hash else {**body}
 
 
 def store_hours(session: Session, store_id: str) -> Hours:

@@ -8,7 +8,7 @@ import requests
 
 from kiosk.errors import SettingsError
 from kiosk.settings.model import Settings
-from kiosk.settings.overlay import TABLES, merge, overlay_path, write_overlay
+from kiosk.settings.overlay import hq_pin_hash, merge, overlay_body, overlay_path, write_overlay
 from kiosk.store.ledger import Ledger
 from sync.client import HQClient
 
@@ -34,7 +34,7 @@ def pull_config(settings: Settings, ledger: Ledger, client: HQClient) -> str:
         return "unreachable"
     body = answer.body
     path = overlay_path(settings)
-    if not isinstance(body.get("version"), int) or body["version"] < 1:
+    if (not isinstance(body.get("version"), int) or body["version"] < 1) and not hq_pin_hash(body):
         path.unlink(missing_ok=True)
         ledger.note(config_etag=answer.etag)
         return "none"
@@ -43,7 +43,7 @@ def pull_config(settings: Settings, ledger: Ledger, client: HQClient) -> str:
     except SettingsError as exc:
         ledger.note(last_error=f"HQ's survey settings version {body['version']} do not fit: {exc}")
         return "refused"
-    write_overlay(path, {k: body.get(k) for k in ("version", *TABLES)})
+    write_overlay(path, overlay_body(body))
     ledger.note(config_etag=answer.etag)
     log.info("survey settings version %s from HQ written to %s", body["version"], path)
     return "updated"

@@ -162,3 +162,46 @@ def test_uninstall_removes_the_program_and_keeps_the_data(tmp_path, clean_clone)
 def test_unknown_options_are_refused(tmp_path):
     done = subprocess.run(["bash", str(SCRIPT), "--rot", "x"], capture_output=True, text=True)
     assert done.returncode == 2 and "unknown option --rot" in done.stderr
+
+
+def test_enroll_needs_hqs_url_and_the_code(tmp_path):
+    done = subprocess.run(
+        ["bash", str(SCRIPT), "--enroll", "https://hq.example.com"], capture_output=True, text=True
+    )
+    assert done.returncode == 2 and "--enroll needs HQ's URL and the enrol code" in done.stderr
+    assert "hymio enroll" in SCRIPT.read_text()  # what --enroll runs (tested in test_enroll)
+
+
+def test_install_with_enroll_registers_the_kiosk_and_writes_its_settings(tmp_path, clean_clone):
+    from datetime import UTC, datetime
+
+    from hq.admin import add_store
+    from hq.db import open_database
+    from hq.enrolment import make_code
+    from tests.server.served import served
+
+    url = f"sqlite:///{tmp_path / 'hq.db'}"
+    engine, sessions = open_database(url)
+    with sessions() as s:
+        add_store(s, "s4", "Sello", "Europe/Helsinki", datetime.now(UTC))
+        code = make_code(s, "s4", 1, 1, datetime.now(UTC))
+    root = new_root(tmp_path / "pi")
+    # The venv made beforehand, seeing this one's packages (the Pi wheels are not here).
+    venv = root / "opt/hymio/venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    subprocess.run([str(venv / "bin/python"), "-m", "ensurepip", "--default-pip"],
+                   check=True, capture_output=True)  # fmt: skip
+    deps = next(Path(p) for p in sys.path if p.endswith("site-packages"))
+    site = next((venv / "lib").glob("python3*/site-packages"))
+    (site / "test-deps.pth").write_text(f"{deps}\n")
+    with served(url, tmp_path / "hq.log") as base:
+        done = install(root, "--enroll", base, code, source=clean_clone)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "enrolled as device till-3 in store s4" in done.stdout
+    config = root / "etc/hymio/kiosk.toml"
+    settings = load_settings(config)
+    assert (settings.hq.url, settings.device.id, settings.device.store_id) == (base, "till-3", "s4")
+    assert settings.hq.token and "# Hymiö kiosk settings" in config.read_text()
+    st = config.stat()
+    assert stat.S_IMODE(st.st_mode) == 0o600 and st.st_uid == int(entry(root, "passwd", "hymio")[2])
+    engine.dispose()

@@ -23,6 +23,7 @@ class DeviceConfig(BaseModel):
     version: int
     survey: dict
     hours: dict
+    staff: dict = {}  # {"pin_hash": …} when HQ has a staff PIN for the device (hq.staff_pins)
 
 
 router = APIRouter(prefix="/api/v1", tags=["devices"])

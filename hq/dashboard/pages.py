@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from hq import login_sessions
 from hq.dashboard import charts
+from hq.dashboard.enrolments import added
 from hq.dashboard.figures import SORTS, fleet, headline, overview, rankings, store_page
 from hq.dashboard.login import check_login
 from hq.deps import DB, Now, WriteLock
@@ -138,7 +139,7 @@ def one_store(store_id: str, request: Request, db: DB, now: Now, lock: WriteLock
     if store is None:
         return _page(request, "missing.html", user, 404, what=f"store {store_id}")
     figures = store_page(db, store, now, request.app.state.min_cell)
-    return _page(request, "store.html", user, **figures)
+    return _page(request, "store.html", user, **figures, added=added(db, store.id))
 
 
 @router.get("/fleet", response_class=HTMLResponse)
@@ -146,4 +147,5 @@ def fleet_page(request: Request, db: DB, now: Now, lock: WriteLock):
     if not (user := logged_in(request, db, now, lock)):
         return _to_login()
     stores = db.scalars(select(Store).order_by(Store.name)).all()
-    return _page(request, "fleet.html", user, devices=fleet(db, now), stores=stores)
+    devices = fleet(db, now)
+    return _page(request, "fleet.html", user, devices=devices, stores=stores, added=added(db))

@@ -1,4 +1,5 @@
-"""``hymio set-pin``: set the staff PIN in the settings file (kept only as a scrypt hash)."""
+"""``hymio set-pin``: set the staff PIN in the settings file (kept only as a scrypt hash),
+or with ``--use-hq`` remove it, so that the PIN set at HQ applies on this kiosk."""
 
 from __future__ import annotations
 
@@ -20,12 +21,21 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     """Register ``set-pin``."""
     p = commands.add_parser("set-pin", help="set the staff PIN (asks twice; stored hashed)")
     p.add_argument("--config", required=True, metavar="FILE", help="the kiosk settings file")
+    p.add_argument(
+        "--use-hq",
+        action="store_true",
+        help="remove the kiosk's own PIN, so the one set at HQ (hymio hq set-pin) applies",
+    )
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     path = Path(args.config)
     load_settings(path)  # refuse to edit a file that is already broken
+    if args.use_hq:
+        _replace(path, without_pin_hash(path.read_text(encoding="utf-8")))
+        print(f"the kiosk's own staff PIN is removed from {path}; HQ's applies")
+        return 0
     entered = os.environ.get("HYMIO_PIN")
     if entered is None:
         entered = getpass.getpass("new staff PIN (4–12 digits): ")
@@ -35,7 +45,13 @@ def run(args: argparse.Namespace) -> int:
     if not pin.PIN_PATTERN.match(entered):
         print("hymio: a staff PIN is 4 to 12 digits; nothing was changed", file=sys.stderr)
         return 2
-    text = set_pin_hash(path.read_text(encoding="utf-8"), pin.hash_pin(entered))
+    _replace(path, set_pin_hash(path.read_text(encoding="utf-8"), pin.hash_pin(entered)))
+    print(f"staff PIN set in {path}")
+    return 0
+
+
+def _replace(path: Path, text: str) -> None:
+    """Replace *path* with *text* once the new text loads as valid settings."""
     tmp = path.with_name(f".{path.name}.new")
     tmp.write_text(text, encoding="utf-8")
     try:
@@ -44,8 +60,6 @@ def run(args: argparse.Namespace) -> int:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-    print(f"staff PIN set in {path}")
-    return 0
 
 
 def set_pin_hash(text: str, hashed: str) -> str:
@@ -61,4 +75,16 @@ def set_pin_hash(text: str, hashed: str) -> str:
         body = _LINE.sub(line.replace("\\", "\\\\"), body, count=1)
     else:
         body = f"\n{line}" + body
+    return text[: staff.end()] + body + text[end:]
+
+
+def without_pin_hash(text: str) -> str:
+    """*text* (a settings file) without the ``[staff] pin_hash`` line, comments kept."""
+    staff = _TABLE.search(text)
+    if staff is None:
+        return text
+    following = re.search(r"^\s*\[", text[staff.end() :], re.MULTILINE)
+    end = staff.end() + following.start() if following else len(text)
+    body = re.sub(r"^[ \t]*pin_hash[ \t]*=.*(\n|\Z)", "", text[staff.end() : end], count=1,
+                  flags=re.MULTILINE)  # fmt: skip
     return text[: staff.end()] + body + text[end:]

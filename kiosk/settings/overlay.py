@@ -3,7 +3,9 @@
 Sync writes HQ's ``survey`` and ``hours`` tables to ``hq-survey.json`` next to the
 database, atomically (a temporary file, fsync, rename), only after checking that they make
 valid settings for this kiosk. The kiosk reads them with :func:`apply_overlay`; without
-the file, or when HQ has none (version 0), the local file's own tables are used.
+the file, or when HQ has none (version 0), the local file's own tables are used. HQ's
+staff PIN hash, if it sent one, is kept in the same file and used where the local file
+sets none (:func:`merge`).
 """
 
 from __future__ import annotations
@@ -31,20 +33,40 @@ def overlay_path(settings: Settings) -> Path:
     return settings.storage.path.with_name(OVERLAY_NAME)
 
 
+def hq_pin_hash(body: dict[str, Any]) -> str | None:
+    """The staff PIN hash HQ sent in *body* (``staff.pin_hash``), or None."""
+    staff = body.get("staff")
+    return staff.get("pin_hash") if isinstance(staff, dict) else None
+
+
+def overlay_body(body: dict[str, Any]) -> dict[str, Any]:
+    """What of HQ's answer *body* is kept in the overlay file."""
+    kept = {k: body.get(k) for k in ("version", *TABLES)}
+    return {**kept, "staff": {"pin_hash": hq_pin_hash(body)}} if hq_pin_hash(body) else kept
+
+
 def merge(settings: Settings, body: dict[str, Any]) -> Settings:
-    """*settings* with HQ's tables from *body* (``{"version", "survey", "hours"}``).
+    """*settings* with HQ's tables from *body* (``{"version", "survey", "hours", "staff"}``).
 
     HQ's version becomes ``survey.version``, so each rating names the settings it was
-    given under. Raises :class:`SettingsError` when the result is not valid here.
+    given under. HQ's staff PIN hash is used only when the local file has no
+    ``[staff] pin_hash``: a PIN set on the kiosk with ``hymio set-pin`` always wins there.
+    Raises :class:`SettingsError` when the result is not valid here.
     """
     version = body.get("version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+    surveyed = isinstance(version, int) and not isinstance(version, bool) and version >= 1
+    pin_hash = hq_pin_hash(body)
+    if not surveyed and pin_hash is None:
         return settings
     data = tomllib.loads(settings.source.read_text(encoding="utf-8"))
-    for table in TABLES:
-        if isinstance(body.get(table), dict) and body[table]:
-            data[table] = dict(body[table])
-    data["survey"] = {**data.get("survey", {}), "version": version}
+    if surveyed:
+        for table in TABLES:
+            if isinstance(body.get(table), dict) and body[table]:
+                data[table] = dict(body[table])
+        data["survey"] = {**data.get("survey", {}), "version": version}
+    staff = data.get("staff", {})
+    if pin_hash is not None and isinstance(staff, dict) and "pin_hash" not in staff:
+        data["staff"] = {**staff, "pin_hash": pin_hash}
     return parse_settings(data, settings.source)
 
 

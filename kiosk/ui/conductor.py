@@ -305,6 +305,7 @@ class Conductor:
             return
         log.info("survey settings version %s from HQ", settings.survey.version)
         self.settings = self.flow.settings = settings
+        self.parts.pins.pin_hash = settings.staff.pin_hash  # HQ's PIN, unless set here
         self.parts.store.context = RatingContext.from_settings(settings)
         self.start_question()
 

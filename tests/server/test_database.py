@@ -15,7 +15,7 @@ from hq.models import Base
 
 
 def newest_migration() -> str:
-    """The head revision of hq/migrations/versions, by the files' own chain."""
+    """The head revision of hq/migrations/versions, by the files' own chain (one head)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return ScriptDirectory.from_config(config).get_current_head()

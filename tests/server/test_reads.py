@@ -44,7 +44,7 @@ def test_heartbeat_keeps_the_devices_status(hq):
 def test_config_has_an_etag_and_answers_304_until_it_changes(hq):
     first = hq.client.get("/api/v1/config", headers=hq.auth())
     assert first.status_code == 200
-    assert first.json() == {"version": 0, "survey": {}, "hours": {}}
+    assert first.json() == {"version": 0, "survey": {}, "hours": {}, "staff": {}}
     etag = first.headers["ETag"]
     again = hq.client.get("/api/v1/config", headers={**hq.auth(), "If-None-Match": etag})
     assert again.status_code == 304

@@ -67,6 +67,7 @@ def test_the_schema_lists_every_api_operation(fuzz_hq):
         "POST /api/v1/ratings",
         "POST /api/v1/heartbeat",
         "GET /api/v1/config",
+        "POST /api/v1/enrol",
         "GET /api/v1/stores/{store_id}/daily",
         "GET /api/v1/devices/{device_id}/gaps",
         "GET /api/v1/export.csv",

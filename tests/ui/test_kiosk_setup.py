@@ -93,6 +93,17 @@ def test_hq_survey_settings_are_picked_up_between_shoppers(kiosk_ui):
     assert versions == [1, 7]  # each rating says which settings it was given under
 
 
+def test_hqs_staff_pin_is_picked_up_between_shoppers(kiosk_ui):
+    k = kiosk_ui()
+    assert k.parts.pins.check("2468").result != "ok"
+    body = {"version": 0, "survey": {}, "hours": {}, "staff": {"pin_hash": pin.hash_pin("2468")}}
+    write_overlay(overlay_path(k.parts.settings), body)
+    k.clock.advance(10)
+    k.touch(k.face(4))
+    k.until(lambda: k.parts.pins.pin_hash == body["staff"]["pin_hash"])
+    assert k.parts.pins.check("2468").result == "ok"
+
+
 def test_hymio_kiosk_runs_offscreen_and_stops_on_sigterm(tmp_path):
     (tmp_path / "kiosk.toml").write_text('[device]\nid = "k1"\n[storage]\npath = "r.db"\n')
     env = {**os.environ, "SDL_VIDEODRIVER": "offscreen"}

@@ -1,0 +1,101 @@
+"""``hymio enroll``: register this kiosk at HQ with an enrol code and write what HQ gives
+back (``[hq] url``, ``token``, ``[device] id``, ``store_id``) into the settings file.
+
+Nothing is sent before the settings file is known to be valid and writable with the new
+values, so a wrong code, an unreachable HQ or a taken id leave the file as it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import socket
+import sys
+import tomllib
+from pathlib import Path
+
+import requests
+from pydantic import ValidationError
+
+from kiosk.errors import HymioError
+from kiosk.settings.edit import check_writable, set_values, write_settings
+from kiosk.settings.load import load_settings, parse_settings
+from kiosk.settings.model import HQ, ID_PATTERN
+
+PLACEHOLDER_TOKEN = "t" * 43  # a token's shape, to check the edited file before asking HQ
+TIMEOUT = 30
+
+
+class EnrolError(HymioError):
+    """HQ refused the enrolment or could not be reached; the message says why."""
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    """Register ``enroll``."""
+    p = commands.add_parser("enroll", help="register this kiosk at HQ with an enrol code")
+    p.add_argument("--config", required=True, metavar="FILE", help="the kiosk settings file")
+    p.add_argument("--hq", required=True, metavar="URL", help="HQ's address, https://…")
+    p.add_argument("--code", required=True, help="the code from hymio hq enroll-code")
+    p.add_argument("--device-id", default=None, help="this kiosk's id (default: the host name)")
+    p.set_defaults(run=run)
+
+
+def usage_problem(given_id: str | None, url: str) -> str | None:
+    """What is wrong with the device id (*given_id*, else the host name) or *url*, if anything."""
+    name = given_id if given_id is not None else socket.gethostname()
+    if not re.match(ID_PATTERN, name):
+        where = "--device-id" if given_id is not None else "the host name"
+        return (
+            f"{where} {name!r} is not a usable device id (1–64 letters, digits, '.', '_' or"
+            " '-', starting with a letter or digit); give --device-id ID"
+        )
+    try:
+        HQ(url=url)
+    except ValidationError as e:
+        return f"--hq {url!r}: {e.errors()[0]['msg'].removeprefix('Value error, ')}"
+    return None
+
+
+def run(args: argparse.Namespace) -> int:
+    path = Path(args.config)
+    load_settings(path)  # refuse to edit a file that is already broken
+    url = args.hq.rstrip("/")
+    problem = usage_problem(args.device_id, url)
+    if problem:
+        print(f"hymio enroll: {problem}; nothing changed", file=sys.stderr)
+        return 2
+    device_id = args.device_id if args.device_id is not None else socket.gethostname()
+    text = path.read_text(encoding="utf-8")
+    # Check the edit before asking HQ: a bad --hq, a file that cannot be written.
+    trial = _edited(text, url, PLACEHOLDER_TOKEN, device_id, "store")
+    parse_settings(tomllib.loads(trial), path)
+    check_writable(path)
+    answer = _enrol(url, args.code, device_id)
+    write_settings(path, _edited(text, url, answer["token"], device_id, answer["store_id"]))
+    print(f"enrolled as device {device_id} in store {answer['store_id']} at {url}")
+    print(f"wrote [hq] url, token and [device] id, store_id to {path} (mode 0600)")
+    return 0
+
+
+def _edited(text: str, url: str, token: str, device_id: str, store_id: str) -> str:
+    text = set_values(text, "device", {"id": device_id, "store_id": store_id})
+    return set_values(text, "hq", {"url": url, "token": token})
+
+
+def _enrol(url: str, code: str, device_id: str) -> dict:
+    """HQ's answer to the enrolment: ``device_id``, ``store_id``, ``token``."""
+    try:
+        reply = requests.post(
+            f"{url}/api/v1/enrol", json={"code": code, "device_id": device_id}, timeout=TIMEOUT
+        )
+    except requests.RequestException as e:
+        raise EnrolError(f"cannot reach HQ at {url}: {type(e).__name__}; nothing changed") from None
+    try:
+        body = reply.json()
+    except ValueError:
+        body = None
+    if reply.status_code == 201 and isinstance(body, dict) and "token" in body:
+        return body
+    error = body.get("error") if isinstance(body, dict) else None
+    why = error.get("message") if isinstance(error, dict) else f"HTTP {reply.status_code}"
+    raise EnrolError(f"HQ at {url} refused the enrolment: {why}; nothing changed")
