@@ -43,7 +43,7 @@ async def get_config(
 
     def work(session: Session, device: Caller) -> dict:
         still_valid(session, device)
-        return survey_for(session, device)
+        return DeviceConfig.model_validate(survey_for(session, device)).model_dump()
 
     body = await device_call(request, credentials and credentials.credentials, work)
     etag = '"' + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:32] + '"'
