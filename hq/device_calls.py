@@ -40,9 +40,12 @@ from hq.ratelimit import retry_after
 T = TypeVar("T")
 CACHE_SECONDS = 600.0  # how long a token stays known without a lookup
 CACHE_SIZE = 100_000  # tokens kept; past it the cache starts again
-WORKING = 12  # device requests at work at once per process (the pool has room for them)
-QUEUED = 200  # waiting for one of those; more are answered 503 at once
-WAIT = 2.0  # seconds a request waits in the queue before it is answered 503
+# Device requests at work at once per process. Their work is mostly Python, which holds
+# the interpreter's lock: more threads only take it from the event loop, which then
+# cannot even answer its 503s (with 12, at twice the capacity, requests waited 10 s).
+WORKING = 4
+QUEUED = 64  # waiting for one of those; more are answered 503 at once
+WAIT = 1.0  # seconds a request waits in the queue before it is answered 503
 UNKNOWN_DEVICE = "the token is not one HQ knows; check [hq] token in the kiosk settings"
 
 

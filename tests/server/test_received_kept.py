@@ -9,12 +9,15 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+from alembic import command
+from alembic.config import Config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, inspect, select
 
 from hq.admin import add_device
 from hq.completeness import completeness
+from hq.db import MIGRATIONS
 from hq.models import DeviceReceived, Rating
 from kiosk.localtime import to_utc_text
 
@@ -109,10 +112,12 @@ def test_the_migration_fills_the_figures_from_the_ratings_already_there(hq, data
     hq.post([hq.rating() for _ in range(3)])
     hq.post([hq.rating(database_id="two", seq=7)])
     engine = create_engine(database_url)
-    with engine.begin() as conn:  # as an HQ before migration 0004 would have it
-        conn.execute(text("DELETE FROM device_received"))
-        conn.execute(text("DROP TABLE device_received"))
-        conn.execute(text("UPDATE alembic_version SET version_num = '0003'"))
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:  # back to an HQ before migration 0004
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0003")
+        assert "device_received" not in inspect(conn).get_table_names()
     engine.dispose()
     from hq.db import open_database
 
