@@ -14,9 +14,11 @@ the backoff.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import requests
@@ -154,20 +156,45 @@ class Uploader:
         self.databases.close()
 
     def _drain(self, store: Store, outcome: Outcome) -> None:
-        while not self.stop.is_set():
-            ratings = unsent(store, self.max_ratings)
-            if not ratings:
-                return
-            try:
-                for batch in cut(ratings, self.max_ratings, self.max_bytes):
-                    if self.stop.is_set():
-                        break
-                    self._send(store, batch, outcome)
-            except _Refetch:
-                continue
-        raise _Stop("stopped", "stopped before the upload was finished")
+        """Send *store*'s ratings, one batch after the other, each in a thread of its own:
+        while HQ takes one batch, the previous one is marked synced and the next is read
+        (after the last ``seq`` of the one in flight), so the kiosk's own work does not
+        add to the time HQ takes. Only an acknowledged batch is marked; anything but a
+        whole acknowledgement goes the careful way (:meth:`_handle`), from a fresh read."""
+        acknowledged: list[str] = []  # the ratings of the last batch HQ took, to mark
+        try:
+            with ThreadPoolExecutor(1, thread_name_prefix="hymio-upload") as poster:
+                batch = self._next(store)
+                while batch is not None and not self.stop.is_set():
+                    outcome.requests += 1
+                    posting = poster.submit(self.client.post_ratings, batch.body)
+                    acknowledged = self._mark(store, acknowledged)
+                    ahead = self._next(store, after=batch.ratings[-1].seq)
+                    answer = _answer(posting)
+                    if answer.ok:
+                        self._count(batch, answer, outcome)
+                        acknowledged = [r.id for r in batch.ratings]
+                        batch = ahead
+                        continue
+                    with contextlib.suppress(_Refetch):  # a fork: read again, below
+                        self._handle(store, batch, answer, outcome)
+                    batch = self._next(store)
+        finally:
+            self._mark(store, acknowledged)
+        if self.stop.is_set():
+            raise _Stop("stopped", "stopped before the upload was finished")
 
-    # --- one batch ------------------------------------------------------------------
+    def _next(self, store: Store, after: int = 0) -> Batch | None:
+        """The first batch of what *store* has to send, from ``seq`` *after* on."""
+        found = unsent(store, self.max_ratings, after)
+        return next(cut(found, self.max_ratings, self.max_bytes), None)
+
+    def _mark(self, store: Store, ids: list[str]) -> list[str]:
+        if ids:
+            store.mark_synced(ids, self._now())
+        return []
+
+    # --- one batch, the careful way ------------------------------------------------
 
     def _send(self, store: Store, batch: Batch, outcome: Outcome) -> None:
         outcome.requests += 1
@@ -175,8 +202,12 @@ class Uploader:
             answer = self.client.post_ratings(batch.body)
         except requests.RequestException as exc:
             raise _Stop("unreachable", f"HQ could not be reached: {_reason(exc)}") from None
+        self._handle(store, batch, answer, outcome)
+
+    def _handle(self, store: Store, batch: Batch, answer: Answer, outcome: Outcome) -> None:
         if answer.ok:
-            self._acknowledged(store, batch, answer, outcome)
+            self._count(batch, answer, outcome)
+            store.mark_synced([r.id for r in batch.ratings], self._now())
             return
         named = self._named(batch, answer)
         if named is not None:
@@ -203,7 +234,9 @@ class Uploader:
         rating_id = answer.rating_id
         return ids.index(rating_id) if rating_id in ids else None
 
-    def _acknowledged(self, store: Store, batch: Batch, answer: Answer, outcome: Outcome) -> None:
+    @staticmethod
+    def _count(batch: Batch, answer: Answer, outcome: Outcome) -> None:
+        """Count HQ's 2xx for *batch*; a :class:`_Stop` unless it is the whole batch."""
         accepted, duplicates = answer.body.get("accepted"), answer.body.get("duplicates")
         if not (isinstance(accepted, int) and isinstance(duplicates, int)) or (
             accepted + duplicates != len(batch)
@@ -213,7 +246,6 @@ class Uploader:
                 f"HQ acknowledged {accepted!r} + {duplicates!r} of {len(batch)} ratings; "
                 "nothing marked, the batch is sent again",
             )
-        store.mark_synced([r.id for r in batch.ratings], self._now())
         outcome.sent += len(batch)
         outcome.accepted += accepted
         outcome.duplicates += duplicates
@@ -254,6 +286,13 @@ class Uploader:
 
     def _now(self) -> str:
         return to_utc_text(self.store.clock.now())
+
+
+def _answer(posting: Future[Answer]) -> Answer:
+    try:
+        return posting.result()
+    except requests.RequestException as exc:
+        raise _Stop("unreachable", f"HQ could not be reached: {_reason(exc)}") from None
 
 
 def _not_hq(answer: Answer) -> str:

@@ -59,11 +59,12 @@ class Unsent:
     database_id: str
 
 
-def unsent(store: Store, limit: int) -> list[tuple[Unsent, bytes]]:
-    """The ratings of :meth:`Store.oldest_unsynced`, each with its wire JSON."""
+def unsent(store: Store, limit: int, after: int = 0) -> list[tuple[Unsent, bytes]]:
+    """The ratings of :meth:`Store.oldest_unsynced` (numbered after *after*), each with
+    its wire JSON."""
     return [
         (Unsent(rid, seq, database), part.encode())
-        for rid, seq, database, part in store.unsynced(WIRE_JSON, limit)
+        for rid, seq, database, part in store.unsynced(WIRE_JSON, limit, after)
     ]
 
 

@@ -340,13 +340,14 @@ class Store:
         """Up to *limit* final ratings HQ has not acknowledged, oldest first."""
         return [Rating.from_row(r) for r in self.unsynced(COLUMNS, limit)]
 
-    def unsynced(self, columns: str, limit: int) -> list[tuple]:
-        """The SQL *columns* of :meth:`oldest_unsynced`'s ratings (sync reads them as JSON)."""
+    def unsynced(self, columns: str, limit: int, after: int = 0) -> list[tuple]:
+        """The SQL *columns* of :meth:`oldest_unsynced`'s ratings, from ``seq`` *after* on
+        (sync reads them as JSON, the next batch while one is in flight)."""
         sql = (
             f"SELECT {columns} FROM ratings WHERE {SENDABLE} AND {FINAL} "  # noqa: S608
-            "ORDER BY seq LIMIT :limit"
+            "AND seq > :after ORDER BY seq LIMIT :limit"
         )
-        return self.read(sql, self._now_params(limit=limit))
+        return self.read(sql, self._now_params(limit=limit, after=after))
 
     def pending_count(self) -> int:
         """How many ratings are still to send (open follow-ups in, quarantined ones out)."""
