@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hq.completeness import Completeness, completeness, incomplete_days
+from hq.dashboard.period import Period
 from hq.exports.labels import ReasonLabels
 from hq.models import Device, Store
 from hq.ranking import Ranked, kind_of, rank
@@ -48,6 +49,7 @@ class StoreFigures:
     counts: list[int]
     series: list[float | None]  # the headline metric on a 0–100 axis (see AXES)
     counted: Days
+    change: float | None = None  # a chosen period's headline metric less its comparison's
 
     @property
     def axis(self) -> tuple[str, str]:
@@ -55,19 +57,32 @@ class StoreFigures:
         return AXES[headline(self.scale)[0]]
 
 
-def store_figures(session: Session, store: Store, now: datetime, n_days: int = 30) -> StoreFigures:
-    """Figures of *store* for the *n_days* local days ending today, counted in the database."""
-    last = today(store, now)
-    days = [last - timedelta(days=i) for i in range(n_days - 1, -1, -1)]
+def store_figures(
+    session: Session, store: Store, now: datetime, n_days: int = 30, period: Period | None = None
+) -> StoreFigures:
+    """Figures of *store* for the *n_days* local days ending today (today, 7 and *n_days*
+    days), or for a chosen *period* and what it is compared with, counted in the database."""
+    if period is None or not period.chosen:
+        last = today(store, now)
+        days = [last - timedelta(days=i) for i in range(n_days - 1, -1, -1)]
+    else:
+        days = period.days
     counted = day_counts(session, store, days)
     scale = counted.scales[0]
     summaries = [counted.summary(i, scale) for i in range(len(days))]
     key = headline(scale)[0]
-    periods = {
-        "today": summaries[-1].as_dict(),
-        "7 days": metrics.merge(*summaries[-7:]).as_dict(),
-        "30 days": metrics.merge(*summaries).as_dict(),
-    }
+    if period is None or not period.chosen:
+        periods = {
+            "today": summaries[-1].as_dict(),
+            "7 days": metrics.merge(*summaries[-7:]).as_dict(),
+            f"{n_days} days": metrics.merge(*summaries).as_dict(),
+        }
+        change = None
+    else:
+        now_, before = metrics.merge(*summaries), _merged(session, store, period.before, scale)
+        periods = {period.label: now_.as_dict(), period.compared_with: before.as_dict()}
+        a, b = now_.as_dict(digits=None)[key], before.as_dict(digits=None)[key]
+        change = None if a is None or b is None else round(a - b, 1)
     series = [_on_axis(key, s) for s in summaries]
     return StoreFigures(
         store,
@@ -77,7 +92,14 @@ def store_figures(session: Session, store: Store, now: datetime, n_days: int = 3
         [s.count for s in summaries],
         series,
         counted,
+        change,
     )
+
+
+def _merged(session: Session, store: Store, span: tuple[date, date], scale: str):
+    days = [span[0] + timedelta(days=i) for i in range((span[1] - span[0]).days + 1)]
+    counted = day_counts(session, store, days)
+    return metrics.merge(*[counted.summary(i, scale) for i in range(len(days))])
 
 
 AXES = {"csat": ("0", "100"), "nps": ("−100", "100"), "ces": ("1", "7")}
@@ -149,10 +171,13 @@ def rankings(
     return out
 
 
-def store_page(session: Session, store: Store, now: datetime, few: int = 5) -> dict:
-    """The store page: figures, daily table, heat map, reasons, devices. An hour of the
-    heat map with fewer than *few* ratings shows no figure."""
-    figures = store_figures(session, store, now)
+def store_page(
+    session: Session, store: Store, now: datetime, few: int = 5, period: Period | None = None
+) -> dict:
+    """The store page over *period* (default the last 30 days): figures, daily table,
+    heat map, reasons, kiosks, devices. An hour of the heat map with fewer than *few*
+    ratings shows no figure."""
+    figures = store_figures(session, store, now, period=period)
     days = figures.counted.days
     rows = ratings_between(session, store, days[0], days[-1])
     middle = to_utc_text(day_bounds(days[len(days) // 2], store.timezone)[0])
@@ -168,7 +193,7 @@ def store_page(session: Session, store: Store, now: datetime, few: int = 5) -> d
         "table": table,
         "heat": heat_map(rows, store.timezone, figures.scale),
         "few": few,
-        "kiosks": _kiosks(session, store, figures),
+        "kiosks": _kiosks(session, store, figures, period),
         "not_counted": _why_not(sum(flags, Counter())),
         "reasons": _labelled(session, store, reason_shares(rows, figures.scale, middle)),
         "devices": devices,
@@ -182,14 +207,20 @@ def _labelled(session: Session, store: Store, shares: list) -> list[tuple[str, o
     return [(labels(store.id, "", s.key) or s.key, s) for s in shares]
 
 
-def _kiosks(session: Session, store: Store, figures: StoreFigures) -> list[Ranked]:
+def _kiosks(
+    session: Session, store: Store, figures: StoreFigures, period: Period | None
+) -> list[Ranked]:
     """The store's kiosks ranked like the stores (hq.ranking, the store as the "chain"),
-    over the same 30 days, with the change against the 30 days before; [] for one kiosk."""
+    over the page's days, with the change against the period compared with (the days
+    just before by default); [] for one kiosk."""
     days = figures.counted.days
     current = device_summaries(session, store, days[0], days[-1], figures.scale)
     if len(current) < 2:
         return []
-    before = (days[0] - timedelta(days=len(days)), days[0] - timedelta(days=1))
+    if period is not None and period.chosen:
+        before = period.before
+    else:
+        before = (days[0] - timedelta(days=len(days)), days[0] - timedelta(days=1))
     previous = device_summaries(session, store, *before, figures.scale)
     return rank(current, previous)
 

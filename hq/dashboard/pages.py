@@ -11,7 +11,7 @@ import secrets
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
@@ -21,9 +21,12 @@ from hq.dashboard import charts
 from hq.dashboard.enrolments import added
 from hq.dashboard.figures import SORTS, fleet, headline, overview, rankings, store_page
 from hq.dashboard.login import check_login
+from hq.dashboard.period import choose
 from hq.deps import DB, Now, WriteLock
 from hq.models import Store
 from hq.ratelimit import retry_after
+from hq.reports import today
+from hq.wire import Day
 
 templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
 templates.env.globals.update(charts=charts, headline=headline)
@@ -132,14 +135,29 @@ def all_stores(request: Request, db: DB, now: Now, lock: WriteLock):
 
 
 @router.get("/stores/{store_id}", response_class=HTMLResponse)
-def one_store(store_id: str, request: Request, db: DB, now: Now, lock: WriteLock):
+def one_store(
+    store_id: str,
+    request: Request,
+    db: DB,
+    now: Now,
+    lock: WriteLock,
+    first: Annotated[Day | None, Query(alias="from", description="first local day")] = None,
+    last: Annotated[Day | None, Query(alias="to", description="last local day")] = None,
+    compare: Annotated[str, Query(max_length=20)] = "previous",
+):
+    """A store's page, over the last 30 days or the days ``from`` … ``to`` (at most 366),
+    compared with the period before or (``compare=year``) the same days a year before."""
     if not (user := logged_in(request, db, now, lock)):
         return _to_login()
     store = db.get(Store, store_id)
     if store is None:
         return _page(request, "missing.html", user, 404, what=f"store {store_id}")
-    figures = store_page(db, store, now, request.app.state.min_cell)
-    return _page(request, "store.html", user, **figures, added=added(db, store.id))
+    try:
+        period = choose(today(store, now), first, last, compare)
+    except ValueError as e:
+        return _page(request, "problem.html", user, 400, why=str(e), store=store)
+    figures = store_page(db, store, now, request.app.state.min_cell, period)
+    return _page(request, "store.html", user, **figures, period=period, added=added(db, store.id))
 
 
 @router.get("/fleet", response_class=HTMLResponse)

@@ -11,10 +11,13 @@ from hypothesis import strategies as st
 
 from tests.server.conftest import log_in
 
-PATHS = st.sampled_from(["/", "/fleet", "/stores/{}", "/stores/{}?from={}", "/login?next={}"])
-TEXT = st.text(st.characters(codec="utf-8"), max_size=40) | st.sampled_from(
-    ["s1", "s1\x00", "../s1", "%", "%00", "s1'--", "<script>", "\ud7ff", "9" * 400]
-)
+PATHS = st.sampled_from(
+    ["/", "/fleet", "/stores/{}", "/stores/{}?from={}", "/stores/s1?from={}&to={}",
+     "/stores/s1?compare={}&from={}", "/login?next={}"]
+)  # fmt: skip
+ODD = ["s1", "s1\x00", "../s1", "%", "%00", "s1'--", "<script>", "\ud7ff", "9" * 400]
+DAYS = ["2026-09-01", "2026-02-30", "0001-01-01", "9999-12-31", "year"]
+TEXT = st.text(st.characters(codec="utf-8"), max_size=40) | st.sampled_from(ODD + DAYS)
 
 
 def test_no_dashboard_url_gives_a_5xx(hq):
