@@ -21,6 +21,7 @@ from hq.dashboard import charts
 from hq.dashboard.enrolments import added
 from hq.dashboard.figures import SORTS, fleet, headline, overview, rankings, store_page
 from hq.dashboard.login import check_login
+from hq.dashboard.rollouts import progress, updates
 from hq.deps import DB, Now, WriteLock
 from hq.models import Store
 from hq.ratelimit import retry_after
@@ -139,7 +140,10 @@ def one_store(store_id: str, request: Request, db: DB, now: Now, lock: WriteLock
     if store is None:
         return _page(request, "missing.html", user, 404, what=f"store {store_id}")
     figures = store_page(db, store, now, request.app.state.min_cell)
-    return _page(request, "store.html", user, **figures, added=added(db, store.id))
+    return _page(
+        request, "store.html", user, **figures, added=added(db, store.id),
+        updates=updates(db, store.id),
+    )  # fmt: skip
 
 
 @router.get("/fleet", response_class=HTMLResponse)
@@ -148,4 +152,8 @@ def fleet_page(request: Request, db: DB, now: Now, lock: WriteLock):
         return _to_login()
     stores = db.scalars(select(Store).order_by(Store.name)).all()
     devices = fleet(db, now)
-    return _page(request, "fleet.html", user, devices=devices, stores=stores, added=added(db))
+    releases = updates(db)
+    return _page(
+        request, "fleet.html", user, devices=devices, stores=stores, added=added(db),
+        updates=releases, rollouts=progress(db, releases),
+    )  # fmt: skip
