@@ -1,0 +1,194 @@
+"""The parts of ``hymio update`` without a network: the A/B folders and their atomic
+links, the wait for the units' READY (a release that never gets there, one that keeps
+crashing, one that comes up), the manifest's signature, and the heartbeat's report."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from hymio.update.slots import Slots
+from hymio.update.units import Units
+from kiosk.releases.manifest import (
+    Manifest,
+    ReleaseError,
+    ReleaseFile,
+    new_key,
+    parse_manifest,
+    sign,
+    verify,
+)
+from kiosk.releases.state import UpdateState, read_state, write_state
+
+
+def _release(slots: Slots, version: str) -> None:
+    slots.folder(version).mkdir(parents=True)
+    slots.mark(version, "0" * 64)
+
+
+def test_current_switches_atomically_and_rolls_back_to_previous(tmp_path):
+    slots = Slots(tmp_path / "opt")
+    for v in ("0.9.1", "0.9.2", "0.9.3"):
+        _release(slots, v)
+    slots.switch_to("0.9.1")
+    assert slots.version() == "0.9.1" and slots.target("previous") is None
+    slots.switch_to("0.9.2")
+    assert (slots.version(), slots.version("previous")) == ("0.9.2", "0.9.1")
+    assert os.readlink(slots.root / "current") == "releases/0.9.2"  # relative: the root may move
+    seen, stop = set(), threading.Event()
+
+    def look():  # a unit starting at any instant finds a whole release behind current
+        while not stop.is_set():
+            seen.add(slots.version())
+
+    looker = threading.Thread(target=look)
+    looker.start()
+    for _ in range(200):
+        slots.point("current", slots.folder("0.9.3"))
+        slots.point("current", slots.folder("0.9.2"))
+    stop.set()
+    looker.join()
+    assert seen <= {"0.9.2", "0.9.3"}
+    assert slots.roll_back() == "0.9.1" and slots.version() == "0.9.1"
+    slots.switch_to("0.9.2")
+    slots.prune()  # keeps current (0.9.2) and previous (0.9.1)
+    assert sorted(p.name for p in slots.releases.iterdir()) == ["0.9.1", "0.9.2"]
+
+
+def test_the_installers_own_venv_says_its_version_from_the_package(tmp_path):
+    slots = Slots(tmp_path / "opt")
+    info = slots.root / "venv/lib/python3.11/site-packages/hymio-0.2.dev5+gabc.dist-info"
+    info.mkdir(parents=True)
+    slots.point("current", slots.root / "venv")
+    assert slots.version() == "0.2.dev5+gabc"
+
+
+class Scripted(Units):
+    """Units whose ``systemctl show`` answers come from *states* (name → a function of time)."""
+
+    def __init__(self, states):
+        self.t = 0.0
+        super().__init__(clock=lambda: self.t, sleep=self._sleep)
+        self.states = states
+
+    def _sleep(self, seconds: float) -> None:
+        self.t += seconds
+
+    def show(self, name: str) -> dict[str, str]:
+        return self.states[name](self.t)
+
+
+def _up(start: float = 1.0):
+    def state(t: float) -> dict[str, str]:
+        if t < start:
+            return {"ActiveState": "activating", "SubState": "start", "NRestarts": "0",
+                    "ExecMainStartTimestampMonotonic": "2"}  # fmt: skip
+        return {"ActiveState": "active", "SubState": "running", "NRestarts": "0",
+                "ExecMainStartTimestampMonotonic": "2"}  # fmt: skip
+
+    return state
+
+
+BEFORE = {n: {"ExecMainStartTimestampMonotonic": "1", "NRestarts": "0"}
+          for n in ("hymio-kiosk.service", "hymio-sync.service")}  # fmt: skip
+
+
+def test_units_that_come_up_and_stay_up_are_ready():
+    units = Scripted({"hymio-kiosk.service": _up(4), "hymio-sync.service": _up(1)})
+    assert units.wait_ready(BEFORE, within=60, settle=5) == ""
+    assert 9 <= units.t < 11  # up at 4 s, then 5 s of settling
+
+
+def test_a_kiosk_that_never_says_ready_is_not_ready_in_time():
+    units = Scripted({"hymio-kiosk.service": _up(10**9), "hymio-sync.service": _up(1)})
+    problem = units.wait_ready(BEFORE, within=30, settle=5)
+    assert problem.startswith("not ready within 30 s: hymio-kiosk.service activating (start)")
+    assert 30 <= units.t < 31
+
+
+def test_a_kiosk_that_keeps_crashing_is_given_up_early():
+    def crashing(t: float) -> dict[str, str]:
+        return {
+            "ActiveState": "activating",
+            "SubState": "auto-restart",
+            "NRestarts": str(int(t // 2)),
+            "ExecMainStartTimestampMonotonic": str(int(t)),
+        }
+
+    units = Scripted({"hymio-kiosk.service": crashing, "hymio-sync.service": _up(1)})
+    problem = units.wait_ready(BEFORE, within=180, settle=5)
+    assert "hymio-kiosk.service did not come up" in problem and "restarted 3 times" in problem
+    assert units.t < 10
+
+
+def test_the_old_process_still_running_is_not_taken_for_the_new_one():
+    old = {"ActiveState": "active", "SubState": "running", "NRestarts": "0",
+           "ExecMainStartTimestampMonotonic": "1"}  # fmt: skip
+    units = Scripted({"hymio-kiosk.service": lambda t: old, "hymio-sync.service": _up(1)})
+    assert "hymio-kiosk.service active (running)" in units.wait_ready(BEFORE, within=10, settle=2)
+
+
+def _manifest() -> Manifest:
+    return Manifest(
+        version="0.9.1", python="3.11", built_at="2026-12-01T15:00:00+00:00",
+        files=[ReleaseFile(name="hymio-0.9.1-py3-none-any.whl", size=3, sha256="a" * 64),
+               ReleaseFile(name="requirements.txt", size=1, sha256="b" * 64)],
+    )  # fmt: skip
+
+
+def test_a_signature_holds_only_for_the_signed_bytes_and_the_right_key(tmp_path):
+    from cryptography.hazmat.primitives import serialization
+
+    pem, public = new_key()
+    key = serialization.load_pem_private_key(pem, password=None)
+    data = _manifest().encode()
+    signature = sign(key, data)
+    verify(public, data, signature)
+    assert parse_manifest(data) == _manifest()
+    with pytest.raises(ReleaseError, match="not one made with this kiosk's release key"):
+        verify(public, data.replace(b"0.9.1", b"0.9.2"), signature)
+    with pytest.raises(ReleaseError, match="not one made with this kiosk's release key"):
+        verify(new_key()[1], data, signature)
+    with pytest.raises(ReleaseError, match="not one made"):
+        verify(public, data, "not base64!")
+    with pytest.raises(ReleaseError, match="must look like ed25519:"):
+        verify("ssh-ed25519 AAAA", data, signature)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda m: {**m, "files": m["files"][:1]}, "files"),
+        (lambda m: {**m, "files": [{**m["files"][0], "name": "../evil"}, m["files"][1]]}, "name"),
+        (
+            lambda m: {**m, "files": [m["files"][0], {**m["files"][1], "name": "reqs.txt"}]},
+            "names no requirements.txt",
+        ),
+        (lambda m: {**m, "version": "1.0; rm -rf /"}, "version"),
+    ],
+)
+def test_a_manifest_that_is_not_whole_or_names_a_path_is_refused(change, message):
+    import json
+
+    data = json.dumps(change(_manifest().model_dump())).encode()
+    with pytest.raises(ReleaseError, match=message):
+        parse_manifest(data)
+
+
+def test_the_heartbeat_says_the_running_and_wanted_release_and_the_last_outcome(store):
+    from kiosk import __version__
+    from kiosk.releases.state import state_path
+    from kiosk.store.ledger import Ledger
+    from sync.heartbeat import device_status
+
+    assert "wanted_release" not in device_status(Ledger(store))
+    last = {"outcome": "rolled_back", "version": "0.9.3", "at": "2026-12-01T12:00:00+00:00",
+            "detail": "hymio-kiosk.service did not come up"}  # fmt: skip
+    write_state(state_path(store.path), UpdateState(wanted="0.9.3", last_update=last))
+    status = device_status(Ledger(store))
+    assert status["release"] == __version__ and status["wanted_release"] == "0.9.3"
+    assert status["last_update"] == last
+    assert read_state(Path("/nonexistent/update.json")) == UpdateState()
