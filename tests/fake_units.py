@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -46,7 +48,9 @@ class Unit:
     def __init__(self, name: str, command: list[str], folder: Path, env: dict[str, str]):
         self.name, self.command, self.env = name, command, env
         folder.mkdir(parents=True, exist_ok=True)
-        self.systemd = FakeSystemd(folder)
+        # A short folder: a Unix socket's path has at most 107 bytes.
+        self.socket_folder = Path(tempfile.mkdtemp(prefix="hymio-unit-"))
+        self.systemd = FakeSystemd(self.socket_folder)
         self.log = (folder / "unit.log").open("a")
         self.process: subprocess.Popen | None = None
         self.restarts, self.started_us, self.again_at = 0, 0, None
@@ -141,3 +145,4 @@ class FakeUnits:
             unit.stop()
             unit.systemd.close()
             unit.log.close()
+            shutil.rmtree(unit.socket_folder, ignore_errors=True)

@@ -150,6 +150,7 @@ class Site:
             engine.dispose()
 
 
+@pytest.mark.timeout(900)  # with the session's builds: three wheels, three releases
 def test_a_kiosk_updates_reports_it_and_rolls_back_a_broken_release_losing_no_press(
     releases, tmp_path
 ):

@@ -192,3 +192,27 @@ def test_the_heartbeat_says_the_running_and_wanted_release_and_the_last_outcome(
     assert status["release"] == __version__ and status["wanted_release"] == "0.9.3"
     assert status["last_update"] == last
     assert read_state(Path("/nonexistent/update.json")) == UpdateState()
+
+
+def test_keygen_never_overwrites_a_key_and_build_refuses_what_is_not_one(tmp_path, capsys):
+    import stat
+
+    from hymio.cli import main
+
+    key = tmp_path / "release.key"
+    assert main(["release", "keygen", "--key", str(key)]) == 0
+    public = capsys.readouterr().out.split()[-1]
+    assert (
+        public.startswith("ed25519:")
+        and (tmp_path / "release.key.pub").read_text().strip() == public
+    )
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    before = key.read_bytes()
+    assert main(["release", "keygen", "--key", str(key)]) == 1
+    assert "never overwritten" in capsys.readouterr().err and key.read_bytes() == before
+    wheel = tmp_path / "hymio-0.9.1-py3-none-any.whl"
+    wheel.write_bytes(b"PK")
+    assert main(["release", "build", "--wheel", str(wheel), "--key", str(wheel), "--out",
+                 str(tmp_path / "out")]) == 1  # fmt: skip
+    assert "not a release key" in capsys.readouterr().err
+    assert not list((tmp_path / "out").glob("*.tar"))

@@ -45,7 +45,7 @@ def install(slots: Slots, manifest: Manifest, files: Path, manifest_sha256: str)
     folder.parent.mkdir(parents=True, exist_ok=True)
     # Only the release's files: none of pip's settings (an index, more find-links) apply.
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
-    env.update(PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1")
+    env.update(PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_CACHE_DIR="1")
     steps = [
         [base_python(), "-m", "venv", str(folder)],
         [str(folder / "bin/python"), "-m", "pip", "install", "--quiet", "--no-index",

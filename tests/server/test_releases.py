@@ -201,3 +201,30 @@ def test_the_heartbeat_reports_releases_and_the_fleet_page_shows_the_rollout(
     k1 = page.split('data-device="k1"', 1)[1].split("</tr>", 1)[0]
     assert 'data-wanted="0.9.2"' in k1 and 'data-outcome="rolled_back"' in k1
     assert "kiosk did not come up" in k1
+
+
+def test_the_commands_add_roll_out_and_group_and_say_what_is_wrong(tmp_path, key):
+    from tests.server.served import hymio
+
+    db = f"sqlite:///{tmp_path / 'hq.db'}"
+    assert hymio("hq", "add-store", "--database", db, "--id", "s1", "--name", "K",
+                 "--timezone", "Europe/Helsinki").returncode == 0  # fmt: skip
+    assert (
+        hymio("hq", "add-device", "--database", db, "--store", "s1", "--id", "pi-1").returncode == 0
+    )
+    added = hymio("hq", "add-release", "--database", db, "--file",
+                  str(make_bundle(tmp_path, "0.9.1", key[0])))  # fmt: skip
+    assert added.returncode == 0 and "release 0.9.1: 3 files" in added.stdout, added.stderr
+    assert list((tmp_path / "releases").rglob("*"))  # beside the SQLite file
+    grouped = hymio("hq", "add-to-group", "--database", db, "--group", "pilots", "--device", "pi-1")
+    assert grouped.returncode == 0 and "1 device(s) added to group pilots" in grouped.stdout
+    done = hymio("hq", "rollout", "--database", db, "--release", "0.9.1", "--group", "pilots")
+    assert done.returncode == 0 and "group pilots should now run 0.9.1" in done.stdout
+    wrong = hymio("hq", "rollout", "--database", db, "--release", "0.9.9", "--all")
+    assert wrong.returncode == 1 and "HQ holds no release '0.9.9'" in wrong.stderr
+    both = hymio("hq", "rollout", "--database", db, "--release", "0.9.1", "--all", "--store", "s1")
+    assert both.returncode == 2 and "not allowed with argument" in both.stderr
+    junk = tmp_path / "junk.tar"
+    junk.write_text("no")
+    refused = hymio("hq", "add-release", "--database", db, "--file", str(junk))
+    assert refused.returncode == 1 and "not a release bundle" in refused.stderr
