@@ -216,3 +216,21 @@ def test_keygen_never_overwrites_a_key_and_build_refuses_what_is_not_one(tmp_pat
                  str(tmp_path / "out")]) == 1  # fmt: skip
     assert "not a release key" in capsys.readouterr().err
     assert not list((tmp_path / "out").glob("*.tar"))
+
+
+def test_doctor_says_how_the_last_update_went(store, tmp_path):
+    from kiosk.doctor import OK, WARN, Context
+    from kiosk.releases.state import check_update, state_path
+    from kiosk.settings.load import parse_settings
+
+    plain = {"storage": {"path": str(store.path)}}
+    [off] = check_update(Context(parse_settings(plain)))
+    assert off.level == WARN and "no [hq] release_key" in off.detail
+    settings = parse_settings({**plain, "hq": {"release_key": new_key()[1]}})
+    assert check_update(Context(settings))[0].level == OK
+    last = {"outcome": "rolled_back", "version": "0.9.3", "at": "2026-12-01T12:00:00+00:00",
+            "detail": "hymio-kiosk.service did not come up"}  # fmt: skip
+    write_state(state_path(store.path), UpdateState(last_update=last))
+    [found] = check_update(Context(settings))
+    assert found.level == WARN and "rolled_back 0.9.3" in found.detail
+    assert "did not come up" in found.detail and "--now" in found.fix

@@ -1,7 +1,7 @@
 """The kiosk's record of its updates, ``update.json`` beside its database: the release HQ
 last wanted, the last update's outcome, a switch not yet confirmed, and releases that were
 rolled back (not tried again unless asked). ``hymio update`` writes it; the heartbeat
-reads it."""
+and doctor's update check read it."""
 
 from __future__ import annotations
 
@@ -9,6 +9,10 @@ import json
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kiosk.doctor import Context, Finding
 
 FILE_NAME = "update.json"
 OUTCOMES = ("updated", "rolled_back", "refused", "failed")
@@ -58,3 +62,26 @@ def write_state(path: Path, state: UpdateState) -> None:
         os.fsync(f.fileno())
     new.chmod(0o644)
     os.replace(new, path)
+
+
+def check_update(ctx: Context) -> list[Finding]:
+    """Doctor's update check: the last update's outcome (a warning unless it went well),
+    a switch not yet confirmed, and whether updates are on at all."""
+    from kiosk.doctor import OK, WARN, Finding
+
+    if not ctx.settings.hq.release_key:
+        fix = "set [hq] release_key to the public key hymio release keygen printed"
+        return [Finding("update", WARN, "updates are off: no [hq] release_key", fix)]
+    state = read_state(state_path(ctx.settings.storage.path))
+    last = state.last_update or {}
+    if state.trial:
+        v = state.trial.get("version")
+        fix = "the next hymio update run judges it (the timer runs it 3 minutes after boot)"
+        return [Finding("update", WARN, f"the switch to {v} is not confirmed yet", fix)]
+    if not last:
+        return [Finding("update", OK, f"no update yet; HQ wants {state.wanted or 'none'}")]
+    said = f"{last.get('outcome')} {last.get('version')} at {last.get('at')}"
+    if last.get("outcome") == "updated":
+        return [Finding("update", OK, said)]
+    fix = "see the detail; hymio update --now tries again once the cause is fixed"
+    return [Finding("update", WARN, f"{said}: {last.get('detail', '')}", fix)]
