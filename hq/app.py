@@ -13,7 +13,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from hq import api, docs, errors_http, headers
-from hq.api import config, devices, enrol, export, health, ratings, reports
+from hq.api import config, devices, enrol, export, health, ratings, releases, reports
 from hq.db import open_database, writer_lock
 from hq.device_calls import Admission, KnownDevices
 from hq.ratelimit import RateLimiter
@@ -29,14 +29,14 @@ def create_app(
     burst: int = 100,
     secure_cookies: bool = False,
     min_cell: int = 5,
-    releases: Path | None = None,
+    release_files: Path | None = None,
 ) -> FastAPI:
     """The HQ app on *database_url* (migrated on start).
 
     *rate* and *burst* limit each device's requests per second. *secure_cookies* marks the
     dashboard's session cookie ``Secure`` (set it when HQ is served over HTTPS). An hour
     or a day with fewer than *min_cell* ratings shows no figure on the dashboard. Release
-    files are served from the folder *releases* (default :func:`hq.releases.release_folder`).
+    files are served from the folder *release_files* (default :func:`hq.releases.release_folder`).
     """
     from hq.dashboard import install as install_dashboard
 
@@ -57,7 +57,7 @@ def create_app(
     if min_cell < 1:
         raise ValueError(f"min_cell {min_cell} must be 1 or more")
     app.state.min_cell = min_cell
-    app.state.release_folder = releases or release_folder(database_url)
+    app.state.release_folder = release_files or release_folder(database_url)
     errors_http.install(app)
     for module in (ratings, devices, config, releases, enrol, reports, export, health):
         app.include_router(module.router)
