@@ -41,14 +41,17 @@ def _wheel(clone: Path, version: str, out: Path) -> subprocess.Popen:
 def releases(clean_clone, tmp_path_factory) -> dict:
     """The release key and the three signed release bundles."""
     folder = tmp_path_factory.mktemp("releases")
-    broken = folder / "broken-clone"
-    subprocess.run(["git", "clone", "--quiet", str(clean_clone), str(broken)], check=True)
-    cli = broken / "hymio/cli/kiosk.py"
+    clones = {}
+    for v in VERSIONS:  # a clone each: setuptools builds in the source's build/ folder
+        clones[v] = folder / f"clone-{v}"
+        subprocess.run(["git", "clone", "--quiet", str(clean_clone), str(clones[v])], check=True)
+    cli = clones[BROKEN] / "hymio/cli/kiosk.py"
     start = "def run(args: argparse.Namespace) -> int:\n"
     cli.write_text(cli.read_text().replace(start, start + "    " + BREAK, 1))
+    assert BREAK in cli.read_text()
     wheels = folder / "wheels"
     wheels.mkdir()
-    builds = [_wheel(broken if v == BROKEN else clean_clone, v, wheels) for v in VERSIONS]
+    builds = [_wheel(clones[v], v, wheels) for v in VERSIONS]
     for b in builds:
         out = b.communicate(timeout=600)[0]
         assert b.returncode == 0, out[-3000:]
