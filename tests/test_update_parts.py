@@ -54,8 +54,10 @@ def test_current_switches_atomically_and_rolls_back_to_previous(tmp_path):
     assert seen <= {"0.9.2", "0.9.3"}
     assert slots.roll_back() == "0.9.1" and slots.version() == "0.9.1"
     slots.switch_to("0.9.2")
+    (slots.downloads / "0.9.2").mkdir(parents=True)
     slots.prune()  # keeps current (0.9.2) and previous (0.9.1)
     assert sorted(p.name for p in slots.releases.iterdir()) == ["0.9.1", "0.9.2"]
+    assert not slots.downloads.exists()
 
 
 def test_the_installers_own_venv_says_its_version_from_the_package(tmp_path):

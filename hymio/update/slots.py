@@ -87,16 +87,13 @@ class Slots:
         return self.version("current")
 
     def prune(self) -> None:
-        """Remove every release folder and download that ``current`` and ``previous``
-        do not name."""
+        """After an update that came up: remove every release folder that ``current`` and
+        ``previous`` do not name, and every download (what is installed needs none)."""
         keep = {self.target("current"), self.target("previous")}
-        for folder in list(self.releases.glob("*")) + list(self.downloads.glob("*")):
-            if folder.resolve() not in keep and folder.name not in _versions(keep):
+        for folder in self.releases.glob("*"):
+            if folder.resolve() not in keep:
                 shutil.rmtree(folder, ignore_errors=True)
-
-
-def _versions(folders: set[Path | None]) -> set[str]:
-    return {f.name for f in folders if f is not None}
+        shutil.rmtree(self.downloads, ignore_errors=True)
 
 
 def _sync(folder: Path) -> None:
