@@ -70,8 +70,8 @@ async def manifest(
 
 @router.get(
     "/releases/{version}/signature",
-    response_class=PlainTextResponse,
-    responses=errors(401, 404, 422, 429, 503),
+    response_class=Response,
+    responses={**errors(401, 404, 422, 429, 503), 200: {"content": {"text/plain": {}}}},
 )
 async def signature(
     request: Request, version: Version, credentials: Annotated[Bearer, Depends(device_bearer)]
@@ -89,7 +89,7 @@ async def signature(
 
 @router.get(
     "/releases/{version}/files/{name}",
-    response_class=FileResponse,
+    response_class=Response,
     responses={**errors(401, 404, 422, 429, 503), **BINARY},
 )
 async def release_file(
