@@ -236,3 +236,28 @@ def test_doctor_says_how_the_last_update_went(store, tmp_path):
     [found] = check_update(Context(settings))
     assert found.level == WARN and "rolled_back 0.9.3" in found.detail
     assert "did not come up" in found.detail and "--now" in found.fix
+
+
+def test_a_disk_that_fills_during_install_fails_it_and_leaves_no_half_release(tiny_disk):
+    from hymio.update import InstallError
+    from hymio.update.install import install
+
+    slots = Slots(tiny_disk / "opt")
+    (tiny_disk / "files").mkdir()
+    with pytest.raises(
+        InstallError, match="installing release 0.9.1 failed: the disk holding .* is full"
+    ):
+        install(slots, _manifest(), tiny_disk / "files", "0" * 64)
+    assert not slots.folder("0.9.1").exists() and not slots.installed("0.9.1")
+    assert slots.target() is None  # nothing was switched
+
+
+def test_update_needs_hq_and_the_release_key_in_the_settings(tmp_path, capsys):
+    from hymio.cli import main
+
+    config = tmp_path / "kiosk.toml"
+    config.write_text('[hq]\nurl = "http://127.0.0.1:9"\ntoken = "' + "t" * 43 + '"\n')
+    assert main(["update", "--config", str(config), "--root", str(tmp_path / "opt")]) == 2
+    err = capsys.readouterr().err
+    assert "hq.release_key: is needed for updates" in err
+    assert not (tmp_path / "opt").exists()

@@ -22,6 +22,7 @@ from kiosk.releases.manifest import REQUIREMENTS, Manifest
 
 PIP_TIMEOUT = 1800
 DOCTOR_TIMEOUT = 120
+LOW_DISK = 100 * 2**20  # less free after a failed install: the disk is the cause
 
 
 def base_python() -> str:
@@ -61,8 +62,14 @@ def install(slots: Slots, manifest: Manifest, files: Path, manifest_sha256: str)
             raise InstallError(f"installing release {version} failed: {e}") from None
         if done.returncode != 0:
             shutil.rmtree(folder, ignore_errors=True)
-            said = (done.stderr or done.stdout).strip().splitlines()[-3:]
-            raise InstallError(f"installing release {version} failed: {' '.join(said)[-400:]}")
+            said = " ".join((done.stderr or done.stdout).strip().splitlines()[-3:])[-400:]
+            free = shutil.disk_usage(folder.parent).free
+            if free < LOW_DISK:  # pip and venv say it in many ways, or not at all
+                said = (
+                    f"the disk holding {folder.parent} is full ({free // 2**20} MB free); free"
+                    f" some space and run hymio update --now ({said[-200:]})"
+                )
+            raise InstallError(f"installing release {version} failed: {said}")
     said = _run(folder, "--version").stdout.split()
     if said[-1:] != [version]:
         shutil.rmtree(folder, ignore_errors=True)
