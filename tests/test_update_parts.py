@@ -261,3 +261,47 @@ def test_update_needs_hq_and_the_release_key_in_the_settings(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "hq.release_key: is needed for updates" in err
     assert not (tmp_path / "opt").exists()
+
+
+class Restartable(Scripted):
+    """Scripted units that count their restarts (a rollback restarts them)."""
+
+    restarts = 0
+
+    def restart(self):
+        self.restarts += 1
+        return {}
+
+
+@pytest.mark.parametrize("comes_up", [True, False])
+def test_a_switch_cut_off_by_a_power_cut_is_judged_by_the_next_run(tmp_path, comes_up):
+    from datetime import UTC, datetime
+
+    from hymio.update.fetch import ReleaseSource
+    from hymio.update.updater import Updater
+    from kiosk.releases.state import state_path
+    from kiosk.settings.load import parse_settings
+
+    settings = parse_settings({"storage": {"path": str(tmp_path / "data/ratings.db")},
+                               "hq": {"release_key": new_key()[1]}})  # fmt: skip
+    slots = Slots(tmp_path / "opt")
+    for v in ("0.9.1", "0.9.2"):
+        _release(slots, v)
+    slots.switch_to("0.9.1")
+    slots.switch_to("0.9.2")  # switched, then the power went
+    trial = {"version": "0.9.2", "previous": "0.9.1", "at": "2026-12-01T03:10:00+00:00"}
+    write_state(state_path(settings.storage.path), UpdateState(wanted="0.9.2", trial=trial))
+    kiosk = _up(1) if comes_up else _up(10**9)
+    units = Restartable({"hymio-kiosk.service": kiosk, "hymio-sync.service": _up(1)})
+    noon = datetime(2026, 12, 1, 10, tzinfo=UTC)  # open: nothing is asked of HQ
+    updater = Updater(settings, slots.root, ReleaseSource("http://127.0.0.1:9", "t"),
+                      units=units, ready_within=30, settle=5, now=lambda: noon)  # fmt: skip
+    assert "the store is open" in updater.run()
+    state = read_state(state_path(settings.storage.path))
+    assert state.trial is None
+    if comes_up:
+        assert state.last_update["outcome"] == "updated" and slots.version() == "0.9.2"
+        assert units.restarts == 0
+    else:
+        assert state.last_update["outcome"] == "rolled_back" and slots.version() == "0.9.1"
+        assert units.restarts == 1 and state.rolled_back == ["0.9.2"]
