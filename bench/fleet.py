@@ -36,7 +36,9 @@ from hq.db import open_database
 from hq.models import Device, Store
 from kiosk.localtime import to_utc_text
 
-SIZES = [int(n) for n in os.environ.get("HYMIO_BENCH_FLEET", "1000,5000,10000,20000,40000").split(",")]
+SIZES = [
+    int(n) for n in os.environ.get("HYMIO_BENCH_FLEET", "1000,5000,10000,20000,40000").split(",")
+]
 SECONDS = float(os.environ.get("HYMIO_BENCH_FLEET_SECONDS", "30"))
 ROUNDS = int(os.environ.get("HYMIO_BENCH_FLEET_ROUNDS", "3"))
 BISECT = int(os.environ.get("HYMIO_BENCH_FLEET_BISECT", "2"))

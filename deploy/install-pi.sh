@@ -8,10 +8,11 @@
 #   sudo deploy/install-pi.sh --enroll URL CODE  and enrol the kiosk at HQ with that code
 #
 # What it does: a `hymio` system user in the gpio, video, input and render groups; a
-# virtual environment in /opt/hymio/venv with Hymiö and its `pi` extra (lgpio, Kivy);
+# virtual environment in /opt/hymio/venv with Hymiö and its `pi` extra (lgpio, Kivy),
+# named by the link /opt/hymio/current that the units run (hymio update moves it);
 # /etc/hymio/kiosk.toml (mode 0600) from the commented example, only if there is none;
 # the data folder /var/lib/hymio; the systemd units hymio-kiosk and hymio-sync, enabled
-# (the kiosk takes tty1 from getty); on the Pi itself, the GL runtime libraries Kivy's
+# (the kiosk takes tty1 from getty), and hymio-update.timer; on the Pi itself, the GL runtime libraries Kivy's
 # wheel loads (libegl1, libgles2, libgbm1, and libmtdev1 for touch). Settings and data
 # are never overwritten. With --enroll, `hymio enroll` registers the kiosk at HQ (its id
 # from the host name) and writes HQ's address, the token and the store into the settings.
@@ -34,7 +35,7 @@ while [ $# -gt 0 ]; do
                 exit 2
             fi
             ENROLL_URL=$2; ENROLL_CODE=$3; shift 3 ;;
-        -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "install-pi.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -47,6 +48,8 @@ VENV=/opt/hymio/venv
 CONFIG=/etc/hymio/kiosk.toml
 DATA=/var/lib/hymio
 UNITS=(hymio-kiosk.service hymio-sync.service)
+UPDATE_UNITS=(hymio-update.service hymio-update.timer)
+CURRENT=/opt/hymio/current
 UNIT_DIR=/etc/systemd/system
 
 say() { printf 'hymio install: %s\n' "$*"; }
@@ -66,11 +69,11 @@ fi
 
 uninstall() {
     if [ -z "$R" ]; then
-        systemctl disable --now "${UNITS[@]}" 2>/dev/null || true
+        systemctl disable --now "${UNITS[@]}" hymio-update.timer 2>/dev/null || true
     else
-        "${sysctl[@]}" disable "${UNITS[@]}" 2>/dev/null || true
+        "${sysctl[@]}" disable "${UNITS[@]}" hymio-update.timer 2>/dev/null || true
     fi
-    for unit in "${UNITS[@]}"; do
+    for unit in "${UNITS[@]}" "${UPDATE_UNITS[@]}"; do
         rm -f "$R$UNIT_DIR/$unit"
     done
     rm -rf "$R/opt/hymio"
@@ -111,8 +114,11 @@ install_venv() {
     fi
     # shellcheck disable=SC2086  # HYMIO_PIP_ARGS is a list of options
     "$R$VENV/bin/python" -m pip install --quiet ${HYMIO_PIP_ARGS:-} "$what"
+    # The units run $CURRENT/bin/hymio; hymio update points the link at a release in
+    # /opt/hymio/releases, and this script points it back at its own install.
+    ln -sfn venv "$R$CURRENT"
     install -d -m 0755 "$R/usr/local/bin"
-    ln -sfn "$VENV/bin/hymio" "$R/usr/local/bin/hymio"
+    ln -sfn "$CURRENT/bin/hymio" "$R/usr/local/bin/hymio"
     say "installed $("$R$VENV/bin/hymio" --version) in $VENV (command: hymio)"
 }
 
@@ -149,21 +155,22 @@ enroll() {
 
 install_units() {
     install -d -m 0755 "$R$UNIT_DIR"
-    for unit in "${UNITS[@]}"; do
+    for unit in "${UNITS[@]}" "${UPDATE_UNITS[@]}"; do
         install -m 0644 "$SRC/systemd/$unit" "$R$UNIT_DIR/$unit"
     done
     [ -z "$R" ] && systemctl daemon-reload
     # The kiosk owns tty1 (its unit conflicts with getty there).
     "${sysctl[@]}" disable getty@tty1.service 2>/dev/null || true
-    "${sysctl[@]}" enable "${UNITS[@]}"
+    "${sysctl[@]}" enable "${UNITS[@]}" hymio-update.timer
     if [ -z "$R" ]; then
         systemctl restart "${UNITS[@]}" || say "a unit did not start: run hymio doctor"
+        systemctl start hymio-update.timer || true
         if systemctl is-enabled --quiet lightdm.service 2>/dev/null; then
             say "the desktop (lightdm) also wants the screen: sudo raspi-config, System"
             say "Options, Boot, Console; or use Raspberry Pi OS Lite"
         fi
     fi
-    say "enabled ${UNITS[*]}"
+    say "enabled ${UNITS[*]} hymio-update.timer"
 }
 
 if [ "$UNINSTALL" -eq 1 ]; then

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 from fastapi import FastAPI
 
 from hq import api, docs, errors_http, headers
-from hq.api import config, devices, enrol, export, health, ratings, reports
+from hq.api import config, devices, enrol, export, health, ratings, releases, reports
 from hq.db import open_database, writer_lock
 from hq.device_calls import Admission, KnownDevices
 from hq.ratelimit import RateLimiter
+from hq.releases import release_folder
 from hq.wire import Batch
 from kiosk import __version__
 
@@ -27,12 +29,14 @@ def create_app(
     burst: int = 100,
     secure_cookies: bool = False,
     min_cell: int = 5,
+    release_files: Path | None = None,
 ) -> FastAPI:
     """The HQ app on *database_url* (migrated on start).
 
     *rate* and *burst* limit each device's requests per second. *secure_cookies* marks the
     dashboard's session cookie ``Secure`` (set it when HQ is served over HTTPS). An hour
-    or a day with fewer than *min_cell* ratings shows no figure on the dashboard.
+    or a day with fewer than *min_cell* ratings shows no figure on the dashboard. Release
+    files are served from the folder *release_files* (default :func:`hq.releases.release_folder`).
     """
     from hq.dashboard import install as install_dashboard
 
@@ -53,8 +57,9 @@ def create_app(
     if min_cell < 1:
         raise ValueError(f"min_cell {min_cell} must be 1 or more")
     app.state.min_cell = min_cell
+    app.state.release_folder = release_files or release_folder(database_url)
     errors_http.install(app)
-    for module in (ratings, devices, config, enrol, reports, export, health):
+    for module in (ratings, devices, config, releases, enrol, reports, export, health):
         app.include_router(module.router)
     api.document_bodies(app, Batch)  # read by the endpoint itself (hq.api.ratings)
     install_dashboard(app, sessions, secure_cookies)

@@ -232,3 +232,36 @@ class StaffPin(Base):
     device_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     pin_hash: Mapped[str] = mapped_column(String(200))
     updated_at: Mapped[str] = mapped_column(String(40))
+
+
+class Release(Base):
+    """A release HQ holds (``hymio hq add-release``): its manifest, byte for byte as it was
+    signed, and the signature; the files themselves lie in HQ's release folder by SHA-256."""
+
+    __tablename__ = "releases"
+    version: Mapped[str] = mapped_column(String(40), primary_key=True)
+    manifest: Mapped[str] = mapped_column(Text)
+    signature: Mapped[str] = mapped_column(String(200))
+    size: Mapped[int] = mapped_column(BigInteger)
+    added_at: Mapped[str] = mapped_column(String(40))
+
+
+class Rollout(Base):
+    """One step of a rollout: from now on the devices in ``scope`` (``all``, ``store``,
+    ``device``, ``group`` or ``percent``, with ``target``) should run ``version``. The newest
+    step that covers a device decides its release."""
+
+    __tablename__ = "rollouts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    version: Mapped[str] = mapped_column(ForeignKey("releases.version"))
+    scope: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[str] = mapped_column(String(40))
+
+
+class DeviceGroup(Base):
+    """A device's membership of a named group (``hymio hq add-to-group``), for rollouts."""
+
+    __tablename__ = "device_groups"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"), primary_key=True)

@@ -164,6 +164,17 @@ class DatabaseStatus(Strict):
     held_at: Annotated[list[Timestamp], Field(max_length=50)] = []
 
 
+class LastUpdate(BaseModel):
+    """The outcome of the kiosk's last update (``hymio update``): ``updated``,
+    ``rolled_back``, ``refused`` or ``failed``, of which release, when, and why."""
+
+    model_config = ConfigDict(strict=True, extra="ignore")
+    outcome: Annotated[Text, Field(max_length=20)]
+    version: Annotated[Text, Field(max_length=40)] | None = None
+    at: Timestamp | None = None
+    detail: Annotated[Text, Field(max_length=500)] | None = None
+
+
 class Heartbeat(BaseModel):
     """``POST /api/v1/heartbeat``: what the device says about itself. All fields optional.
 
@@ -188,6 +199,9 @@ class Heartbeat(BaseModel):
     )
     database_id: Ident | None = None
     databases: Annotated[list[DatabaseStatus], Field(max_length=20)] | None = None
+    release: Annotated[Text, Field(max_length=40)] | None = None  # the running release
+    wanted_release: Annotated[Text, Field(max_length=40)] | None = None  # as HQ last said
+    last_update: LastUpdate | None = None
 
     @model_validator(mode="after")
     def _plain_extras(self) -> Heartbeat:

@@ -11,6 +11,7 @@ import requests
 
 from kiosk import __version__
 from kiosk.localtime import to_utc_text
+from kiosk.releases.state import read_state, state_path
 from kiosk.store.ledger import Ledger, clock_offset, totals
 from sync.client import HQClient
 from sync.databases import Databases
@@ -33,8 +34,9 @@ def device_status(
     uptime: Path = UPTIME,
     cpu_temperature: Path = CPU_TEMPERATURE,
 ) -> dict[str, Any]:
-    """Version, backlog, held ratings, each database's last seq, last error, clock,
-    uptime, free disk and CPU temperature."""
+    """Version (the running release), the release HQ wants and the last update's outcome
+    (from ``update.json``), backlog, held ratings, each database's last seq, last error,
+    clock, uptime, free disk and CPU temperature."""
     store = ledger.store
     last_error = ledger.notes()["last_error"]
     each = (databases or Databases(store)).report()
@@ -52,6 +54,8 @@ def device_status(
         "quarantined": sums["held"],
         "databases": [{k: d[k] for k in DATABASE_KEYS} for d in each],
         "disk_free": shutil.disk_usage(store.path.parent).free,
+        "release": __version__,
+        **read_state(state_path(store.path)).report(),
     }
     seconds = _read_number(uptime, lambda text: float(text.split()[0]))
     if seconds is not None:

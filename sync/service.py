@@ -17,6 +17,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from kiosk.notify import READY, WATCHDOG, notify, watchdog_period
+from kiosk.releases.state import state_path
 from kiosk.settings.model import Settings
 from kiosk.store.ledger import Ledger
 from kiosk.store.store import Store
@@ -30,6 +31,7 @@ from sync.uploader import Outcome, Uploader
 log = logging.getLogger(__name__)
 
 CONFIG_INTERVAL = 600.0
+UPDATE_WATCH = 5.0  # seconds between looks at update.json: a new outcome is reported at once
 FIRST_RUN = {"upload": 1.0, "config": 1.5, "heartbeat": 2.0}  # seconds after the start
 JITTER = 0.1  # share of each interval taken off at random, so kiosks drift apart
 
@@ -70,6 +72,12 @@ class SyncService:
             "heartbeat": heartbeat_interval or settings.hq.heartbeat_interval,
             "config": config_interval,
         }
+        self.update_record = state_path(store.path)
+        self._update_seen = _mtime(self.update_record)
+        self.scheduler.add_job(
+            self.watch_update, SteadyInterval(UPDATE_WATCH), id="update", coalesce=True,
+            max_instances=1,
+        )  # fmt: skip
         jobs = {"upload": self.upload, "heartbeat": self.heartbeat, "config": self.pull}
         for name, func in jobs.items():
             every = intervals[name]
@@ -142,3 +150,18 @@ class SyncService:
 
     def pull(self) -> None:
         pull_config(self.settings, self.ledger, self.client)
+
+    def watch_update(self) -> None:
+        """A heartbeat as soon as ``hymio update`` records something (an outcome, the
+        release HQ wants), so HQ hears of an update within seconds."""
+        seen = _mtime(self.update_record)
+        if seen != self._update_seen:
+            self._update_seen = seen
+            self.heartbeat()
+
+
+def _mtime(path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None

@@ -96,7 +96,8 @@ def test_settings_are_private_to_the_user_and_load(root):
 def test_the_program_is_in_a_virtual_environment_and_on_the_path(root):
     hymio = root / "opt/hymio/venv/bin/hymio"
     assert os.access(hymio, os.X_OK)
-    assert os.readlink(root / "usr/local/bin/hymio") == "/opt/hymio/venv/bin/hymio"
+    assert os.readlink(root / "usr/local/bin/hymio") == "/opt/hymio/current/bin/hymio"
+    assert os.readlink(root / "opt/hymio/current") == "venv"  # what the units run; updates move it
     site = next((root / "opt/hymio/venv/lib").glob("python3*/site-packages"))
     assert (site / "hymio" / "cli" / "kiosk.py").exists()
 
@@ -107,13 +108,17 @@ def test_the_units_are_installed_enabled_and_getty_gives_up_tty1(root):
         installed = (root / "etc/systemd/system" / unit).read_text()
         assert installed == (REPO / "systemd" / unit).read_text()
         assert os.readlink(wants / unit) == f"/etc/systemd/system/{unit}"
+    timer = root / "etc/systemd/system/timers.target.wants/hymio-update.timer"
+    assert os.readlink(timer) == "/etc/systemd/system/hymio-update.timer"
+    assert (root / "etc/systemd/system/hymio-update.service").is_file()
     assert not (root / GETTY).is_symlink()
 
 
 def test_systemd_analyze_verifies_every_unit(root):
     shutil.copy(REPO / "systemd/hymio-hq.service", root / "etc/systemd/system")
     done = subprocess.run(
-        ["systemd-analyze", "verify", f"--root={root}", *(u.name for u in UNITS)],
+        ["systemd-analyze", "verify", f"--root={root}", *(u.name for u in UNITS),
+         "hymio-update.timer"],
         capture_output=True, text=True,
     )  # fmt: skip
     # verify exits 0 for unknown keys and bad values, and only says so: both must be quiet.
@@ -123,12 +128,15 @@ def test_systemd_analyze_verifies_every_unit(root):
 @pytest.mark.parametrize("unit", [u.name for u in UNITS])
 def test_every_unit_restarts_forever_and_is_hardened(unit):
     text = (REPO / "systemd" / unit).read_text()
+    once = unit == "hymio-update.service"  # a oneshot run by its timer: nothing to restart
     for line in (
-        "Restart=always", "StartLimitIntervalSec=0", "NoNewPrivileges=yes",
-        "ProtectSystem=strict", "PrivateTmp=yes", "ProtectHome=yes",
+        *(() if once else ("Restart=always", "StartLimitIntervalSec=0")),
+        "NoNewPrivileges=yes", "ProtectSystem=strict", "PrivateTmp=yes", "ProtectHome=yes",
     ):  # fmt: skip
         assert f"\n{line}\n" in text, f"{unit} lacks {line}"
-    if unit != "hymio-hq.service":
+    if once:
+        assert "\nType=oneshot\n" in text and "/opt/hymio/current/bin/hymio update" in text
+    elif unit != "hymio-hq.service":
         assert "\nType=notify\n" in text and "\nWatchdogSec=" in text
         assert "\nReadWritePaths=/var/lib/hymio\n" in text
 

@@ -22,6 +22,7 @@ from hq.dashboard.enrolments import added
 from hq.dashboard.figures import SORTS, fleet, headline, overview, rankings, store_page
 from hq.dashboard.login import check_login
 from hq.dashboard.period import choose
+from hq.dashboard.rollouts import progress, updates
 from hq.deps import DB, Now, WriteLock
 from hq.models import Store
 from hq.ratelimit import retry_after
@@ -157,7 +158,10 @@ def one_store(
     except ValueError as e:
         return _page(request, "problem.html", user, 400, why=str(e), store=store)
     figures = store_page(db, store, now, request.app.state.min_cell, period)
-    return _page(request, "store.html", user, **figures, period=period, added=added(db, store.id))
+    return _page(
+        request, "store.html", user, **figures, period=period, added=added(db, store.id),
+        updates=updates(db, store.id),
+    )  # fmt: skip
 
 
 @router.get("/fleet", response_class=HTMLResponse)
@@ -166,4 +170,8 @@ def fleet_page(request: Request, db: DB, now: Now, lock: WriteLock):
         return _to_login()
     stores = db.scalars(select(Store).order_by(Store.name)).all()
     devices = fleet(db, now)
-    return _page(request, "fleet.html", user, devices=devices, stores=stores, added=added(db))
+    releases = updates(db)
+    return _page(
+        request, "fleet.html", user, devices=devices, stores=stores, added=added(db),
+        updates=releases, rollouts=progress(db, releases),
+    )  # fmt: skip

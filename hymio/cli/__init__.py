@@ -25,7 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The parser of every subcommand."""
     from hardware import cli as buttons
     from hq import cli as hq_cli
-    from hymio.cli import demo, doctor, enroll, set_pin, tally
+    from hymio.cli import demo, doctor, enroll, release, set_pin, tally, update
     from hymio.cli import kiosk as kiosk_cli
     from sync import cli as sync_cli
 
@@ -34,7 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"hymio {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (kiosk_cli, tally, doctor, demo, set_pin, enroll, buttons, sync_cli, hq_cli):
+    for module in (kiosk_cli, tally, doctor, demo, set_pin, enroll, update, release, buttons,
+                   sync_cli, hq_cli):  # fmt: skip
         module.add_parser(commands)
     return parser
 

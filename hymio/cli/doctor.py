@@ -28,13 +28,14 @@ def run(args: argparse.Namespace) -> int:
     from hardware.factory import make_factory
     from hardware.pincheck import check_gpio, check_stuck
     from hymio.doctor_system import check_display, check_overlay, check_units
+    from kiosk.releases.state import check_update
     from sync.doctor_checks import check_hq, check_sync
 
     settings = load_settings(args.config)
     factory = make_factory(simulate=True) if args.simulate else None
     context = doctor.Context(settings, pin_factory=factory)
     checks = [*doctor.CHECKS, check_overlay, check_gpio, check_stuck, check_display,
-              check_sync, check_hq, check_units]  # fmt: skip
+              check_sync, check_hq, check_units, check_update]  # fmt: skip
     findings = doctor.run(context, checks)
     width = max(len(f.check) for f in findings)
     for f in findings:

@@ -110,6 +110,9 @@ def _check_url(url: str | None) -> str | None:
     return url.rstrip("/")
 
 
+RELEASE_KEY_PATTERN = r"^ed25519:[A-Za-z0-9+/]{43}=$"
+
+
 class HQ(Table):
     """``[hq]``: where sync uploads to. Without url and token the ratings stay local."""
 
@@ -126,6 +129,12 @@ class HQ(Table):
     heartbeat_interval: float = Field(300.0, ge=30, le=86400, description="seconds between reports")
     backoff_cap: float = Field(
         600.0, ge=10, le=86400, description="longest wait after failed uploads (seconds)"
+    )
+    release_key: str | None = Field(
+        None,
+        pattern=RELEASE_KEY_PATTERN,
+        description="the public release key (`hymio release keygen`): `hymio update` installs"
+        " only releases signed with it",
     )
 
 

@@ -1,0 +1,87 @@
+"""``hymio release build``: a release bundle from a built hymio wheel. pip downloads the
+exact wheels the hymio wheel needs (with its extra, ``pi`` for a kiosk) into a wheelhouse;
+``requirements.txt`` pins each with its SHA-256 (``--require-hashes``); the manifest names
+every file by size and SHA-256 and is signed with the release key. The bundle is one tar
+file for ``hymio hq add-release``.
+
+Build on the kind of machine the kiosks are (a Raspberry Pi with their Python), or pass
+pip's ``--platform`` and ``--python-version`` in ``$HYMIO_PIP_ARGS``.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tarfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from kiosk.localtime import to_utc_text
+from kiosk.releases.manifest import (
+    REQUIREMENTS,
+    Manifest,
+    ReleaseError,
+    describe,
+    load_private_key,
+    sign,
+)
+
+PIP_ARGS_VAR = "HYMIO_PIP_ARGS"
+
+
+def wheel_version(wheel: Path) -> str:
+    """The version in a wheel's file name (``hymio-0.9.2-py3-none-any.whl`` → ``0.9.2``)."""
+    parts = wheel.name.split("-")
+    if wheel.suffix != ".whl" or len(parts) < 5:
+        raise ReleaseError(
+            f"{wheel.name} is not a wheel's file name; build one with python -m build"
+        )
+    return parts[1]
+
+
+def build_release(wheel: Path, key: Path, out: Path, extras: str = "pi") -> Path:
+    """The signed bundle of *wheel* and its dependencies (with *extras*), in *out*."""
+    private = load_private_key(key)  # before the long download: a wrong key says so at once
+    version = wheel_version(wheel)
+    if not wheel.name.startswith("hymio-"):
+        raise ReleaseError(f"{wheel.name} is not a hymio wheel")
+    work = out / f"hymio-release-{version}.build"
+    shutil.rmtree(work, ignore_errors=True)
+    files = work / "files"
+    files.mkdir(parents=True)
+    shutil.copy2(wheel, files / wheel.name)
+    wanted = f"{wheel.resolve()}[{extras}]" if extras else str(wheel.resolve())
+    options = shlex.split(os.environ.get(PIP_ARGS_VAR, ""))
+    command = [sys.executable, "-m", "pip", "download", "--quiet", "--only-binary=:all:",
+               "--dest", str(files), *options, wanted]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True)  # noqa: S603
+    if done.returncode != 0:
+        raise ReleaseError(f"pip could not download the dependencies: {done.stderr.strip()[-800:]}")
+    wheels = sorted(files.glob("*.whl"))
+    lines = []
+    for w in wheels:
+        name = w.name.split("-")[0]
+        pinned = f"hymio[{extras}]" if name == "hymio" and extras else name
+        lines.append(f"{pinned}=={wheel_version(w)} --hash=sha256:{describe(w).sha256}")
+    (files / REQUIREMENTS).write_text("\n".join(lines) + "\n")
+    manifest = Manifest(
+        version=version,
+        python=f"{sys.version_info.major}.{sys.version_info.minor}",
+        built_at=to_utc_text(datetime.now(UTC)),
+        files=[describe(p) for p in sorted(files.iterdir())],
+    )
+    data = manifest.encode()
+    (work / "manifest.json").write_bytes(data)
+    (work / "manifest.sig").write_text(sign(private, data) + "\n")
+    bundle = out / f"hymio-release-{version}.tar"
+    with tarfile.open(bundle.with_suffix(".part"), "w") as tar:
+        for name in ("manifest.json", "manifest.sig"):
+            tar.add(work / name, arcname=name)
+        for p in sorted(files.iterdir()):
+            tar.add(p, arcname=f"files/{p.name}")
+    os.replace(bundle.with_suffix(".part"), bundle)
+    shutil.rmtree(work)
+    return bundle
