@@ -4,15 +4,11 @@ commands for running a fleet (issue 17), added to ``hymio hq`` by :mod:`hq.cli`.
 from __future__ import annotations
 
 import argparse
-import getpass
-import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 from hq import default_url
-
-PIN_VAR = "HYMIO_PIN"
 
 
 def add_commands(command) -> None:
@@ -74,14 +70,10 @@ def _set_pin(args: argparse.Namespace) -> int:
     from hq.staff_pins import set_staff_pin
     from kiosk import pin
 
-    entered = os.environ.get(PIN_VAR)
-    if entered is None:
-        entered = getpass.getpass("new staff PIN (4–12 digits): ")
-        if getpass.getpass("the same PIN again: ") != entered:
-            print("hymio: the two PINs differ; nothing was changed", file=sys.stderr)
-            return 2
-    if not pin.PIN_PATTERN.match(entered):
-        print("hymio: a staff PIN is 4 to 12 digits; nothing was changed", file=sys.stderr)
+    try:
+        entered = pin.ask_pin()
+    except ValueError as e:
+        print(f"hymio: {e}; nothing was changed", file=sys.stderr)
         return 2
     with _session(args) as session:
         set_staff_pin(session, args.store, args.device, pin.hash_pin(entered), _now())

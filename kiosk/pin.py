@@ -7,6 +7,7 @@ without breaking stored hashes.
 from __future__ import annotations
 
 import base64
+import getpass
 import hashlib
 import hmac
 import os
@@ -18,6 +19,20 @@ _FORMAT = re.compile(
     r"\$(?P<salt>[A-Za-z0-9+/]{16,88}={0,2})\$(?P<hash>[A-Za-z0-9+/]{43,88}={0,2})$"
 )
 PIN_PATTERN = re.compile(r"^[0-9]{4,12}$")
+PIN_VAR = "HYMIO_PIN"  # where a script gives the PIN instead of typing it
+
+
+def ask_pin() -> str:
+    """A new PIN from ``HYMIO_PIN``, or typed twice; a ValueError that says what is wrong
+    (the two differ, or it is not 4 to 12 digits)."""
+    entered = os.environ.get(PIN_VAR)
+    if entered is None:
+        entered = getpass.getpass("new staff PIN (4–12 digits): ")
+        if getpass.getpass("the same PIN again: ") != entered:
+            raise ValueError("the two PINs differ")
+    if not PIN_PATTERN.match(entered):
+        raise ValueError("a staff PIN is 4 to 12 digits")
+    return entered
 
 
 def hash_pin(pin: str) -> str:

@@ -4,7 +4,6 @@ or with ``--use-hq`` remove it, so that the PIN set at HQ applies on this kiosk.
 from __future__ import annotations
 
 import argparse
-import getpass
 import os
 import re
 import sys
@@ -36,14 +35,10 @@ def run(args: argparse.Namespace) -> int:
         _replace(path, without_pin_hash(path.read_text(encoding="utf-8")))
         print(f"the kiosk's own staff PIN is removed from {path}; HQ's applies")
         return 0
-    entered = os.environ.get("HYMIO_PIN")
-    if entered is None:
-        entered = getpass.getpass("new staff PIN (4–12 digits): ")
-        if getpass.getpass("the same PIN again: ") != entered:
-            print("hymio: the two PINs differ; nothing was changed", file=sys.stderr)
-            return 2
-    if not pin.PIN_PATTERN.match(entered):
-        print("hymio: a staff PIN is 4 to 12 digits; nothing was changed", file=sys.stderr)
+    try:
+        entered = pin.ask_pin()
+    except ValueError as e:
+        print(f"hymio: {e}; nothing was changed", file=sys.stderr)
         return 2
     _replace(path, set_pin_hash(path.read_text(encoding="utf-8"), pin.hash_pin(entered)))
     print(f"staff PIN set in {path}")

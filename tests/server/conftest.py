@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -162,6 +163,19 @@ def log_in(hq: HQ) -> None:
     }
     answer = hq.client.post("/login", data=data, follow_redirects=False)
     assert answer.status_code == 303, answer.text
+
+
+def seeded_sqlite(tmp_path: Path) -> tuple[str, str]:
+    """A SQLite HQ database in *tmp_path* with store s1 and its device k1: the URL and
+    k1's token (for tests that start ``hymio hq serve`` on it)."""
+    url = f"sqlite:///{tmp_path / 'hq.db'}"
+    engine, sessions = open_database(url)
+    now = datetime.now(UTC)
+    with sessions() as s:
+        add_store(s, "s1", "Kamppi", "Europe/Helsinki", now)
+        token = add_device(s, "s1", "k1", now)
+    engine.dispose()
+    return url, token
 
 
 def free_port() -> int:

@@ -17,10 +17,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from hq.admin import add_device, add_store
-from hq.db import open_database
 from kiosk.localtime import to_utc_text
-from tests.server.conftest import free_port, wait_until_up
+from tests.server.conftest import free_port, seeded_sqlite, wait_until_up
 
 BURST = 600
 PER_BATCH = 200
@@ -73,13 +71,7 @@ async def burst(port: int, requests_: list[bytes]) -> list[tuple[int, dict, byte
 
 @pytest.fixture
 def served(tmp_path):
-    url = f"sqlite:///{tmp_path / 'hq.db'}"
-    engine, sessions = open_database(url)
-    now = datetime.now(UTC)
-    with sessions() as s:
-        add_store(s, "s1", "Kamppi", "Europe/Helsinki", now)
-        token = add_device(s, "s1", "k1", now)
-    engine.dispose()
+    url, token = seeded_sqlite(tmp_path)
     port = free_port()
     command = [sys.executable, "-m", "hymio", "hq", "serve", "--database", url,
                "--port", str(port), "--rate-limit", "100000"]  # fmt: skip

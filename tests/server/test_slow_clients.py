@@ -19,10 +19,8 @@ from pathlib import Path
 
 import requests
 
-from hq.admin import add_device, add_store
-from hq.db import open_database
 from kiosk.localtime import to_utc_text
-from tests.server.conftest import free_port, wait_until_up
+from tests.server.conftest import free_port, seeded_sqlite, wait_until_up
 
 HEAD = b"POST /api/v1/ratings HTTP/1.1\r\nHost: hq\r\n"
 BODY_HEAD = HEAD + b"Content-Type: application/json\r\nContent-Length: 5000\r\n\r\n"
@@ -30,13 +28,7 @@ BODY_HEAD = HEAD + b"Content-Type: application/json\r\nContent-Length: 5000\r\n\
 
 @contextmanager
 def serve(tmp_path: Path, files: int, read_timeout: float) -> Iterator[tuple[str, str, Path]]:
-    url = f"sqlite:///{tmp_path / 'hq.db'}"
-    engine, sessions = open_database(url)
-    now = datetime.now(UTC)
-    with sessions() as s:
-        add_store(s, "s1", "Kamppi", "Europe/Helsinki", now)
-        token = add_device(s, "s1", "k1", now)
-    engine.dispose()
+    url, token = seeded_sqlite(tmp_path)
     port = free_port()
     log_path = tmp_path / "hq.log"
 
