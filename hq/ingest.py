@@ -29,7 +29,7 @@ from hq.bulk import insert_new
 from hq.device_calls import Caller, touch
 from hq.errors import ApiError
 from hq.models import Rating
-from hq.received import count_received
+from hq.received import count_received, recount_times
 from hq.wire import Accepted, RatingIn
 from kiosk.localtime import to_utc_text
 
@@ -70,8 +70,10 @@ def ingest(
             try:
                 inserted = insert_new(session.connection(), rows) if rows else set()
                 known = [r for r in rows if r["id"] not in inserted]
-                repaired = _check_known(session, known, future)
+                repairs = _check_known(session, known, future)
                 count_received(session, device.id, [r for r in rows if r["id"] in inserted])
+                if repairs:
+                    recount_times(session, device.id, repairs)
                 touch(session, device, last_seen_at=received)
                 session.commit()
                 break
@@ -83,6 +85,7 @@ def ingest(
             except BaseException:
                 session.rollback()
                 raise
+    repaired = len(repairs)
     if repaired:
         log.info("device %s repaired the time of %d rating(s)", device.id, repaired)
     return Accepted(
@@ -131,16 +134,16 @@ def _check_owner(device: Caller, batch: Sequence[dict]) -> None:
             )
 
 
-def _check_known(session: Session, rows: list[dict], future: str) -> int:
+def _check_known(session: Session, rows: list[dict], future: str) -> list[str]:
     """Every row that was not inserted must be the rating HQ already has, or its clock
-    repair (applied here); returns how many were repaired."""
+    repair (applied here); returns the database of each rating repaired."""
     if not rows:
-        return 0
+        return []
     stored = {
         r.id: r
         for r in session.scalars(select(Rating).where(Rating.id.in_({r["id"] for r in rows})))
     }
-    repaired = 0
+    repaired: list[str] = []
     for row in rows:
         have = stored.get(row["id"])
         if have is None:
@@ -157,7 +160,7 @@ def _check_known(session: Session, rows: list[dict], future: str) -> int:
         if set(differ) <= REPAIRABLE and not have.clock_synced and row["clock_synced"]:
             have.recorded_at, have.clock_synced = row["recorded_at"], True
             have.time_suspect = _suspect(row["recorded_at"], future)
-            repaired += 1
+            repaired.append(row["database_id"])
             continue
         name = differ[0]
         raise _conflict(row, name, getattr(have, name), "before")

@@ -7,18 +7,18 @@ where the count says there are some). One upsert per database of a batch, in
 ``database_id`` order, after the ratings went in; concurrent batches of one device wait for
 each other on its row, and commit or roll back with their ratings.
 
-A clock repair can move a rating's ``recorded_at`` earlier; ``last_recorded_at`` keeps the
-newest time it has seen (it marks from which day on ratings may be missing: a day early
-at worst, never late).
+A clock repair can move a rating's ``recorded_at`` earlier, so after one the newest time
+of that database is counted again (:func:`recount_times`: one pass over that device's
+ratings of it; repairs come once, for what a kiosk recorded before its clock was set).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import func
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from hq.models import DeviceReceived
+from hq.models import DeviceReceived, Rating
 
 
 def count_received(session: Session, device_id: str, rows: list[dict]) -> None:
@@ -52,4 +52,19 @@ def count_received(session: Session, device_id: str, rows: list[dict]) -> None:
                     "last_recorded_at": greatest(table.c.last_recorded_at, new.last_recorded_at),
                 },
             )
+        )
+
+
+def recount_times(session: Session, device_id: str, databases: list[str]) -> None:
+    """The newest ``recorded_at`` of *device_id*'s *databases*, counted again."""
+    for database_id in sorted(set(databases)):
+        newest = (
+            select(func.max(Rating.recorded_at))
+            .where(Rating.device_id == device_id, Rating.database_id == database_id)
+            .scalar_subquery()
+        )
+        session.execute(
+            update(DeviceReceived)
+            .where(DeviceReceived.device_id == device_id, DeviceReceived.database_id == database_id)
+            .values(last_recorded_at=newest)
         )

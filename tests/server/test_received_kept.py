@@ -60,7 +60,7 @@ def true_gaps(session, device: str) -> list[tuple[int, int]]:
 
 
 @settings(
-    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(steps=st.lists(step, min_size=1, max_size=12))
 def test_the_kept_figures_equal_a_count_of_the_ratings(hq, steps):
