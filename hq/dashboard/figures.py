@@ -124,6 +124,21 @@ def overview(session: Session, now: datetime) -> list[StoreFigures]:
     return [store_figures(session, s, now) for s in stores]
 
 
+def incomplete_by_store(
+    stores: list[StoreFigures], devices: list[DeviceHealth], now: datetime
+) -> dict[str, list[str]]:
+    """Per store, the reasons of the days of its figures that may lack ratings (a gap, a
+    tail not received, pending or held ratings on a device), one per day, newest first."""
+    out = {}
+    for f in stores:
+        mine = [d.completeness for d in devices if d.store.id == f.store.id]
+        days = incomplete_days(mine, f.store.timezone, now)
+        shown = set(f.days)
+        out[f.store.id] = [why for day, why in sorted(days.items(), reverse=True)
+                           if day.isoformat() in shown]  # fmt: skip
+    return out
+
+
 SORTS = {
     "rank": lambda row: (row.ranked.rank is None, row.ranked.rank or 0, -row.ranked.n),
     "name": lambda row: row.figures.store.name.casefold(),

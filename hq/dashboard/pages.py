@@ -19,7 +19,15 @@ from sqlalchemy import select
 from hq import login_sessions
 from hq.dashboard import charts
 from hq.dashboard.enrolments import added
-from hq.dashboard.figures import SORTS, fleet, headline, overview, rankings, store_page
+from hq.dashboard.figures import (
+    SORTS,
+    fleet,
+    headline,
+    incomplete_by_store,
+    overview,
+    rankings,
+    store_page,
+)
 from hq.dashboard.login import check_login
 from hq.dashboard.period import choose
 from hq.dashboard.rollouts import progress, updates
@@ -132,6 +140,7 @@ def all_stores(request: Request, db: DB, now: Now, lock: WriteLock):
         sort=sort if sort in SORTS else "rank",
         silent=[d for d in devices if d.silent],
         devices=len(devices),
+        incomplete=incomplete_by_store(stores, devices, now),
     )
 
 

@@ -1,0 +1,60 @@
+"""Completeness on the figures (issue 18): the all-stores table says, per store, how many
+of its days may lack ratings (and why, in the mark's title) or that it is complete; the
+store page's card for its days says the same. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from kiosk.localtime import to_utc_text
+from tests.server.conftest import log_in
+
+
+def mark(html: str, store: str | None = None) -> tuple[str, str]:
+    """The ``data-complete`` cell (of *store*'s row): yes/no and its text."""
+    if store:
+        html = html.split(f'<tr data-store="{store}">', 2)[-1].split("</tr>", 1)[0]
+    found = re.search(r'data-complete="(yes|no)">(.*?)</(td|p)>', html, re.S)
+    return found.group(1), re.sub(r"<[^>]+>", "", found.group(2)).strip()
+
+
+def test_a_store_with_a_gap_says_how_many_days_may_lack_ratings(hq):
+    log_in(hq)
+    now = hq.clock.now
+    ratings = [hq.rating(recorded_at=to_utc_text(now - timedelta(days=d))) for d in (5, 4, 1)]
+    ratings[1]["seq"] = 7  # seq 2–6 never arrive: a gap between five days ago and four
+    ratings[2]["seq"] = 8
+    assert hq.post(ratings).status_code == 200
+    other = hq.extra_devices["k2"]
+    fine = hq.rating(device_id="k2", store_id="s2", seq=1)
+    assert hq.post([fine], token=other).status_code == 200
+    hq.client.post(
+        "/api/v1/heartbeat",
+        headers=hq.auth(other),
+        json={"databases": [{"database_id": "legacy", "last_seq": 1}]},
+    )
+
+    overview = hq.client.get("/").text
+    complete, text = mark(overview, "s1")
+    assert complete == "no"
+    assert text == "2 day(s) may lack ratings"  # the two local days the gap lies between
+    assert "k1: seq 2–6 missing" in overview
+    assert mark(overview, "s2") == ("yes", "complete")
+
+    assert mark(hq.client.get("/stores/s1").text) == ("no", "2 day(s) may lack ratings")
+    assert mark(hq.client.get("/stores/s2").text)[0] == "yes"
+    # A range of days after the gap is complete.
+    first, last = (now - timedelta(days=2)).date(), now.date()
+    chosen = hq.client.get(f"/stores/s1?from={first}&to={last}").text
+    assert mark(chosen) == ("yes", "complete: HQ has every rating of these days")
+
+
+def test_the_missing_ratings_arriving_makes_the_store_complete(hq):
+    log_in(hq)
+    now = hq.clock.now
+    ratings = [hq.rating(recorded_at=to_utc_text(now - timedelta(hours=h))) for h in (3, 2, 1)]
+    assert hq.post([ratings[0], ratings[2]]).status_code == 200
+    assert mark(hq.client.get("/").text, "s1")[0] == "no"
+    assert hq.post([ratings[1]]).status_code == 200
+    assert mark(hq.client.get("/").text, "s1") == ("yes", "complete")
