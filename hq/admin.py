@@ -120,3 +120,14 @@ def add_api_token(session: Session, name: str, now: datetime) -> str:
         f"API token {name!r}",
     )
     return token
+
+
+def check_target(session: Session, store_id: str, device_id: str) -> None:
+    """A store (``device_id`` empty) or one of its devices that settings are set for; an
+    :class:`UnknownStoreError` or :class:`UnknownDeviceError` naming it if there is none."""
+    if session.get(Store, store_id) is None:
+        raise UnknownStoreError(f"no store {store_id!r}; add it with hymio hq add-store")
+    if device_id:
+        device = session.get(Device, device_id)
+        if device is None or device.store_id != store_id:
+            raise UnknownDeviceError(f"no device {device_id!r} in store {store_id!r}")

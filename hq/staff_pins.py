@@ -13,8 +13,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hq.errors import HQError, UnknownDeviceError, UnknownStoreError
-from hq.models import Device, StaffPin, Store
+from hq.admin import check_target
+from hq.errors import HQError
+from hq.models import Device, StaffPin
 from kiosk import pin
 from kiosk.localtime import to_utc_text
 
@@ -25,12 +26,7 @@ def set_staff_pin(
     """Keep *pin_hash* for the store's kiosks (``device_id`` empty) or for one of them."""
     if not pin.is_valid_hash(pin_hash):
         raise HQError("that is not a staff PIN hash made by kiosk.pin.hash_pin")
-    if session.get(Store, store_id) is None:
-        raise UnknownStoreError(f"no store {store_id!r}; add it with hymio hq add-store")
-    if device_id:
-        device = session.get(Device, device_id)
-        if device is None or device.store_id != store_id:
-            raise UnknownDeviceError(f"no device {device_id!r} in store {store_id!r}")
+    check_target(session, store_id, device_id)
     row = session.get(StaffPin, (store_id, device_id))
     if row is None:
         row = StaffPin(store_id=store_id, device_id=device_id)

@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hq.errors import UnknownDeviceError, UnknownStoreError
-from hq.models import Device, Store, Survey
+from hq.admin import check_target
+from hq.models import Device, Survey
 from hq.staff_pins import staff_pin_for
 from kiosk.errors import SettingsError
 from kiosk.localtime import to_utc_text
@@ -45,12 +45,7 @@ def set_survey(
     session: Session, store_id: str, device_id: str, tables: dict[str, Any], now: datetime
 ) -> int:
     """Keep *tables* for the store (``device_id`` empty) or one device; the new version."""
-    if session.get(Store, store_id) is None:
-        raise UnknownStoreError(f"no store {store_id!r}; add it with hymio hq add-store")
-    if device_id:
-        device = session.get(Device, device_id)
-        if device is None or device.store_id != store_id:
-            raise UnknownDeviceError(f"no device {device_id!r} in store {store_id!r}")
+    check_target(session, store_id, device_id)
     row = session.scalar(
         select(Survey).where(Survey.store_id == store_id, Survey.device_id == device_id)
     )

@@ -59,12 +59,7 @@ async def manifest(
     request: Request, version: Version, credentials: Annotated[Bearer, Depends(device_bearer)]
 ) -> Response:
     """The release's manifest, byte for byte as it was signed."""
-
-    def work(session: Session, device: Caller) -> str:
-        still_valid(session, device)
-        return _release(session, version).manifest
-
-    text = await device_call(request, credentials and credentials.credentials, work)
+    text = await _release_text(request, version, credentials, "manifest")
     return Response(text.encode(), media_type="application/json")
 
 
@@ -77,14 +72,17 @@ async def signature(
     request: Request, version: Version, credentials: Annotated[Bearer, Depends(device_bearer)]
 ) -> PlainTextResponse:
     """The release key's Ed25519 signature of the manifest, base64."""
+    return PlainTextResponse(await _release_text(request, version, credentials, "signature"))
+
+
+async def _release_text(request: Request, version: str, credentials: Bearer, field: str) -> str:
+    """The release's *field* (``manifest`` or ``signature``), for the device behind the token."""
 
     def work(session: Session, device: Caller) -> str:
         still_valid(session, device)
-        return _release(session, version).signature
+        return getattr(_release(session, version), field)
 
-    return PlainTextResponse(
-        await device_call(request, credentials and credentials.credentials, work)
-    )
+    return await device_call(request, credentials and credentials.credentials, work)
 
 
 @router.get(

@@ -129,10 +129,12 @@ def incomplete_by_store(
 ) -> dict[str, list[str]]:
     """Per store, the reasons of the days of its figures that may lack ratings (a gap, a
     tail not received, pending or held ratings on a device), one per day, newest first."""
+    per_store: dict[str, list[Completeness]] = {}
+    for d in devices:
+        per_store.setdefault(d.store.id, []).append(d.completeness)
     out = {}
     for f in stores:
-        mine = [d.completeness for d in devices if d.store.id == f.store.id]
-        days = incomplete_days(mine, f.store.timezone, now)
+        days = incomplete_days(per_store.get(f.store.id, []), f.store.timezone, now)
         shown = set(f.days)
         out[f.store.id] = [why for day, why in sorted(days.items(), reverse=True)
                            if day.isoformat() in shown]  # fmt: skip
