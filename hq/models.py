@@ -124,6 +124,8 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(64), primary_key=True)
     password_hash: Mapped[str] = mapped_column(Text)
     created_at: Mapped[str] = mapped_column(String(40))
+    # fi, sv or en; "" for the language the browser asks for (Accept-Language)
+    language: Mapped[str] = mapped_column(String(8), server_default="")
 
 
 class ApiToken(Base):
