@@ -1,5 +1,5 @@
-"""``hymio hq enroll-code``, ``add-devices``, ``set-pin``, ``backup`` and ``restore``: the
-commands for running a fleet (issue 17), added to ``hymio hq`` by :mod:`hq.cli`."""
+"""``hymio hq enroll-code``, ``add-devices``, ``set-pin``, ``backup``, ``restore`` and
+``rebuild-figures``: the commands for running a fleet, added to ``hymio hq`` by :mod:`hq.cli`."""
 
 from __future__ import annotations
 
@@ -32,6 +32,8 @@ def add_commands(command) -> None:
     p = command("restore", "restore a backup into a new or empty database", _restore)
     p.add_argument("--from", dest="source", required=True, type=Path, help="the backup file")
     p.add_argument("--force", action="store_true", help="replace what the database holds")
+    p = command("rebuild-figures", "count the kept figures again from the ratings", _rebuild)
+    p.add_argument("--store", default=None, help="only this store (default: every store)")
 
 
 def _now() -> datetime:
@@ -98,4 +100,15 @@ def _restore(args: argparse.Namespace) -> int:
         return 2
     restore(args.source, args.database, force=args.force)
     print(f"restored {args.source} into {shown_url(args.database)}")
+    return 0
+
+
+def _rebuild(args: argparse.Namespace) -> int:
+    from hq.rollups import rebuild
+
+    with _session(args) as session:
+        counted = rebuild(session, args.store)
+        session.commit()
+    where = f"store {args.store}" if args.store else "every store"
+    print(f"counted {counted} ratings of {where} again into the kept figures")
     return 0

@@ -30,6 +30,7 @@ from hq.device_calls import Caller, touch
 from hq.errors import ApiError
 from hq.models import Rating
 from hq.received import count_received, recount_times
+from hq.rollups import count_ratings, move
 from hq.wire import Accepted, RatingIn
 from kiosk.localtime import to_utc_text
 
@@ -71,9 +72,14 @@ def ingest(
                 inserted = insert_new(session.connection(), rows) if rows else set()
                 known = [r for r in rows if r["id"] not in inserted]
                 repairs = _check_known(session, known, future)
-                count_received(session, device.id, [r for r in rows if r["id"] in inserted])
+                new = [r for r in rows if r["id"] in inserted]
+                count_received(session, device.id, new)
+                count_ratings(session, device.store_id, new)
                 if repairs:
-                    recount_times(session, device.id, repairs)
+                    recount_times(
+                        session, device.id, [before["database_id"] for before, _ in repairs]
+                    )
+                    move(session, device.store_id, repairs)
                 touch(session, device, last_seen_at=received)
                 session.commit()
                 break
@@ -134,16 +140,16 @@ def _check_owner(device: Caller, batch: Sequence[dict]) -> None:
             )
 
 
-def _check_known(session: Session, rows: list[dict], future: str) -> list[str]:
+def _check_known(session: Session, rows: list[dict], future: str) -> list[tuple[dict, dict]]:
     """Every row that was not inserted must be the rating HQ already has, or its clock
-    repair (applied here); returns the database of each rating repaired."""
+    repair (applied here); returns each rating repaired, as it was and as it is now."""
     if not rows:
         return []
     stored = {
         r.id: r
         for r in session.scalars(select(Rating).where(Rating.id.in_({r["id"] for r in rows})))
     }
-    repaired: list[str] = []
+    repaired: list[tuple[dict, dict]] = []
     for row in rows:
         have = stored.get(row["id"])
         if have is None:
@@ -158,9 +164,10 @@ def _check_known(session: Session, rows: list[dict], future: str) -> list[str]:
         if not differ:
             continue
         if set(differ) <= REPAIRABLE and not have.clock_synced and row["clock_synced"]:
+            before = {**row, "recorded_at": have.recorded_at, "time_suspect": have.time_suspect}
             have.recorded_at, have.clock_synced = row["recorded_at"], True
             have.time_suspect = _suspect(row["recorded_at"], future)
-            repaired.append(row["database_id"])
+            repaired.append((before, {**row, "time_suspect": have.time_suspect}))
             continue
         name = differ[0]
         raise _conflict(row, name, getattr(have, name), "before")

@@ -267,3 +267,41 @@ class DeviceGroup(Base):
     __tablename__ = "device_groups"
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"), primary_key=True)
+
+
+class HourCount(Base):
+    """How many ratings a store has per local day and hour, device, survey, question and
+    config version, scale, score, flag (``""``: counted) and reason; kept at ingest
+    (:mod:`hq.rollups`), read by the store pages."""
+
+    __tablename__ = "rating_hours"
+    store_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # local, ISO
+    hour: Mapped[int] = mapped_column(Integer, primary_key=True)  # local, 0–23
+    device_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    survey_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    question_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    config_version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scale: Mapped[str] = mapped_column(String(16), primary_key=True)
+    score: Mapped[int] = mapped_column(Integer, primary_key=True)
+    flag: Mapped[str] = mapped_column(String(16), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(64), primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)
+
+
+class DayCount(Base):
+    """How many ratings a store has per local day, scale, score and flag (``""``: counted);
+    kept at ingest (:mod:`hq.rollups`), read by the all-stores page and the rankings."""
+
+    __tablename__ = "rating_days"
+    store_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    scale: Mapped[str] = mapped_column(String(16), primary_key=True)
+    score: Mapped[int] = mapped_column(Integer, primary_key=True)
+    flag: Mapped[str] = mapped_column(String(16), primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        # the chain's days across every store (the all-stores page), read from the index
+        Index("ix_rating_days_day", "day", "store_id", "scale", "score", "flag", "n"),
+    )

@@ -7,50 +7,21 @@ Ratings are read in a store's UTC bounds of its local days and bucketed by
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
-from hq.models import Rating, Store
+from hq.models import DayCount, HourCount, Rating, Store
 from kiosk import metrics
-from kiosk.localtime import day_bounds, local_date, local_hour, to_utc_text, zone
+from kiosk.localtime import local_date
 from kiosk.scales import DEFAULT_SCALE, get_scale, is_negative
 
 TIME_SUSPECT = "time_suspect"
 # A rating HQ marked as having an implausible time counts like a flagged one: kept, shown
 # under "not counted", left out of the metrics.
 FLAG = case((Rating.time_suspect, literal(TIME_SUSPECT)), else_=Rating.flag).label("flag")
-
-
-@dataclass(frozen=True)
-class Row:
-    """The fields of a rating the figures need."""
-
-    recorded_at: str
-    scale: str
-    score: int
-    flag: str | None
-    reason: str | None
-
-    def __getitem__(self, key: str):
-        return getattr(self, key)
-
-
-def ratings_between(session: Session, store: Store, first: date, last: date) -> list[Row]:
-    """The store's ratings of the local days *first* … *last* (both included)."""
-    start = day_bounds(first, store.timezone)[0]
-    end = day_bounds(last, store.timezone)[1]
-    rows = session.execute(
-        select(Rating.recorded_at, Rating.scale, Rating.score, FLAG, Rating.reason).where(
-            Rating.store_id == store.id,
-            Rating.recorded_at >= to_utc_text(start),
-            Rating.recorded_at < to_utc_text(end),
-        )
-    )
-    return [Row(*r) for r in rows]
 
 
 Key = tuple[str, int, str | None]  # scale, score, flag
@@ -74,11 +45,7 @@ class Days:
 
     def summary(self, i: int, scale: str) -> metrics.Summary:
         """The metrics of day *i* on *scale* (unflagged ratings only)."""
-        counted: Counter[int] = Counter()
-        for (sc, score, flag), n in self.counts[i].items():
-            if sc == scale and flag is None:
-                counted[score] += n
-        return metrics.summarize(scale, counted)
+        return summarize(self.counts[i], scale)
 
     def total(self, i: int) -> int:
         return sum(self.counts[i].values())
@@ -95,32 +62,60 @@ class Days:
         return out
 
 
-def day_counts(session: Session, store: Store, days: list[date]) -> Days:
-    """Count the store's ratings of each local day in *days* (consecutive, oldest first)
-    in the database: each row goes to the day whose UTC bounds hold its ``recorded_at``,
-    so only a few rows per day come back, however many ratings there are."""
-    edges = [to_utc_text(day_bounds(d, store.timezone)[0]) for d in days]
-    edges.append(to_utc_text(day_bounds(days[-1], store.timezone)[1]))
-    bucket = case(
-        *[(Rating.recorded_at < edges[i + 1], i) for i in range(len(days))], else_=len(days)
-    )
-    inner = (
-        select(bucket.label("day"), Rating.scale, Rating.score, FLAG)
-        .where(
-            Rating.store_id == store.id,
-            Rating.recorded_at >= edges[0],
-            Rating.recorded_at < edges[-1],
-        )
-        .subquery()
-    )
-    c = inner.c
-    query = select(c.day, c.scale, c.score, c.flag, func.count()).group_by(
-        c.day, c.scale, c.score, c.flag
+def day_counts(session: Session, store: Store, days: list[date], *where) -> Days:
+    """Count the store's ratings of each local day in *days* (oldest first) from the kept
+    counts (:mod:`hq.rollups`): ``rating_days``, or with *where* (conditions on
+    :class:`HourCount`: a device, a question version) ``rating_hours``."""
+    index = {d.isoformat(): i for i, d in enumerate(days)}
+    t = HourCount if where else DayCount
+    query = (
+        select(t.day, t.scale, t.score, t.flag, func.sum(t.n))
+        .where(t.store_id == store.id, t.day >= days[0].isoformat(), t.day <= days[-1].isoformat())
+        .where(*where)
+        .group_by(t.day, t.scale, t.score, t.flag)
     )
     counts: list[Counter[Key]] = [Counter() for _ in days]
     for day, scale, score, flag, n in session.execute(query):
-        counts[day][(scale, score, flag)] += n
+        if day in index:
+            counts[index[day]][(scale, score, flag or None)] += int(n)
     return Days(days, counts)
+
+
+def span_counts(
+    session: Session, store_ids: list[str], spans: list[tuple[date, date]]
+) -> dict[str, list[Counter[Key]]]:
+    """Per store of *store_ids*, its ratings in each of the *spans* of local days (first,
+    last; not overlapping) counted by scale, score and flag: one query for them all."""
+    t = DayCount
+    bucket = case(
+        *[(t.day.between(a.isoformat(), b.isoformat()), i) for i, (a, b) in enumerate(spans)],
+        else_=-1,
+    ).label("span")
+    inner = (
+        select(t.store_id, bucket, t.scale, t.score, t.flag, t.n)
+        .where(t.day >= min(a for a, _ in spans).isoformat())
+        .where(t.day <= max(b for _, b in spans).isoformat())
+        .where(t.store_id.in_(store_ids))
+        .subquery()
+    )
+    c = inner.c
+    query = select(c.store_id, c.span, c.scale, c.score, c.flag, func.sum(c.n)).group_by(
+        c.store_id, c.span, c.scale, c.score, c.flag
+    )
+    out = {s: [Counter() for _ in spans] for s in store_ids}
+    for store_id, span, scale, score, flag, n in session.execute(query):
+        if span >= 0:
+            out[store_id][span][(scale, score, flag or None)] += int(n)
+    return out
+
+
+def summarize(counts: Counter[Key], scale: str) -> metrics.Summary:
+    """The metrics of *counts* on *scale* (unflagged ratings only)."""
+    counted: Counter[int] = Counter()
+    for (sc, score, flag), n in counts.items():
+        if sc == scale and flag is None:
+            counted[score] += n
+    return metrics.summarize(scale, counted)
 
 
 def daily(counted: Days) -> list[dict]:
@@ -137,47 +132,55 @@ def daily(counted: Days) -> list[dict]:
     ]
 
 
-def heat_map(rows: Iterable[Row], tz: str, scale: str) -> list[list[tuple[int, int]]]:
-    """Counted ratings by local weekday (0 = Monday) × hour of day: (how many, how many of
-    them unhappy, the negative half of the scale as the follow-up question counts it)."""
+def _in_days(t, store: Store, first: date, last: date, scale: str) -> tuple:
+    return (
+        t.store_id == store.id,
+        t.day >= first.isoformat(),
+        t.day <= last.isoformat(),
+        t.scale == scale,
+    )
+
+
+def heat_map(
+    session: Session, store: Store, first: date, last: date, scale: str, *where
+) -> list[list[tuple[int, int]]]:
+    """Counted ratings on *scale* of the local days *first* … *last* by local weekday
+    (0 = Monday) × hour of day: (how many, how many of them unhappy, the negative half of
+    the scale as the follow-up question counts it)."""
+    t = HourCount
+    query = (
+        select(t.day, t.hour, t.score, func.sum(t.n))
+        .where(*_in_days(t, store, first, last, scale), t.flag == "", *where)
+        .group_by(t.day, t.hour, t.score)
+    )
     grid = [[(0, 0)] * 24 for _ in range(7)]
-    tzinfo = zone(tz)
     sc = get_scale(scale)
-    for r in rows:
-        if r.flag is None and r.scale == scale:
-            day = local_date(r.recorded_at, tzinfo).weekday()
-            hour = local_hour(r.recorded_at, tzinfo)
-            n, unhappy = grid[day][hour]
-            grid[day][hour] = (n + 1, unhappy + is_negative(sc, r.score))
+    weekdays: dict[str, int] = {}
+    for day, hour, score, n in session.execute(query):
+        weekday = weekdays.get(day)
+        if weekday is None:
+            weekday = weekdays[day] = date.fromisoformat(day).weekday()
+        had, unhappy = grid[weekday][hour]
+        grid[weekday][hour] = (had + int(n), unhappy + int(n) * is_negative(sc, score))
     return grid
 
 
 def device_summaries(
-    session: Session, store: Store, first: date, last: date, scale: str
+    session: Session, store: Store, first: date, last: date, scale: str, *where
 ) -> dict[str, metrics.Summary]:
     """Each device of *store* with ratings on *scale* in the local days *first* … *last*:
     the metrics of its counted ratings."""
-    start = to_utc_text(day_bounds(first, store.timezone)[0])
-    end = to_utc_text(day_bounds(last, store.timezone)[1])
-    inner = (
-        select(Rating.device_id, Rating.score, FLAG)
-        .where(
-            Rating.store_id == store.id,
-            Rating.scale == scale,
-            Rating.recorded_at >= start,
-            Rating.recorded_at < end,
-        )
-        .subquery()
+    t = HourCount
+    query = (
+        select(t.device_id, t.score, func.sum(t.n))
+        .where(*_in_days(t, store, first, last, scale), *where)
+        .where(t.flag == "")
+        .group_by(t.device_id, t.score)
     )
-    c = inner.c
-    query = select(c.device_id, c.score, c.flag, func.count()).group_by(
-        c.device_id, c.score, c.flag
-    )
-    counts: dict[str, Counter[int]] = {}
-    for device, score, flag, n in session.execute(query):
-        counted = counts.setdefault(device, Counter())
-        if flag is None:
-            counted[score] += n
+    seen = select(t.device_id).where(*_in_days(t, store, first, last, scale), *where).distinct()
+    counts: dict[str, Counter[int]] = {d: Counter() for d in session.scalars(seen)}
+    for device, score, n in session.execute(query):
+        counts[device][score] += int(n)
     return {device: metrics.summarize(scale, c) for device, c in counts.items()}
 
 
@@ -192,24 +195,34 @@ class ReasonShare:
     change: float | None  # None: no unhappy answers in one of the halves
 
 
-def reason_shares(rows: Iterable[Row], scale: str, middle: str) -> list[ReasonShare]:
-    """The reasons given on counted unhappy answers on *scale*, as a share of those answers,
-    most frequent first; *middle* (a UTC text) splits the period in two for the change."""
+def reason_shares(
+    session: Session, store: Store, first: date, last: date, scale: str, middle: date, *where
+) -> list[ReasonShare]:
+    """The reasons given on counted unhappy answers on *scale* in the local days *first*
+    … *last*, as a share of those answers, most frequent first; the days before *middle*
+    and from it on are the two halves of the change."""
+    t = HourCount
+    half = case((t.day < middle.isoformat(), 0), else_=1).label("half")
+    inner = (
+        select(half, t.score, t.reason, t.n)
+        .where(*_in_days(t, store, first, last, scale), t.flag == "", *where)
+        .subquery()
+    )
+    c = inner.c
+    query = select(c.half, c.score, c.reason, func.sum(c.n)).group_by(c.half, c.score, c.reason)
     sc = get_scale(scale)
-    unhappy = [r for r in rows if r.flag is None and r.scale == scale and is_negative(sc, r.score)]
-    halves = [
-        [r for r in unhappy if r.recorded_at < middle],
-        [r for r in unhappy if r.recorded_at >= middle],
-    ]
-    given = Counter(r.reason for r in unhappy if r.reason)
-    by_half = [Counter(r.reason for r in half if r.reason) for half in halves]
+    unhappy, given = [0, 0], [Counter(), Counter()]
+    for h, score, reason, n in session.execute(query):
+        if is_negative(sc, score):
+            unhappy[h] += int(n)
+            if reason:
+                given[h][reason] += int(n)
+    total = sum(unhappy)
     out = []
-    for key, n in given.most_common():
-        shares = [
-            100 * c[key] / len(h) if h else None for c, h in zip(by_half, halves, strict=True)
-        ]
+    for key, n in (given[0] + given[1]).most_common():
+        shares = [100 * g[key] / u if u else None for g, u in zip(given, unhappy, strict=True)]
         change = None if None in shares else shares[1] - shares[0]
-        out.append(ReasonShare(key, n, 100 * n / len(unhappy), change))
+        out.append(ReasonShare(key, n, 100 * n / total, change))
     return out
 
 

@@ -20,13 +20,12 @@ from hq.reports import (
     day_counts,
     device_summaries,
     heat_map,
-    ratings_between,
     reason_shares,
     today,
 )
 from hq.surveys import store_hours
 from kiosk import metrics
-from kiosk.localtime import day_bounds, parse_utc_text, to_utc_text, zone
+from kiosk.localtime import parse_utc_text, zone
 
 SILENT = timedelta(hours=1)
 HEADLINE = {"smiley": ("csat", "CSAT %"), "nps": ("nps", "NPS"), "ces": ("ces", "CES")}
@@ -196,8 +195,7 @@ def store_page(
     ratings shows no figure."""
     figures = store_figures(session, store, now, period=period)
     days = figures.counted.days
-    rows = ratings_between(session, store, days[0], days[-1])
-    middle = to_utc_text(day_bounds(days[len(days) // 2], store.timezone)[0])
+    span = (days[0], days[-1], figures.scale)
     devices = fleet(session, now, store.id)
     incomplete = incomplete_days([d.completeness for d in devices], store.timezone, now)
     table = list(reversed(daily(figures.counted)))
@@ -208,11 +206,13 @@ def store_page(
     return {
         "figures": figures,
         "table": table,
-        "heat": heat_map(rows, store.timezone, figures.scale),
+        "heat": heat_map(session, store, *span),
         "few": few,
         "kiosks": _kiosks(session, store, figures, period),
         "not_counted": _why_not(sum(flags, Counter())),
-        "reasons": _labelled(session, store, reason_shares(rows, figures.scale, middle)),
+        "reasons": _labelled(
+            session, store, reason_shares(session, store, *span, days[len(days) // 2])
+        ),
         "devices": devices,
         "incomplete": len([d for d in table if d["incomplete"]]),
     }
