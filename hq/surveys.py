@@ -78,3 +78,10 @@ def store_hours(session: Session, store_id: str) -> Hours:
     row = session.scalar(select(Survey).where(Survey.store_id == store_id, Survey.device_id == ""))
     hours = (row.body or {}).get("hours", {}) if row else {}
     return Hours.model_validate(hours)
+
+
+def all_store_hours(session: Session) -> dict[str, Hours]:
+    """:func:`store_hours` of every store with survey settings, in one query (a store
+    without is open all day: ``Hours()``)."""
+    rows = session.scalars(select(Survey).where(Survey.device_id == ""))
+    return {r.store_id: Hours.model_validate((r.body or {}).get("hours", {})) for r in rows}

@@ -9,11 +9,11 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hq.completeness import Completeness, completeness, incomplete_days
+from hq.completeness import Completeness, completeness_of, incomplete_days
 from hq.dashboard.period import Period
 from hq.exports.labels import ReasonLabels
 from hq.models import Device, Store
-from hq.ranking import Ranked, kind_of, rank
+from hq.ranking import Ranked, rank
 from hq.reports import (
     Days,
     daily,
@@ -23,11 +23,13 @@ from hq.reports import (
     reason_shares,
     today,
 )
-from hq.surveys import store_hours
+from hq.surveys import all_store_hours
 from kiosk import metrics
 from kiosk.localtime import parse_utc_text, zone
+from kiosk.settings.model import Hours
 
 SILENT = timedelta(hours=1)
+OPEN = Hours()  # a store without survey settings is open all day
 HEADLINE = {"smiley": ("csat", "CSAT %"), "nps": ("nps", "NPS"), "ces": ("ces", "CES")}
 
 
@@ -60,36 +62,43 @@ def store_figures(
     session: Session, store: Store, now: datetime, n_days: int = 30, period: Period | None = None
 ) -> StoreFigures:
     """Figures of *store* for the *n_days* local days ending today (today, 7 and *n_days*
-    days), or for a chosen *period* and what it is compared with, counted in the database."""
+    days), or for a chosen *period* and what it is compared with, from the kept counts."""
     if period is None or not period.chosen:
         last = today(store, now)
         days = [last - timedelta(days=i) for i in range(n_days - 1, -1, -1)]
-    else:
-        days = period.days
-    counted = day_counts(session, store, days)
+        return figures_of(store, day_counts(session, store, days))
+    counted = day_counts(session, store, period.days)
     scale = counted.scales[0]
-    summaries = [counted.summary(i, scale) for i in range(len(days))]
+    summaries = [counted.summary(i, scale) for i in range(len(period.days))]
     key = headline(scale)[0]
-    if period is None or not period.chosen:
-        periods = {
-            "today": summaries[-1].as_dict(),
-            "7 days": metrics.merge(*summaries[-7:]).as_dict(),
-            f"{n_days} days": metrics.merge(*summaries).as_dict(),
-        }
-        change = None
-    else:
-        now_, before = metrics.merge(*summaries), _merged(session, store, period.before, scale)
-        periods = {period.label: now_.as_dict(), period.compared_with: before.as_dict()}
-        a, b = now_.as_dict(digits=None)[key], before.as_dict(digits=None)[key]
-        change = None if a is None or b is None else round(a - b, 1)
-    series = [_on_axis(key, s) for s in summaries]
+    now_, before = metrics.merge(*summaries), _merged(session, store, period.before, scale)
+    periods = {period.label: now_.as_dict(), period.compared_with: before.as_dict()}
+    a, b = now_.as_dict(digits=None)[key], before.as_dict(digits=None)[key]
+    change = None if a is None or b is None else round(a - b, 1)
+    return _figures(store, scale, periods, summaries, counted, change)
+
+
+def figures_of(store: Store, counted: Days) -> StoreFigures:
+    """The figures of *store*'s counted last days: today, 7 days and all of them."""
+    scale = counted.scales[0]
+    summaries = [counted.summary(i, scale) for i in range(len(counted.days))]
+    periods = {
+        "today": summaries[-1].as_dict(),
+        "7 days": metrics.merge(*summaries[-7:]).as_dict(),
+        f"{len(counted.days)} days": metrics.merge(*summaries).as_dict(),
+    }
+    return _figures(store, scale, periods, summaries, counted, None)
+
+
+def _figures(store, scale, periods, summaries, counted, change) -> StoreFigures:
+    key = headline(scale)[0]
     return StoreFigures(
         store,
         scale,
         periods,
-        [d.isoformat() for d in days],
+        [d.isoformat() for d in counted.days],
         [s.count for s in summaries],
-        series,
+        [_on_axis(key, s) for s in summaries],
         counted,
         change,
     )
@@ -115,76 +124,6 @@ def _on_axis(key: str, summary: metrics.Summary) -> float | None:
     if key == "ces":
         return (value - 1) / 6 * 100
     return value
-
-
-def overview(session: Session, now: datetime) -> list[StoreFigures]:
-    """Every store's figures, by name."""
-    stores = session.scalars(select(Store).order_by(Store.name)).all()
-    return [store_figures(session, s, now) for s in stores]
-
-
-def incomplete_by_store(
-    stores: list[StoreFigures], devices: list[DeviceHealth], now: datetime
-) -> dict[str, list[str]]:
-    """Per store, the reasons of the days of its figures that may lack ratings (a gap, a
-    tail not received, pending or held ratings on a device), one per day, newest first."""
-    per_store: dict[str, list[Completeness]] = {}
-    for d in devices:
-        per_store.setdefault(d.store.id, []).append(d.completeness)
-    out = {}
-    for f in stores:
-        days = incomplete_days(per_store.get(f.store.id, []), f.store.timezone, now)
-        shown = set(f.days)
-        out[f.store.id] = [why for day, why in sorted(days.items(), reverse=True)
-                           if day.isoformat() in shown]  # fmt: skip
-    return out
-
-
-SORTS = {
-    "rank": lambda row: (row.ranked.rank is None, row.ranked.rank or 0, -row.ranked.n),
-    "name": lambda row: row.figures.store.name.casefold(),
-    "n": lambda row: -row.ranked.n,
-    "change": lambda row: (row.ranked.change is None, -(row.ranked.change or 0)),
-}
-
-
-@dataclass
-class RankRow:
-    """A store in its ranking: the ranking's figures and its own plain figure."""
-
-    figures: StoreFigures
-    ranked: Ranked
-    own: float | None
-
-
-def rankings(
-    session: Session, stores: list[StoreFigures], sort: str = "rank"
-) -> dict[str, list[RankRow]]:
-    """The stores ranked over their 30 days (hq.ranking), one ranking per kind of scale
-    (``csat``, ``nps``, ``ces``), with the change against the 30 days before."""
-    groups: dict[str, list[tuple[StoreFigures, metrics.Summary, metrics.Summary]]] = {}
-    for f in stores:
-        days = f.counted.days
-        current = metrics.merge(*[f.counted.summary(i, f.scale) for i in range(len(days))])
-        before = [days[0] - timedelta(days=len(days) - i) for i in range(len(days))]
-        counted = day_counts(session, f.store, before)
-        previous = metrics.merge(*[counted.summary(i, f.scale) for i in range(len(before))])
-        groups.setdefault(kind_of(f.scale), []).append((f, current, previous))
-    out = {}
-    for kind in ("csat", "nps", "ces"):
-        if kind not in groups:
-            continue
-        items = {f.store.id: (f, c, p) for f, c, p in groups[kind]}
-        ranked = rank({k: c for k, (_, c, _) in items.items()},
-                      {k: p for k, (_, _, p) in items.items()})  # fmt: skip
-        rows = [
-            RankRow(
-                items[r.key][0], r, items[r.key][1].as_dict()[headline(items[r.key][0].scale)[0]]
-            )
-            for r in ranked
-        ]
-        out[kind] = sorted(rows, key=SORTS.get(sort, SORTS["rank"]))
-    return out
 
 
 def store_page(
@@ -279,14 +218,14 @@ def fleet(session: Session, now: datetime, store_id: str | None = None) -> list[
     query = select(Device, Store).join(Store).order_by(Store.name, Device.id)
     if store_id:
         query = query.where(Device.store_id == store_id)
-    hours: dict[str, object] = {}
+    found = session.execute(query).all()
+    hours = all_store_hours(session)
+    known = completeness_of(session, [device.id for device, _ in found])
     out = []
-    for device, store in session.execute(query):
-        if store.id not in hours:
-            hours[store.id] = store_hours(session, store.id)
+    for device, store in found:
         status = device.last_status or {}
         seen = parse_utc_text(device.last_seen_at) if device.last_seen_at else None
-        is_open = hours[store.id].is_open(now.astimezone(zone(store.timezone)))
+        is_open = hours.get(store.id, OPEN).is_open(now.astimezone(zone(store.timezone)))
         silent = is_open and (seen is None or now - seen > SILENT)
         synced = status.get("clock_synced")
         out.append(
@@ -297,7 +236,7 @@ def fleet(session: Session, now: datetime, store_id: str | None = None) -> list[
                 silent=silent,
                 pending=status.get("pending"),
                 oldest_pending=_oldest(now, status),
-                completeness=completeness(session, device.id),
+                completeness=known[device.id],
                 clock={True: "synchronised", False: "not synchronised"}.get(synced, "unknown"),
                 version=device.version or "–",
                 error=status.get("last_error") or "",

@@ -18,16 +18,9 @@ from sqlalchemy import select
 
 from hq import login_sessions
 from hq.dashboard import charts
+from hq.dashboard.chain import PAGE, SORTS, incomplete_by_store, rankings, store_table
 from hq.dashboard.enrolments import added
-from hq.dashboard.figures import (
-    SORTS,
-    fleet,
-    headline,
-    incomplete_by_store,
-    overview,
-    rankings,
-    store_page,
-)
+from hq.dashboard.figures import fleet, headline, store_page
 from hq.dashboard.login import check_login
 from hq.dashboard.period import choose
 from hq.dashboard.rollouts import progress, updates
@@ -125,22 +118,36 @@ def logout(
 
 
 @router.get("/", response_class=HTMLResponse)
-def all_stores(request: Request, db: DB, now: Now, lock: WriteLock):
+def all_stores(
+    request: Request,
+    db: DB,
+    now: Now,
+    lock: WriteLock,
+    page: Annotated[int, Query(ge=1, le=100_000, description="page of the table by name")] = 1,
+    sort: Annotated[str, Query(max_length=20)] = "rank",
+):
+    """Every store: the rankings (all stores) and a page of the table by name."""
     if not (user := logged_in(request, db, now, lock)):
         return _to_login()
     devices = fleet(db, now)
-    stores = overview(db, now)
-    sort = request.query_params.get("sort", "rank")
+    every = db.scalars(select(Store).order_by(Store.name, Store.id)).all()
+    pages = max(1, -(-len(every) // PAGE))
+    if page > pages:
+        why = f"there is no page {page} of the stores; there are {pages}"
+        return _page(request, "problem.html", user, 400, why=why, store=None)
+    shown = store_table(db, every[(page - 1) * PAGE : page * PAGE], now)
     return _page(
         request,
         "overview.html",
         user,
-        stores=stores,
-        ranking=rankings(db, stores, sort),
+        stores=shown,
+        ranking=rankings(db, every, now, sort),
         sort=sort if sort in SORTS else "rank",
+        page=page,
+        pages=pages,
         silent=[d for d in devices if d.silent],
         devices=len(devices),
-        incomplete=incomplete_by_store(stores, devices, now),
+        incomplete=incomplete_by_store(shown, devices, now),
     )
 
 

@@ -1,0 +1,122 @@
+"""A chain's year of ratings for the dashboard bench: stores in two time zones, two kiosks
+each, mostly smiley4 with some NPS, 5-face and CES stores, a few flags and reasons.
+
+The migrations make the tables; the ratings then go in as bulk as the database takes them
+(PostgreSQL ``COPY``, SQLite ``executemany`` in one transaction), and so do the counts
+ingest would have kept (:class:`hq.rollups.Counts`, the code ingest uses) and the received
+figures; then ``ANALYZE``. Store by store, so memory stays that of one store.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+
+import psycopg
+
+from hq.admin import add_store, add_user
+from hq.db import open_database
+from hq.models import Rating
+from hq.rollups import DAY_KEYS, HOUR_KEYS, Counts
+from kiosk.localtime import to_utc_text, zone
+
+ZONES = ("Europe/Helsinki", "Europe/Stockholm")
+COLUMNS = tuple(c.name for c in Rating.__table__.columns)
+PASSWORD = "bench password 1"  # noqa: S105 -- the bench's own user
+REASONS = ("queue", "availability", "service", "cleanliness")
+
+
+def scale_of(i: int) -> str:
+    return {7: "nps", 13: "smiley5", 19: "ces"}.get(i % 20, "smiley4")
+
+
+def store_rows(i: int, n: int, last: date, days: int, rng: random.Random):
+    """Store *i*'s *n* ratings over the *days* days ending *last*, by device in seq order."""
+    store, scale = f"s{i:04d}", scale_of(i)
+    texts = [(last - timedelta(days=d)).isoformat() for d in range(days)]
+    low, high = {"nps": (0, 10), "ces": (1, 7), "smiley5": (1, 5)}.get(scale, (1, 4))
+    received = to_utc_text(datetime.now(UTC))
+    for k in (1, 2):
+        device = f"{store}-k{k}"
+        times = sorted(
+            f"{rng.choice(texts)}T{rng.randint(6, 18):02d}:{rng.randint(0, 59):02d}:"
+            f"{rng.randint(0, 59):02d}.{rng.randint(0, 999999):06d}+00:00"
+            for _ in range(n // 2)
+        )
+        for seq, at in enumerate(times, 1):
+            score = rng.randint(low, high)
+            roll = rng.random()
+            flag = "repeat" if roll < 0.03 else "lockout" if roll < 0.04 else None
+            unhappy = score <= (low + high) // 2
+            reason = rng.choice(REASONS) if unhappy and rng.random() < 0.5 else None
+            yield (
+                f"{i:04d}{k}{seq:027x}", device, store, "db1", seq, "default", "overall", 1,
+                scale, score, "button", reason, at, True, "boot", seq * 10**9, flag,
+                received, False,
+            )  # fmt: skip
+
+
+def fill(url: str, stores: int, ratings: int, seed: int = 1) -> None:
+    """*stores* stores with *ratings* ratings in all over the last 365 days, in *url*."""
+    engine, sessions = open_database(url)
+    now = datetime.now(UTC)
+    with sessions() as s:
+        for i in range(stores):
+            add_store(s, f"s{i:04d}", f"Store {i:04d}", ZONES[i % 2], now)
+        add_user(s, "bench", PASSWORD, now)
+    engine.dispose()
+    rng = random.Random(seed)
+    last = now.date() - timedelta(days=1)
+    pg = url.startswith("postgresql")
+    conn = (
+        psycopg.connect(url.replace("postgresql+psycopg", "postgresql"))
+        if pg
+        else sqlite3.connect(url.removeprefix("sqlite:///"))
+    )
+    try:
+        for i in range(stores):
+            counts, received = Counts(), Counter()
+            tz = zone(ZONES[i % 2])
+            rows = []
+            for r in store_rows(i, ratings // stores, last, 365, rng):
+                rows.append(r)
+                counts.add(dict(zip(COLUMNS, r, strict=True)), tz)
+                received[r[1]] = max(received[r[1]], r[4])
+            devices = [(d, f"{d}-token", now) for d in received]
+            _load(conn, pg, rows, counts, devices, received)
+        conn.commit()
+        if pg:
+            conn.autocommit = True
+            conn.execute("VACUUM ANALYZE")
+        else:
+            conn.execute("ANALYZE")
+            conn.commit()
+    finally:
+        conn.close()
+
+
+def _load(conn, pg: bool, rows, counts: Counts, devices, received: Counter) -> None:
+    hours = [(*k, n) for k, n in counts.hours.items()]
+    days = [(*k, n) for k, n in counts.days.items()]
+    store = rows[0][2]
+    created = to_utc_text(devices[0][2])
+    device_rows = [(d, store, f"{d}-{'0' * 40}", created) for d, *_ in devices]
+    got = [(d, "db1", n, n, max(r[12] for r in rows if r[1] == d)) for d, n in received.items()]
+    tables = [
+        ("devices", ("id", "store_id", "token_hash", "created_at"), device_rows),
+        ("ratings", COLUMNS, rows),
+        ("rating_hours", (*HOUR_KEYS, "n"), hours),
+        ("rating_days", (*DAY_KEYS, "n"), days),
+        ("device_received", ("device_id", "database_id", "received", "last_seq",
+                             "last_recorded_at"), got),
+    ]  # fmt: skip
+    for table, names, values in tables:
+        if pg:
+            with conn.cursor().copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
+                for v in values:
+                    copy.write_row(v)
+        else:
+            marks = ", ".join("?" * len(names))
+            conn.executemany(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})", values)  # noqa: S608 -- our names
