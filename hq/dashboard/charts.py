@@ -32,9 +32,12 @@ def trend(
     scores: list[float | None],
     label: str,
     axis: tuple[str, str] = ("0", "100"),
+    breaks: list[tuple[int, str]] = (),
 ) -> Markup:
     """Daily bars of the rating count with a line of the score over them; *scores* are on
-    a 0–100 axis whose bottom and top stand for *axis* (e.g. −100 and 100 for an NPS)."""
+    a 0–100 axis whose bottom and top stand for *axis* (e.g. −100 and 100 for an NPS).
+    At each of *breaks* (a day's index, what changed) the line stops, a dashed mark
+    stands, and the line starts again: a question change is never drawn as one line."""
     width, height, pad = 720, 220, 28
     n = max(len(days), 1)
     step = (width - 2 * pad) / n
@@ -52,6 +55,13 @@ def trend(
         scores,
         lambda i: pad + i * step + step / 2,
         lambda v: pad + (height - 2 * pad) * (1 - v / 100),
+        {i for i, _ in breaks},
+    )
+    marks = "".join(
+        f'<line class="break" data-break="{i}" x1="{pad + i * step:.1f}" y1="{pad - 6}"'
+        f' x2="{pad + i * step:.1f}" y2="{height - pad}"><title>{escape(days[i])}:'
+        f" {escape(why)}</title></line>"
+        for i, why in breaks
     )
     path = "".join(f'<polyline class="score" points="{" ".join(p)}"/>' for p in line if len(p) > 1)
     ticks = "".join(
@@ -74,7 +84,8 @@ def trend(
     )
     return _svg(
         f'<svg class="trend" viewBox="0 0 {width} {height}" role="img"'
-        f' aria-label="daily ratings and {escape(label)}">{"".join(bars)}{path}{ticks}{axes}</svg>'
+        f' aria-label="daily ratings and {escape(label)}">{"".join(bars)}{path}{marks}{ticks}'
+        f"{axes}</svg>"
     )
 
 
@@ -148,10 +159,13 @@ def _svg(markup: str) -> Markup:
     return Markup(markup)  # noqa: S704
 
 
-def _runs(values, x_of, y_of) -> list[list[str]]:
-    """Runs of consecutive known values as SVG point lists (``None`` breaks the line)."""
+def _runs(values, x_of, y_of, cuts: set[int] = frozenset()) -> list[list[str]]:
+    """Runs of consecutive known values as SVG point lists (``None`` breaks the line, and
+    so does each index in *cuts*: a run starts there)."""
     runs: list[list[str]] = [[]]
     for i, v in enumerate(values):
+        if i in cuts:
+            runs.append([])
         if v is None:
             runs.append([])
         else:

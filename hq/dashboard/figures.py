@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from hq.completeness import Completeness, completeness_of, incomplete_days
 from hq.dashboard.period import Period
+from hq.dashboard.splits import Split, broken, question_versions
 from hq.exports.labels import ReasonLabels
 from hq.models import Device, Store
 from hq.ranking import Ranked, rank
@@ -59,19 +60,25 @@ class StoreFigures:
 
 
 def store_figures(
-    session: Session, store: Store, now: datetime, n_days: int = 30, period: Period | None = None
+    session: Session,
+    store: Store,
+    now: datetime,
+    n_days: int = 30,
+    period: Period | None = None,
+    *where,
 ) -> StoreFigures:
     """Figures of *store* for the *n_days* local days ending today (today, 7 and *n_days*
-    days), or for a chosen *period* and what it is compared with, from the kept counts."""
+    days), or for a chosen *period* and what it is compared with, from the kept counts;
+    *where*: conditions on the hour counts that split the page (:mod:`.splits`)."""
     if period is None or not period.chosen:
         last = today(store, now)
         days = [last - timedelta(days=i) for i in range(n_days - 1, -1, -1)]
-        return figures_of(store, day_counts(session, store, days))
-    counted = day_counts(session, store, period.days)
+        return figures_of(store, day_counts(session, store, days, *where))
+    counted = day_counts(session, store, period.days, *where)
     scale = counted.scales[0]
     summaries = [counted.summary(i, scale) for i in range(len(period.days))]
     key = headline(scale)[0]
-    now_, before = metrics.merge(*summaries), _merged(session, store, period.before, scale)
+    now_, before = metrics.merge(*summaries), _merged(session, store, period.before, scale, where)
     periods = {period.label: now_.as_dict(), period.compared_with: before.as_dict()}
     a, b = now_.as_dict(digits=None)[key], before.as_dict(digits=None)[key]
     change = None if a is None or b is None else round(a - b, 1)
@@ -104,9 +111,9 @@ def _figures(store, scale, periods, summaries, counted, change) -> StoreFigures:
     )
 
 
-def _merged(session: Session, store: Store, span: tuple[date, date], scale: str):
+def _merged(session: Session, store: Store, span: tuple[date, date], scale: str, where=()):
     days = [span[0] + timedelta(days=i) for i in range((span[1] - span[0]).days + 1)]
-    counted = day_counts(session, store, days)
+    counted = day_counts(session, store, days, *where)
     return metrics.merge(*[counted.summary(i, scale) for i in range(len(days))])
 
 
@@ -127,14 +134,23 @@ def _on_axis(key: str, summary: metrics.Summary) -> float | None:
 
 
 def store_page(
-    session: Session, store: Store, now: datetime, few: int = 5, period: Period | None = None
+    session: Session,
+    store: Store,
+    now: datetime,
+    few: int = 5,
+    period: Period | None = None,
+    split: Split = Split(),  # noqa: B008 -- frozen, never changed
 ) -> dict:
-    """The store page over *period* (default the last 30 days): figures, daily table,
-    heat map, reasons, kiosks, devices. An hour of the heat map with fewer than *few*
-    ratings shows no figure."""
-    figures = store_figures(session, store, now, period=period)
+    """The store page over *period* (default the last 30 days), of one kiosk or question
+    version if *split* says so: figures, daily table, heat map, reasons, kiosks, question
+    versions, devices. An hour of the heat map with fewer than *few* ratings shows no
+    figure."""
+    where = split.where
+    figures = store_figures(session, store, now, 30, period, *where)
     days = figures.counted.days
-    span = (days[0], days[-1], figures.scale)
+    span = (days[0], days[-1], figures.scale, *where)
+    asked, per_day = question_versions(session, store, days, figures.scale, *where)
+    figures.series, breaks = broken(figures.series, per_day)
     devices = fleet(session, now, store.id)
     incomplete = incomplete_days([d.completeness for d in devices], store.timezone, now)
     table = list(reversed(daily(figures.counted)))
@@ -147,10 +163,13 @@ def store_page(
         "table": table,
         "heat": heat_map(session, store, *span),
         "few": few,
-        "kiosks": _kiosks(session, store, figures, period),
+        "kiosks": [] if split.kiosk else _kiosks(session, store, figures, period, where),
+        "asked": asked,
+        "breaks": breaks,
+        "split": split,
         "not_counted": _why_not(sum(flags, Counter())),
         "reasons": _labelled(
-            session, store, reason_shares(session, store, *span, days[len(days) // 2])
+            session, store, reason_shares(session, store, *span[:3], days[len(days) // 2], *where)
         ),
         "devices": devices,
         "incomplete": len([d for d in table if d["incomplete"]]),
@@ -164,20 +183,20 @@ def _labelled(session: Session, store: Store, shares: list) -> list[tuple[str, o
 
 
 def _kiosks(
-    session: Session, store: Store, figures: StoreFigures, period: Period | None
+    session: Session, store: Store, figures: StoreFigures, period: Period | None, where=()
 ) -> list[Ranked]:
     """The store's kiosks ranked like the stores (hq.ranking, the store as the "chain"),
     over the page's days, with the change against the period compared with (the days
     just before by default); [] for one kiosk."""
     days = figures.counted.days
-    current = device_summaries(session, store, days[0], days[-1], figures.scale)
+    current = device_summaries(session, store, days[0], days[-1], figures.scale, *where)
     if len(current) < 2:
         return []
     if period is not None and period.chosen:
         before = period.before
     else:
         before = (days[0] - timedelta(days=len(days)), days[0] - timedelta(days=1))
-    previous = device_summaries(session, store, *before, figures.scale)
+    previous = device_summaries(session, store, *before, figures.scale, *where)
     return rank(current, previous)
 
 

@@ -24,6 +24,7 @@ from hq.dashboard.figures import fleet, headline, store_page
 from hq.dashboard.login import check_login
 from hq.dashboard.period import choose
 from hq.dashboard.rollouts import progress, updates
+from hq.dashboard.splits import choose_split
 from hq.deps import DB, Now, WriteLock
 from hq.models import Store
 from hq.ratelimit import retry_after
@@ -161,9 +162,15 @@ def one_store(
     first: Annotated[Day | None, Query(alias="from", description="first local day")] = None,
     last: Annotated[Day | None, Query(alias="to", description="last local day")] = None,
     compare: Annotated[str, Query(max_length=20)] = "previous",
+    kiosk: Annotated[str | None, Query(max_length=64, description="one kiosk only")] = None,
+    asked: Annotated[
+        str | None,
+        Query(max_length=200, description="one question version: SURVEY/QUESTION/VERSION"),
+    ] = None,
 ):
     """A store's page, over the last 30 days or the days ``from`` … ``to`` (at most 366),
-    compared with the period before or (``compare=year``) the same days a year before."""
+    compared with the period before or (``compare=year``) the same days a year before;
+    of one kiosk (``kiosk``) or one question version (``asked``) if given."""
     if not (user := logged_in(request, db, now, lock)):
         return _to_login()
     store = db.get(Store, store_id)
@@ -171,9 +178,10 @@ def one_store(
         return _page(request, "missing.html", user, 404, what=f"store {store_id}")
     try:
         period = choose(today(store, now), first, last, compare)
+        split = choose_split(db, store, kiosk, asked)
     except ValueError as e:
         return _page(request, "problem.html", user, 400, why=str(e), store=store)
-    figures = store_page(db, store, now, request.app.state.min_cell, period)
+    figures = store_page(db, store, now, request.app.state.min_cell, period, split)
     return _page(
         request, "store.html", user, **figures, period=period, added=added(db, store.id),
         updates=updates(db, store.id),

@@ -1,0 +1,135 @@
+"""A store page split by kiosk or by question version, and the trend broken where the
+question changes: ratings of different questions are never drawn as one line.
+
+Every rating carries ``survey_id``, ``question_id`` and ``config_version``; the kept hour
+counts (:class:`hq.models.HourCount`) hold them, so a split is a condition on those
+counts. ``?kiosk=DEVICE`` keeps one kiosk's ratings, ``?asked=SURVEY/QUESTION/VERSION``
+one question version's. In the trend a day on which more than one question was asked
+has no point, and the line starts again after each change, with a mark saying which
+question was asked from then on.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hq.models import Device, HourCount, Store
+from kiosk import metrics
+
+Question = tuple[str, str]  # survey_id, question_id
+
+
+@dataclass(frozen=True)
+class Split:
+    """What a store page is limited to: a kiosk, a question version, both or neither."""
+
+    kiosk: str | None = None
+    asked: tuple[str, str, int] | None = None
+
+    @property
+    def where(self) -> tuple:
+        """The conditions on :class:`HourCount` that keep the split's ratings."""
+        t, out = HourCount, []
+        if self.kiosk:
+            out.append(t.device_id == self.kiosk)
+        if self.asked:
+            survey, question, version = self.asked
+            out += [t.survey_id == survey, t.question_id == question, t.config_version == version]
+        return tuple(out)
+
+    @property
+    def query(self) -> str:
+        """The split as query parameters (``&kiosk=…&asked=…``), for links that keep it."""
+        from urllib.parse import urlencode
+
+        params = {"kiosk": self.kiosk or "", "asked": "/".join(map(str, self.asked or ()))}
+        kept = {k: v for k, v in params.items() if v}
+        return "&" + urlencode(kept) if kept else ""
+
+
+def choose_split(session: Session, store: Store, kiosk: str | None, asked: str | None) -> Split:
+    """The split the page asked for; a ``ValueError`` naming what is wrong."""
+    if kiosk:
+        device = session.get(Device, kiosk)
+        if device is None or device.store_id != store.id:
+            raise ValueError(f"kiosk: there is no kiosk {kiosk!r} in {store.name}")
+    version = None
+    if asked:
+        parts = asked.split("/")
+        if len(parts) != 3 or not all(parts) or not parts[2].isdigit():
+            raise ValueError(
+                f"asked: {asked!r} is not SURVEY/QUESTION/VERSION (e.g. default/overall/3)"
+            )
+        version = (parts[0], parts[1], int(parts[2]))
+    return Split(kiosk or None, version)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """One question version asked in the page's days, and its counted ratings' figures."""
+
+    survey_id: str
+    question_id: str
+    config_version: int
+    first: date
+    last: date
+    summary: metrics.Summary
+
+    @property
+    def key(self) -> str:
+        return f"{self.survey_id}/{self.question_id}/{self.config_version}"
+
+
+def question_versions(
+    session: Session, store: Store, days: list[date], scale: str, *where
+) -> tuple[list[Asked], list[set[Question]]]:
+    """The question versions asked on *scale* in *days* (first asked first) with their
+    figures, and per day the questions asked that day (counted ratings only)."""
+    t = HourCount
+    query = (
+        select(t.day, t.survey_id, t.question_id, t.config_version, t.score, func.sum(t.n))
+        .where(t.store_id == store.id, t.scale == scale, t.flag == "", *where)
+        .where(t.day >= days[0].isoformat(), t.day <= days[-1].isoformat())
+        .group_by(t.day, t.survey_id, t.question_id, t.config_version, t.score)
+    )
+    index = {d.isoformat(): i for i, d in enumerate(days)}
+    per_day: list[set[Question]] = [set() for _ in days]
+    scores: dict[tuple[str, str, int], Counter[int]] = {}
+    seen: dict[tuple[str, str, int], list[date]] = {}
+    for day, survey, question, version, score, n in session.execute(query):
+        key = (survey, question, int(version))
+        per_day[index[day]].add((survey, question))
+        scores.setdefault(key, Counter())[score] += int(n)
+        on = date.fromisoformat(day)
+        span = seen.setdefault(key, [on, on])
+        span[0], span[1] = min(span[0], on), max(span[1], on)
+    versions = [
+        Asked(*key, seen[key][0], seen[key][1], metrics.summarize(scale, scores[key]))
+        for key in sorted(seen, key=lambda k: (seen[k][0], k))
+    ]
+    return versions, per_day
+
+
+def broken(
+    series: list[float | None], asked: list[set[Question]]
+) -> tuple[list[float | None], list[tuple[int, str]]]:
+    """*series* with no point on a day that mixes questions, and the breaks: (the day's
+    index, what it says) where the question asked changes or a day mixes two."""
+    out, breaks, last = list(series), [], None
+    for i, questions in enumerate(asked):
+        if len(questions) > 1:
+            out[i] = None
+            names = ", ".join(sorted(q for _, q in questions))
+            breaks.append((i, f"questions mixed: {names}"))
+            last = None
+        elif questions:
+            (only,) = questions
+            if last is not None and only != last:
+                breaks.append((i, f"question from here: {only[1]} ({only[0]})"))
+            last = only
+    return out, breaks
