@@ -113,17 +113,25 @@ def store_table(session: Session, stores: list[Store], now: datetime) -> list[St
 
 
 def incomplete_by_store(
-    stores: list[StoreFigures], devices: list[DeviceHealth], now: datetime
+    stores: list[tuple[Store, list[str]]], devices: list[DeviceHealth], now: datetime
 ) -> dict[str, list[str]]:
-    """Per store, the reasons of the days of its figures that may lack ratings (a gap, a
-    tail not received, pending or held ratings on a device), one per day, newest first."""
+    """Per store of *stores* (each with the days its figures cover), the reasons of those
+    days that may lack ratings (a gap, a tail not received, pending or held ratings on a
+    device), one per day, newest first; [] for a store whose days are complete."""
     per_store: dict[str, list[Completeness]] = {}
     for d in devices:
-        per_store.setdefault(d.store.id, []).append(d.completeness)
+        if not d.completeness.complete:
+            per_store.setdefault(d.store.id, []).append(d.completeness)
     out = {}
-    for f in stores:
-        days = incomplete_days(per_store.get(f.store.id, []), f.store.timezone, now)
-        shown = set(f.days)
-        out[f.store.id] = [why for day, why in sorted(days.items(), reverse=True)
-                           if day.isoformat() in shown]  # fmt: skip
+    for store, days in stores:
+        found = incomplete_days(per_store.get(store.id, []), store.timezone, now)
+        shown = set(days)
+        out[store.id] = [why for day, why in sorted(found.items(), reverse=True)
+                         if day.isoformat() in shown]  # fmt: skip
     return out
+
+
+def last_days(store: Store, now: datetime, n: int = DAYS) -> list[str]:
+    """The *n* local days of *store* ending today, as ISO dates."""
+    last = today(store, now)
+    return [(last - timedelta(days=i)).isoformat() for i in range(n)]

@@ -18,7 +18,14 @@ from sqlalchemy import select
 
 from hq import login_sessions
 from hq.dashboard import charts
-from hq.dashboard.chain import PAGE, SORTS, incomplete_by_store, rankings, store_table
+from hq.dashboard.chain import (
+    PAGE,
+    SORTS,
+    incomplete_by_store,
+    last_days,
+    rankings,
+    store_table,
+)
 from hq.dashboard.enrolments import added
 from hq.dashboard.figures import fleet, headline, store_page
 from hq.dashboard.login import check_login
@@ -148,7 +155,7 @@ def all_stores(
         pages=pages,
         silent=[d for d in devices if d.silent],
         devices=len(devices),
-        incomplete=incomplete_by_store(shown, devices, now),
+        incomplete=incomplete_by_store([(s, last_days(s, now)) for s in every], devices, now),
     )
 
 

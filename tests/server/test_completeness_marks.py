@@ -58,3 +58,36 @@ def test_the_missing_ratings_arriving_makes_the_store_complete(hq):
     assert mark(hq.client.get("/").text, "s1")[0] == "no"
     assert hq.post([ratings[1]]).status_code == 200
     assert mark(hq.client.get("/").text, "s1") == ("yes", "complete")
+
+
+def test_the_ranking_heat_map_reasons_and_kiosks_say_whether_their_days_are_complete(hq):
+    from hq.admin import add_device
+
+    log_in(hq)
+    now = hq.clock.now
+    with hq.sessions() as s:
+        k3 = add_device(s, "s1", "k3", now)
+    gap = [hq.rating(recorded_at=to_utc_text(now - timedelta(days=d))) for d in (5, 4)]
+    gap[1]["seq"] = 7  # seq 2–6 of k1 never arrive
+    assert hq.post(gap).status_code == 200
+    assert hq.post([hq.rating(device_id="k3", seq=1)], token=k3).status_code == 200
+    fine = hq.rating(device_id="k2", store_id="s2", seq=1)
+    assert hq.post([fine], token=hq.extra_devices["k2"]).status_code == 200
+
+    overview = hq.client.get("/").text
+    ranked = {
+        store: re.search(rf'<tr data-store="{store}" data-rank=.*?</tr>', overview, re.S).group(0)
+        for store in ("s1", "s2")
+    }
+    assert mark(ranked["s1"]) == ("no", "2 day(s) may lack ratings")
+    assert 'title="k1: seq 2–6 missing"' in ranked["s1"]
+    assert mark(ranked["s2"]) == ("yes", "complete")
+
+    page = hq.client.get("/stores/s1").text
+    for what in ("the heat map", "the reasons", "the ranking"):
+        note = re.search(rf'<p [^>]*data-complete="(yes|no)" data-of="{what}">(.*?)</p>', page)
+        says = f"2 of these days may lack ratings; {what} can still change."
+        assert note.groups() == ("no", says)
+    other = hq.client.get("/stores/s2").text
+    assert 'data-complete="yes" data-of="the heat map"' in other
+    assert 'data-complete="yes" data-of="the reasons"' in other
