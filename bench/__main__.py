@@ -1,7 +1,7 @@
 """``python -m bench``: run every benchmark and print its figures."""
 
-from bench import fleet, ingest, kiosk, press, record, rollout, sdcard, sync, tally
+from bench import dashboard, fleet, ingest, kiosk, press, record, rollout, sdcard, sync, tally
 
-for module in (record, press, sdcard, tally, ingest, sync, fleet, rollout, kiosk):
+for module in (record, press, sdcard, tally, ingest, sync, fleet, rollout, dashboard, kiosk):
     print()
     module.main()
