@@ -182,9 +182,12 @@ def recount(rows: Iterable[Stored], repeat_window: float, thank_you: float) -> R
     return out
 
 
-def read(session: Session, store: Store, first: date, last: date) -> Iterator[Stored]:
+def read(
+    session: Session, store: Store, first: date, last: date, chunk: int = CHUNK
+) -> Iterator[Stored]:
     """The store's ratings of the local days *first* … *last* and of the lead-in before
-    them, by device, database and ``seq``, streamed (a server-side cursor on PostgreSQL)."""
+    them, by device, database and ``seq``, streamed *chunk* rows at a time (a server-side
+    cursor on PostgreSQL, chunked fetches on SQLite)."""
     start = to_utc_text(day_bounds(first, store.timezone)[0])
     lead = to_utc_text(day_bounds(first, store.timezone)[0] - LEAD_IN)
     end = to_utc_text(day_bounds(last, store.timezone)[1])
@@ -196,7 +199,7 @@ def read(session: Session, store: Store, first: date, last: date) -> Iterator[St
             Rating.recorded_at < end,
         )
         .order_by(Rating.device_id, Rating.database_id, Rating.seq)
-        .execution_options(yield_per=CHUNK)
+        .execution_options(yield_per=chunk)
     )
     for chunk in session.execute(query).partitions():
         for device, database, seq, boot, mono, scale, score, flag, suspect, at in chunk:
