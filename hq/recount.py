@@ -230,18 +230,3 @@ def store_thank_you(session: Session, store_id: str) -> float:
         return Behaviour(thank_you=value).thank_you if value is not None else DEFAULTS.thank_you
     except ValueError:  # not a value a kiosk would take: the kiosk's default
         return DEFAULTS.thank_you
-
-
-def seconds(text: str | None, name: str, limits: tuple[float, float], default: float) -> float:
-    """A number of seconds from a form field (empty: *default*); a ValueError naming
-    *name* that says what to give when it is not a number within *limits*."""
-    if text is None or not text.strip():
-        return default
-    low, high = limits
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not low <= value <= high:  # also NaN and infinities
-        raise ValueError(f"{name}={text!r}: give a number of seconds from {low:g} to {high:g}")
-    return value

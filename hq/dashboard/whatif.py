@@ -8,6 +8,7 @@ them. Logged in only; a bad window or range is a 400 page that says what to give
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -25,7 +26,6 @@ from hq.recount import (
     THANK_YOU_LIMITS,
     WINDOW_LIMITS,
     Recount,
-    seconds,
     store_thank_you,
     what_if,
 )
@@ -81,6 +81,21 @@ def _metric(key: str, label: str, a: float | None, b: float | None) -> Line:
         change = b - a
         difference = "0.0" if abs(change) < 0.05 else f"{change:+.1f}"
     return Line(key, label, shown(a), shown(b), difference)
+
+
+def seconds(text: str | None, name: str, limits: tuple[float, float], default: float) -> float:
+    """A number of seconds from a form field (empty: *default*); a ValueError naming
+    *name* that says what to give when it is not a number within *limits*."""
+    if text is None or not text.strip():
+        return default
+    low, high = limits
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not low <= value <= high:  # also NaN and infinities
+        raise ValueError(f"{name}={text!r}: give a number of seconds from {low:g} to {high:g}")
+    return value
 
 
 def _text(value: float) -> str:
