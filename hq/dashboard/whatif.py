@@ -95,7 +95,7 @@ def seconds(text: str | None, name: str, limits: tuple[float, float], default: f
         value = math.nan
     if not low <= value <= high:  # also NaN and infinities
         raise ValueError(f"{name}={text!r}: give a number of seconds from {low:g} to {high:g}")
-    return value
+    return value + 0.0  # -0 is 0
 
 
 def _text(value: float) -> str:
