@@ -13,17 +13,20 @@ from tests.server.conftest import log_in
 
 PATHS = st.sampled_from(
     ["/", "/fleet", "/stores/{}", "/stores/{}?from={}", "/stores/s1?from={}&to={}",
-     "/stores/s1?compare={}&from={}", "/login?next={}"]
+     "/stores/s1?compare={}&from={}", "/login?next={}",
+     "/stores/{}/what-if?repeat_window={}", "/stores/s1/what-if?thank_you={}&from={}",
+     "/stores/s1/what-if?repeat_window={}&to={}"]
 )  # fmt: skip
 ODD = ["s1", "s1\x00", "../s1", "%", "%00", "s1'--", "<script>", "\ud7ff", "9" * 400]
 DAYS = ["2026-09-01", "2026-02-30", "0001-01-01", "9999-12-31", "year"]
-TEXT = st.text(st.characters(codec="utf-8"), max_size=40) | st.sampled_from(ODD + DAYS)
+SECONDS = ["6", "0", "3600", "3600.0001", "-0", "nan", "inf", "1e308", "0x10", "1_0", " 5 "]
+TEXT = st.text(st.characters(codec="utf-8"), max_size=40) | st.sampled_from(ODD + DAYS + SECONDS)
 
 
 def test_no_dashboard_url_gives_a_5xx(hq):
     seen: set[int] = set()
 
-    @settings(max_examples=60, derandomize=True, deadline=None, database=None,
+    @settings(max_examples=80, derandomize=True, deadline=None, database=None,
               suppress_health_check=list(HealthCheck))  # fmt: skip
     @given(path=PATHS, values=st.lists(TEXT, min_size=2, max_size=2), logged_in=st.booleans())
     def check(path, values, logged_in):

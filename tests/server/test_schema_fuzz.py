@@ -73,6 +73,7 @@ def test_the_schema_lists_every_api_operation(fuzz_hq):
         "GET /api/v1/releases/{version}/files/{name}",
         "POST /api/v1/enrol",
         "GET /api/v1/stores/{store_id}/daily",
+        "GET /api/v1/stores/{store_id}/what-if",
         "GET /api/v1/devices/{device_id}/gaps",
         "GET /api/v1/export.csv",
         "GET /api/v1/export.xlsx",
@@ -111,4 +112,5 @@ def test_no_generated_request_gives_a_500_or_breaks_the_schema(fuzz_hq):
     # The fuzzing reached both sides of the validation, not only the error path.
     assert any(s < 300 for s in seen["GET /api/v1/config"])
     assert any(s >= 400 for s in seen["POST /api/v1/ratings"])
+    assert any(s >= 400 for s in seen["GET /api/v1/stores/{store_id}/what-if"])
     print(seen)
