@@ -128,3 +128,13 @@ def test_the_split_page_in_chromium(hq, browser):  # noqa: F811 -- the fixture
         page.goto(f"{base}/stores/s1")
         page.locator("#questions").scroll_into_view_if_needed()
         page.screenshot(path=ARTIFACTS / "store-splits.png", full_page=True)
+
+
+def test_the_store_page_links_to_the_what_if_re_count_of_its_days(hq):
+    log_in(hq)
+    fill(hq)
+    html = hq.client.get("/stores/s1?from=2026-11-10&to=2026-11-20").text
+    href = re.search(r'<a id="what-if" href="([^"]+)"', html).group(1)
+    assert href == "/stores/s1/what-if?from=2026-11-10&to=2026-11-20"
+    page = hq.client.get(href)
+    assert page.status_code == 200 and "re-counted" in page.text
