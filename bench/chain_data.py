@@ -19,7 +19,7 @@ import psycopg
 from hq.admin import add_store, add_user
 from hq.db import open_database
 from hq.models import Rating
-from hq.rollups import DAY_KEYS, HOUR_KEYS, Counts
+from hq.rollups import DAY_COUNTS, DAY_KEYS, HOUR_KEYS, Counts
 from kiosk.localtime import to_utc_text, zone
 
 ZONES = ("Europe/Helsinki", "Europe/Stockholm")
@@ -99,7 +99,7 @@ def fill(url: str, stores: int, ratings: int, seed: int = 1) -> None:
 
 def _load(conn, pg: bool, rows, counts: Counts, devices, received: Counter) -> None:
     hours = [(*k, n) for k, n in counts.hours.items()]
-    days = [(*k, n) for k, n in counts.days.items()]
+    days = [(*k, *c) for k, c in counts.days.items()]
     store = rows[0][2]
     created = to_utc_text(devices[0][2])
     device_rows = [(d, store, f"{d}-{'0' * 40}", created) for d, *_ in devices]
@@ -108,7 +108,7 @@ def _load(conn, pg: bool, rows, counts: Counts, devices, received: Counter) -> N
         ("devices", ("id", "store_id", "token_hash", "created_at"), device_rows),
         ("ratings", COLUMNS, rows),
         ("rating_hours", (*HOUR_KEYS, "n"), hours),
-        ("rating_days", (*DAY_KEYS, "n"), days),
+        ("rating_days", (*DAY_KEYS, *DAY_COUNTS), days),
         ("device_received", ("device_id", "database_id", "received", "last_seq",
                              "last_recorded_at"), got),
     ]  # fmt: skip

@@ -289,19 +289,46 @@ class HourCount(Base):
     n: Mapped[int] = mapped_column(BigInteger)
 
 
+SCORES = range(11)  # every score of every scale (NPS 0–10; smileys and CES 1–7)
+DAY_FLAGS = ("repeat", "lockout", "stuck", "closed", "time_suspect")
+
+
 class DayCount(Base):
-    """How many ratings a store has per local day, scale, score and flag (``""``: counted);
-    kept at ingest (:mod:`hq.rollups`), read by the all-stores page and the rankings."""
+    """One row per store, local day and scale: its counted ratings by score (``s0`` …
+    ``s10``) and the ones not counted by why (the four flags and ``time_suspect``); kept
+    at ingest (:mod:`hq.rollups`), read by the all-stores page, rankings, cards, daily API."""
 
     __tablename__ = "rating_days"
     store_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     day: Mapped[str] = mapped_column(String(10), primary_key=True)
     scale: Mapped[str] = mapped_column(String(16), primary_key=True)
-    score: Mapped[int] = mapped_column(Integer, primary_key=True)
-    flag: Mapped[str] = mapped_column(String(16), primary_key=True)
-    n: Mapped[int] = mapped_column(BigInteger)
+    s0: Mapped[int] = mapped_column(BigInteger, default=0)
+    s1: Mapped[int] = mapped_column(BigInteger, default=0)
+    s2: Mapped[int] = mapped_column(BigInteger, default=0)
+    s3: Mapped[int] = mapped_column(BigInteger, default=0)
+    s4: Mapped[int] = mapped_column(BigInteger, default=0)
+    s5: Mapped[int] = mapped_column(BigInteger, default=0)
+    s6: Mapped[int] = mapped_column(BigInteger, default=0)
+    s7: Mapped[int] = mapped_column(BigInteger, default=0)
+    s8: Mapped[int] = mapped_column(BigInteger, default=0)
+    s9: Mapped[int] = mapped_column(BigInteger, default=0)
+    s10: Mapped[int] = mapped_column(BigInteger, default=0)
+    repeat: Mapped[int] = mapped_column(BigInteger, default=0)
+    lockout: Mapped[int] = mapped_column(BigInteger, default=0)
+    stuck: Mapped[int] = mapped_column(BigInteger, default=0)
+    closed: Mapped[int] = mapped_column(BigInteger, default=0)
+    time_suspect: Mapped[int] = mapped_column(BigInteger, default=0)
 
     __table_args__ = (
         # the chain's days across every store (the all-stores page), read from the index
-        Index("ix_rating_days_day", "day", "store_id", "scale", "score", "flag", "n"),
-    )
+        # alone on PostgreSQL
+        Index(
+            "ix_rating_days_day", "day", "store_id",
+            postgresql_include=["scale", *(f"s{i}" for i in SCORES), *DAY_FLAGS],
+        ),
+    )  # fmt: skip
+
+    @staticmethod
+    def columns() -> tuple[str, ...]:
+        """The count columns, scores first, in the order :mod:`hq.rollups` writes them."""
+        return (*(f"s{i}" for i in SCORES), *DAY_FLAGS)

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
-from hq.models import DayCount, HourCount, Rating, Store
+from hq.models import DAY_FLAGS, SCORES, DayCount, HourCount, Rating, Store
 from kiosk import metrics
 from kiosk.localtime import local_date
 from kiosk.scales import DEFAULT_SCALE, get_scale, is_negative
@@ -67,45 +67,68 @@ def day_counts(session: Session, store: Store, days: list[date], *where) -> Days
     counts (:mod:`hq.rollups`): ``rating_days``, or with *where* (conditions on
     :class:`HourCount`: a device, a question version) ``rating_hours``."""
     index = {d.isoformat(): i for i, d in enumerate(days)}
-    t = HourCount if where else DayCount
+    counts: list[Counter[Key]] = [Counter() for _ in days]
+    first, last = days[0].isoformat(), days[-1].isoformat()
+    if not where:
+        t = DayCount
+        query = select(t.day, t.scale, *COUNTS).where(
+            t.store_id == store.id, t.day >= first, t.day <= last
+        )
+        for day, scale, *values in session.execute(query):
+            if day in index:
+                add_day(counts[index[day]], scale, values)
+        return Days(days, counts)
+    t = HourCount
     query = (
         select(t.day, t.scale, t.score, t.flag, func.sum(t.n))
-        .where(t.store_id == store.id, t.day >= days[0].isoformat(), t.day <= days[-1].isoformat())
-        .where(*where)
+        .where(t.store_id == store.id, t.day >= first, t.day <= last, *where)
         .group_by(t.day, t.scale, t.score, t.flag)
     )
-    counts: list[Counter[Key]] = [Counter() for _ in days]
     for day, scale, score, flag, n in session.execute(query):
         if day in index:
             counts[index[day]][(scale, score, flag or None)] += int(n)
     return Days(days, counts)
 
 
+COUNTS = tuple(getattr(DayCount, c) for c in DayCount.columns())
+
+
+def add_day(counts: Counter[Key], scale: str, values) -> None:
+    """Add one ``rating_days`` row's counts (in :data:`COUNTS`' order) to *counts*: the
+    counted ones by score, the others by flag (their score is not kept: ``None``)."""
+    for score, n in enumerate(values[: len(SCORES)]):
+        if n:
+            counts[(scale, score, None)] += int(n)
+    for flag, n in zip(DAY_FLAGS, values[len(SCORES) :], strict=True):
+        if n:
+            counts[(scale, None, flag)] += int(n)
+
+
 def span_counts(
     session: Session, store_ids: list[str], spans: list[tuple[date, date]]
 ) -> dict[str, list[Counter[Key]]]:
     """Per store of *store_ids*, its ratings in each of the *spans* of local days (first,
-    last; not overlapping) counted by scale, score and flag: one query for them all."""
+    last; not overlapping) counted like :func:`day_counts`: one query for them all,
+    summed in the database."""
     t = DayCount
     bucket = case(
         *[(t.day.between(a.isoformat(), b.isoformat()), i) for i, (a, b) in enumerate(spans)],
         else_=-1,
     ).label("span")
     inner = (
-        select(t.store_id, bucket, t.scale, t.score, t.flag, t.n)
+        select(t.store_id, bucket, t.scale, *COUNTS)
         .where(t.day >= min(a for a, _ in spans).isoformat())
         .where(t.day <= max(b for _, b in spans).isoformat())
         .where(t.store_id.in_(store_ids))
         .subquery()
     )
     c = inner.c
-    query = select(c.store_id, c.span, c.scale, c.score, c.flag, func.sum(c.n)).group_by(
-        c.store_id, c.span, c.scale, c.score, c.flag
-    )
-    out = {s: [Counter() for _ in spans] for s in store_ids}
-    for store_id, span, scale, score, flag, n in session.execute(query):
+    sums = [func.sum(getattr(c, name)) for name in DayCount.columns()]
+    query = select(c.store_id, c.span, c.scale, *sums).group_by(c.store_id, c.span, c.scale)
+    out: dict[str, list[Counter[Key]]] = {s: [Counter() for _ in spans] for s in store_ids}
+    for store_id, span, scale, *values in session.execute(query):
         if span >= 0:
-            out[store_id][span][(scale, score, flag or None)] += int(n)
+            add_day(out[store_id][span], scale, values)
     return out
 
 

@@ -5,8 +5,10 @@ Two tables of counts, both by the store's local day (its time zone never changes
 - ``rating_hours``: per store, local day and hour, device, survey, question and config
   version, scale, score, flag and reason — what a store page reads (its heat map,
   reasons, kiosks, question versions);
-- ``rating_days``: per store, local day, scale, score and flag — what the all-stores
-  page, the rankings and the daily API read across the chain.
+- ``rating_days``: one row per store, local day and scale, with its counted ratings by
+  score (``s0`` … ``s10``) and the others by why (a column per flag) — what the
+  all-stores page, the rankings, a store's cards and the daily API read: one row per
+  store-day, so 60 days of 500 stores are 30 000 rows.
 
 ``flag`` is the rating's flag, ``time_suspect`` where HQ marked its time (as
 :data:`hq.reports.FLAG`), or ``""`` for a rating that counts; ``reason`` is ``""`` for none.
@@ -29,12 +31,14 @@ from pydantic_core import to_json
 from sqlalchemy import Connection, delete, select
 from sqlalchemy.orm import Session
 
-from hq.models import DayCount, HourCount, Rating, Store
+from hq.models import DAY_FLAGS, DayCount, HourCount, Rating, Store
 from kiosk.localtime import zone
 
 TIME_SUSPECT = "time_suspect"
 HOUR_KEYS = tuple(c.name for c in HourCount.__table__.primary_key.columns)
 DAY_KEYS = tuple(c.name for c in DayCount.__table__.primary_key.columns)
+DAY_COUNTS = DayCount.columns()
+SLOT = {flag: 11 + i for i, flag in enumerate(DAY_FLAGS)}  # a flag's place after s0 … s10
 INTS = {"hour", "config_version", "score"}
 CHUNK = 1000
 READ = (
@@ -49,7 +53,7 @@ class Counts:
 
     def __init__(self) -> None:
         self.hours: Counter[tuple] = Counter()
-        self.days: Counter[tuple] = Counter()
+        self.days: dict[tuple, list[int]] = {}  # (store, day, scale) → DAY_COUNTS
 
     def add(self, row: Mapping, tz, sign: int = 1) -> None:
         """Count one rating (*row*: its columns by name) of a store in zone *tz*."""
@@ -61,7 +65,10 @@ class Counts:
              row["question_id"], row["config_version"], row["scale"], row["score"], flag,
              row["reason"] or "")
         ] += sign  # fmt: skip
-        self.days[(row["store_id"], day, row["scale"], row["score"], flag)] += sign
+        counts = self.days.get((row["store_id"], day, row["scale"]))
+        if counts is None:
+            counts = self.days[(row["store_id"], day, row["scale"])] = [0] * len(DAY_COUNTS)
+        counts[SLOT[flag] if flag else row["score"]] += sign
 
 
 def count_ratings(session: Session, store_id: str, rows: Iterable[Mapping]) -> None:
@@ -86,24 +93,28 @@ def move(session: Session, store_id: str, moves: list[tuple[Mapping, Mapping]]) 
     conn = session.connection()
     write(conn, counts)
     conn.execute(delete(HourCount).where(HourCount.store_id == store_id, HourCount.n == 0))
-    conn.execute(delete(DayCount).where(DayCount.store_id == store_id, DayCount.n == 0))
+    empty = sum(getattr(DayCount, c) for c in DAY_COUNTS) == 0
+    conn.execute(delete(DayCount).where(DayCount.store_id == store_id, empty))
 
 
 def write(conn: Connection, counts: Counts) -> None:
     """Add *counts* to the tables: one upsert per table (per CHUNK keys), keys sorted."""
-    for table, keys, counter in (
-        (HourCount.__tablename__, HOUR_KEYS, counts.hours),
-        (DayCount.__tablename__, DAY_KEYS, counts.days),
+    hours = [(*k, n) for k, n in sorted(counts.hours.items()) if n]
+    days = [(*k, *c) for k, c in sorted(counts.days.items()) if any(c)]
+    for table, keys, values, rows in (
+        (HourCount.__tablename__, HOUR_KEYS, ("n",), hours),
+        (DayCount.__tablename__, DAY_KEYS, DAY_COUNTS, days),
     ):
-        items = sorted((k, n) for k, n in counter.items() if n)
-        for i in range(0, len(items), CHUNK):
-            chunk = items[i : i + CHUNK]
+        names = (*keys, *values)
+        for i in range(0, len(rows), CHUNK):
+            chunk = rows[i : i + CHUNK]
             if conn.dialect.name == "postgresql":
-                body = [dict(zip(keys, k, strict=True), n=n) for k, n in chunk]
-                conn.exec_driver_sql(_postgres_sql(table, keys), (to_json(body).decode(),))
+                body = [dict(zip(names, r, strict=True)) for r in chunk]
+                sql = _postgres_sql(table, keys, values)
+                conn.exec_driver_sql(sql, (to_json(body).decode(),))
             else:
-                params = tuple(v for k, n in chunk for v in (*k, n))
-                conn.exec_driver_sql(_sqlite_sql(table, keys, len(chunk)), params)
+                params = tuple(v for r in chunk for v in r)
+                conn.exec_driver_sql(_sqlite_sql(table, keys, values, len(chunk)), params)
 
 
 def rebuild(session: Session, store_id: str | None = None) -> int:
@@ -133,23 +144,28 @@ def _zone(session: Session, store_id: str):
     return zone(session.execute(select(Store.timezone).where(Store.id == store_id)).scalar_one())
 
 
+def _upsert(table: str, keys: tuple[str, ...], values: tuple[str, ...]) -> str:
+    added = ", ".join(f"{v} = {table}.{v} + excluded.{v}" for v in values)
+    return f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {added}"
+
+
 @cache
-def _postgres_sql(table: str, keys: tuple[str, ...]) -> str:
-    cols = (*keys, "n")
-    record = ", ".join(f"{c} {'integer' if c in INTS else 'bigint' if c == 'n' else 'text'}"
-                       for c in cols)  # fmt: skip
+def _postgres_sql(table: str, keys: tuple[str, ...], values: tuple[str, ...]) -> str:
+    cols = (*keys, *values)
+    record = ", ".join(
+        f"{c} {'integer' if c in INTS else 'bigint' if c in values else 'text'}" for c in cols
+    )
     return (
         f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(cols)}"  # noqa: S608 -- fixed names
-        f" FROM json_to_recordset(%s::json) AS r({record})"
-        f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET n = {table}.n + excluded.n"
+        f" FROM json_to_recordset(%s::json) AS r({record})" + _upsert(table, keys, values)
     )
 
 
 @cache
-def _sqlite_sql(table: str, keys: tuple[str, ...], rows: int) -> str:
-    cols = (*keys, "n")
+def _sqlite_sql(table: str, keys: tuple[str, ...], values: tuple[str, ...], rows: int) -> str:
+    cols = (*keys, *values)
     one = "(" + ", ".join("?" * len(cols)) + ")"
     return (
         f"INSERT INTO {table} ({', '.join(cols)}) VALUES {', '.join([one] * rows)}"  # noqa: S608 -- fixed names
-        f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET n = {table}.n + excluded.n"
+        + _upsert(table, keys, values)
     )

@@ -20,7 +20,7 @@ from hq.completeness import Completeness, incomplete_days
 from hq.dashboard.figures import DeviceHealth, StoreFigures, figures_of, headline
 from hq.models import DayCount, Store
 from hq.ranking import Ranked, kind_of, rank
-from hq.reports import Days, Key, span_counts, summarize, today
+from hq.reports import COUNTS, Days, Key, add_day, span_counts, summarize, today
 from kiosk import metrics
 from kiosk.scales import DEFAULT_SCALE
 
@@ -100,15 +100,15 @@ def store_table(session: Session, stores: list[Store], now: datetime) -> list[St
     first = min(days[0] for days in wanted.values())
     last = max(days[-1] for days in wanted.values())
     t = DayCount
-    query = select(t.store_id, t.day, t.scale, t.score, t.flag, t.n).where(
+    query = select(t.store_id, t.day, t.scale, *COUNTS).where(
         t.store_id.in_(list(wanted)), t.day >= first.isoformat(), t.day <= last.isoformat()
     )
     index = {sid: {d.isoformat(): i for i, d in enumerate(days)} for sid, days in wanted.items()}
     counts = {sid: [Counter() for _ in days] for sid, days in wanted.items()}
-    for store_id, day, scale, score, flag, n in session.execute(query):
+    for store_id, day, scale, *values in session.execute(query):
         i = index[store_id].get(day)
         if i is not None:
-            counts[store_id][i][(scale, score, flag or None)] += int(n)
+            add_day(counts[store_id][i], scale, values)
     return [figures_of(s, Days(wanted[s.id], counts[s.id])) for s in stores]
 
 

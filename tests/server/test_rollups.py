@@ -76,7 +76,7 @@ def counted_afresh(rows: list[dict], tz: str) -> tuple[Counter, Counter]:
         flag, reason = r["flag"] or "", r["reason"] or ""
         hours[(day, hour, r["device_id"], r["survey_id"], r["question_id"],
                r["config_version"], r["scale"], r["score"], flag, reason)] += 1  # fmt: skip
-        days[(day, r["scale"], r["score"], flag)] += 1
+        days[(day, r["scale"], flag or r["score"])] += 1  # s0 … s10, or the flag's column
     return hours, days
 
 
@@ -88,7 +88,10 @@ def kept(session, store_id: str) -> tuple[Counter, Counter]:
         hours[key] += h.n
     days = Counter()
     for d in session.scalars(select(DayCount).where(DayCount.store_id == store_id)):
-        days[(d.day, d.scale, d.score, d.flag)] += d.n
+        for column in DayCount.columns():
+            if getattr(d, column):
+                slot = int(column[1:]) if column[1:].isdigit() else column
+                days[(d.day, d.scale, slot)] += getattr(d, column)
     return hours, days
 
 

@@ -1,6 +1,7 @@
-"""rollups: the ratings counted per store, local day (and hour, device, question version
-and reason), scale, score and flag, kept at ingest for the figures; filled here from the
-ratings already received
+"""rollups: the ratings counted per store, local day and hour, device, question version,
+scale, score, flag and reason (rating_hours), and per store, local day and scale by score
+and by flag (rating_days), kept at ingest for the figures; filled here from the ratings
+already received
 
 Revision ID: 0008
 Revises: 0007
@@ -43,18 +44,21 @@ def upgrade() -> None:
             "config_version", "scale", "score", "flag", "reason",
         ),
     )  # fmt: skip
+    counts = [f"s{i}" for i in range(11)]
+    flags = ["repeat", "lockout", "stuck", "closed", "time_suspect"]
     op.create_table(
         "rating_days",
         _text("store_id", 64),
         _text("day", 10),
         _text("scale", 16),
-        sa.Column("score", sa.Integer(), nullable=False),
-        _text("flag", 16),
-        sa.Column("n", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("store_id", "day", "scale", "score", "flag"),
+        *(sa.Column(c, sa.BigInteger(), nullable=False) for c in [*counts, *flags]),
+        sa.PrimaryKeyConstraint("store_id", "day", "scale"),
     )
     op.create_index(
-        "ix_rating_days_day", "rating_days", ["day", "store_id", "scale", "score", "flag", "n"]
+        "ix_rating_days_day",
+        "rating_days",
+        ["day", "store_id"],
+        postgresql_include=["scale", *counts, *flags],
     )
     # The counts of the ratings already here, by the code ingest keeps them with (local
     # days need each store's time zone, which SQLite cannot apply).
