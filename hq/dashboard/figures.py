@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hq.completeness import Completeness, completeness, incomplete_days
+from hq.dashboard.language import N_
 from hq.dashboard.period import Period
 from hq.exports.labels import ReasonLabels
 from hq.models import Device, Store
@@ -189,11 +190,16 @@ def rankings(
 
 
 def store_page(
-    session: Session, store: Store, now: datetime, few: int = 5, period: Period | None = None
+    session: Session,
+    store: Store,
+    now: datetime,
+    few: int = 5,
+    period: Period | None = None,
+    language: str = "en",
 ) -> dict:
     """The store page over *period* (default the last 30 days): figures, daily table,
-    heat map, reasons, kiosks, devices. An hour of the heat map with fewer than *few*
-    ratings shows no figure."""
+    heat map, reasons (labelled in *language*), kiosks, devices. An hour of the heat map
+    with fewer than *few* ratings shows no figure."""
     figures = store_figures(session, store, now, period=period)
     days = figures.counted.days
     rows = ratings_between(session, store, days[0], days[-1])
@@ -212,15 +218,17 @@ def store_page(
         "few": few,
         "kiosks": _kiosks(session, store, figures, period),
         "not_counted": _why_not(sum(flags, Counter())),
-        "reasons": _labelled(session, store, reason_shares(rows, figures.scale, middle)),
+        "reasons": _labelled(session, store, reason_shares(rows, figures.scale, middle), language),
         "devices": devices,
         "incomplete": len([d for d in table if d["incomplete"]]),
     }
 
 
-def _labelled(session: Session, store: Store, shares: list) -> list[tuple[str, object]]:
-    """Each reason's share with the label the store's kiosks show (in English)."""
-    labels = ReasonLabels(session, "en", [store.id])
+def _labelled(
+    session: Session, store: Store, shares: list, language: str = "en"
+) -> list[tuple[str, object]]:
+    """Each reason's share with the label the store's kiosks show in *language*."""
+    labels = ReasonLabels(session, language, [store.id])
     return [(labels(store.id, "", s.key) or s.key, s) for s in shares]
 
 
@@ -242,12 +250,13 @@ def _kiosks(
     return rank(current, previous)
 
 
+# English; the page translates them (N_ marks them for the catalogues).
 NOT_COUNTED = {
-    "repeat": "repeats (the same face again within the repeat window)",
-    "lockout": "presses during a thank-you screen",
-    "stuck": "a button held down or stuck",
-    "closed": "outside opening hours",
-    "time_suspect": "an implausible time (a kiosk clock far off)",
+    "repeat": N_("repeats (the same face again within the repeat window)"),
+    "lockout": N_("presses during a thank-you screen"),
+    "stuck": N_("a button held down or stuck"),
+    "closed": N_("outside opening hours"),
+    "time_suspect": N_("an implausible time (a kiosk clock far off)"),
 }
 
 
