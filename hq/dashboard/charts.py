@@ -26,9 +26,10 @@ def sparkline(
         for p in points
         if len(p) == 1
     )
+    name = escape(language.gettext("trend"))
     return _svg(
         f'<svg class="spark" viewBox="0 0 {width} {height}" width="{width}" height="{height}"'
-        f' role="img" aria-label="{escape(language.gettext("trend"))}">{lines}{dots}</svg>'
+        f' role="img" aria-label="{name}">{lines}{dots}</svg>'
     )
 
 
@@ -50,11 +51,11 @@ def trend(
     for i, (day, count) in enumerate(zip(days, counts, strict=True)):
         h = (height - 2 * pad) * count / top
         x = pad + i * step
+        rated = language.translate("{n} ratings", n=language.number(count))
         bars.append(
             f'<rect class="bar" x="{x + 1:.1f}" y="{height - pad - h:.1f}"'
             f' width="{max(step - 2, 1):.1f}" height="{h:.1f}">'
-            f"<title>{escape(language.day(day))}: "
-            f"{escape(language.translate('{n} ratings', n=language.number(count)))}</title></rect>"
+            f"<title>{escape(language.day(day))}: {escape(rated)}</title></rect>"
         )
     line = _runs(
         scores,
@@ -84,9 +85,9 @@ def trend(
         f'<text class="axis-count" x="{width - 2}" y="{height - pad}" text-anchor="end">0</text>'
         f'<text x="{width - pad}" y="{pad - 10}" text-anchor="end">{escape(says)}</text>'
     )
+    name = escape(language.translate("daily ratings and {label}", label=label))
     return _svg(
-        f'<svg class="trend" viewBox="0 0 {width} {height}" role="img"'
-        f' aria-label="{escape(language.translate("daily ratings and {label}", label=label))}">'
+        f'<svg class="trend" viewBox="0 0 {width} {height}" role="img" aria-label="{name}">'
         f"{''.join(bars)}{path}{ticks}{axes}</svg>"
     )
 
@@ -138,9 +139,10 @@ def heat_map(grid: list[list[tuple[int, int]]], few: int, language: Language = E
         few=few,
     )
     legend = f'<text x="{left}" y="{height - 4}">{escape(says)}</text>'
+    name = escape(language.gettext("unhappy answers by weekday and hour"))
     return _svg(
         f'<svg class="heat" id="heat-map" viewBox="0 0 {width} {height}" role="img"'
-        f' aria-label="{escape(language.gettext("unhappy answers by weekday and hour"))}">'
+        f' aria-label="{name}">'
         f"{hours}{''.join(cells)}{legend}</svg>"
     )
 
@@ -149,7 +151,8 @@ def shares(items: list[tuple[str, object]], language: Language = ENGLISH) -> Mar
     """Follow-up reasons as bars of their share of the unhappy answers: *items* are
     (label, :class:`hq.reports.ReasonShare`), most frequent first."""
     if not items:
-        return _svg(f'<p class="quiet">{escape(language.gettext("No follow-up answers yet."))}</p>')
+        none_yet = escape(language.gettext("No follow-up answers yet."))
+        return _svg(f'<p class="quiet">{none_yet}</p>')
     row, left, width = 26, 170, 520
     parts = []
     for i, (label, s) in enumerate(items):
@@ -166,9 +169,10 @@ def shares(items: list[tuple[str, object]], language: Language = ENGLISH) -> Mar
             f'<text x="{left + w + 6:.1f}" y="{y + 17}">{language.number(s.share, 0)} %'
             f" ({language.number(s.n)}){escape(change)}</text>"
         )
+    name = escape(language.gettext("follow-up reasons"))
     return _svg(
         f'<svg class="bars" viewBox="0 0 {width} {row * len(items)}" role="img"'
-        f' aria-label="{escape(language.gettext("follow-up reasons"))}">{"".join(parts)}</svg>'
+        f' aria-label="{name}">{"".join(parts)}</svg>'
     )
 
 
