@@ -250,6 +250,9 @@ def test_the_store_page_in_finnish_has_finnish_words_numbers_dates_and_reasons(h
     assert 'data-period="2026-11-01 – 2026-11-20"' in chosen  # the keys stay English
     bad = hq.client.get("/stores/s1?from=2026-11-20&to=2026-11-01")
     assert bad.status_code == 400 and "on loppupäivän 2026-11-01 (to) jälkeen" in bad.text
+    overview = hq.client.get("/").text
+    assert "<h1>Kaikki myymälät</h1>" in overview
+    assert ">Muutos</a>" in overview and ">Vaihda</button>" in overview  # two "Change"s
     fleet = hq.client.get("/fleet").text
     assert "<h1>Laitteet <small>2 laitetta 2 myymälässä</small></h1>" in fleet
 
