@@ -83,6 +83,8 @@ def _page(
     request: Request, name: str, user: Reader | None, status: int = 200, headers=None, **context
 ) -> HTMLResponse:
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if request.method != "GET":  # the picker on a form's answer goes back to the front page
+        here = "/"
     context = {
         **speaking(speaks(request, user)),
         "user": user.username if user else None,

@@ -196,6 +196,7 @@ def test_an_unknown_language_is_a_400_naming_the_field_and_changes_nothing(hq, v
     assert "nothing was changed" not in refused.text  # said in Finnish, the user's language
     assert "Mitään ei muutettu" in refused.text
     assert _saved(hq) == "fi"
+    assert 'name="next" value="/"' in refused.text  # not back to POST /language
 
 
 def test_the_picker_needs_the_forms_token_and_a_login_and_stays_on_this_site(hq):
