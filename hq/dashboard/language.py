@@ -89,10 +89,10 @@ class Language:
         return NAMES[self.code]
 
     def gettext(self, text: str) -> str:
-        return translations(self.code).ugettext(text)
+        return translations(self.code).gettext(text)
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return translations(self.code).ungettext(singular, plural, n)
+        return translations(self.code).ngettext(singular, plural, n)
 
     def translate(self, text: str, **values: object) -> str:
         """*text* translated, with its ``{name}`` fields filled from *values*."""
