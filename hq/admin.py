@@ -13,10 +13,16 @@ from sqlalchemy.orm import Session
 
 from hq import login_sessions
 from hq.credentials import hash_password, new_token, token_hash
-from hq.errors import DuplicateError, HQError, UnknownDeviceError, UnknownStoreError
+from hq.errors import (
+    DuplicateError,
+    HQError,
+    LanguageError,
+    UnknownDeviceError,
+    UnknownStoreError,
+)
 from hq.models import ApiToken, Device, DeviceEnrolment, Store, User
 from kiosk.localtime import to_utc_text, zone
-from kiosk.settings.model import ID_PATTERN
+from kiosk.settings.model import ID_PATTERN, LANGUAGES
 
 IDENT = re.compile(ID_PATTERN)
 
@@ -82,14 +88,40 @@ def _check_password(password: str) -> None:
         raise HQError("the password is too short: use at least 10 characters")
 
 
-def add_user(session: Session, username: str, password: str, now: datetime) -> None:
-    """A dashboard user; the password is kept as an argon2 hash."""
+def _check_language(language: str) -> str:
+    if language not in ("", *LANGUAGES):
+        raise LanguageError(
+            f"language {language!r} is not one of {', '.join(LANGUAGES)}"
+            " (or empty for the browser's choice)"
+        )
+    return language
+
+
+def add_user(
+    session: Session, username: str, password: str, now: datetime, language: str = ""
+) -> None:
+    """A dashboard user; the password is kept as an argon2 hash. They read the dashboard
+    in *language* (fi, sv or en; "" for the language their browser asks for)."""
     _check_id("username", username)
     _check_password(password)
     user = User(
-        username=username, password_hash=hash_password(password), created_at=to_utc_text(now)
+        username=username,
+        password_hash=hash_password(password),
+        created_at=to_utc_text(now),
+        language=_check_language(language),
     )
     _add(session, user, f"user {username!r}")
+
+
+def set_language(session: Session, username: str, language: str) -> None:
+    """The language *username* reads the dashboard in ("": the browser's); an unknown
+    language is a :class:`LanguageError` and changes nothing."""
+    _check_language(language)
+    user = session.get(User, username)
+    if user is None:
+        raise HQError(f"no user {username!r}; add it with hymio hq add-user")
+    user.language = language
+    session.commit()
 
 
 def set_password(session: Session, username: str, password: str) -> int:

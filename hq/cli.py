@@ -13,6 +13,8 @@ from hq import ENV_VAR, HQ_PACKAGES, default_url
 from kiosk.errors import HymioError
 
 PASSWORD_VAR = "HYMIO_HQ_PASSWORD"  # noqa: S105 -- the name of a variable, not a password
+DASHBOARD_LANGUAGES = ("fi", "sv", "en")  # kiosk.settings.model.LANGUAGES, without pydantic
+BROWSER = "browser"  # set-language: forget the choice, follow the browser's Accept-Language
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -73,6 +75,20 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--id", required=True, help="device id")
     p = command("add-user", "add a dashboard user; asks for the password", _add_user)
     p.add_argument("--username", required=True, help="login name")
+    p.add_argument(
+        "--language",
+        choices=DASHBOARD_LANGUAGES,
+        default="",
+        help="the dashboard's language for them (default: the one their browser asks for)",
+    )
+    p = command("set-language", "choose the language a user reads the dashboard in", _set_lang)
+    p.add_argument("--username", required=True, help="login name")
+    p.add_argument(
+        "--language",
+        required=True,
+        choices=(*DASHBOARD_LANGUAGES, BROWSER),
+        help=f"fi, sv or en; {BROWSER} for the language their browser asks for",
+    )
     p = command("set-password", "give a user a new password; ends their sessions", _set_password)
     p.add_argument("--username", required=True, help="login name")
     p = command("end-sessions", "log a user out of every browser at once", _end_sessions)
@@ -191,8 +207,18 @@ def _add_user(args: argparse.Namespace) -> int:
     if password is None:
         return 2
     with _session(args) as session:
-        add_user(session, args.username, password, _now())
+        add_user(session, args.username, password, _now(), args.language)
     print(f"added user {args.username}")
+    return 0
+
+
+def _set_lang(args: argparse.Namespace) -> int:
+    from hq.admin import set_language
+
+    language = "" if args.language == BROWSER else args.language
+    with _session(args) as session:
+        set_language(session, args.username, language)
+    print(f"{args.username} reads the dashboard in {args.language}")
     return 0
 
 

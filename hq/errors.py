@@ -44,3 +44,20 @@ class ApiError(HQError):
         self.status, self.code, self.message = status, code, message
         self.headers = headers or {}
         self.rating_id = rating_id
+
+
+class PeriodError(HQError, ValueError):
+    """A store page's ``from``, ``to``, ``compare``, ``kiosk`` or ``asked`` cannot be shown;
+    the message says why.
+
+    ``text`` is the English message with ``{name}`` fields and ``values`` fills them, so the
+    dashboard can show it translated.
+    """
+
+    def __init__(self, text: str, **values: object):
+        super().__init__(text.format(**values))
+        self.text, self.values = text, values
+
+
+class LanguageError(HQError, ValueError):
+    """The dashboard does not speak that language."""

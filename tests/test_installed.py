@@ -39,6 +39,7 @@ CARRIED = (
     "hq/migrations/versions/*.py",
     "hq/migrations/script.py.mako",
     "hq/dashboard/templates/*.html",
+    "hq/locale/*/LC_MESSAGES/hq.po",
     "hq/static/*",
 )
 
@@ -306,6 +307,20 @@ def test_the_installed_sync_starts_as_its_unit_and_delivers(pi, pi_kiosk, venv, 
         assert report["ok"] and report["sent"] >= 6 and hq.received() == report["sent"]
     # Under journald every line carries its priority; nothing was a warning.
     assert all(re.match(r"<[67]>", line) for line in err.splitlines()), err
+
+
+def test_the_installed_dashboard_speaks_finnish_from_the_packages_catalogues(venv, tmp_path):
+    import requests
+
+    where = run(
+        venv / "bin/python", "-c",
+        "from hq.dashboard.language import locale_folder as f; print(f() / 'fi')",
+        cwd=tmp_path, env=clean_env(),
+    ).stdout.strip()  # fmt: skip
+    assert Path(where).is_relative_to(venv) and (Path(where) / "LC_MESSAGES/hq.po").is_file()
+    with InstalledHQ(venv, tmp_path, "s1", "k1") as hq:
+        page = requests.get(f"{hq.url}/login", headers={"Accept-Language": "fi"}, timeout=10)
+    assert '<html lang="fi">' in page.text and "Kirjaudu sisään" in page.text
 
 
 def test_the_units_work_in_a_folder_the_service_may_write():

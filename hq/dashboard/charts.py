@@ -1,16 +1,25 @@
 """Charts as server-rendered SVG: no JavaScript, no CDN, sharp at any size.
 
-Each function takes plain numbers and returns SVG markup; labels are escaped.
+Each function takes plain numbers and returns SVG markup; labels are escaped. Their
+texts, days and numbers are in *language* (English unless the page says otherwise).
 """
 
 from __future__ import annotations
 
 from markupsafe import Markup, escape
 
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+from hq.dashboard.language import ENGLISH, N_, Language
+
+# What a break in the trend says (hq.dashboard.splits.broken)
+BREAKS = {"changed": N_("question from here: {what}"), "mixed": N_("questions mixed: {what}")}
 
 
-def sparkline(values: list[float | None], width: int = 160, height: int = 36) -> Markup:
+def sparkline(
+    values: list[float | None],
+    width: int = 160,
+    height: int = 36,
+    language: Language = ENGLISH,
+) -> Markup:
     """A small trend line of *values* (0–100; ``None`` leaves a gap)."""
     step = (width - 4) / max(len(values) - 1, 1)
     points = _runs(values, lambda i: 2 + i * step, lambda v: 2 + (height - 4) * (1 - v / 100))
@@ -20,9 +29,10 @@ def sparkline(values: list[float | None], width: int = 160, height: int = 36) ->
         for p in points
         if len(p) == 1
     )
+    name = escape(language.gettext("trend"))
     return _svg(
         f'<svg class="spark" viewBox="0 0 {width} {height}" width="{width}" height="{height}"'
-        f' role="img" aria-label="trend">{lines}{dots}</svg>'
+        f' role="img" aria-label="{name}">{lines}{dots}</svg>'
     )
 
 
@@ -32,12 +42,14 @@ def trend(
     scores: list[float | None],
     label: str,
     axis: tuple[str, str] = ("0", "100"),
-    breaks: list[tuple[int, str]] = (),
+    breaks: list[tuple[int, str, str]] = (),
+    language: Language = ENGLISH,
 ) -> Markup:
     """Daily bars of the rating count with a line of the score over them; *scores* are on
     a 0–100 axis whose bottom and top stand for *axis* (e.g. −100 and 100 for an NPS).
-    At each of *breaks* (a day's index, what changed) the line stops, a dashed mark
-    stands, and the line starts again: a question change is never drawn as one line."""
+    At each of *breaks* (a day's index, ``changed`` or ``mixed``, the question or
+    questions) the line stops, a dashed mark stands, and the line starts again: a
+    question change is never drawn as one line."""
     width, height, pad = 720, 220, 28
     n = max(len(days), 1)
     step = (width - 2 * pad) / n
@@ -46,73 +58,87 @@ def trend(
     for i, (day, count) in enumerate(zip(days, counts, strict=True)):
         h = (height - 2 * pad) * count / top
         x = pad + i * step
+        rated = language.translate("{n} ratings", n=language.number(count))
         bars.append(
             f'<rect class="bar" x="{x + 1:.1f}" y="{height - pad - h:.1f}"'
             f' width="{max(step - 2, 1):.1f}" height="{h:.1f}">'
-            f"<title>{escape(day)}: {count} ratings</title></rect>"
+            f"<title>{escape(language.day(day))}: {escape(rated)}</title></rect>"
         )
     line = _runs(
         scores,
         lambda i: pad + i * step + step / 2,
         lambda v: pad + (height - 2 * pad) * (1 - v / 100),
-        {i for i, _ in breaks},
+        {b[0] for b in breaks},
     )
     marks = "".join(
         f'<line class="break" data-break="{i}" x1="{pad + i * step:.1f}" y1="{pad - 6}"'
-        f' x2="{pad + i * step:.1f}" y2="{height - pad}"><title>{escape(days[i])}:'
-        f" {escape(why)}</title></line>"
-        for i, why in breaks
+        f' x2="{pad + i * step:.1f}" y2="{height - pad}"><title>{escape(language.day(days[i]))}:'
+        f" {escape(language.translate(BREAKS[kind], what=what))}</title></line>"
+        for i, kind, what in breaks
     )
     path = "".join(f'<polyline class="score" points="{" ".join(p)}"/>' for p in line if len(p) > 1)
     ticks = "".join(
         f'<text x="{pad + i * step + step / 2:.1f}" y="{height - 8}" text-anchor="middle">'
-        f"{escape(day[5:])}</text>"
+        f"{escape(language.short_day(day))}</text>"
         for i, day in enumerate(days)
         if i % max(1, n // 8) == 0
     )
     low, high = axis
+    half = language.number(top / 2, 0 if top % 2 == 0 else 1)
+    says = language.translate(
+        "bars: ratings a day (right axis) · line: {label} (left axis)", label=label
+    )
     middle = (height - 2 * pad) / 2 + pad
     axes = (
         f'<text class="axis-score" x="4" y="{pad + 4}">{escape(high)}</text>'
         f'<text class="axis-score" x="4" y="{height - pad}">{escape(low)}</text>'
-        f'<text class="axis-count" x="{width - 2}" y="{pad + 4}" text-anchor="end">{top}</text>'
+        f'<text class="axis-count" x="{width - 2}" y="{pad + 4}" text-anchor="end">'
+        f"{language.number(top)}</text>"
         f'<text class="axis-count" x="{width - 2}" y="{middle + 4:.1f}" text-anchor="end">'
-        f"{top / 2:g}</text>"
+        f"{half}</text>"
         f'<text class="axis-count" x="{width - 2}" y="{height - pad}" text-anchor="end">0</text>'
-        f'<text x="{width - pad}" y="{pad - 10}" text-anchor="end">bars: ratings a day (right'
-        f" axis) · line: {escape(label)} (left axis)</text>"
+        f'<text x="{width - pad}" y="{pad - 10}" text-anchor="end">{escape(says)}</text>'
     )
+    name = escape(language.translate("daily ratings and {label}", label=label))
     return _svg(
-        f'<svg class="trend" viewBox="0 0 {width} {height}" role="img"'
-        f' aria-label="daily ratings and {escape(label)}">{"".join(bars)}{path}{marks}{ticks}'
-        f"{axes}</svg>"
+        f'<svg class="trend" viewBox="0 0 {width} {height}" role="img" aria-label="{name}">'
+        f"{''.join(bars)}{path}{marks}{ticks}{axes}</svg>"
     )
 
 
-def heat_map(grid: list[list[tuple[int, int]]], few: int) -> Markup:
+def heat_map(grid: list[list[tuple[int, int]]], few: int, language: Language = ENGLISH) -> Markup:
     """Weekday × hour-of-day cells coloured by the share of unhappy answers, each with its
     number of ratings; a cell with fewer than *few* ratings says "too few" and shows no
     figure at all (neither a share nor a count: a staff-privacy guard)."""
     cell, left, top = 26, 40, 18
+    weekdays = language.weekdays()
     cells = []
     for d, row in enumerate(grid):
-        cells.append(f'<text x="4" y="{top + d * cell + 17}">{WEEKDAYS[d]}</text>')
+        cells.append(f'<text x="4" y="{top + d * cell + 17}">{weekdays[d]}</text>')
         for h, (n, unhappy) in enumerate(row):
-            x, y, when = left + h * cell, top + d * cell, f"{WEEKDAYS[d]} {h:02d}:00"
+            x, y, when = left + h * cell, top + d * cell, f"{weekdays[d]} {h:02d}:00"
             if n == 0 or n < few:
-                label = "no ratings" if n == 0 else f"too few ratings (under {few})"
+                if n == 0:
+                    label = language.gettext("no ratings")
+                else:
+                    label = language.translate("too few ratings (under {few})", few=few)
                 kind = "none" if n == 0 else "few"
                 cells.append(
                     f'<rect class="cell {kind}" data-count="{kind}" x="{x}" y="{y}"'
                     f' width="{cell - 2}" height="{cell - 2}">'
-                    f"<title>{when} – {label}</title></rect>"
+                    f"<title>{escape(when)} – {escape(label)}</title></rect>"
                 )
                 continue
             share = unhappy / n
+            says = language.translate(
+                "{n} ratings, {share} % unhappy",
+                n=language.number(n),
+                share=language.number(100 * share, 0),
+            )
             cells.append(
                 f'<rect class="cell" data-count="{n}" data-unhappy="{share:.3f}" x="{x}" y="{y}"'
                 f' width="{cell - 2}" height="{cell - 2}" fill-opacity="{0.08 + 0.92 * share:.2f}">'
-                f"<title>{when} – {n} ratings, {100 * share:.0f} % unhappy</title></rect>"
+                f"<title>{escape(when)} – {escape(says)}</title></rect>"
                 f'<text class="n" x="{x + (cell - 2) / 2}" y="{y + cell / 2 + 3}"'
                 f' text-anchor="middle">{n}</text>'
             )
@@ -121,36 +147,46 @@ def heat_map(grid: list[list[tuple[int, int]]], few: int) -> Markup:
         for h in range(0, 24, 3)
     )
     width, height = left + 24 * cell, top + 7 * cell + 22
-    legend = (
-        f'<text x="{left}" y="{height - 4}">colour: share of unhappy answers (light 0 %, dark'
-        f" 100 %) · figure: ratings · blank: none, or fewer than {few}</text>"
+    says = language.translate(
+        "colour: share of unhappy answers (light 0 %, dark 100 %) · figure: ratings"
+        " · blank: none, or fewer than {few}",
+        few=few,
     )
+    legend = f'<text x="{left}" y="{height - 4}">{escape(says)}</text>'
+    name = escape(language.gettext("unhappy answers by weekday and hour"))
     return _svg(
         f'<svg class="heat" id="heat-map" viewBox="0 0 {width} {height}" role="img"'
-        f' aria-label="unhappy answers by weekday and hour">{hours}{"".join(cells)}{legend}</svg>'
+        f' aria-label="{name}">'
+        f"{hours}{''.join(cells)}{legend}</svg>"
     )
 
 
-def shares(items: list[tuple[str, object]]) -> Markup:
+def shares(items: list[tuple[str, object]], language: Language = ENGLISH) -> Markup:
     """Follow-up reasons as bars of their share of the unhappy answers: *items* are
     (label, :class:`hq.reports.ReasonShare`), most frequent first."""
     if not items:
-        return _svg('<p class="quiet">No follow-up answers yet.</p>')
+        none_yet = escape(language.gettext("No follow-up answers yet."))
+        return _svg(f'<p class="quiet">{none_yet}</p>')
     row, left, width = 26, 170, 520
     parts = []
     for i, (label, s) in enumerate(items):
         w = (width - left - 150) * s.share / 100
         y = i * row
-        change = "" if s.change is None else f" · {s.change:+.0f} pt"
+        if s.change is None:
+            change = ""
+        else:
+            change = " · " + language.translate("{change} pt", change=language.signed(s.change, 0))
         parts.append(
             f'<text x="0" y="{y + 17}">{escape(label)}</text>'
             f'<rect class="bar" data-reason="{escape(s.key)}" data-share="{s.share:.1f}"'
             f' x="{left}" y="{y + 4}" width="{w:.1f}" height="{row - 8}"/>'
-            f'<text x="{left + w + 6:.1f}" y="{y + 17}">{s.share:.0f} % ({s.n}){change}</text>'
+            f'<text x="{left + w + 6:.1f}" y="{y + 17}">{language.number(s.share, 0)} %'
+            f" ({language.number(s.n)}){escape(change)}</text>"
         )
+    name = escape(language.gettext("follow-up reasons"))
     return _svg(
         f'<svg class="bars" viewBox="0 0 {width} {row * len(items)}" role="img"'
-        f' aria-label="follow-up reasons">{"".join(parts)}</svg>'
+        f' aria-label="{name}">{"".join(parts)}</svg>'
     )
 
 

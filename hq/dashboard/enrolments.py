@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hq.dashboard.language import N_
 from hq.models import Device, DeviceEnrolment, Store
 from kiosk.localtime import parse_utc_text, zone
 
-HOW = {
-    "enrolled": "enrolled with a code",
+HOW = {  # English; the pages translate them
+    "enrolled": N_("enrolled with a code"),
     "add-device": "hymio hq add-device",
-    "add-devices": "hymio hq add-devices (a list)",
+    "add-devices": N_("hymio hq add-devices (a list)"),
 }
 
 

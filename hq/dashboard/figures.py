@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hq.completeness import Completeness, completeness_of, incomplete_days
+from hq.dashboard.language import N_
 from hq.dashboard.period import Period
 from hq.dashboard.splits import Split, broken, question_versions
 from hq.exports.labels import ReasonLabels
@@ -140,11 +141,12 @@ def store_page(
     few: int = 5,
     period: Period | None = None,
     split: Split = Split(),  # noqa: B008 -- frozen, never changed
+    language: str = "en",
 ) -> dict:
     """The store page over *period* (default the last 30 days), of one kiosk or question
-    version if *split* says so: figures, daily table, heat map, reasons, kiosks, question
-    versions, devices. An hour of the heat map with fewer than *few* ratings shows no
-    figure."""
+    version if *split* says so: figures, daily table, heat map, reasons (labelled in
+    *language*), kiosks, question versions, devices. An hour of the heat map with fewer
+    than *few* ratings shows no figure."""
     where = split.where
     figures = store_figures(session, store, now, 30, period, *where)
     days = figures.counted.days
@@ -169,16 +171,21 @@ def store_page(
         "split": split,
         "not_counted": _why_not(sum(flags, Counter())),
         "reasons": _labelled(
-            session, store, reason_shares(session, store, *span[:3], days[len(days) // 2], *where)
+            session,
+            store,
+            reason_shares(session, store, *span[:3], days[len(days) // 2], *where),
+            language,
         ),
         "devices": devices,
         "incomplete": len([d for d in table if d["incomplete"]]),
     }
 
 
-def _labelled(session: Session, store: Store, shares: list) -> list[tuple[str, object]]:
-    """Each reason's share with the label the store's kiosks show (in English)."""
-    labels = ReasonLabels(session, "en", [store.id])
+def _labelled(
+    session: Session, store: Store, shares: list, language: str = "en"
+) -> list[tuple[str, object]]:
+    """Each reason's share with the label the store's kiosks show in *language*."""
+    labels = ReasonLabels(session, language, [store.id])
     return [(labels(store.id, "", s.key) or s.key, s) for s in shares]
 
 
@@ -200,12 +207,13 @@ def _kiosks(
     return rank(current, previous)
 
 
+# English; the page translates them (N_ marks them for the catalogues).
 NOT_COUNTED = {
-    "repeat": "repeats (the same face again within the repeat window)",
-    "lockout": "presses during a thank-you screen",
-    "stuck": "a button held down or stuck",
-    "closed": "outside opening hours",
-    "time_suspect": "an implausible time (a kiosk clock far off)",
+    "repeat": N_("repeats (the same face again within the repeat window)"),
+    "lockout": N_("presses during a thank-you screen"),
+    "stuck": N_("a button held down or stuck"),
+    "closed": N_("outside opening hours"),
+    "time_suspect": N_("an implausible time (a kiosk clock far off)"),
 }
 
 

@@ -3,21 +3,23 @@
 Every page but the login needs a live session (:mod:`hq.login_sessions`): the signed
 cookie carries the session's id and a CSRF token that every form sends back. Logins are
 checked and throttled by :mod:`hq.dashboard.login`.
+
+Each page speaks its reader's language (:mod:`hq.dashboard.language`): the one they
+picked in the header, else the one their browser asks for, else English.
 """
 
 from __future__ import annotations
 
 import secrets
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
 from hq import login_sessions
-from hq.dashboard import charts
+from hq.admin import set_language
 from hq.dashboard.chain import (
     PAGE,
     SORTS,
@@ -27,21 +29,33 @@ from hq.dashboard.chain import (
     store_table,
 )
 from hq.dashboard.enrolments import added
-from hq.dashboard.figures import fleet, headline, store_page
+from hq.dashboard.figures import fleet, store_page
+from hq.dashboard.language import LANGUAGES, N_, Language, language, negotiate
 from hq.dashboard.login import check_login
 from hq.dashboard.period import choose
 from hq.dashboard.rollouts import progress, updates
 from hq.dashboard.splits import choose_split
+from hq.dashboard.templating import make_templates, speaking
 from hq.deps import DB, Now, WriteLock
-from hq.models import Store
+from hq.errors import LanguageError, PeriodError
+from hq.models import Store, User
 from hq.ratelimit import retry_after
 from hq.reports import today
 from hq.wire import Day
 
-templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
-templates.env.globals.update(charts=charts, headline=headline)
+templates = make_templates()
 router = APIRouter(include_in_schema=False)
-WRONG = "Wrong username or password."
+WRONG = N_("Wrong username or password.")
+EXPIRED = N_("The form expired; please try again.")
+TOO_MANY = N_("Too many failed logins from here; try again in {minutes} min.")
+
+
+@dataclass(frozen=True)
+class Reader:
+    """The logged-in user of a request, and the language they picked ("": the browser's)."""
+
+    username: str
+    language: str = ""
 
 
 def _csrf(request: Request) -> str:
@@ -59,19 +73,39 @@ def _check_csrf(request: Request, sent: str) -> bool:
     return secrets.compare_digest(sent.encode("utf-8", "replace"), expected.encode("utf-8"))
 
 
+def speaks(request: Request, reader: Reader | None) -> Language:
+    """The language of *reader*'s pages: theirs, else the browser's, else English."""
+    chosen = reader.language if reader else ""
+    if chosen not in LANGUAGES:
+        chosen = negotiate(request.headers.get("accept-language"))
+    return language(chosen)
+
+
 def _page(
-    request: Request, name: str, user: str | None, status: int = 200, headers=None, **context
+    request: Request, name: str, user: Reader | None, status: int = 200, headers=None, **context
 ) -> HTMLResponse:
-    context = {"user": user, "csrf": _csrf(request), **context}
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if request.method != "GET":  # the picker on a form's answer goes back to the front page
+        here = "/"
+    context = {
+        **speaking(speaks(request, user)),
+        "user": user.username if user else None,
+        "chosen": user.language if user else "",
+        "here": here,
+        "csrf": _csrf(request),
+        **context,
+    }
     return templates.TemplateResponse(request, name, context, status_code=status, headers=headers)
 
 
-def logged_in(request: Request, db: DB, now: Now, lock: WriteLock) -> str | None:
+def logged_in(request: Request, db: DB, now: Now, lock: WriteLock) -> Reader | None:
     """The user of this request's live session, or ``None`` (and the cookie forgets it)."""
-    user = login_sessions.user_of(db, request.session.get("sid"), now, lock)
+    username = login_sessions.user_of(db, request.session.get("sid"), now, lock)
+    user = db.get(User, username) if username is not None else None
     if user is None:
         request.session.pop("sid", None)
-    return user
+        return None
+    return Reader(user.username, user.language or "")
 
 
 def _to_login() -> RedirectResponse:
@@ -93,18 +127,18 @@ def login(
     password: Annotated[str, Form(max_length=1024)] = "",
     csrf: Annotated[str, Form(max_length=100)] = "",
 ):
+    words = speaks(request, None)
     if not _check_csrf(request, csrf):
-        return _page(request, "login.html", None, 403, error="The form expired; please try again.")
+        return _page(request, "login.html", None, 403, error=words.gettext(EXPIRED))
     host = request.client.host if request.client else None
     outcome = check_login(db, lock, username, password, host, now)
     if outcome.wait:
         wait = retry_after(outcome.wait)
-        minutes = -(-int(wait) // 60)
-        error = f"Too many failed logins from here; try again in {minutes} min."
+        error = words.translate(TOO_MANY, minutes=-(-int(wait) // 60))
         headers = {"Retry-After": wait}
         return _page(request, "login.html", None, 429, headers=headers, error=error)
     if outcome.username is None:
-        return _page(request, "login.html", None, 401, error=WRONG)
+        return _page(request, "login.html", None, 401, error=words.gettext(WRONG))
     with lock:
         login_sessions.end(db, request.session.get("sid"))  # a login on top of another
         sid = login_sessions.start(db, outcome.username, now)
@@ -125,6 +159,41 @@ def logout(
     return _to_login()
 
 
+def _back_to(path: str) -> str:
+    """*path* if it is a page of this site (not ``//elsewhere``), else the front page."""
+    outside = path.startswith("//") or "\\" in path or not path.isprintable()
+    return path if path.startswith("/") and not outside else "/"
+
+
+@router.post("/language", response_class=HTMLResponse)
+def choose_language(
+    request: Request,
+    db: DB,
+    now: Now,
+    lock: WriteLock,
+    csrf: Annotated[str, Form(max_length=100)] = "",
+    language: Annotated[str, Form(max_length=100)] = "",
+    back: Annotated[str, Form(alias="next", max_length=2000)] = "/",
+):
+    """Save the language the logged-in user reads the dashboard in ("": the browser's)."""
+    if not (user := logged_in(request, db, now, lock)):
+        return _to_login()
+    words = speaks(request, user)
+    if not _check_csrf(request, csrf):
+        return _page(request, "problem.html", user, 403, why=words.gettext(EXPIRED), store=None)
+    try:
+        with lock:
+            set_language(db, user.username, language)
+    except LanguageError:
+        why = words.translate(
+            "language: {value} is not one of {choices}; nothing was changed.",
+            value=repr(language),
+            choices=", ".join(LANGUAGES),
+        )
+        return _page(request, "problem.html", user, 400, why=why, store=None)
+    return RedirectResponse(_back_to(back), status_code=303)
+
+
 @router.get("/", response_class=HTMLResponse)
 def all_stores(
     request: Request,
@@ -141,7 +210,10 @@ def all_stores(
     every = db.scalars(select(Store).order_by(Store.name, Store.id)).all()
     pages = max(1, -(-len(every) // PAGE))
     if page > pages:
-        why = f"there is no page {page} of the stores; there are {pages}"
+        words = speaks(request, user)
+        why = words.translate(
+            "there is no page {page} of the stores; there are {pages}", page=page, pages=pages
+        )
         return _page(request, "problem.html", user, 400, why=why, store=None)
     shown = store_table(db, every[(page - 1) * PAGE : page * PAGE], now)
     return _page(
@@ -181,17 +253,19 @@ def one_store(
     if not (user := logged_in(request, db, now, lock)):
         return _to_login()
     store = db.get(Store, store_id)
+    words = speaks(request, user)
     if store is None:
-        return _page(request, "missing.html", user, 404, what=f"store {store_id}")
+        return _page(request, "missing.html", user, 404, store_id=store_id)
     try:
         period = choose(today(store, now), first, last, compare)
         split = choose_split(db, store, kiosk, asked)
-    except ValueError as e:
-        return _page(request, "problem.html", user, 400, why=str(e), store=store)
-    figures = store_page(db, store, now, request.app.state.min_cell, period, split)
+    except PeriodError as e:
+        why = words.translate(e.text, **e.values)
+        return _page(request, "problem.html", user, 400, why=why, store=store)
+    figures = store_page(db, store, now, request.app.state.min_cell, period, split, words.code)
     return _page(
         request, "store.html", user, **figures, period=period, added=added(db, store.id),
-        updates=updates(db, store.id),
+        updates=updates(db, store.id), now=now,
     )  # fmt: skip
 
 
@@ -204,5 +278,5 @@ def fleet_page(request: Request, db: DB, now: Now, lock: WriteLock):
     releases = updates(db)
     return _page(
         request, "fleet.html", user, devices=devices, stores=stores, added=added(db),
-        updates=releases, rollouts=progress(db, releases),
+        updates=releases, rollouts=progress(db, releases), now=now,
     )  # fmt: skip

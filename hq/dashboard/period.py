@@ -1,15 +1,24 @@
 """The days a store page shows: the last 30 by default, or any range the analyst picks
 (at most 366 days), compared with the period just before it or the same days a year
-before. Days are the store's own local days."""
+before. Days are the store's own local days.
+
+``label`` and ``compared_with`` are English and name the page's figures; ``title`` and
+``compared_title`` say the same in the page's language, with its dates."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from hq.dashboard.language import N_, Language
+from hq.errors import PeriodError
+
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
-COMPARISONS = {"previous": "the period before", "year": "the same days a year before"}
+COMPARISONS = {
+    "previous": N_("the period before"),
+    "year": N_("the same days a year before"),
+}
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,22 @@ class Period:
         first, last = self.before
         return f"{COMPARISONS[self.compare]} ({first.isoformat()} – {last.isoformat()})"
 
+    def title(self, language: Language) -> str:
+        """The days in *language*: "last 30 days", or the first and the last day."""
+        if not self.chosen:
+            return language.translate("last {n} days", n=self.length)
+        return f"{language.date(self.first)} – {language.date(self.last)}"
+
+    def compared_title(self, language: Language) -> str:
+        """What the days are compared with, in *language*, with its first and last day."""
+        first, last = self.before
+        return language.translate(
+            "{what} ({first} – {last})",
+            what=language.gettext(COMPARISONS[self.compare]),
+            first=language.date(first),
+            last=language.date(last),
+        )
+
 
 def _year_before(day: date) -> date:
     try:
@@ -56,20 +81,29 @@ def _year_before(day: date) -> date:
 
 
 def choose(today: date, first: date | None, last: date | None, compare: str) -> Period:
-    """The period of a page's ``from``, ``to`` and ``compare``; a ValueError that says
-    what is wrong with them."""
+    """The period of a page's ``from``, ``to`` and ``compare``; a :class:`PeriodError`
+    (a ValueError) that says what is wrong with them."""
     if compare not in COMPARISONS:
-        raise ValueError(f"compare={compare!r}: use one of {', '.join(COMPARISONS)}")
+        raise PeriodError(
+            N_("compare={compare}: use one of {choices}"),
+            compare=repr(compare),
+            choices=", ".join(COMPARISONS),
+        )
     if first is None and last is None:
         return Period(today - timedelta(days=DEFAULT_DAYS - 1), today, compare, chosen=False)
     last = last or min(today, first + timedelta(days=DEFAULT_DAYS - 1))
     first = first or last - timedelta(days=DEFAULT_DAYS - 1)
     if first > last:
-        raise ValueError(f"from {first.isoformat()} is after to {last.isoformat()}")
+        raise PeriodError(
+            N_("from {first} is after to {last}"), first=first.isoformat(), last=last.isoformat()
+        )
     period = Period(first, last, compare, chosen=True)
     if period.length > MAX_DAYS:
-        raise ValueError(
-            f"from {first.isoformat()} to {last.isoformat()} is {period.length} days;"
-            f" choose at most {MAX_DAYS}"
+        raise PeriodError(
+            N_("from {first} to {last} is {days} days; choose at most {most}"),
+            first=first.isoformat(),
+            last=last.isoformat(),
+            days=period.length,
+            most=MAX_DAYS,
         )
     return period

@@ -18,6 +18,8 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hq.dashboard.language import N_
+from hq.errors import PeriodError
 from hq.models import Device, HourCount, Store
 from kiosk import metrics
 
@@ -53,17 +55,23 @@ class Split:
 
 
 def choose_split(session: Session, store: Store, kiosk: str | None, asked: str | None) -> Split:
-    """The split the page asked for; a ``ValueError`` naming what is wrong."""
+    """The split the page asked for; a :class:`~hq.errors.PeriodError` naming what is
+    wrong (the dashboard shows it translated)."""
     if kiosk:
         device = session.get(Device, kiosk)
         if device is None or device.store_id != store.id:
-            raise ValueError(f"kiosk: there is no kiosk {kiosk!r} in {store.name}")
+            raise PeriodError(
+                N_("kiosk: there is no kiosk {kiosk} in {store}"),
+                kiosk=repr(kiosk),
+                store=store.name,
+            )
     version = None
     if asked:
         parts = asked.split("/")
         if len(parts) != 3 or not all(parts) or not parts[2].isdigit():
-            raise ValueError(
-                f"asked: {asked!r} is not SURVEY/QUESTION/VERSION (e.g. default/overall/3)"
+            raise PeriodError(
+                N_("asked: {asked} is not SURVEY/QUESTION/VERSION (e.g. default/overall/3)"),
+                asked=repr(asked),
             )
         version = (parts[0], parts[1], int(parts[2]))
     return Split(kiosk or None, version)
@@ -117,19 +125,20 @@ def question_versions(
 
 def broken(
     series: list[float | None], asked: list[set[Question]]
-) -> tuple[list[float | None], list[tuple[int, str]]]:
+) -> tuple[list[float | None], list[tuple[int, str, str]]]:
     """*series* with no point on a day that mixes questions, and the breaks: (the day's
-    index, what it says) where the question asked changes or a day mixes two."""
+    index, ``changed`` or ``mixed``, the question or questions) where the question asked
+    changes or a day mixes two (:data:`hq.dashboard.charts.BREAKS` says them)."""
     out, breaks, last = list(series), [], None
     for i, questions in enumerate(asked):
         if len(questions) > 1:
             out[i] = None
             names = ", ".join(sorted(q for _, q in questions))
-            breaks.append((i, f"questions mixed: {names}"))
+            breaks.append((i, "mixed", names))
             last = None
         elif questions:
             (only,) = questions
             if last is not None and only != last:
-                breaks.append((i, f"question from here: {only[1]} ({only[0]})"))
+                breaks.append((i, "changed", f"{only[1]} ({only[0]})"))
             last = only
     return out, breaks

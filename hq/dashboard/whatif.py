@@ -16,9 +16,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from hq.dashboard.figures import NOT_COUNTED, headline
-from hq.dashboard.pages import _page, _to_login, logged_in
+from hq.dashboard.language import ENGLISH, N_, Language
+from hq.dashboard.pages import _page, _to_login, logged_in, speaks
 from hq.dashboard.period import choose
 from hq.deps import DB, Now, WriteLock
+from hq.errors import PeriodError
 from hq.models import Store
 from hq.recount import (
     DEFAULTS,
@@ -40,52 +42,59 @@ class Line:
     """One row of the page's table: a figure as stored, re-counted, and the difference."""
 
     key: str
-    label: str
+    label: str  # the msgid of what it is, or of the flag's text after "Not counted: "
+    flag: bool  # a reason for not counting
     stored: str
     recounted: str
     difference: str
 
 
-def lines(result: Recount) -> list[Line]:
+def lines(result: Recount, language: Language = ENGLISH) -> list[Line]:
     """The table of *result*: ratings counted, the headline metric and the index of the
-    most used scale, then each reason for not counting (the known flags first)."""
+    most used scale, then each reason for not counting (the known flags first); numbers
+    in *language*'s format."""
     scale = result.scale
     key, label = headline(scale)
     # Rounded half-up to one decimal first, as the store page shows them.
     before = result.stored.summary(scale).as_dict()
     after = result.recounted.summary(scale).as_dict()
-    out = [_count("counted", "Ratings counted", result.stored.counted, result.recounted.counted)]
-    out.append(_metric(key, label, before[key], after[key]))
+    n = language.number
+    out = [_count(n, "counted", N_("Ratings counted"), result.stored.counted,
+                  result.recounted.counted)]  # fmt: skip
+    out.append(_metric(n, key, label, before[key], after[key]))
     if scale.startswith("smiley"):
-        out.append(_metric("index", "Satisfaction index", before["index"], after["index"]))
+        out.append(_metric(n, "index", N_("Satisfaction index"), before["index"], after["index"]))
     was, now = result.stored.by_flag(), result.recounted.by_flag()
     flags = [f for f in NOT_COUNTED if was[f] or now[f]]
     flags += sorted(f for f in (was | now) if f not in NOT_COUNTED)
     for flag in flags:
         what = NOT_COUNTED.get(flag, flag)
-        out.append(_count(flag, f"Not counted: {what}", was[flag], now[flag]))
+        out.append(_count(n, flag, what, was[flag], now[flag], flag=True))
     return out
 
 
-def _count(key: str, label: str, a: int, b: int) -> Line:
-    return Line(key, label, str(a), str(b), "0" if a == b else f"{b - a:+d}")
+def _count(n, key: str, label: str, a: int, b: int, flag: bool = False) -> Line:
+    sign = "+" if b > a else "-"
+    return Line(key, label, flag, n(a), n(b), n(0) if a == b else sign + n(abs(b - a)))
 
 
-def _metric(key: str, label: str, a: float | None, b: float | None) -> Line:
+def _metric(n, key: str, label: str, a: float | None, b: float | None) -> Line:
     def shown(v: float | None) -> str:
-        return "–" if v is None else f"{v:.1f}"
+        return "–" if v is None else n(v, 1)
 
     if a is None or b is None:
         difference = "–"
     else:
         change = b - a
-        difference = "0.0" if abs(change) < 0.05 else f"{change:+.1f}"
-    return Line(key, label, shown(a), shown(b), difference)
+        sign = "+" if change > 0 else "-"
+        difference = n(0.0, 1) if abs(change) < 0.05 else sign + n(abs(change), 1)
+    return Line(key, label, False, shown(a), shown(b), difference)
 
 
 def seconds(text: str | None, name: str, limits: tuple[float, float], default: float) -> float:
-    """A number of seconds from a form field (empty: *default*); a ValueError naming
-    *name* that says what to give when it is not a number within *limits*."""
+    """A number of seconds from a form field (empty: *default*); a
+    :class:`~hq.errors.PeriodError` naming *name* that says what to give when it is not a
+    number within *limits*."""
     if text is None or not text.strip():
         return default
     low, high = limits
@@ -94,7 +103,10 @@ def seconds(text: str | None, name: str, limits: tuple[float, float], default: f
     except ValueError:
         value = math.nan
     if not low <= value <= high:  # also NaN and infinities
-        raise ValueError(f"{name}={text!r}: give a number of seconds from {low:g} to {high:g}")
+        raise PeriodError(
+            N_("{name}={given}: give a number of seconds from {low} to {high}"),
+            name=name, given=repr(text), low=f"{low:g}", high=f"{high:g}",
+        )  # fmt: skip
     return value + 0.0  # -0 is 0
 
 
@@ -121,17 +133,19 @@ def what_if_page(
         return _to_login()
     store = db.get(Store, store_id)
     if store is None:
-        return _page(request, "missing.html", user, 404, what=f"store {store_id}")
+        return _page(request, "missing.html", user, 404, store_id=store_id)
+    words = speaks(request, user)
     try:
         period = choose(today(store, now), first, last, "previous")
         window = seconds(repeat_window, "repeat_window", WINDOW_LIMITS, DEFAULTS.repeat_window)
         thanks = seconds(thank_you, "thank_you", THANK_YOU_LIMITS, store_thank_you(db, store.id))
-    except ValueError as e:
-        return _page(request, "problem.html", user, 400, why=str(e), store=store)
+    except PeriodError as e:
+        why = words.translate(e.text, **e.values)
+        return _page(request, "problem.html", user, 400, why=why, store=store)
     result = what_if(db, store, period.first, period.last, window, thanks)
     return _page(
         request, "whatif.html", user, store=store, period=period, result=result,
-        lines=lines(result), lead_in=int(LEAD_IN.total_seconds() // 60),
+        lines=lines(result, words), lead_in=int(LEAD_IN.total_seconds() // 60),
         window=_text(window), thanks=_text(thanks),
         window_limits=[_text(v) for v in WINDOW_LIMITS],
         thank_you_limits=[_text(v) for v in THANK_YOU_LIMITS],

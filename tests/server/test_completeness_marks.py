@@ -84,10 +84,14 @@ def test_the_ranking_heat_map_reasons_and_kiosks_say_whether_their_days_are_comp
     assert mark(ranked["s2"]) == ("yes", "complete")
 
     page = hq.client.get("/stores/s1").text
-    for what in ("the heat map", "the reasons", "the ranking"):
-        note = re.search(rf'<p [^>]*data-complete="(yes|no)" data-of="{what}">(.*?)</p>', page)
+    for of, what in (
+        ("heat", "the heat map"),
+        ("reasons", "the reasons"),
+        ("kiosks", "the ranking"),
+    ):
+        note = re.search(rf'<p [^>]*data-complete="(yes|no)" data-of="{of}">(.*?)</p>', page)
         says = f"2 of these days may lack ratings; {what} can still change."
         assert note.groups() == ("no", says)
     other = hq.client.get("/stores/s2").text
-    assert 'data-complete="yes" data-of="the heat map"' in other
-    assert 'data-complete="yes" data-of="the reasons"' in other
+    assert 'data-complete="yes" data-of="heat"' in other
+    assert 'data-complete="yes" data-of="reasons"' in other
