@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hq.completeness import Completeness, incomplete_days
-from hq.dashboard.figures import DeviceHealth, StoreFigures, figures_of, headline
+from hq.dashboard.figures import StoreFigures, figures_of, headline
 from hq.models import DayCount, Store
 from hq.ranking import Ranked, kind_of, rank
 from hq.reports import COUNTS, Days, Key, add_day, span_counts, summarize, today
@@ -113,18 +113,15 @@ def store_table(session: Session, stores: list[Store], now: datetime) -> list[St
 
 
 def incomplete_by_store(
-    stores: list[tuple[Store, list[str]]], devices: list[DeviceHealth], now: datetime
+    stores: list[tuple[Store, list[str]]], lacking: dict[str, list[Completeness]], now: datetime
 ) -> dict[str, list[str]]:
     """Per store of *stores* (each with the days its figures cover), the reasons of those
     days that may lack ratings (a gap, a tail not received, pending or held ratings on a
-    device), one per day, newest first; [] for a store whose days are complete."""
-    per_store: dict[str, list[Completeness]] = {}
-    for d in devices:
-        if not d.completeness.complete:
-            per_store.setdefault(d.store.id, []).append(d.completeness)
+    device: *lacking*, from :func:`hq.dashboard.chain_health.lacking`), one per day,
+    newest first; [] for a store whose days are complete."""
     out = {}
     for store, days in stores:
-        found = incomplete_days(per_store.get(store.id, []), store.timezone, now)
+        found = incomplete_days(lacking.get(store.id, []), store.timezone, now)
         shown = set(days)
         out[store.id] = [why for day, why in sorted(found.items(), reverse=True)
                          if day.isoformat() in shown]  # fmt: skip

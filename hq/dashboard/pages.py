@@ -28,6 +28,7 @@ from hq.dashboard.chain import (
     rankings,
     store_table,
 )
+from hq.dashboard.chain_health import lacking, silent_devices
 from hq.dashboard.enrolments import added
 from hq.dashboard.figures import fleet, store_page
 from hq.dashboard.language import LANGUAGES, N_, Language, language, negotiate
@@ -206,7 +207,7 @@ def all_stores(
     """Every store: the rankings (all stores) and a page of the table by name."""
     if not (user := logged_in(request, db, now, lock)):
         return _to_login()
-    devices = fleet(db, now)
+    silent, devices = silent_devices(db, now)
     every = db.scalars(select(Store).order_by(Store.name, Store.id)).all()
     pages = max(1, -(-len(every) // PAGE))
     if page > pages:
@@ -225,9 +226,9 @@ def all_stores(
         sort=sort if sort in SORTS else "rank",
         page=page,
         pages=pages,
-        silent=[d for d in devices if d.silent],
-        devices=len(devices),
-        incomplete=incomplete_by_store([(s, last_days(s, now)) for s in every], devices, now),
+        silent=silent,
+        devices=devices,
+        incomplete=incomplete_by_store([(s, last_days(s, now)) for s in every], lacking(db), now),
     )
 
 

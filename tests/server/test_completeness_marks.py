@@ -95,3 +95,34 @@ def test_the_ranking_heat_map_reasons_and_kiosks_say_whether_their_days_are_comp
     other = hq.client.get("/stores/s2").text
     assert 'data-complete="yes" data-of="heat"' in other
     assert 'data-complete="yes" data-of="reasons"' in other
+
+
+def test_the_all_stores_page_looks_at_every_device_that_may_lack_ratings(hq):
+    """chain_health.lacking reads only the devices whose kept counts or reports say they
+    may lack something; it finds exactly the incomplete devices the full fleet finds."""
+    from hq.admin import add_device
+    from hq.dashboard.chain_health import lacking
+    from hq.dashboard.figures import fleet
+
+    now = hq.clock.now
+    with hq.sessions() as s:
+        tokens = {d: add_device(s, "s2", d, now) for d in ("gap", "tail", "held", "fine", "new")}
+    post = hq.post
+    gap = [hq.rating(device_id="gap", store_id="s2", seq=q) for q in (1, 3)]
+    assert post(gap, token=tokens["gap"]).status_code == 200
+    for device, report in (
+        ("tail", {"database_id": "legacy", "last_seq": 5}),
+        ("held", {"database_id": "legacy", "last_seq": 1, "held": 1, "held_reason": "refused"}),
+        ("fine", {"database_id": "legacy", "last_seq": 1}),
+        ("new", {"database_id": "legacy", "last_seq": 0}),
+    ):
+        if device != "new":
+            one = hq.rating(device_id=device, store_id="s2", seq=1)
+            assert post([one], token=tokens[device]).status_code == 200
+        body = {"databases": [report]}
+        answer = hq.client.post("/api/v1/heartbeat", headers=hq.auth(tokens[device]), json=body)
+        assert answer.status_code == 200, answer.text
+    with hq.sessions() as s:
+        found = {c.device_id for cs in lacking(s).values() for c in cs}
+        full = {d.device.id for d in fleet(s, now) if not d.completeness.complete}
+    assert found == full == {"gap", "tail"}  # held ones arrived: seq 1 is at HQ
