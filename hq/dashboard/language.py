@@ -14,6 +14,7 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import ROUND_HALF_EVEN, Decimal
 from functools import cache
 from importlib import resources
 
@@ -103,14 +104,17 @@ class Language:
         """*value* with the language's decimal mark and thousands separator; a float with
         *digits* decimals (default 1, as the figures are rounded), an int with none;
         "–" for no value."""
-        from babel.numbers import format_decimal
-
         if value is None:
             return "–"
         if digits is None:
             digits = 0 if isinstance(value, int) else 1
-        pattern = "#,##0" + ("." + "0" * digits if digits else "")
-        return format_decimal(value, format=pattern, locale=self.code)
+        # Babel's format_decimal with the pattern #,##0.0…, without its pattern machinery
+        # (a fleet page formats ten thousand numbers): the same half-even rounding of the
+        # decimal text, the locale's own symbols (a test compares the two).
+        decimal, group = _symbols(self.code)
+        exact = Decimal(str(value)).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_EVEN)
+        text = f"{abs(exact):,f}".translate({44: group, 46: decimal})
+        return "-" + text if exact.is_signed() else text  # Babel's "-", also for -0.0
 
     def signed(self, value: float | None, digits: int = 1) -> str:
         """A change, always with its sign: "+1,5", "-0,3"."""
@@ -176,3 +180,11 @@ def language(code: str) -> Language:
     if code not in LANGUAGES:
         raise ValueError(f"language {code!r} is not one of {', '.join(LANGUAGES)}")
     return Language(code)
+
+
+@cache
+def _symbols(code: str) -> tuple[str, str]:
+    """The decimal mark and the thousands separator of *code* (Babel)."""
+    from babel.numbers import get_decimal_symbol, get_group_symbol
+
+    return get_decimal_symbol(code), get_group_symbol(code)
