@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from hq.completeness import Completeness, incomplete_days
 from hq.dashboard.figures import StoreFigures, figures_of, headline
+from hq.dashboard.period import Period
 from hq.models import DayCount, Store
 from hq.ranking import Ranked, kind_of, rank
 from hq.reports import COUNTS, Days, Key, add_day, span_counts, summarize, today
@@ -62,15 +63,27 @@ def _main_scale(*counts: Counter[Key]) -> str:
 
 
 def rankings(
-    session: Session, stores: list[Store], now: datetime, sort: str = "rank"
+    session: Session,
+    stores: list[Store],
+    now: datetime,
+    sort: str = "rank",
+    period: Period | None = None,
 ) -> dict[str, list[RankRow]]:
-    """Every store ranked over its last 30 days (:mod:`hq.ranking`), one ranking per kind
-    of scale (``csat``, ``nps``, ``ces``), with the change against the 30 days before."""
+    """Every store ranked (:mod:`hq.ranking`) over its last 30 days, with the change
+    against the 30 days before, or over a chosen *period* (each store's own local days)
+    with the change against what it is compared with; one ranking per kind of scale
+    (``csat``, ``nps``, ``ces``)."""
     groups: dict[str, dict[str, tuple[Store, str, metrics.Summary, metrics.Summary]]] = {}
-    for last, group in by_today(stores, now).items():
-        first = last - timedelta(days=DAYS - 1)
-        spans = [(first, last), (first - timedelta(days=DAYS), first - timedelta(days=1))]
-        counted = span_counts(session, [s.id for s in group], spans)
+    if period is not None and period.chosen:
+        spanned = [((period.first, period.last), period.before, stores)]
+    else:
+        spanned = []
+        for last, group in by_today(stores, now).items():
+            first = last - timedelta(days=DAYS - 1)
+            before = (first - timedelta(days=DAYS), first - timedelta(days=1))
+            spanned.append(((first, last), before, group))
+    for current_days, before_days, group in spanned:
+        counted = _two_spans(session, [s.id for s in group], current_days, before_days)
         for s in group:
             current, previous = counted[s.id]
             scale = _main_scale(current)
@@ -89,6 +102,15 @@ def rankings(
             rows.append(RankRow(store, scale, r, current.as_dict()[headline(scale)[0]]))
         out[kind] = sorted(rows, key=SORTS.get(sort, SORTS["rank"]))
     return out
+
+
+def _two_spans(session: Session, store_ids: list[str], a: tuple, b: tuple) -> dict:
+    """:func:`span_counts` of two spans of days; in two queries if they overlap (a year's
+    period compared with the year before shares a day with it)."""
+    if a[0] > b[1] or b[0] > a[1]:
+        return span_counts(session, store_ids, [a, b])
+    first, second = span_counts(session, store_ids, [a]), span_counts(session, store_ids, [b])
+    return {s: [first[s][0], second[s][0]] for s in store_ids}
 
 
 def store_table(session: Session, stores: list[Store], now: datetime) -> list[StoreFigures]:

@@ -66,7 +66,8 @@ def lacking(session: Session) -> dict[str, list[Completeness]]:
     if not maybe:
         return {}
     query = select(Device.id, Device.store_id).where(Device.id.in_(maybe))
-    owners = dict(session.execute(query).tuples().all())
+    # A Result has .keys(), so dict() would take it for a mapping: unpack the rows.
+    owners = {device: store for device, store in session.execute(query)}  # noqa: C416
     out: dict[str, list[Completeness]] = {}
     for device_id, found in completeness_of(session, maybe).items():
         if not found.complete and device_id in owners:

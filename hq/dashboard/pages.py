@@ -203,32 +203,48 @@ def all_stores(
     lock: WriteLock,
     page: Annotated[int, Query(ge=1, le=100_000, description="page of the table by name")] = 1,
     sort: Annotated[str, Query(max_length=20)] = "rank",
+    first: Annotated[Day | None, Query(alias="from", description="first local day")] = None,
+    last: Annotated[Day | None, Query(alias="to", description="last local day")] = None,
+    compare: Annotated[str, Query(max_length=20)] = "previous",
 ):
-    """Every store: the rankings (all stores) and a page of the table by name."""
+    """Every store: the rankings of every store over the last 30 days or the days
+    ``from`` … ``to`` (each store's own), and a page of the table by name."""
     if not (user := logged_in(request, db, now, lock)):
         return _to_login()
     silent, devices = silent_devices(db, now)
     every = db.scalars(select(Store).order_by(Store.name, Store.id)).all()
     pages = max(1, -(-len(every) // PAGE))
+    chain_today = max((today(s, now) for s in every), default=now.date())
+    words = speaks(request, user)
+    try:
+        period = choose(chain_today, first, last, compare)
+    except PeriodError as e:
+        why = words.translate(e.text, **e.values)
+        return _page(request, "problem.html", user, 400, why=why, store=None)
     if page > pages:
-        words = speaks(request, user)
         why = words.translate(
             "there is no page {page} of the stores; there are {pages}", page=page, pages=pages
         )
         return _page(request, "problem.html", user, 400, why=why, store=None)
     shown = store_table(db, every[(page - 1) * PAGE : page * PAGE], now)
+    lack = lacking(db)
+    ranked_days = [d.isoformat() for d in period.days] if period.chosen else None
     return _page(
         request,
         "overview.html",
         user,
         stores=shown,
-        ranking=rankings(db, every, now, sort),
+        ranking=rankings(db, every, now, sort, period),
+        period=period,
         sort=sort if sort in SORTS else "rank",
         page=page,
         pages=pages,
         silent=silent,
         devices=devices,
-        incomplete=incomplete_by_store([(s, last_days(s, now)) for s in every], lacking(db), now),
+        incomplete=incomplete_by_store([(s, last_days(s, now)) for s in every], lack, now),
+        incomplete_ranked=incomplete_by_store(
+            [(s, ranked_days or last_days(s, now)) for s in every], lack, now
+        ),
     )
 
 
