@@ -16,6 +16,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import Field
 from sqlalchemy import select
 
 from hq import login_sessions
@@ -45,6 +46,7 @@ from hq.reports import today
 from hq.wire import Day
 
 templates = make_templates()
+Weekday = Annotated[int, Field(ge=0, le=6)]
 router = APIRouter(include_in_schema=False)
 WRONG = N_("Wrong username or password.")
 EXPIRED = N_("The form expired; please try again.")
@@ -263,10 +265,14 @@ def one_store(
         str | None,
         Query(max_length=200, description="one question version: SURVEY/QUESTION/VERSION"),
     ] = None,
+    hour_from: Annotated[int | None, Query(ge=0, le=23, description="first hour, local")] = None,
+    hour_to: Annotated[int | None, Query(ge=0, le=23, description="last hour, local")] = None,
+    weekday: Annotated[list[Weekday] | None, Query(max_length=7, description="0 = Monday")] = None,
 ):
     """A store's page, over the last 30 days or the days ``from`` … ``to`` (at most 366),
     compared with the period before or (``compare=year``) the same days a year before;
-    of one kiosk (``kiosk``) or one question version (``asked``) if given."""
+    of one kiosk (``kiosk``), one question version (``asked``), some hours of the day
+    (``hour_from``–``hour_to``) or weekdays (``weekday``, repeated) if given."""
     if not (user := logged_in(request, db, now, lock)):
         return _to_login()
     store = db.get(Store, store_id)
@@ -275,7 +281,7 @@ def one_store(
         return _page(request, "missing.html", user, 404, store_id=store_id)
     try:
         period = choose(today(store, now), first, last, compare)
-        split = choose_split(db, store, kiosk, asked)
+        split = choose_split(db, store, kiosk, asked, period, (hour_from, hour_to), weekday)
     except PeriodError as e:
         why = words.translate(e.text, **e.values)
         return _page(request, "problem.html", user, 400, why=why, store=store)

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hq.dashboard.language import N_
+from hq.dashboard.period import Period
 from hq.errors import PeriodError
 from hq.models import Device, HourCount, Store
 from kiosk import metrics
@@ -28,10 +29,14 @@ Question = tuple[str, str]  # survey_id, question_id
 
 @dataclass(frozen=True)
 class Split:
-    """What a store page is limited to: a kiosk, a question version, both or neither."""
+    """What a store page is limited to: a kiosk, a question version, hours of the day
+    (``first``–``last``, both included), weekdays (0 = Monday), or any of them together."""
 
     kiosk: str | None = None
     asked: tuple[str, str, int] | None = None
+    hours: tuple[int, int] | None = None
+    weekdays: frozenset[int] | None = None
+    days: tuple[str, ...] = ()  # the page's and its comparison's days on those weekdays
 
     @property
     def where(self) -> tuple:
@@ -42,21 +47,41 @@ class Split:
         if self.asked:
             survey, question, version = self.asked
             out += [t.survey_id == survey, t.question_id == question, t.config_version == version]
+        if self.hours:
+            out.append(t.hour.between(*self.hours))
+        if self.weekdays is not None:
+            out.append(t.day.in_(self.days))
         return tuple(out)
 
     @property
+    def when(self) -> bool:
+        """Whether the page is limited to some hours or weekdays."""
+        return self.hours is not None or self.weekdays is not None
+
+    @property
     def query(self) -> str:
-        """The split as query parameters (``&kiosk=…&asked=…``), for links that keep it."""
+        """The hours and weekdays as query parameters, for links that keep them."""
         from urllib.parse import urlencode
 
-        params = {"kiosk": self.kiosk or "", "asked": "/".join(map(str, self.asked or ()))}
-        kept = {k: v for k, v in params.items() if v}
-        return "&" + urlencode(kept) if kept else ""
+        params: list[tuple[str, object]] = []
+        if self.hours:
+            params += [("hour_from", self.hours[0]), ("hour_to", self.hours[1])]
+        params += [("weekday", d) for d in sorted(self.weekdays or ())]
+        return "&" + urlencode(params) if params else ""
 
 
-def choose_split(session: Session, store: Store, kiosk: str | None, asked: str | None) -> Split:
+def choose_split(
+    session: Session,
+    store: Store,
+    kiosk: str | None,
+    asked: str | None,
+    period: Period | None = None,
+    hours: tuple[int | None, int | None] = (None, None),
+    weekdays: list[int] | None = None,
+) -> Split:
     """The split the page asked for; a :class:`~hq.errors.PeriodError` naming what is
-    wrong (the dashboard shows it translated)."""
+    wrong (the dashboard shows it translated). Weekdays need the *period*: the days on
+    them, from the start of what it is compared with to its end."""
     if kiosk:
         device = session.get(Device, kiosk)
         if device is None or device.store_id != store.id:
@@ -74,7 +99,20 @@ def choose_split(session: Session, store: Store, kiosk: str | None, asked: str |
                 asked=repr(asked),
             )
         version = (parts[0], parts[1], int(parts[2]))
-    return Split(kiosk or None, version)
+    first, last = hours
+    if first is not None or last is not None:
+        first, last = 0 if first is None else first, 23 if last is None else last
+        if first > last:
+            raise PeriodError(N_("hour_from {first} is after hour_to {last}"), first=first,
+                              last=last)  # fmt: skip
+    within = None if first is None else (first, last)
+    if not weekdays or period is None:
+        return Split(kiosk or None, version, within)
+    start = min(period.before[0], period.first - timedelta(days=period.length))
+    span = range(start.toordinal(), period.last.toordinal() + 1)
+    chosen = frozenset(weekdays)
+    days = tuple(d.isoformat() for d in map(date.fromordinal, span) if d.weekday() in chosen)
+    return Split(kiosk or None, version, within, chosen, days)
 
 
 @dataclass(frozen=True)

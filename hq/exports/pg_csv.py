@@ -1,16 +1,21 @@
 """The CSV export on PostgreSQL, written by the server: ``COPY (SELECT …) TO STDOUT``.
 
-The same bytes as :mod:`hq.exports.csv_file` writes row by row in Python (a test compares
-them), at the speed of the database: the local date, time and offset come from
-``AT TIME ZONE`` with the store's zone; the store's name, the reason labels (worked out
-in Python for the store, device and reason pairs the kept hour counts hold) and the
-incomplete store-days go in as JSON parameters; text cells get the same guard against
-formulas. PostgreSQL ends lines with ``\\n`` where the csv module writes ``\\r\\n``; the
-line ends outside quoted cells are turned into ``\\r\\n`` on the way out.
+The same bytes as :mod:`hq.exports.csv_file` writes row by row in Python (a property test
+compares them), at the speed of the database. The stores go in their order (by id), a
+``COPY`` each along the ``(store_id, recorded_at)`` index, with the transaction's
+``TimeZone`` set to the store's, so the local date, time and offset are ``to_char`` of
+the stored instant (no per-row zone conversion); the store's name, its reason labels
+(worked out in Python for the device and reason pairs the kept hour counts hold) and its
+incomplete days go in as parameters; text cells get the same guard against formulas.
+PostgreSQL sends a message per row and ends lines with ``\\n`` where the csv module
+writes ``\\r\\n``: the rows are gathered into pieces of :data:`BLOCK` bytes, and the line
+ends outside quoted cells turned into ``\\r\\n``.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterable, Iterator
 from functools import cache
 
@@ -18,11 +23,12 @@ from pydantic_core import to_json
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hq.exports.columns import COLUMNS
-from hq.exports.csv_file import FORMULA_START
-from hq.exports.rows import Export
+from hq.exports.columns import COLUMNS, HEADER
+from hq.exports.csv_file import FORMULA_START, cell
+from hq.exports.rows import Export, StoreInfo
 from hq.models import HourCount
 
+BLOCK = 256 * 1024  # bytes of CSV written to the answer at a time
 STARTS = ", ".join(f"chr({ord(c)})" for c in FORMULA_START)
 
 
@@ -35,30 +41,33 @@ def _yes(condition: str) -> str:
     return f"CASE WHEN {condition} THEN 'yes' ELSE 'no' END"
 
 
+# The offset as hq.exports.rows.offset_text writes it: +03:00, and seconds if any.
 OFFSET = (
-    "CASE WHEN o.s < 0 THEN '-' ELSE '+' END || lpad((abs(o.s) / 3600)::text, 2, '0')"
-    " || ':' || lpad((abs(o.s) %% 3600 / 60)::text, 2, '0')"
-    " || CASE WHEN abs(o.s) %% 60 <> 0 THEN ':' || lpad((abs(o.s) %% 60)::text, 2, '0')"
+    "to_char(u.t, 'TZH:TZM') || CASE WHEN EXTRACT(TIMEZONE FROM u.t)::int %% 60 <> 0"
+    " THEN ':' || lpad((abs(EXTRACT(TIMEZONE FROM u.t)::int) %% 60)::text, 2, '0')"
     " ELSE '' END"
 )
+# Ids, keys and the fixed words start with a letter or digit (the wire format's and
+# add-store's patterns), so only free text is guarded: the store's name (in Python, once
+# per store), the labels, and why a day may lack ratings.
 CELLS = {
-    "rating_id": _text("r.id"),
-    "store_id": _text("r.store_id"),
-    "store_name": _text("s.name"),
-    "local_date": "to_char(l.t, 'YYYY-MM-DD')",
-    "local_time": "to_char(l.t, 'YYYY-MM-DD HH24:MI:SS')",
+    "rating_id": "r.id",
+    "store_id": "r.store_id",
+    "store_name": "%(name)s",
+    "local_date": "to_char(u.t, 'YYYY-MM-DD')",
+    "local_time": "to_char(u.t, 'YYYY-MM-DD HH24:MI:SS')",
     "utc_offset": OFFSET,
     "utc_time": "r.recorded_at",
-    "device_id": _text("r.device_id"),
-    "survey_id": _text("r.survey_id"),
-    "question_id": _text("r.question_id"),
+    "device_id": "r.device_id",
+    "survey_id": "r.survey_id",
+    "question_id": "r.question_id",
     "config_version": "r.config_version",
-    "scale": _text("r.scale"),
+    "scale": "r.scale",
     "score": "r.score",
-    "source": _text("r.source"),
-    "reason": _text("r.reason"),
+    "source": "r.source",
+    "reason": "r.reason",
     "reason_label": _text("lab.label"),
-    "flag": _text("r.flag"),
+    "flag": "r.flag",
     "time_suspect": _yes("r.time_suspect"),
     "counted": _yes("r.flag IS NULL AND NOT r.time_suspect"),
     "day_complete": _yes("inc.why IS NULL"),
@@ -68,74 +77,92 @@ CELLS = {
 
 
 @cache
-def _sql(one_store: bool, lower: bool, upper: bool) -> str:
+def _sql(lower: bool, upper: bool) -> str:
     cells = ", ".join(f'{CELLS[c.name]} AS "{c.name}"' for c in COLUMNS)
-    where = [
-        "(s.start IS NULL OR r.recorded_at >= s.start)",
-        '(s."end" IS NULL OR r.recorded_at < s."end")',
-    ]
-    if one_store:
-        where.append("r.store_id = %(store)s")
+    where = ["r.store_id = %(store)s"]
     if lower:
-        where.append("r.recorded_at >= %(lower)s")
+        where.append("r.recorded_at >= %(start)s")
     if upper:
-        where.append("r.recorded_at < %(upper)s")
+        where.append("r.recorded_at < %(end)s")
     return (
-        f"COPY (SELECT {cells} FROM ratings r"  # noqa: S608 -- fixed names; values are parameters
-        " JOIN json_to_recordset(%(stores)s::json)"
-        ' AS s(id text, name text, tz text, start text, "end" text) ON r.store_id = s.id'
-        " CROSS JOIN LATERAL (SELECT r.recorded_at::timestamptz AS u) AS z"
-        " CROSS JOIN LATERAL (SELECT z.u AT TIME ZONE s.tz AS t) AS l"
-        " CROSS JOIN LATERAL (SELECT EXTRACT(EPOCH FROM l.t - (z.u AT TIME ZONE 'UTC'))::int"
-        " AS s) AS o"
+        f"COPY (SELECT {cells}"  # noqa: S608 -- fixed names; values are parameters
+        " FROM ratings r"
+        " CROSS JOIN LATERAL (SELECT r.recorded_at::timestamptz AS t OFFSET 0) AS u"
         " LEFT JOIN json_to_recordset(%(labels)s::json)"
-        " AS lab(store_id text, device_id text, key text, label text)"
-        " ON lab.store_id = r.store_id AND lab.device_id = r.device_id AND lab.key = r.reason"
-        " LEFT JOIN json_to_recordset(%(incomplete)s::json) AS inc(store_id text, day text,"
-        " why text) ON inc.store_id = r.store_id AND inc.day = to_char(l.t, 'YYYY-MM-DD')"
+        " AS lab(device_id text, key text, label text)"
+        " ON lab.device_id = r.device_id AND lab.key = r.reason"
+        " LEFT JOIN json_to_recordset(%(incomplete)s::json) AS inc(day text, why text)"
+        " ON inc.day = to_char(u.t, 'YYYY-MM-DD')"
         f" WHERE {' AND '.join(where)}"
-        " ORDER BY r.store_id, r.recorded_at, r.id) TO STDOUT WITH (FORMAT csv, HEADER true)"
+        " ORDER BY r.recorded_at, r.id) TO STDOUT WITH (FORMAT csv)"
     )
 
 
-def _labels(session: Session, export: Export) -> list[dict]:
-    """The label of each store, device and reason the kept counts hold for the export."""
+def _labels(session: Session, export: Export) -> dict[str, list[dict]]:
+    """Per store, the label of each device and reason the kept counts hold for it."""
     t = HourCount
     query = select(t.store_id, t.device_id, t.reason).where(t.reason != "").distinct()
     if export.store_id is not None:
         query = query.where(t.store_id == export.store_id)
-    return [
-        {"store_id": s, "device_id": d, "key": k, "label": export.labels(s, d, k)}
-        for s, d, k in session.execute(query)
-        if s in export.stores
-    ]
+    out: dict[str, list[dict]] = {}
+    for s, d, k in session.execute(query):
+        if s in export.stores:
+            out.setdefault(s, []).append(
+                {"device_id": d, "key": k, "label": export.labels(s, d, k)}
+            )
+    return out
 
 
 def pg_csv_chunks(session: Session, export: Export) -> Iterator[bytes]:
-    """The CSV bytes of *export* as PostgreSQL writes them, with CSV's ``\\r\\n``."""
-    stores = [
-        {"id": s.id, "name": s.name, "tz": s.timezone, "start": s.start, "end": s.end}
-        for s in export.stores.values()
-    ]
-    incomplete = [
-        {"store_id": s.id, "day": day.isoformat(), "why": why}
-        for s in export.stores.values()
-        for day, why in s.incomplete.items()
-    ]
-    starts = [s["start"] for s in stores if s["start"]]
-    ends = [s["end"] for s in stores if s["end"]]
-    params = {
-        "stores": to_json(stores).decode(),
-        "labels": to_json(_labels(session, export)).decode(),
-        "incomplete": to_json(incomplete).decode(),
-        "store": export.store_id,
-        "lower": min(starts) if starts else None,
-        "upper": max(ends) if ends else None,
-    }
-    sql = _sql(export.store_id is not None, bool(starts), bool(ends))
+    """The CSV bytes of *export* as PostgreSQL writes them, with CSV's ``\r\n``: a
+    ``COPY`` per store, in the order of the Python export (by id), each read along the
+    ``(store_id, recorded_at)`` index."""
+    header = io.StringIO()
+    csv.writer(header, lineterminator="\r\n").writerow(HEADER)
+    yield header.getvalue().encode()
+    labels = _labels(session, export)
     raw = session.connection().connection.dbapi_connection
-    with raw.cursor() as cursor, cursor.copy(sql, params) as copy:
-        yield from crlf(bytes(block) for block in copy)
+    timezone = None
+    with raw.cursor() as cursor:
+        for store in (export.stores[k] for k in sorted(export.stores)):
+            if store.timezone != timezone:
+                cursor.execute("SELECT set_config('TimeZone', %s, true)", (store.timezone,))
+                timezone = store.timezone
+            yield from crlf(_gathered(_copy(cursor, store, labels.get(store.id, []))))
+
+
+def _copy(cursor, store: StoreInfo, labels: list[dict]) -> Iterator[bytes]:
+    """The rows of *store* as PostgreSQL's CSV messages (the session in its zone)."""
+    params = {
+        "store": store.id,
+        "name": cell(store.name) or None,
+        "start": store.start,
+        "end": store.end,
+        "labels": to_json(labels).decode(),
+        "incomplete": to_json(
+            [{"day": d.isoformat(), "why": w} for d, w in store.incomplete.items()]
+        ).decode(),
+    }
+    with cursor.copy(_sql(bool(store.start), bool(store.end)), params) as copy:
+        for block in copy:
+            yield bytes(block)
+
+
+def _gathered(blocks: Iterable[bytes], size: int | None = None) -> Iterator[bytes]:
+    """*blocks* (PostgreSQL sends a message per row) joined into pieces of about *size*
+    (default :data:`BLOCK`) bytes, so the answer is written a piece at a time, not a row
+    at a time."""
+    size = size or BLOCK
+    pending: list[bytes] = []
+    held = 0
+    for block in blocks:
+        pending.append(block)
+        held += len(block)
+        if held >= size:
+            yield b"".join(pending)
+            pending, held = [], 0
+    if pending:
+        yield b"".join(pending)
 
 
 def crlf(blocks: Iterable[bytes]) -> Iterator[bytes]:

@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from hq.completeness import completeness, incomplete_days
+from hq.completeness import completeness_of, incomplete_days
 from hq.errors import UnknownStoreError
 from hq.exports.labels import ReasonLabels
 from hq.models import Device, Rating, Store
@@ -177,10 +177,11 @@ def prepare(
         device_query = device_query.where(Device.store_id == store_id)
     for owner, device in session.execute(device_query):
         devices.setdefault(owner, []).append(device)
+    known = completeness_of(session, [d for ds in devices.values() for d in ds])
     infos = {}
     for s in stores:
         tz = zone(s.timezone)
-        gaps = [completeness(session, d) for d in devices.get(s.id, [])]
+        gaps = [known[d] for d in devices.get(s.id, [])]
         infos[s.id] = StoreInfo(
             id=s.id,
             name=s.name,

@@ -97,3 +97,12 @@ def test_line_ends_inside_quoted_cells_stay_as_they_are_even_across_blocks():
     assert b"".join(crlf([text])) == want
     for cut in range(1, len(text)):  # however COPY cuts its blocks
         assert b"".join(crlf([text[:cut], text[cut:]])) == want
+
+
+def test_rows_are_sent_in_pieces_not_one_by_one():
+    from hq.exports.pg_csv import _gathered
+
+    rows = [b"x" * 100 + b"\n"] * 10_000
+    pieces = list(_gathered(rows, size=64 * 1024))
+    assert b"".join(pieces) == b"".join(rows)
+    assert len(pieces) == 16 and all(len(p) >= 64 * 1024 for p in pieces[:-1])
