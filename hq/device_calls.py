@@ -34,7 +34,7 @@ from starlette.concurrency import run_in_threadpool
 
 from hq.credentials import token_hash
 from hq.errors import ApiError
-from hq.models import Device
+from hq.models import Device, Store
 from hq.ratelimit import retry_after
 
 T = TypeVar("T")
@@ -57,6 +57,7 @@ class Caller:
     store_id: str
     token_hash: str
     fresh: bool  # looked up in this request, not taken from the cache
+    timezone: str = ""  # its store's (a store's zone never changes): ingest's local days
 
 
 class KnownDevices:
@@ -75,7 +76,7 @@ class KnownDevices:
     def put(self, caller: Caller) -> None:
         if len(self._known) >= self.size:
             self._known.clear()
-        stale = Caller(caller.id, caller.store_id, caller.token_hash, fresh=False)
+        stale = Caller(caller.id, caller.store_id, caller.token_hash, False, caller.timezone)
         self._known[caller.token_hash] = (time.monotonic() + self.seconds, stale)
 
     def forget(self, hashed: str) -> None:
@@ -159,11 +160,13 @@ def _in_session(state, hashed: str, caller: Caller | None, work: Callable[[Sessi
     with state.sessions() as session:
         if caller is None:
             row = session.execute(
-                select(Device.id, Device.store_id).where(Device.token_hash == hashed)
+                select(Device.id, Device.store_id, Store.timezone)
+                .join(Store, Store.id == Device.store_id)
+                .where(Device.token_hash == hashed)
             ).first()
             if row is None:
                 raise ApiError(401, "bad_token", UNKNOWN_DEVICE)
-            caller = Caller(row.id, row.store_id, hashed, fresh=True)
+            caller = Caller(row.id, row.store_id, hashed, True, row.timezone)
             state.devices.put(caller)
             _take(state, caller)
         return work(session, caller)

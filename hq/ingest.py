@@ -74,12 +74,12 @@ def ingest(
                 repairs = _check_known(session, known, future)
                 new = [r for r in rows if r["id"] in inserted]
                 count_received(session, device.id, new)
-                count_ratings(session, device.store_id, new)
+                count_ratings(session, device.store_id, new, device.timezone or None)
                 if repairs:
                     recount_times(
                         session, device.id, [before["database_id"] for before, _ in repairs]
                     )
-                    move(session, device.store_id, repairs)
+                    move(session, device.store_id, repairs, device.timezone or None)
                 touch(session, device, last_seen_at=received)
                 session.commit()
                 break

@@ -71,22 +71,30 @@ class Counts:
         counts[SLOT[flag] if flag else row["score"]] += sign
 
 
-def count_ratings(session: Session, store_id: str, rows: Iterable[Mapping]) -> None:
-    """Add the just inserted *rows* (all of *store_id*) to the counts."""
+def count_ratings(
+    session: Session, store_id: str, rows: Iterable[Mapping], timezone: str | None = None
+) -> None:
+    """Add the just inserted *rows* (all of *store_id*, in *timezone* if known) to the
+    counts."""
     counts = Counts()
-    tz = _zone(session, store_id)
+    tz = zone(timezone) if timezone else _zone(session, store_id)
     for row in rows:
         counts.add(row, tz)
     write(session.connection(), counts)
 
 
-def move(session: Session, store_id: str, moves: list[tuple[Mapping, Mapping]]) -> None:
+def move(
+    session: Session,
+    store_id: str,
+    moves: list[tuple[Mapping, Mapping]],
+    timezone: str | None = None,
+) -> None:
     """Count each repaired rating under its new time instead of its old: *moves* holds
     (the rating before, after) pairs of column mappings."""
     if not moves:
         return
     counts = Counts()
-    tz = _zone(session, store_id)
+    tz = zone(timezone) if timezone else _zone(session, store_id)
     for before, after in moves:
         counts.add(before, tz, -1)
         counts.add(after, tz)
@@ -101,6 +109,13 @@ def write(conn: Connection, counts: Counts) -> None:
     """Add *counts* to the tables: one upsert per table (per CHUNK keys), keys sorted."""
     hours = [(*k, n) for k, n in sorted(counts.hours.items()) if n]
     days = [(*k, *c) for k, c in sorted(counts.days.items()) if any(c)]
+    if conn.dialect.name == "postgresql" and 0 < len(hours) <= CHUNK and 0 < len(days) <= CHUNK:
+        # A batch's counts in one statement, one round trip: the hours, then the days.
+        sql, names = _postgres_both(), ((*HOUR_KEYS, "n"), (*DAY_KEYS, *DAY_COUNTS))
+        bodies = [[dict(zip(n, r, strict=True)) for r in rows]
+                  for n, rows in zip(names, (hours, days), strict=True)]  # fmt: skip
+        conn.exec_driver_sql(sql, tuple(to_json(b).decode() for b in bodies))
+        return
     for table, keys, values, rows in (
         (HourCount.__tablename__, HOUR_KEYS, ("n",), hours),
         (DayCount.__tablename__, DAY_KEYS, DAY_COUNTS, days),
@@ -159,6 +174,14 @@ def _postgres_sql(table: str, keys: tuple[str, ...], values: tuple[str, ...]) ->
         f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(cols)}"  # noqa: S608 -- fixed names
         f" FROM json_to_recordset(%s::json) AS r({record})" + _upsert(table, keys, values)
     )
+
+
+@cache
+def _postgres_both() -> str:
+    """The hours' upsert as a data-modifying ``WITH``, then the days' upsert."""
+    hours = _postgres_sql(HourCount.__tablename__, HOUR_KEYS, ("n",))
+    days = _postgres_sql(DayCount.__tablename__, DAY_KEYS, DAY_COUNTS)
+    return f"WITH hours AS ({hours} RETURNING 1) {days}"
 
 
 @cache
