@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from contextlib import suppress
 from datetime import datetime
 from functools import cache
 
@@ -57,7 +58,9 @@ class Counts:
 
     def add(self, row: Mapping, tz, sign: int = 1) -> None:
         """Count one rating (*row*: its columns by name) of a store in zone *tz*."""
-        at = datetime.fromisoformat(row["recorded_at"]).astimezone(tz)
+        at = datetime.fromisoformat(row["recorded_at"])
+        with suppress(OverflowError):  # year 9999's last hours (a suspect time): UTC's day
+            at = at.astimezone(tz)
         day = at.date().isoformat()
         flag = TIME_SUSPECT if row["time_suspect"] else (row["flag"] or "")
         self.hours[

@@ -265,8 +265,8 @@ def one_store(
         str | None,
         Query(max_length=200, description="one question version: SURVEY/QUESTION/VERSION"),
     ] = None,
-    hour_from: Annotated[int | None, Query(ge=0, le=23, description="first hour, local")] = None,
-    hour_to: Annotated[int | None, Query(ge=0, le=23, description="last hour, local")] = None,
+    hour_from: Annotated[str | None, Query(max_length=8, description="first hour, 0–23")] = None,
+    hour_to: Annotated[str | None, Query(max_length=8, description="last hour, 0–23")] = None,
     weekday: Annotated[list[Weekday] | None, Query(max_length=7, description="0 = Monday")] = None,
 ):
     """A store's page, over the last 30 days or the days ``from`` … ``to`` (at most 366),

@@ -76,7 +76,7 @@ def choose_split(
     kiosk: str | None,
     asked: str | None,
     period: Period | None = None,
-    hours: tuple[int | None, int | None] = (None, None),
+    hours: tuple[str | None, str | None] = (None, None),
     weekdays: list[int] | None = None,
 ) -> Split:
     """The split the page asked for; a :class:`~hq.errors.PeriodError` naming what is
@@ -99,7 +99,7 @@ def choose_split(
                 asked=repr(asked),
             )
         version = (parts[0], parts[1], int(parts[2]))
-    first, last = hours
+    first, last = _hour("hour_from", hours[0]), _hour("hour_to", hours[1])
     if first is not None or last is not None:
         first, last = 0 if first is None else first, 23 if last is None else last
         if first > last:
@@ -113,6 +113,16 @@ def choose_split(
     chosen = frozenset(weekdays)
     days = tuple(d.isoformat() for d in map(date.fromordinal, span) if d.weekday() in chosen)
     return Split(kiosk or None, version, within, chosen, days)
+
+
+def _hour(name: str, text: str | None) -> int | None:
+    """An hour of the day from a form field (empty: none); a PeriodError naming *name*."""
+    if text is None or not text.strip():
+        return None
+    if not text.strip().isdigit() or int(text) > 23:
+        raise PeriodError(N_("{name}={given}: give an hour from 0 to 23"), name=name,
+                          given=repr(text))  # fmt: skip
+    return int(text)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ ratings never sits in memory. Days are each store's local ones (SPEC §3).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
@@ -138,7 +139,9 @@ class Export:
                 ):
                     continue
                 # Stored times are always ISO 8601 with +00:00 (hq.models).
-                local = datetime.fromisoformat(recorded_at).astimezone(store.zone)
+                local = datetime.fromisoformat(recorded_at)
+                with suppress(OverflowError):  # year 9999's last hours: left in UTC
+                    local = local.astimezone(store.zone)
                 day = local.date()
                 why = store.incomplete.get(day)
                 offset = local.utcoffset()

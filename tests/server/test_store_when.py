@@ -72,7 +72,16 @@ def test_bad_hours_and_weekdays_are_refused_naming_them(hq):
     log_in(hq)
     answer = hq.client.get("/stores/s1?hour_from=12&hour_to=9")
     assert answer.status_code == 400 and "hour_from 12 is after hour_to 9" in answer.text
-    for query in ("hour_from=24", "hour_to=-1", "weekday=7", "weekday=mon"):
+    for query, says in (
+        ("hour_from=24", "hour_from=&#39;24&#39;: give an hour from 0 to 23"),
+        ("hour_to=-1", "hour_to=&#39;-1&#39;: give an hour from 0 to 23"),
+        ("hour_to=x", "hour_to=&#39;x&#39;: give an hour from 0 to 23"),
+    ):
         answer = hq.client.get(f"/stores/s1?{query}")
-        assert answer.status_code == 422, query
-        assert "hour" in answer.text or "weekday" in answer.text, answer.text
+        assert answer.status_code == 400 and says in answer.text, (query, answer.text)
+    for query in ("weekday=7", "weekday=mon"):
+        answer = hq.client.get(f"/stores/s1?{query}")
+        assert answer.status_code == 422 and "weekday" in answer.text, query
+    # the form sends its empty hour fields: the whole day
+    html = hq.client.get("/stores/s1?from=2026-11-01&to=2026-11-20&hour_from=&hour_to=").text
+    assert 'id="when"' not in html and 'value="2026-11-01"' in html
