@@ -1,7 +1,7 @@
 """Figures for the API and the dashboard, from the one metrics implementation (SPEC §3).
 
-Ratings are read in a store's UTC bounds of its local days and bucketed by
-:mod:`kiosk.metrics` in the store's time zone.
+The ratings are read as the counts kept at ingest (:mod:`hq.rollups`), already in each
+store's local days and hours, and made into figures by :mod:`kiosk.metrics`.
 """
 
 from __future__ import annotations
@@ -10,19 +10,13 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import case, func, literal, select, text
+from sqlalchemy import case, func, select, text
 from sqlalchemy.orm import Session
 
-from hq.models import DAY_FLAGS, SCORES, DayCount, HourCount, Rating, Store
+from hq.models import DAY_FLAGS, SCORES, DayCount, HourCount, Store
 from kiosk import metrics
 from kiosk.localtime import local_date
 from kiosk.scales import DEFAULT_SCALE, get_scale, is_negative
-
-TIME_SUSPECT = "time_suspect"
-# A rating HQ marked as having an implausible time counts like a flagged one: kept, shown
-# under "not counted", left out of the metrics.
-FLAG = case((Rating.time_suspect, literal(TIME_SUSPECT)), else_=Rating.flag).label("flag")
-
 
 Key = tuple[str, int, str | None]  # scale, score, flag
 

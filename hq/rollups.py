@@ -10,8 +10,8 @@ Two tables of counts, both by the store's local day (its time zone never changes
   all-stores page, the rankings, a store's cards and the daily API read: one row per
   store-day, so 60 days of 500 stores are 30 000 rows.
 
-``flag`` is the rating's flag, ``time_suspect`` where HQ marked its time (as
-:data:`hq.reports.FLAG`), or ``""`` for a rating that counts; ``reason`` is ``""`` for none.
+``flag`` is the rating's flag, ``time_suspect`` where HQ marked its time (it counts
+like a flagged rating), or ``""`` for a rating that counts; ``reason`` is ``""`` for none.
 Ingest adds the counts of the ratings it inserted (:func:`count_ratings`); a clock repair
 moves a rating from the day and hour of its old time to those of its new one
 (:func:`move`); :func:`rebuild` counts a store's ratings again from the rows (the
