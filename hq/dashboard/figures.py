@@ -230,10 +230,8 @@ class DeviceHealth:
 
     device: Device
     store: Store
-    last_seen: str
     silent: bool
     pending: int | None
-    oldest_pending: str
     completeness: Completeness
     clock: str
     version: str
@@ -259,10 +257,8 @@ def fleet(session: Session, now: datetime, store_id: str | None = None) -> list[
             DeviceHealth(
                 device=device,
                 store=store,
-                last_seen=_ago(now, seen),
                 silent=silent,
                 pending=status.get("pending"),
-                oldest_pending=_oldest(now, status),
                 completeness=known[device.id],
                 clock={True: "synchronised", False: "not synchronised"}.get(synced, "unknown"),
                 version=device.version or "–",
@@ -270,31 +266,3 @@ def fleet(session: Session, now: datetime, store_id: str | None = None) -> list[
             )
         )
     return out
-
-
-def _oldest(now: datetime, status: dict) -> str:
-    """The age of the oldest rating the device has not sent, as it last said."""
-    if status.get("pending") == 0:
-        return "none pending"
-    oldest = _time(status.get("oldest_pending_at"))
-    return _ago(now, oldest) if oldest else "–"
-
-
-def _time(text: str | None) -> datetime | None:
-    try:
-        return parse_utc_text(text) if text else None
-    except ValueError:
-        return None
-
-
-def _ago(now: datetime, then: datetime | None) -> str:
-    if then is None:
-        return "never"
-    seconds = int((now - then).total_seconds())
-    if seconds < 90:
-        return "just now"
-    if seconds < 5400:
-        return f"{seconds // 60} min ago"
-    if seconds < 2 * 86400:
-        return f"{seconds // 3600} h ago"
-    return f"{seconds // 86400} days ago"
