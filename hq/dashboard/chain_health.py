@@ -17,10 +17,10 @@ from sqlalchemy import and_, or_, select, union
 from sqlalchemy.orm import Session
 
 from hq.completeness import Completeness, completeness_of
-from hq.dashboard.figures import OPEN, SILENT
+from hq.dashboard.figures import OPEN, is_silent
 from hq.models import Device, DeviceDatabase, DeviceReceived, Store
 from hq.surveys import all_store_hours
-from kiosk.localtime import parse_utc_text, zone
+from kiosk.localtime import zone
 
 
 @dataclass(frozen=True)
@@ -45,10 +45,7 @@ def silent_devices(session: Session, now: datetime) -> tuple[list[Silent], int]:
     for device_id, store_id, seen_at, tz in rows:
         if tz not in local:
             local[tz] = now.astimezone(zone(tz))
-        if not hours.get(store_id, OPEN).is_open(local[tz]):
-            continue
-        seen = parse_utc_text(seen_at) if seen_at else None
-        if seen is None or now - seen > SILENT:
+        if is_silent(now, local[tz], hours.get(store_id, OPEN), seen_at):
             out.append(Silent(device_id, store_id))
     return out, len(rows)
 

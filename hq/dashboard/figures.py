@@ -238,6 +238,15 @@ class DeviceHealth:
     error: str
 
 
+def is_silent(now: datetime, local: datetime, hours: Hours, last_seen_at: str | None) -> bool:
+    """Whether a device last heard from at *last_seen_at* (HQ's UTC text, or none) is
+    silent: its store is open (*hours*, at its *local* time) and it has not spoken for
+    over :data:`SILENT`."""
+    if not hours.is_open(local):
+        return False
+    return last_seen_at is None or now - parse_utc_text(last_seen_at) > SILENT
+
+
 def fleet(session: Session, now: datetime, store_id: str | None = None) -> list[DeviceHealth]:
     """Every device (of one store, if given) with what makes it healthy or not."""
     query = select(Device, Store).join(Store).order_by(Store.name, Device.id)
@@ -249,9 +258,8 @@ def fleet(session: Session, now: datetime, store_id: str | None = None) -> list[
     out = []
     for device, store in found:
         status = device.last_status or {}
-        seen = parse_utc_text(device.last_seen_at) if device.last_seen_at else None
-        is_open = hours.get(store.id, OPEN).is_open(now.astimezone(zone(store.timezone)))
-        silent = is_open and (seen is None or now - seen > SILENT)
+        local = now.astimezone(zone(store.timezone))
+        silent = is_silent(now, local, hours.get(store.id, OPEN), device.last_seen_at)
         synced = status.get("clock_synced")
         out.append(
             DeviceHealth(
