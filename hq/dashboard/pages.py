@@ -230,7 +230,12 @@ def all_stores(
         return _page(request, "problem.html", user, 400, why=why, store=None)
     shown = store_table(db, every[(page - 1) * PAGE : page * PAGE], now)
     lack = lacking(db)
-    ranked_days = [d.isoformat() for d in period.days] if period.chosen else None
+    incomplete = incomplete_by_store([(s, last_days(s, now)) for s in every], lack, now)
+    if period.chosen:  # the ranking's own days; else the table's 30 days, already marked
+        days = [d.isoformat() for d in period.days]
+        ranked = incomplete_by_store([(s, days) for s in every], lack, now)
+    else:
+        ranked = incomplete
     return _page(
         request,
         "overview.html",
@@ -243,10 +248,8 @@ def all_stores(
         pages=pages,
         silent=silent,
         devices=devices,
-        incomplete=incomplete_by_store([(s, last_days(s, now)) for s in every], lack, now),
-        incomplete_ranked=incomplete_by_store(
-            [(s, ranked_days or last_days(s, now)) for s in every], lack, now
-        ),
+        incomplete=incomplete,
+        incomplete_ranked=ranked,
     )
 
 
