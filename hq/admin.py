@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hq import login_sessions
+from hq.access import check_role, check_scope
 from hq.credentials import hash_password, new_token, token_hash
 from hq.errors import (
     DuplicateError,
@@ -25,6 +26,8 @@ from kiosk.localtime import to_utc_text, zone
 from kiosk.settings.model import ID_PATTERN, LANGUAGES
 
 IDENT = re.compile(ID_PATTERN)
+# Good enough to catch a typo; the SMTP server has the last word.
+EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 
 
 def _check_id(kind: str, value: str) -> str:
@@ -34,6 +37,14 @@ def _check_id(kind: str, value: str) -> str:
             " starting with a letter or digit"
         )
     return value
+
+
+def check_email(address: str) -> str:
+    """*address* stripped, if it looks like one e-mail address (or is empty)."""
+    address = address.strip()
+    if address and (len(address) > 254 or not EMAIL.match(address)):
+        raise HQError(f"e-mail {address!r} is not an address like name@example.com")
+    return address
 
 
 def _add(session: Session, row, what: str) -> None:
@@ -98,17 +109,29 @@ def _check_language(language: str) -> str:
 
 
 def add_user(
-    session: Session, username: str, password: str, now: datetime, language: str = ""
+    session: Session,
+    username: str,
+    password: str,
+    now: datetime,
+    language: str = "",
+    role: str = "admin",
+    scope: str = "",
+    email: str = "",
 ) -> None:
     """A dashboard user; the password is kept as an argon2 hash. They read the dashboard
-    in *language* (fi, sv or en; "" for the language their browser asks for)."""
+    in *language* (fi, sv or en; "" for the language their browser asks for), as *role*
+    over *scope* (:mod:`hq.access`), and get e-mail (alerts, reports) at *email*."""
     _check_id("username", username)
     _check_password(password)
+    check_role(role, check_scope(session, scope))
     user = User(
         username=username,
         password_hash=hash_password(password),
         created_at=to_utc_text(now),
         language=_check_language(language),
+        role=role,
+        scope=scope,
+        email=check_email(email),
     )
     _add(session, user, f"user {username!r}")
 
@@ -142,15 +165,15 @@ def end_sessions(session: Session, username: str) -> int:
     return login_sessions.end_all(session, username)
 
 
-def add_api_token(session: Session, name: str, now: datetime) -> str:
-    """A read token for scripts (daily figures, gaps, export); returns it once."""
+def add_api_token(session: Session, name: str, now: datetime, scope: str = "") -> str:
+    """A read token for scripts (daily figures, gaps, export) of the stores of *scope*
+    ("": the whole chain); returns it once."""
     _check_id("token name", name)
+    check_scope(session, scope)
     token = new_token()
-    _add(
-        session,
-        ApiToken(name=name, token_hash=token_hash(token), created_at=to_utc_text(now)),
-        f"API token {name!r}",
-    )
+    row = ApiToken(name=name, token_hash=token_hash(token), created_at=to_utc_text(now))
+    row.scope = scope
+    _add(session, row, f"API token {name!r}")
     return token
 
 

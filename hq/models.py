@@ -28,14 +28,27 @@ class Base(DeclarativeBase):
     """The declarative base of every HQ table."""
 
 
+class Region(Base):
+    """A part of the chain: a region, or a region within one (``parent_id``); the chain
+    itself is the tree's root and has no row."""
+
+    __tablename__ = "regions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    parent_id: Mapped[str | None] = mapped_column(ForeignKey("regions.id"))
+    created_at: Mapped[str] = mapped_column(String(40))
+
+
 class Store(Base):
-    """A shop of the chain, with the time zone its days and hours are counted in."""
+    """A shop of the chain, with the time zone its days and hours are counted in, and the
+    region it belongs to (``None``: directly under the chain)."""
 
     __tablename__ = "stores"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[str] = mapped_column(String(40))
+    region_id: Mapped[str | None] = mapped_column(ForeignKey("regions.id"), index=True)
 
 
 class Device(Base):
@@ -118,7 +131,8 @@ class DeviceReceived(Base):
 
 
 class User(Base):
-    """A person who may log in to the dashboard; the password is kept as an argon2 hash."""
+    """A person who may log in to the dashboard; the password is kept as an argon2 hash.
+    What they may see and do is their ``role`` over their ``scope`` (:mod:`hq.access`)."""
 
     __tablename__ = "users"
     username: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -126,15 +140,21 @@ class User(Base):
     created_at: Mapped[str] = mapped_column(String(40))
     # fi, sv or en; "" for the language the browser asks for (Accept-Language)
     language: Mapped[str] = mapped_column(String(8), server_default="")
+    role: Mapped[str] = mapped_column(String(16), server_default="analyst")
+    # "" (the whole chain), "region:ID" or "store:ID"
+    scope: Mapped[str] = mapped_column(String(80), server_default="")
+    email: Mapped[str] = mapped_column(String(254), server_default="")
 
 
 class ApiToken(Base):
-    """A read token for scripts (daily figures, gaps, CSV export); kept as SHA-256."""
+    """A read token for scripts (daily figures, gaps, CSV export); kept as SHA-256. It reads
+    the stores of its ``scope`` only, as a user's (:mod:`hq.access`)."""
 
     __tablename__ = "api_tokens"
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[str] = mapped_column(String(40))
+    scope: Mapped[str] = mapped_column(String(80), server_default="")
 
 
 class Survey(Base):
