@@ -61,9 +61,6 @@ class Access:
         return [s for s in stores if self.sees(s.id)]
 
 
-EVERYTHING = Access("user:", "admin")
-
-
 def parse_scope(scope: str) -> tuple[str, str] | None:
     """``("region", ID)`` or ``("store", ID)`` of *scope*; ``None`` for the whole chain; an
     :class:`HQError` naming it if it is neither."""

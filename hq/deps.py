@@ -16,9 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hq import login_sessions
+from hq.access import Access, access_of
 from hq.credentials import token_hash
 from hq.errors import ApiError
-from hq.models import ApiToken
+from hq.models import ApiToken, Store, User
 
 device_bearer = HTTPBearer(
     auto_error=False, scheme_name="device", description="the device token from add-device"
@@ -57,25 +58,38 @@ WriteLock = Annotated[AbstractContextManager, Depends(write_lock)]
 
 def reader(
     request: Request, session: DB, credentials: Annotated[Bearer, Depends(reader_bearer)]
-) -> str:
-    """Who may read figures: an API token's name, or the user of a live dashboard session
+) -> Access:
+    """Who reads, and which stores they may see (:mod:`hq.access`): an API token (an
+    analyst over its scope), or the user of a live dashboard session
     (:mod:`hq.login_sessions`); 401 otherwise."""
     if credentials is not None:
-        name = session.scalar(
-            select(ApiToken.name).where(ApiToken.token_hash == token_hash(credentials.credentials))
-        )
-        if name is None:
+        found = session.execute(
+            select(ApiToken.name, ApiToken.scope).where(
+                ApiToken.token_hash == token_hash(credentials.credentials)
+            )
+        ).first()
+        if found is None:
             raise ApiError(401, "bad_token", "the API token is not one HQ knows")
-        return f"token:{name}"
+        return access_of(session, f"token:{found.name}", "analyst", found.scope)
     sid = request.session.get("sid") if "session" in request.scope else None
-    user = login_sessions.user_of(
+    username = login_sessions.user_of(
         session, sid, request.app.state.clock(), request.app.state.write_lock
     )
-    if not user:
+    user = session.get(User, username) if username else None
+    if user is None:
         raise ApiError(
             401, "login_required", "log in to the dashboard or send an API token as Bearer"
         )
-    return f"user:{user}"
+    return access_of(session, f"user:{user.username}", user.role, user.scope)
 
 
-Reader = Annotated[str, Depends(reader)]
+Reader = Annotated[Access, Depends(reader)]
+
+
+def visible_store(session: Session, reader: Access, store_id: str) -> Store:
+    """The store *store_id* if *reader* may see it; else 404, as for a store that does not
+    exist, so that its existence does not leak."""
+    store = session.get(Store, store_id) if reader.sees(store_id) else None
+    if store is None:
+        raise ApiError(404, "unknown_store", f"no store {store_id!r}")
+    return store

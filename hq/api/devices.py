@@ -115,9 +115,10 @@ class Gaps(BaseModel):
 
 
 @router.get("/devices/{device_id}/gaps", response_model=Gaps, responses=errors(401, 404))
-def gaps(device_id: str, session: DB, _reader: Reader) -> Gaps:
+def gaps(device_id: str, session: DB, reader: Reader) -> Gaps:
     """Per database: missing ``seq`` ranges, the tail not received yet, held ratings."""
-    if session.get(Device, device_id) is None:
+    device = session.get(Device, device_id)
+    if device is None or not reader.sees(device.store_id):
         raise ApiError(404, "unknown_device", f"no device {device_id!r}")
     c = completeness(session, device_id)
     return Gaps(

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 
+from hq.access import Access
 from hq.api import errors
 from hq.deps import DB, Now, Reader
 from hq.errors import ApiError, UnknownStoreError
@@ -33,6 +34,7 @@ Language = Annotated[
 
 def _export(
     session: Session,
+    reader: Access,
     now: datetime,
     store: str | None,
     first: date | None,
@@ -42,7 +44,7 @@ def _export(
     if first and last and first > last:
         raise ApiError(400, "bad_range", f"from {first} is after to {last}")
     try:
-        return prepare(session, now, store, first, last, lang)
+        return prepare(session, now, store, first, last, lang, reader.stores)
     except UnknownStoreError as e:
         raise ApiError(404, "unknown_store", str(e)) from None
 
@@ -61,7 +63,7 @@ def export_csv(
     request: Request,
     session: DB,
     now: Now,
-    _reader: Reader,
+    reader: Reader,
     from_: From = None,
     to: To = None,
     store: StoreId = None,
@@ -69,7 +71,7 @@ def export_csv(
 ) -> StreamingResponse:
     """Ratings by store and time, streamed: local days, time and offset, UTC time, whether
     each counts and whether its store-day is complete."""
-    export = _export(session, now, store, from_, to, lang)
+    export = _export(session, reader, now, store, from_, to, lang)
     return StreamingResponse(
         csv_chunks(request.app.state.sessions, export),
         media_type="text/csv; charset=utf-8",
@@ -85,7 +87,7 @@ def export_csv(
 def export_xlsx(
     session: DB,
     now: Now,
-    _reader: Reader,
+    reader: Reader,
     from_: From = None,
     to: To = None,
     store: StoreId = None,
@@ -93,7 +95,7 @@ def export_xlsx(
 ) -> StreamingResponse:
     """The same ratings as an Excel workbook (sheet "Ratings", typed cells), with a sheet
     "Totals" per store, local day and scale; at most one Excel sheet of ratings (422)."""
-    export = _export(session, now, store, from_, to, lang)
+    export = _export(session, reader, now, store, from_, to, lang)
     # A cheap count first, so an export that cannot fit is refused before it is built.
     counted = export.count(session)
     if counted > xlsx_file.MAX_ROWS:

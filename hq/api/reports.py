@@ -9,9 +9,8 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from hq.api import errors
-from hq.deps import DB, Now, Reader
+from hq.deps import DB, Now, Reader, visible_store
 from hq.errors import ApiError
-from hq.models import Store
 from hq.reports import daily, day_counts, today
 from hq.wire import Day
 
@@ -33,7 +32,7 @@ def store_daily(
     store_id: str,
     session: DB,
     now: Now,
-    _reader: Reader,
+    reader: Reader,
     from_: Annotated[
         Day | None,
         Query(alias="from", description="first local day (default: 29 days before 'to')"),
@@ -43,9 +42,7 @@ def store_daily(
     ] = None,
 ) -> Daily:
     """Counts and metrics per local day, quiet days included."""
-    store = session.get(Store, store_id)
-    if store is None:
-        raise ApiError(404, "unknown_store", f"no store {store_id!r}")
+    store = visible_store(session, reader, store_id)
     last = to or today(store, now)
     first = from_ or last - timedelta(days=29)
     if first > last:

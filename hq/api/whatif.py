@@ -10,9 +10,8 @@ from pydantic import BaseModel, Field
 
 from hq.api import errors
 from hq.dashboard.period import choose
-from hq.deps import DB, Now, Reader
+from hq.deps import DB, Now, Reader, visible_store
 from hq.errors import ApiError
-from hq.models import Store
 from hq.recount import DEFAULTS, LEAD_IN, THANK_YOU_LIMITS, WINDOW_LIMITS, store_thank_you, what_if
 from hq.reports import today
 from hq.wire import Day
@@ -63,7 +62,7 @@ def store_what_if(
     store_id: str,
     session: DB,
     now: Now,
-    _reader: Reader,
+    reader: Reader,
     repeat_window: Annotated[
         float,
         Query(
@@ -94,9 +93,7 @@ def store_what_if(
     """The store's ratings of its local days re-counted with another repeat window: the
     metrics, the ratings not counted by flag, as stored and as re-counted, and how many
     ratings move between counted and not counted."""
-    store = session.get(Store, store_id)
-    if store is None:
-        raise ApiError(404, "unknown_store", f"no store {store_id!r}")
+    store = visible_store(session, reader, store_id)
     try:
         period = choose(today(store, now), from_, to, "previous")
     except ValueError as e:

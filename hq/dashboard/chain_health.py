@@ -31,14 +31,19 @@ class Silent:
     store_id: str
 
 
-def silent_devices(session: Session, now: datetime) -> tuple[list[Silent], int]:
-    """The silent devices, by store name and id, and how many devices there are."""
+def silent_devices(
+    session: Session, now: datetime, only: frozenset[str] | None = None
+) -> tuple[list[Silent], int]:
+    """The silent devices, by store name and id, and how many devices there are (of the
+    stores *only*, if given)."""
     hours = all_store_hours(session)
     query = (
         select(Device.id, Device.store_id, Device.last_seen_at, Store.timezone)
         .join(Store)
         .order_by(Store.name, Device.id)
     )
+    if only is not None:
+        query = query.where(Device.store_id.in_(sorted(only)))
     rows = session.execute(query).all()
     local: dict[str, datetime] = {}
     out = []

@@ -27,8 +27,11 @@ class Added:
     means: str
 
 
-def added(session: Session, store_id: str | None = None) -> dict[str, Added]:
-    """Device id → how and when it was added, for every device (of one store, if given)."""
+def added(
+    session: Session, store_id: str | None = None, only: frozenset[str] | None = None
+) -> dict[str, Added]:
+    """Device id → how and when it was added, for every device (of one store, or of the
+    stores *only*, if given)."""
     query = (
         select(DeviceEnrolment, Store.timezone)
         .join(Device, Device.id == DeviceEnrolment.device_id)
@@ -36,6 +39,8 @@ def added(session: Session, store_id: str | None = None) -> dict[str, Added]:
     )
     if store_id:
         query = query.where(Device.store_id == store_id)
+    if only is not None:
+        query = query.where(Device.store_id.in_(sorted(only)))
     out = {}
     for row, timezone in session.execute(query):
         day = parse_utc_text(row.enrolled_at).astimezone(zone(timezone)).date().isoformat()

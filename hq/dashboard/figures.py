@@ -247,11 +247,19 @@ def is_silent(now: datetime, local: datetime, hours: Hours, last_seen_at: str | 
     return last_seen_at is None or now - parse_utc_text(last_seen_at) > SILENT
 
 
-def fleet(session: Session, now: datetime, store_id: str | None = None) -> list[DeviceHealth]:
-    """Every device (of one store, if given) with what makes it healthy or not."""
+def fleet(
+    session: Session,
+    now: datetime,
+    store_id: str | None = None,
+    only: frozenset[str] | None = None,
+) -> list[DeviceHealth]:
+    """Every device (of one store, or of the stores *only*, if given) with what makes it
+    healthy or not."""
     query = select(Device, Store).join(Store).order_by(Store.name, Device.id)
     if store_id:
         query = query.where(Device.store_id == store_id)
+    if only is not None:
+        query = query.where(Device.store_id.in_(sorted(only)))
     found = session.execute(query).all()
     hours = all_store_hours(session)
     known = completeness_of(session, [device.id for device, _ in found])

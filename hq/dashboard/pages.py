@@ -20,6 +20,7 @@ from pydantic import Field
 from sqlalchemy import select
 
 from hq import login_sessions
+from hq.access import Access, access_of
 from hq.admin import set_language
 from hq.dashboard.chain import (
     PAGE,
@@ -55,10 +56,12 @@ TOO_MANY = N_("Too many failed logins from here; try again in {minutes} min.")
 
 @dataclass(frozen=True)
 class Reader:
-    """The logged-in user of a request, and the language they picked ("": the browser's)."""
+    """The logged-in user of a request, the language they picked ("": the browser's) and
+    what they may see and do."""
 
     username: str
-    language: str = ""
+    language: str
+    access: Access
 
 
 def _csrf(request: Request) -> str:
@@ -93,6 +96,7 @@ def _page(
     context = {
         **speaking(speaks(request, user)),
         "user": user.username if user else None,
+        "role": user.access.role if user else None,
         "chosen": user.language if user else "",
         "here": here,
         "csrf": _csrf(request),
@@ -108,7 +112,14 @@ def logged_in(request: Request, db: DB, now: Now, lock: WriteLock) -> Reader | N
     if user is None:
         request.session.pop("sid", None)
         return None
-    return Reader(user.username, user.language or "")
+    access = access_of(db, f"user:{user.username}", user.role, user.scope)
+    return Reader(user.username, user.language or "", access)
+
+
+def store_for(db: DB, user: Reader, store_id: str) -> Store | None:
+    """The store *store_id* if *user* may see it; ``None`` (a 404 page, as for a store
+    that does not exist) otherwise."""
+    return db.get(Store, store_id) if user.access.sees(store_id) else None
 
 
 def _to_login() -> RedirectResponse:
@@ -213,8 +224,9 @@ def all_stores(
     ``from`` … ``to`` (each store's own), and a page of the table by name."""
     if not (user := logged_in(request, db, now, lock)):
         return _to_login()
-    silent, devices = silent_devices(db, now)
-    every = db.scalars(select(Store).order_by(Store.name, Store.id)).all()
+    only = user.access.stores
+    silent, devices = silent_devices(db, now, only)
+    every = user.access.visible(db.scalars(select(Store).order_by(Store.name, Store.id)))
     pages = max(1, -(-len(every) // PAGE))
     chain_today = max((today(s, now) for s in every), default=now.date())
     words = speaks(request, user)
@@ -278,7 +290,7 @@ def one_store(
     (``hour_from``–``hour_to``) or weekdays (``weekday``, repeated) if given."""
     if not (user := logged_in(request, db, now, lock)):
         return _to_login()
-    store = db.get(Store, store_id)
+    store = store_for(db, user, store_id)
     words = speaks(request, user)
     if store is None:
         return _page(request, "missing.html", user, 404, store_id=store_id)
@@ -299,10 +311,11 @@ def one_store(
 def fleet_page(request: Request, db: DB, now: Now, lock: WriteLock):
     if not (user := logged_in(request, db, now, lock)):
         return _to_login()
-    stores = db.scalars(select(Store).order_by(Store.name)).all()
-    devices = fleet(db, now)
-    releases = updates(db)
+    only = user.access.stores
+    stores = user.access.visible(db.scalars(select(Store).order_by(Store.name)))
+    devices = fleet(db, now, only=only)
+    releases = updates(db, only=only)
     return _page(
-        request, "fleet.html", user, devices=devices, stores=stores, added=added(db),
-        updates=releases, rollouts=progress(db, releases), now=now,
+        request, "fleet.html", user, devices=devices, stores=stores, added=added(db, only=only),
+        updates=releases, rollouts=progress(db, releases, only), now=now,
     )  # fmt: skip

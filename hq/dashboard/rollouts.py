@@ -42,12 +42,17 @@ class Progress:
         return round(100 * min(self.running, self.wanted) / self.wanted) if self.wanted else 0
 
 
-def updates(session: Session, store_id: str | None = None) -> dict[str, DeviceUpdate]:
-    """Device id → its releases, for every device (of one store, if given)."""
+def updates(
+    session: Session, store_id: str | None = None, only: frozenset[str] | None = None
+) -> dict[str, DeviceUpdate]:
+    """Device id → its releases, for every device (of one store, or of the stores *only*,
+    if given)."""
     steps = plan(session)
     query = select(Device.id, Device.store_id, Device.version, Device.last_status)
     if store_id:
         query = query.where(Device.store_id == store_id)
+    if only is not None:
+        query = query.where(Device.store_id.in_(sorted(only)))
     out = {}
     for device_id, store, version, status in session.execute(query):
         last = (status or {}).get("last_update") or {}
@@ -62,10 +67,16 @@ def updates(session: Session, store_id: str | None = None) -> dict[str, DeviceUp
     return out
 
 
-def progress(session: Session, devices: dict[str, DeviceUpdate]) -> list[Progress]:
-    """Each release some device should run, or runs, newest first."""
+def progress(
+    session: Session, devices: dict[str, DeviceUpdate], only: frozenset[str] | None = None
+) -> list[Progress]:
+    """Each release some device should run, or runs, newest first (of the devices of the
+    stores *only*, if given)."""
     running: dict[str, int] = {}
-    for (version,) in session.execute(select(Device.version)):
+    query = select(Device.version)
+    if only is not None:
+        query = query.where(Device.store_id.in_(sorted(only)))
+    for (version,) in session.execute(query):
         running[version] = running.get(version, 0) + 1
     known = [
         v for (v,) in session.execute(select(Release.version).order_by(Release.added_at.desc()))

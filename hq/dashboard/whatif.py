@@ -17,11 +17,10 @@ from fastapi.responses import HTMLResponse
 
 from hq.dashboard.figures import NOT_COUNTED, headline
 from hq.dashboard.language import ENGLISH, N_, Language
-from hq.dashboard.pages import _page, _to_login, logged_in, speaks
+from hq.dashboard.pages import _page, _to_login, logged_in, speaks, store_for
 from hq.dashboard.period import choose
 from hq.deps import DB, Now, WriteLock
 from hq.errors import PeriodError
-from hq.models import Store
 from hq.recount import (
     DEFAULTS,
     LEAD_IN,
@@ -131,7 +130,7 @@ def what_if_page(
     """The store's days re-counted with another ``repeat_window`` (and ``thank_you``)."""
     if not (user := logged_in(request, db, now, lock)):
         return _to_login()
-    store = db.get(Store, store_id)
+    store = store_for(db, user, store_id)
     if store is None:
         return _page(request, "missing.html", user, 404, store_id=store_id)
     words = speaks(request, user)

@@ -98,12 +98,15 @@ class Export:
     store_id: str | None = None
     first: date | None = None
     last: date | None = None
+    limited: bool = False  # to the stores of a reader's part of the chain
 
     def query(self) -> Select:
         """The ratings, ordered by store and time (``ix_ratings_store_recorded``)."""
         query = select(*SELECTED).order_by(Rating.store_id, Rating.recorded_at, Rating.id)
         if self.store_id is not None:
             query = query.where(Rating.store_id == self.store_id)
+        elif self.limited:
+            query = query.where(Rating.store_id.in_(sorted(self.stores)))
         starts = [s.start for s in self.stores.values() if s.start]
         ends = [s.end for s in self.stores.values() if s.end]
         # Across stores the widest bounds; each row is then held to its own store's.
@@ -163,21 +166,25 @@ def prepare(
     first: date | None = None,
     last: date | None = None,
     language: str = "en",
+    only: frozenset[str] | None = None,
 ) -> Export:
-    """The export of one store (or every store) over its local days *first* … *last*.
+    """The export of one store (or every store, or every store of *only*) over its local
+    days *first* … *last*.
 
-    An unknown *store_id* is an :class:`~hq.errors.UnknownStoreError`.
+    An unknown *store_id*, or one not in *only*, is an :class:`~hq.errors.UnknownStoreError`.
     """
     query = select(Store).order_by(Store.id)
+    device_query = select(Device.store_id, Device.id).order_by(Device.id)
     if store_id is not None:
         query = query.where(Store.id == store_id)
+        device_query = device_query.where(Device.store_id == store_id)
+    if only is not None:
+        query = query.where(Store.id.in_(sorted(only)))
+        device_query = device_query.where(Device.store_id.in_(sorted(only)))
     stores = session.scalars(query).all()
     if store_id is not None and not stores:
         raise UnknownStoreError(f"no store {store_id!r}")
     devices: dict[str, list[str]] = {}
-    device_query = select(Device.store_id, Device.id).order_by(Device.id)
-    if store_id is not None:
-        device_query = device_query.where(Device.store_id == store_id)
     for owner, device in session.execute(device_query):
         devices.setdefault(owner, []).append(device)
     known = completeness_of(session, [d for ds in devices.values() for d in ds])
@@ -194,8 +201,9 @@ def prepare(
             end=to_utc_text(day_bounds(last, tz)[1]) if last else None,
             incomplete=incomplete_days(gaps, s.timezone, now),
         )
-    labels = ReasonLabels(session, language, [store_id] if store_id else None)
-    return Export(infos, labels, store_id, first, last)
+    kept = [store_id] if store_id else (sorted(only) if only is not None else None)
+    labels = ReasonLabels(session, language, kept)
+    return Export(infos, labels, store_id, first, last, limited=only is not None)
 
 
 def offset_text(offset: timedelta) -> str:

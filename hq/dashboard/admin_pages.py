@@ -1,0 +1,172 @@
+"""The admin's pages: users and their roles, regions and which region each store is in,
+API tokens and their scopes (:mod:`hq.people`).
+
+``GET /admin`` shows them; each form posts to its own route and comes back to ``/admin``.
+Only an admin sees or sends any of them: anyone else gets a 403 page and nothing changes.
+A refused change (a bad role, an unknown region, a loop) is a 400 page naming what is
+wrong, and changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import select
+
+from hq import people
+from hq.access import ROLES
+from hq.admin import add_api_token, add_user
+from hq.dashboard.language import N_
+from hq.dashboard.pages import EXPIRED, Reader, _check_csrf, _page, _to_login, logged_in, speaks
+from hq.deps import DB, Now, WriteLock
+from hq.errors import HQError
+from hq.models import ApiToken, Region, Store, User
+
+router = APIRouter(include_in_schema=False)
+ADMINS_ONLY = N_("Only an admin may manage users, regions and tokens.")
+ROLE_NAMES = {"admin": N_("Admin"), "analyst": N_("Analyst"), "manager": N_("Manager")}
+Text = Annotated[str, Form(max_length=200)]
+Csrf = Annotated[str, Form(max_length=100)]
+
+
+def _tree(db: DB) -> list[tuple[Region, int]]:
+    """The regions in tree order, each with its depth."""
+    regions = db.scalars(select(Region).order_by(Region.name, Region.id)).all()
+    children: dict[str | None, list[Region]] = {}
+    for r in regions:
+        children.setdefault(r.parent_id, []).append(r)
+    out: list[tuple[Region, int]] = []
+    seen: set[str] = set()
+
+    def walk(parent: str | None, depth: int) -> None:
+        for r in children.get(parent, []):
+            if r.id not in seen:
+                seen.add(r.id)
+                out.append((r, depth))
+                walk(r.id, depth + 1)
+
+    walk(None, 0)
+    return out
+
+
+def _show(request: Request, db: DB, user: Reader, status: int = 200, **extra) -> HTMLResponse:
+    words = speaks(request, user)
+    return _page(
+        request, "admin.html", user, status,
+        users=db.scalars(select(User).order_by(User.username)).all(),
+        regions=_tree(db),
+        stores=db.scalars(select(Store).order_by(Store.name, Store.id)).all(),
+        tokens=db.scalars(select(ApiToken).order_by(ApiToken.name)).all(),
+        roles=ROLES, role_names={r: words.gettext(ROLE_NAMES[r]) for r in ROLES},
+        **{"new_token": None, **extra},
+    )  # fmt: skip
+
+
+def _change(
+    request: Request,
+    db: DB,
+    now: Now,
+    lock: WriteLock,
+    csrf: str,
+    change: Callable[[Reader], object],
+):
+    """Run *change* (given the admin) for a logged-in admin with a good CSRF token; the
+    page again after."""
+    if not (user := logged_in(request, db, now, lock)):
+        return _to_login()
+    words = speaks(request, user)
+    if not user.access.is_admin:
+        return _page(request, "problem.html", user, 403, why=words.gettext(ADMINS_ONLY), store=None)
+    if not _check_csrf(request, csrf):
+        return _page(request, "problem.html", user, 403, why=words.gettext(EXPIRED), store=None)
+    try:
+        with lock:
+            made = change(user)
+    except HQError as e:
+        db.rollback()
+        return _page(request, "problem.html", user, 400, why=str(e), store=None)
+    if isinstance(made, str):  # a new token: shown once, on the page itself
+        return _show(request, db, user, new_token=made)
+    return RedirectResponse("/admin", status_code=303)
+
+
+@router.get("/admin", response_class=HTMLResponse)
+def admin_page(request: Request, db: DB, now: Now, lock: WriteLock):
+    if not (user := logged_in(request, db, now, lock)):
+        return _to_login()
+    if not user.access.is_admin:
+        why = speaks(request, user).gettext(ADMINS_ONLY)
+        return _page(request, "problem.html", user, 403, why=why, store=None)
+    return _show(request, db, user)
+
+
+@router.post("/admin/users", response_class=HTMLResponse)
+def new_user(
+    request: Request, db: DB, now: Now, lock: WriteLock, csrf: Csrf = "",
+    username: Annotated[str, Form(max_length=64)] = "",
+    password: Annotated[str, Form(max_length=1024)] = "",
+    role: Text = "", scope: Text = "", email: Annotated[str, Form(max_length=254)] = "",
+):  # fmt: skip
+    def change(_: Reader) -> None:
+        add_user(db, username, password, now, "", role, scope, email)
+
+    return _change(request, db, now, lock, csrf, change)
+
+
+@router.post("/admin/users/{username}/role", response_class=HTMLResponse)
+def user_role(
+    username: str, request: Request, db: DB, now: Now, lock: WriteLock, csrf: Csrf = "",
+    role: Text = "", scope: Text = "", email: Annotated[str, Form(max_length=254)] = "",
+):  # fmt: skip
+    return _change(
+        request, db, now, lock, csrf, lambda _: people.set_role(db, username, role, scope, email)
+    )
+
+
+@router.post("/admin/users/{username}/remove", response_class=HTMLResponse)
+def remove_user(
+    username: str, request: Request, db: DB, now: Now, lock: WriteLock, csrf: Csrf = ""
+):
+    def change(admin: Reader) -> None:
+        if username == admin.username:
+            raise HQError("you cannot remove yourself; another admin can")
+        people.remove_user(db, username)
+
+    return _change(request, db, now, lock, csrf, change)
+
+
+@router.post("/admin/regions", response_class=HTMLResponse)
+def new_region(
+    request: Request, db: DB, now: Now, lock: WriteLock, csrf: Csrf = "",
+    region_id: Annotated[str, Form(alias="id", max_length=64)] = "",
+    name: Text = "", parent: Text = "",
+):  # fmt: skip
+    return _change(
+        request, db, now, lock, csrf, lambda _: people.add_region(db, region_id, name, parent, now)
+    )
+
+
+@router.post("/admin/stores/{store_id}/region", response_class=HTMLResponse)
+def store_region(
+    store_id: str, request: Request, db: DB, now: Now, lock: WriteLock, csrf: Csrf = "",
+    region: Text = "",
+):  # fmt: skip
+    return _change(
+        request, db, now, lock, csrf, lambda _: people.set_store_region(db, store_id, region)
+    )
+
+
+@router.post("/admin/tokens", response_class=HTMLResponse)
+def new_token(
+    request: Request, db: DB, now: Now, lock: WriteLock, csrf: Csrf = "",
+    name: Annotated[str, Form(max_length=64)] = "", scope: Text = "",
+):  # fmt: skip
+    return _change(request, db, now, lock, csrf, lambda _: add_api_token(db, name, now, scope))
+
+
+@router.post("/admin/tokens/{name}/remove", response_class=HTMLResponse)
+def remove_token(name: str, request: Request, db: DB, now: Now, lock: WriteLock, csrf: Csrf = ""):
+    return _change(request, db, now, lock, csrf, lambda _: people.remove_token(db, name))
