@@ -19,6 +19,8 @@ BROWSER = "browser"  # set-language: forget the choice, follow the browser's Acc
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """Add ``hq`` and its subcommands to the ``hymio`` parser."""
+    from hq import cli_fleet, cli_people, cli_releases
+
     hq = commands.add_parser("hq", help="the central server: serve it, add stores, devices, users")
     sub = hq.add_subparsers(dest="hq_command", metavar="HQ_COMMAND", required=True)
 
@@ -93,15 +95,16 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--username", required=True, help="login name")
     p = command("end-sessions", "log a user out of every browser at once", _end_sessions)
     p.add_argument("--username", required=True, help="login name")
+    cli_people.add_role_options(p)
     p = command("add-token", "add an API token for scripts; prints it once", _add_token)
     p.add_argument("--name", required=True, help="what the token is for")
+    p.add_argument("--scope", default="", help=cli_people.SCOPE_HELP)
     p = command("set-survey", "set survey settings from a TOML file", _set_survey)
     p.add_argument("--store", required=True, help="store id")
     p.add_argument("--device", default="", help="only this device of the store")
     p.add_argument("--file", required=True, type=Path, help="TOML with [survey] and [hours]")
-    from hq import cli_fleet, cli_releases
-
     cli_fleet.add_commands(command)
+    cli_people.add_commands(command)
     cli_releases.add_commands(command)
 
 
@@ -207,7 +210,10 @@ def _add_user(args: argparse.Namespace) -> int:
     if password is None:
         return 2
     with _session(args) as session:
-        add_user(session, args.username, password, _now(), args.language)
+        add_user(
+            session, args.username, password, _now(), args.language,
+            args.role, args.scope, args.email or "",
+        )  # fmt: skip
     print(f"added user {args.username}")
     return 0
 
@@ -247,7 +253,7 @@ def _add_token(args: argparse.Namespace) -> int:
     from hq.admin import add_api_token
 
     with _session(args) as session:
-        token = add_api_token(session, args.name, _now())
+        token = add_api_token(session, args.name, _now(), args.scope)
     print(f"API token {args.name} (shown only now):")
     print(token)
     return 0
