@@ -19,7 +19,7 @@ BROWSER = "browser"  # set-language: forget the choice, follow the browser's Acc
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """Add ``hq`` and its subcommands to the ``hymio`` parser."""
-    from hq import cli_fleet, cli_people, cli_releases
+    from hq import cli_alerts, cli_fleet, cli_people, cli_releases
 
     hq = commands.add_parser("hq", help="the central server: serve it, add stores, devices, users")
     sub = hq.add_subparsers(dest="hq_command", metavar="HQ_COMMAND", required=True)
@@ -105,6 +105,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--file", required=True, type=Path, help="TOML with [survey] and [hours]")
     cli_fleet.add_commands(command)
     cli_people.add_commands(command)
+    cli_alerts.add_commands(command)
     cli_releases.add_commands(command)
 
 

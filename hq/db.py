@@ -20,6 +20,7 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hq.errors import DatabaseURLError
+from hq.models import every_table
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 # Seconds a request waits for a pooled connection before it is answered 503 (not 30 s:
@@ -86,6 +87,7 @@ def upgrade(engine: Engine) -> None:
 
 def open_database(url: str) -> tuple[Engine, sessionmaker[Session]]:
     """The engine and session factory of *url*, migrated to the newest schema."""
+    every_table()  # the features' tables known to the sessions too
     engine = make_engine(url)
     upgrade(engine)
     return engine, sessionmaker(engine, expire_on_commit=False)

@@ -352,3 +352,11 @@ class DayCount(Base):
     def columns() -> tuple[str, ...]:
         """The count columns, scores first, in the order :mod:`hq.rollups` writes them."""
         return (*(f"s{i}" for i in SCORES), *DAY_FLAGS)
+
+
+def every_table() -> type[Base]:
+    """The declarative base with every table of HQ on it: those of this module and of the
+    features that keep theirs beside them (:mod:`hq.alerts.tables`)."""
+    import hq.alerts.tables  # noqa: F401
+
+    return Base

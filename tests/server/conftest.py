@@ -21,6 +21,7 @@ from hq.admin import add_api_token, add_device, add_store, add_user
 from hq.app import create_app
 from hq.db import open_database
 from kiosk.localtime import to_utc_text
+from tests.server.alert_fixtures import smtp, webhook  # noqa: F401 (fixtures)
 
 PG = os.environ.get("HYMIO_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 TEMPLATE = f"hymio_tpl_{os.getpid()}"

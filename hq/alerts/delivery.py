@@ -1,0 +1,231 @@
+"""Delivering alerts: e-mail (:mod:`hq.mail`) and webhooks, each delivery kept in
+``alert_deliveries`` until its channel took it, retried with backoff (30 s, 1 min, 2 min,
+… up to an hour between tries; given up after :data:`MAX_ATTEMPTS`, and shown so).
+
+A webhook gets the alert as JSON, signed: ``X-Hymio-Signature: sha256=HEX``, the
+HMAC-SHA256 with the channel's secret of ``TIMESTAMP.BODY`` (``X-Hymio-Timestamp``, Unix
+seconds), so a receiver can check it came from HQ and is fresh. ``X-Hymio-Delivery`` is
+the same on every retry of one delivery, for receivers that may see one twice (a timeout
+after they took it). Slack and Teams channels get their incoming webhooks' payloads.
+Any answer but a 2xx is a failure (redirects are not followed).
+
+Several workers may run: a delivery is claimed (a conditional ``UPDATE``) before it is sent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import time
+from contextlib import nullcontext
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+
+import requests
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from hq.alerts.tables import Alert, AlertEvent, AlertRule, Channel, Delivery
+from hq.errors import HQError
+from hq.mail import MailError, MailSettings, send
+from kiosk.localtime import to_utc_text
+
+KINDS = ("email", "webhook", "slack", "teams")
+MAX_ATTEMPTS = 30  # about a day of tries
+CLAIM = timedelta(minutes=2)
+TIMEOUT = 10.0
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait after the *attempts*-th failed try."""
+    return timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """The ``X-Hymio-Signature`` of *body* sent at *timestamp*."""
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "sha256=" + digest.hexdigest()
+
+
+def link(path: str) -> str:
+    """*path* on HQ's dashboard, absolute when ``HYMIO_HQ_URL`` says where HQ is."""
+    return os.environ.get("HYMIO_HQ_URL", "").rstrip("/") + path
+
+
+def text_of(m: dict) -> str:
+    """The plain text of an alert's or a digest's message."""
+    if "alerts" in m:
+        lines = [f"- {a['title']} ({link(a['link'])})" for a in m["alerts"]]
+        return f"{m['title']}\n\n" + "\n".join(lines)
+    where = f"store {m['store_id']}" + (f", kiosk {m['device_id']}" if m.get("device_id") else "")
+    return f"{m['title']}\n\nRule: {m['rule']} ({m['kind']}), {where}.\n{link(m['link'])}"
+
+
+def payload(channel: Channel, m: dict) -> dict:
+    """What *channel* is sent (a webhook's whole message; Slack's and Teams' text card)."""
+    if channel.kind == "slack":
+        return {"text": text_of(m)}
+    if channel.kind == "teams":
+        return {
+            "@type": "MessageCard",
+            "@context": "https://schema.org/extensions",
+            "summary": m["title"],
+            "title": m["title"],
+            "text": text_of(m).replace("\n", "  \n"),
+        }
+    return m
+
+
+def _post(http: requests.Session, channel: Channel, key: str, m: dict) -> None:
+    body = json.dumps(payload(channel, m), sort_keys=True, ensure_ascii=False).encode()
+    stamp = str(int(time.time()))
+    headers = {"Content-Type": "application/json", "X-Hymio-Delivery": key}
+    if channel.kind == "webhook":
+        headers |= {
+            "X-Hymio-Timestamp": stamp,
+            "X-Hymio-Signature": sign(channel.secret, stamp, body),
+        }
+    try:
+        answer = http.post(channel.target, data=body, headers=headers, timeout=TIMEOUT,
+                           allow_redirects=False)  # fmt: skip
+    except requests.RequestException as e:
+        raise HQError(f"{channel.target}: {type(e).__name__}: {e}") from None
+    if not 200 <= answer.status_code < 300:
+        raise HQError(f"{channel.target} answered {answer.status_code} {answer.reason}")
+
+
+def _mail(settings: MailSettings | None, channel: Channel, m: dict) -> None:
+    if settings is None:
+        raise HQError("no SMTP server: set HYMIO_SMTP_HOST for hymio hq worker")
+    message = EmailMessage()
+    message["Subject"] = f"[Hymiö] {m['title']}"[:250]
+    message["To"] = ", ".join(a.strip() for a in channel.target.split(",") if a.strip())
+    message.set_content(text_of(m))
+    try:
+        send(settings, message)
+    except MailError as e:
+        raise HQError(str(e)) from None
+
+
+def _claim(session: Session, delivery_id: int, now: datetime) -> bool:
+    at = to_utc_text(now)
+    done = session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id, Delivery.delivered_at.is_(None),
+               or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < at))
+        .values(claimed_until=to_utc_text(now + CLAIM))
+    )  # fmt: skip
+    session.commit()
+    return done.rowcount == 1
+
+
+def deliver_due(
+    sessions: sessionmaker[Session],
+    now: datetime,
+    mail: MailSettings | None,
+    http: requests.Session | None = None,
+    lock=None,
+) -> int:
+    """Try every delivery that is due; how many were delivered."""
+    lock, http = lock or nullcontext(), http or requests.Session()
+    delivered = 0
+    with sessions() as session:
+        due = session.scalars(
+            select(Delivery.id)
+            .where(Delivery.delivered_at.is_(None), Delivery.failed.is_(False),
+                   Delivery.next_at <= to_utc_text(now))
+            .order_by(Delivery.next_at).limit(200)
+        ).all()  # fmt: skip
+        for delivery_id in due:
+            with lock:
+                claimed = _claim(session, delivery_id, now)
+            if claimed:
+                delivered += _try(sessions, delivery_id, now, mail, http, lock)
+    return delivered
+
+
+def _try(sessions, delivery_id: int, now: datetime, mail, http, lock) -> int:
+    with sessions() as session:
+        d = session.get(Delivery, delivery_id)
+        channel = session.get(Channel, d.channel)
+        error = ""
+        try:
+            if channel is None:
+                raise HQError(f"channel {d.channel!r} no longer exists")
+            if channel.kind == "email":
+                _mail(mail, channel, d.message)
+            else:
+                _post(http, channel, d.key, d.message)
+        except HQError as e:
+            error = str(e)[:500]
+        with lock:
+            d = session.get(Delivery, delivery_id)
+            at = to_utc_text(now)
+            d.attempts += 1
+            d.claimed_until = None
+            if error:
+                d.last_error = error
+                d.failed = d.attempts >= MAX_ATTEMPTS
+                d.next_at = to_utc_text(now + backoff(d.attempts))
+            else:
+                d.delivered_at, d.last_error = at, ""
+            if d.alert_id is not None:
+                what = f"{'not delivered' if error else 'delivered'} to {d.channel}"
+                text = f"{what} (try {d.attempts}{': ' + error if error else ''})"
+                session.add(AlertEvent(alert_id=d.alert_id, at=at, who="hq",
+                                       kind="delivery", text=text[:2000]))  # fmt: skip
+            session.commit()
+    return 0 if error else 1
+
+
+def queue_digests(session: Session, now: datetime) -> int:
+    """For each digest channel, one message with the alerts opened on the UTC day before
+    *now* by the rules that name it (none if there were none); how many were queued."""
+    day = (now - timedelta(days=1)).date()
+    start = to_utc_text(datetime.combine(day, datetime.min.time(), tzinfo=now.tzinfo))
+    end = to_utc_text(datetime.combine(day + timedelta(days=1), datetime.min.time(),
+                                       tzinfo=now.tzinfo))  # fmt: skip
+    queued = 0
+    for channel in session.scalars(select(Channel).where(Channel.digest)).all():
+        key = f"digest:{channel.name}:{day.isoformat()}"
+        if session.scalar(select(Delivery.id).where(Delivery.key == key)):
+            continue
+        alerts = _alerts_for(session, channel.name, start, end)
+        if not alerts:
+            continue
+        m = {
+            "title": f"Hymiö: {len(alerts)} alert(s) on {day.isoformat()}",
+            "day": str(day),
+            "alerts": [
+                {
+                    "alert_id": a.id,
+                    "title": a.title,
+                    "store_id": a.store_id,
+                    "device_id": a.device_id or None,
+                    "state": a.state,
+                    "opened_at": a.opened_at,
+                    "link": f"/alerts/{a.id}",
+                }
+                for a in alerts
+            ],
+        }
+        session.add(Delivery(key=key, channel=channel.name, alert_id=None, message=m,
+                             created_at=to_utc_text(now), next_at=to_utc_text(now),
+                             attempts=0, failed=False, last_error=""))  # fmt: skip
+        queued += 1
+    session.commit()
+    return queued
+
+
+def _alerts_for(session: Session, channel: str, start: str, end: str) -> list[Alert]:
+    rules = [r.id for r in session.scalars(select(AlertRule)) if channel in (r.channels or [])]
+    if not rules:
+        return []
+    query = (
+        select(Alert)
+        .where(Alert.rule_id.in_(rules), Alert.opened_at >= start, Alert.opened_at < end)
+        .order_by(Alert.opened_at)
+    )
+    return list(session.scalars(query))

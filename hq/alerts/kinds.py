@@ -1,0 +1,256 @@
+"""What each kind of rule finds, now, in the stores of its scope: a :class:`Finding` per
+store (or kiosk) for which the rule is true. An alert is open exactly while its finding is.
+
+The kinds and their parameters (defaults in :data:`KINDS`):
+
+- ``unhappy_share``: the share of unhappy answers (:func:`kiosk.scales.is_negative`) in the
+  last ``window_hours`` local hours is above the store's own norm for those hours of the
+  week (the same weekday and hours of the ``weeks`` weeks before, from the kept counts),
+  by at least ``margin`` (points of share), on at least ``min_n`` answers, and so unlikely
+  under the norm that a binomial test gives p < ``alpha``. A quiet store does not cry wolf.
+- ``index_below``: the satisfaction index of the last ``days`` local days is below
+  ``value``, on at least ``min_n`` answers;
+- ``kiosk_silent``: a kiosk not heard from for over an hour while its store is open;
+- ``ratings_held``: a kiosk holds ratings HQ refused, or HQ misses some it numbered (A1);
+- ``stuck_button``, ``low_disk`` (``mb`` free), ``high_temperature`` (``celsius``),
+  ``clock_unsynced``: from the kiosk's last heartbeat.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hq.completeness import completeness_of
+from hq.dashboard.chain_health import silent_devices
+from hq.errors import HQError
+from hq.models import DayCount, Device, HourCount, Store
+from kiosk.localtime import zone
+from kiosk.metrics import summarize
+from kiosk.scales import get_scale, is_negative
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A rule true for a store (``device_id`` "") or kiosk: what to say, and its figure."""
+
+    store_id: str
+    device_id: str
+    title: str
+    value: float | None = None
+    detail: dict = field(default_factory=dict)
+
+
+Finder = Callable[[Session, list[Store], datetime, dict], list[Finding]]
+
+
+def _hours_back(local: datetime, count: int) -> list[tuple[date, int]]:
+    """The local (day, hour) of the current hour and the *count* − 1 before it."""
+    start = local.replace(minute=0, second=0, microsecond=0)
+    return [((start - timedelta(hours=i)).date(), (start - timedelta(hours=i)).hour)
+            for i in range(count)]  # fmt: skip
+
+
+def _unhappy_counts(session: Session, store_id: str, slots: list[tuple[date, int]]):
+    """(unhappy, all) counted answers of the store in the local (day, hour) *slots*."""
+    t = HourCount
+    days = sorted({d.isoformat() for d, _ in slots})
+    wanted = {(d.isoformat(), h) for d, h in slots}
+    query = (
+        select(t.day, t.hour, t.scale, t.score, func.sum(t.n))
+        .where(t.store_id == store_id, t.day.in_(days), t.flag == "")
+        .group_by(t.day, t.hour, t.scale, t.score)
+    )
+    unhappy = total = 0
+    for day, hour, scale, score, n in session.execute(query):
+        if (day, hour) in wanted:
+            n = int(n)  # PostgreSQL's sum is a numeric
+            total += n
+            unhappy += n if is_negative(get_scale(scale), score) else 0
+    return unhappy, total
+
+
+def binomial_tail(k: int, n: int, p: float) -> float:
+    """P(X ≥ k) for X ~ Binomial(n, p), summed in log space (exact for any n here)."""
+    if k <= 0:
+        return 1.0
+    if p <= 0:
+        return 0.0
+    if p >= 1:
+        return 1.0
+    lp, lq = math.log(p), math.log1p(-p)
+    terms = [
+        math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * lp + (n - i) * lq
+        for i in range(k, n + 1)
+    ]
+    top = max(terms)
+    return min(1.0, math.exp(top) * sum(math.exp(t - top) for t in terms))
+
+
+def unhappy_share(session: Session, stores: list[Store], now: datetime, p: dict) -> list[Finding]:
+    out = []
+    for store in stores:
+        local = now.astimezone(zone(store.timezone))
+        slots = _hours_back(local, int(p["window_hours"]))
+        k, n = _unhappy_counts(session, store.id, slots)
+        if n < p["min_n"]:
+            continue
+        norm = [(d - timedelta(weeks=w), h) for w in range(1, int(p["weeks"]) + 1)
+                for d, h in slots]  # fmt: skip
+        k0, n0 = _unhappy_counts(session, store.id, norm)
+        base = (k0 + 1) / (n0 + 2)  # the norm, pulled towards ½ while it rests on little
+        share = k / n
+        chance = binomial_tail(k, n, base)
+        if share - base >= p["margin"] and chance < p["alpha"]:
+            hours = f"{min(h for _, h in slots):02d}–{max(h for _, h in slots) + 1:02d}"
+            out.append(Finding(
+                store.id, "",
+                f"{store.name}: {round(100 * share)} % unhappy at {hours} "
+                f"(norm {round(100 * base)} %, {k} of {n})",
+                round(100 * share, 1),
+                {"unhappy": k, "answers": n, "share": share, "norm": base,
+                 "norm_answers": n0, "p": chance, "hours": hours},
+            ))  # fmt: skip
+    return out
+
+
+def index_below(session: Session, stores: list[Store], now: datetime, p: dict) -> list[Finding]:
+    out = []
+    columns = [getattr(DayCount, f"s{i}") for i in range(11)]
+    for store in stores:
+        last = now.astimezone(zone(store.timezone)).date()
+        days = [(last - timedelta(days=i)).isoformat() for i in range(int(p["days"]))]
+        query = (
+            select(DayCount.scale, *(func.sum(c) for c in columns))
+            .where(DayCount.store_id == store.id, DayCount.day.in_(days))
+            .group_by(DayCount.scale)
+        )
+        for scale, *counts in session.execute(query):
+            if get_scale(scale).kind != "smiley":
+                continue
+            summary = summarize(scale, {i: int(n or 0) for i, n in enumerate(counts) if n})
+            index = summary.index
+            if summary.count >= p["min_n"] and index is not None and index < p["value"]:
+                out.append(Finding(
+                    store.id, "",
+                    f"{store.name}: index {index:.1f} < {p['value']:g} "
+                    f"over {len(days)} days ({summary.count} answers)",
+                    round(index, 1), {"answers": summary.count, "scale": scale},
+                ))  # fmt: skip
+    return out
+
+
+def kiosk_silent(session: Session, stores: list[Store], now: datetime, p: dict) -> list[Finding]:
+    names = {s.id: s.name for s in stores}
+    silent, _ = silent_devices(session, now, frozenset(names))
+    return [
+        Finding(s.store_id, s.device_id, f"{names[s.store_id]}: kiosk {s.device_id} silent")
+        for s in silent
+    ]
+
+
+def _devices(session: Session, stores: list[Store]) -> list[tuple[Device, Store]]:
+    by_id = {s.id: s for s in stores}
+    query = select(Device).where(Device.store_id.in_(sorted(by_id))).order_by(Device.id)
+    return [(d, by_id[d.store_id]) for d in session.scalars(query)]
+
+
+def ratings_held(session: Session, stores: list[Store], now: datetime, p: dict) -> list[Finding]:
+    found = _devices(session, stores)
+    known = completeness_of(session, [d.id for d, _ in found])
+    out = []
+    for device, store in found:
+        c = known[device.id]
+        if c.held or c.missing:
+            out.append(Finding(
+                store.id, device.id,
+                f"{store.name}: kiosk {device.id} holds {c.held}, HQ misses {c.missing}",
+                float(c.held + c.missing), {"held": c.held, "missing": c.missing},
+            ))  # fmt: skip
+    return out
+
+
+def _status_rule(test: Callable[[dict, dict], str | None]) -> Finder:
+    """A kind read from each kiosk's last heartbeat: *test* says what is wrong, or None."""
+
+    def find(session: Session, stores: list[Store], now: datetime, p: dict) -> list[Finding]:
+        out = []
+        for device, store in _devices(session, stores):
+            said = test(device.last_status or {}, p)
+            if said:
+                out.append(Finding(store.id, device.id, f"{store.name}: kiosk {device.id} {said}"))
+        return out
+
+    return find
+
+
+def _stuck(status: dict, p: dict) -> str | None:
+    stuck = status.get("stuck_buttons") or []
+    return f"button(s) stuck: {', '.join(map(str, stuck))}" if stuck else None
+
+
+def _disk(status: dict, p: dict) -> str | None:
+    free = status.get("disk_free")
+    if free is not None and free < p["mb"] * 1_000_000:
+        return f"has {free // 1_000_000} MB of disk free (< {p['mb']:g} MB)"
+    return None
+
+
+def _hot(status: dict, p: dict) -> str | None:
+    t = status.get("cpu_temperature")
+    return (
+        f"is at {t:.0f} °C (> {p['celsius']:g} °C)" if t is not None and t > p["celsius"] else None
+    )
+
+
+def _clock(status: dict, p: dict) -> str | None:
+    return "clock not synchronised" if status.get("clock_synced") is False else None
+
+
+@dataclass(frozen=True)
+class Kind:
+    find: Finder
+    defaults: dict
+
+
+KINDS: dict[str, Kind] = {
+    "unhappy_share": Kind(unhappy_share, {"window_hours": 2, "weeks": 8, "min_n": 20,
+                                          "margin": 0.15, "alpha": 0.01}),
+    "index_below": Kind(index_below, {"value": 60.0, "days": 7, "min_n": 30}),
+    "kiosk_silent": Kind(kiosk_silent, {}),
+    "ratings_held": Kind(ratings_held, {}),
+    "stuck_button": Kind(_status_rule(_stuck), {}),
+    "low_disk": Kind(_status_rule(_disk), {"mb": 200.0}),
+    "high_temperature": Kind(_status_rule(_hot), {"celsius": 75.0}),
+    "clock_unsynced": Kind(_status_rule(_clock), {}),
+}  # fmt: skip
+
+
+def check_params(kind: str, given: dict) -> dict:
+    """The parameters of a rule of *kind*: the defaults, overridden by *given* (numbers);
+    an :class:`HQError` naming an unknown kind, an unknown parameter or a bad value."""
+    if kind not in KINDS:
+        raise HQError(f"alert kind {kind!r} is not one of {', '.join(KINDS)}")
+    defaults = KINDS[kind].defaults
+    unknown = sorted(set(given) - set(defaults))
+    if unknown:
+        allowed = ", ".join(defaults) or "none"
+        raise HQError(f"{kind} has no parameter {unknown[0]!r} (it has: {allowed})")
+    out = dict(defaults)
+    for name, value in given.items():
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise HQError(f"{kind} {name}: {value!r} is not a number") from None
+        if not math.isfinite(number) or number < 0 or (name == "alpha" and number >= 1):
+            raise HQError(f"{kind} {name}: {value!r} is out of range")
+        out[name] = number
+    for whole in ("window_hours", "weeks", "days", "min_n"):
+        if whole in out and (out[whole] < 1 or out[whole] > 1000):
+            raise HQError(f"{kind} {whole}: {out[whole]:g} must be 1–1000")
+    return out

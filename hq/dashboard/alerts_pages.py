@@ -1,0 +1,144 @@
+"""The alert pages: ``/alerts`` (the open ones, the recently closed, the rules, deliveries
+that fail) and ``/alerts/{id}`` (its figure, history and the forms to acknowledge, comment
+on and close it). Each reader sees the alerts of their stores only; an analyst reads, a
+manager of the store or an admin acts. A refused action is a 400 page naming why, and
+changes nothing."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import select
+
+from hq.access import Access, stores_in
+from hq.alerts import manage
+from hq.alerts.episodes import OPEN_STATES
+from hq.alerts.tables import Alert, AlertRule, Delivery
+from hq.dashboard.language import N_
+from hq.dashboard.pages import EXPIRED, _check_csrf, _page, _to_login, logged_in, speaks
+from hq.deps import DB, Now, WriteLock
+from hq.errors import HQError
+from hq.models import Store
+
+router = APIRouter(include_in_schema=False)
+RECENT = 50
+STATES = {"open": N_("open"), "acknowledged": N_("acknowledged"), "closed": N_("closed")}
+EVENTS = {
+    "opened": N_("opened"), "acknowledged": N_("acknowledged"), "comment": N_("comment"),
+    "closed": N_("closed"), "auto-closed": N_("closed by itself: back to normal"),
+    "delivery": N_("delivery"),
+}  # fmt: skip
+Csrf = Annotated[str, Form(max_length=100)]
+
+
+def _names(request: Request, user) -> dict:
+    words = speaks(request, user)
+    return {
+        "state_names": {k: words.gettext(v) for k, v in STATES.items()},
+        "event_names": {k: words.gettext(v) for k, v in EVENTS.items()},
+    }
+
+
+def _mine(access: Access, query):
+    if access.stores is None:
+        return query
+    return query.where(Alert.store_id.in_(sorted(access.stores)))
+
+
+def _rules(db: DB, access: Access) -> list[AlertRule]:
+    rules = db.scalars(select(AlertRule).order_by(AlertRule.id)).all()
+    if access.stores is None:
+        return list(rules)
+    out = []
+    for rule in rules:
+        covered = stores_in(db, rule.scope)
+        if covered is None or covered & access.stores:
+            out.append(rule)
+    return out
+
+
+@router.get("/alerts", response_class=HTMLResponse)
+def alerts_page(request: Request, db: DB, now: Now, lock: WriteLock):
+    if not (user := logged_in(request, db, now, lock)):
+        return _to_login()
+    access = user.access
+    current = db.scalars(
+        _mine(access, select(Alert).where(Alert.state.in_(OPEN_STATES))).order_by(
+            Alert.opened_at.desc()
+        )
+    ).all()
+    closed = db.scalars(
+        _mine(access, select(Alert).where(Alert.state == "closed"))
+        .order_by(Alert.closed_at.desc())
+        .limit(RECENT)
+    ).all()
+    failing = []
+    if access.is_admin:
+        failing = db.scalars(
+            select(Delivery).where(Delivery.delivered_at.is_(None), Delivery.attempts > 0)
+            .order_by(Delivery.next_at).limit(RECENT)
+        ).all()  # fmt: skip
+    names = dict(db.execute(select(Store.id, Store.name)).tuples().all())
+    return _page(
+        request, "alerts.html", user, current=current, closed=closed, rules=_rules(db, access),
+        failing=failing, names=names, **_names(request, user),
+    )  # fmt: skip
+
+
+@router.get("/alerts/{alert_id}", response_class=HTMLResponse)
+def alert_page(alert_id: int, request: Request, db: DB, now: Now, lock: WriteLock):
+    if not (user := logged_in(request, db, now, lock)):
+        return _to_login()
+    alert = manage.alert_for(db, user.access, alert_id)
+    if alert is None:
+        why = speaks(request, user).translate("There is no alert {id}.", id=alert_id)
+        return _page(request, "problem.html", user, 404, why=why, store=None)
+    return _page(
+        request, "alert.html", user, alert=alert, rule=db.get(AlertRule, alert.rule_id),
+        store=db.get(Store, alert.store_id), events=manage.history(db, alert.id),
+        acts=user.access.acts_on(alert.store_id), **_names(request, user),
+    )  # fmt: skip
+
+
+def _act(request: Request, db: DB, now: Now, lock: WriteLock, csrf: str, alert_id: int, act):
+    if not (user := logged_in(request, db, now, lock)):
+        return _to_login()
+    if not _check_csrf(request, csrf):
+        why = speaks(request, user).gettext(EXPIRED)
+        return _page(request, "problem.html", user, 403, why=why, store=None)
+    try:
+        with lock:
+            act(user.access)
+    except HQError as e:
+        db.rollback()
+        missing = manage.alert_for(db, user.access, alert_id) is None
+        return _page(request, "problem.html", user, 404 if missing else 400, why=str(e), store=None)
+    return RedirectResponse(f"/alerts/{alert_id}", status_code=303)
+
+
+@router.post("/alerts/{alert_id}/acknowledge", response_class=HTMLResponse)
+def acknowledge(
+    alert_id: int, request: Request, db: DB, now: Now, lock: WriteLock, csrf: Csrf = ""
+):
+    return _act(request, db, now, lock, csrf, alert_id,
+                lambda who: manage.acknowledge(db, who, alert_id, now))  # fmt: skip
+
+
+@router.post("/alerts/{alert_id}/comment", response_class=HTMLResponse)
+def comment(
+    alert_id: int, request: Request, db: DB, now: Now, lock: WriteLock, csrf: Csrf = "",
+    text: Annotated[str, Form(max_length=4000)] = "",
+):  # fmt: skip
+    return _act(request, db, now, lock, csrf, alert_id,
+                lambda who: manage.comment(db, who, alert_id, text, now))  # fmt: skip
+
+
+@router.post("/alerts/{alert_id}/close", response_class=HTMLResponse)
+def close(
+    alert_id: int, request: Request, db: DB, now: Now, lock: WriteLock, csrf: Csrf = "",
+    text: Annotated[str, Form(max_length=4000)] = "",
+):  # fmt: skip
+    return _act(request, db, now, lock, csrf, alert_id,
+                lambda who: manage.close_alert(db, who, alert_id, now, text))  # fmt: skip
