@@ -80,7 +80,9 @@ def alerts_page(request: Request, db: DB, now: Now, lock: WriteLock):
             select(Delivery).where(Delivery.delivered_at.is_(None), Delivery.attempts > 0)
             .order_by(Delivery.next_at).limit(RECENT)
         ).all()  # fmt: skip
-    names = dict(db.execute(select(Store.id, Store.name)).tuples().all())
+    shown = {a.store_id for a in (*current, *closed)}
+    query = select(Store.id, Store.name).where(Store.id.in_(sorted(shown)))
+    names = {store: name for store, name in db.execute(query)}  # noqa: C416 (Rows)
     return _page(
         request, "alerts.html", user, current=current, closed=closed, rules=_rules(db, access),
         failing=failing, names=names, **_names(request, user),

@@ -17,6 +17,8 @@ from sqlalchemy import func, select
 
 from hq.access import access_of, stores_in
 from hq.admin import add_api_token, add_device, add_store, add_user
+from hq.alerts.manage import add_rule
+from hq.alerts.tables import Alert, AlertEvent
 from hq.errors import HQError
 from hq.models import ApiToken, Region, Store, User
 from hq.people import (
@@ -27,6 +29,7 @@ from hq.people import (
     set_store_region,
     set_token_scope,
 )
+from tests.server.alert_fixtures import worker_of
 from tests.server.conftest import PASSWORD, csrf_of
 
 HIDDEN = ("Zzhidden", "zzdevice", "zzstore")  # every trace of the store outside the region
@@ -60,6 +63,11 @@ ROUTES = {
     ("GET", "/api/v1/stores/{store_id}/daily"): "store",
     ("GET", "/api/v1/stores/{store_id}/what-if"): "store",
     ("GET", "/api/v1/devices/{device_id}/gaps"): "device-of-store",
+    ("GET", "/alerts"): "list",
+    ("GET", "/alerts/{alert_id}"): "alert",
+    ("POST", "/alerts/{alert_id}/acknowledge"): "alert",
+    ("POST", "/alerts/{alert_id}/comment"): "alert",
+    ("POST", "/alerts/{alert_id}/close"): "alert",
     ("GET", "/admin"): "admin",
     ("POST", "/admin/users"): "admin",
     ("POST", "/admin/users/{username}/role"): "admin",
@@ -109,7 +117,18 @@ def chain(hq):
     assert hq.post([hq.rating()]).status_code == 200
     hidden = hq.rating(device_id="zzdevice", store_id="zzstore", seq=1)
     assert hq.post([hidden], token=hidden_token).status_code == 200
+    with hq.sessions() as s:  # an open alert in each store
+        add_rule(s, "clocks", "clock_unsynced", "", {}, [], now)
+    for token in (hq.token, hidden_token):
+        unsynced = {"clock_synced": False}
+        hq.client.post("/api/v1/heartbeat", json=unsynced, headers=hq.auth(token))
+    assert worker_of(hq, None).run_once()[0] == 2
     return south_token
+
+
+def alert_of(hq, store: str) -> int:
+    with hq.sessions() as s:
+        return s.scalar(select(Alert.id).where(Alert.store_id == store))
 
 
 def log_in_as(hq, username: str) -> None:
@@ -295,3 +314,43 @@ def test_a_token_is_refused_once_removed_and_its_scope_holds_for_the_api(hq, cha
     hq.client.post("/admin/tokens/south-script/remove", data={"csrf": csrf})
     hq.client.cookies.clear()
     assert hq.client.get("/api/v1/stores/s1/daily", headers=south).status_code == 401
+
+
+def test_alerts_are_seen_and_acted_on_only_within_the_readers_part(hq, chain):
+    mine, theirs = alert_of(hq, "s1"), alert_of(hq, "zzstore")
+    acts = [("acknowledge", {}), ("comment", {"text": "looked at it"}), ("close", {})]
+    routes = {p for (m, p), k in ROUTES.items() if k == "alert" and m == "POST"}
+    assert routes == {f"/alerts/{{alert_id}}/{a}" for a, _ in acts}
+
+    def history() -> list:
+        with hq.sessions() as s:
+            return [(e.alert_id, e.kind) for e in s.scalars(select(AlertEvent))]
+
+    before = history()
+    log_in_as(hq, "south")
+    assert hq.client.get(f"/alerts/{mine}").status_code == 200
+    hidden = hq.client.get(f"/alerts/{theirs}")
+    assert hidden.status_code == 404 and shows_hidden(hidden.text) == []
+    csrf = csrf_of(hq.client.get("/alerts").text)
+    for act, data in acts:
+        answer = hq.client.post(f"/alerts/{theirs}/{act}", data={**data, "csrf": csrf})
+        assert answer.status_code == 404, act
+    log_in_as(hq, "reader")  # an analyst sees every alert and acts on none
+    assert hq.client.get(f"/alerts/{theirs}").status_code == 200
+    csrf = csrf_of(hq.client.get("/alerts").text)
+    for act, data in acts:
+        answer = hq.client.post(f"/alerts/{mine}/{act}", data={**data, "csrf": csrf})
+        assert answer.status_code == 400 and "analyst" in answer.text, act
+    assert history() == before
+    log_in_as(hq, "south")
+    csrf = csrf_of(hq.client.get("/alerts").text)
+    for act, data in acts:
+        answer = hq.client.post(
+            f"/alerts/{mine}/{act}", data={**data, "csrf": csrf}, follow_redirects=False
+        )
+        assert answer.status_code == 303, (act, answer.text[:300])
+    page = hq.client.get(f"/alerts/{mine}").text
+    assert "looked at it" in page and 'data-event="acknowledged"' in page
+    assert 'data-event="closed"' in page
+    again = hq.client.post(f"/alerts/{mine}/acknowledge", data={"csrf": csrf})
+    assert again.status_code == 400 and "closed" in again.text
