@@ -83,6 +83,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         default="",
         help="the dashboard's language for them (default: the one their browser asks for)",
     )
+    cli_people.add_role_options(p)
     p = command("set-language", "choose the language a user reads the dashboard in", _set_lang)
     p.add_argument("--username", required=True, help="login name")
     p.add_argument(
@@ -95,7 +96,6 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--username", required=True, help="login name")
     p = command("end-sessions", "log a user out of every browser at once", _end_sessions)
     p.add_argument("--username", required=True, help="login name")
-    cli_people.add_role_options(p)
     p = command("add-token", "add an API token for scripts; prints it once", _add_token)
     p.add_argument("--name", required=True, help="what the token is for")
     p.add_argument("--scope", default="", help=cli_people.SCOPE_HELP)
