@@ -158,3 +158,38 @@ def test_a_new_message_from_hq_is_taken_between_shoppers(kiosk_ui, tmp_path, siz
     c.back_to_question()  # the next shopper's turn: the overlay is read again
     c.show(Step(THANKS, 4, seconds=30))
     assert message_label(k).text == "Uusi viesti"
+
+
+def test_a_message_published_at_a_real_hq_is_shown_once_sync_has_pulled_it(kiosk_ui, tmp_path):
+    from kiosk.store.ledger import Ledger
+    from sync.client import HQClient
+    from sync.config_pull import pull_config
+    from tests.server.conftest import LiveServer, make_hq
+    from tests.sync.test_store_message_pull import dashboard, publish
+
+    hq = make_hq(f"sqlite:///{tmp_path / 'hq.db'}")
+    k = kiosk_ui()
+    c = k.app.conductor
+    try:
+        with LiveServer(hq.app) as server:
+            browser, csrf = dashboard(server.url)
+            for language, text in MESSAGES.items():
+                publish(browser, server.url, csrf, language, text)
+            client = HQClient(server.url, hq.token)
+            assert pull_config(k.parts.settings, Ledger(k.store), client) == "updated"
+            client.close()
+    finally:
+        hq.client.close()
+        hq.app.state.engine.dispose()
+    # Like new survey settings, the message is taken between shoppers: the one on the
+    # thank-you screen now still sees the old (none), the next ones the new.
+    k.touch(k.face(4))
+    assert k.screen == "thanks" and message_label(k).text == ""
+    c.back_to_question()
+    for language in ("sv", "en", "fi"):
+        k.clock.advance(10)
+        c.choose_language(language)
+        k.touch(k.face(3))
+        assert k.screen == "thanks" and message_label(k).text == MESSAGES[language]
+        k.screenshot(f"thanks-message-from-hq-{language}")
+        c.back_to_question()  # the next shopper
