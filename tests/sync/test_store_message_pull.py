@@ -90,9 +90,7 @@ def test_an_hq_that_sends_no_message_changes_nothing_for_the_kiosk(kiosk, tmp_pa
     assert apply_overlay(settings).survey.scale == "smiley3"
 
 
-def test_a_message_the_kiosk_cannot_show_is_left_out_and_the_survey_still_taken(
-    kiosk, tmp_path
-):
+def test_a_message_the_kiosk_cannot_show_is_left_out_and_the_survey_still_taken(kiosk, tmp_path):
     settings = load_settings(write_settings(tmp_path, "http://127.0.0.1:9", "t", kiosk.path))
     body = {"version": 3, "survey": {"scale": "smiley5"}, "hours": {}}
     odd = {
