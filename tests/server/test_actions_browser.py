@@ -48,9 +48,8 @@ def test_an_action_and_a_message_entered_in_the_browser(hq, browser):
         row.locator("button[type=submit]").first.click()
         page.wait_for_url(f"{server.url}/stores/s1#kiosk-message")
         row = page.locator("#kiosk-message tr[data-language=sv]")
-        assert (
-            row.locator("input[type=text][name=text]").input_value() == "Vi öppnade en tredje kassa kl. 16–18"
-        )
+        said = "Vi öppnade en tredje kassa kl. 16–18"
+        assert row.locator("input[type=text][name=text]").input_value() == said
         ARTIFACTS.mkdir(exist_ok=True)
         page.locator("svg.trend").scroll_into_view_if_needed()
         page.screenshot(path=ARTIFACTS / "hq-store-actions.png", full_page=True)
