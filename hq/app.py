@@ -13,7 +13,18 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from hq import api, docs, errors_http, headers
-from hq.api import config, devices, enrol, export, health, ratings, releases, reports, whatif
+from hq.api import (
+    actions,
+    config,
+    devices,
+    enrol,
+    export,
+    health,
+    ratings,
+    releases,
+    reports,
+    whatif,
+)
 from hq.db import open_database, writer_lock
 from hq.device_calls import Admission, KnownDevices
 from hq.ratelimit import RateLimiter
@@ -59,7 +70,8 @@ def create_app(
     app.state.min_cell = min_cell
     app.state.release_folder = release_files or release_folder(database_url)
     errors_http.install(app)
-    for module in (ratings, devices, config, releases, enrol, reports, whatif, export, health):
+    routers = (ratings, devices, config, releases, enrol, reports, actions, whatif, export, health)
+    for module in routers:
         app.include_router(module.router)
     api.document_bodies(app, Batch)  # read by the endpoint itself (hq.api.ratings)
     install_dashboard(app, sessions, secure_cookies)

@@ -61,3 +61,16 @@ class PeriodError(HQError, ValueError):
 
 class LanguageError(HQError, ValueError):
     """The dashboard does not speak that language."""
+
+
+class ActionError(HQError, ValueError):
+    """A store action or kiosk message cannot be kept as given; ``field`` names the form
+    field, and nothing was changed.
+
+    ``text`` is the English message with ``{name}`` fields and ``values`` fills them (as
+    :class:`PeriodError`), so the dashboard can show it translated.
+    """
+
+    def __init__(self, field: str, text: str, **values: object):
+        super().__init__(text.format(**values))
+        self.field, self.text, self.values = field, text, values

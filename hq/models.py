@@ -356,7 +356,8 @@ class DayCount(Base):
 
 def every_table() -> type[Base]:
     """The declarative base with every table of HQ on it: those of this module and of the
-    features that keep theirs beside them (:mod:`hq.alerts.tables`)."""
+    features that keep theirs beside them (:mod:`hq.alerts.tables`, :mod:`hq.actions_tables`)."""
+    import hq.actions_tables
     import hq.alerts.tables  # noqa: F401
 
     return Base

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hq.actions import messages_of
 from hq.admin import check_target
 from hq.models import Device, Survey
 from hq.staff_pins import staff_pin_for
@@ -61,7 +62,8 @@ def set_survey(
 
 def survey_for(session: Session, device: Device) -> dict[str, Any]:
     """The device's own survey settings, else its store's, else version 0 with none; with
-    ``staff.pin_hash`` when HQ has a staff PIN for it (:mod:`hq.staff_pins`)."""
+    ``staff.pin_hash`` when HQ has a staff PIN for it (:mod:`hq.staff_pins`) and
+    ``message`` (language → text) when its store has a kiosk message (:mod:`hq.actions`)."""
     rows = session.scalars(
         select(Survey).where(
             Survey.store_id == device.store_id, Survey.device_id.in_(["", device.id])
@@ -70,7 +72,9 @@ def survey_for(session: Session, device: Device) -> dict[str, Any]:
     own = [r for r in rows if r.device_id == device.id] or rows
     body = {"version": own[0].version, **own[0].body} if own else _NONE
     pin_hash = staff_pin_for(session, device)
-    return {**body, "staff": {"pin_hash": pin_hash}} if pin_hash else {**body}
+    body = {**body, "staff": {"pin_hash": pin_hash}} if pin_hash else {**body}
+    message = messages_of(session, device.store_id)
+    return {**body, "message": message} if message else body
 
 
 def store_hours(session: Session, store_id: str) -> Hours:

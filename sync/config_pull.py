@@ -8,7 +8,14 @@ import requests
 
 from kiosk.errors import SettingsError
 from kiosk.settings.model import Settings
-from kiosk.settings.overlay import hq_pin_hash, merge, overlay_body, overlay_path, write_overlay
+from kiosk.settings.overlay import (
+    hq_messages,
+    hq_pin_hash,
+    merge,
+    overlay_body,
+    overlay_path,
+    write_overlay,
+)
 from kiosk.store.ledger import Ledger
 from sync.client import HQClient
 
@@ -34,7 +41,8 @@ def pull_config(settings: Settings, ledger: Ledger, client: HQClient) -> str:
         return "unreachable"
     body = answer.body
     path = overlay_path(settings)
-    if (not isinstance(body.get("version"), int) or body["version"] < 1) and not hq_pin_hash(body):
+    surveyed = isinstance(body.get("version"), int) and body["version"] >= 1
+    if not surveyed and not hq_pin_hash(body) and not hq_messages(body):
         path.unlink(missing_ok=True)
         ledger.note(config_etag=answer.etag)
         return "none"

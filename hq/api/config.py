@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from hq.api import errors
@@ -24,6 +24,12 @@ class DeviceConfig(BaseModel):
     survey: dict
     hours: dict
     staff: dict = {}  # {"pin_hash": …} when HQ has a staff PIN for the device (hq.staff_pins)
+    # The store's line under the thank-you, per language (hq.actions); only languages with
+    # one, and left out of the answer when there is none, so its ETag stays as it was.
+    message: dict[str, str] = Field(
+        default_factory=dict,
+        description="the store's kiosk message by language (fi, sv, en), one line each",
+    )
 
 
 router = APIRouter(prefix="/api/v1", tags=["devices"])
@@ -43,7 +49,10 @@ async def get_config(
 
     def work(session: Session, device: Caller) -> dict:
         still_valid(session, device)
-        return DeviceConfig.model_validate(survey_for(session, device)).model_dump()
+        body = DeviceConfig.model_validate(survey_for(session, device)).model_dump()
+        if not body["message"]:
+            del body["message"]  # an older kiosk's answer, byte for byte
+        return body
 
     body = await device_call(request, credentials and credentials.credentials, work)
     etag = '"' + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:32] + '"'

@@ -44,12 +44,15 @@ def trend(
     axis: tuple[str, str] = ("0", "100"),
     breaks: list[tuple[int, str, str]] = (),
     language: Language = ENGLISH,
+    actions: list = (),
 ) -> Markup:
     """Daily bars of the rating count with a line of the score over them; *scores* are on
     a 0–100 axis whose bottom and top stand for *axis* (e.g. −100 and 100 for an NPS).
     At each of *breaks* (a day's index, ``changed`` or ``mixed``, the question or
     questions) the line stops, a dashed mark stands, and the line starts again: a
-    question change is never drawn as one line."""
+    question change is never drawn as one line. Each of *actions* (what the store did,
+    on a day) stands as a numbered vertical line in the middle of its day (:func:`action_days`
+    numbers them, as the list under the chart does)."""
     width, height, pad = 720, 220, 28
     n = max(len(days), 1)
     step = (width - 2 * pad) / n
@@ -76,6 +79,7 @@ def trend(
         f" {escape(language.translate(BREAKS[kind], what=what))}</title></line>"
         for i, kind, what in breaks
     )
+    done = _action_marks(days, action_days(days, actions), pad, step, height, language)
     path = "".join(f'<polyline class="score" points="{" ".join(p)}"/>' for p in line if len(p) > 1)
     ticks = "".join(
         f'<text x="{pad + i * step + step / 2:.1f}" y="{height - 8}" text-anchor="middle">'
@@ -102,8 +106,34 @@ def trend(
     name = escape(language.translate("daily ratings and {label}", label=label))
     return _svg(
         f'<svg class="trend" viewBox="0 0 {width} {height}" role="img" aria-label="{name}">'
-        f"{''.join(bars)}{path}{marks}{ticks}{axes}</svg>"
+        f"{''.join(bars)}{path}{marks}{done}{ticks}{axes}</svg>"
     )
+
+
+def action_days(days: list[str], actions: list) -> list[tuple[str, list]]:
+    """The days of *days* (ISO) that have any of *actions* (rows with ``day``, ISO, and
+    ``text``: :class:`hq.actions_tables.StoreAction`), in order, each with its actions:
+    the chart's marks, numbered 1, 2, 3 … in this order, as the list under the chart."""
+    shown = set(days)
+    by_day: dict[str, list] = {}
+    for action in actions:
+        if action.day in shown:
+            by_day.setdefault(action.day, []).append(action)
+    return sorted(by_day.items(), key=lambda item: item[0])
+
+
+def _action_marks(days, marked, pad: int, step: float, height: int, language: Language) -> str:
+    out = []
+    for n, (day, done) in enumerate(marked, 1):
+        x = pad + days.index(day) * step + step / 2
+        title = f"{escape(language.day(day))}: {escape(' · '.join(a.text for a in done))}"
+        out.append(
+            f'<line class="action" data-action="{n}" data-day="{escape(day)}" x1="{x:.1f}"'
+            f' y1="{pad - 6}" x2="{x:.1f}" y2="{height - pad}"><title>{title}</title></line>'
+            f'<g class="action-n"><title>{title}</title><circle cx="{x:.1f}" cy="{pad + 8}"'
+            f' r="8"/><text x="{x:.1f}" y="{pad + 12}" text-anchor="middle">{n}</text></g>'
+        )
+    return "".join(out)
 
 
 def heat_map(grid: list[list[tuple[int, int]]], few: int, language: Language = ENGLISH) -> Markup:

@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from hq import login_sessions
 from hq.access import Access, access_of
+from hq.actions import actions_between, messages_of
 from hq.admin import set_language
 from hq.dashboard.chain import (
     PAGE,
@@ -303,7 +304,9 @@ def one_store(
     figures = store_page(db, store, now, request.app.state.min_cell, period, split, words.code)
     return _page(
         request, "store.html", user, **figures, period=period, added=added(db, store.id),
-        updates=updates(db, store.id), now=now,
+        updates=updates(db, store.id), now=now, store_today=today(store, now),
+        actions=actions_between(db, store.id, period.first, period.last),
+        messages=messages_of(db, store.id), acts=user.access.acts_on(store.id),
     )  # fmt: skip
 
 

@@ -5,7 +5,8 @@ database, atomically (a temporary file, fsync, rename), only after checking that
 valid settings for this kiosk. The kiosk reads them with :func:`apply_overlay`; without
 the file, or when HQ has none (version 0), the local file's own tables are used. HQ's
 staff PIN hash, if it sent one, is kept in the same file and used where the local file
-sets none (:func:`merge`).
+sets none (:func:`merge`), and so is the store's message to its shoppers
+(:func:`read_messages`, :mod:`kiosk.store_message`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 from kiosk.errors import SettingsError
 from kiosk.settings.load import parse_settings
 from kiosk.settings.model import Settings
+from kiosk.store_message import clean_messages
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +41,20 @@ def hq_pin_hash(body: dict[str, Any]) -> str | None:
     return staff.get("pin_hash") if isinstance(staff, dict) else None
 
 
+def hq_messages(body: dict[str, Any]) -> dict[str, str]:
+    """The store's messages HQ sent in *body* (``message``: language → one line), the
+    usable ones only; ``{}`` from an HQ that sends none."""
+    return clean_messages(body.get("message"))
+
+
 def overlay_body(body: dict[str, Any]) -> dict[str, Any]:
     """What of HQ's answer *body* is kept in the overlay file."""
     kept = {k: body.get(k) for k in ("version", *TABLES)}
-    return {**kept, "staff": {"pin_hash": hq_pin_hash(body)}} if hq_pin_hash(body) else kept
+    if hq_pin_hash(body):
+        kept["staff"] = {"pin_hash": hq_pin_hash(body)}
+    if hq_messages(body):
+        kept["message"] = hq_messages(body)
+    return kept
 
 
 def merge(settings: Settings, body: dict[str, Any]) -> Settings:
@@ -99,6 +111,12 @@ def read_overlay(path: Path) -> dict[str, Any] | None:
         log.warning("ignoring HQ's survey settings in %s: %s", path, exc)
         return None
     return body if isinstance(body, dict) else None
+
+
+def read_messages(settings: Settings) -> dict[str, str]:
+    """The store's messages to its shoppers that sync last pulled from HQ (``{}``: none)."""
+    body = read_overlay(overlay_path(settings))
+    return hq_messages(body) if body is not None else {}
 
 
 def apply_overlay(settings: Settings) -> Settings:

@@ -17,11 +17,12 @@ from kiosk.errors import SettingsError, StoreError
 from kiosk.i18n import gettext
 from kiosk.notify import READY, STOPPING, WATCHDOG, notify, watchdog_period
 from kiosk.settings.load import load_settings
-from kiosk.settings.overlay import apply_overlay, overlay_path
+from kiosk.settings.overlay import apply_overlay, overlay_path, read_messages
 from kiosk.shopper import CLOSED_SCREEN, FOLLOWUP, QUESTION, STAY, THANKS, Step
 from kiosk.staff import LOCKED, NO_PIN, OK, WRONG, staff_report
 from kiosk.store.ledger import Ledger
 from kiosk.store.store import RatingContext
+from kiosk.store_message import message_now
 from kiosk.ui import memory
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ class Conductor:
         self.dimmed = False  # dark: the first touch only wakes the screen
         self.attracting = False  # idle in opening hours: lit, a face moves now and then
         self._overlay_mtime = self._overlay_stamp()
+        self.messages = read_messages(self.settings)  # the store's line under the thanks
 
     # --- start and stop -----------------------------------------------------------------
 
@@ -151,6 +153,10 @@ class Conductor:
             thanks.number = "" if faces else str(step.score)
             thanks.title = self.t("Thank you!")
             thanks.subtitle = self.t("Thank you for your feedback.")
+            thanks.message = message_now(
+                self.messages, self.language, self.settings.hours, self.parts.store.clock,
+                self.settings.device.tz,
+            )  # fmt: skip
             self.go("thanks")
             self.later("screen", step.seconds, self.back_to_question)
         elif step.screen == FOLLOWUP:
@@ -294,6 +300,7 @@ class Conductor:
         if stamp == self._overlay_mtime:
             return
         self._overlay_mtime = stamp
+        self.messages = read_messages(self.settings)
         try:  # the local file again (HQ may have dropped its tables), and HQ's over it
             settings = apply_overlay(load_settings(self.settings.source))
         except SettingsError as exc:

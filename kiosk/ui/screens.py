@@ -110,12 +110,14 @@ class QuestionScreen(Screen):
 
 
 class ThanksScreen(Screen):
-    """The chosen face (or number), large, and the thanks."""
+    """The chosen face (or number), large, and the thanks; under it the store's message
+    (:mod:`kiosk.store_message`) when there is one, on one line."""
 
     kind = StringProperty("")
     number = StringProperty("")
     title = StringProperty("")
     subtitle = StringProperty("")
+    message = StringProperty("")
 
 
 class FollowupScreen(Screen):

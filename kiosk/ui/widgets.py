@@ -1,4 +1,5 @@
-"""Small widgets shared by the screens: a flat button, the error banner, a bar chart."""
+"""Small widgets shared by the screens: a flat button, the error banner, a text on one
+line, a bar chart."""
 
 from __future__ import annotations
 
@@ -19,6 +20,26 @@ class Flat(ButtonBehavior, Label):
 
 class Banner(Label):
     """The calm error banner: invisible while its text is empty."""
+
+
+class OneLine(Label):
+    """A text kept on one line: its font shrinks to fit the width, down to ``smallest``,
+    and what still does not fit ends in an ellipsis (``shorten`` in ``style.kv``)."""
+
+    largest = NumericProperty(24)
+    smallest = NumericProperty(14)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.bind(text=self._fit, width=self._fit, largest=self._fit, smallest=self._fit)
+
+    def _fit(self, *_args) -> None:
+        if not self.text or self.width < 2:
+            return
+        label = CoreLabel(font_size=self.largest, font_name=self.font_name, bold=self.bold)
+        natural = label.get_extents(self.text)[0]
+        fitting = self.largest * self.width * 0.97 / natural if natural else self.largest
+        self.font_size = max(self.smallest, min(self.largest, fitting))
 
 
 class BarChart(Widget):

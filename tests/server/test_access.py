@@ -62,6 +62,9 @@ ROUTES = {
     ("GET", "/stores/{store_id}/what-if"): "store",
     ("GET", "/api/v1/stores/{store_id}/daily"): "store",
     ("GET", "/api/v1/stores/{store_id}/what-if"): "store",
+    ("GET", "/api/v1/stores/{store_id}/actions"): "store",
+    ("POST", "/stores/{store_id}/actions"): "store-act",
+    ("POST", "/stores/{store_id}/message"): "store-act",
     ("GET", "/api/v1/devices/{device_id}/gaps"): "device-of-store",
     ("GET", "/alerts"): "list",
     ("GET", "/alerts/{alert_id}"): "alert",
@@ -354,3 +357,45 @@ def test_alerts_are_seen_and_acted_on_only_within_the_readers_part(hq, chain):
     assert 'data-event="closed"' in page
     again = hq.client.post(f"/alerts/{mine}/acknowledge", data={"csrf": csrf})
     assert again.status_code == 400 and "closed" in again.text
+
+
+def test_actions_and_the_kiosk_message_only_within_the_readers_part(hq, chain):
+    from hq.actions_tables import StoreAction, StoreMessage
+
+    forms = {"actions": {"day": "2026-11-19", "text": "a third checkout"},
+             "message": {"language": "fi", "text": "Avasimme kolmannen kassan"}}  # fmt: skip
+    assert {p for (m, p), k in ROUTES.items() if k == "store-act"} == {
+        f"/stores/{{store_id}}/{f}" for f in forms
+    }
+
+    def kept() -> tuple:
+        with hq.sessions() as s:
+            actions = sorted((a.store_id, a.text) for a in s.scalars(select(StoreAction)))
+            messages = sorted((m.store_id, m.text) for m in s.scalars(select(StoreMessage)))
+        return actions, messages
+
+    before = kept()
+    log_in_as(hq, "south")
+    csrf = csrf_of(hq.client.get("/").text)
+    for form, data in forms.items():
+        answer = hq.client.post(f"/stores/zzstore/{form}", data={**data, "csrf": csrf})
+        nowhere = hq.client.post(f"/stores/nosuch/{form}", data={**data, "csrf": csrf})
+        assert answer.status_code == nowhere.status_code == 404, form
+        assert _same_shape(answer.text, nowhere.text) and "Zzhidden" not in answer.text
+    log_in_as(hq, "reader")
+    csrf = csrf_of(hq.client.get("/").text)
+    page = hq.client.get("/stores/s1").text
+    assert 'id="record-action"' not in page and 'action="/stores/s1/message"' not in page
+    for form, data in forms.items():
+        answer = hq.client.post(f"/stores/s1/{form}", data={**data, "csrf": csrf})
+        assert answer.status_code == 403, form
+    assert kept() == before
+    log_in_as(hq, "south")
+    csrf = csrf_of(hq.client.get("/").text)
+    assert 'id="record-action"' in hq.client.get("/stores/s1").text
+    for form, data in forms.items():
+        answer = hq.client.post(
+            f"/stores/s1/{form}", data={**data, "csrf": csrf}, follow_redirects=False
+        )
+        assert answer.status_code == 303, (form, answer.text[:300])
+    assert kept() != before

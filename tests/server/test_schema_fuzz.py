@@ -73,6 +73,7 @@ def test_the_schema_lists_every_api_operation(fuzz_hq):
         "GET /api/v1/releases/{version}/files/{name}",
         "POST /api/v1/enrol",
         "GET /api/v1/stores/{store_id}/daily",
+        "GET /api/v1/stores/{store_id}/actions",
         "GET /api/v1/stores/{store_id}/what-if",
         "GET /api/v1/devices/{device_id}/gaps",
         "GET /api/v1/export.csv",

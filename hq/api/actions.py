@@ -1,0 +1,70 @@
+"""``GET /api/v1/stores/{id}/actions``: what a store did, by local day (:mod:`hq.actions`)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from hq.actions import actions_between
+from hq.api import errors
+from hq.deps import DB, Now, Reader, visible_store
+from hq.errors import ApiError
+from hq.reports import today
+from hq.wire import Day
+
+
+class Action(BaseModel):
+    """One thing done at the store, recorded against a local day."""
+
+    id: int
+    day: str = Field(description="the local day it concerns, YYYY-MM-DD")
+    text: str
+    author: str = Field(description="the dashboard user who recorded it")
+    created_at: str = Field(description="when it was recorded (UTC)")
+
+
+class Actions(BaseModel):
+    """A store's actions on the days asked for, oldest day first."""
+
+    store_id: str
+    timezone: str
+    actions: list[Action]
+
+
+router = APIRouter(prefix="/api/v1", tags=["figures"])
+
+
+@router.get(
+    "/stores/{store_id}/actions", response_model=Actions, responses=errors(400, 401, 404, 422)
+)
+def store_actions(
+    store_id: str,
+    session: DB,
+    now: Now,
+    reader: Reader,
+    from_: Annotated[
+        Day | None,
+        Query(alias="from", description="first local day (default: 29 days before 'to')"),
+    ] = None,
+    to: Annotated[
+        Day | None, Query(description="last local day (default: today in the store)")
+    ] = None,
+) -> Actions:
+    """The actions recorded for the store's local days ``from`` … ``to``."""
+    store = visible_store(session, reader, store_id)
+    last = to or today(store, now)
+    first = from_ or last - timedelta(days=29)
+    if first > last:
+        raise ApiError(400, "bad_range", f"from {first} is after to {last}")
+    found = actions_between(session, store.id, first, last)
+    return Actions(
+        store_id=store.id,
+        timezone=store.timezone,
+        actions=[
+            Action(id=a.id, day=a.day, text=a.text, author=a.author, created_at=a.created_at)
+            for a in found
+        ],
+    )
