@@ -68,10 +68,10 @@ def _fill(hq, n: int = 400) -> list[dict]:
     return ratings
 
 
-def _log_in(page, url: str) -> None:
+def _log_in(page, url: str, username: str = "admin") -> None:
     page.goto(f"{url}/")
     assert page.url.endswith("/login")
-    page.fill("input[name=username]", "admin")
+    page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{url}/")
