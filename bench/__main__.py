@@ -1,7 +1,31 @@
 """``python -m bench``: run every benchmark and print its figures."""
 
-from bench import dashboard, fleet, ingest, kiosk, press, record, rollout, sdcard, sync, tally
+from bench import (
+    alerts,
+    dashboard,
+    fleet,
+    ingest,
+    kiosk,
+    press,
+    record,
+    rollout,
+    sdcard,
+    sync,
+    tally,
+)
 
-for module in (record, press, sdcard, tally, ingest, sync, fleet, rollout, dashboard, kiosk):
+for module in (
+    record,
+    press,
+    sdcard,
+    tally,
+    ingest,
+    sync,
+    fleet,
+    rollout,
+    dashboard,
+    alerts,
+    kiosk,
+):
     print()
     module.main()

@@ -56,23 +56,44 @@ def _hours_back(local: datetime, count: int) -> list[tuple[date, int]]:
             for i in range(count)]  # fmt: skip
 
 
-def _unhappy_counts(session: Session, store_id: str, slots: list[tuple[date, int]]):
-    """(unhappy, all) counted answers of the store in the local (day, hour) *slots*."""
+def _by_zone(stores: list[Store]) -> dict[str, list[Store]]:
+    """The stores by time zone: their local days and hours are the same."""
+    out: dict[str, list[Store]] = {}
+    for store in stores:
+        out.setdefault(store.timezone, []).append(store)
+    return out
+
+
+def _unhappy_counts(
+    session: Session, stores: list[Store], slots: list[tuple[date, int]]
+) -> dict[tuple[str, str, int], list[int]]:
+    """(store, day, hour) → [unhappy, all] counted answers, for the local (day, hour)
+    *slots* of *stores* (of one time zone), in one query."""
     t = HourCount
-    days = sorted({d.isoformat() for d, _ in slots})
-    wanted = {(d.isoformat(), h) for d, h in slots}
     query = (
-        select(t.day, t.hour, t.scale, t.score, func.sum(t.n))
-        .where(t.store_id == store_id, t.day.in_(days), t.flag == "")
-        .group_by(t.day, t.hour, t.scale, t.score)
-    )
-    unhappy = total = 0
-    for day, hour, scale, score, n in session.execute(query):
+        select(t.store_id, t.day, t.hour, t.scale, t.score, func.sum(t.n))
+        .where(t.flag == "", t.day.in_(sorted({d.isoformat() for d, _ in slots})),
+               t.hour.in_(sorted({h for _, h in slots})))
+        .group_by(t.store_id, t.day, t.hour, t.scale, t.score)
+    )  # fmt: skip
+    query = query.where(t.store_id.in_(sorted(s.id for s in stores)))
+    wanted = {(d.isoformat(), h) for d, h in slots}
+    out: dict[tuple[str, str, int], list[int]] = {}
+    for store_id, day, hour, scale, score, n in session.execute(query):
         if (day, hour) in wanted:
             n = int(n)  # PostgreSQL's sum is a numeric
-            total += n
-            unhappy += n if is_negative(get_scale(scale), score) else 0
-    return unhappy, total
+            cell = out.setdefault((store_id, day, hour), [0, 0])
+            cell[1] += n
+            cell[0] += n if is_negative(get_scale(scale), score) else 0
+    return out
+
+
+def _sum(counts: dict, store_id: str, slots: list[tuple[date, int]]) -> tuple[int, int]:
+    k = n = 0
+    for d, h in slots:
+        u, a = counts.get((store_id, d.isoformat(), h), (0, 0))
+        k, n = k + u, n + a
+    return k, n
 
 
 def binomial_tail(k: int, n: int, p: float) -> float:
@@ -94,55 +115,56 @@ def binomial_tail(k: int, n: int, p: float) -> float:
 
 def unhappy_share(session: Session, stores: list[Store], now: datetime, p: dict) -> list[Finding]:
     out = []
-    for store in stores:
-        local = now.astimezone(zone(store.timezone))
-        slots = _hours_back(local, int(p["window_hours"]))
-        k, n = _unhappy_counts(session, store.id, slots)
-        if n < p["min_n"]:
-            continue
+    for tz, group in _by_zone(stores).items():
+        slots = _hours_back(now.astimezone(zone(tz)), int(p["window_hours"]))
         norm = [(d - timedelta(weeks=w), h) for w in range(1, int(p["weeks"]) + 1)
                 for d, h in slots]  # fmt: skip
-        k0, n0 = _unhappy_counts(session, store.id, norm)
-        base = (k0 + 1) / (n0 + 2)  # the norm, pulled towards ½ while it rests on little
-        share = k / n
-        chance = binomial_tail(k, n, base)
-        if share - base >= p["margin"] and chance < p["alpha"]:
-            hours = f"{min(h for _, h in slots):02d}–{max(h for _, h in slots) + 1:02d}"
-            out.append(Finding(
-                store.id, "",
-                f"{store.name}: {round(100 * share)} % unhappy at {hours} "
-                f"(norm {round(100 * base)} %, {k} of {n})",
-                round(100 * share, 1),
-                {"unhappy": k, "answers": n, "share": share, "norm": base,
-                 "norm_answers": n0, "p": chance, "hours": hours},
-            ))  # fmt: skip
+        counts = _unhappy_counts(session, group, slots + norm)
+        for store in group:
+            k, n = _sum(counts, store.id, slots)
+            if n < p["min_n"]:
+                continue
+            k0, n0 = _sum(counts, store.id, norm)
+            base = (k0 + 1) / (n0 + 2)  # the norm, pulled towards ½ while it rests on little
+            share, chance = k / n, binomial_tail(k, n, base)
+            if share - base >= p["margin"] and chance < p["alpha"]:
+                hours = f"{min(h for _, h in slots):02d}–{max(h for _, h in slots) + 1:02d}"
+                out.append(Finding(
+                    store.id, "",
+                    f"{store.name}: {round(100 * share)} % unhappy at {hours} "
+                    f"(norm {round(100 * base)} %, {k} of {n})",
+                    round(100 * share, 1),
+                    {"unhappy": k, "answers": n, "share": share, "norm": base,
+                     "norm_answers": n0, "p": chance, "hours": hours},
+                ))  # fmt: skip
     return out
 
 
 def index_below(session: Session, stores: list[Store], now: datetime, p: dict) -> list[Finding]:
     out = []
     columns = [getattr(DayCount, f"s{i}") for i in range(11)]
-    for store in stores:
-        last = now.astimezone(zone(store.timezone)).date()
+    for tz, group in _by_zone(stores).items():
+        last = now.astimezone(zone(tz)).date()
         days = [(last - timedelta(days=i)).isoformat() for i in range(int(p["days"]))]
+        names = {s.id: s.name for s in group}
         query = (
-            select(DayCount.scale, *(func.sum(c) for c in columns))
-            .where(DayCount.store_id == store.id, DayCount.day.in_(days))
-            .group_by(DayCount.scale)
+            select(DayCount.store_id, DayCount.scale, *(func.sum(c) for c in columns))
+            .where(DayCount.store_id.in_(sorted(names)), DayCount.day.in_(days))
+            .group_by(DayCount.store_id, DayCount.scale)
         )
-        for scale, *counts in session.execute(query):
+        for store_id, scale, *counts in session.execute(query):
             if get_scale(scale).kind != "smiley":
                 continue
             summary = summarize(scale, {i: int(n or 0) for i, n in enumerate(counts) if n})
             index = summary.index
             if summary.count >= p["min_n"] and index is not None and index < p["value"]:
                 out.append(Finding(
-                    store.id, "",
-                    f"{store.name}: index {index:.1f} < {p['value']:g} "
+                    store_id, "",
+                    f"{names[store_id]}: index {index:.1f} < {p['value']:g} "
                     f"over {len(days)} days ({summary.count} answers)",
                     round(index, 1), {"answers": summary.count, "scale": scale},
                 ))  # fmt: skip
-    return out
+    return sorted(out, key=lambda f: f.store_id)
 
 
 def kiosk_silent(session: Session, stores: list[Store], now: datetime, p: dict) -> list[Finding]:
