@@ -14,18 +14,7 @@ from bench import (
     tally,
 )
 
-for module in (
-    record,
-    press,
-    sdcard,
-    tally,
-    ingest,
-    sync,
-    fleet,
-    rollout,
-    dashboard,
-    alerts,
-    kiosk,
-):
+for module in (record, press, sdcard, tally, ingest, sync, fleet, rollout, dashboard, alerts,
+               kiosk):  # fmt: skip
     print()
     module.main()

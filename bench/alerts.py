@@ -3,10 +3,11 @@ store, against the bare query that reads the same figures in one statement, in o
 
 A year of ratings for 500 stores (:mod:`bench.chain_data`, loaded with ``COPY`` after the
 migrations) on PostgreSQL and SQLite. The evaluation is the worker's (``find``: the rule's
-findings, nothing written), at 17:00 UTC of the data's last day. The bare query: for
+findings, nothing written), at 15:00 UTC of the data's last day. The bare query: for
 ``unhappy_share``, the counted answers of every store in the nine same weekdays (that day
-and the eight weeks before) in the window's hours by hour and score, one ``GROUP BY``; for ``index_below``, a
-week of ``rating_days`` summed per store; for the heartbeat kinds, the devices' rows.
+and the eight weeks before) in the window's hours, by hour and score, one ``GROUP BY``;
+for ``index_below``, a week of ``rating_days`` summed per store; for the heartbeat kinds,
+the devices' rows.
 Three rounds, interleaved (bare, rule, bare, rule, …); min, median and max.
 """
 
