@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
+
 from fastapi import FastAPI
 from pydantic import BaseModel
 
+from hq.errors import ApiError
+from hq.models import Store
+from hq.reports import today
 from hq.wire import ErrorBody
+
+MAX_DAYS = 366
 
 
 def errors(*statuses: int) -> dict:
@@ -30,3 +37,17 @@ def document_bodies(app: FastAPI, *models: type[BaseModel]) -> None:
         return schema
 
     app.openapi = openapi
+
+
+def days_asked(
+    store: Store, now: datetime, first: date | None, last: date | None
+) -> tuple[date, date]:
+    """The local days ``from`` … ``to`` a read asks for: by default the 30 days up to today
+    in the store; a reversed range or more than :data:`MAX_DAYS` days is a 400."""
+    last = last or today(store, now)
+    first = first or last - timedelta(days=29)
+    if first > last:
+        raise ApiError(400, "bad_range", f"from {first} is after to {last}")
+    if (last - first).days >= MAX_DAYS:
+        raise ApiError(400, "bad_range", f"ask for at most {MAX_DAYS} days at a time")
+    return first, last

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from hq.actions import actions_between
-from hq.api import errors
+from hq.api import days_asked, errors
 from hq.deps import DB, Now, Reader, visible_store
-from hq.errors import ApiError
-from hq.reports import today
 from hq.wire import Day
 
 
@@ -55,10 +52,7 @@ def store_actions(
 ) -> Actions:
     """The actions recorded for the store's local days ``from`` … ``to``."""
     store = visible_store(session, reader, store_id)
-    last = to or today(store, now)
-    first = from_ or last - timedelta(days=29)
-    if first > last:
-        raise ApiError(400, "bad_range", f"from {first} is after to {last}")
+    first, last = days_asked(store, now, from_, to)
     found = actions_between(session, store.id, first, last)
     return Actions(
         store_id=store.id,

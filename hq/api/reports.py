@@ -8,13 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from hq.api import errors
+from hq.api import days_asked, errors
 from hq.deps import DB, Now, Reader, visible_store
-from hq.errors import ApiError
-from hq.reports import daily, day_counts, today
+from hq.reports import daily, day_counts
 from hq.wire import Day
-
-MAX_DAYS = 366
 
 router = APIRouter(prefix="/api/v1", tags=["figures"])
 
@@ -43,12 +40,7 @@ def store_daily(
 ) -> Daily:
     """Counts and metrics per local day, quiet days included."""
     store = visible_store(session, reader, store_id)
-    last = to or today(store, now)
-    first = from_ or last - timedelta(days=29)
-    if first > last:
-        raise ApiError(400, "bad_range", f"from {first} is after to {last}")
-    if (last - first).days >= MAX_DAYS:
-        raise ApiError(400, "bad_range", f"ask for at most {MAX_DAYS} days at a time")
+    first, last = days_asked(store, now, from_, to)
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     counted = day_counts(session, store, days)
     return Daily(store_id=store.id, timezone=store.timezone, days=daily(counted))

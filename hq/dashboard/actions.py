@@ -45,6 +45,26 @@ def _may_not(request: Request, user: Reader, store: Store):
     return _page(request, "problem.html", user, 403, why=why, store=store)
 
 
+def _change(request: Request, db: DB, now: Now, lock: WriteLock, store_id: str, csrf: str,
+            part: str, change) -> HTMLResponse | RedirectResponse:  # fmt: skip
+    """Run *change* (given the store and the user) for one who may act on the store, with
+    the form's CSRF token; back to the store page's *part* after."""
+    if not (user := logged_in(request, db, now, lock)):
+        return _to_login()
+    if (store := store_for(db, user, store_id)) is None:
+        return _page(request, "missing.html", user, 404, store_id=store_id)
+    if refused := _may_not(request, user, store):
+        return refused
+    if not _check_csrf(request, csrf):
+        return _expired(request, user, store)
+    try:
+        with lock:
+            change(store, user)
+    except ActionError as e:
+        return _refused(request, user, store, e)
+    return _back(store, part)
+
+
 @router.post("/stores/{store_id}/actions", response_class=HTMLResponse)
 def record(
     store_id: str,
@@ -57,20 +77,11 @@ def record(
     text: Annotated[str, Form(max_length=FORM_TEXT)] = "",
 ):
     """Record that the store did *text* on its local *day*."""
-    if not (user := logged_in(request, db, now, lock)):
-        return _to_login()
-    if (store := store_for(db, user, store_id)) is None:
-        return _page(request, "missing.html", user, 404, store_id=store_id)
-    if refused := _may_not(request, user, store):
-        return refused
-    if not _check_csrf(request, csrf):
-        return _expired(request, user, store)
-    try:
-        with lock:
-            record_action(db, store.id, day, text, user.username, now)
-    except ActionError as e:
-        return _refused(request, user, store, e)
-    return _back(store, "actions")
+
+    def change(store: Store, user: Reader) -> None:
+        record_action(db, store.id, day, text, user.username, now)
+
+    return _change(request, db, now, lock, store_id, csrf, "actions", change)
 
 
 @router.post("/stores/{store_id}/message", response_class=HTMLResponse)
@@ -85,20 +96,11 @@ def publish(
     text: Annotated[str, Form(max_length=FORM_TEXT)] = "",
 ):
     """Publish *text* as the store's kiosk message in *language*; an empty one clears it."""
-    if not (user := logged_in(request, db, now, lock)):
-        return _to_login()
-    if (store := store_for(db, user, store_id)) is None:
-        return _page(request, "missing.html", user, 404, store_id=store_id)
-    if refused := _may_not(request, user, store):
-        return refused
-    if not _check_csrf(request, csrf):
-        return _expired(request, user, store)
-    try:
-        with lock:
-            set_message(db, store.id, language, text, user.username, now)
-    except ActionError as e:
-        return _refused(request, user, store, e)
-    return _back(store, "kiosk-message")
+
+    def change(store: Store, user: Reader) -> None:
+        set_message(db, store.id, language, text, user.username, now)
+
+    return _change(request, db, now, lock, store_id, csrf, "kiosk-message", change)
 
 
 def _back(store: Store, part: str) -> RedirectResponse:

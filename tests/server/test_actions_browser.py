@@ -4,23 +4,12 @@ kiosk message is published and cleared; a screenshot goes to artifacts/hq-store-
 
 from __future__ import annotations
 
-import pytest
-from playwright.sync_api import sync_playwright
-
 from hq.actions import messages_of
 from tests.server.conftest import LiveServer
-from tests.server.test_dashboard import ARGS, ARTIFACTS, CHROMIUM, _fill, _log_in
+from tests.server.test_dashboard import ARTIFACTS, _fill, _log_in, browser  # noqa: F401 -- the fixture
 
 
-@pytest.fixture
-def browser():
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield browser
-        browser.close()
-
-
-def test_an_action_and_a_message_entered_in_the_browser(hq, browser):
+def test_an_action_and_a_message_entered_in_the_browser(hq, browser):  # noqa: F811
     _fill(hq, 200)
     with LiveServer(hq.app) as server:
         page = browser.new_page(viewport={"width": 1280, "height": 900})

@@ -5,26 +5,16 @@ so. Screenshots go to artifacts/hq-alerts.png, hq-alert.png and hq-admin.png."""
 
 from __future__ import annotations
 
-import pytest
-from playwright.sync_api import sync_playwright
 from sqlalchemy import select
 
 from hq.alerts.manage import add_rule
 from hq.alerts.tables import Alert
 from tests.server.alert_fixtures import worker_of
 from tests.server.conftest import PASSWORD, LiveServer
-from tests.server.test_dashboard import ARGS, ARTIFACTS, CHROMIUM, _log_in
+from tests.server.test_dashboard import ARTIFACTS, _log_in, browser  # noqa: F401 -- the fixture
 
 
-@pytest.fixture
-def browser():
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield browser
-        browser.close()
-
-
-def test_an_admin_sets_up_a_manager_who_handles_an_alert_in_the_browser(hq, browser):
+def test_an_admin_sets_up_a_manager_who_handles_an_alert_in_the_browser(hq, browser):  # noqa: F811
     with hq.sessions() as s:
         add_rule(s, "Kellot", "clock_unsynced", "", {}, [], hq.clock.now)
     for token in (hq.token, hq.extra_devices["k2"]):
