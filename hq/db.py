@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
+from hq import report_tables  # noqa: F401 -- its tables join Base.metadata
 from hq.errors import DatabaseURLError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
