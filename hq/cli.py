@@ -99,10 +99,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--store", required=True, help="store id")
     p.add_argument("--device", default="", help="only this device of the store")
     p.add_argument("--file", required=True, type=Path, help="TOML with [survey] and [hours]")
-    from hq import cli_fleet, cli_releases
+    from hq import cli_fleet, cli_releases, cli_reports
 
     cli_fleet.add_commands(command)
     cli_releases.add_commands(command)
+    cli_reports.add_commands(command)
 
 
 def _needs_hq(run):

@@ -39,7 +39,7 @@ def session_secret(sessions: sessionmaker[Session]) -> str:
 
 def install(app: FastAPI, sessions: sessionmaker[Session], secure_cookies: bool) -> None:
     """Add the session middleware, the static files and the pages to *app*."""
-    from hq.dashboard import pages, whatif
+    from hq.dashboard import pages, reports_page, whatif
 
     app.add_middleware(
         SessionMiddleware,
@@ -52,3 +52,4 @@ def install(app: FastAPI, sessions: sessionmaker[Session], secure_cookies: bool)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages.router)
     app.include_router(whatif.router)
+    app.include_router(reports_page.router)
