@@ -108,7 +108,8 @@ def _remove(args: argparse.Namespace) -> int:
 
 def _send(args: argparse.Namespace) -> int:
     from hq.mail import MailSettings
-    from hq.scheduled.sending import send_due_reports
+    from hq.scheduled.sending import due_period, send_due_reports
+    from hq.scheduled.subscriptions import subscriptions
 
     settings = MailSettings.from_env()
     if settings is None:
@@ -118,9 +119,15 @@ def _send(args: argparse.Namespace) -> int:
     if args.min_cell < 1:
         print("hymio: --min-cell must be 1 or more", file=sys.stderr)
         return USAGE
-    sent = send_due_reports(_sessions(args), _now(), settings, args.min_cell)
+    sessions, now = _sessions(args), _now()
+    sent = send_due_reports(sessions, now, settings, args.min_cell)
     print(f"sent {sent} report e-mail(s)")
-    return 0
+    with sessions() as session:
+        failed = [r for r in subscriptions(session) if r.last_error and due_period(session, r, now)]
+    for r in failed:
+        print(f"hymio: report {r.id} ({r.scope}) not sent: {r.last_error}; it is tried again at"
+              " the next run", file=sys.stderr)  # fmt: skip
+    return 1 if failed else 0
 
 
 def _preview(args: argparse.Namespace) -> int:

@@ -12,9 +12,11 @@ from datetime import timedelta
 
 import pypdf
 import pytest
+from sqlalchemy import func, select
 
 from hq.admin import add_user, set_language
 from hq.dashboard.language import language
+from hq.models import Rating
 from hq.people import set_role
 from hq.scheduled.sending import send_due_reports
 from hq.scheduled.subscriptions import add_subscription
@@ -139,3 +141,21 @@ def _csrf(hq) -> str:
     from tests.server.conftest import csrf_of
 
     return csrf_of(hq.client.get("/").text)
+
+
+def test_a_kiosk_that_lacks_ratings_is_named_with_what_it_lacks(hq, tmp_path):
+    spread(hq, "k1", "s1", LAST_WEEK, 7, 10, seed=9)
+    with hq.sessions() as s:
+        last = s.scalar(select(func.max(Rating.seq)))
+    late = hq.rating(seq=last + 4, recorded_at="2026-11-18T12:00:00.000000+00:00")
+    assert hq.post([late]).status_code == 200  # 3 ratings numbered before it never came
+    subscribe(hq, "store:s1", ["boss@example.com"], "en")
+    with Mailbox(tmp_path) as box:
+        assert send_due_reports(hq.sessions, MONDAY, box.settings()) == 1
+        text = pdf_text(box.messages[0])
+    log_in(hq)
+    page = hq.client.get(f"/stores/s1?{DAYS}").text
+    days = re.search(r'<span class="badge">(\d+) day\(s\) may lack ratings</span>', page)
+    assert f"{days.group(1)} day(s) may lack ratings" in text
+    assert "k1: missing inside what HQ received: 3" in text
+    assert "Complete: HQ has every rating" not in text

@@ -14,7 +14,7 @@ from hq.admin import add_user, set_language
 from hq.people import add_region
 from hq.report_tables import ReportSubscription
 from hymio.cli import main
-from tests.server.conftest import PASSWORD, csrf_of, log_in
+from tests.server.conftest import PASSWORD, csrf_of, free_port, log_in
 from tests.server.mailbox import Mailbox
 
 
@@ -168,10 +168,15 @@ def test_the_commands_add_list_send_and_remove_a_report(url, capsys, tmp_path, m
         s.execute(update(ReportSubscription).values(last_period=before.isoformat()))
         s.commit()
     engine.dispose()
+    monkeypatch.setenv("HYMIO_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("HYMIO_SMTP_SECURITY", "none")
+    monkeypatch.setenv("HYMIO_SMTP_PORT", str(free_port()))  # nothing listens there
+    assert hymio(url, "send-reports") == 1
+    err = capsys.readouterr().err
+    assert "hymio: report 1 (store:s1) not sent: SMTP 127.0.0.1:" in err
+    assert "tried again at the next run" in err
     with Mailbox(tmp_path) as box:
-        monkeypatch.setenv("HYMIO_SMTP_HOST", "127.0.0.1")
         monkeypatch.setenv("HYMIO_SMTP_PORT", str(box.port))
-        monkeypatch.setenv("HYMIO_SMTP_SECURITY", "none")
         assert hymio(url, "send-reports") == 0
         assert capsys.readouterr().out.strip() == "sent 2 report e-mail(s)"
         assert hymio(url, "send-reports") == 0
