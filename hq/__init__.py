@@ -8,7 +8,8 @@ import os
 
 ENV_VAR = "HYMIO_HQ_DATABASE"
 HQ_PACKAGES = (
-    "fastapi", "uvicorn", "sqlalchemy", "alembic", "psycopg", "argon2", "jinja2", "fastapi_offline"
+    "fastapi", "uvicorn", "sqlalchemy", "alembic", "psycopg", "argon2", "jinja2", "fastapi_offline",
+    "weasyprint",
 )  # fmt: skip
 
 

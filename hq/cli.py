@@ -19,7 +19,7 @@ BROWSER = "browser"  # set-language: forget the choice, follow the browser's Acc
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """Add ``hq`` and its subcommands to the ``hymio`` parser."""
-    from hq import cli_alerts, cli_fleet, cli_people, cli_releases
+    from hq import cli_alerts, cli_fleet, cli_people, cli_releases, cli_reports
 
     hq = commands.add_parser("hq", help="the central server: serve it, add stores, devices, users")
     sub = hq.add_subparsers(dest="hq_command", metavar="HQ_COMMAND", required=True)
@@ -107,6 +107,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     cli_people.add_commands(command)
     cli_alerts.add_commands(command)
     cli_releases.add_commands(command)
+    cli_reports.add_commands(command)
 
 
 def _needs_hq(run):

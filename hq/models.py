@@ -356,8 +356,10 @@ class DayCount(Base):
 
 def every_table() -> type[Base]:
     """The declarative base with every table of HQ on it: those of this module and of the
-    features that keep theirs beside them (:mod:`hq.alerts.tables`, :mod:`hq.actions_tables`)."""
+    features that keep theirs beside them (:mod:`hq.alerts.tables`, :mod:`hq.actions_tables`,
+    :mod:`hq.report_tables`)."""
     import hq.actions_tables
-    import hq.alerts.tables  # noqa: F401
+    import hq.alerts.tables
+    import hq.report_tables  # noqa: F401
 
     return Base

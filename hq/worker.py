@@ -2,7 +2,7 @@
 
 Every minute it evaluates the alert rules (:mod:`hq.alerts.episodes`), queues the daily
 digests once the UTC day is over (from :data:`DIGEST_HOUR`), and sends the scheduled
-reports whose period has ended (:mod:`hq.scheduled`, when present); every 15 seconds it
+reports whose period has ended (:mod:`hq.scheduled`); every 15 seconds it
 tries the deliveries that are due (:mod:`hq.alerts.delivery`). Several workers may run:
 each evaluation, delivery and report is claimed in the database first, so each happens
 once. APScheduler 3 runs the jobs (one instance of each at a time; a late one is merged).
@@ -102,5 +102,11 @@ def serve(url: str, mail: MailSettings | None) -> int:
 
 
 def extra_jobs() -> list[Callable]:
-    """The other jobs of the minute that this HQ has (the scheduled reports)."""
-    return []
+    """The other jobs of the minute: the scheduled reports (:mod:`hq.scheduled`), which
+    wait while there is no SMTP server."""
+    from hq.scheduled.sending import send_due_reports
+
+    def reports(sessions, now: datetime, mail: MailSettings | None) -> int:
+        return send_due_reports(sessions, now, mail) if mail is not None else 0
+
+    return [reports]

@@ -39,6 +39,7 @@ CARRIED = (
     "hq/migrations/versions/*.py",
     "hq/migrations/script.py.mako",
     "hq/dashboard/templates/*.html",
+    "hq/scheduled/templates/*",
     "hq/locale/*/LC_MESSAGES/hq.po",
     "hq/static/*",
 )

@@ -66,6 +66,17 @@ def _sentence(value: str) -> str:
     return value[:1].upper() + value[1:]
 
 
+# The filters of every template that speaks a page's or an e-mail's language.
+FILTERS = {
+    "number": _number,
+    "signed": _signed,
+    "day": _day,
+    "date": _date,
+    "translate": _translate,
+    "sentence": _sentence,
+}
+
+
 def make_templates() -> Jinja2Templates:
     """The dashboard's templates, with the i18n extension and the filters."""
     env = jinja2.Environment(
@@ -75,12 +86,5 @@ def make_templates() -> Jinja2Templates:
     )
     env.policies["ext.i18n.trimmed"] = TRIMMED
     env.globals.update(charts=charts, headline=headline)
-    env.filters.update(
-        number=_number,
-        signed=_signed,
-        day=_day,
-        date=_date,
-        translate=_translate,
-        sentence=_sentence,
-    )
+    env.filters.update(FILTERS)
     return Jinja2Templates(env=env)

@@ -71,6 +71,9 @@ ROUTES = {
     ("POST", "/alerts/{alert_id}/acknowledge"): "alert",
     ("POST", "/alerts/{alert_id}/comment"): "alert",
     ("POST", "/alerts/{alert_id}/close"): "alert",
+    ("GET", "/reports"): "list",
+    ("POST", "/reports"): "report",
+    ("POST", "/reports/{subscription_id}/remove"): "report",
     ("GET", "/admin"): "admin",
     ("POST", "/admin/users"): "admin",
     ("POST", "/admin/users/{username}/role"): "admin",
@@ -114,7 +117,15 @@ def chain(hq):
         hidden_token = add_device(s, "zzstore", "zzdevice", now)
         for store, region in (("s1", "south"), ("s2", "north"), ("zzstore", "north")):
             set_store_region(s, store, region)
-        add_user(s, "south", PASSWORD, now, role="manager", scope="region:south")
+        add_user(
+            s,
+            "south",
+            PASSWORD,
+            now,
+            role="manager",
+            scope="region:south",
+            email="south@hymio.test",
+        )
         add_user(s, "reader", PASSWORD, now, role="analyst")
         south_token = add_api_token(s, "south-script", now, scope="region:south")
     assert hq.post([hq.rating()]).status_code == 200
@@ -399,3 +410,37 @@ def test_actions_and_the_kiosk_message_only_within_the_readers_part(hq, chain):
         )
         assert answer.status_code == 303, (form, answer.text[:300])
     assert kept() != before
+
+
+def test_reports_are_listed_added_and_removed_only_within_the_readers_part(hq, chain):
+    from hq.report_tables import ReportSubscription
+    from hq.scheduled.subscriptions import add_subscription
+
+    with hq.sessions() as s:
+        theirs = add_subscription(s, "store:zzstore", "weekly", "fi", ["x@hymio.test"],
+                                  "admin", hq.clock.now).id  # fmt: skip
+        mine = add_subscription(s, "store:s1", "weekly", "fi", ["south"], "admin",
+                                hq.clock.now).id  # fmt: skip
+
+    def kept() -> list:
+        with hq.sessions() as s:
+            return sorted((r.id, r.scope) for r in s.scalars(select(ReportSubscription)))
+
+    before = kept()
+    log_in_as(hq, "south")
+    page = hq.client.get("/reports").text
+    assert f'data-report="{mine}"' in page and f'data-report="{theirs}"' not in page
+    assert shows_hidden(page) == []
+    csrf = csrf_of(page)
+    for scope in ("store:zzstore", "region:north", "region:fi", ""):
+        data = {"scope": scope, "period": "daily", "language": "fi", "recipients": "south",
+                "csrf": csrf}  # fmt: skip
+        assert hq.client.post("/reports", data=data).status_code in (400, 403), scope
+    gone = hq.client.post(f"/reports/{theirs}/remove", data={"csrf": csrf})
+    nowhere = hq.client.post("/reports/99999/remove", data={"csrf": csrf})
+    assert gone.status_code == nowhere.status_code == 404
+    assert kept() == before
+    data = {"scope": "region:south", "period": "daily", "language": "fi",
+            "recipients": "south", "csrf": csrf}  # fmt: skip
+    assert hq.client.post("/reports", data=data, follow_redirects=False).status_code == 303
+    assert len(kept()) == len(before) + 1

@@ -264,3 +264,25 @@ def test_channels_and_rules_that_make_no_sense_are_refused_and_nothing_is_added(
             add_rule(s, "r", "low_disk", "region:nope", {}, [], now)
         assert s.scalar(select(func.count()).select_from(Alert)) == 0
     assert worker_of(hq, None).run_once() == (0, 0)
+
+
+def test_the_worker_sends_the_weekly_report_once_its_week_is_over(hq, smtp):
+    from hq.scheduled.subscriptions import add_subscription
+    from hq.worker import extra_jobs
+
+    inbox, mail = smtp
+    with hq.sessions() as s:  # on Friday 2026-11-20: the week of 16–22 Nov is its first
+        add_subscription(s, "store:s1", "weekly", "en", ["boss@hymio.test"], "admin",
+                         hq.clock.now)  # fmt: skip
+    worker = worker_of(hq, mail)
+    worker.extra.extend(extra_jobs())
+    monday = MONDAY - timedelta(weeks=1)
+    hq.clock.now = local(monday, 5).astimezone(ZoneInfo("UTC"))
+    worker.run_once()
+    assert inbox.messages == []  # the week is over, but not yet 06:00 there
+    hq.clock.now = local(monday, 7).astimezone(ZoneInfo("UTC"))
+    worker.run_once()
+    worker.run_once()
+    assert len(inbox.messages) == 1 and inbox.envelopes[0][1] == ["boss@hymio.test"]
+    parts = [p.get_content_type() for p in inbox.messages[0].walk()]
+    assert "application/pdf" in parts and "text/html" in parts

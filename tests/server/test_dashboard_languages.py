@@ -27,9 +27,13 @@ from tests.server.conftest import PASSWORD, LiveServer, csrf_of, log_in
 
 LANGUAGES = ("fi", "sv", "en")
 HQ = resources.files("hq")
-# The templates are read as the app reads them: Jinja's i18n extension, trimmed.
-METHODS = [("dashboard/templates/**.html", "jinja2"), ("**.py", "python")]
-OPTIONS = {"dashboard/templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}
+# The templates are read as the app reads them: Jinja's i18n extension, trimmed; the
+# scheduled reports' e-mail and PDF templates (hq/scheduled/templates) too.
+JINJA = {"extensions": "jinja2.ext.i18n", "trimmed": "true"}
+TEMPLATES = ("dashboard/templates/**.html", "scheduled/templates/**.html",
+             "scheduled/templates/**.txt")  # fmt: skip
+METHODS = [*((t, "jinja2") for t in TEMPLATES), ("**.py", "python")]
+OPTIONS = dict.fromkeys(TEMPLATES, JINJA)
 KEYWORDS = {**DEFAULT_KEYWORDS, "translate": None}  # Language.translate(text, **values)
 
 
