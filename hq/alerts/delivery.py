@@ -100,7 +100,7 @@ def _mail(settings: MailSettings | None, channel: Channel, m: dict) -> None:
     if settings is None:
         raise HQError("no SMTP server: set HYMIO_SMTP_HOST for hymio hq worker")
     message = EmailMessage()
-    message["Subject"] = f"[Hymiö] {m['title']}"[:250]
+    message["Subject"] = " ".join(f"[Hymiö] {m['title']}".split())[:250]  # one line
     message["To"] = ", ".join(a.strip() for a in channel.target.split(",") if a.strip())
     message.set_content(text_of(m))
     try:

@@ -46,7 +46,10 @@ def evaluate(sessions: sessionmaker[Session], now: datetime, lock=None) -> int:
             with lock:
                 if not _claim(session, rule.id, now):
                     continue
-                opened += apply(session, rule, find(session, rule, now), now)
+                try:
+                    opened += apply(session, rule, find(session, rule, now), now)
+                except IntegrityError:  # a worker still on the minute before opened it
+                    session.rollback()
     return opened
 
 

@@ -301,3 +301,18 @@ def test_slack_and_teams_channels_get_their_incoming_webhooks_payloads(hq, webho
     assert card["@type"] == "MessageCard" and "clock not synchronised" in card["title"]
     assert "/alerts/1" in card["text"] and card["summary"] == card["title"]
     assert "X-Hymio-Signature" not in slack["headers"]  # theirs are not ours to sign
+
+
+def test_a_store_name_with_a_line_break_cannot_add_a_header_to_the_alert_mail(hq, smtp):
+    from hq.models import Store
+
+    inbox, mail = smtp
+    with hq.sessions() as s:
+        s.get(Store, "s1").name = "Kamppi\r\nBcc: someone@elsewhere.test"
+        s.commit()
+        add_channel(s, "ops-mail", "email", "ops@hymio.test", hq.clock.now)
+    setup_rule(hq, "clock_unsynced", ["ops-mail"])
+    hq.client.post("/api/v1/heartbeat", json={"clock_synced": False}, headers=hq.auth())
+    assert worker_of(hq, mail).run_once() == (1, 1)
+    assert inbox.envelopes[0][1] == ["ops@hymio.test"] and "Bcc" not in inbox.messages[0]
+    assert inbox.messages[0]["Subject"].startswith("[Hymiö] Kamppi Bcc: someone")
