@@ -30,10 +30,15 @@ def upgrade() -> None:
         sa.Column("parent_id", sa.String(length=64), sa.ForeignKey("regions.id"), nullable=True),
         sa.Column("created_at", sa.String(length=40), nullable=False),
     )
-    with op.batch_alter_table("stores") as batch:
-        batch.add_column(sa.Column("region_id", sa.String(length=64), nullable=True))
-        batch.create_foreign_key("fk_stores_region_id", "regions", ["region_id"], ["id"])
-        batch.create_index("ix_stores_region_id", ["region_id"])
+    # Not a batch (a copy of the table, then DROP TABLE stores): with SQLite's foreign keys
+    # on, dropping a table that devices and ratings refer to fails. SQLite adds a nullable
+    # column with its REFERENCES in place.
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE stores ADD COLUMN region_id VARCHAR(64) REFERENCES regions (id)")
+    else:
+        op.add_column("stores", sa.Column("region_id", sa.String(length=64), nullable=True))
+        op.create_foreign_key("fk_stores_region_id", "stores", "regions", ["region_id"], ["id"])
+    op.create_index("ix_stores_region_id", "stores", ["region_id"])
     with op.batch_alter_table("users") as batch:
         batch.add_column(
             sa.Column("role", sa.String(length=16), nullable=False, server_default="analyst")
@@ -52,8 +57,14 @@ def downgrade() -> None:
         batch.drop_column("email")
         batch.drop_column("scope")
         batch.drop_column("role")
-    with op.batch_alter_table("stores") as batch:
-        batch.drop_index("ix_stores_region_id")
-        batch.drop_constraint("fk_stores_region_id", type_="foreignkey")
-        batch.drop_column("region_id")
+    op.drop_index("ix_stores_region_id", table_name="stores")
+    if op.get_bind().dialect.name == "sqlite":
+        # The column has a REFERENCES, so SQLite copies the table (batch); its DROP TABLE
+        # may leave devices pointing nowhere until the copy is back: checked at commit.
+        op.execute("PRAGMA defer_foreign_keys = ON")
+        with op.batch_alter_table("stores") as batch:
+            batch.drop_column("region_id")
+    else:
+        op.drop_constraint("fk_stores_region_id", "stores", type_="foreignkey")
+        op.drop_column("stores", "region_id")
     op.drop_table("regions")
