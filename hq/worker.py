@@ -84,7 +84,12 @@ def serve(url: str, mail: MailSettings | None) -> int:
         log.warning("no HYMIO_SMTP_HOST: e-mail alerts and reports wait until one is set")
     scheduler = BackgroundScheduler(timezone=UTC)
     start = datetime.now(UTC) + timedelta(seconds=1)
-    for name, job, every in (("evaluate", worker.evaluate, EVALUATE_EVERY),
+
+    def evaluate_then_deliver() -> None:  # a new alert goes out at once, not in 15 s
+        if worker.evaluate():
+            worker.deliver()
+
+    for name, job, every in (("evaluate", evaluate_then_deliver, EVALUATE_EVERY),
                              ("deliver", worker.deliver, DELIVER_EVERY)):  # fmt: skip
         scheduler.add_job(
             _safe(job, name), "interval", seconds=every, id=name, coalesce=True,

@@ -60,8 +60,10 @@ def fill(settings, days: int = 14, seed: int = 7, now: datetime | None = None) -
     """Record *days* of simulated shoppers (up to *now*) into the store *settings* name,
     through the real store and flag rule; returns how many presses were recorded."""
     rng = random.Random(seed)
-    presses = _presses(settings, rng, days, now or datetime.now(UTC))
-    clock = ManualClock(presses[0][0], synchronized=True)
+    now = now or datetime.now(UTC)
+    presses = _presses(settings, rng, days, now)
+    # None yet (before opening time on the only day asked for): an empty store.
+    clock = ManualClock(presses[0][0] if presses else now, synchronized=True)
     start_ns = clock.mono
     with Store.from_settings(settings, clock=clock) as store, store.bulk():
         scale = store.context.scale

@@ -86,7 +86,7 @@ def test_doctor_on_a_healthy_sample(sample):
 
 
 def test_doctor_finds_a_damaged_database_and_leaves_it_alone(tmp_path):
-    config = generate(tmp_path, days=1, seed=1)
+    config = generate(tmp_path, days=2, seed=1)  # yesterday's shoppers at any hour
     db = tmp_path / "ratings.db"
     db.write_bytes(b"garbage" * 1000)
     out = hymio("doctor", "--config", str(config))
