@@ -18,13 +18,11 @@ import statistics
 import time
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock
-from pathlib import Path
 
 from sqlalchemy import bindparam, text
 
-from bench.chain_data import ZONES, fill
-from bench.common import bench_dir, row
-from bench.ingest import _pg_db, _pg_drop
+from bench.chain_data import ZONES, on_both
+from bench.common import row
 from hq.alerts.episodes import find
 from hq.alerts.kinds import KINDS
 from hq.alerts.tables import AlertRule
@@ -104,23 +102,7 @@ def main() -> dict[str, dict[str, float]]:
         f"Alert rules at chain scale: {STORES} stores, a year; {PG_RATINGS:,} ratings on"
         f" PostgreSQL, {SQLITE_RATINGS:,} on SQLite; {ROUNDS} rounds interleaved"
     )
-    figures = {}
-    name = "hymio_bench_alerts"
-    try:
-        url = _pg_db(name)
-        started = time.perf_counter()
-        fill(url, STORES, PG_RATINGS)
-        print(f"  (PostgreSQL filled in {time.perf_counter() - started:.0f} s)")
-        figures["postgresql"] = measure(url, "PostgreSQL")
-    finally:
-        _pg_drop(name)
-    with bench_dir() as tmp:
-        url = f"sqlite:///{Path(tmp) / 'hq.db'}"
-        started = time.perf_counter()
-        fill(url, STORES, SQLITE_RATINGS)
-        print(f"  (SQLite filled in {time.perf_counter() - started:.0f} s)")
-        figures["sqlite"] = measure(url, "SQLite")
-    return figures
+    return on_both("hymio_bench_alerts", STORES, PG_RATINGS, SQLITE_RATINGS, measure)
 
 
 if __name__ == "__main__":

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import random
 import sqlite3
+import time
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import psycopg
 
@@ -120,3 +122,27 @@ def _load(conn, pg: bool, rows, counts: Counts, devices, received: Counter) -> N
         else:
             marks = ", ".join("?" * len(names))
             conn.executemany(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})", values)  # noqa: S608 -- our names
+
+
+def on_both(name: str, stores: int, pg_ratings: int, sqlite_ratings: int, measure) -> dict:
+    """*measure* (url, label) → figures, on a PostgreSQL database *name* and on a SQLite
+    file, each filled first with a year of *stores* stores; the figures by database."""
+    from bench.common import bench_dir
+    from bench.ingest import _pg_db, _pg_drop
+
+    figures = {}
+    try:
+        url = _pg_db(name)
+        started = time.perf_counter()
+        fill(url, stores, pg_ratings)
+        print(f"  (PostgreSQL filled in {time.perf_counter() - started:.0f} s)")
+        figures["postgresql"] = measure(url, "PostgreSQL")
+    finally:
+        _pg_drop(name)
+    with bench_dir() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'hq.db'}"
+        started = time.perf_counter()
+        fill(url, stores, sqlite_ratings)
+        print(f"  (SQLite filled in {time.perf_counter() - started:.0f} s)")
+        figures["sqlite"] = measure(url, "SQLite")
+    return figures

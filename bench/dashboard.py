@@ -17,14 +17,13 @@ import sqlite3
 import statistics
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import psycopg
 import requests
 
-from bench.chain_data import PASSWORD, fill
-from bench.common import bench_dir, row
-from bench.ingest import _pg_db, _pg_drop, start_hq
+from bench.chain_data import PASSWORD, on_both
+from bench.common import row
+from bench.ingest import start_hq
 from hq.admin import add_api_token
 from hq.db import open_database
 
@@ -139,23 +138,7 @@ def main() -> dict[str, dict[str, float]]:
         f" PostgreSQL, {SQLITE_RATINGS:,} on SQLite; {ROUNDS} rounds interleaved;"
         f" goal: every page under {GOAL_MS} ms, the export within 1.5× of the bare query"
     )
-    figures = {}
-    name = "hymio_bench_dash"
-    try:
-        url = _pg_db(name)
-        started = time.perf_counter()
-        fill(url, STORES, PG_RATINGS)
-        print(f"  (PostgreSQL filled in {time.perf_counter() - started:.0f} s)")
-        figures["postgresql"] = measure(url, "PostgreSQL")
-    finally:
-        _pg_drop(name)
-    with bench_dir() as tmp:
-        url = f"sqlite:///{Path(tmp) / 'hq.db'}"
-        started = time.perf_counter()
-        fill(url, STORES, SQLITE_RATINGS)
-        print(f"  (SQLite filled in {time.perf_counter() - started:.0f} s)")
-        figures["sqlite"] = measure(url, "SQLite")
-    return figures
+    return on_both("hymio_bench_dash", STORES, PG_RATINGS, SQLITE_RATINGS, measure)
 
 
 if __name__ == "__main__":

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Annotated
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Query
 from pydantic import BaseModel
 
 from hq.errors import ApiError
 from hq.models import Store
 from hq.reports import today
-from hq.wire import ErrorBody
+from hq.wire import Day, ErrorBody
 
 MAX_DAYS = 366
+# The days a store's read covers (see days_asked).
+FirstDay = Annotated[
+    Day | None, Query(alias="from", description="first local day (default: 29 days before 'to')")
+]
+LastDay = Annotated[Day | None, Query(description="last local day (default: today in the store)")]
 
 
 def errors(*statuses: int) -> dict:

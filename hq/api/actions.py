@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from hq.actions import actions_between
-from hq.api import days_asked, errors
+from hq.api import FirstDay, LastDay, days_asked, errors
 from hq.deps import DB, Now, Reader, visible_store
-from hq.wire import Day
 
 
 class Action(BaseModel):
@@ -42,13 +39,8 @@ def store_actions(
     session: DB,
     now: Now,
     reader: Reader,
-    from_: Annotated[
-        Day | None,
-        Query(alias="from", description="first local day (default: 29 days before 'to')"),
-    ] = None,
-    to: Annotated[
-        Day | None, Query(description="last local day (default: today in the store)")
-    ] = None,
+    from_: FirstDay = None,
+    to: LastDay = None,
 ) -> Actions:
     """The actions recorded for the store's local days ``from`` … ``to``."""
     store = visible_store(session, reader, store_id)

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from pydantic import BaseModel
 
-from hq.api import days_asked, errors
+from hq.api import FirstDay, LastDay, days_asked, errors
 from hq.deps import DB, Now, Reader, visible_store
 from hq.reports import daily, day_counts
-from hq.wire import Day
 
 router = APIRouter(prefix="/api/v1", tags=["figures"])
 
@@ -30,13 +28,8 @@ def store_daily(
     session: DB,
     now: Now,
     reader: Reader,
-    from_: Annotated[
-        Day | None,
-        Query(alias="from", description="first local day (default: 29 days before 'to')"),
-    ] = None,
-    to: Annotated[
-        Day | None, Query(description="last local day (default: today in the store)")
-    ] = None,
+    from_: FirstDay = None,
+    to: LastDay = None,
 ) -> Daily:
     """Counts and metrics per local day, quiet days included."""
     store = visible_store(session, reader, store_id)
