@@ -22,10 +22,11 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# The long form of the fuzzing: 750 schemathesis cases per HQ operation on SQLite and on
-# PostgreSQL (10 500 in all, about an hour); make test runs 25 of each.
+# The long forms: 750 schemathesis cases per HQ operation on SQLite and on PostgreSQL
+# (about an hour; make test runs 25 of each), and the demo with 300 shoppers (make test: 120).
 soak: $(STAMP)
 	HYMIO_FUZZ_EXAMPLES=750 $(BIN)/python -m pytest tests/server/test_schema_fuzz.py $(PYTEST_ARGS)
+	HYMIO_DEMO_PRESSES=300 $(BIN)/python -m pytest tests/test_demo.py $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -10,11 +10,14 @@ import sys
 
 import pytest
 
+# make test: 120 shoppers (a shopper takes about 0.9 s: the thank-you screen); make soak: 300
+PRESSES = int(os.environ.get("HYMIO_DEMO_PRESSES", "120"))
+
 
 @pytest.mark.slow
-def test_300_simulated_shoppers_all_reach_hq(tmp_path):
+def test_simulated_shoppers_all_reach_hq(tmp_path):
     done = subprocess.run(
-        [sys.executable, "-m", "hymio", "demo", "--headless", "--presses", "300", "--json",
+        [sys.executable, "-m", "hymio", "demo", "--headless", "--presses", str(PRESSES), "--json",
          "--folder", str(tmp_path / "demo"), "--seed", "7"],
         capture_output=True, text=True, timeout=900,
         env={**os.environ, "SDL_VIDEODRIVER": "offscreen"},
@@ -23,12 +26,12 @@ def test_300_simulated_shoppers_all_reach_hq(tmp_path):
     report = json.loads(done.stdout)
     for key in ("presses", "stored", "counted", "received"):
         assert type(report[key]) is int, key
-    assert report["presses"] == 300
-    assert report["stored"] == report["received"] == 300  # every press stored, all at HQ
+    assert report["presses"] == PRESSES
+    assert report["stored"] == report["received"] == PRESSES  # every press stored, all at HQ
     assert report["counted"] == report["stored"] - sum(report["flagged"].values())
     assert report["flagged"].get("repeat", 0) > 0  # some shoppers pressed twice
     assert report["reasons"] > 0  # some answered the follow-up question
-    assert report["sources"]["button"] > 50 and report["sources"]["touch"] > 50
+    assert min(report["sources"]["button"], report["sources"]["touch"]) > PRESSES / 6
     assert report["pending"] == 0
 
 
