@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hq.errors import HQError
-from hq.models import Region, Store
+from hq.models import Region, Store, User
 
 ROLES = ("admin", "analyst", "manager")
 SCOPE_KINDS = ("region", "store")
@@ -130,6 +130,20 @@ def access_of(session: Session, who: str, role: str, scope: str) -> Access:
     if role not in ROLES or (role == "manager" and stores is None):
         stores = frozenset()
     return Access(who, role, scope, stores)
+
+
+def user_access(session: Session, user: User) -> Access:
+    """The :class:`Access` of the dashboard user *user*."""
+    return access_of(session, f"user:{user.username}", user.role, user.scope)
+
+
+def covers(session: Session, access: Access, scope: str) -> bool:
+    """Whether *access* sees every store of *scope* (an :class:`HQError` if it does not
+    parse): a report of it holds nothing that is not theirs."""
+    if access.whole_chain:
+        return True
+    wanted = stores_in(session, scope)
+    return wanted is not None and wanted <= access.stores
 
 
 def region_path(session: Session, region_id: str | None) -> list[Region]:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hq import login_sessions
-from hq.access import Access, access_of
+from hq.access import Access, access_of, user_access
 from hq.credentials import token_hash
 from hq.errors import ApiError
 from hq.models import ApiToken, Store, User
@@ -80,7 +80,7 @@ def reader(
         raise ApiError(
             401, "login_required", "log in to the dashboard or send an API token as Bearer"
         )
-    return access_of(session, f"user:{user.username}", user.role, user.scope)
+    return user_access(session, user)
 
 
 Reader = Annotated[Access, Depends(reader)]

@@ -20,7 +20,7 @@ from pydantic import Field
 from sqlalchemy import select
 
 from hq import login_sessions
-from hq.access import Access, access_of
+from hq.access import Access, user_access
 from hq.actions import actions_between, messages_of
 from hq.admin import set_language
 from hq.dashboard.chain import (
@@ -113,8 +113,7 @@ def logged_in(request: Request, db: DB, now: Now, lock: WriteLock) -> Reader | N
     if user is None:
         request.session.pop("sid", None)
         return None
-    access = access_of(db, f"user:{user.username}", user.role, user.scope)
-    return Reader(user.username, user.language or "", access)
+    return Reader(user.username, user.language or "", user_access(db, user))
 
 
 def store_for(db: DB, user: Reader, store_id: str) -> Store | None:

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hq.access import stores_in
+from hq.access import covers
 from hq.dashboard.language import N_, NAMES
 from hq.dashboard.pages import EXPIRED, Reader, _check_csrf, _page, _to_login, logged_in, speaks
 from hq.deps import DB, Now, WriteLock
@@ -48,13 +48,10 @@ SPLIT = re.compile(r"[\s,;]+")
 def _within(db: Session, user: Reader, scope: str) -> bool:
     """Whether every store of *scope* is one *user* sees (an admin or analyst sees all, a
     manager their part); a scope that does not parse is the form's to refuse."""
-    if user.access.whole_chain:
-        return True
     try:
-        wanted = stores_in(db, scope)
+        return covers(db, user.access, scope)
     except HQError:
         return True  # add_subscription names what is wrong with it
-    return wanted is not None and wanted <= user.access.stores
 
 
 def _may_subscribe(db: Session, user: Reader, scope: str) -> bool:

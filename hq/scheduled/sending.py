@@ -21,7 +21,7 @@ from email.utils import format_datetime, make_msgid
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from hq.access import access_of, stores_in
+from hq.access import covers, user_access
 from hq.dashboard.language import language
 from hq.mail import MailError, MailSettings, send
 from hq.models import User
@@ -130,15 +130,6 @@ def _done(session: Session, sub_id: int, key: str, now: datetime, skipped: list[
     session.commit()
 
 
-def sees_all(session: Session, user: User, scope: str) -> bool:
-    """Whether *user*'s role lets them see every store of *scope* (:mod:`hq.access`)."""
-    access = access_of(session, f"user:{user.username}", user.role, user.scope)
-    if access.whole_chain:
-        return True
-    wanted = stores_in(session, scope)
-    return wanted is not None and wanted <= access.stores
-
-
 def _recipients(session: Session, row: ReportSubscription) -> tuple[list[str], list[tuple]]:
     """The users who cannot get it now, and (address, language) of everyone else: a user's
     address as it is at sending time, in their own dashboard language if they chose one.
@@ -150,7 +141,11 @@ def _recipients(session: Session, row: ReportSubscription) -> tuple[list[str], l
             address, words = value, row.language
         else:
             user = session.get(User, value)
-            if user is None or not user.email or not sees_all(session, user, row.scope):
+            if (
+                user is None
+                or not user.email
+                or not covers(session, user_access(session, user), row.scope)
+            ):
                 skipped.append(value)
                 continue
             address, words = user.email, user.language or row.language
