@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from kiosk.errors import HymioError
 from kiosk.settings.edit import check_writable, set_values, write_settings
-from kiosk.settings.load import load_settings, parse_settings
+from kiosk.settings.load import add_config_option, load_settings, parse_settings
 from kiosk.settings.model import HQ, ID_PATTERN
 
 PLACEHOLDER_TOKEN = "t" * 43  # a token's shape, to check the edited file before asking HQ
@@ -33,7 +33,7 @@ class EnrolError(HymioError):
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """Register ``enroll``."""
     p = commands.add_parser("enroll", help="register this kiosk at HQ with an enrol code")
-    p.add_argument("--config", required=True, metavar="FILE", help="the kiosk settings file")
+    add_config_option(p)
     p.add_argument("--hq", required=True, metavar="URL", help="HQ's address, https://…")
     p.add_argument("--code", required=True, help="the code from hymio hq enroll-code")
     p.add_argument("--device-id", default=None, help="this kiosk's id (default: the host name)")
