@@ -14,8 +14,9 @@
 # the data folder /var/lib/hymio; the systemd units hymio-kiosk and hymio-sync, enabled
 # (the kiosk takes tty1 from getty), and hymio-update.timer; on the Pi itself, the GL runtime libraries Kivy's
 # wheel loads (libegl1, libgles2, libgbm1, and libmtdev1 for touch). Settings and data
-# are never overwritten. With --enroll, `hymio enroll` registers the kiosk at HQ (its id
-# from the host name) and writes HQ's address, the token and the store into the settings.
+# are never overwritten. With --enroll, `hymio enroll` registers the kiosk at HQ (as the
+# settings' [device] id: the host name in new settings) and writes HQ's address, the token
+# and the store into the settings.
 # HYMIO_PIP_ARGS adds options to pip (e.g. --no-deps, or --index-url of a local mirror).
 set -euo pipefail
 
@@ -146,10 +147,9 @@ gid_of() { awk -F: -v n="$1" '$1 == n { print $4 }' "$R/etc/passwd"; }
 
 enroll() {
     [ -n "$ENROLL_URL" ] || return 0
-    local host
-    host=$(cat "$R/etc/hostname" 2>/dev/null || hostname)
-    "$R$VENV/bin/hymio" enroll --config "$R$CONFIG" --hq "$ENROLL_URL" --code "$ENROLL_CODE" \
-        --device-id "${host//[^A-Za-z0-9._-]/-}"
+    # The id is the settings' [device] id: the host name in a file written above, or the
+    # one an installer chose in a file kept.
+    "$R$VENV/bin/hymio" enroll --config "$R$CONFIG" --hq "$ENROLL_URL" --code "$ENROLL_CODE"
     chown "$(uid_of "$USER_NAME"):$(gid_of "$USER_NAME")" "$R$CONFIG"
 }
 
