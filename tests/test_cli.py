@@ -189,3 +189,17 @@ def test_a_missing_settings_file_exits_2(tmp_path):
 def test_bad_usage_exits_2(args, words):
     out = hymio(*args)
     assert out.returncode == 2 and words in out.stderr
+
+
+def test_the_demo_on_a_kiosk_without_hqs_packages_says_what_to_install(tmp_path):
+    # A Pi's install (the pi extra) has no SQLAlchemy: the import fails as it would there.
+    code = (
+        "import sys; sys.modules['sqlalchemy'] = None; from hymio.cli import main; "
+        f"sys.exit(main(['demo', '--headless', '--presses', '1', '--folder', {str(tmp_path)!r}]))"
+    )
+    env = {**os.environ, "SDL_VIDEODRIVER": "offscreen"}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         timeout=60, env=env)  # fmt: skip
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "Traceback" not in out.stderr
+    assert "pip install 'hymio[hq]'" in out.stderr and "no sqlalchemy" in out.stderr
