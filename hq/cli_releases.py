@@ -35,14 +35,28 @@ def _open(args: argparse.Namespace):
 
 
 def _add(args: argparse.Namespace) -> int:
+    from hq.release_metadata import read_metadata
     from hq.releases import add_release, release_folder
+    from kiosk.releases.metadata import parse_metadata
 
     url, session = _open(args)
+    folder = release_folder(url)
     with session:
-        manifest = add_release(session, release_folder(url), args.file, datetime.now(UTC))
-    size = sum(f.size for f in manifest.files) / 1e6
-    print(f"release {manifest.version}: {len(manifest.files)} files, {size:.1f} MB")
-    print(f"roll it out with: hymio hq rollout --release {manifest.version} --group pilots")
+        manifest = add_release(session, folder, args.file, datetime.now(UTC))
+    held = read_metadata(folder)
+    metadata = parse_metadata(held[0]) if held else None
+    if manifest is not None:
+        size = sum(f.size for f in manifest.files) / 1e6
+        print(f"release {manifest.version}: {len(manifest.files)} files, {size:.1f} MB")
+    if metadata is None:
+        print("HQ holds no release metadata: kiosks install only the releases it lists;"
+              " add a bundle of this hymio release build")  # fmt: skip
+        return 0
+    print(f"release metadata version {metadata.version}, expires {metadata.expires}")
+    if manifest is not None and manifest.version not in metadata.releases:
+        print(f"the release metadata does not list {manifest.version}: kiosks refuse it")
+    elif manifest is not None:
+        print(f"roll it out with: hymio hq rollout --release {manifest.version} --group pilots")
     return 0
 
 
