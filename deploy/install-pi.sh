@@ -13,7 +13,7 @@
 # /etc/hymio/kiosk.toml (mode 0600) from the commented example, only if there is none;
 # the data folder /var/lib/hymio; the systemd units hymio-kiosk and hymio-sync, enabled
 # (the kiosk takes tty1 from getty), and hymio-update.timer; on the Pi itself, the GL runtime libraries Kivy's
-# wheel loads (libegl1, libgles2, libgbm1, and libmtdev1 for touch). Settings and data
+# wheel loads (libgl1, libegl1, libgles2, libgbm1, and libmtdev1 for touch). Settings and data
 # are never overwritten. With --enroll, `hymio enroll` registers the kiosk at HQ (as the
 # settings' [device] id: the host name in new settings) and writes HQ's address, the token
 # and the store into the settings.
@@ -178,9 +178,11 @@ if [ "$UNINSTALL" -eq 1 ]; then
     exit 0
 fi
 install_gl() {
-    # Kivy's wheel brings SDL2 but loads the system's EGL, GLES and GBM (KMS/DRM), and
-    # libmtdev for multitouch (without it Kivy logs a traceback at every start).
-    local packages=(libegl1 libgles2 libgbm1 libmtdev1)
+    # Kivy's wheel brings SDL2 but loads the system's GL (its GL modules link libGL.so.1:
+    # without libgl1 no window provider loads), EGL, GLES and GBM (KMS/DRM), and libmtdev
+    # for multitouch (without it Kivy logs a traceback at every start). tests/test_deploy.py
+    # checks this list against what the wheels' libraries need.
+    local packages=(libgl1 libegl1 libgles2 libgbm1 libmtdev1)
     if [ -n "$R" ]; then
         say "into $ROOT: install ${packages[*]} on the Pi itself (apt-get)"
         return

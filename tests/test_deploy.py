@@ -214,3 +214,81 @@ def test_install_with_enroll_registers_the_kiosk_and_writes_its_settings(tmp_pat
     st = config.stat()
     assert stat.S_IMODE(st.st_mode) == 0o600 and st.st_uid == int(entry(root, "passwd", "hymio")[2])
     engine.dispose()
+
+
+# --- the Debian packages the kiosk's binary wheels need (issue 27) ---------------------
+# Each library a wheel's module links and the wheel does not bring, by the Debian package
+# that provides it (bookworm: the same names on Raspberry Pi OS's arm64 and this machine).
+PROVIDED_BY = {
+    "libGL.so.1": "libgl1",  # Kivy's GL modules (on aarch64 too): no window without it
+    "libEGL.so.1": "libegl1",  # the rest SDL2's KMS/DRM backend and Kivy open at run
+    "libGLESv2.so.2": "libgles2",  # time (dlopen, not linked): listed for that reason
+    "libgbm.so.1": "libgbm1",
+    "libmtdev.so.1": "libmtdev1",
+}
+OPENED_AT_RUN_TIME = {"libEGL.so.1", "libGLESv2.so.2", "libgbm.so.1", "libmtdev.so.1"}
+# The C and C++ runtimes and zlib: in every Raspberry Pi OS (apt and python3 need them).
+BASE = {"libc.so.6", "libm.so.6", "libpthread.so.0", "libdl.so.2", "librt.so.1",
+        "libgcc_s.so.1", "libstdc++.so.6", "libz.so.1"}  # fmt: skip
+# Modules the kiosk never loads: Kivy's X11 window (the kiosk's window is SDL2's).
+UNUSED = ("kivy/core/window/window_x11",)
+
+
+def script_packages() -> list[str]:
+    text = SCRIPT.read_text()
+    line = next(x for x in text.splitlines() if x.strip().startswith("local packages=("))
+    return line.split("(", 1)[1].rstrip(")").split()
+
+
+def needed_libraries(site: Path) -> dict[str, list[str]]:
+    """The libraries the wheels' modules in *site* (Kivy, lgpio) link and do not bring
+    themselves (in ``Kivy.libs`` and the like): soname → the modules that need it."""
+    modules = [p for pattern in ("kivy/**/*.so", "_lgpio*.so", "lgpio*/**/*.so")
+               for p in site.glob(pattern)]  # fmt: skip
+    bundled = {p.name for libs in site.glob("*.libs") for p in libs.iterdir()}
+    found: dict[str, list[str]] = {}
+    for module in modules:
+        where = str(module.relative_to(site))
+        if where.startswith(UNUSED):
+            continue
+        dynamic = subprocess.run(["readelf", "-d", str(module)], capture_output=True,
+                                 text=True, check=True).stdout  # fmt: skip
+        for line in dynamic.splitlines():
+            if "(NEEDED)" in line:
+                name = line.rsplit("[", 1)[1].rstrip("]")
+                if name not in bundled:
+                    found.setdefault(name, []).append(where)
+    return found
+
+
+def assert_the_script_installs_what(site: Path) -> None:
+    needed = needed_libraries(site)
+    assert "libGL.so.1" in needed, needed  # the one the installed kiosk lacked
+    packages = set(script_packages())
+    for name, users in needed.items():
+        if name in BASE:
+            continue
+        assert name in PROVIDED_BY, f"{name} (needed by {users[0]}) has no package in the list"
+        assert PROVIDED_BY[name] in packages, f"install-pi.sh lacks {PROVIDED_BY[name]}"
+    for name in OPENED_AT_RUN_TIME:
+        assert PROVIDED_BY[name] in packages
+
+
+def test_the_script_installs_every_library_the_kiosks_wheels_need():
+    import kivy
+
+    assert_the_script_installs_what(Path(kivy.__file__).parents[1])
+
+
+def test_the_package_of_each_library_is_the_one_debian_ships_it_in():
+    # dpkg knows, on this Debian machine, which package a library file is in; the same
+    # names hold on Raspberry Pi OS (bookworm, arm64).
+    checked = 0
+    for name, package in PROVIDED_BY.items():
+        done = subprocess.run(["dpkg", "-S", f"*/{name}"], capture_output=True, text=True)
+        owners = {line.split(":")[0] for line in done.stdout.splitlines()
+                  if line.rstrip().endswith("/" + name)}  # fmt: skip
+        if owners:
+            assert owners == {package}, f"{name} is in {owners}, not {package}"
+            checked += 1
+    assert checked >= 1 or shutil.which("dpkg") is None
