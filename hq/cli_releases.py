@@ -61,7 +61,9 @@ def _add(args: argparse.Namespace) -> int:
 
 
 def _rollout(args: argparse.Namespace) -> int:
-    from hq.releases import roll_out
+    from hq.release_metadata import read_metadata
+    from hq.releases import release_folder, roll_out
+    from kiosk.releases.metadata import parse_metadata
 
     for scope in ("store", "device", "group", "percent"):
         value = getattr(args, scope)
@@ -70,13 +72,21 @@ def _rollout(args: argparse.Namespace) -> int:
             break
     else:
         scope, target = "all", ""
-    _url, session = _open(args)
+    url, session = _open(args)
     with session:
         roll_out(session, args.release, scope, target, datetime.now(UTC))
     who = {"all": "every device", "percent": f"{target} % of the fleet"}.get(
         scope, f"{scope} {target}"
     )
     print(f"{who} should now run {args.release}; kiosks take it in their closed hours")
+    held = read_metadata(release_folder(url))
+    metadata = parse_metadata(held[0]) if held else None
+    if metadata is None or args.release not in metadata.releases:
+        print(f"but the release metadata HQ holds does not list {args.release}: kiosks"
+              " refuse it until a bundle of hymio release build or metadata lists it")  # fmt: skip
+    elif args.release not in metadata.rollback_to:
+        print(f"kiosks on a newer release than {args.release} keep theirs (a rollback needs"
+              f" hymio release metadata --rollback-to {args.release})")  # fmt: skip
     return 0
 
 

@@ -221,8 +221,15 @@ def test_the_commands_add_roll_out_and_group_and_say_what_is_wrong(tmp_path, key
     assert list((tmp_path / "releases").rglob("*"))  # beside the SQLite file
     grouped = hymio("hq", "add-to-group", "--database", db, "--group", "pilots", "--device", "pi-1")
     assert grouped.returncode == 0 and "1 device(s) added to group pilots" in grouped.stdout
+    assert "release metadata version 1" in added.stdout
     done = hymio("hq", "rollout", "--database", db, "--release", "0.9.1", "--group", "pilots")
     assert done.returncode == 0 and "group pilots should now run 0.9.1" in done.stdout
+    assert "kiosks on a newer release than 0.9.1 keep theirs" in done.stdout
+    old = hymio("hq", "add-release", "--database", db, "--file",
+                str(make_bundle(tmp_path / "o", "0.8.0", key[0], metadata=False)))  # fmt: skip
+    assert old.returncode == 0 and "does not list 0.8.0: kiosks refuse it" in old.stdout
+    unlisted = hymio("hq", "rollout", "--database", db, "--release", "0.8.0", "--all")
+    assert unlisted.returncode == 0 and "does not list 0.8.0: kiosks refuse it" in unlisted.stdout
     wrong = hymio("hq", "rollout", "--database", db, "--release", "0.9.9", "--all")
     assert wrong.returncode == 1 and "HQ holds no release '0.9.9'" in wrong.stderr
     both = hymio("hq", "rollout", "--database", db, "--release", "0.9.1", "--all", "--store", "s1")
