@@ -70,10 +70,15 @@ enter_root() {
     # virtual environment, its scripts, the user and the units are made where they will
     # be when the image boots, by the image's own tools. A private mount namespace holds
     # /dev, /proc and this checkout for it, and goes with it.
-    local r=${ROOT%/}
+    local r
+    if ! r=$(cd "$ROOT" 2>/dev/null && pwd -P); then
+        echo "install-pi.sh: --root $ROOT: no such folder" >&2
+        exit 2
+    fi
+    r=${r%/}
     local need missing=()
     for need in /etc/passwd /etc/group /bin/bash; do
-        [ -e "$r$need" ] || missing+=("$ROOT$need")
+        [ -e "$r$need" ] || missing+=("$r$need")
     done
     if [ "${#missing[@]}" -gt 0 ] || [ -z "$r" ]; then
         echo "install-pi.sh: --root $ROOT is not the root file system of a system (no" \
@@ -210,8 +215,8 @@ install_units() {
     say "enabled ${UNITS[*]} hymio-update.timer"
 }
 
-if [ -n "$ROOT" ] && [ "$IN_ROOT" -eq 0 ]; then
-    enter_root
+if [ -n "$ROOT" ] && [ "$IN_ROOT" -eq 0 ] && [ "$(cd "$ROOT" 2>/dev/null && pwd -P)" != / ]; then
+    enter_root  # (--root / is this system: installed as without it)
 fi
 if [ "$UNINSTALL" -eq 1 ]; then
     uninstall

@@ -321,3 +321,10 @@ def test_the_package_of_each_library_is_the_one_debian_ships_it_in():
             assert owners == {package}, f"{name} is in {owners}, not {package}"
             checked += 1
     assert checked >= 1 or shutil.which("dpkg") is None
+
+
+def test_root_names_a_folder_that_exists(tmp_path):
+    done = subprocess.run(["bash", str(SCRIPT), "--root", str(tmp_path / "nope")],
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 2 and f"--root {tmp_path / 'nope'}: no such folder" in done.stderr
+    assert not (tmp_path / "nope").exists()
