@@ -14,13 +14,15 @@ import signal
 import sys
 import threading
 
+from kiosk.settings.load import add_config_option
+
 log = logging.getLogger(__name__)
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """Register ``buttons``."""
     p = commands.add_parser("buttons", help="run the buttons and LEDs without a screen")
-    p.add_argument("--config", required=True, metavar="FILE", help="the kiosk settings file")
+    add_config_option(p)
     p.add_argument(
         "--simulate",
         action="store_true",

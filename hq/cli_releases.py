@@ -35,19 +35,35 @@ def _open(args: argparse.Namespace):
 
 
 def _add(args: argparse.Namespace) -> int:
+    from hq.release_metadata import read_metadata
     from hq.releases import add_release, release_folder
+    from kiosk.releases.metadata import parse_metadata
 
     url, session = _open(args)
+    folder = release_folder(url)
     with session:
-        manifest = add_release(session, release_folder(url), args.file, datetime.now(UTC))
-    size = sum(f.size for f in manifest.files) / 1e6
-    print(f"release {manifest.version}: {len(manifest.files)} files, {size:.1f} MB")
-    print(f"roll it out with: hymio hq rollout --release {manifest.version} --group pilots")
+        manifest = add_release(session, folder, args.file, datetime.now(UTC))
+    held = read_metadata(folder)
+    metadata = parse_metadata(held[0]) if held else None
+    if manifest is not None:
+        size = sum(f.size for f in manifest.files) / 1e6
+        print(f"release {manifest.version}: {len(manifest.files)} files, {size:.1f} MB")
+    if metadata is None:
+        print("HQ holds no release metadata: kiosks install only the releases it lists;"
+              " add a bundle of this hymio release build")  # fmt: skip
+        return 0
+    print(f"release metadata version {metadata.version}, expires {metadata.expires}")
+    if manifest is not None and manifest.version not in metadata.releases:
+        print(f"the release metadata does not list {manifest.version}: kiosks refuse it")
+    elif manifest is not None:
+        print(f"roll it out with: hymio hq rollout --release {manifest.version} --group pilots")
     return 0
 
 
 def _rollout(args: argparse.Namespace) -> int:
-    from hq.releases import roll_out
+    from hq.release_metadata import read_metadata
+    from hq.releases import release_folder, roll_out
+    from kiosk.releases.metadata import parse_metadata
 
     for scope in ("store", "device", "group", "percent"):
         value = getattr(args, scope)
@@ -56,13 +72,21 @@ def _rollout(args: argparse.Namespace) -> int:
             break
     else:
         scope, target = "all", ""
-    _url, session = _open(args)
+    url, session = _open(args)
     with session:
         roll_out(session, args.release, scope, target, datetime.now(UTC))
     who = {"all": "every device", "percent": f"{target} % of the fleet"}.get(
         scope, f"{scope} {target}"
     )
     print(f"{who} should now run {args.release}; kiosks take it in their closed hours")
+    held = read_metadata(release_folder(url))
+    metadata = parse_metadata(held[0]) if held else None
+    if metadata is None or args.release not in metadata.releases:
+        print(f"but the release metadata HQ holds does not list {args.release}: kiosks"
+              " refuse it until a bundle of hymio release build or metadata lists it")  # fmt: skip
+    elif args.release not in metadata.rollback_to:
+        print(f"kiosks on a newer release than {args.release} keep theirs (a rollback needs"
+              f" hymio release metadata --rollback-to {args.release})")  # fmt: skip
     return 0
 
 

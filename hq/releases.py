@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from hq.errors import DuplicateError, HQError, UnknownDeviceError, UnknownStoreError
 from hq.models import Device, DeviceGroup, Release, Rollout, Store
+from hq.release_metadata import is_newer, keep_metadata
 from kiosk.localtime import to_utc_text
 from kiosk.releases.manifest import (
     CHUNK,
@@ -36,11 +37,13 @@ from kiosk.releases.manifest import (
     ReleaseError,
     parse_manifest,
 )
+from kiosk.releases.metadata import FILE_NAME, SIGNATURE_NAME
 from kiosk.settings.model import ID_PATTERN
 
 FOLDER_VAR = "HYMIO_HQ_RELEASES"
 SCOPES = ("all", "store", "device", "group", "percent")
 MANIFEST, SIGNATURE, FILES = "manifest.json", "manifest.sig", "files/"
+METADATA = (FILE_NAME, SIGNATURE_NAME)  # the release key's metadata, in a bundle
 
 
 class ReleaseBundleError(HQError, ValueError):
@@ -62,15 +65,24 @@ def stored_file(folder: Path, sha256: str) -> Path:
     return folder / sha256[:2] / sha256
 
 
-def add_release(session: Session, folder: Path, bundle: Path, now: datetime) -> Manifest:
+def add_release(session: Session, folder: Path, bundle: Path, now: datetime) -> Manifest | None:
     """Add the release in the tar *bundle* (``hymio release build``): every file the
-    manifest names must be in it with its size and SHA-256, and nothing else."""
+    manifest names must be in it with its size and SHA-256, and nothing else. The release
+    metadata a bundle carries (a bundle of ``hymio release metadata`` carries only that;
+    None then) is kept if it is newer than HQ's (:mod:`hq.release_metadata`)."""
     try:
         tar = tarfile.open(bundle)  # noqa: SIM115 -- closed below
     except (OSError, tarfile.TarError) as e:
         raise ReleaseBundleError(f"{bundle}: not a release bundle ({e})") from None
     with tar:
         members = {m.name: m for m in tar.getmembers() if m.isfile()}
+        if MANIFEST not in members and set(members) > set(METADATA):
+            extra = sorted(set(members) - set(METADATA))[0]
+            raise ReleaseBundleError(f"{bundle}: no {MANIFEST}, but {extra}; nothing was added")
+        metadata = _bundle_metadata(tar, members, folder, bundle)
+        if MANIFEST not in members and metadata is not None:
+            keep_metadata(folder, *metadata)
+            return None
         for needed in (MANIFEST, SIGNATURE):
             if needed not in members:
                 raise ReleaseBundleError(
@@ -85,7 +97,7 @@ def add_release(session: Session, folder: Path, bundle: Path, now: datetime) -> 
         if not re.fullmatch(r"[A-Za-z0-9+/]{86}==", signature):
             raise ReleaseBundleError(f"{bundle}: {SIGNATURE} is not an Ed25519 signature")
         named = {FILES + f.name for f in manifest.files}
-        extra = sorted(set(members) - named - {MANIFEST, SIGNATURE})
+        extra = sorted(set(members) - named - {MANIFEST, SIGNATURE, *METADATA})
         if extra:
             raise ReleaseBundleError(
                 f"{bundle}: holds {extra[0]}, which the manifest does not name"
@@ -93,6 +105,8 @@ def add_release(session: Session, folder: Path, bundle: Path, now: datetime) -> 
         known = session.get(Release, manifest.version)
         if known is not None:
             if known.manifest.encode() == data and known.signature == signature:
+                if metadata is not None:
+                    keep_metadata(folder, *metadata)
                 return manifest
             raise DuplicateError(f"HQ already holds another release {manifest.version}")
         lacking = sorted(named - set(members))
@@ -113,7 +127,31 @@ def add_release(session: Session, folder: Path, bundle: Path, now: datetime) -> 
         )
     )
     session.commit()
+    if metadata is not None:
+        keep_metadata(folder, *metadata)
     return manifest
+
+
+def _bundle_metadata(
+    tar: tarfile.TarFile, members: dict, folder: Path, bundle: Path
+) -> tuple[bytes, str] | None:
+    """The release metadata in the bundle and its signature, if it has them, checked
+    before anything is added: its shape, and that it does not contradict HQ's."""
+    present = [name for name in METADATA if name in members]
+    if not present:
+        return None
+    if len(present) == 1:
+        missing = next(name for name in METADATA if name not in members)
+        raise ReleaseBundleError(f"{bundle}: has {present[0]} but no {missing}")
+    data = tar.extractfile(members[METADATA[0]]).read()
+    signature = tar.extractfile(members[METADATA[1]]).read().decode("ascii", "replace").strip()
+    try:
+        is_newer(folder, data, signature)
+    except DuplicateError:
+        raise
+    except (ReleaseError, ValueError) as e:
+        raise ReleaseBundleError(f"{bundle}: {e}") from None
+    return data, signature
 
 
 def _keep(tar: tarfile.TarFile, member, name: str, size: int, sha256: str, folder: Path) -> None:

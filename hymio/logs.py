@@ -4,7 +4,8 @@ Under systemd (``JOURNAL_STREAM`` is set when stderr goes to the journal) each l
 with its syslog priority, ``<3>`` for an error, ``<4>`` a warning, ``<6>`` information,
 which journald reads (``SyslogLevelPrefix=`` is on by default), so ``journalctl -p
 warning -u hymio-sync`` shows exactly the problems. APScheduler's two lines per job run
-("Running job", "executed successfully") are kept out below WARNING.
+("Running job", "executed successfully") are kept out below WARNING, urllib3's warning at
+each connect retry below ERROR.
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ PRIORITY = {
     logging.DEBUG: 7,
 }
 QUIET = ("apscheduler",)  # per-run chatter: only its warnings and errors are kept
+# urllib3 warns at each of a request's connect retries ("Retrying (Retry(total=1, ...)) after
+# connection broken by ..."): six lines a round while HQ is away, before sync's own line
+# that says so once. Its errors stay.
+RETRIES = "urllib3.connectionpool"
 
 
 class JournalFormatter(logging.Formatter):
@@ -45,3 +50,4 @@ def setup(level: int = logging.WARNING, env: Mapping[str, str] | None = None) ->
     root.setLevel(level)
     for name in QUIET:
         logging.getLogger(name).setLevel(logging.WARNING)
+    logging.getLogger(RETRIES).setLevel(logging.ERROR if level > logging.DEBUG else logging.DEBUG)

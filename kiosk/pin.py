@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import os
 import re
+import sys
 
 _N, _R, _P = 2**14, 8, 1
 _FORMAT = re.compile(
@@ -20,6 +21,10 @@ _FORMAT = re.compile(
 )
 PIN_PATTERN = re.compile(r"^[0-9]{4,12}$")
 PIN_VAR = "HYMIO_PIN"  # where a script gives the PIN instead of typing it
+NO_TERMINAL = (
+    f"no PIN was typed (there is no terminal to type it in); run it in a terminal, or give"
+    f" the PIN in the environment variable {PIN_VAR}"
+)
 
 
 def ask_pin() -> str:
@@ -27,12 +32,29 @@ def ask_pin() -> str:
     (the two differ, or it is not 4 to 12 digits)."""
     entered = os.environ.get(PIN_VAR)
     if entered is None:
-        entered = getpass.getpass("new staff PIN (4–12 digits): ")
-        if getpass.getpass("the same PIN again: ") != entered:
+        try:
+            entered = _typed("new staff PIN (4–12 digits): ")
+            again = _typed("the same PIN again: ")
+        except EOFError:  # no terminal, and stdin closed or at its end
+            raise ValueError(NO_TERMINAL) from None
+        if again != entered:
             raise ValueError("the two PINs differ")
     if not PIN_PATTERN.match(entered):
         raise ValueError("a staff PIN is 4 to 12 digits")
     return entered
+
+
+def _typed(prompt: str) -> str:
+    """A PIN typed at the terminal, not echoed; without a terminal, a line of stdin (a
+    script's pipe: nothing to hide, so no "input may be echoed" warning). EOFError: none."""
+    try:
+        os.close(os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY))
+    except OSError:
+        line = sys.stdin.readline() if sys.stdin is not None and not sys.stdin.closed else ""
+        if not line:
+            raise EOFError from None
+        return line.rstrip("\r\n")
+    return getpass.getpass(prompt)
 
 
 def hash_pin(pin: str) -> str:

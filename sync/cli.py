@@ -19,6 +19,8 @@ import signal
 import sys
 import threading
 
+from kiosk.settings.load import add_config_option
+
 log = logging.getLogger(__name__)
 
 EXIT_UNSENT = 3
@@ -28,7 +30,7 @@ ONCE_ATTEMPTS = 4
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """Register ``sync``."""
     p = commands.add_parser("sync", help="upload the ratings to HQ (a daemon, or --once)")
-    p.add_argument("--config", required=True, metavar="FILE", help="the kiosk settings file")
+    add_config_option(p)
     p.add_argument("--once", action="store_true", help="drain the backlog once and exit")
     p.add_argument(
         "--retry-held",

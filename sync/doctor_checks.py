@@ -15,6 +15,7 @@ from sync.databases import Databases
 
 CLOCK_WARN_SECONDS = 60.0
 BACKLOG_WARN = 10_000
+CONFIG_PATH = "/api/v1/config"  # what the check asks HQ for (HQClient.config)
 
 
 def check_hq(ctx: Context, client: HQClient | None = None) -> list[Finding]:
@@ -47,8 +48,20 @@ def check_hq(ctx: Context, client: HQClient | None = None) -> list[Finding]:
                 "copy the token `hymio hq add-device` (or rotate-token) printed into [hq] token",
             )
         ]
-    if not answer.ok:
+    if answer.status >= 500 or answer.status == 429:  # HQ there, but not able now
         return [Finding("hq", WARN, f"{hq.url} answered {answer.status}", "look at HQ's log")]
+    if not answer.ok or not isinstance(answer.body.get("version"), int):
+        # a 404, a login page, a proxy's own page: whatever answers is not HQ's API
+        return [
+            Finding(
+                "hq",
+                FAIL,
+                f"{hq.url} answered {answer.status} to {CONFIG_PATH}, not as Hymiö HQ does:"
+                " a wrong address, or not HQ",
+                "set [hq] url to HQ's own address (its dashboard's, without a path, e.g."
+                " https://hq.example.com)",
+            )
+        ]
     found = [Finding("hq", OK, f"{hq.url} reachable, token accepted")]
     if answer.date:
         offset = (parsedate_to_datetime(answer.date) - ctx.clock.now()).total_seconds()

@@ -4,12 +4,22 @@ same for them as for a real release."""
 
 from __future__ import annotations
 
+import hashlib
 import tarfile
+from datetime import UTC, datetime
 from pathlib import Path
 
+from hymio.update.build import sign_metadata
 from kiosk.releases.manifest import Manifest, ReleaseFile, new_key, sign
+from kiosk.releases.metadata import FILE_NAME, SIGNATURE_NAME
 
 WHEEL = "hymio-{v}-py3-none-any.whl"
+NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)  # the tests' clock: the metadata expires 30 days on
+
+
+def metadata_folder(key: Path) -> Path:
+    """Where the release metadata signed with *key* is kept between bundles."""
+    return key.with_name(key.name + ".metadata")
 
 
 def make_key(folder: Path) -> tuple[Path, str]:
@@ -38,9 +48,12 @@ def make_bundle(
     leave_out: str | None = None,
     tamper: str | None = None,
     extra: str | None = None,
+    metadata: bool = True,
 ) -> Path:
     """The bundle of *version* signed with *key*: *leave_out* a file the manifest names,
-    *tamper* with one after signing, or add an *extra* one the manifest does not name."""
+    *tamper* with one after signing, or add an *extra* one the manifest does not name.
+    With *metadata*, the next release metadata of *key* (kept beside it) lists it, as
+    ``hymio release build`` does."""
     from kiosk.releases.manifest import load_private_key, sha256_of
 
     files = files if files is not None else files_of(version)
@@ -58,6 +71,12 @@ def make_bundle(
     data = manifest.encode()
     (work / "manifest.json").write_bytes(data)
     (work / "manifest.sig").write_text(sign(load_private_key(key), data))
+    if metadata:
+        signed = sign_metadata(
+            load_private_key(key), metadata_folder(key),
+            add={version: hashlib.sha256(data).hexdigest()}, now=NOW,
+        )  # fmt: skip
+        assert version in signed.releases
     if tamper:
         (work / "files" / tamper).write_bytes(files[tamper] + b"!")
     if extra:
@@ -66,6 +85,9 @@ def make_bundle(
     with tarfile.open(bundle, "w") as tar:
         tar.add(work / "manifest.json", arcname="manifest.json")
         tar.add(work / "manifest.sig", arcname="manifest.sig")
+        if metadata:
+            for name in (FILE_NAME, SIGNATURE_NAME):
+                tar.add(metadata_folder(key) / name, arcname=name)
         for p in sorted((work / "files").iterdir()):
             if p.name != leave_out:
                 tar.add(p, arcname=f"files/{p.name}")

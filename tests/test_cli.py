@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -13,20 +14,22 @@ import pytest
 
 from kiosk import __version__
 from kiosk.sample import generate
-from kiosk.settings.load import load_settings
+from kiosk.settings.load import CONFIG_VAR, INSTALLED, default_settings_file, load_settings
 from kiosk.store.store import Store
 from kiosk.tally import tally
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def hymio(*args: str) -> subprocess.CompletedProcess:
+def hymio(*args: str, env: dict | None = None, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "hymio", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=60,
+        env=env,
+        **kwargs,
     )
 
 
@@ -83,6 +86,46 @@ def test_doctor_on_a_healthy_sample(sample):
     assert "ok    database" in out.stdout and "integrity ok" in out.stdout
     assert "WARN  hq" in out.stdout and "hq.url and hq.token not set" in out.stdout
     assert "0 problem(s)" in out.stdout
+
+
+def test_without_config_the_commands_read_the_installed_settings(sample, tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != CONFIG_VAR}
+    out = hymio("doctor", env={**env, CONFIG_VAR: str(sample)})
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert out.stdout.startswith("ok    settings") and str(sample) in out.stdout.splitlines()[0]
+    assert hymio("tally", "--json", env={**env, CONFIG_VAR: str(sample)}).returncode == 0
+    # Without $HYMIO_CONFIG: the file the install script writes, where it writes it.
+    assert default_settings_file({}, root=tmp_path) is None
+    installed = tmp_path / "etc" / "hymio" / "kiosk.toml"
+    installed.parent.mkdir(parents=True)
+    installed.write_text("")
+    assert default_settings_file({}, root=tmp_path) == installed
+    assert f"CONFIG={INSTALLED}\n" in (ROOT / "deploy" / "install-pi.sh").read_text()
+    for unit in ("hymio-kiosk", "hymio-sync", "hymio-update"):
+        assert f"--config {INSTALLED}" in (ROOT / "systemd" / f"{unit}.service").read_text()
+    if default_settings_file(env) is None:  # neither here: say what to give
+        out = hymio("doctor", env=env)
+        assert out.returncode == 2 and "give --config FILE" in out.stderr, out.stderr
+        assert str(INSTALLED) in out.stderr and "Traceback" not in out.stderr
+
+
+def test_set_pin_without_a_terminal_says_how_and_changes_nothing(tmp_path):
+    path = tmp_path / "kiosk.toml"
+    path.write_text('[device]\nid = "k1"\n')
+    env = {k: v for k, v in os.environ.items() if k != "HYMIO_PIN"}
+    # its own session: no controlling terminal to open, and stdin at its end at once
+    out = hymio("set-pin", "--config", str(path), env=env, stdin=subprocess.DEVNULL,
+                start_new_session=True)  # fmt: skip
+    assert out.returncode == 2, out.stderr
+    assert "Traceback" not in out.stderr and "no terminal" in out.stderr
+    assert "HYMIO_PIN" in out.stderr and "nothing was changed" in out.stderr
+    assert path.read_text() == '[device]\nid = "k1"\n'
+    # a script's pipe: the PIN twice, one a line
+    out = hymio("set-pin", "--config", str(path), env=env, input="2468\n2468\n",
+                start_new_session=True)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "echoed" not in out.stderr and "2468" not in path.read_text()
+    assert load_settings(path).staff.pin_hash
 
 
 def test_doctor_finds_a_damaged_database_and_leaves_it_alone(tmp_path):
@@ -146,3 +189,17 @@ def test_a_missing_settings_file_exits_2(tmp_path):
 def test_bad_usage_exits_2(args, words):
     out = hymio(*args)
     assert out.returncode == 2 and words in out.stderr
+
+
+def test_the_demo_on_a_kiosk_without_hqs_packages_says_what_to_install(tmp_path):
+    # A Pi's install (the pi extra) has no SQLAlchemy: the import fails as it would there.
+    code = (
+        "import sys; sys.modules['sqlalchemy'] = None; from hymio.cli import main; "
+        f"sys.exit(main(['demo', '--headless', '--presses', '1', '--folder', {str(tmp_path)!r}]))"
+    )
+    env = {**os.environ, "SDL_VIDEODRIVER": "offscreen"}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         timeout=60, env=env)  # fmt: skip
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "Traceback" not in out.stderr
+    assert "pip install 'hymio[hq]'" in out.stderr and "no sqlalchemy" in out.stderr

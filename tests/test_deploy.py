@@ -19,12 +19,12 @@ from pathlib import Path
 import pytest
 
 from kiosk.settings.load import load_settings
+from tests.system_root import GETTY, base_python, mounted, new_root
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "deploy" / "install-pi.sh"
 UNITS = sorted((REPO / "systemd").glob("*.service"))
 GROUPS = ("gpio", "video", "input", "render")
-GETTY = "etc/systemd/system/getty.target.wants/getty@tty1.service"
 
 
 def test_the_install_script_passes_shellcheck():
@@ -32,36 +32,40 @@ def test_the_install_script_passes_shellcheck():
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def new_root(folder: Path) -> Path:
-    """A root folder with what a fresh Raspberry Pi OS has that the script reads."""
-    etc = folder / "etc"
-    etc.mkdir(parents=True)
-    (etc / "passwd").write_text("root:x:0:0:root:/root:/bin/bash\n")
-    (etc / "group").write_text("root:x:0:\nvideo:x:44:\n")  # gpio, input, render: made
-    (etc / "shadow").write_text("root:*:19000:0:99999:7:::\n")
-    (etc / "gshadow").write_text("root:*::\nvideo:*::\n")
-    (etc / "hostname").write_text("till-3\n")
-    # systemd's own units, so that `verify --root` finds multi-user.target and the rest.
-    shutil.copytree("/usr/lib/systemd/system", folder / "usr/lib/systemd/system", symlinks=True)
-    getty = folder / GETTY
-    getty.parent.mkdir(parents=True)
-    getty.symlink_to("/usr/lib/systemd/system/getty@.service")  # a login prompt on tty1
-    return folder
-
-
-def install(root: Path, *args: str, source: Path) -> subprocess.CompletedProcess:
-    """The install script of *source* (a clean clone: pip builds in it) into *root*."""
-    env = {**os.environ, "HYMIO_PIP_ARGS": "--no-deps", "PYTHON": sys.executable}
+def install(
+    root: Path, *args: str, source: Path, wheels: Path, shared: tuple[Path, ...] = ()
+) -> subprocess.CompletedProcess:
+    """The install script of *source* (a clean clone: pip builds in it) into the system
+    root *root*, pip taking only what it needs to build from *wheels* (no index there)."""
+    pip = f"--no-deps --no-index --find-links {wheels}"
+    env = {**os.environ, "HYMIO_PIP_ARGS": pip, "PYTHON": base_python()}
+    command = ["bash", str(source / "deploy" / "install-pi.sh"), "--root", str(root), *args]
     return subprocess.run(
-        ["bash", str(source / "deploy" / "install-pi.sh"), "--root", str(root), *args],
+        mounted(root, command, shared=(wheels, *shared)),
         capture_output=True, text=True, env=env, timeout=300,
     )  # fmt: skip
 
 
+@pytest.fixture(scope="session")
+def build_wheels(tmp_path_factory) -> Path:
+    """What pip needs to build Hymiö from its source (setuptools, setuptools-scm), for a
+    root that reaches no package index."""
+    folder = tmp_path_factory.mktemp("build-wheels")
+    subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--dest", str(folder),
+                    "setuptools>=77", "setuptools-scm>=8", "wheel"], check=True)  # fmt: skip
+    return folder
+
+
+def in_root(root: Path, *command: str) -> subprocess.CompletedProcess:
+    """*command* run inside *root* (chroot), as on the Pi once the image is its /."""
+    return subprocess.run(mounted(root, list(command), chroot=True), capture_output=True,
+                          text=True, timeout=120)  # fmt: skip
+
+
 @pytest.fixture(scope="module")
-def root(tmp_path_factory, clean_clone) -> Path:
+def root(tmp_path_factory, clean_clone, build_wheels) -> Path:
     root = new_root(tmp_path_factory.mktemp("pi"))
-    done = install(root, source=clean_clone)
+    done = install(root, source=clean_clone, wheels=build_wheels)
     assert done.returncode == 0, done.stdout + done.stderr
     return root
 
@@ -100,6 +104,15 @@ def test_the_program_is_in_a_virtual_environment_and_on_the_path(root):
     assert os.readlink(root / "opt/hymio/current") == "venv"  # what the units run; updates move it
     site = next((root / "opt/hymio/venv/lib").glob("python3*/site-packages"))
     assert (site / "hymio" / "cli" / "kiosk.py").exists()
+    # made where it runs: its scripts name /opt/hymio/…, not the folder it was made in
+    assert hymio.read_text().splitlines()[0] == "#!/opt/hymio/venv/bin/python"
+    assert str(root) not in (root / "opt/hymio/venv/pyvenv.cfg").read_text()
+    # inside the image, as its /: the link, the venv's Python and the package it holds
+    ran = in_root(
+        root, "/opt/hymio/current/bin/python", "-c", "import hymio; print(hymio.__file__)"
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.startswith("/opt/hymio/current/lib/python3"), ran.stdout
 
 
 def test_the_units_are_installed_enabled_and_getty_gives_up_tty1(root):
@@ -142,22 +155,22 @@ def test_every_unit_restarts_forever_and_is_hardened(unit):
         assert "\nReadWritePaths=/var/lib/hymio\n" in text
 
 
-def test_a_second_run_changes_nothing_and_keeps_edited_settings(root, clean_clone):
+def test_a_second_run_changes_nothing_and_keeps_edited_settings(root, clean_clone, build_wheels):
     config = root / "etc/hymio/kiosk.toml"
     config.write_text(config.read_text() + "\n# edited by the installer\n")
     before = (root / "etc/passwd").read_text(), (root / "etc/group").read_text()
-    done = install(root, source=clean_clone)
+    done = install(root, source=clean_clone, wheels=build_wheels)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "kept the settings" in done.stdout
     assert config.read_text().endswith("# edited by the installer\n")
     assert ((root / "etc/passwd").read_text(), (root / "etc/group").read_text()) == before
 
 
-def test_uninstall_removes_the_program_and_keeps_the_data(tmp_path, clean_clone):
+def test_uninstall_removes_the_program_and_keeps_the_data(tmp_path, clean_clone, build_wheels):
     root = new_root(tmp_path / "pi")
-    assert install(root, source=clean_clone).returncode == 0
+    assert install(root, source=clean_clone, wheels=build_wheels).returncode == 0
     (root / "var/lib/hymio/ratings.db").write_bytes(b"precious")
-    done = install(root, "--uninstall", source=clean_clone)
+    done = install(root, "--uninstall", source=clean_clone, wheels=build_wheels)
     assert done.returncode == 0, done.stdout + done.stderr
     assert not (root / "opt/hymio").exists()
     assert not (root / "usr/local/bin/hymio").is_symlink()
@@ -166,6 +179,17 @@ def test_uninstall_removes_the_program_and_keeps_the_data(tmp_path, clean_clone)
     assert (root / "etc/hymio/kiosk.toml").exists()
     assert "kept" in done.stdout
     assert (root / GETTY).is_symlink()  # the login prompt is back on tty1
+
+
+def test_a_root_that_is_not_a_systems_is_refused_and_left_alone(tmp_path, clean_clone):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    done = subprocess.run(["bash", str(SCRIPT), "--root", str(empty)], capture_output=True,
+                          text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"--root {empty} is not the root file system of a system" in done.stderr
+    assert f"{empty}/etc/passwd" in done.stderr and "cannot lock" not in done.stderr
+    assert list(empty.iterdir()) == []
 
 
 def test_unknown_options_are_refused(tmp_path):
@@ -181,7 +205,9 @@ def test_enroll_needs_hqs_url_and_the_code(tmp_path):
     assert "hymio enroll" in SCRIPT.read_text()  # what --enroll runs (tested in test_enroll)
 
 
-def test_install_with_enroll_registers_the_kiosk_and_writes_its_settings(tmp_path, clean_clone):
+def test_install_with_enroll_registers_the_kiosk_and_writes_its_settings(
+    tmp_path, clean_clone, build_wheels
+):
     from datetime import UTC, datetime
 
     from hq.admin import add_store
@@ -204,7 +230,8 @@ def test_install_with_enroll_registers_the_kiosk_and_writes_its_settings(tmp_pat
     site = next((venv / "lib").glob("python3*/site-packages"))
     (site / "test-deps.pth").write_text(f"{deps}\n")
     with served(url, tmp_path / "hq.log") as base:
-        done = install(root, "--enroll", base, code, source=clean_clone)
+        done = install(root, "--enroll", base, code, source=clean_clone, wheels=build_wheels,
+                       shared=(deps,))  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     assert "enrolled as device till-3 in store s4" in done.stdout
     config = root / "etc/hymio/kiosk.toml"
@@ -214,3 +241,90 @@ def test_install_with_enroll_registers_the_kiosk_and_writes_its_settings(tmp_pat
     st = config.stat()
     assert stat.S_IMODE(st.st_mode) == 0o600 and st.st_uid == int(entry(root, "passwd", "hymio")[2])
     engine.dispose()
+
+
+# --- the Debian packages the kiosk's binary wheels need (issue 27) ---------------------
+# Each library a wheel's module links and the wheel does not bring, by the Debian package
+# that provides it (bookworm: the same names on Raspberry Pi OS's arm64 and this machine).
+PROVIDED_BY = {
+    "libGL.so.1": "libgl1",  # Kivy's GL modules (on aarch64 too): no window without it
+    "libEGL.so.1": "libegl1",  # the rest SDL2's KMS/DRM backend and Kivy open at run
+    "libGLESv2.so.2": "libgles2",  # time (dlopen, not linked): listed for that reason
+    "libgbm.so.1": "libgbm1",
+    "libmtdev.so.1": "libmtdev1",
+}
+OPENED_AT_RUN_TIME = {"libEGL.so.1", "libGLESv2.so.2", "libgbm.so.1", "libmtdev.so.1"}
+# The C and C++ runtimes and zlib: in every Raspberry Pi OS (apt and python3 need them).
+BASE = {"libc.so.6", "libm.so.6", "libpthread.so.0", "libdl.so.2", "librt.so.1",
+        "libgcc_s.so.1", "libstdc++.so.6", "libz.so.1"}  # fmt: skip
+# Modules the kiosk never loads: Kivy's X11 window (the kiosk's window is SDL2's).
+UNUSED = ("kivy/core/window/window_x11",)
+
+
+def script_packages() -> list[str]:
+    text = SCRIPT.read_text()
+    line = next(x for x in text.splitlines() if x.strip().startswith("local packages=("))
+    return line.split("(", 1)[1].rstrip(")").split()
+
+
+def needed_libraries(site: Path) -> dict[str, list[str]]:
+    """The libraries the wheels' modules in *site* (Kivy, lgpio) link and do not bring
+    themselves (in ``Kivy.libs`` and the like): soname → the modules that need it."""
+    modules = [p for pattern in ("kivy/**/*.so", "_lgpio*.so", "lgpio*/**/*.so")
+               for p in site.glob(pattern)]  # fmt: skip
+    bundled = {p.name for libs in site.glob("*.libs") for p in libs.iterdir()}
+    found: dict[str, list[str]] = {}
+    for module in modules:
+        where = str(module.relative_to(site))
+        if where.startswith(UNUSED):
+            continue
+        dynamic = subprocess.run(["readelf", "-d", str(module)], capture_output=True,
+                                 text=True, check=True).stdout  # fmt: skip
+        for line in dynamic.splitlines():
+            if "(NEEDED)" in line:
+                name = line.rsplit("[", 1)[1].rstrip("]")
+                if name not in bundled:
+                    found.setdefault(name, []).append(where)
+    return found
+
+
+def assert_the_script_installs_what(site: Path) -> None:
+    needed = needed_libraries(site)
+    assert "libGL.so.1" in needed, needed  # the one the installed kiosk lacked
+    packages = set(script_packages())
+    for name, users in needed.items():
+        if name in BASE:
+            continue
+        assert name in PROVIDED_BY, f"{name} (needed by {users[0]}) has no package in the list"
+        assert PROVIDED_BY[name] in packages, f"install-pi.sh lacks {PROVIDED_BY[name]}"
+    for name in OPENED_AT_RUN_TIME:
+        assert PROVIDED_BY[name] in packages
+
+
+def test_the_script_installs_every_library_the_kiosks_wheels_need():
+    import importlib.util
+
+    kivy = importlib.util.find_spec("kivy")  # found, not imported: Kivy takes over stderr
+    assert kivy is not None and kivy.origin
+    assert_the_script_installs_what(Path(kivy.origin).parents[1])
+
+
+def test_the_package_of_each_library_is_the_one_debian_ships_it_in():
+    # dpkg knows, on this Debian machine, which package a library file is in; the same
+    # names hold on Raspberry Pi OS (bookworm, arm64).
+    checked = 0
+    for name, package in PROVIDED_BY.items():
+        done = subprocess.run(["dpkg", "-S", f"*/{name}"], capture_output=True, text=True)
+        owners = {line.split(":")[0] for line in done.stdout.splitlines()
+                  if line.rstrip().endswith("/" + name)}  # fmt: skip
+        if owners:
+            assert owners == {package}, f"{name} is in {owners}, not {package}"
+            checked += 1
+    assert checked >= 1 or shutil.which("dpkg") is None
+
+
+def test_root_names_a_folder_that_exists(tmp_path):
+    done = subprocess.run(["bash", str(SCRIPT), "--root", str(tmp_path / "nope")],
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 2 and f"--root {tmp_path / 'nope'}: no such folder" in done.stderr
+    assert not (tmp_path / "nope").exists()

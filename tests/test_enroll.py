@@ -78,13 +78,27 @@ def test_enroll_writes_the_token_store_and_id_keeping_the_comments(hq, settings_
     assert answer.status_code == 200
 
 
-def test_the_device_id_is_the_host_name_unless_given(hq, settings_file):
+def test_the_id_in_the_settings_file_is_kept(hq, settings_file):
     base, sessions = hq
+    text = settings_file.read_text().replace('id = "kiosk-1"', 'id = "till-12"', 1)
+    settings_file.write_text(text)
+    done = hymio("enroll", "--config", str(settings_file), "--hq", base, "--code", code(sessions))
+    assert done.returncode == 0, done.stderr
+    assert "enrolled as device till-12 in store s7" in done.stdout
+    assert load_settings(settings_file).device.id == "till-12"
+
+
+def test_the_device_id_is_the_host_name_when_the_file_has_none(hq, settings_file):
+    base, sessions = hq
+    text = settings_file.read_text()
+    settings_file.write_text(re.sub(r'^id = "kiosk-1".*\n', "", text, count=1, flags=re.M))
+    assert "kiosk-1" not in settings_file.read_text()
     done = hymio("enroll", "--config", str(settings_file), "--hq", base, "--code", code(sessions))
     host = socket.gethostname()
     if re.match(ID_PATTERN, host):
         assert done.returncode == 0, done.stderr
         assert load_settings(settings_file).device.id == host
+        assert "(the id: the host name)" in done.stdout
     else:
         assert done.returncode == 2 and "give --device-id" in done.stderr
 

@@ -1,11 +1,12 @@
 """Hymiö as it is installed, not as it sits in the repository.
 
 The wheel is built, installed with its dependencies into a fresh virtual environment
-outside the repository, and run from a folder outside it. Then ``deploy/install-pi.sh``
-installs the same wheel with the ``pi`` extra into a root folder, and the kiosk and sync
-are started the way their systemd units start them: the unit's ``WorkingDirectory=`` and
+outside the repository, and run from a folder outside it. Then ``deploy/install-pi.sh
+--root`` installs the same wheel with the ``pi`` extra into a system root (as into an
+image: by chroot, at the final paths), and the kiosk and sync are started inside it the
+way their systemd units start them: the unit's ``WorkingDirectory=`` and
 ``Environment=``, the unit's user-writable folders writable and everything else
-read-only (a private mount namespace with ``/`` remounted read-only, as
+read-only (a private mount namespace with the root remounted read-only, as
 ``ProtectSystem=strict`` leaves it), offscreen and on mock pins.
 """
 
@@ -25,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from tests.notify_socket import FakeSystemd
-from tests.test_deploy import new_root
+from tests.system_root import base_python, mounted, new_root
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -134,12 +135,17 @@ def test_the_installed_demo_runs_outside_the_repository(venv, wheel, tmp_path):
 
 @pytest.fixture(scope="session")
 def pi(wheel, tmp_path_factory) -> Path:
-    """A root folder after ``install-pi.sh --wheel`` (with its dependencies, lgpio too)."""
+    """A system root after ``install-pi.sh --root ROOT --wheel`` (with its dependencies,
+    lgpio too, from a folder of wheels pip downloaded here: the root reaches no index)."""
+    wheels = tmp_path_factory.mktemp("pi-wheels")
+    run(sys.executable, "-m", "pip", "download", "--quiet", "--dest", wheels, f"{wheel}[pi]")
     root = new_root(tmp_path_factory.mktemp("pi"))
-    done = subprocess.run(
-        ["bash", str(REPO / "deploy/install-pi.sh"), "--root", str(root), "--wheel", str(wheel)],
-        capture_output=True, text=True, timeout=900, env={**clean_env(), "PYTHON": sys.executable},
-    )  # fmt: skip
+    env = {**clean_env(), "PYTHON": base_python(),
+           "HYMIO_PIP_ARGS": f"--no-index --find-links {wheels}"}  # fmt: skip
+    command = ["bash", str(REPO / "deploy/install-pi.sh"), "--root", str(root), "--wheel",
+               str(wheel)]  # fmt: skip
+    done = subprocess.run(mounted(root, command, shared=(wheels,)), capture_output=True,
+                          text=True, timeout=900, env=env)  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     return root
 
@@ -155,49 +161,35 @@ def unit(name: str) -> dict[str, list[str]]:
 
 
 def as_the_unit_runs(root: Path, name: str, args: list[str], tmp: Path, **extra: str):
-    """Run the unit's program under its environment: its working directory, its writable
-    folders (inside *root*) writable, everything else read-only; returns the process."""
+    """Run the unit's program inside *root* (chroot, at the paths of the Pi) under its
+    environment: its working directory, its writable folders writable, everything else
+    read-only; *tmp* (where the test's fake systemd listens) shared; returns the process."""
     settings = unit(name)
-    work = root / settings["WorkingDirectory"][0].lstrip("/")
-    writable = [root / p.lstrip("/") for p in settings["ReadWritePaths"][0].split()]
-    writable += [root / "var/cache" / d for d in settings.get("CacheDirectory", [])]
-    writable += [root / "run" / d for d in settings.get("RuntimeDirectory", [])]
-    for folder in writable:
-        folder.mkdir(parents=True, exist_ok=True)
-    private_tmp = tmp / "private-tmp"  # PrivateTmp=: the pytest folders stay in /tmp
-    private_tmp.mkdir(exist_ok=True)
-    writable.append(private_tmp)
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(work), "TMPDIR": str(private_tmp)}
+    work = settings["WorkingDirectory"][0]
+    writable = [*settings["ReadWritePaths"][0].split(), "/tmp"]  # PrivateTmp=: its own /tmp
+    writable += [f"/var/cache/{d}" for d in settings.get("CacheDirectory", [])]
+    writable += [f"/run/{d}" for d in settings.get("RuntimeDirectory", [])]
+    env = {"PATH": "/usr/bin:/bin", "HOME": work, "TMPDIR": "/tmp"}
     for item in settings.get("Environment", []):
         key, value = item.split("=", 1)
-        env[key] = value.replace("/var/", f"{root}/var/").replace("/run/", f"{root}/run/")
+        env[key] = value
     env.update(extra)
-    program = root / shlex.split(settings["ExecStart"][0])[0].lstrip("/")
-    binds = " && ".join(
-        f"mount --bind {shlex.quote(str(f))} {shlex.quote(str(f))}" for f in writable
-    )
-    script = (
-        f"mount --make-rprivate / && {binds} && "
-        "mount -o remount,bind,ro / && "
-        f'cd {shlex.quote(str(work))} && exec "$@"'
-    )
-    command = ["unshare", "--mount", "sh", "-c", script, "sh", str(program), *args]
+    program = shlex.split(settings["ExecStart"][0])[0]
+    command = mounted(root, [program, *args], shared=(tmp,), writable=tuple(writable),
+                      chroot=True, cwd=work)  # fmt: skip
     return subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
 
 
-def pi_settings(root: Path, url: str = "http://127.0.0.1:9", token: str = "x") -> Path:  # noqa: S107
-    """The installed settings, with the data folder inside *root* and HQ at *url*."""
+def pi_settings(root: Path, url: str = "http://127.0.0.1:9", token: str = "x") -> str:  # noqa: S107
+    """The installed settings with HQ at *url*; their path on the Pi."""
     config = root / "etc/hymio/kiosk.toml"
     text = config.read_text()
     text = re.sub(r"(?m)^(# )?url = .*$", f'url = "{url}"', text)
     text = re.sub(r"(?m)^(# )?token = .*$", f'token = "{token}"', text)
-    text = text.replace(
-        'path = "/var/lib/hymio/ratings.db"', f'path = "{root}/var/lib/hymio/ratings.db"'
-    )
     config.write_text(text)
-    return config
+    return "/etc/hymio/kiosk.toml"
 
 
 @pytest.fixture(scope="session")
@@ -210,7 +202,7 @@ def pi_kiosk(pi, tmp_path_factory) -> subprocess.CompletedProcess:
     try:
         kiosk = as_the_unit_runs(
             pi, "hymio-kiosk.service",
-            ["kiosk", "--config", str(config), "--simulate", "--shoppers", "6"], tmp,
+            ["kiosk", "--config", config, "--simulate", "--shoppers", "6"], tmp,
             SDL_VIDEODRIVER="offscreen", **systemd.env(),
         )  # fmt: skip
         try:
@@ -233,6 +225,14 @@ def test_the_installed_kiosk_starts_as_its_unit_and_records_presses(pi, pi_kiosk
         assert conn.execute("SELECT count(*) FROM ratings").fetchone()[0] >= 6
     finally:
         conn.close()
+
+
+def test_the_pi_install_brings_every_library_its_wheels_need(pi):
+    from tests.test_deploy import assert_the_script_installs_what
+
+    site = next((pi / "opt/hymio/venv/lib").glob("python3*/site-packages"))
+    assert (site / "kivy").is_dir() and list(site.glob("_lgpio*.so"))  # the pi extra's
+    assert_the_script_installs_what(site)
 
 
 class InstalledHQ:
@@ -299,7 +299,7 @@ def test_the_installed_sync_starts_as_its_unit_and_delivers(pi, pi_kiosk, venv, 
     with InstalledHQ(venv, tmp_path, settings.device.store_id, settings.device.id) as hq:
         config = pi_settings(pi, hq.url, hq.token)
         sync = as_the_unit_runs(
-            pi, "hymio-sync.service", ["sync", "--config", str(config), "--once", "--json"],
+            pi, "hymio-sync.service", ["sync", "--config", config, "--once", "--json"],
             tmp_path, JOURNAL_STREAM="8:1",
         )  # fmt: skip
         out, err = sync.communicate(timeout=180)

@@ -47,3 +47,8 @@ def test_kivy_is_imported_only_by_the_ui_and_the_command():
         if "kivy" in imported(p)
     }
     assert users and all(u.startswith("kiosk/ui/") for u in users), users
+
+
+def test_pytest_names_the_slowest_tests(pytestconfig):
+    # pyproject's addopts: every run ends with its 15 slowest tests, so CI shows its time
+    assert pytestconfig.getoption("durations") == 15

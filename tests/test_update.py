@@ -3,7 +3,8 @@ clean clone of this checkout with different versions (the third one's kiosk exit
 start), signed, and added to a real ``hymio hq serve``. A kiosk (its units run by
 :mod:`tests.fake_units`, which ``hymio update`` drives through its ``systemctl``) is
 installed with the first, updates itself to the second and reports it, takes the broken
-third, sees it not come up and rolls back by itself; simulated shoppers press all along,
+third, sees it not come up and rolls back by itself, refuses to go back to the first when
+HQ asks, and goes back once the release key says it may; simulated shoppers press all along,
 and every press is in the store, without a gap in ``seq``, and reaches HQ."""
 
 from __future__ import annotations
@@ -195,7 +196,29 @@ def test_a_kiosk_updates_reports_it_and_rolls_back_a_broken_release_losing_no_pr
             status = site.reported(version="0.9.2", outcome="rolled_back", wanted=BROKEN)
             assert "hymio-kiosk.service" in status["last_update"]["detail"]
             assert site.units.units["hymio-kiosk.service"].restarts >= 3
-            site.more_presses_than(second)
+            third = site.more_presses_than(second)
+
+            # HQ asks for the older 0.9.1: signed, but a downgrade; refused, naming both.
+            site.rollout("0.9.1")
+            done = site.update([str(site.root / "current/bin/hymio")])
+            assert done.returncode == 1, done.stdout + done.stderr
+            said = "release 0.9.1 is older than the running release 0.9.2"
+            assert said in done.stderr and os.readlink(site.root / "current") == "releases/0.9.2"
+            status = site.reported(version="0.9.2", outcome="refused", wanted="0.9.1")
+            assert said in status["last_update"]["detail"]
+
+            # The release key states the fleet's rollback to 0.9.1: now the kiosk takes it.
+            stated = hymio("release", "metadata", "--key", str(releases["key"]), "--out",
+                           str(releases["key"].parent), "--rollback-to", "0.9.1")  # fmt: skip
+            assert stated.returncode == 0, stated.stderr
+            bundle = stated.stdout.split()[2].rstrip(";")
+            added = hymio("hq", "add-release", "--database", database, "--file", bundle)
+            assert added.returncode == 0 and "release metadata version" in added.stdout
+            done = site.update([str(site.root / "current/bin/hymio")])
+            assert done.returncode == 0, done.stdout + done.stderr
+            assert "updated to release 0.9.1 (from 0.9.2)" in done.stdout
+            site.reported(version="0.9.1", outcome="updated", wanted="0.9.1")
+            site.more_presses_than(third)
         finally:
             site.units.close()
         # Every press the kiosk stored, across both switches and the rollback, is there

@@ -1,5 +1,6 @@
-"""A device's releases: ``GET /api/v1/release`` (which release it should run) and the
-release's manifest, signature and files, for the device to check and install."""
+"""A device's releases: ``GET /api/v1/release`` (which release it should run), the
+release key's metadata (``GET /api/v1/release-metadata``), and the release's manifest,
+signature and files, for the device to check and install."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from hq.api import errors
 from hq.deps import Bearer, device_bearer
 from hq.device_calls import Caller, device_call, still_valid
 from hq.errors import ApiError
+from hq.release_metadata import read_metadata
 from hq.releases import release_of, stored_file, wanted_for
 from kiosk.releases.manifest import FILE_PATTERN, VERSION_PATTERN, parse_manifest
 
@@ -41,6 +43,38 @@ async def wanted_release(
         return WantedRelease(version=wanted_for(session, device.id, device.store_id))
 
     return await device_call(request, credentials and credentials.credentials, work)
+
+
+class SignedMetadata(BaseModel):
+    """The release key's metadata (``kiosk.releases.metadata``): the document's text
+    exactly as it was signed, and the Ed25519 signature of its bytes, base64."""
+
+    signed: str
+    signature: str
+
+
+@router.get(
+    "/release-metadata", response_model=SignedMetadata, responses=errors(401, 404, 429, 503)
+)
+async def release_metadata(
+    request: Request, credentials: Annotated[Bearer, Depends(device_bearer)]
+) -> SignedMetadata:
+    """Which releases the release key lists, until when, and which may be rolled back to;
+    the device checks the signature, the version and the expiry."""
+
+    def work(session: Session, device: Caller) -> None:
+        still_valid(session, device)
+
+    await device_call(request, credentials and credentials.credentials, work)
+    held = read_metadata(request.app.state.release_folder)
+    if held is None:
+        raise ApiError(
+            404,
+            "no_release_metadata",
+            "HQ holds no release metadata: add a bundle made by hymio release build or"
+            " hymio release metadata (hymio hq add-release)",
+        )
+    return SignedMetadata(signed=held[0].decode(), signature=held[1])
 
 
 def _release(session: Session, version: str):

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from hymio import logs
 from kiosk import __version__
 from kiosk.errors import HymioError, SettingsError
+from kiosk.settings.load import CONFIG_VAR, INSTALLED, default_settings_file
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 
@@ -44,6 +45,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``hymio`` with *argv*; returns the exit code."""
     logs.setup(logging.WARNING)
     args = build_parser().parse_args(argv)
+    if getattr(args, "config", "") is None:  # a kiosk command without --config
+        found = default_settings_file()
+        if found is None:
+            print(
+                f"hymio {args.command}: no settings file: give --config FILE (there is no"
+                f" {INSTALLED}, and ${CONFIG_VAR} is not set)",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        args.config = str(found)
     try:
         return int(args.run(args) or EXIT_OK)
     except SettingsError as exc:

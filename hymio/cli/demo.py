@@ -19,6 +19,9 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from hq import HQ_PACKAGES
+from kiosk.errors import HymioError
+
 if TYPE_CHECKING:
     from hymio.run_kiosk import Attach
 
@@ -60,6 +63,13 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:  # Ctrl+C before the kiosk's window took over the signal
         print("\ndemo stopped")
         return 130
+    except ModuleNotFoundError as exc:  # a kiosk's install (the pi extra) has no HQ
+        if (exc.name or "").split(".")[0] not in HQ_PACKAGES:
+            raise
+        raise HymioError(
+            f"the demo runs HQ too, and HQ's packages are not installed here (no {exc.name}):"
+            " pip install 'hymio[hq]'"
+        ) from None
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import logging
 
 from kiosk import doctor
-from kiosk.settings.load import load_settings
+from kiosk.settings.load import add_config_option, load_settings
 
 MARK = {doctor.OK: "ok  ", doctor.WARN: "WARN", doctor.FAIL: "FAIL"}
 
@@ -18,13 +17,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="check settings, database, disk, clock, pins, display, sync, HQ and the systemd"
         " units; say how to fix each problem",
     )
-    p.add_argument("--config", required=True, metavar="FILE", help="the kiosk settings file")
+    add_config_option(p)
     p.add_argument("--simulate", action="store_true", help="check the pins on gpiozero's mock pins")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    logging.getLogger("urllib3").setLevel(logging.ERROR)  # the hq finding says it once
     from hardware.factory import make_factory
     from hardware.pincheck import check_gpio, check_stuck
     from hymio.doctor_system import check_display, check_overlay, check_units
@@ -34,8 +32,9 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     factory = make_factory(simulate=True) if args.simulate else None
     context = doctor.Context(settings, pin_factory=factory)
+    # hq before sync: sync's last error points at the hq line above it
     checks = [*doctor.CHECKS, check_overlay, check_gpio, check_stuck, check_display,
-              check_sync, check_hq, check_units, check_update]  # fmt: skip
+              check_hq, check_sync, check_units, check_update]  # fmt: skip
     findings = doctor.run(context, checks)
     width = max(len(f.check) for f in findings)
     for f in findings:

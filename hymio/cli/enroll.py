@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from kiosk.errors import HymioError
 from kiosk.settings.edit import check_writable, set_values, write_settings
-from kiosk.settings.load import load_settings, parse_settings
+from kiosk.settings.load import add_config_option, load_settings, parse_settings
 from kiosk.settings.model import HQ, ID_PATTERN
 
 PLACEHOLDER_TOKEN = "t" * 43  # a token's shape, to check the edited file before asking HQ
@@ -33,18 +33,31 @@ class EnrolError(HymioError):
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """Register ``enroll``."""
     p = commands.add_parser("enroll", help="register this kiosk at HQ with an enrol code")
-    p.add_argument("--config", required=True, metavar="FILE", help="the kiosk settings file")
+    add_config_option(p)
     p.add_argument("--hq", required=True, metavar="URL", help="HQ's address, https://…")
     p.add_argument("--code", required=True, help="the code from hymio hq enroll-code")
-    p.add_argument("--device-id", default=None, help="this kiosk's id (default: the host name)")
+    p.add_argument(
+        "--device-id",
+        default=None,
+        help="this kiosk's id (default: the [device] id in the settings file, else the host name)",
+    )
     p.set_defaults(run=run)
 
 
-def usage_problem(given_id: str | None, url: str) -> str | None:
-    """What is wrong with the device id (*given_id*, else the host name) or *url*, if anything."""
-    name = given_id if given_id is not None else socket.gethostname()
+def device_id(given_id: str | None, text: str) -> tuple[str, str]:
+    """This kiosk's id and where it comes from: *given_id* (``--device-id``), else the
+    ``[device] id`` already in the settings *text*, else the host name."""
+    if given_id is not None:
+        return given_id, "--device-id"
+    device = tomllib.loads(text).get("device")
+    if isinstance(device, dict) and isinstance(device.get("id"), str):
+        return device["id"], "[device] id"
+    return socket.gethostname(), "the host name"
+
+
+def usage_problem(name: str, where: str, url: str) -> str | None:
+    """What is wrong with the device id *name* (from *where*) or *url*, if anything."""
     if not re.match(ID_PATTERN, name):
-        where = "--device-id" if given_id is not None else "the host name"
         return (
             f"{where} {name!r} is not a usable device id (1–64 letters, digits, '.', '_' or"
             " '-', starting with a letter or digit); give --device-id ID"
@@ -60,19 +73,19 @@ def run(args: argparse.Namespace) -> int:
     path = Path(args.config)
     load_settings(path)  # refuse to edit a file that is already broken
     url = args.hq.rstrip("/")
-    problem = usage_problem(args.device_id, url)
+    text = path.read_text(encoding="utf-8")
+    name, where = device_id(args.device_id, text)
+    problem = usage_problem(name, where, url)
     if problem:
         print(f"hymio enroll: {problem}; nothing changed", file=sys.stderr)
         return 2
-    device_id = args.device_id if args.device_id is not None else socket.gethostname()
-    text = path.read_text(encoding="utf-8")
     # Check the edit before asking HQ: a bad --hq, a file that cannot be written.
-    trial = _edited(text, url, PLACEHOLDER_TOKEN, device_id, "store")
+    trial = _edited(text, url, PLACEHOLDER_TOKEN, name, "store")
     parse_settings(tomllib.loads(trial), path)
     check_writable(path)
-    answer = _enrol(url, args.code, device_id)
-    write_settings(path, _edited(text, url, answer["token"], device_id, answer["store_id"]))
-    print(f"enrolled as device {device_id} in store {answer['store_id']} at {url}")
+    answer = _enrol(url, args.code, name)
+    write_settings(path, _edited(text, url, answer["token"], name, answer["store_id"]))
+    print(f"enrolled as device {name} in store {answer['store_id']} at {url} (the id: {where})")
     print(f"wrote [hq] url, token and [device] id, store_id to {path} (mode 0600)")
     return 0
 

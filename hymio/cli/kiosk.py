@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import logging
 
+from kiosk.settings.load import add_config_option
+
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """Register ``kiosk``."""
     p = commands.add_parser("kiosk", help="run the touchscreen app (full screen)")
-    p.add_argument("--config", required=True, metavar="FILE", help="the kiosk settings file")
+    add_config_option(p)
     p.add_argument(
         "--simulate", action="store_true", help="mock pins, pressed with the keys 1-5 in the window"
     )

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from kiosk import pin
-from kiosk.settings.load import load_settings
+from kiosk.settings.load import add_config_option, load_settings
 
 _LINE = re.compile(r"^\s*pin_hash\s*=.*$", re.MULTILINE)
 _TABLE = re.compile(r"^\s*\[staff\]\s*(#.*)?$", re.MULTILINE)
@@ -19,7 +19,7 @@ _TABLE = re.compile(r"^\s*\[staff\]\s*(#.*)?$", re.MULTILINE)
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """Register ``set-pin``."""
     p = commands.add_parser("set-pin", help="set the staff PIN (asks twice; stored hashed)")
-    p.add_argument("--config", required=True, metavar="FILE", help="the kiosk settings file")
+    add_config_option(p)
     p.add_argument(
         "--use-hq",
         action="store_true",

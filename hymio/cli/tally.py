@@ -7,7 +7,7 @@ import json
 from datetime import date
 
 from kiosk.metrics import Summary
-from kiosk.settings.load import load_settings
+from kiosk.settings.load import add_config_option, load_settings
 from kiosk.store.store import Store
 from kiosk.tally import Tally, tally
 
@@ -17,7 +17,7 @@ BAR_WIDTH = 24
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """Register ``tally``."""
     p = commands.add_parser("tally", help="today's tally and the last days, from the local store")
-    p.add_argument("--config", required=True, metavar="FILE", help="the kiosk settings file")
+    add_config_option(p)
     p.add_argument("--date", type=_date, metavar="YYYY-MM-DD", help="a local day (default today)")
     p.add_argument("--days", type=_days, default=7, metavar="N", help="days to list (default 7)")
     p.add_argument("--json", action="store_true", help="print one JSON object")

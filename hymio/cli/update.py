@@ -8,7 +8,7 @@ import argparse
 from pathlib import Path
 
 from kiosk.errors import SettingsError
-from kiosk.settings.load import load_settings
+from kiosk.settings.load import add_config_option, load_settings
 
 ROOT = Path("/opt/hymio")
 
@@ -16,7 +16,7 @@ ROOT = Path("/opt/hymio")
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """Register ``update``."""
     p = commands.add_parser("update", help="install the release HQ wants, in closed hours")
-    p.add_argument("--config", required=True, metavar="FILE", help="the kiosk settings file")
+    add_config_option(p)
     p.add_argument("--now", action="store_true", help="update now, even in opening hours")
     p.add_argument("--root", type=Path, default=ROOT, help=f"the install folder (default {ROOT})")
     p.add_argument(

@@ -2,7 +2,8 @@
 exact wheels the hymio wheel needs (with its extra, ``pi`` for a kiosk) into a wheelhouse;
 ``requirements.txt`` pins each with its SHA-256 (``--require-hashes``); the manifest names
 every file by size and SHA-256 and is signed with the release key. The bundle is one tar
-file for ``hymio hq add-release``.
+file for ``hymio hq add-release``, with the release metadata that lists the new release
+(:mod:`kiosk.releases.metadata`): the next version of the one kept in the output folder.
 
 Build on the kind of machine the kiosks are (a Raspberry Pi with their Python), or pass
 pip's ``--platform`` and ``--python-version`` in ``$HYMIO_PIP_ARGS``.
@@ -10,6 +11,7 @@ pip's ``--platform`` and ``--python-version`` in ``$HYMIO_PIP_ARGS``.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shlex
 import shutil
@@ -26,10 +28,20 @@ from kiosk.releases.manifest import (
     ReleaseError,
     describe,
     load_private_key,
+    public_text,
     sign,
+    verify,
+)
+from kiosk.releases.metadata import (
+    FILE_NAME,
+    SIGNATURE_NAME,
+    ReleaseMetadata,
+    new_metadata,
+    parse_metadata,
 )
 
 PIP_ARGS_VAR = "HYMIO_PIP_ARGS"
+EXPIRES_IN = 30.0  # days the release metadata holds: kiosks refuse it after that
 
 
 def wheel_version(wheel: Path) -> str:
@@ -42,8 +54,11 @@ def wheel_version(wheel: Path) -> str:
     return parts[1]
 
 
-def build_release(wheel: Path, key: Path, out: Path, extras: str = "pi") -> Path:
-    """The signed bundle of *wheel* and its dependencies (with *extras*), in *out*."""
+def build_release(
+    wheel: Path, key: Path, out: Path, extras: str = "pi", days: float = EXPIRES_IN
+) -> Path:
+    """The signed bundle of *wheel* and its dependencies (with *extras*), in *out*, with
+    the next release metadata (:func:`sign_metadata`), which lists it."""
     private = load_private_key(key)  # before the long download: a wrong key says so at once
     version = wheel_version(wheel)
     if not wheel.name.startswith("hymio-"):
@@ -76,12 +91,76 @@ def build_release(wheel: Path, key: Path, out: Path, extras: str = "pi") -> Path
     data = manifest.encode()
     (work / "manifest.json").write_bytes(data)
     (work / "manifest.sig").write_text(sign(private, data) + "\n")
+    digest = hashlib.sha256(data).hexdigest()
+    sign_metadata(private, out, days, add={version: digest})
     bundle = out / f"hymio-release-{version}.tar"
     with tarfile.open(bundle.with_suffix(".part"), "w") as tar:
         for name in ("manifest.json", "manifest.sig"):
             tar.add(work / name, arcname=name)
+        for name in (FILE_NAME, SIGNATURE_NAME):
+            tar.add(out / name, arcname=name)
         for p in sorted(files.iterdir()):
             tar.add(p, arcname=f"files/{p.name}")
     os.replace(bundle.with_suffix(".part"), bundle)
     shutil.rmtree(work)
+    return bundle
+
+
+def sign_metadata(
+    private,
+    out: Path,
+    days: float = EXPIRES_IN,
+    *,
+    add: dict[str, str] | None = None,
+    withdraw: tuple[str, ...] = (),
+    rollback_to: tuple[str, ...] = (),
+    now: datetime | None = None,
+) -> ReleaseMetadata:
+    """The next release metadata after the one kept in *out* (signed with the same key),
+    signed with *private* into *out* (``release-metadata.json`` and ``.sig``), expiring
+    *days* after *now*."""
+    path, signature = out / FILE_NAME, out / SIGNATURE_NAME
+    previous = None
+    if path.exists():
+        data = path.read_bytes()
+        try:
+            verify(public_text(private.public_key()), data, signature.read_text(), "metadata")
+        except (OSError, ReleaseError):
+            raise ReleaseError(
+                f"{path} is not signed with this key: sign releases with the key that signed"
+                " it, or move it away to start the list again at version 1"
+            ) from None
+        previous = parse_metadata(data)
+    metadata = new_metadata(
+        previous, now or datetime.now(UTC), days, add=add, withdraw=withdraw,
+        rollback_to=rollback_to,
+    )  # fmt: skip
+    data = metadata.encode()
+    out.mkdir(parents=True, exist_ok=True)
+    for target, content in ((signature, (sign(private, data) + "\n").encode()), (path, data)):
+        part = target.with_name(target.name + ".part")
+        part.write_bytes(content)
+        os.replace(part, target)
+    return metadata
+
+
+def metadata_bundle(
+    key: Path,
+    out: Path,
+    days: float = EXPIRES_IN,
+    *,
+    withdraw: tuple[str, ...] = (),
+    rollback_to: tuple[str, ...] = (),
+    now: datetime | None = None,
+) -> Path:
+    """A bundle of just the next release metadata (a rollback statement, a withdrawn
+    release, a later expiry) for ``hymio hq add-release``."""
+    metadata = sign_metadata(
+        load_private_key(key), out, days, withdraw=withdraw, rollback_to=rollback_to, now=now
+    )
+    bundle = out / f"hymio-release-metadata-{metadata.version}.tar"
+    with tarfile.open(bundle.with_suffix(".part"), "w") as tar:
+        for name in (FILE_NAME, SIGNATURE_NAME):
+            tar.add(out / name, arcname=name)
+    os.replace(bundle.with_suffix(".part"), bundle)
     return bundle

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -46,8 +47,27 @@ class ReleaseSource:
             raise FetchError(f"HQ's answer to /release names no version: {_said(answer)}")
         return version
 
-    def fetch(self, version: str, folder: Path, release_key: str) -> Manifest:
-        """Release *version* into *folder*, checked: its signature by *release_key* and
+    def metadata(self) -> tuple[bytes, str]:
+        """The release metadata HQ holds, as signed, and its signature (unchecked)."""
+        answer = self._get("/release-metadata")
+        try:
+            body = answer.json()
+            signed, signature = body["signed"], body["signature"]
+        except (ValueError, KeyError, TypeError):
+            signed = signature = None
+        if not isinstance(signed, str) or not isinstance(signature, str):
+            raise FetchError(f"HQ's answer to /release-metadata is not its JSON: {_said(answer)}")
+        return signed.encode(), signature
+
+    def fetch(
+        self,
+        version: str,
+        folder: Path,
+        release_key: str,
+        allow: Callable[[bytes], None] | None = None,
+    ) -> Manifest:
+        """Release *version* into *folder*, checked: its signature by *release_key*, then
+        *allow* (the manifest's bytes: a ReleaseError stops it before any download), and
         every file's size and hash. ReleaseError (refused) or FetchError (try later)."""
         v = quote(version, safe="")
         data = self._get(f"/releases/{v}/manifest").content
@@ -56,6 +76,8 @@ class ReleaseSource:
         manifest = parse_manifest(data)
         if manifest.version != version:
             raise ReleaseError(f"HQ served release {manifest.version} when asked for {version}")
+        if allow is not None:
+            allow(data)
         folder.mkdir(parents=True, exist_ok=True)
         for f in manifest.files:
             target = folder / f.name

@@ -2,10 +2,15 @@
 beside the running one; check it with its own doctor; switch ``current``; restart the
 units and wait for the kiosk's READY; roll back by itself if it does not come up.
 
-Every step before the switch leaves the running release untouched. The switch is recorded
-(``trial`` in ``update.json``) before the units restart, so a run cut off by a power cut
-is finished by the next run: a release that is not up by then is rolled back. A release
-that was rolled back is not tried again unless asked (``--now``) or until HQ names another.
+Before anything is fetched, the release key's metadata (:mod:`kiosk.releases.metadata`)
+must be newer than or the same as the one accepted last, and not expired, and must list
+the release: a release older than the running one is refused unless it allows rolling
+back to it. The automatic rollback after a release that does not come up is local, and
+needs none of it. Every step before the switch leaves the running release untouched. The
+switch is recorded (``trial`` in ``update.json``) before the units restart, so a run cut
+off by a power cut is finished by the next run: a release that is not up by then is rolled
+back. A release that was rolled back is not tried again unless asked (``--now``) or until
+HQ names another.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -24,6 +29,7 @@ from hymio.update.slots import Slots
 from hymio.update.units import Units
 from kiosk.localtime import to_utc_text
 from kiosk.releases.manifest import ReleaseError
+from kiosk.releases.metadata import ReleaseMetadata, Trusted, check_metadata, check_release
 from kiosk.releases.state import read_state, state_path, write_state
 from kiosk.settings.model import Settings
 
@@ -81,8 +87,12 @@ class Updater:
 
     def _update(self, version: str, running: str | None) -> str:
         files = self.slots.downloads / version
+        key = self.settings.hq.release_key or ""
         try:
-            manifest = self.source.fetch(version, files, self.settings.hq.release_key or "")
+            metadata = self._metadata(key)
+            manifest = self.source.fetch(
+                version, files, key, allow=lambda m: check_release(metadata, version, m, running)
+            )
         except ReleaseError as e:
             self._outcome("refused", version, str(e))
             raise UpdateError(f"release {version} refused: {e}") from None
@@ -102,6 +112,17 @@ class Updater:
         before = self.units.restart()
         problem = self.units.wait_ready(before, self.ready_within, self.settle)
         return self._judge(version, running, problem)
+
+    def _metadata(self, key: str) -> ReleaseMetadata:
+        """HQ's copy of the release key's metadata, checked against the one accepted last
+        (never an older one, never expired), and kept as the one accepted now."""
+        data, signature = self.source.metadata()
+        trusted = Trusted.from_dict(self.state.metadata)
+        metadata = check_metadata(key, data, signature, self.now(), trusted)
+        if trusted is None or trusted.version != metadata.version:
+            self.state.metadata = asdict(Trusted.of(data, metadata))
+            self._save()
+        return metadata
 
     def _finish_trial(self) -> None:
         """A switch the last run did not see through: judge it now."""
@@ -144,7 +165,8 @@ class Updater:
             "outcome": outcome, "version": version, "at": self._at(), "detail": detail[:500],
         }  # fmt: skip
         self._save()
-        log.info("update to %s: %s (%s)", version, outcome, detail)
+        level = logging.INFO if outcome == "updated" else logging.WARNING
+        log.log(level, "update to %s: %s (%s)", version, outcome, detail)
 
     def _save(self) -> None:
         write_state(self.path, self.state)

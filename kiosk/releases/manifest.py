@@ -143,8 +143,9 @@ def sign(key, data: bytes) -> str:
     return base64.b64encode(key.sign(data)).decode()
 
 
-def verify(public_key: str, data: bytes, signature: str) -> None:
-    """Nothing if *signature* is the release key's signature of *data*; else ReleaseError."""
+def verify(public_key: str, data: bytes, signature: str, what: str = "release") -> None:
+    """Nothing if *signature* is the release key's signature of *data* (the manifest of a
+    *release*, or the *release metadata*); else ReleaseError."""
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -156,6 +157,6 @@ def verify(public_key: str, data: bytes, signature: str) -> None:
         key.verify(raw, data)
     except (InvalidSignature, ValueError):
         raise ReleaseError(
-            "the release's signature is not one made with this kiosk's release key"
+            f"the {what}'s signature is not one made with this kiosk's release key"
             " ([hq] release_key): refused, nothing installed"
         ) from None

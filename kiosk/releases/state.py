@@ -1,6 +1,7 @@
 """The kiosk's record of its updates, ``update.json`` beside its database: the release HQ
-last wanted, the last update's outcome, a switch not yet confirmed, and releases that were
-rolled back (not tried again unless asked). ``hymio update`` writes it; the heartbeat
+last wanted, the last update's outcome, a switch not yet confirmed, releases that were
+rolled back (not tried again unless asked), and the version of the release metadata last
+accepted (:mod:`kiosk.releases.metadata`). ``hymio update`` writes it; the heartbeat
 and doctor's update check read it."""
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ class UpdateState:
     last_update: dict | None = None  # outcome, version, at, detail
     trial: dict | None = None  # a switch whose new release has not yet come up
     rolled_back: list[str] = field(default_factory=list)
+    # the release metadata last accepted (kiosk.releases.metadata.Trusted): version,
+    # sha256, expires; an older one is never accepted again
+    metadata: dict | None = None
 
     def report(self) -> dict:
         """The heartbeat's part: ``wanted_release`` and ``last_update``."""

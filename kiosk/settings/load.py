@@ -7,10 +7,13 @@ ever raised for a bad file. The models themselves are in :mod:`kiosk.settings.mo
 
 from __future__ import annotations
 
+import argparse
 import difflib
 import json
+import os
 import re
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +32,8 @@ from kiosk.settings.model import (
 __all__ = ["Settings", "SettingsError", "load_settings", "parse_settings"]
 
 EXAMPLE = Path(__file__).with_name("kiosk.example.toml")
+INSTALLED = Path("/etc/hymio/kiosk.toml")  # where deploy/install-pi.sh writes the settings
+CONFIG_VAR = "HYMIO_CONFIG"  # names the settings file for commands run without --config
 BOM = "\ufeff"  # Notepad and other Windows editors start a UTF-8 file with it
 # No setting nests deeper than 4 ([survey.reason_text.KEY] fi = ...); Python's own parser
 # and validators recurse, so a file nested thousands deep must stop here, as a mistake.
@@ -37,6 +42,29 @@ TOO_DEEP = (
     f"nests lists or tables more than {MAX_DEPTH} levels deep; no setting needs more than "
     "4: is this the kiosk's settings file?"
 )
+
+
+def add_config_option(parser: argparse.ArgumentParser) -> None:
+    """``--config FILE`` of a kiosk command; left out, :func:`default_settings_file`."""
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        default=None,
+        help=f"the kiosk settings file (default: ${CONFIG_VAR}, else {INSTALLED} where the"
+        " install script put it)",
+    )
+
+
+def default_settings_file(
+    env: Mapping[str, str] | None = None, root: Path = Path("/")
+) -> Path | None:
+    """The settings file a kiosk command reads without ``--config``: ``$HYMIO_CONFIG``,
+    else the installed :data:`INSTALLED` (under *root*) if it exists; None: neither."""
+    env = os.environ if env is None else env
+    if env.get(CONFIG_VAR):
+        return Path(env[CONFIG_VAR])
+    installed = root / INSTALLED.relative_to("/")
+    return installed if installed.is_file() else None
 
 
 def load_settings(path: Path | str) -> Settings:

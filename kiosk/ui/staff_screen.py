@@ -1,5 +1,11 @@
 """The staff screen: today's figures, the hours, the last 7 days, reasons, sync, the
-device, a hardware test and pause. Built from :func:`kiosk.staff.staff_report`."""
+device, a hardware test and pause. Built from :func:`kiosk.staff.staff_report`.
+
+Only the card headings are markup (bold); every text from outside the kiosk's code (HQ's
+error messages, the settings' reason labels, the device and store ids) is drawn as
+written, on one line of at most :data:`kiosk.ui.widgets.LONGEST` characters: HQ's
+``[size=60000]`` once made a 370 x 632 837 px label (2 GB) here.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +17,11 @@ from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
 from kivy.uix.widget import Widget
+from kivy.utils import escape_markup
 
 from kiosk.staff import when
 from kiosk.ui.faces import Face
-from kiosk.ui.widgets import BarChart
+from kiosk.ui.widgets import BarChart, plain
 
 
 class StaffScreen(Screen):
@@ -56,7 +63,7 @@ class StaffScreen(Screen):
         figures, sync, device = report["tally"], report["sync"], report["device"]
         today = figures.today
         card = _card(left)
-        _line(card, f"[b]{t('Today')}[/b]  {today.count} {t('ratings')}")
+        _heading(card, t("Today"), f"{today.count} {t('ratings')}")
         if self.testing:
             _line(card, t("Press each button: its light comes on and its face ticks here."))
         row = BoxLayout(size_hint_y=None, height=card.height or 60, spacing=8)
@@ -85,17 +92,17 @@ class StaffScreen(Screen):
             _line(card, f"{t('Not counted')}: {flags}")
 
         card = _card(right)
-        _line(card, f"[b]{t('Hours of today')}[/b]")
+        _heading(card, t("Hours of today"))
         hours = [s.count for _, s in figures.hours]
         labels = [str(h) if h % 3 == 0 else "" for h, _ in figures.hours]
         card.add_widget(BarChart(values=hours, labels=labels, size_hint_y=None, height=110))
-        _line(card, f"[b]{t('Last 7 days')}[/b]")
+        _heading(card, t("Last 7 days"))
         days = [f"{d.day}.{d.month}." for d, _ in figures.days]
         counts = [s.count for _, s in figures.days]
         card.add_widget(BarChart(values=counts, labels=days, size_hint_y=None, height=110))
 
         card = _card(left)
-        _line(card, f"[b]{t('Reasons')}[/b]")
+        _heading(card, t("Reasons"))
         if figures.reasons:
             for key, n in sorted(figures.reasons.items(), key=lambda kv: -kv[1]):
                 _line(card, f"{t('reason:' + key)}: {n}")
@@ -103,7 +110,7 @@ class StaffScreen(Screen):
             _line(card, t("none"))
 
         card = _card(left)
-        _line(card, f"[b]{t('Sync')}[/b]")
+        _heading(card, t("Sync"))
         last = when(sync["last_success"], device["now"], device["tz"], t)
         _line(card, f"{t('Last upload')}: {last}")
         _line(card, f"{t('Pending')}: {sync['pending']}")
@@ -111,7 +118,7 @@ class StaffScreen(Screen):
             _line(card, f"{t('Refused by HQ')}: {sync['held']}")
         _line(card, f"{t('Last error')}: {sync['last_error'] or t('none')}")
         card = _card(right)
-        _line(card, f"[b]{t('Device')}[/b]  {device['id']} / {device['store']}")
+        _heading(card, t("Device"), f"{device['id']} / {device['store']}")
         _line(card, f"{t('Version')} {device['version']}   {t('IP address')} {device['ip'] or '-'}")
         synced = t("yes") if device["clock_synced"] else t("no")
         _line(card, f"{t('Clock synchronised')}: {synced}")
@@ -133,5 +140,13 @@ def _card(parent) -> BoxLayout:
     return card
 
 
-def _line(card, text: str) -> None:
+def _heading(card, title: str, rest: str = "") -> None:
+    # The bold is ours; the title and what follows it are escaped, never read as markup.
+    text = f"[b]{escape_markup(plain(title))}[/b]"
+    if rest:
+        text += f"  {escape_markup(plain(rest))}"
     card.add_widget(Factory.StaffLine(text=text, markup=True))
+
+
+def _line(card, text: str) -> None:
+    card.add_widget(Factory.StaffLine(text=plain(text), markup=False))

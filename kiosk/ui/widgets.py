@@ -1,7 +1,9 @@
 """Small widgets shared by the screens: a flat button, the error banner, a text on one
-line, a bar chart."""
+line, a bar chart; :func:`plain` bounds a text from outside before it is drawn."""
 
 from __future__ import annotations
+
+import re
 
 from kivy.core.text import Label as CoreLabel
 from kivy.graphics import Color, Line, Rectangle
@@ -9,6 +11,16 @@ from kivy.properties import BooleanProperty, ColorProperty, ListProperty, Numeri
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
+
+LONGEST = 300  # characters of one text from outside drawn on a screen (HQ's, the settings')
+_SPACES = re.compile(r"[\s\x00-\x1f\x7f]+")
+
+
+def plain(text: str, longest: int = LONGEST) -> str:
+    """*text* on one line (line breaks and control characters as one space), at most
+    *longest* characters, the cut marked with an ellipsis. Draw it with ``markup`` off."""
+    text = _SPACES.sub(" ", text).strip()
+    return text if len(text) <= longest else text[: longest - 1] + "…"
 
 
 class Flat(ButtonBehavior, Label):

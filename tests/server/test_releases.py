@@ -14,9 +14,12 @@ from sqlalchemy import func, select
 from hq.admin import add_device
 from hq.errors import DuplicateError, HQError
 from hq.models import Release, Rollout
+from hq.release_metadata import HELD
 from hq.releases import ReleaseBundleError, add_release, add_to_group, bucket, roll_out, wanted_for
+from hymio.update.build import metadata_bundle
 from kiosk.releases.manifest import parse_manifest, verify
-from tests.release_bundles import files_of, make_bundle, make_key
+from kiosk.releases.metadata import parse_metadata
+from tests.release_bundles import files_of, make_bundle, make_key, metadata_folder
 from tests.server.conftest import log_in
 
 NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
@@ -48,7 +51,7 @@ def test_a_release_is_added_whole_and_shared_files_are_kept_once(hq, folder, key
     first = _add(hq, folder, make_bundle(tmp_path, "0.9.1", key[0]))
     second = _add(hq, folder, make_bundle(tmp_path, "0.9.2", key[0]))
     assert (first.version, second.version) == ("0.9.1", "0.9.2")
-    stored = sorted(p.name for p in folder.rglob("*") if p.is_file())
+    stored = sorted(p.name for p in folder.rglob("*") if p.is_file() and p.name != HELD)
     # Two wheels of hymio, two requirements files, one dependency both share.
     assert len(stored) == 5 and all(len(n) == 64 for n in stored)
     again = _add(hq, folder, make_bundle(tmp_path, "0.9.1", key[0]))  # the same: no change
@@ -218,8 +221,15 @@ def test_the_commands_add_roll_out_and_group_and_say_what_is_wrong(tmp_path, key
     assert list((tmp_path / "releases").rglob("*"))  # beside the SQLite file
     grouped = hymio("hq", "add-to-group", "--database", db, "--group", "pilots", "--device", "pi-1")
     assert grouped.returncode == 0 and "1 device(s) added to group pilots" in grouped.stdout
+    assert "release metadata version 1" in added.stdout
     done = hymio("hq", "rollout", "--database", db, "--release", "0.9.1", "--group", "pilots")
     assert done.returncode == 0 and "group pilots should now run 0.9.1" in done.stdout
+    assert "kiosks on a newer release than 0.9.1 keep theirs" in done.stdout
+    old = hymio("hq", "add-release", "--database", db, "--file",
+                str(make_bundle(tmp_path / "o", "0.8.0", key[0], metadata=False)))  # fmt: skip
+    assert old.returncode == 0 and "does not list 0.8.0: kiosks refuse it" in old.stdout
+    unlisted = hymio("hq", "rollout", "--database", db, "--release", "0.8.0", "--all")
+    assert unlisted.returncode == 0 and "does not list 0.8.0: kiosks refuse it" in unlisted.stdout
     wrong = hymio("hq", "rollout", "--database", db, "--release", "0.9.9", "--all")
     assert wrong.returncode == 1 and "HQ holds no release '0.9.9'" in wrong.stderr
     both = hymio("hq", "rollout", "--database", db, "--release", "0.9.1", "--all", "--store", "s1")
@@ -228,3 +238,69 @@ def test_the_commands_add_roll_out_and_group_and_say_what_is_wrong(tmp_path, key
     junk.write_text("no")
     refused = hymio("hq", "add-release", "--database", db, "--file", str(junk))
     assert refused.returncode == 1 and "not a release bundle" in refused.stderr
+
+
+# --- the release key's metadata at HQ (issue 27) -------------------------------------
+
+
+def _served_metadata(hq) -> tuple[bytes, str] | None:
+    answer = hq.client.get("/api/v1/release-metadata", headers=hq.auth())
+    if answer.status_code == 404:
+        assert answer.json()["error"]["code"] == "no_release_metadata"
+        return None
+    assert answer.status_code == 200, answer.text
+    return answer.json()["signed"].encode(), answer.json()["signature"]
+
+
+def test_hq_serves_the_newest_release_metadata_as_it_was_signed(hq, folder, key, tmp_path):
+    assert _served_metadata(hq) is None  # none yet: a clear 404
+    assert hq.client.get("/api/v1/release-metadata").status_code == 401
+    _add(hq, folder, make_bundle(tmp_path, "0.9.1", key[0], metadata=False))  # an old bundle
+    assert _served_metadata(hq) is None
+    _add(hq, folder, make_bundle(tmp_path, "0.9.2", key[0]))
+    data, signature = _served_metadata(hq)
+    verify(key[1], data, signature, "release metadata")  # byte for byte what was signed
+    assert parse_metadata(data).releases.keys() == {"0.9.2"}
+    newer = metadata_bundle(key[0], metadata_folder(key[0]), rollback_to=("0.9.2",), now=NOW)
+    assert _add(hq, folder, newer) is None  # a bundle of just the metadata
+    data, _ = _served_metadata(hq)
+    assert parse_metadata(data).version == 2 and parse_metadata(data).rollback_to == ["0.9.2"]
+    # An older bundle (its metadata version 1) adds its release and keeps HQ's version 2.
+    _add(hq, folder, make_bundle(tmp_path / "old", "0.9.0", key[0], metadata=False))
+    assert parse_metadata(_served_metadata(hq)[0]).version == 2
+
+
+def test_another_metadata_under_the_same_version_is_refused_and_changes_nothing(
+    hq, folder, key, tmp_path
+):
+    _add(hq, folder, make_bundle(tmp_path, "0.9.1", key[0]))
+    before = _served_metadata(hq)
+    (tmp_path / "other").mkdir()
+    other, _public = make_key(tmp_path / "other")  # its list starts again at version 1
+    with pytest.raises(DuplicateError, match="another release metadata version 1"):
+        _add(hq, folder, make_bundle(tmp_path / "other", "0.9.2", other))
+    assert _served_metadata(hq) == before and _count(hq, Release) == 1
+
+
+@pytest.mark.parametrize(
+    ("members", "message"),
+    [
+        ({"release-metadata.json": b"{}"}, "no release-metadata.sig"),
+        ({"release-metadata.json": b"{}", "release-metadata.sig": b"x" * 86 + b"=="}, "not valid"),
+        ({"release-metadata.json": b"[]", "release-metadata.sig": b"x", "evil.pth": b"x"},
+         "no manifest.json, but evil.pth"),
+    ],
+)  # fmt: skip
+def test_a_metadata_bundle_that_is_not_one_is_refused(hq, folder, tmp_path, members, message):
+    import io
+    import tarfile
+
+    bundle = tmp_path / "metadata.tar"
+    with tarfile.open(bundle, "w") as tar:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    with pytest.raises(ReleaseBundleError, match=message):
+        _add(hq, folder, bundle)
+    assert _served_metadata(hq) is None

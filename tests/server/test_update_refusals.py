@@ -8,20 +8,25 @@ is not tried again by the timer."""
 from __future__ import annotations
 
 import http.server
+import json
+import os
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from hq.release_metadata import HELD
 from hq.releases import add_release, roll_out
 from hymio.update import FetchError, UpdateError
+from hymio.update.build import metadata_bundle
 from hymio.update.fetch import ReleaseSource
 from hymio.update.updater import Updater
+from kiosk.doctor import WARN, Context
 from kiosk.releases.manifest import new_key
-from kiosk.releases.state import read_state, state_path
+from kiosk.releases.state import check_update, read_state, state_path
 from kiosk.settings.load import parse_settings
-from tests.release_bundles import make_bundle, make_key
+from tests.release_bundles import files_of, make_bundle, make_key, metadata_folder
 
 NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
 
@@ -98,7 +103,7 @@ def test_a_release_signed_with_another_key_is_refused(site):
 def test_a_file_hq_lost_fails_the_update_and_installs_nothing(site):
     hq, url, public, tmp = site
     for p in (tmp / "hq-releases").rglob("*"):
-        if p.is_file():
+        if p.is_file() and p.name != HELD:  # the release's files; the metadata stays
             p.unlink()
     settings = _settings(tmp, url, hq.token, public)
     with pytest.raises(FetchError, match="404: HQ's release folder lacks"):
@@ -173,3 +178,115 @@ def test_a_release_rolled_back_here_is_not_tried_again_by_the_timer(site):
     updater.state.rolled_back.append("0.9.1")
     assert "0.9.1 was rolled back here before; try it again with --now" in updater.run()
     _nothing_installed(tmp / "opt")
+
+
+# --- the release key's metadata: no downgrade, no replay, no expired list (issue 27) ----
+
+
+def _running(root: Path, version: str) -> None:
+    """A kiosk whose ``current`` release is *version* (installed earlier)."""
+    folder = root / "releases" / version
+    folder.mkdir(parents=True)
+    (folder / ".hymio-release").write_text(json.dumps({"version": version}))
+    (root / "current").symlink_to(f"releases/{version}")
+
+
+def _add(hq, bundle: Path) -> None:
+    with hq.sessions() as s:
+        add_release(s, hq.app.state.release_folder, bundle, NOW)
+
+
+def _publish(hq, key: Path, **changes) -> None:
+    """The release key's next metadata (hymio release metadata), added at HQ."""
+    bundle = metadata_bundle(key, metadata_folder(key), **changes, now=NOW)
+    _add(hq, bundle)
+
+
+def test_an_older_correctly_signed_release_is_refused_naming_both_versions(site, caplog):
+    hq, url, public, tmp = site
+    _add(hq, make_bundle(tmp, "0.9.2", tmp / "release.key"))  # signed, listed, newer
+    _running(tmp / "opt", "0.9.2")
+    settings = _settings(tmp, url, hq.token, public)
+    said = "release 0.9.1 is older than the running release 0.9.2"
+    with pytest.raises(UpdateError, match=said):
+        _updater(settings, tmp / "opt", url, hq.token).run(at_once=True)  # HQ wants 0.9.1
+    assert not (tmp / "opt/downloads/0.9.1").exists()  # refused before any file was fetched
+    assert os.readlink(tmp / "opt/current") == "releases/0.9.2"
+    state = read_state(state_path(settings.storage.path))
+    assert state.last_update["outcome"] == "refused" and said in state.last_update["detail"]
+    assert state.report()["last_update"]["detail"] == state.last_update["detail"]  # heartbeat
+    assert any(said in r.getMessage() and r.levelname == "WARNING" for r in caplog.records)
+    [finding] = check_update(Context(settings))
+    assert finding.level == WARN and said in finding.detail
+    # the timer's next run refuses it again: HQ cannot talk the kiosk into it
+    with pytest.raises(UpdateError, match=said):
+        _updater(settings, tmp / "opt", url, hq.token).run(at_once=True)
+
+
+def test_a_rollback_signed_with_the_release_key_is_taken(site):
+    hq, url, public, tmp = site
+    key = tmp / "release.key"
+    _add(hq, make_bundle(tmp, "0.9.2", key))
+    _running(tmp / "opt", "0.9.2")
+    settings = _settings(tmp, url, hq.token, public)
+    _publish(hq, key, rollback_to=("0.9.1",))  # the fleet may go back to 0.9.1
+    with pytest.raises(UpdateError) as failed:  # the pretend wheels do not install
+        _updater(settings, tmp / "opt", url, hq.token).run(at_once=True)
+    assert "older" not in str(failed.value)
+    state = read_state(state_path(settings.storage.path))
+    assert state.last_update["outcome"] == "failed"  # past every check, into pip
+    assert sorted(p.name for p in (tmp / "opt/downloads/0.9.1").iterdir()) == sorted(
+        files_of("0.9.1")
+    )  # fetched and checked against the signed manifest
+    assert state.metadata["version"] == 3
+
+
+def test_replayed_older_metadata_is_refused(site):
+    hq, url, public, tmp = site
+    key = tmp / "release.key"
+    folder = hq.app.state.release_folder
+    old = (folder / HELD).read_bytes()  # version 1, signed, not expired
+    _publish(hq, key)  # version 2
+    settings = _settings(tmp, url, hq.token, public, "closed")
+    updater = _updater(settings, tmp / "opt", url, hq.token)
+    assert updater._metadata(public).version == 2  # accepted and kept on the device
+    (folder / HELD).write_bytes(old)  # HQ (or who answers for it) serves version 1 again
+    with pytest.raises(UpdateError, match="older than version 2 this kiosk already accepted"):
+        _updater(settings, tmp / "opt", url, hq.token).run(at_once=True)
+    _nothing_installed(tmp / "opt")
+    state = read_state(state_path(settings.storage.path))
+    assert state.metadata["version"] == 2 and state.last_update["outcome"] == "refused"
+
+
+def test_expired_metadata_is_refused(site):
+    hq, url, public, tmp = site
+    settings = _settings(tmp, url, hq.token, public)
+    later = NOW + timedelta(days=31)  # the metadata was signed to hold 30 days
+    updater = Updater(settings, tmp / "opt", ReleaseSource(url, hq.token), units=NoUnits(),
+                      now=lambda: later)  # fmt: skip
+    with pytest.raises(UpdateError, match="expired at 2026-12-31"):
+        updater.run(at_once=True)
+    _nothing_installed(tmp / "opt")
+    assert read_state(state_path(settings.storage.path)).last_update["outcome"] == "refused"
+
+
+def test_a_withdrawn_release_is_refused(site):
+    hq, url, public, tmp = site
+    _publish(hq, tmp / "release.key", withdraw=("0.9.1",))
+    settings = _settings(tmp, url, hq.token, public)
+    with pytest.raises(UpdateError, match="not among the releases the release key lists"):
+        _updater(settings, tmp / "opt", url, hq.token).run(at_once=True)
+    _nothing_installed(tmp / "opt")
+
+
+def test_hq_cannot_make_metadata_of_its_own(site):
+    hq, url, public, tmp = site
+    folder = hq.app.state.release_folder
+    held = json.loads((folder / HELD).read_text())
+    forged = held["signed"].replace('"rollback_to": []', '"rollback_to": ["0.9.1"]')
+    forged = forged.replace('"version": 1', '"version": 9')
+    (folder / HELD).write_text(json.dumps({**held, "signed": forged}))
+    settings = _settings(tmp, url, hq.token, public)
+    with pytest.raises(UpdateError, match="metadata's signature is not one made with this kiosk"):
+        _updater(settings, tmp / "opt", url, hq.token).run(at_once=True)
+    assert read_state(state_path(settings.storage.path)).metadata is None

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import http.server
 import subprocess
 import sys
+import threading
 
 from kiosk.pin import hash_pin
 from tests.sync.conftest import press, write_settings
@@ -49,3 +51,44 @@ def test_a_wrong_token_a_missing_pin_and_a_corrupt_database_each_say_the_fix(liv
     assert f"→ run `hymio set-pin --config {config}`" in out
     assert "FAIL  hq" in out and "refused the token" in out and "→ copy the token" in out
     assert "\n2 problem(s)" in out  # the database and the token; the PIN is a warning
+
+
+class NotHQ(http.server.BaseHTTPRequestHandler):
+    """A web server that is not HQ: 404 and a page of HTML for every path."""
+
+    def do_GET(self):
+        page = b"<html><body>Not Found</body></html>"
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(page)))
+        self.end_headers()
+        self.wfile.write(page)
+
+    def log_message(self, *_args):
+        pass
+
+
+def test_a_server_that_is_not_hq_is_a_problem_named_above_syncs_last_error(kiosk, tmp_path):
+    from kiosk.store.ledger import Ledger
+
+    press(kiosk, 2)
+    Ledger(kiosk).note(last_error="HQ answered 404")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), NotHQ)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        config = write_settings(tmp_path, url, "t" * 43, kiosk.path)
+        config.write_text(config.read_text() + f'[staff]\npin_hash = "{hash_pin("2468")}"\n')
+        run = doctor(config)
+    finally:
+        server.shutdown()
+        server.server_close()
+    out = run.stdout
+    assert run.returncode == 1, out
+    assert "FAIL  hq" in out and "answered 404 to /api/v1/config" in out, out
+    assert "→ set [hq] url to HQ's own address" in out
+    lines = out.splitlines()
+    hq_line = next(i for i, line in enumerate(lines) if line.startswith("FAIL  hq"))
+    error_line = next(i for i, line in enumerate(lines) if "last error: HQ answered 404" in line)
+    assert hq_line < error_line and "see the hq check above" in lines[error_line + 1]
+    assert "\n1 problem(s)" in out

@@ -19,11 +19,13 @@ import sync.service
 from kiosk.settings.load import load_settings
 from kiosk.settings.overlay import apply_overlay, overlay_path
 from kiosk.store.ledger import Ledger
+from sync.cli import ONCE_ATTEMPTS
 from sync.client import HQClient
 from sync.config_pull import pull_config
 from sync.heartbeat import device_status, send_heartbeat
 from sync.scheduler import ClockJumpWatch
 from sync.service import SyncService
+from tests.server.conftest import free_port
 from tests.sync.conftest import press, sync_once, write_settings
 
 
@@ -174,6 +176,18 @@ def test_once_json_reports_and_exits_0_when_all_is_sent(live, kiosk, tmp_path):
     report = json.loads(run.stdout)
     assert report["pending"] == 0 and report["sent"] == 30 and report["last_error"] is None
     assert report["last_success"] and report["outcome"] == "ok"
+
+
+def test_an_unreachable_hq_is_one_line_a_round_without_urllib3s_retries(kiosk, tmp_path):
+    press(kiosk, 2)
+    away = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    settings = write_settings(tmp_path, away, "t" * 43, kiosk.path, backoff_cap=10)
+    run = sync_once(settings)
+    assert run.returncode == 3 and "HQ could not be reached" in run.stdout
+    lines = run.stderr.splitlines()
+    assert "Retry(" not in run.stderr, run.stderr
+    assert len(lines) == ONCE_ATTEMPTS - 1, run.stderr  # one a round; the last is stdout's
+    assert all(line.startswith("hymio: WARNING: upload failed (HQ could not") for line in lines)
 
 
 def test_a_wrong_token_exits_3_and_missing_hq_settings_exit_2(live, kiosk, tmp_path):
