@@ -12,6 +12,11 @@ class HQError(HymioError):
         return str(self.args[0]) if self.args else ""
 
 
+class InputError(HQError, ValueError):
+    """What someone typed or posted cannot be used (a scope, a name, a role); nothing was
+    changed. The command line answers it with exit code 2, a page with a 400."""
+
+
 class UnknownStoreError(HQError, KeyError):
     """No store has that id."""
 
