@@ -11,12 +11,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hq.access import Access, check_scope
-from hq.admin import _add, _check_id, check_email
+from hq.admin import _add, check_email
 from hq.alerts.delivery import KINDS as CHANNEL_KINDS
 from hq.alerts.episodes import OPEN_STATES, close
 from hq.alerts.kinds import check_params
 from hq.alerts.tables import Alert, AlertEvent, AlertRule, Channel
 from hq.errors import HQError
+from hq.names import check_id, one_line
 from kiosk.localtime import to_utc_text
 
 MAX_COMMENT = 2000
@@ -27,7 +28,7 @@ def add_channel(
     secret: str = "", digest: bool = False,
 ) -> Channel:  # fmt: skip
     """A channel: e-mail addresses (comma-separated) or a webhook URL (http or https)."""
-    _check_id("channel name", name)
+    check_id("channel name", name)
     if kind not in CHANNEL_KINDS:
         raise HQError(f"channel kind {kind!r} is not one of {', '.join(CHANNEL_KINDS)}")
     target = target.strip()
@@ -53,15 +54,14 @@ def add_rule(
     now: datetime,
 ) -> AlertRule:  # fmt: skip
     """A rule of *kind* over *scope*, to *channels* (that exist)."""
-    if not name.strip() or len(name) > 200:
-        raise HQError("the rule needs a name of 1–200 characters")
+    name = one_line("alert rule name", name)
     checked = check_params(kind, params)
     check_scope(session, scope)
     for c in channels:
         if session.get(Channel, c) is None:
             raise HQError(f"no channel {c!r}; add it with hymio hq add-channel")
     rule = AlertRule(
-        name=name.strip(), kind=kind, scope=scope, params=checked, channels=list(channels),
+        name=name, kind=kind, scope=scope, params=checked, channels=list(channels),
         enabled=True, created_at=to_utc_text(now),
     )  # fmt: skip
     session.add(rule)
