@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,8 +15,9 @@ from hq.alerts.delivery import KINDS as CHANNEL_KINDS
 from hq.alerts.episodes import OPEN_STATES, close
 from hq.alerts.kinds import check_params
 from hq.alerts.tables import Alert, AlertEvent, AlertRule, Channel
+from hq.alerts.targets import TargetRefusedError, WebhookPolicy, host_and_port
 from hq.errors import HQError
-from hq.names import check_id, one_line
+from hq.names import check_id, on_one_line, one_line
 from kiosk.localtime import to_utc_text
 
 MAX_COMMENT = 2000
@@ -25,9 +25,11 @@ MAX_COMMENT = 2000
 
 def add_channel(
     session: Session, name: str, kind: str, target: str, now: datetime,
-    secret: str = "", digest: bool = False,
+    secret: str = "", digest: bool = False, policy: WebhookPolicy | None = None,
 ) -> Channel:  # fmt: skip
-    """A channel: e-mail addresses (comma-separated) or a webhook URL (http or https)."""
+    """A channel: e-mail addresses (comma-separated) or a webhook URL (http or https) to
+    a public address or one *policy* allows (:mod:`hq.alerts.targets`; it is checked
+    again at every delivery)."""
     check_id("channel name", name)
     if kind not in CHANNEL_KINDS:
         raise HQError(f"channel kind {kind!r} is not one of {', '.join(CHANNEL_KINDS)}")
@@ -38,11 +40,12 @@ def add_channel(
             raise HQError("an e-mail channel needs --to address(es)")
         target = ", ".join(check_email(a) for a in addresses)
     else:
-        parts = urlsplit(target)
-        if parts.scheme not in ("http", "https") or not parts.hostname or len(target) > 2000:
-            raise HQError(f"webhook URL {target!r} is not an http:// or https:// URL")
+        if len(target) > 2000 or not on_one_line(target) or " " in target:
+            raise TargetRefusedError(f"webhook URL {target!r} is not an http:// or https:// URL")
+        host, port = host_and_port(target)
         if kind == "webhook" and len(secret) < 16:
             raise HQError("a webhook needs a --secret of at least 16 characters to sign with")
+        (policy or WebhookPolicy.from_env()).addresses(host, port, must_resolve=False)
     channel = Channel(name=name, kind=kind, target=target, secret=secret, digest=digest,
                       language="en", created_at=to_utc_text(now))  # fmt: skip
     _add(session, channel, f"channel {name!r}")
