@@ -40,8 +40,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hq.dashboard.language import N_
-from hq.errors import InputError
+from hq.errors import N_, InputError
 from hq.models import Region, Store, User
 
 ROLES = ("admin", "analyst", "manager")

@@ -5,6 +5,12 @@ from __future__ import annotations
 from kiosk.errors import HymioError
 
 
+def N_(text: str) -> str:
+    """Mark *text* for the dashboard's catalogues; it is translated where it is shown
+    (:mod:`hq.dashboard.language`). Here, below everything, so that any module may."""
+    return text
+
+
 class HQError(HymioError):
     """Something HQ was asked to do cannot be done; the message says why."""
 
