@@ -13,7 +13,6 @@ Every check is made before anything is written: a bad value raises
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -23,14 +22,13 @@ from hq.actions_tables import ACTION_LENGTH, MESSAGE_LENGTH, StoreAction, StoreM
 from hq.dashboard.language import N_
 from hq.errors import ActionError, UnknownStoreError
 from hq.models import Store
+from hq.names import on_one_line
 from hq.reports import today
 from hq.wire import FIRST_DAY
 from kiosk.localtime import to_utc_text
 from kiosk.settings.model import LANGUAGES
 
 AUTHOR_LENGTH = 64  # as users.username
-# Line and paragraph separators and controls (tabs, newlines, NUL…) break the one line.
-_NOT_ON_ONE_LINE = {"Cc", "Zl", "Zp", "Cs"}
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}\Z", re.ASCII)
 
 
@@ -130,16 +128,11 @@ def _day(value: date | str, latest: date) -> date:
     return value
 
 
-def _readable(text: str, allowed: str = "") -> bool:
-    """No control character (but those in *allowed*), separator or lone surrogate."""
-    return not any(unicodedata.category(c) in _NOT_ON_ONE_LINE and c not in allowed for c in text)
-
-
 def _action_text(text: str) -> str:
     text = (text or "").replace("\r\n", "\n").strip()
     if not text:
         raise ActionError("text", N_("text: write what was done; nothing was changed."))
-    if not _readable(text, allowed="\n\t"):
+    if not on_one_line(text, allowed="\n\t"):
         raise ActionError("text", N_("text: contains a control character; nothing was changed."))
     if len(text) > ACTION_LENGTH:
         raise ActionError(
@@ -153,7 +146,7 @@ def _action_text(text: str) -> str:
 
 def _message_text(text: str) -> str:
     text = (text or "").strip()
-    if not _readable(text):
+    if not on_one_line(text):
         raise ActionError(
             "text",
             N_("text: the kiosk shows one line, so no line breaks or control characters;"

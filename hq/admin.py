@@ -22,21 +22,12 @@ from hq.errors import (
     UnknownStoreError,
 )
 from hq.models import ApiToken, Device, DeviceEnrolment, Store, User
+from hq.names import check_id, one_line
 from kiosk.localtime import to_utc_text, zone
-from kiosk.settings.model import ID_PATTERN, LANGUAGES
+from kiosk.settings.model import LANGUAGES
 
-IDENT = re.compile(ID_PATTERN)
 # Good enough to catch a typo; the SMTP server has the last word.
 EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
-
-
-def _check_id(kind: str, value: str) -> str:
-    if not IDENT.match(value or ""):
-        raise HQError(
-            f"{kind} {value!r} is not a usable id: 1–64 letters, digits, '.', '_' or '-',"
-            " starting with a letter or digit"
-        )
-    return value
 
 
 def check_email(address: str) -> str:
@@ -58,21 +49,20 @@ def _add(session: Session, row, what: str) -> None:
 
 def add_store(session: Session, store_id: str, name: str, timezone: str, now: datetime) -> Store:
     """A new store; its days and hours are counted in *timezone* (IANA name)."""
-    _check_id("store id", store_id)
+    check_id("store id", store_id)
     try:
         zone(timezone)
     except ValueError as e:
         raise HQError(str(e)) from None
-    if not name.strip():
-        raise HQError("the store name is empty; give --name")
-    store = Store(id=store_id, name=name.strip(), timezone=timezone, created_at=to_utc_text(now))
+    name = one_line("store name", name)
+    store = Store(id=store_id, name=name, timezone=timezone, created_at=to_utc_text(now))
     _add(session, store, f"store {store_id!r}")
     return store
 
 
 def add_device(session: Session, store_id: str, device_id: str, now: datetime) -> str:
     """A new device in *store_id*; returns its token (HQ keeps only the hash)."""
-    _check_id("device id", device_id)
+    check_id("device id", device_id)
     if session.get(Store, store_id) is None:
         raise UnknownStoreError(f"no store {store_id!r}; add it first with hymio hq add-store")
     token = new_token()
@@ -121,7 +111,7 @@ def add_user(
     """A dashboard user; the password is kept as an argon2 hash. They read the dashboard
     in *language* (fi, sv or en; "" for the language their browser asks for), as *role*
     over *scope* (:mod:`hq.access`), and get e-mail (alerts, reports) at *email*."""
-    _check_id("username", username)
+    check_id("username", username)
     _check_password(password)
     check_role(role, check_scope(session, scope))
     user = User(
@@ -168,7 +158,7 @@ def end_sessions(session: Session, username: str) -> int:
 def add_api_token(session: Session, name: str, now: datetime, scope: str = "") -> str:
     """A read token for scripts (daily figures, gaps, export) of the stores of *scope*
     ("": the whole chain); returns it once."""
-    _check_id("token name", name)
+    check_id("token name", name)
     check_scope(session, scope)
     token = new_token()
     row = ApiToken(name=name, token_hash=token_hash(token), created_at=to_utc_text(now))

@@ -14,6 +14,7 @@ from kiosk.errors import HymioError
 
 PASSWORD_VAR = "HYMIO_HQ_PASSWORD"  # noqa: S105 -- the name of a variable, not a password
 DASHBOARD_LANGUAGES = ("fi", "sv", "en")  # kiosk.settings.model.LANGUAGES, without pydantic
+USAGE = 2  # exit code of bad usage (SPEC §4)
 BROWSER = "browser"  # set-language: forget the choice, follow the browser's Accept-Language
 
 
@@ -111,11 +112,19 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def _needs_hq(run):
-    """*run*, with a clear error on a kiosk installed without HQ's packages."""
+    """*run*, with a clear error on a kiosk installed without HQ's packages; what was
+    typed that HQ cannot use (:class:`hq.errors.InputError`) is a usage error, exit 2."""
 
     def checked(args: argparse.Namespace) -> int:
         try:
             return run(args)
+        except HymioError as exc:
+            from hq.errors import InputError
+
+            if not isinstance(exc, InputError):
+                raise
+            print(f"hymio: {exc}; nothing was changed", file=sys.stderr)
+            return USAGE
         except ModuleNotFoundError as exc:
             if (exc.name or "").split(".")[0] not in HQ_PACKAGES:
                 raise

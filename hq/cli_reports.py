@@ -30,7 +30,13 @@ def add_commands(command) -> None:
         metavar="USER_OR_ADDRESS",
         help="a username (their e-mail at sending time) or an e-mail address; repeat it",
     )
-    p.add_argument("--by", default="cli", help="who asked for it (default cli)")
+    p.add_argument(
+        "--by",
+        default=None,
+        metavar="USER",
+        help="the user it is made for: its scope must be all theirs to see, now and at every"
+        " send (default: no user; the report is the command line's, which sees the chain)",
+    )
     command("reports", "list the scheduled reports", _list)
     p = command("remove-report", "stop a scheduled report", _remove)
     p.add_argument("--id", required=True, type=int, help="its id, from hymio hq reports")
@@ -78,16 +84,21 @@ def _add(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from hq.scheduled.subscriptions import next_period, subscriptions
+    from hq.access import load_tree
+    from hq.scheduled.subscriptions import blocked, next_period, subscriptions
 
     with _sessions(args)() as session:
         rows = subscriptions(session)
+        tree = load_tree(session)
+        stopped = {r.id: blocked(session, tree, r) for r in rows}
     for r in rows:
         upcoming = next_period(r)
         last = f"last sent {r.last_sent_at}" if r.last_sent_at else "none sent yet"
         print(f"{r.id}\t{r.scope}\t{r.period}\t{r.language}\t{', '.join(r.recipients)}\t"
               f"{last}; next {upcoming.first} – {upcoming.last}")  # fmt: skip
-        if r.last_error:
+        if (why := stopped[r.id]) is not None:
+            print(f"\tnot sent: {why[0].format(**why[1])}")
+        elif r.last_error:
             print(f"\tproblem: {r.last_error}")
     if not rows:
         print("no scheduled reports; add one with hymio hq add-report")

@@ -17,11 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hq.admin import _check_id
 from hq.credentials import new_token, token_hash
 from hq.enrolment import ADD_DEVICES
 from hq.errors import DuplicateError, HQError
 from hq.models import Device, DeviceEnrolment, Store
+from hq.names import check_id
 from kiosk.localtime import to_utc_text
 
 COLUMNS = {"store": "store", "store_id": "store", "device": "device", "device_id": "device"}
@@ -49,8 +49,8 @@ def read_device_list(path: Path) -> list[tuple[str, str]]:
             raise HQError(f"{path}: line {number} has {len(row)} fields, the header {len(header)}")
         store, device = row[s].strip(), row[d].strip()
         try:
-            _check_id("store id", store)
-            _check_id("device id", device)
+            check_id("store id", store)
+            check_id("device id", device)
         except HQError as e:
             raise HQError(f"{path}: line {number}: {e}") from None
         if device in seen:

@@ -5,11 +5,22 @@ from __future__ import annotations
 from kiosk.errors import HymioError
 
 
+def N_(text: str) -> str:
+    """Mark *text* for the dashboard's catalogues; it is translated where it is shown
+    (:mod:`hq.dashboard.language`). Here, below everything, so that any module may."""
+    return text
+
+
 class HQError(HymioError):
     """Something HQ was asked to do cannot be done; the message says why."""
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0]) if self.args else ""
+
+
+class InputError(HQError, ValueError):
+    """What someone typed or posted cannot be used (a scope, a name, a role); nothing was
+    changed. The command line answers it with exit code 2, a page with a 400."""
 
 
 class UnknownStoreError(HQError, KeyError):

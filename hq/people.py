@@ -13,9 +13,10 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from hq.access import check_role, check_scope, regions_under
-from hq.admin import _add, _check_id, check_email
+from hq.admin import _add, check_email
 from hq.errors import HQError, UnknownStoreError
 from hq.models import ApiToken, LoginSession, Region, Store, User
+from hq.names import check_id, one_line
 from kiosk.localtime import to_utc_text
 
 
@@ -23,12 +24,11 @@ def add_region(
     session: Session, region_id: str, name: str, parent: str | None, now: datetime
 ) -> Region:
     """A region of the chain, under *parent* (``None``: directly under the chain)."""
-    _check_id("region id", region_id)
-    if not name.strip():
-        raise HQError("the region name is empty")
+    check_id("region id", region_id)
+    name = one_line("region name", name)
     if parent and session.get(Region, parent) is None:
         raise HQError(f"no region {parent!r} to put region {region_id!r} under")
-    region = Region(id=region_id, name=name.strip(), parent_id=parent or None)
+    region = Region(id=region_id, name=name, parent_id=parent or None)
     region.created_at = to_utc_text(now)
     _add(session, region, f"region {region_id!r}")
     return region

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from hq.errors import DuplicateError, HQError, UnknownDeviceError, UnknownStoreError
 from hq.models import Device, DeviceGroup, Release, Rollout, Store
+from hq.names import check_id
 from hq.release_metadata import is_newer, keep_metadata
 from kiosk.localtime import to_utc_text
 from kiosk.releases.manifest import (
@@ -38,7 +39,6 @@ from kiosk.releases.manifest import (
     parse_manifest,
 )
 from kiosk.releases.metadata import FILE_NAME, SIGNATURE_NAME
-from kiosk.settings.model import ID_PATTERN
 
 FOLDER_VAR = "HYMIO_HQ_RELEASES"
 SCOPES = ("all", "store", "device", "group", "percent")
@@ -210,8 +210,7 @@ def roll_out(session: Session, version: str, scope: str, target: str, now: datet
 
 def add_to_group(session: Session, name: str, devices: Iterable[str]) -> int:
     """Put *devices* into the group *name*; how many were new to it."""
-    if not re.match(ID_PATTERN, name or ""):
-        raise HQError(f"group name {name!r} is not usable: 1–64 letters, digits, '.', '_' or '-'")
+    check_id("group name", name)
     added = 0
     for device_id in devices:
         if session.get(Device, device_id) is None:

@@ -29,6 +29,9 @@ class ReportSubscription(Base):
     language: Mapped[str] = mapped_column(String(8))
     recipients: Mapped[list] = mapped_column(JSON)  # usernames and e-mail addresses
     created_by: Mapped[str] = mapped_column(String(64))
+    # whose access bounds it, now and at every send: "user:NAME", or "operator" (made on
+    # the command line without --by, by whoever holds HQ's database)
+    creator: Mapped[str] = mapped_column(String(80), server_default="")
     created_at: Mapped[str] = mapped_column(String(40))
     last_period: Mapped[str] = mapped_column(String(10), server_default="")
     last_sent_at: Mapped[str | None] = mapped_column(String(40))

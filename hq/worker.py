@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hq.alerts.delivery import deliver_due, queue_digests
 from hq.alerts.episodes import evaluate, forget_runs
+from hq.alerts.targets import WebhookPolicy
 from hq.db import open_database, writer_lock
 from hq.mail import MailSettings
 
@@ -42,6 +43,8 @@ class Worker:
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     lock: object = None
     http: requests.Session = field(default_factory=requests.Session)
+    # where webhooks may go (HYMIO_WEBHOOK_ALLOW_NETWORKS); read once, at start
+    webhooks: WebhookPolicy = field(default_factory=WebhookPolicy.from_env)
     # more jobs of the minute: (sessions, now, mail) → a count (the scheduled reports)
     extra: list[Callable] = field(default_factory=list)
 
@@ -58,7 +61,9 @@ class Worker:
         return opened
 
     def deliver(self) -> int:
-        return deliver_due(self.sessions, self.clock(), self.mail, self.http, self.lock)
+        return deliver_due(
+            self.sessions, self.clock(), self.mail, self.http, self.lock, self.webhooks
+        )
 
     def run_once(self) -> tuple[int, int]:
         """Evaluate, then deliver: (alerts opened, messages delivered)."""

@@ -28,6 +28,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from hq.alerts.tables import Alert, AlertEvent, AlertRule, Channel, Delivery
+from hq.alerts.targets import TargetRefusedError, WebhookPolicy, guarded, refusal
 from hq.errors import HQError
 from hq.mail import MailError, MailSettings, send
 from kiosk.localtime import to_utc_text
@@ -78,7 +79,10 @@ def payload(channel: Channel, m: dict) -> dict:
     return m
 
 
-def _post(http: requests.Session, channel: Channel, key: str, m: dict) -> None:
+def _post(
+    http: requests.Session, channel: Channel, key: str, m: dict, policy: WebhookPolicy
+) -> None:
+    policy.check_url(channel.target)  # resolved now; the adapter checks what it connects to
     body = json.dumps(payload(channel, m), sort_keys=True, ensure_ascii=False).encode()
     stamp = str(int(time.time()))
     headers = {"Content-Type": "application/json", "X-Hymio-Delivery": key}
@@ -91,6 +95,8 @@ def _post(http: requests.Session, channel: Channel, key: str, m: dict) -> None:
         answer = http.post(channel.target, data=body, headers=headers, timeout=TIMEOUT,
                            allow_redirects=False)  # fmt: skip
     except requests.RequestException as e:
+        if (why := refusal(e)) is not None:  # resolved elsewhere since the check above
+            raise TargetRefusedError(why) from None
         raise HQError(f"{channel.target}: {type(e).__name__}: {e}") from None
     if not 200 <= answer.status_code < 300:
         raise HQError(f"{channel.target} answered {answer.status_code} {answer.reason}")
@@ -127,9 +133,13 @@ def deliver_due(
     mail: MailSettings | None,
     http: requests.Session | None = None,
     lock=None,
+    policy: WebhookPolicy | None = None,
 ) -> int:
-    """Try every delivery that is due; how many were delivered."""
-    lock, http = lock or nullcontext(), http or requests.Session()
+    """Try every delivery that is due; how many were delivered. Webhooks go only where
+    *policy* allows (default: ``HYMIO_WEBHOOK_ALLOW_NETWORKS``), through *http* with
+    :func:`hq.alerts.targets.guarded` mounted on it."""
+    policy = policy or WebhookPolicy.from_env()
+    lock, http = lock or nullcontext(), guarded(http or requests.Session(), policy)
     delivered = 0
     with sessions() as session:
         due = session.scalars(
@@ -142,22 +152,24 @@ def deliver_due(
             with lock:
                 claimed = _claim(session, delivery_id, now)
             if claimed:
-                delivered += _try(sessions, delivery_id, now, mail, http, lock)
+                delivered += _try(sessions, delivery_id, now, mail, http, lock, policy)
     return delivered
 
 
-def _try(sessions, delivery_id: int, now: datetime, mail, http, lock) -> int:
+def _try(sessions, delivery_id: int, now: datetime, mail, http, lock, policy) -> int:
     with sessions() as session:
         d = session.get(Delivery, delivery_id)
         channel = session.get(Channel, d.channel)
-        error = ""
+        error, refused = "", False
         try:
             if channel is None:
                 raise HQError(f"channel {d.channel!r} no longer exists")
             if channel.kind == "email":
                 _mail(mail, channel, d.message)
             else:
-                _post(http, channel, d.key, d.message)
+                _post(http, channel, d.key, d.message, policy)
+        except TargetRefusedError as e:  # not a failure to try again: HQ will not post there
+            error, refused = str(e)[:500], True
         except HQError as e:
             error = str(e)[:500]
         with lock:
@@ -167,12 +179,13 @@ def _try(sessions, delivery_id: int, now: datetime, mail, http, lock) -> int:
             d.claimed_until = None
             if error:
                 d.last_error = error
-                d.failed = d.attempts >= MAX_ATTEMPTS
+                d.failed = refused or d.attempts >= MAX_ATTEMPTS
                 d.next_at = to_utc_text(now + backoff(d.attempts))
             else:
                 d.delivered_at, d.last_error = at, ""
             if d.alert_id is not None:
                 what = f"{'not delivered' if error else 'delivered'} to {d.channel}"
+                what = f"refused delivery to {d.channel}" if refused else what
                 text = f"{what} (try {d.attempts}{': ' + error if error else ''})"
                 session.add(AlertEvent(alert_id=d.alert_id, at=at, who="hq",
                                        kind="delivery", text=text[:2000]))  # fmt: skip

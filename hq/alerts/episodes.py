@@ -16,6 +16,7 @@ from hq.access import stores_in
 from hq.alerts.kinds import KINDS, Finding
 from hq.alerts.tables import Alert, AlertEvent, AlertRule, Channel, Delivery, RuleRun
 from hq.models import Store
+from hq.names import flat
 from kiosk.localtime import to_utc_text
 
 OPEN_STATES = ("open", "acknowledged")
@@ -73,7 +74,7 @@ def apply(session: Session, rule: AlertRule, findings: list[Finding], now: datet
         if key in found:
             f = found[key]
             alert.title, alert.value, alert.detail, alert.updated_at = (
-                f.title,
+                flat(f.title),
                 f.value,
                 f.detail,
                 at,
@@ -86,12 +87,13 @@ def apply(session: Session, rule: AlertRule, findings: list[Finding], now: datet
             continue
         alert = Alert(
             rule_id=rule.id, store_id=f.store_id, device_id=f.device_id, open_key=key,
-            state="open", title=f.title, value=f.value, detail=f.detail,
+            state="open", title=flat(f.title), value=f.value, detail=f.detail,
             opened_at=at, updated_at=at,
         )  # fmt: skip
         session.add(alert)
         session.flush()
-        session.add(AlertEvent(alert_id=alert.id, at=at, who="hq", kind="opened", text=f.title))
+        opening = AlertEvent(alert_id=alert.id, at=at, who="hq", kind="opened", text=alert.title)
+        session.add(opening)
         queue(session, rule, alert, now)
         opened += 1
     session.commit()

@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hq.access import Access, check_scope
-from hq.admin import _add, _check_id, check_email
+from hq.admin import _add, check_email
 from hq.alerts.delivery import KINDS as CHANNEL_KINDS
 from hq.alerts.episodes import OPEN_STATES, close
 from hq.alerts.kinds import check_params
 from hq.alerts.tables import Alert, AlertEvent, AlertRule, Channel
+from hq.alerts.targets import TargetRefusedError, WebhookPolicy, host_and_port
 from hq.errors import HQError
+from hq.names import check_id, on_one_line, one_line
 from kiosk.localtime import to_utc_text
 
 MAX_COMMENT = 2000
@@ -24,10 +25,12 @@ MAX_COMMENT = 2000
 
 def add_channel(
     session: Session, name: str, kind: str, target: str, now: datetime,
-    secret: str = "", digest: bool = False,
+    secret: str = "", digest: bool = False, policy: WebhookPolicy | None = None,
 ) -> Channel:  # fmt: skip
-    """A channel: e-mail addresses (comma-separated) or a webhook URL (http or https)."""
-    _check_id("channel name", name)
+    """A channel: e-mail addresses (comma-separated) or a webhook URL (http or https) to
+    a public address or one *policy* allows (:mod:`hq.alerts.targets`; it is checked
+    again at every delivery)."""
+    check_id("channel name", name)
     if kind not in CHANNEL_KINDS:
         raise HQError(f"channel kind {kind!r} is not one of {', '.join(CHANNEL_KINDS)}")
     target = target.strip()
@@ -37,11 +40,12 @@ def add_channel(
             raise HQError("an e-mail channel needs --to address(es)")
         target = ", ".join(check_email(a) for a in addresses)
     else:
-        parts = urlsplit(target)
-        if parts.scheme not in ("http", "https") or not parts.hostname or len(target) > 2000:
-            raise HQError(f"webhook URL {target!r} is not an http:// or https:// URL")
+        if len(target) > 2000 or not on_one_line(target) or " " in target:
+            raise TargetRefusedError(f"webhook URL {target!r} is not an http:// or https:// URL")
+        host, port = host_and_port(target)
         if kind == "webhook" and len(secret) < 16:
             raise HQError("a webhook needs a --secret of at least 16 characters to sign with")
+        (policy or WebhookPolicy.from_env()).addresses(host, port, must_resolve=False)
     channel = Channel(name=name, kind=kind, target=target, secret=secret, digest=digest,
                       language="en", created_at=to_utc_text(now))  # fmt: skip
     _add(session, channel, f"channel {name!r}")
@@ -53,15 +57,14 @@ def add_rule(
     now: datetime,
 ) -> AlertRule:  # fmt: skip
     """A rule of *kind* over *scope*, to *channels* (that exist)."""
-    if not name.strip() or len(name) > 200:
-        raise HQError("the rule needs a name of 1–200 characters")
+    name = one_line("alert rule name", name)
     checked = check_params(kind, params)
     check_scope(session, scope)
     for c in channels:
         if session.get(Channel, c) is None:
             raise HQError(f"no channel {c!r}; add it with hymio hq add-channel")
     rule = AlertRule(
-        name=name.strip(), kind=kind, scope=scope, params=checked, channels=list(channels),
+        name=name, kind=kind, scope=scope, params=checked, channels=list(channels),
         enabled=True, created_at=to_utc_text(now),
     )  # fmt: skip
     session.add(rule)

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 
-from hq.access import Access, stores_in
+from hq.access import Access, read_stored
 from hq.alerts import manage
 from hq.alerts.episodes import OPEN_STATES
 from hq.alerts.tables import Alert, AlertRule, Delivery
@@ -53,8 +53,8 @@ def _rules(db: DB, access: Access) -> list[AlertRule]:
         return list(rules)
     out = []
     for rule in rules:
-        covered = stores_in(db, rule.scope)
-        if covered is None or covered & access.stores:
+        scope = read_stored(access.tree, rule.scope)
+        if scope is not None and access.tree.stores_of(scope) & access.stores:
             out.append(rule)
     return out
 

@@ -18,6 +18,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from functools import cache
 from importlib import resources
 
+from hq.errors import N_
 from kiosk.localtime import parse_utc_text
 from kiosk.settings.model import LANGUAGES
 
@@ -32,11 +33,6 @@ DATES = {"en": "yyyy-MM-dd"}
 _RANGE = re.compile(
     r"^\s*([A-Za-z]{1,8})(?:[-_][A-Za-z0-9]{1,8})*\s*(?:;\s*q\s*=\s*([0-9.]+))?\s*$"
 )
-
-
-def N_(text: str) -> str:
-    """Mark *text* for the catalogues; it is translated where it is shown."""
-    return text
 
 
 def locale_folder():

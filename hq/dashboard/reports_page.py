@@ -17,17 +17,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hq.access import covers
+from hq.access import CHAIN, Scope, read_stored
 from hq.dashboard.language import N_, NAMES
 from hq.dashboard.pages import EXPIRED, Reader, _check_csrf, _page, _to_login, logged_in, speaks
 from hq.deps import DB, Now, WriteLock
-from hq.errors import HQError
 from hq.models import Region, Store
 from hq.report_tables import ReportSubscription
 from hq.scheduled.periods import report_period
 from hq.scheduled.subscriptions import (
     ReportError,
     add_subscription,
+    blocked,
     next_period,
     remove_subscription,
     subscriptions,
@@ -45,26 +45,22 @@ FIELDS = {  # the form's names of the fields a ReportError names
 SPLIT = re.compile(r"[\s,;]+")
 
 
-def _within(db: Session, user: Reader, scope: str) -> bool:
-    """Whether every store of *scope* is one *user* sees (an admin or analyst sees all, a
-    manager their part); a scope that does not parse is the form's to refuse."""
-    try:
-        return covers(db, user.access, scope)
-    except HQError:
-        return True  # add_subscription names what is wrong with it
-
-
-def _may_subscribe(db: Session, user: Reader, scope: str) -> bool:
-    """Whether *user* may add or remove a report of *scope*: its stores are all theirs."""
-    return _within(db, user, scope)
+def _may_see(user: Reader, row: ReportSubscription) -> bool:
+    """Whether *user* may see (and remove) the subscription *row*: every store of its
+    scope is theirs; one whose scope names nothing any more is an admin's to remove."""
+    scope = read_stored(user.access.tree, row.scope)
+    if scope is None or scope == CHAIN:
+        return user.access.is_admin
+    return user.access.covers(scope)
 
 
 def _scopes(db: Session, user: Reader) -> list[tuple[str, str, str]]:
     """The scopes the form offers *user*: (scope, kind, name), regions first."""
+    access = user.access
     regions = db.scalars(select(Region).order_by(Region.name)).all()
-    stores = user.access.visible(db.scalars(select(Store).order_by(Store.name)))
+    stores = access.visible(db.scalars(select(Store).order_by(Store.name)))
     return [(f"region:{r.id}", "region", r.name) for r in regions
-            if _within(db, user, f"region:{r.id}")] + [
+            if access.covers(Scope("region", r.id))] + [
         (f"store:{s.id}", "store", s.name) for s in stores
     ]  # fmt: skip
 
@@ -74,15 +70,22 @@ def _listing(
 ):
     """The page: every subscription, and the form (filled in with *form*); *error* says
     what is wrong with *field*."""
-    rows = [r for r in subscriptions(db) if _within(db, user, r.scope)]
+    rows = [r for r in subscriptions(db) if _may_see(user, r)]
     offered = _scopes(db, user)
     names = {scope: name for scope, _kind, name in offered}
+    words = speaks(request, user)
+    stopped = {r.id: _why(words, blocked(db, user.access.tree, r)) for r in rows}
     return _page(
         request, "reports.html", user, status, rows=rows, scopes=offered, names=names,
         kinds=KIND_NAMES, language_names=NAMES, upcoming={r.id: _upcoming(r) for r in rows},
         sent={r.id: _sent(r) for r in rows}, form={"period": "weekly", **form}, error=error,
-        field=field,
+        field=field, stopped=stopped,
     )  # fmt: skip
+
+
+def _why(words, reason: tuple[str, dict] | None) -> str | None:
+    """*reason* (from :func:`blocked`) in the page's language."""
+    return None if reason is None else words.translate(reason[0], **reason[1])
 
 
 def _upcoming(row: ReportSubscription):
@@ -126,9 +129,6 @@ def add_report(
     form = {"scope": scope, "period": period, "language": language, "recipients": recipients}
     if not _check_csrf(request, csrf):
         return _listing(request, db, user, 403, error=words.gettext(EXPIRED), **form)
-    if not _may_subscribe(db, user, scope):
-        why = words.gettext("You may not add reports of that store or region.")
-        return _listing(request, db, user, 403, error=why, **form)
     try:
         with lock:
             add_subscription(db, scope, period, language, SPLIT.split(recipients), user.username,
@@ -155,7 +155,7 @@ def remove_report(
     if not _check_csrf(request, csrf):
         return _listing(request, db, user, 403, error=words.gettext(EXPIRED))
     row = db.get(ReportSubscription, subscription_id)
-    if row is None or not _may_subscribe(db, user, row.scope):  # another's: as if none
+    if row is None or not _may_see(user, row):  # another's: as if none
         e = ReportError("id", N_("there is no report subscription {id}"), id=subscription_id)
         return _listing(request, db, user, 404, error=_said(words, e), field=e.field)
     try:

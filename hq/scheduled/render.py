@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from hq.dashboard import charts
 from hq.dashboard.templating import EXTENSIONS, FILTERS, TRIMMED, speaking
+from hq.names import flat
 from hq.ranking import MIN_RANKED
 from hq.scheduled.content import Report
 from hq.scheduled.periods import BEFORE
@@ -54,11 +55,18 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_one_line,
     )
     env.policies["ext.i18n.trimmed"] = TRIMMED
     env.filters.update(FILTERS)
     env.globals.update(cell=cell, heat_svg=heat_svg, worst=worst, min_ranked=MIN_RANKED)
     return env
+
+
+def _one_line(value: object) -> object:
+    """A text put in a report, on one line: a store or region name from before names
+    were checked may hold a line break (:func:`hq.names.flat`); markup stays as it is."""
+    return flat(value) if isinstance(value, str) and not isinstance(value, Markup) else value
 
 
 def cell(n: int, unhappy: int, few: int) -> tuple[str, str, str]:
@@ -106,8 +114,10 @@ def render(report: Report, subscription_id: int | None = None) -> Rendered:
     html = env.get_template("report.html").render(context, pdf=False)
     text = env.get_template("report.txt").render(context)
     pdf = HTML(string=env.get_template("report.html").render(context, pdf=True)).write_pdf()
-    subject = words.translate(
-        "Hymiö report: {name}, {period}", name=report.name, period=context["period_title"]
+    subject = flat(
+        words.translate(
+            "Hymiö report: {name}, {period}", name=report.name, period=context["period_title"]
+        )
     )
     kind, _, ident = report.scope.partition(":")
     return Rendered(subject, text, html, pdf, f"hymio-{kind}-{ident}-{report.period.key}.pdf")

@@ -21,7 +21,7 @@ from email.utils import format_datetime, make_msgid
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from hq.access import covers, user_access
+from hq.access import Tree, load_tree, read_stored, user_access
 from hq.dashboard.language import language
 from hq.mail import MailError, MailSettings, send
 from hq.models import User
@@ -29,7 +29,7 @@ from hq.report_tables import ReportDelivery, ReportSubscription
 from hq.scheduled.content import build_report
 from hq.scheduled.periods import ReportPeriod, finished, report_day
 from hq.scheduled.render import Rendered, render
-from hq.scheduled.subscriptions import Recipient, stores_of
+from hq.scheduled.subscriptions import Recipient, blocked, stores_of
 from kiosk.localtime import to_utc_text
 
 log = logging.getLogger(__name__)
@@ -65,12 +65,19 @@ def _send_one(sessions, sub_id: int, now: datetime, settings: MailSettings, few:
         row = session.get(ReportSubscription, sub_id)
         if row is None:
             return 0
+        tree = load_tree(session)
+        if (why := blocked(session, tree, row)) is not None:
+            _refuse(session, row, why[0].format(**why[1]))
+            return 0
         period = due_period(session, row, now)
         if period is None or not _claim(session, sub_id, period.key, now):
             return 0
         sent = 0
         try:
-            skipped, addresses = _recipients(session, row)
+            tree = load_tree(session)  # as it is now that the period is ours to send
+            if (why := blocked(session, tree, row)) is not None:
+                raise MailError(why[0].format(**why[1]))
+            skipped, addresses = _recipients(session, tree, row)
             if not addresses:
                 raise MailError(f"no recipient has an e-mail address ({', '.join(skipped)})")
             for rendered, address in _copies(session, row, period, addresses, now, few):
@@ -92,6 +99,15 @@ def _send_one(sessions, sub_id: int, now: datetime, settings: MailSettings, few:
         _done(session, sub_id, period.key, now, skipped)
         log.info("report %s (%s, %s) sent to %d", sub_id, row.scope, period.key, len(addresses))
         return sent
+
+
+def _refuse(session: Session, row: ReportSubscription, why: str) -> None:
+    """Keep why *row* sends nothing in its ``last_error`` (logged once, when it changes)."""
+    if row.last_error != why:
+        log.warning("report %s (%s) not sent: %s", row.id, row.scope, why)
+        t = ReportSubscription
+        session.execute(update(t).where(t.id == row.id).values(last_error=why))
+        session.commit()
 
 
 def _claim(session: Session, sub_id: int, key: str, now: datetime) -> bool:
@@ -130,11 +146,15 @@ def _done(session: Session, sub_id: int, key: str, now: datetime, skipped: list[
     session.commit()
 
 
-def _recipients(session: Session, row: ReportSubscription) -> tuple[list[str], list[tuple]]:
+def _recipients(
+    session: Session, tree: Tree, row: ReportSubscription
+) -> tuple[list[str], list[tuple]]:
     """The users who cannot get it now, and (address, language) of everyone else: a user's
     address as it is at sending time, in their own dashboard language if they chose one.
     A user whose role does not let them see the report's stores gets none (a manager moved
-    to another region, say)."""
+    to another region, say). Plain addresses get it on the creator's word, which
+    :func:`hq.scheduled.subscriptions.blocked` has checked just before."""
+    scope = read_stored(tree, row.scope)
     skipped, out, seen = [], [], set()
     for value in row.recipients:
         if Recipient(value).is_address:
@@ -144,7 +164,8 @@ def _recipients(session: Session, row: ReportSubscription) -> tuple[list[str], l
             if (
                 user is None
                 or not user.email
-                or not covers(session, user_access(session, user), row.scope)
+                or scope is None
+                or not user_access(session, user, tree).covers(scope)
             ):
                 skipped.append(value)
                 continue

@@ -14,11 +14,23 @@ from datetime import date, datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from hq.access import stores_in
+from hq.access import (
+    CHAIN,
+    Access,
+    Scope,
+    ScopeError,
+    Tree,
+    access_in,
+    load_tree,
+    normal_scope,
+    read_stored,
+    scope_spelling,
+    user_access,
+)
 from hq.admin import EMAIL
 from hq.dashboard.language import N_
 from hq.errors import HQError
-from hq.models import Region, Store, User
+from hq.models import Store, User
 from hq.report_tables import ReportDelivery, ReportSubscription
 from hq.scheduled.periods import (
     KINDS,
@@ -33,6 +45,14 @@ from kiosk.settings.model import LANGUAGES
 
 MAX_RECIPIENTS = 50
 NOT_ONE_OF = N_("{value} is not one of {choices}")
+NOT_A_PART = N_("{value} is not store:ID or region:ID")
+# One answer for a scope that does not exist and one outside the reader's part, so that
+# a manager cannot learn which stores the chain has.
+NOT_YOURS = N_(
+    "{value} is not a store or region of yours: a manager reports on their own store or"
+    " region, or on a region or store within it"
+)
+OPERATOR = "operator"  # the creator of a report added on the command line without --by
 
 
 class ReportError(HQError, ValueError):
@@ -58,26 +78,80 @@ class Recipient:
         return "@" in self.value
 
 
+def report_scope(tree: Tree, text: str, reader: Access | None = None) -> Scope:
+    """*text* as a report's scope: exactly ``store:ID`` or ``region:ID`` of *tree*
+    (:func:`hq.access.normal_scope`), and all *reader*'s to see if given (else the
+    same answer as for a scope that does not exist); a :class:`ReportError` if not."""
+    try:
+        if reader is None or reader.whole_chain:
+            scope = normal_scope(text, tree)
+        else:
+            scope = scope_spelling(text)
+    except ScopeError as e:
+        raise ReportError("scope", e.text, **e.values) from None
+    if scope == CHAIN:
+        raise ReportError("scope", NOT_A_PART, value=repr(text))
+    if reader is not None and not reader.covers(scope):
+        raise ReportError("scope", NOT_YOURS, value=repr(text))
+    if not tree.stores_of(scope):
+        raise ReportError("scope", N_("{value} has no store yet"), value=repr(text))
+    return scope
+
+
 def check_scope(session: Session, scope: str) -> list[Store]:
     """The stores of *scope* (``store:ID`` or ``region:ID``, which must exist)."""
-    kind, _, ident = scope.partition(":")
-    if kind not in ("store", "region") or not ident:
-        raise ReportError("scope", N_("{value} is not store:ID or region:ID"), value=repr(scope))
-    if session.get(Store if kind == "store" else Region, ident) is None:
-        what = N_("there is no store {id}") if kind == "store" else N_("there is no region {id}")
-        raise ReportError("scope", what, id=repr(ident))
-    return stores_of(session, scope)
+    tree = load_tree(session)
+    return _stores(session, tree, report_scope(tree, scope))
 
 
 def stores_of(session: Session, scope: str) -> list[Store]:
     """The stores a report of *scope* covers, by name; [] if it names nothing any more."""
-    try:
-        ids = stores_in(session, scope)
-    except HQError:
-        return []
+    tree = load_tree(session)
+    parsed = read_stored(tree, scope)
+    return _stores(session, tree, parsed) if parsed not in (None, CHAIN) else []
+
+
+def _stores(session: Session, tree: Tree, scope: Scope) -> list[Store]:
+    ids = tree.stores_of(scope)
     if not ids:
         return []
     return list(session.scalars(select(Store).where(Store.id.in_(ids)).order_by(Store.name)))
+
+
+def creator_of(session: Session, tree: Tree, by: str | None) -> tuple[str, Access]:
+    """The creator *by* names (a username; ``None``: the command line's operator, who
+    sees the whole chain) as stored, and what they may see."""
+    if by is None:
+        return OPERATOR, access_in(tree, OPERATOR, "admin", "")
+    user = session.get(User, by)
+    if user is None:
+        raise ReportError("by", N_("there is no user {value}"), value=repr(by))
+    return f"user:{user.username}", user_access(session, user, tree)
+
+
+def blocked(session: Session, tree: Tree, row: ReportSubscription) -> tuple[str, dict] | None:
+    """Why *row* may not be sent now, as an English text with ``{name}`` fields and their
+    values; ``None`` if it may. Its creator must still see every store of its scope."""
+    scope = read_stored(tree, row.scope)
+    if scope is None or scope == CHAIN:
+        return N_("{scope} no longer names a store or region HQ has"), {"scope": row.scope}
+    if not tree.stores_of(scope):
+        return N_("{scope} has no store any more"), {"scope": row.scope}
+    if row.creator == OPERATOR:
+        return None
+    name = row.creator.removeprefix("user:") or "?"
+    user = session.get(User, name) if row.creator.startswith("user:") else None
+    if user is None:
+        return N_(
+            "its creator {name} is no longer a user of HQ; nothing is sent until someone"
+            " who may see {scope} adds it again"
+        ), {"name": name, "scope": row.scope}
+    if not user_access(session, user, tree).covers(scope):
+        return N_(
+            "its creator {name} may no longer see every store of {scope}; nothing is sent"
+            " until someone who may adds it again"
+        ), {"name": name, "scope": row.scope}
+    return None
 
 
 def check_recipients(session: Session, recipients: list[str]) -> list[str]:
@@ -119,23 +193,29 @@ def add_subscription(
     period: str,
     language: str,
     recipients: list[str],
-    created_by: str,
+    by: str | None,
     now: datetime,
 ) -> ReportSubscription:
-    """A new subscription; its first report is of the first period that ends after *now*."""
-    stores = check_scope(session, scope.strip())
+    """A new subscription made by the user *by* (``None``: the command line's operator),
+    of a scope that is all theirs to see, now and at every send; its first report is of
+    the first period that ends after *now*."""
+    tree = load_tree(session)
+    creator, reader = creator_of(session, tree, by)
+    wanted = report_scope(tree, scope, reader)
     if period not in KINDS:
         raise ReportError("period", NOT_ONE_OF, value=repr(period), choices=", ".join(KINDS))
     if language not in LANGUAGES:
         raise ReportError(
             "language", NOT_ONE_OF, value=repr(language), choices=", ".join(LANGUAGES)
         )
+    stores = _stores(session, tree, wanted)
     row = ReportSubscription(
-        scope=scope.strip(),
+        scope=str(wanted),
         period=period,
         language=language,
         recipients=check_recipients(session, recipients),
-        created_by=created_by,
+        created_by=by if by is not None else "cli",
+        creator=creator,
         created_at=to_utc_text(now),
         last_period=finished(period, report_day(stores, now)).key,
         last_error="",

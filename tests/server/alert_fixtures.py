@@ -16,6 +16,7 @@ import pytest
 import requests
 from aiosmtpd.controller import Controller
 
+from hq.alerts.targets import ALLOW_VAR
 from hq.mail import MailSettings
 from hq.worker import Worker
 
@@ -77,10 +78,12 @@ def verified(request: dict, secret: str = SECRET) -> bool:
 
 
 @pytest.fixture
-def webhook():
-    """A webhook receiver on 127.0.0.1 (set ``fail_first`` to refuse requests with 500)."""
+def webhook(monkeypatch):
+    """A webhook receiver on 127.0.0.1 (set ``fail_first`` to refuse requests with 500),
+    which HQ may post to: the test allows loopback (``HYMIO_WEBHOOK_ALLOW_NETWORKS``)."""
     from tests.server.conftest import free_port
 
+    monkeypatch.setenv(ALLOW_VAR, "127.0.0.0/8")
     port = free_port()
     receiver = Receiver(f"http://127.0.0.1:{port}/hook")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime, timedelta
 
-from hq.admin import add_device, add_store
+from hq.admin import add_device, add_store, add_user
 from hq.models import DeviceReceived
 from hq.people import add_region, set_store_region
 from kiosk.localtime import to_utc_text, zone
@@ -77,3 +77,22 @@ def three_stores(hq) -> dict[str, str]:
         for store in ("s1", "s2", "s3"):
             set_store_region(s, store, "south")
     return {"k1": hq.token, "k2": hq.extra_devices["k2"], "k3": k3}
+
+
+def four_regions(hq, password: str) -> None:
+    """:func:`three_stores` in region south, region north (n1 North One) and region west
+    (only w1); managers south (region:south), one (store:s1) and westone (store:w1)."""
+    three_stores(hq)
+    now = hq.clock.now
+    with hq.sessions() as s:
+        add_region(s, "north", "Pohjoinen", None, now)
+        add_region(s, "west", "Länsi", None, now)
+        add_store(s, "n1", "North One", "Europe/Helsinki", now)
+        add_store(s, "w1", "West One", "Europe/Helsinki", now)
+        add_device(s, "n1", "kn1", now)
+        set_store_region(s, "n1", "north")
+        set_store_region(s, "w1", "west")
+        for name, scope in (("south", "region:south"), ("one", "store:s1"),
+                            ("westone", "store:w1")):  # fmt: skip
+            add_user(s, name, password, now, role="manager", scope=scope,
+                     email=f"{name}@hymio.test")  # fmt: skip
