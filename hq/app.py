@@ -25,8 +25,9 @@ from hq.api import (
     reports,
     whatif,
 )
-from hq.db import open_database, writer_lock
+from hq.db import export_sessions, open_database, writer_lock
 from hq.device_calls import Admission, KnownDevices
+from hq.exports.streamed import EXPORTS, ExportGate
 from hq.ratelimit import RateLimiter
 from hq.releases import release_folder
 from hq.wire import Batch
@@ -65,6 +66,8 @@ def create_app(
     app.state.limiter = RateLimiter(rate, burst)
     app.state.devices = KnownDevices()
     app.state.admission = Admission()
+    app.state.exports = ExportGate(EXPORTS)
+    app.state.export_sessions = export_sessions(database_url, EXPORTS)
     if min_cell < 1:
         raise ValueError(f"min_cell {min_cell} must be 1 or more")
     app.state.min_cell = min_cell
