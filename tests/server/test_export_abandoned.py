@@ -14,6 +14,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -32,6 +34,7 @@ RATINGS = 30_000
 ABANDONED = 200
 LIVENESS = 1.0  # seconds: a probe slower than this is a load balancer taking HQ out
 
+
 def _seed(url: str) -> tuple[str, str]:
     engine, sessions = open_database(url)
     now = datetime.now(UTC)
@@ -46,13 +49,13 @@ def _seed(url: str) -> tuple[str, str]:
 class Served:
     """``hymio hq serve`` on *url*, and what the test sent it."""
 
-    def __init__(self, url: str, tmp_path):
+    def __init__(self, url: str, tmp_path, *options: str):
         self.device, self.reader = _seed(url)
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = tmp_path / "hq.log"
         command = [sys.executable, "-m", "hymio", "hq", "serve", "--database", url,
-                   "--port", str(self.port)]  # fmt: skip
+                   "--port", str(self.port), *options]  # fmt: skip
         with self.log.open("w") as log:
             self.proc = subprocess.Popen(command, stdout=log, stderr=log)
         wait_until_up(self.base, self.proc)
@@ -86,6 +89,18 @@ class Served:
                 got += data
         return got
 
+    def stall(self) -> socket.socket:
+        """Ask for the CSV and read none of it (small buffers, so HQ's fill up)."""
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.settimeout(30)
+        sock.connect(("127.0.0.1", self.port))
+        sock.sendall(
+            b"GET /api/v1/export.csv HTTP/1.1\r\nHost: hq\r\n"
+            b"Authorization: Bearer %s\r\n\r\n" % self.reader.encode()
+        )
+        return sock
+
     def export(self) -> requests.Response:
         """The whole CSV; after a 503 (every export slot still taken) once more, after
         the Retry-After it names."""
@@ -101,15 +116,21 @@ class Served:
         return answer
 
 
-@pytest.fixture
-def served(database_url, tmp_path):
-    hq = Served(database_url, tmp_path)
+@contextmanager
+def serving(url: str, tmp_path, *options: str) -> Iterator[Served]:
+    hq = Served(url, tmp_path, *options)
     try:
         yield hq
     finally:
         if hq.proc.poll() is None:
             hq.proc.kill()
             hq.proc.wait(10)
+
+
+@pytest.fixture
+def served(database_url, tmp_path):
+    with serving(database_url, tmp_path) as hq:
+        yield hq
 
 
 def _export_connections(url: str) -> list[tuple]:
@@ -224,3 +245,49 @@ def test_an_export_past_the_limit_is_a_503_at_once_and_a_slot_comes_back(hq, pat
         assert hq.client.get(f"{path}?store=nowhere", headers=headers).status_code == 404
     for done in held:
         done()
+
+
+def _until(check, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+@pytest.mark.slow
+def test_a_download_nobody_reads_is_cut_off_and_frees_its_slot(database_url, tmp_path):
+    with serving(database_url, tmp_path, "--read-timeout", "2") as hq:
+        for _ in range(RATINGS // 1000):
+            hq.upload(1000)
+        stalled = [hq.stall() for _ in range(EXPORTS)]
+        try:
+            time.sleep(1)
+            if database_url.startswith("postgresql"):
+                assert len(_copying(database_url)) == EXPORTS  # both held, mid-COPY
+            # Cut off once they have taken nothing for 2 s: the slots come back.
+            assert _until(lambda: hq.export().status_code == 200, 15)
+            if database_url.startswith("postgresql"):
+                assert _copying(database_url) == []
+        finally:
+            for sock in stalled:
+                sock.close()
+        assert "took nothing of their answer in time" in hq.log.read_text()
+
+
+@pytest.mark.slow
+def test_sigterm_stops_hq_while_downloads_hang(database_url, tmp_path):
+    with serving(database_url, tmp_path) as hq:  # a read timeout of 30 s: not cut off yet
+        for _ in range(RATINGS // 1000):
+            hq.upload(1000)
+        stalled = [hq.stall() for _ in range(EXPORTS)]
+        try:
+            time.sleep(1)
+            start = time.monotonic()
+            hq.proc.terminate()
+            hq.proc.wait(20)  # raises TimeoutExpired if HQ waits for them for good
+            assert time.monotonic() - start < 20
+        finally:
+            for sock in stalled:
+                sock.close()
