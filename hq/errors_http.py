@@ -1,8 +1,9 @@
 """Every HTTP error in SPEC §5's shape: ``{"error": {"code": ..., "message": ...}}``.
 
-Bad input is never a 500: malformed JSON is a 400, a batch over 1000 ratings or a body over
-1 MiB a 413, anything else that does not validate a 422 naming the field (and the rating id
-when the field is inside a rating).
+Bad input is never a 500: malformed JSON is a 400, and so is JSON nested too deep
+(:mod:`hq.json_depth`); a batch over 1000 ratings or a body over 1 MiB is a 413, anything
+else that does not validate a 422 naming the field (and the rating id when the field is
+inside a rating).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hq.errors import ApiError
+from hq.json_depth import NotTooDeep
 from hq.summed import Summed
 from hq.wire import MAX_BATCH, MAX_BODY, UUID
 
@@ -70,6 +72,8 @@ def install(app: FastAPI) -> None:
     for unavailable in (OperationalError, InterfaceError, PoolTimeout):
         app.add_exception_handler(unavailable, _unavailable)
     app.add_exception_handler(Exception, _bug)
+    # Inside the body limit, which unpacks gzip: the depth is that of the unpacked body.
+    app.add_middleware(NotTooDeep, refuse=lambda wrong: error(400, "too_deep", wrong))
     app.add_middleware(BodyLimit, limit=MAX_BODY)
     app.add_middleware(NoNulInUrl)
 
