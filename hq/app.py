@@ -28,6 +28,7 @@ from hq.api import (
 from hq.db import export_sessions, open_database, writer_lock
 from hq.device_calls import Admission, KnownDevices
 from hq.exports.streamed import EXPORTS, ExportGate
+from hq.health import Health
 from hq.ratelimit import RateLimiter
 from hq.releases import release_folder
 from hq.wire import Batch
@@ -66,6 +67,7 @@ def create_app(
     app.state.limiter = RateLimiter(rate, burst)
     app.state.devices = KnownDevices()
     app.state.admission = Admission()
+    app.state.health = Health(engine)
     app.state.exports = ExportGate(EXPORTS)
     app.state.export_sessions = export_sessions(database_url, EXPORTS)
     if min_cell < 1:

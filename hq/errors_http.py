@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import InterfaceError, InternalError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
@@ -71,6 +71,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ClientDisconnect, _gone)
     for unavailable in (OperationalError, InterfaceError, PoolTimeout):
         app.add_exception_handler(unavailable, _unavailable)
+    app.add_exception_handler(InternalError, _internal)
     app.add_exception_handler(Exception, _bug)
     # Inside the body limit, which unpacks gzip: the depth is that of the unpacked body.
     app.add_middleware(NotTooDeep, refuse=lambda wrong: error(400, "too_deep", wrong))
@@ -98,6 +99,17 @@ async def _unavailable(_request: Request, exc: Exception) -> JSONResponse:
         "HQ cannot reach its database just now; try again later",
         {"Retry-After": str(RETRY_AFTER)},
     )
+
+
+READ_ONLY = "25006"  # PostgreSQL's read_only_sql_transaction: a standby, or read-only set
+
+
+async def _internal(request: Request, exc: InternalError) -> JSONResponse:
+    # A PostgreSQL that takes no writes (made read-only, or a standby after a failover)
+    # is unavailable for now, like one that is down; any other internal error is a bug.
+    if getattr(exc.orig, "sqlstate", None) == READ_ONLY:
+        return await _unavailable(request, exc)
+    return await _bug(request, exc)
 
 
 async def _gone(_request: Request, _exc: ClientDisconnect) -> Response:
