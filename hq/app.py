@@ -12,7 +12,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from hq import api, docs, errors_http, headers
+from hq import api, client_address, docs, errors_http, headers
 from hq.api import (
     actions,
     config,
@@ -43,6 +43,7 @@ def create_app(
     secure_cookies: bool = False,
     min_cell: int = 5,
     release_files: Path | None = None,
+    forwarded_allow_ips: str = "",
 ) -> FastAPI:
     """The HQ app on *database_url* (migrated on start).
 
@@ -75,6 +76,7 @@ def create_app(
     app.state.min_cell = min_cell
     app.state.release_folder = release_files or release_folder(database_url)
     errors_http.install(app)
+    client_address.install(app, forwarded_allow_ips)
     routers = (ratings, devices, config, releases, enrol, reports, actions, whatif, export, health)
     for module in routers:
         app.include_router(module.router)

@@ -66,6 +66,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         default="auto",
         help="event loop: uvloop (the default where installed) or asyncio",
     )
+    p.add_argument(
+        "--forwarded-allow-ips",
+        default=None,
+        metavar="IPS",
+        help="proxies whose X-Forwarded-For names the client, e.g. 127.0.0.1,::1"
+        " (default $FORWARDED_ALLOW_IPS, else none)",
+    )
     p = command("add-store", "add a store", _add_store)
     p.add_argument("--id", required=True, help="store id, as in the kiosk's [device] store_id")
     p.add_argument("--name", required=True, help="the store's name")
@@ -152,6 +159,18 @@ def _serve(args: argparse.Namespace) -> int:
     if args.min_cell < 1:
         raise SystemExit("hymio hq serve: --min-cell must be 1 or more")
     os.environ["HYMIO_HQ_MIN_CELL"] = str(args.min_cell)
+    from hq.client_address import ENV_VAR as FORWARDED_VAR
+    from hq.client_address import ForwardedSettingError, trusted_proxies
+
+    proxies = args.forwarded_allow_ips
+    if proxies is None:
+        proxies = os.environ.get(FORWARDED_VAR, "")
+    try:
+        trusted_proxies(proxies)
+    except ForwardedSettingError as e:
+        print(f"hymio: {e}", file=sys.stderr)
+        return 2
+    os.environ["HYMIO_HQ_FORWARDED_ALLOW_IPS"] = proxies
     from hq.serving import uvicorn_options
 
     uvicorn.run(
@@ -160,6 +179,7 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         log_level="warning",
+        proxy_headers=False,  # the app decides (hq.client_address), not uvicorn
         **uvicorn_options(args.read_timeout, args.http, args.loop),
     )
     return 0
