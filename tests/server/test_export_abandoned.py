@@ -152,6 +152,18 @@ def _status(head: bytes) -> int:
     return int(head.split(b" ", 2)[1])
 
 
+def _abandon_one(hq: Served) -> int | None:
+    """Abandon an export once it is answered 200; how many 503s came first (None: only
+    503s for 10 s)."""
+    for refused in range(200):
+        head = hq.abandon()
+        if _status(head) == 200:
+            return refused
+        assert _status(head) == 503 and b"retry-after: 10" in head.lower(), head[:300]
+        time.sleep(0.05)
+    return None
+
+
 def _probing(base: str, stop: threading.Event, seen: list[float], failed: list[str]) -> None:
     while not stop.wait(0.05):
         start = time.monotonic()
@@ -198,7 +210,7 @@ def test_abandoned_exports_leave_nothing_behind_and_hq_stays_live(served, databa
     for w in workers:
         w.start()
     try:
-        statuses = [_status(hq.abandon()) for _ in range(ABANDONED)]
+        refusals = [_abandon_one(hq) for _ in range(ABANDONED)]
     finally:
         stop.set()
         for w in workers:
@@ -206,7 +218,9 @@ def test_abandoned_exports_leave_nothing_behind_and_hq_stays_live(served, databa
     assert failed == []
     assert len(probes) > 20 and max(probes) < LIVENESS, sorted(probes)[-5:]
     assert uploads, "no upload went through while the exports were abandoned"
-    assert set(statuses) <= {200, 503} and statuses.count(200) > ABANDONED // 2, statuses
+    # Each of the 200 was an export begun and left (a 503 while the slots were still
+    # being given back by the ones before is tried again, as a script would).
+    assert all(r is not None for r in refusals)
 
     if postgres:
         deadline = time.monotonic() + 10
