@@ -4,7 +4,7 @@ body nested deeper than :data:`MAX_DEPTH` before any JSON parser sees it.
 Python's ``json`` and every validator that walks what it made recurse once per level: a
 body of a thousand ``[`` is a ``RecursionError`` (issue 27: a 500 with a traceback on
 ``POST /api/v1/ratings``). HQ's own bodies nest three or four levels. The depth is
-counted in C-speed passes over the bytes (strings cut out, brackets kept), never by
+counted in a few passes over the bytes in C (strings cut out, brackets kept), never by
 recursion, also for bodies that are not valid JSON.
 """
 
@@ -19,19 +19,31 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_DEPTH = 32  # levels of [ and { a JSON body may have; HQ's own have at most 4
-_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')  # a JSON string, escapes and all
-_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_ESCAPE = re.compile(rb"\\.", re.DOTALL)  # a backslash and what it escapes
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
 # An opening bracket is +1, a closing one -1 (as a signed byte).
 _SIGNS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
 FORMS = (b"application/x-www-form-urlencoded", b"multipart/form-data")
 
 
 def depth(body: bytes) -> int:
-    """The deepest nesting of arrays and objects in *body* (0 for a bare value)."""
-    brackets = _STRING.sub(b"", body).translate(None, _NOT_BRACKETS)
-    if not brackets:
+    """The deepest nesting of arrays and objects in *body* (0 for a bare value).
+
+    Escapes go first (only strings hold them), then everything but quotes and brackets;
+    what is left alternates outside and inside strings at each quote, and only the
+    brackets outside count. When no string holds a bracket, every run of quotes is whole
+    strings, ``""`` each, and they all go at once; else the first string that holds one
+    leaves a quote behind, and the quotes are walked. Each step is a pass in C: a batch
+    of 1 000 ratings takes a fraction of a millisecond."""
+    if b"\\" in body:
+        body = _ESCAPE.sub(b"", body)
+    structure = body.translate(None, _NOT_STRUCTURE)
+    outside = structure.replace(b'""', b"")
+    if b'"' in outside:
+        outside = b"".join(structure.split(b'"')[::2])
+    if not outside:
         return 0
-    return max(0, max(accumulate(array("b", brackets.translate(_SIGNS)))))
+    return max(0, max(accumulate(array("b", outside.translate(_SIGNS)))))
 
 
 def too_deep(body: bytes) -> str | None:

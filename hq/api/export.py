@@ -5,7 +5,7 @@ its store-day is complete (:mod:`hq.exports`)."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import IO, Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
@@ -122,7 +122,8 @@ def export_xlsx(
         raise
 
 
-def _built(session: Session, export: Export):
+def _built(session: Session, export: Export) -> tuple[IO[bytes], int]:
+    """The workbook of *export*, opened, and its size; 422 when it cannot fit a sheet."""
     # A cheap count first, so an export that cannot fit is refused before it is built.
     counted = export.count(session)
     if counted > xlsx_file.MAX_ROWS:

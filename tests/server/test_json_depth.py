@@ -10,7 +10,7 @@ import json
 import sys
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hq.json_depth import MAX_DEPTH, depth, too_deep
@@ -43,6 +43,7 @@ values = st.recursive(
 )
 
 
+@settings(max_examples=500)
 @given(values, st.booleans())
 def test_the_depth_is_the_parsers_whatever_the_strings_hold(value, ascii_only):
     body = json.dumps(value, ensure_ascii=ascii_only).encode()
