@@ -151,3 +151,17 @@ def test_a_form_may_hold_brackets(hq):
     )
     assert answer.status_code in (200, 401)
     assert "too_deep" not in answer.text
+
+
+def test_a_deep_body_sent_as_a_form_to_the_ratings_is_a_400_too(hq):
+    # Not counted (a form is not JSON), but the ratings endpoint reads any body as JSON:
+    # its parser stops at its own depth limit, and quoting the body for the error message
+    # must not recurse either.
+    answer = hq.client.post(
+        "/api/v1/ratings",
+        content=b'{"ratings": ' + _nested(DEEP) + b"}",
+        headers={**hq.auth(), "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == "bad_json"
+    assert "recursion limit" in answer.json()["error"]["message"]
