@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
+import anyio
 import psycopg
 import pytest
 import requests
@@ -305,3 +306,54 @@ def test_sigterm_stops_hq_while_downloads_hang(database_url, tmp_path):
         finally:
             for sock in stalled:
                 sock.close()
+
+
+class _Source:
+    """A generator's stand-in that says where and when it was closed."""
+
+    def __init__(self, chunks: int | None = None):
+        self.closed_in: str | None = None
+        self.left = chunks  # None: without end
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> bytes:
+        if self.left is not None:
+            if self.left == 0:
+                raise StopIteration
+            self.left -= 1
+        return b"x" * 1024
+
+    def close(self) -> None:
+        self.closed_in = threading.current_thread().name
+
+
+@pytest.mark.parametrize("leaves", ["at once", "after a chunk", "never: the answer ends"])
+def test_the_source_is_closed_in_a_worker_thread_and_the_slot_given_back(leaves):
+    from hq.exports.streamed import ExportGate, ExportStream
+
+    gate = ExportGate(1)
+    source = _Source(2 if leaves.startswith("never") else None)
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        if leaves == "after a chunk":
+            while not any(m.get("body") for m in sent):
+                await anyio.sleep(0.01)
+        elif leaves.startswith("never"):
+            await anyio.sleep(3600)
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+        await anyio.sleep(0)
+
+    async def answer() -> None:
+        stream = ExportStream(source, gate.enter(), media_type="text/csv")
+        scope = {"type": "http", "asgi": {"spec_version": "2.3"}}
+        await stream(scope, receive, send)
+
+    anyio.run(answer)
+    assert source.closed_in is not None and source.closed_in != "MainThread"
+    gate.enter()()  # the slot is free again
