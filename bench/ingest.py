@@ -100,7 +100,10 @@ def start_hq(url: str, *options: str) -> tuple[subprocess.Popen, str]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     command = [sys.executable, "-m", "hymio", "hq", "serve", *options]
-    server = subprocess.Popen([*command, "--database", url, "--port", str(port)])
+    # Its line at start on stdout is not a figure; what goes wrong comes on stderr.
+    server = subprocess.Popen(
+        [*command, "--database", url, "--port", str(port)], stdout=subprocess.DEVNULL
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         _wait(base)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from hq import api, docs, errors_http, headers
+from hq import api, client_address, docs, errors_http, headers
 from hq.api import (
     actions,
     config,
@@ -25,8 +25,10 @@ from hq.api import (
     reports,
     whatif,
 )
-from hq.db import open_database, writer_lock
+from hq.db import export_sessions, open_database, writer_lock
 from hq.device_calls import Admission, KnownDevices
+from hq.exports.streamed import EXPORTS, ExportGate
+from hq.health import Health
 from hq.ratelimit import RateLimiter
 from hq.releases import release_folder
 from hq.wire import Batch
@@ -41,6 +43,7 @@ def create_app(
     secure_cookies: bool = False,
     min_cell: int = 5,
     release_files: Path | None = None,
+    forwarded_allow_ips: str = "",
 ) -> FastAPI:
     """The HQ app on *database_url* (migrated on start).
 
@@ -65,11 +68,15 @@ def create_app(
     app.state.limiter = RateLimiter(rate, burst)
     app.state.devices = KnownDevices()
     app.state.admission = Admission()
+    app.state.health = Health(engine)
+    app.state.exports = ExportGate(EXPORTS)
+    app.state.export_sessions = export_sessions(database_url, EXPORTS)
     if min_cell < 1:
         raise ValueError(f"min_cell {min_cell} must be 1 or more")
     app.state.min_cell = min_cell
     app.state.release_folder = release_files or release_folder(database_url)
     errors_http.install(app)
+    client_address.install(app, forwarded_allow_ips)
     routers = (ratings, devices, config, releases, enrol, reports, actions, whatif, export, health)
     for module in routers:
         app.include_router(module.router)

@@ -67,6 +67,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         default="auto",
         help="event loop: uvloop (the default where installed) or asyncio",
     )
+    p.add_argument(
+        "--forwarded-allow-ips",
+        default=None,
+        metavar="IPS",
+        help="proxies whose X-Forwarded-For names the client, e.g. 127.0.0.1,::1"
+        " (default $FORWARDED_ALLOW_IPS, else none)",
+    )
     p = command("add-store", "add a store", _add_store)
     p.add_argument("--id", required=True, help="store id, as in the kiosk's [device] store_id")
     p.add_argument("--name", required=True, help="the store's name")
@@ -152,26 +159,50 @@ def _now() -> datetime:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from hq.client_address import ENV_VAR as FORWARDED_VAR
+    from hq.client_address import ForwardedSettingError, trusted_proxies
     from hq.db import open_database
 
+    if args.min_cell < 1:
+        raise SystemExit("hymio hq serve: --min-cell must be 1 or more")
+    proxies = args.forwarded_allow_ips
+    if proxies is None:
+        proxies = os.environ.get(FORWARDED_VAR, "")
+    try:
+        trusted_proxies(proxies)
+    except ForwardedSettingError as e:
+        print(f"hymio: {e}", file=sys.stderr)
+        return 2
     open_database(_url(args))  # migrate once, before the workers start
     os.environ[ENV_VAR] = _url(args)
     os.environ["HYMIO_HQ_SECURE_COOKIES"] = "1" if args.secure_cookies else ""
     os.environ["HYMIO_HQ_RATE_LIMIT"] = str(args.rate_limit)
-    if args.min_cell < 1:
-        raise SystemExit("hymio hq serve: --min-cell must be 1 or more")
     os.environ["HYMIO_HQ_MIN_CELL"] = str(args.min_cell)
+    os.environ["HYMIO_HQ_FORWARDED_ALLOW_IPS"] = proxies
     from hq.serving import uvicorn_options
 
+    options = uvicorn_options(args.read_timeout, args.http, args.loop)
+    print(serving_line(args.host, args.port, _url(args), args.workers), flush=True)
     uvicorn.run(
         "hq.main:app",
         host=args.host,
         port=args.port,
         workers=args.workers,
         log_level="warning",
-        **uvicorn_options(args.read_timeout, args.http, args.loop),
+        proxy_headers=False,  # the app decides (hq.client_address), not uvicorn
+        **options,
     )
     return 0
+
+
+def serving_line(host: str, port: int, url: str, workers: int) -> str:
+    """What ``hymio hq serve`` says at start: where, on which database (no password)."""
+    from sqlalchemy.engine import make_url
+
+    shown = f"[{host}]" if ":" in host else host
+    database = make_url(url).render_as_string(hide_password=True)
+    many = f", {workers} worker processes" if workers > 1 else ""
+    return f"hymio hq serve: HQ at http://{shown}:{port}/ on {database}{many}; Ctrl+C stops"
 
 
 def _add_store(args: argparse.Namespace) -> int:

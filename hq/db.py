@@ -28,8 +28,11 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 POOL_TIMEOUT = 5.0
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for *url*; a :class:`DatabaseURLError` naming the URL if it is unusable."""
+def make_engine(url: str, pool: int | None = None) -> Engine:
+    """An engine for *url*; a :class:`DatabaseURLError` naming the URL if it is unusable.
+
+    *pool*: exactly that many connections (no overflow), for a pool of its own such as
+    the exports' (:func:`export_sessions`); by default the API's pool."""
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -41,18 +44,22 @@ def make_engine(url: str) -> Engine:
         raise DatabaseURLError(
             f"database URL {url!r}: HQ runs on sqlite or postgresql, not {parsed.drivername}"
         )
+    sized = {"pool_size": pool, "max_overflow": 0} if pool else {}
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
-            pool_size=10,
-            max_overflow=40,  # FastAPI runs sync handlers on up to 40 threads
             pool_timeout=POOL_TIMEOUT,
+            # FastAPI runs sync handlers on up to 40 threads
+            **(sized or {"pool_size": 10, "max_overflow": 40}),
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(
-        url, pool_size=15, max_overflow=25, pool_pre_ping=True, pool_timeout=POOL_TIMEOUT
+        url,
+        pool_pre_ping=True,
+        pool_timeout=POOL_TIMEOUT,
+        **(sized or {"pool_size": 15, "max_overflow": 25}),
     )
 
 
@@ -83,6 +90,12 @@ def upgrade(engine: Engine) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def export_sessions(url: str, connections: int) -> sessionmaker[Session]:
+    """Sessions on a pool of *connections* of its own, for the exports: a download that
+    takes minutes, or many at once, never takes a connection the kiosks' uploads need."""
+    return sessionmaker(make_engine(url, pool=connections), expire_on_commit=False)
 
 
 def open_database(url: str) -> tuple[Engine, sessionmaker[Session]]:

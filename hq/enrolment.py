@@ -11,7 +11,7 @@ row lock on PostgreSQL, the write lock on SQLite) and each sees the count the on
 it left. A taken device id rolls the whole transaction back, use included.
 
 Failed tries (a wrong, used-up or expired code) are counted per client address
-(:func:`hq.dashboard.login.address_key`): past :data:`FAILURES` within :data:`WINDOW`
+(:func:`hq.client_address.address_key`): past :data:`FAILURES` within :data:`WINDOW`
 that address gets a 429 until the oldest of them is out of the window, right code or not.
 Successes are not counted, so 200 kiosks of one store behind one address can enrol at
 once. Failures are counted after they happen, so a burst of parallel wrong tries may pass

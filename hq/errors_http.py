@@ -1,8 +1,9 @@
 """Every HTTP error in SPEC §5's shape: ``{"error": {"code": ..., "message": ...}}``.
 
-Bad input is never a 500: malformed JSON is a 400, a batch over 1000 ratings or a body over
-1 MiB a 413, anything else that does not validate a 422 naming the field (and the rating id
-when the field is inside a rating).
+Bad input is never a 500: malformed JSON is a 400, and so is JSON nested too deep
+(:mod:`hq.json_depth`); a batch over 1000 ratings or a body over 1 MiB is a 413, anything
+else that does not validate a 422 naming the field (and the rating id when the field is
+inside a rating).
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import InterfaceError, InternalError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hq.errors import ApiError
+from hq.json_depth import NotTooDeep
 from hq.summed import Summed
 from hq.wire import MAX_BATCH, MAX_BODY, UUID
 
@@ -69,7 +71,10 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ClientDisconnect, _gone)
     for unavailable in (OperationalError, InterfaceError, PoolTimeout):
         app.add_exception_handler(unavailable, _unavailable)
+    app.add_exception_handler(InternalError, _internal)
     app.add_exception_handler(Exception, _bug)
+    # Inside the body limit, which unpacks gzip: the depth is that of the unpacked body.
+    app.add_middleware(NotTooDeep, refuse=lambda wrong: error(400, "too_deep", wrong))
     app.add_middleware(BodyLimit, limit=MAX_BODY)
     app.add_middleware(NoNulInUrl)
 
@@ -94,6 +99,17 @@ async def _unavailable(_request: Request, exc: Exception) -> JSONResponse:
         "HQ cannot reach its database just now; try again later",
         {"Retry-After": str(RETRY_AFTER)},
     )
+
+
+READ_ONLY = "25006"  # PostgreSQL's read_only_sql_transaction: a standby, or read-only set
+
+
+async def _internal(request: Request, exc: InternalError) -> JSONResponse:
+    # A PostgreSQL that takes no writes (made read-only, or a standby after a failover)
+    # is unavailable for now, like one that is down; any other internal error is a bug.
+    if getattr(exc.orig, "sqlstate", None) == READ_ONLY:
+        return await _unavailable(request, exc)
+    return await _bug(request, exc)
 
 
 async def _gone(_request: Request, _exc: ClientDisconnect) -> Response:

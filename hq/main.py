@@ -18,4 +18,5 @@ app = create_app(
     burst=max(1, int(2 * _rate)),
     secure_cookies=bool(os.environ.get("HYMIO_HQ_SECURE_COOKIES")),
     min_cell=int(os.environ.get("HYMIO_HQ_MIN_CELL") or 5),
+    forwarded_allow_ips=os.environ.get("HYMIO_HQ_FORWARDED_ALLOW_IPS", ""),
 )

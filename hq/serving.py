@@ -10,7 +10,11 @@ even ``/healthz``, gets in. So:
   (its head and its body) must be in within ``read_timeout`` seconds of its first byte,
   or of the connection's opening; else HQ answers 408 (or, mid-body, just closes) and the
   client is gone. Time the app spends on a request is not the client's and is not
-  counted. A request head over 16 KiB is a 400 with either.
+  counted. A request head over 16 KiB is a 400 with either. A client that takes nothing
+  of an answer for as long (a download it neither reads nor closes) is cut off too: the
+  answer (an export, with its database connection) ends as if the client had left;
+* at SIGTERM, answers still going after :data:`GRACEFUL` seconds are cut off, so a stuck
+  download cannot hold HQ up past systemd's ``TimeoutStopSec``;
 * the soft descriptor limit is raised to the hard one, and the unit raises the hard one
   (``LimitNOFILE``);
 * cut-off clients, descriptor exhaustion, 503s over the concurrency limit and malformed
@@ -40,6 +44,7 @@ READ_TIMEOUT = 30.0  # seconds for a request's head and body; a 1 MiB batch at 4
 TIMEOUT_VAR = "HYMIO_HQ_READ_TIMEOUT"  # how ``hymio hq serve`` tells its workers
 LIMIT_CONCURRENCY = 4000  # connections and requests at once before uvicorn answers 503
 MAX_HEAD = 16 * 1024  # bytes of a request's line and headers; more is a 400
+GRACEFUL = 10  # seconds answers still going at SIGTERM get to finish (the unit waits 20)
 
 
 def _summed(text: str) -> Summed:
@@ -47,6 +52,7 @@ def _summed(text: str) -> Summed:
 
 
 _cut = _summed("cut off %d client(s) that did not send their request in time")
+_stalled = _summed("cut off %d client(s) that took nothing of their answer in time")
 _TIMEOUT_BODY = b'{"error": {"code": "timeout", "message": "the request did not arrive in time"}}'
 TIMEOUT_ANSWER = (
     b"HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\nconnection: close\r\n"
@@ -61,8 +67,31 @@ class _Deadline:
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         self._deadline: asyncio.TimerHandle | None = None
+        self._stall: asyncio.TimerHandle | None = None
         super().connection_made(transport)
         self._arm()
+
+    def pause_writing(self) -> None:
+        """The client's buffers are full: it has *read_timeout* seconds to take some."""
+        super().pause_writing()
+        if self._stall is None:
+            self._stall = self.loop.call_later(self.read_timeout, self._not_reading)
+
+    def resume_writing(self) -> None:
+        self._unstall()
+        super().resume_writing()
+
+    def _unstall(self) -> None:
+        if self._stall is not None:
+            self._stall.cancel()
+            self._stall = None
+
+    def _not_reading(self) -> None:
+        self._stall = None
+        _stalled()
+        # abort(), not close(): close() would wait for the buffer the client does not read.
+        # connection_lost follows, and the app's answer learns that the client is gone.
+        self.transport.abort()
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
@@ -74,6 +103,7 @@ class _Deadline:
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
+        self._unstall()
         super().connection_lost(exc)
 
     def _arm(self) -> None:
@@ -195,5 +225,6 @@ def uvicorn_options(read_timeout: float, http: str = "auto", loop: str = "auto")
         # Leave descriptors for the database pool, logs and the listening socket.
         "limit_concurrency": max(16, min(LIMIT_CONCURRENCY, files - 64)),
         "timeout_keep_alive": 5,
+        "timeout_graceful_shutdown": GRACEFUL,
         "h11_max_incomplete_event_size": MAX_HEAD,  # a request head over 16 KiB is a 400
     }

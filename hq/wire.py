@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from hq.json_depth import too_deep
 from kiosk.flags import FLAGS
 from kiosk.localtime import parse_utc_text, to_utc_text
 from kiosk.rating import LEGACY_DATABASE
@@ -233,8 +234,11 @@ class ErrorBody(BaseModel):
 
 
 def loose_json(body: bytes) -> object:
-    """*body* parsed as JSON if it is, else None: what an error message may quote from."""
+    """*body* parsed as JSON if it is (and not nested too deep to parse without deep
+    recursion), else None: what an error message may quote from."""
+    if too_deep(body):
+        return None
     try:
         return json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None

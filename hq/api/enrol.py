@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from hq.api import errors
-from hq.dashboard.login import address_key
+from hq.client_address import address_key, client_host
 from hq.deps import DB, Now, WriteLock
 from hq.enrolment import enrol
 from kiosk.settings.model import ID_PATTERN
@@ -41,6 +41,6 @@ def post_enrol(
 ) -> EnrolAnswer:
     """Register the device in the code's store; a wrong, expired or used-up code (403), a
     taken id (409) or too many wrong codes from this address (429) change nothing."""
-    host = request.client.host if request.client else None
-    done = enrol(session, lock, body.code, body.device_id, address_key(host), now)
+    address = address_key(client_host(request))
+    done = enrol(session, lock, body.code, body.device_id, address, now)
     return EnrolAnswer(device_id=done.device_id, store_id=done.store_id, token=done.token)

@@ -5,7 +5,7 @@ its store-day is complete (:mod:`hq.exports`)."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import IO, Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
@@ -18,6 +18,7 @@ from hq.errors import ApiError, UnknownStoreError
 from hq.exports import xlsx_file
 from hq.exports.csv_file import csv_chunks
 from hq.exports.rows import Export, prepare
+from hq.exports.streamed import ExportStream
 from hq.wire import Day
 
 router = APIRouter(prefix="/api/v1", tags=["figures"])
@@ -57,7 +58,7 @@ def _attachment(store: str | None, suffix: str) -> dict[str, str]:
 @router.get(
     "/export.csv",
     response_class=StreamingResponse,
-    responses={**errors(400, 401, 404, 422), 200: {"content": {"text/csv": {}}}},
+    responses={**errors(400, 401, 404, 422, 503), 200: {"content": {"text/csv": {}}}},
 )
 def export_csv(
     request: Request,
@@ -70,21 +71,30 @@ def export_csv(
     lang: Language = "en",
 ) -> StreamingResponse:
     """Ratings by store and time, streamed: local days, time and offset, UTC time, whether
-    each counts and whether its store-day is complete."""
-    export = _export(session, reader, now, store, from_, to, lang)
-    return StreamingResponse(
-        csv_chunks(request.app.state.sessions, export),
-        media_type="text/csv; charset=utf-8",
-        headers=_attachment(store, "csv"),
-    )
+    each counts and whether its store-day is complete. A few exports at once per HQ
+    process; one more is a 503 with Retry-After."""
+    done = request.app.state.exports.enter()
+    try:
+        export = _export(session, reader, now, store, from_, to, lang)
+        session.close()  # its connection back to the API's pool before the body is sent
+        return ExportStream(
+            csv_chunks(request.app.state.export_sessions, export),
+            done,
+            media_type="text/csv; charset=utf-8",
+            headers=_attachment(store, "csv"),
+        )
+    except BaseException:
+        done()
+        raise
 
 
 @router.get(
     "/export.xlsx",
     response_class=StreamingResponse,
-    responses={**errors(400, 401, 404, 422), 200: {"content": {xlsx_file.MEDIA_TYPE: {}}}},
+    responses={**errors(400, 401, 404, 422, 503), 200: {"content": {xlsx_file.MEDIA_TYPE: {}}}},
 )
 def export_xlsx(
+    request: Request,
     session: DB,
     now: Now,
     reader: Reader,
@@ -95,17 +105,30 @@ def export_xlsx(
 ) -> StreamingResponse:
     """The same ratings as an Excel workbook (sheet "Ratings", typed cells), with a sheet
     "Totals" per store, local day and scale; at most one Excel sheet of ratings (422)."""
-    export = _export(session, reader, now, store, from_, to, lang)
+    done = request.app.state.exports.enter()
+    try:
+        export = _export(session, reader, now, store, from_, to, lang)
+        session.close()  # the workbook is built on the exports' own pool
+        with request.app.state.export_sessions() as reading:
+            handle, size = _built(reading, export)
+        return ExportStream(
+            xlsx_file.file_chunks(handle),
+            done,
+            media_type=xlsx_file.MEDIA_TYPE,
+            headers={**_attachment(store, "xlsx"), "Content-Length": str(size)},
+        )
+    except BaseException:
+        done()
+        raise
+
+
+def _built(session: Session, export: Export) -> tuple[IO[bytes], int]:
+    """The workbook of *export*, opened, and its size; 422 when it cannot fit a sheet."""
     # A cheap count first, so an export that cannot fit is refused before it is built.
     counted = export.count(session)
     if counted > xlsx_file.MAX_ROWS:
         raise ApiError(422, "too_many_rows", xlsx_file.too_many(counted))
     try:
-        handle, size = xlsx_file.open_built(session, export)
+        return xlsx_file.open_built(session, export)
     except xlsx_file.TooManyRowsError as e:
         raise ApiError(422, "too_many_rows", str(e)) from None
-    return StreamingResponse(
-        xlsx_file.file_chunks(handle),
-        media_type=xlsx_file.MEDIA_TYPE,
-        headers={**_attachment(store, "xlsx"), "Content-Length": str(size)},
-    )

@@ -1,16 +1,18 @@
-"""``GET /healthz``: liveness for a load balancer, with a database round trip."""
+"""``GET /healthz``: 200 only when HQ can take ratings now (:mod:`hq.health`)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel
-from sqlalchemy import text
 
-from hq.deps import DB
+from hq.api import errors
+from hq.errors import ApiError
+
+RETRY_AFTER = "10"  # seconds; a full disk or a read-only database is not fixed sooner
 
 
 class Health(BaseModel):
-    """HQ is up and its database answers."""
+    """HQ is up and can take ratings now."""
 
     ok: bool
 
@@ -18,8 +20,11 @@ class Health(BaseModel):
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", response_model=Health)
-def healthz(session: DB) -> Health:
-    """200 when the database answers a query."""
-    session.execute(text("SELECT 1"))
+@router.get("/healthz", response_model=Health, responses=errors(503))
+def healthz(request: Request) -> Health:
+    """200 when the database answers and takes writes; 503 naming why not (a full disk,
+    a read-only or standby PostgreSQL, a database HQ cannot reach)."""
+    problem = request.app.state.health.problem()
+    if problem is not None:
+        raise ApiError(503, "cannot_take_ratings", problem, headers={"Retry-After": RETRY_AFTER})
     return Health(ok=True)

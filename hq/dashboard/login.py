@@ -17,9 +17,9 @@ An attempt is written down before its password is checked and deleted again if i
 succeeds, so that parallel attempts from one address see each other and cannot slip past
 the limit together.
 
-The address is the peer's as the server saw it (uvicorn takes it from X-Forwarded-For only
-from the proxies it trusts: ``FORWARDED_ALLOW_IPS``, by default 127.0.0.1). An IPv6 client
-counts as its /64 network, which one host usually has whole.
+The address is the client's as :mod:`hq.client_address` decides it (from X-Forwarded-For
+only when the peer is a proxy named in ``forwarded_allow_ips``; by default none is). An
+IPv6 client counts as its /64 network, which one host usually has whole.
 
 Argon2 runs for every checked attempt, against a dummy hash when there is no such user, so
 a known and an unknown username take the same time. Each failure and each refusal is one
@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import ipaddress
 import logging
 import re
 import secrets
@@ -42,6 +41,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from hq.client_address import address_key
 from hq.credentials import check_password, hash_password
 from hq.models import LoginFailure, User
 from kiosk.localtime import parse_utc_text, to_utc_text
@@ -75,22 +75,6 @@ def username_key(username: str) -> str:
     if re.fullmatch(ID_PATTERN, username):
         return username.lower()
     return "?" + hashlib.sha256(username.encode("utf-8", "surrogatepass")).hexdigest()[:40]
-
-
-def address_key(host: str | None) -> str:
-    """How the throttle names the client at *host*: the IPv4 address, the IPv6 /64."""
-    try:
-        ip = ipaddress.ip_address(host or "")
-    except ValueError:
-        text = host or "unknown"
-        if text.isprintable() and len(text) <= 64:
-            return text
-        return "?" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:40]
-    if ip.version == 4:
-        return str(ip)
-    if ip.ipv4_mapped is not None:
-        return str(ip.ipv4_mapped)
-    return str(ipaddress.ip_network(f"{ip}/64", strict=False))
 
 
 def check_login(

@@ -23,6 +23,7 @@ from hq import login_sessions
 from hq.access import Access, user_access
 from hq.actions import actions_between, messages_of
 from hq.admin import set_language
+from hq.client_address import client_host
 from hq.dashboard.chain import (
     PAGE,
     SORTS,
@@ -144,8 +145,7 @@ def login(
     words = speaks(request, None)
     if not _check_csrf(request, csrf):
         return _page(request, "login.html", None, 403, error=words.gettext(EXPIRED))
-    host = request.client.host if request.client else None
-    outcome = check_login(db, lock, username, password, host, now)
+    outcome = check_login(db, lock, username, password, client_host(request), now)
     if outcome.wait:
         wait = retry_after(outcome.wait)
         error = words.translate(TOO_MANY, minutes=-(-int(wait) // 60))

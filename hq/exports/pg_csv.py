@@ -116,7 +116,11 @@ def _labels(session: Session, export: Export) -> dict[str, list[dict]]:
 def pg_csv_chunks(session: Session, export: Export) -> Iterator[bytes]:
     """The CSV bytes of *export* as PostgreSQL writes them, with CSV's ``\r\n``: a
     ``COPY`` per store, in the order of the Python export (by id), each read along the
-    ``(store_id, recorded_at)`` index."""
+    ``(store_id, recorded_at)`` index.
+
+    Closing the generator mid-COPY (the client left) cancels the ``COPY`` on the server and
+    reads what it had sent already (psycopg's ``Copy.__exit__``), here and now: the
+    connection is left fit for the pool's rollback, never stuck in COPY."""
     header = io.StringIO()
     csv.writer(header, lineterminator="\r\n").writerow(HEADER)
     yield header.getvalue().encode()
@@ -128,11 +132,15 @@ def pg_csv_chunks(session: Session, export: Export) -> Iterator[bytes]:
             if store.timezone != timezone:
                 cursor.execute("SELECT set_config('TimeZone', %s, true)", (store.timezone,))
                 timezone = store.timezone
-            yield from crlf(_gathered(_copy(cursor, store, labels.get(store.id, []))))
+            sql, params = _copy(store, labels.get(store.id, []))
+            # The COPY's block is here, around the yield, not in an inner generator that
+            # would be closed only when the garbage collector gets to it.
+            with cursor.copy(sql, params) as copy:
+                yield from crlf(_gathered(bytes(block) for block in copy))
 
 
-def _copy(cursor, store: StoreInfo, labels: list[dict]) -> Iterator[bytes]:
-    """The rows of *store* as PostgreSQL's CSV messages (the session in its zone)."""
+def _copy(store: StoreInfo, labels: list[dict]) -> tuple[str, dict]:
+    """The ``COPY`` of the rows of *store* (the session in its zone), and its parameters."""
     params = {
         "store": store.id,
         "name": cell(store.name) or None,
@@ -143,9 +151,7 @@ def _copy(cursor, store: StoreInfo, labels: list[dict]) -> Iterator[bytes]:
             [{"day": d.isoformat(), "why": w} for d, w in store.incomplete.items()]
         ).decode(),
     }
-    with cursor.copy(_sql(bool(store.start), bool(store.end)), params) as copy:
-        for block in copy:
-            yield bytes(block)
+    return _sql(bool(store.start), bool(store.end)), params
 
 
 def _gathered(blocks: Iterable[bytes], size: int | None = None) -> Iterator[bytes]:
