@@ -27,7 +27,7 @@ test: $(STAMP)
 # figures in the README's Tests section), and the demo with 300 shoppers (make test: 120).
 soak: $(STAMP)
 	HYMIO_FUZZ_EXAMPLES=3600 HYMIO_FUZZ_MIN_CASES=50000 $(BIN)/python -m pytest \
-		tests/server/test_schema_fuzz.py -k no_generated -s --timeout 7200 $(PYTEST_ARGS)
+		tests/hq/api/test_schema_fuzz.py -k no_generated -s --timeout 7200 $(PYTEST_ARGS)
 	HYMIO_DEMO_PRESSES=300 $(BIN)/python -m pytest tests/test_demo.py $(PYTEST_ARGS)
 
 bench: $(STAMP)

@@ -25,8 +25,8 @@ from bench.chain_data import ZONES, on_both
 from bench.common import row
 from hq.alerts.episodes import find
 from hq.alerts.kinds import KINDS
-from hq.alerts.tables import AlertRule
-from hq.db import open_database
+from hq.tables.alerts import AlertRule
+from hq.tables.database import open_database
 from kiosk.localtime import zone
 
 PG_RATINGS = int(os.environ.get("HYMIO_BENCH_ALERTS_PG", "2000000"))

@@ -24,8 +24,8 @@ import requests
 from bench.chain_data import PASSWORD, on_both
 from bench.common import row
 from bench.ingest import start_hq
-from hq.admin import add_api_token
-from hq.db import open_database
+from hq.people.admin import add_api_token
+from hq.tables.database import open_database
 
 PG_RATINGS = int(os.environ.get("HYMIO_BENCH_DASH_PG", "10000000"))
 SQLITE_RATINGS = int(os.environ.get("HYMIO_BENCH_DASH_SQLITE", "2000000"))

@@ -31,9 +31,9 @@ import psycopg
 
 from bench.common import row
 from bench.ingest import PG, start_hq
-from hq.credentials import new_token, token_hash
-from hq.db import open_database
-from hq.models import Device, Store
+from hq.people.credentials import new_token, token_hash
+from hq.tables.database import open_database
+from hq.tables.models import Device, Store
 from kiosk.localtime import to_utc_text
 
 SIZES = [

@@ -2,7 +2,7 @@
 
 **Rollout**: 50 simulated kiosks (threads) ask ``GET /api/v1/release`` every 2 s, as
 ``hymio update`` does every half hour; at t0 the release is rolled out to all of them
-(``hq.releases.roll_out``). Each kiosk that sees it fetches it with the kiosk's own code
+(``hq.fleet.releases.roll_out``). Each kiosk that sees it fetches it with the kiosk's own code
 (:class:`hymio.update.fetch.ReleaseSource`: the manifest, its Ed25519 signature, every
 file streamed and hashed) and sends a heartbeat that reports it. Measured: t0 until HQ's
 database shows all 50 devices on it, with HQ serving the files. The install itself (a
@@ -33,11 +33,11 @@ import requests
 from sqlalchemy import func, select
 
 from bench.common import row
-from hq.admin import add_device, add_store
-from hq.db import open_database
-from hq.enrolment import make_code
-from hq.models import Device
-from hq.releases import add_release, roll_out
+from hq.fleet.enrolment import make_code
+from hq.fleet.releases import add_release, roll_out
+from hq.people.admin import add_device, add_store
+from hq.tables.database import open_database
+from hq.tables.models import Device
 from hymio.update.fetch import ReleaseSource
 from kiosk.releases.manifest import Manifest, describe, new_key, sign
 

@@ -246,8 +246,8 @@ def prepare(folder: Path, *, fast: bool, history: int = 0) -> Site:
 
 def register(database: str) -> dict[str, str]:
     """The demo store, device, dashboard login and read token in a new HQ database."""
-    from hq.admin import add_api_token, add_device, add_store, add_user
-    from hq.db import open_database
+    from hq.people.admin import add_api_token, add_device, add_store, add_user
+    from hq.tables.database import open_database
 
     now = datetime.now(UTC)
     engine, sessions = open_database(database)

@@ -17,7 +17,7 @@ from kiosk.settings.model import LANGUAGES, Hours
 
 log = logging.getLogger(__name__)
 
-MESSAGE_LENGTH = 90  # characters; HQ keeps no longer (hq.actions_tables)
+MESSAGE_LENGTH = 90  # characters; HQ keeps no longer (hq.tables.actions)
 # A line break, a control character or a lone surrogate would break the one line.
 _BREAKS_THE_LINE = {"Cc", "Zl", "Zp", "Cs"}
 

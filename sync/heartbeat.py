@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 UPTIME = Path("/proc/uptime")
 CPU_TEMPERATURE = Path("/sys/class/thermal/thermal_zone0/temp")
-# What HQ keeps of each database (hq.wire.DatabaseStatus).
+# What HQ keeps of each database (hq.ingest.wire.DatabaseStatus).
 DATABASE_KEYS = (
     "database_id", "first_seq", "last_seq", "pending", "oldest_pending_at", "held",
     "held_reason", "held_at",

@@ -33,7 +33,7 @@ from sync.wire import MAX_BYTES, MAX_RATINGS, Batch, cut, unsent
 
 log = logging.getLogger(__name__)
 
-# HQ's codes for a rating a correct kiosk never makes (hq.ingest, hq.errors_http).
+# HQ's codes for a rating a correct kiosk never makes (hq.ingest.batches, hq.web.errors_http).
 HOLD = {409: frozenset({"id_conflict", "seq_taken"}), 422: frozenset({"invalid"})}
 REFUSED = frozenset({401, 403})
 MAX_FORKS = 3  # per round: a fork that HQ still finds taken is held, not forked forever

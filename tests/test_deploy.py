@@ -210,10 +210,10 @@ def test_install_with_enroll_registers_the_kiosk_and_writes_its_settings(
 ):
     from datetime import UTC, datetime
 
-    from hq.admin import add_store
-    from hq.db import open_database
-    from hq.enrolment import make_code
-    from tests.server.served import served
+    from hq.fleet.enrolment import make_code
+    from hq.people.admin import add_store
+    from hq.tables.database import open_database
+    from tests.hq.served import served
 
     url = f"sqlite:///{tmp_path / 'hq.db'}"
     engine, sessions = open_database(url)

@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 import requests
 
-from hq.admin import add_device, add_store
-from hq.db import open_database
-from hq.enrolment import make_code
+from hq.fleet.enrolment import make_code
+from hq.people.admin import add_device, add_store
+from hq.tables.database import open_database
 from kiosk.settings.load import EXAMPLE, load_settings
 from kiosk.settings.model import ID_PATTERN
-from tests.server.conftest import free_port
-from tests.server.served import hymio, served
+from tests.hq.conftest import free_port
+from tests.hq.served import hymio, served
 
 
 @pytest.fixture(scope="module")

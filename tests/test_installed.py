@@ -37,12 +37,12 @@ CARRIED = (
     "kiosk/assets/locale/*/LC_MESSAGES/hymio.po",
     "kiosk/assets/kivy/config.ini",
     "kiosk/settings/kiosk.example.toml",
-    "hq/migrations/versions/*.py",
-    "hq/migrations/script.py.mako",
+    "hq/tables/migrations/versions/*.py",
+    "hq/tables/migrations/script.py.mako",
     "hq/dashboard/templates/*.html",
-    "hq/scheduled/templates/*",
-    "hq/locale/*/LC_MESSAGES/hq.po",
-    "hq/static/*",
+    "hq/insight/scheduled/templates/*",
+    "hq/core/locale/*/LC_MESSAGES/hq.po",
+    "hq/web/static/*",
 )
 
 
@@ -305,7 +305,7 @@ def test_the_installed_sync_starts_as_its_unit_and_delivers(pi, pi_kiosk, venv, 
         out, err = sync.communicate(timeout=180)
         assert sync.returncode == 0, out + err
         report = json.loads(out)
-        assert report["ok"] and report["sent"] >= 6 and hq.received() == report["sent"]
+        assert report["ok"] and report["sent"] >= 6 and hq.ingest.received() == report["sent"]
     # Under journald every line carries its priority; nothing was a warning.
     assert all(re.match(r"<[67]>", line) for line in err.splitlines()), err
 
@@ -315,7 +315,7 @@ def test_the_installed_dashboard_speaks_finnish_from_the_packages_catalogues(ven
 
     where = run(
         venv / "bin/python", "-c",
-        "from hq.dashboard.language import locale_folder as f; print(f() / 'fi')",
+        "from hq.core.language import locale_folder as f; print(f() / 'fi')",
         cwd=tmp_path, env=clean_env(),
     ).stdout.strip()  # fmt: skip
     assert Path(where).is_relative_to(venv) and (Path(where) / "LC_MESSAGES/hq.po").is_file()

@@ -21,7 +21,7 @@ import pytest
 import requests
 
 from tests.fake_units import FakeUnits
-from tests.server.served import hymio, served
+from tests.hq.served import hymio, served
 from tests.test_installed import clean_env
 
 pytestmark = pytest.mark.slow

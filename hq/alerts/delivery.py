@@ -1,4 +1,4 @@
-"""Delivering alerts: e-mail (:mod:`hq.mail`) and webhooks, each delivery kept in
+"""Delivering alerts: e-mail (:mod:`hq.core.mail`) and webhooks, each delivery kept in
 ``alert_deliveries`` until its channel took it, retried with backoff (30 s, 1 min, 2 min,
 … up to an hour between tries; given up after :data:`MAX_ATTEMPTS`, and shown so).
 
@@ -27,10 +27,10 @@ import requests
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from hq.alerts.tables import Alert, AlertEvent, AlertRule, Channel, Delivery
 from hq.alerts.targets import TargetRefusedError, WebhookPolicy, guarded, refusal
-from hq.errors import HQError
-from hq.mail import MailError, MailSettings, send
+from hq.core.errors import HQError
+from hq.core.mail import MailError, MailSettings, send
+from hq.tables.alerts import Alert, AlertEvent, AlertRule, Channel, Delivery
 from kiosk.localtime import to_utc_text
 
 KINDS = ("email", "webhook", "slack", "teams")

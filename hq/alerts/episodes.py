@@ -12,11 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from hq.access import stores_in
 from hq.alerts.kinds import KINDS, Finding
-from hq.alerts.tables import Alert, AlertEvent, AlertRule, Channel, Delivery, RuleRun
-from hq.models import Store
-from hq.names import flat
+from hq.core.names import flat
+from hq.people.access import stores_in
+from hq.tables.alerts import Alert, AlertEvent, AlertRule, Channel, Delivery, RuleRun
+from hq.tables.models import Store
 from kiosk.localtime import to_utc_text
 
 OPEN_STATES = ("open", "acknowledged")

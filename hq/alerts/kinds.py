@@ -26,10 +26,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hq.completeness import completeness_of
-from hq.dashboard.chain_health import silent_devices
-from hq.errors import HQError
-from hq.models import DayCount, Device, HourCount, Store
+from hq.core.errors import HQError
+from hq.ingest.completeness import completeness_of
+from hq.insight.chain_health import silent_devices
+from hq.tables.models import DayCount, Device, HourCount, Store
 from kiosk.localtime import zone
 from kiosk.metrics import summarize
 from kiosk.scales import get_scale, is_negative

@@ -9,15 +9,15 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hq.access import Access, check_scope
-from hq.admin import _add, check_email
 from hq.alerts.delivery import KINDS as CHANNEL_KINDS
 from hq.alerts.episodes import OPEN_STATES, close
 from hq.alerts.kinds import check_params
-from hq.alerts.tables import Alert, AlertEvent, AlertRule, Channel
 from hq.alerts.targets import TargetRefusedError, WebhookPolicy, host_and_port
-from hq.errors import HQError
-from hq.names import check_id, on_one_line, one_line
+from hq.core.errors import HQError
+from hq.core.names import check_id, on_one_line, one_line
+from hq.people.access import Access, check_scope
+from hq.people.admin import _add, check_email
+from hq.tables.alerts import Alert, AlertEvent, AlertRule, Channel
 from kiosk.localtime import to_utc_text
 
 MAX_COMMENT = 2000

@@ -27,7 +27,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import LocationParseError, NewConnectionError
 from urllib3.util import parse_url
 
-from hq.errors import InputError
+from hq.core.errors import InputError
 
 ALLOW_VAR = "HYMIO_WEBHOOK_ALLOW_NETWORKS"
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address

@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import FastAPI, Query
 from pydantic import BaseModel
 
-from hq.errors import ApiError
-from hq.models import Store
-from hq.reports import today
-from hq.wire import Day, ErrorBody
+from hq.core.errors import ApiError
+from hq.ingest.wire import Day, ErrorBody
+from hq.insight.counts import today
+from hq.tables.models import Store
 
 MAX_DAYS = 366
 # The days a store's read covers (see days_asked).

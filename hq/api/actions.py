@@ -1,13 +1,13 @@
-"""``GET /api/v1/stores/{id}/actions``: what a store did, by local day (:mod:`hq.actions`)."""
+"""``GET /api/v1/stores/{id}/actions``: what a store did, by local day (:mod:`hq.actions.log`)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from hq.actions import actions_between
+from hq.actions.log import actions_between
 from hq.api import FirstDay, LastDay, days_asked, errors
-from hq.deps import DB, Now, Reader, visible_store
+from hq.web.deps import DB, Now, Reader, visible_store
 
 
 class Action(BaseModel):

@@ -12,9 +12,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from hq.api import errors
-from hq.deps import Bearer, device_bearer
-from hq.device_calls import Caller, device_call, still_valid
-from hq.surveys import survey_for
+from hq.fleet.surveys import survey_for
+from hq.ingest.device_calls import Caller, device_call, still_valid
+from hq.web.deps import Bearer, device_bearer
 
 
 class DeviceConfig(BaseModel):
@@ -23,8 +23,8 @@ class DeviceConfig(BaseModel):
     version: int
     survey: dict
     hours: dict
-    staff: dict = {}  # {"pin_hash": …} when HQ has a staff PIN for the device (hq.staff_pins)
-    # The store's line under the thank-you, per language (hq.actions); only languages with
+    staff: dict = {}  # {"pin_hash": …} when HQ has a staff PIN for the device (hq.fleet.staff_pins)
+    # The store's line under the thank-you, per language (hq.actions.log); only languages with
     # one, and left out of the answer when there is none, so its ETag stays as it was.
     message: dict[str, str] = Field(
         default_factory=dict,

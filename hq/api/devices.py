@@ -10,12 +10,12 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from hq.api import errors
-from hq.completeness import completeness
-from hq.deps import DB, Bearer, Now, Reader, WriteLock, device_bearer
-from hq.device_calls import Caller, device_call, touch
-from hq.errors import ApiError
-from hq.models import Device, DeviceDatabase
-from hq.wire import DatabaseStatus, Heartbeat, HeartbeatAck
+from hq.core.errors import ApiError
+from hq.ingest.completeness import completeness
+from hq.ingest.device_calls import Caller, device_call, touch
+from hq.ingest.wire import DatabaseStatus, Heartbeat, HeartbeatAck
+from hq.tables.models import Device, DeviceDatabase
+from hq.web.deps import DB, Bearer, Now, Reader, WriteLock, device_bearer
 from kiosk.localtime import to_utc_text
 from kiosk.rating import LEGACY_DATABASE
 

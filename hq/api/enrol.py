@@ -6,9 +6,9 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from hq.api import errors
-from hq.client_address import address_key, client_host
-from hq.deps import DB, Now, WriteLock
-from hq.enrolment import enrol
+from hq.core.client_address import address_key, client_host
+from hq.fleet.enrolment import enrol
+from hq.web.deps import DB, Now, WriteLock
 from kiosk.settings.model import ID_PATTERN
 
 router = APIRouter(prefix="/api/v1", tags=["enrolment"])

@@ -1,6 +1,6 @@
 """``GET /api/v1/export.csv`` and ``GET /api/v1/export.xlsx``: every rating of the chosen
 stores and local days, with the store's name and local time, whether it counts and whether
-its store-day is complete (:mod:`hq.exports`)."""
+its store-day is complete (:mod:`hq.insight.exports`)."""
 
 from __future__ import annotations
 
@@ -11,15 +11,15 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 
-from hq.access import Access
 from hq.api import errors
-from hq.deps import DB, Now, Reader
-from hq.errors import ApiError, UnknownStoreError
-from hq.exports import xlsx_file
-from hq.exports.csv_file import csv_chunks
-from hq.exports.rows import Export, prepare
-from hq.exports.streamed import ExportStream
-from hq.wire import Day
+from hq.core.errors import ApiError, UnknownStoreError
+from hq.ingest.wire import Day
+from hq.insight.exports import xlsx_file
+from hq.insight.exports.csv_file import csv_chunks
+from hq.insight.exports.rows import Export, prepare
+from hq.insight.exports.streamed import ExportStream
+from hq.people.access import Access
+from hq.web.deps import DB, Now, Reader
 
 router = APIRouter(prefix="/api/v1", tags=["figures"])
 

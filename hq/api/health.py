@@ -1,4 +1,4 @@
-"""``GET /healthz``: 200 only when HQ can take ratings now (:mod:`hq.health`)."""
+"""``GET /healthz``: 200 only when HQ can take ratings now (:mod:`hq.ingest.health`)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from hq.api import errors
-from hq.errors import ApiError
+from hq.core.errors import ApiError
 
 RETRY_AFTER = "10"  # seconds; a full disk or a read-only database is not fixed sooner
 

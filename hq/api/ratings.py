@@ -1,7 +1,7 @@
 """``POST /api/v1/ratings``: a device uploads a batch of its ratings.
 
 The body is read here and validated straight from its JSON bytes (no ``json.loads`` and
-dict round trip), in the one thread-pool hop of :func:`hq.device_calls.device_call`,
+dict round trip), in the one thread-pool hop of :func:`hq.ingest.device_calls.device_call`,
 together with the insert.
 """
 
@@ -14,10 +14,10 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from hq.api import errors
-from hq.deps import Bearer, Now, WriteLock, device_bearer
-from hq.device_calls import device_call
-from hq.ingest import ingest
-from hq.wire import Accepted, Batch, loose_json
+from hq.ingest.batches import ingest
+from hq.ingest.device_calls import device_call
+from hq.ingest.wire import Accepted, Batch, loose_json
+from hq.web.deps import Bearer, Now, WriteLock, device_bearer
 
 router = APIRouter(prefix="/api/v1", tags=["devices"])
 BATCH_BODY = {

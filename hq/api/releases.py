@@ -12,11 +12,11 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from hq.api import errors
-from hq.deps import Bearer, device_bearer
-from hq.device_calls import Caller, device_call, still_valid
-from hq.errors import ApiError
-from hq.release_metadata import read_metadata
-from hq.releases import release_of, stored_file, wanted_for
+from hq.core.errors import ApiError
+from hq.fleet.release_metadata import read_metadata
+from hq.fleet.releases import release_of, stored_file, wanted_for
+from hq.ingest.device_calls import Caller, device_call, still_valid
+from hq.web.deps import Bearer, device_bearer
 from kiosk.releases.manifest import FILE_PATTERN, VERSION_PATTERN, parse_manifest
 
 router = APIRouter(prefix="/api/v1", tags=["devices"])

@@ -8,8 +8,8 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from hq.api import FirstDay, LastDay, days_asked, errors
-from hq.deps import DB, Now, Reader, visible_store
-from hq.reports import daily, day_counts
+from hq.insight.counts import daily, day_counts
+from hq.web.deps import DB, Now, Reader, visible_store
 
 router = APIRouter(prefix="/api/v1", tags=["figures"])
 

@@ -1,5 +1,5 @@
 """``GET /api/v1/stores/{id}/what-if``: a store's ratings re-counted with another repeat
-window (:mod:`hq.recount`), the twin of the dashboard's what-if page."""
+window (:mod:`hq.insight.recount`), the twin of the dashboard's what-if page."""
 
 from __future__ import annotations
 
@@ -9,12 +9,19 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from hq.api import errors
-from hq.dashboard.period import choose
-from hq.deps import DB, Now, Reader, visible_store
-from hq.errors import ApiError
-from hq.recount import DEFAULTS, LEAD_IN, THANK_YOU_LIMITS, WINDOW_LIMITS, store_thank_you, what_if
-from hq.reports import today
-from hq.wire import Day
+from hq.core.errors import ApiError
+from hq.ingest.wire import Day
+from hq.insight.counts import today
+from hq.insight.period import choose
+from hq.insight.recount import (
+    DEFAULTS,
+    LEAD_IN,
+    THANK_YOU_LIMITS,
+    WINDOW_LIMITS,
+    store_thank_you,
+    what_if,
+)
+from hq.web.deps import DB, Now, Reader, visible_store
 
 router = APIRouter(prefix="/api/v1", tags=["figures"])
 

@@ -3,7 +3,7 @@
 The browser's cookie is signed (Starlette's SessionMiddleware, itsdangerous) with a secret
 kept in the database, so every HQ process accepts every other's cookie. It carries a CSRF
 token that forms send back and, once logged in, the id of a session kept in the database
-(:mod:`hq.login_sessions`), which is what HQ checks and what ending a session deletes.
+(:mod:`hq.people.sessions`), which is what HQ checks and what ending a session deletes.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.middleware.sessions import SessionMiddleware
 
-from hq.login_sessions import LIFETIME
-from hq.models import Meta
+from hq.people.sessions import LIFETIME
+from hq.tables.models import Meta
 
-STATIC = Path(__file__).resolve().parent.parent / "static"
+STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
 
 
 def session_secret(sessions: sessionmaker[Session]) -> str:

@@ -4,7 +4,7 @@ publish or clear the line its kiosks show after the thank-you.
 ``POST /stores/{id}/actions`` (``day``, ``text``) and ``POST /stores/{id}/message``
 (``language``, ``text``; an empty text clears it), each behind the login and the form's
 CSRF token. Done, they answer 303 back to the store page; a bad value is a 400 page that
-names the field, and nothing is changed (:mod:`hq.actions` checks before it writes).
+names the field, and nothing is changed (:mod:`hq.actions.log` checks before it writes).
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from hq.actions import record_action, set_message
-from hq.dashboard.language import N_
+from hq.actions.log import record_action, set_message
+from hq.core.errors import ActionError
+from hq.core.language import N_
 from hq.dashboard.pages import (
     EXPIRED,
     Reader,
@@ -26,12 +27,11 @@ from hq.dashboard.pages import (
     speaks,
     store_for,
 )
-from hq.deps import DB, Now, WriteLock
-from hq.errors import ActionError
-from hq.models import Store
+from hq.tables.models import Store
+from hq.web.deps import DB, Now, WriteLock
 
 router = APIRouter(include_in_schema=False)
-# Longer than any text kept (hq.actions_tables), so that a text a little too long gets
+# Longer than any text kept (hq.tables.actions), so that a text a little too long gets
 # the page that names the field; far longer is FastAPI's 422.
 FORM_TEXT = 4000
 READS_ONLY = N_("You read this store's figures; a manager of the store or an admin acts on them.")
@@ -104,7 +104,7 @@ def publish(
 
 
 def _back(store: Store, part: str) -> RedirectResponse:
-    # A store id is letters, digits, '.', '_' and '-' (hq.admin), safe in a path as it is.
+    # A store id is letters, digits, '.', '_' and '-' (hq.people.admin), safe in a path as it is.
     return RedirectResponse(f"/stores/{store.id}#{part}", status_code=303)
 
 

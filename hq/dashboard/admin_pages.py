@@ -1,5 +1,5 @@
 """The admin's pages: users and their roles, regions and which region each store is in,
-API tokens and their scopes (:mod:`hq.people`).
+API tokens and their scopes (:mod:`hq.people.roles`).
 
 ``GET /admin`` shows them; each form posts to its own route and comes back to ``/admin``.
 Only an admin sees or sends any of them: anyone else gets a 403 page and nothing changes.
@@ -16,14 +16,14 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 
-from hq import people
-from hq.access import ROLES
-from hq.admin import add_api_token, add_user
-from hq.dashboard.language import N_
+from hq.core.errors import HQError
+from hq.core.language import N_
 from hq.dashboard.pages import EXPIRED, Reader, _check_csrf, _page, _to_login, logged_in, speaks
-from hq.deps import DB, Now, WriteLock
-from hq.errors import HQError
-from hq.models import ApiToken, Region, Store, User
+from hq.people import roles as people
+from hq.people.access import ROLES
+from hq.people.admin import add_api_token, add_user
+from hq.tables.models import ApiToken, Region, Store, User
+from hq.web.deps import DB, Now, WriteLock
 
 router = APIRouter(include_in_schema=False)
 ADMINS_ONLY = N_("Only an admin may manage users, regions and tokens.")

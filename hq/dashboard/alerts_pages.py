@@ -12,15 +12,15 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 
-from hq.access import Access, read_stored
 from hq.alerts import manage
 from hq.alerts.episodes import OPEN_STATES
-from hq.alerts.tables import Alert, AlertRule, Delivery
-from hq.dashboard.language import N_
+from hq.core.errors import HQError
+from hq.core.language import N_
 from hq.dashboard.pages import EXPIRED, _check_csrf, _page, _to_login, logged_in, speaks
-from hq.deps import DB, Now, WriteLock
-from hq.errors import HQError
-from hq.models import Store
+from hq.people.access import Access, read_stored
+from hq.tables.alerts import Alert, AlertRule, Delivery
+from hq.tables.models import Store
+from hq.web.deps import DB, Now, WriteLock
 
 router = APIRouter(include_in_schema=False)
 RECENT = 50

@@ -1,10 +1,10 @@
 """Dashboard routes: login and logout, all stores, one store, the fleet.
 
-Every page but the login needs a live session (:mod:`hq.login_sessions`): the signed
+Every page but the login needs a live session (:mod:`hq.people.sessions`): the signed
 cookie carries the session's id and a CSRF token that every form sends back. Logins are
-checked and throttled by :mod:`hq.dashboard.login`.
+checked and throttled by :mod:`hq.people.login`.
 
-Each page speaks its reader's language (:mod:`hq.dashboard.language`): the one they
+Each page speaks its reader's language (:mod:`hq.core.language`): the one they
 picked in the header, else the one their browser asks for, else English.
 """
 
@@ -19,12 +19,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import Field
 from sqlalchemy import select
 
-from hq import login_sessions
-from hq.access import Access, user_access
-from hq.actions import actions_between, messages_of
-from hq.admin import set_language
-from hq.client_address import client_host
-from hq.dashboard.chain import (
+from hq.actions.log import actions_between, messages_of
+from hq.core.client_address import client_host
+from hq.core.errors import LanguageError, PeriodError
+from hq.core.language import LANGUAGES, N_, Language, language, negotiate
+from hq.dashboard.templating import make_templates, speaking
+from hq.fleet.added import added
+from hq.fleet.rollouts import progress, updates
+from hq.ingest.ratelimit import retry_after
+from hq.ingest.wire import Day
+from hq.insight.chain import (
     PAGE,
     SORTS,
     incomplete_by_store,
@@ -32,21 +36,17 @@ from hq.dashboard.chain import (
     rankings,
     store_table,
 )
-from hq.dashboard.chain_health import lacking, silent_devices
-from hq.dashboard.enrolments import added
-from hq.dashboard.figures import fleet, store_page
-from hq.dashboard.language import LANGUAGES, N_, Language, language, negotiate
-from hq.dashboard.login import check_login
-from hq.dashboard.period import choose
-from hq.dashboard.rollouts import progress, updates
-from hq.dashboard.splits import choose_split
-from hq.dashboard.templating import make_templates, speaking
-from hq.deps import DB, Now, WriteLock
-from hq.errors import LanguageError, PeriodError
-from hq.models import Store, User
-from hq.ratelimit import retry_after
-from hq.reports import today
-from hq.wire import Day
+from hq.insight.chain_health import lacking, silent_devices
+from hq.insight.counts import today
+from hq.insight.figures import fleet, store_page
+from hq.insight.period import choose
+from hq.insight.splits import choose_split
+from hq.people import sessions as login_sessions
+from hq.people.access import Access, user_access
+from hq.people.admin import set_language
+from hq.people.login import check_login
+from hq.tables.models import Store, User
+from hq.web.deps import DB, Now, WriteLock
 
 templates = make_templates()
 Weekday = Annotated[int, Field(ge=0, le=6)]

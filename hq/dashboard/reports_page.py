@@ -17,14 +17,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hq.access import CHAIN, Scope, read_stored
-from hq.dashboard.language import N_, NAMES
+from hq.core.language import N_, NAMES
 from hq.dashboard.pages import EXPIRED, Reader, _check_csrf, _page, _to_login, logged_in, speaks
-from hq.deps import DB, Now, WriteLock
-from hq.models import Region, Store
-from hq.report_tables import ReportSubscription
-from hq.scheduled.periods import report_period
-from hq.scheduled.subscriptions import (
+from hq.insight.scheduled.periods import report_period
+from hq.insight.scheduled.subscriptions import (
     ReportError,
     add_subscription,
     blocked,
@@ -32,6 +28,10 @@ from hq.scheduled.subscriptions import (
     remove_subscription,
     subscriptions,
 )
+from hq.people.access import CHAIN, Scope, read_stored
+from hq.tables.models import Region, Store
+from hq.tables.reports import ReportSubscription
+from hq.web.deps import DB, Now, WriteLock
 
 router = APIRouter(include_in_schema=False)
 KIND_NAMES = {"daily": N_("daily"), "weekly": N_("weekly"), "monthly": N_("monthly")}

@@ -3,7 +3,7 @@ extension, and filters for local dates and numbers.
 
 The gettext callables are not installed in the environment: each page's context brings
 its own (:func:`speaking`), so two requests in two languages never share a language.
-Filters find the page's :class:`~hq.dashboard.language.Language` in that context too.
+Filters find the page's :class:`~hq.core.language.Language` in that context too.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from pathlib import Path
 import jinja2
 from fastapi.templating import Jinja2Templates
 
-from hq.dashboard import charts
-from hq.dashboard.figures import headline
-from hq.dashboard.language import NAMES, Language
+from hq.core.language import NAMES, Language
+from hq.insight import charts
+from hq.insight.figures import headline
 
 FOLDER = Path(__file__).with_name("templates")
 EXTENSIONS = ["jinja2.ext.i18n"]

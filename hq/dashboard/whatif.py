@@ -2,7 +2,7 @@
 
 ``GET /stores/{id}/what-if?repeat_window=&thank_you=&from=&to=`` shows, for the store's
 local days (the last 30 by default, as on the store page), the ratings counted, the
-headline metric, the index and each flag as stored and as :mod:`hq.recount` re-counts
+headline metric, the index and each flag as stored and as :mod:`hq.insight.recount` re-counts
 them. Logged in only; a bad window or range is a 400 page that says what to give.
 """
 
@@ -15,13 +15,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from hq.dashboard.figures import NOT_COUNTED, headline
-from hq.dashboard.language import ENGLISH, N_, Language
+from hq.core.errors import PeriodError
+from hq.core.language import ENGLISH, N_, Language
 from hq.dashboard.pages import _page, _to_login, logged_in, speaks, store_for
-from hq.dashboard.period import choose
-from hq.deps import DB, Now, WriteLock
-from hq.errors import PeriodError
-from hq.recount import (
+from hq.ingest.wire import Day
+from hq.insight.counts import today
+from hq.insight.figures import NOT_COUNTED, headline
+from hq.insight.period import choose
+from hq.insight.recount import (
     DEFAULTS,
     LEAD_IN,
     THANK_YOU_LIMITS,
@@ -30,8 +31,7 @@ from hq.recount import (
     store_thank_you,
     what_if,
 )
-from hq.reports import today
-from hq.wire import Day
+from hq.web.deps import DB, Now, WriteLock
 
 router = APIRouter(include_in_schema=False)
 
@@ -92,7 +92,7 @@ def _metric(n, key: str, label: str, a: float | None, b: float | None) -> Line:
 
 def seconds(text: str | None, name: str, limits: tuple[float, float], default: float) -> float:
     """A number of seconds from a form field (empty: *default*); a
-    :class:`~hq.errors.PeriodError` naming *name* that says what to give when it is not a
+    :class:`~hq.core.errors.PeriodError` naming *name* that says what to give when it is not a
     number within *limits*."""
     if text is None or not text.strip():
         return default

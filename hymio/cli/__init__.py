@@ -25,7 +25,7 @@ EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every subcommand."""
     from hardware import cli as buttons
-    from hq import cli as hq_cli
+    from hq.cli import commands as hq_cli
     from hymio.cli import demo, doctor, enroll, release, set_pin, tally, update
     from hymio.cli import kiosk as kiosk_cli
     from sync import cli as sync_cli

@@ -62,7 +62,7 @@ class Ledger:
 
     def databases(self) -> list[dict[str, Any]]:
         """Each database whose ratings the file holds, as the heartbeat reports it to HQ
-        (``hq.wire.DatabaseStatus``), oldest first."""
+        (``hq.ingest.wire.DatabaseStatus``), oldest first."""
         store = self.store
         found = store.read("SELECT database_id, first_seq FROM databases ORDER BY first_seq")
         ids = [d for d, _ in found] or [store.database_id]

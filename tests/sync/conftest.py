@@ -19,7 +19,7 @@ from sync.backoff import Backoff
 from sync.client import HQClient
 from sync.uploader import Uploader
 from tests.conftest import make_context
-from tests.server.conftest import HQ, LiveServer, free_port, make_hq, wait_until_up
+from tests.hq.conftest import HQ, LiveServer, free_port, make_hq, wait_until_up
 
 START = datetime(2026, 11, 19, 8, 0, tzinfo=UTC)  # the day before HQ's test clock
 
@@ -32,10 +32,10 @@ def kiosk_context():
 def live(tmp_path) -> Iterator[tuple[HQ, str]]:
     """HQ on SQLite over real HTTP on 127.0.0.1 (rate limit high enough not to matter)."""
     hq = make_hq(f"sqlite:///{tmp_path / 'hq.db'}", rate=10_000.0, burst=10_000)
-    with LiveServer(hq.app) as server:
+    with LiveServer(hq.server.app) as server:
         yield hq, server.url
     hq.client.close()
-    hq.app.state.engine.dispose()
+    hq.server.app.state.engine.dispose()
 
 
 @pytest.fixture
@@ -104,7 +104,7 @@ class HQProcess:
         """Every rating HQ holds of *device*: id → (database_id, seq, recorded_at, clock_synced)."""
         from sqlalchemy import select
 
-        from hq.models import Rating
+        from hq.tables.models import Rating
 
         with self.sessions() as s:
             rows = s.execute(
@@ -131,8 +131,8 @@ class HQProcess:
 def hq_process(tmp_path) -> Iterator[HQProcess]:
     """A real HQ process on SQLite (its own clock: the real one)."""
 
-    from hq.admin import add_api_token, add_device, add_store
-    from hq.db import open_database
+    from hq.people.admin import add_api_token, add_device, add_store
+    from hq.tables.database import open_database
 
     url = f"sqlite:///{tmp_path / 'hq-process.db'}"
     engine, sessions = open_database(url)

@@ -14,7 +14,7 @@ import time
 
 from sqlalchemy import select
 
-from hq.models import Rating
+from hq.tables.models import Rating
 from kiosk.store.store import Store
 from sync.backoff import Backoff
 from tests.sync.conftest import kiosk_context, press, sync_once, uploader, write_settings

@@ -17,7 +17,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from hq.admin import add_device
+from hq.people.admin import add_device
 from kiosk.clock import ManualClock
 from kiosk.store import salvage
 from kiosk.store.store import Store

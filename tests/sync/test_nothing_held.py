@@ -114,7 +114,7 @@ def test_a_clock_a_day_ahead_is_stored_marked_and_nothing_is_held(hq_process, ki
     assert_whole(hq_process, ahead | right, kiosk_db)
     from sqlalchemy import select
 
-    from hq.models import Rating
+    from hq.tables.models import Rating
 
     with hq_process.sessions() as s:
         suspect = dict(s.execute(select(Rating.id, Rating.time_suspect)).all())

@@ -25,7 +25,7 @@ from sync.config_pull import pull_config
 from sync.heartbeat import device_status, send_heartbeat
 from sync.scheduler import ClockJumpWatch
 from sync.service import SyncService
-from tests.server.conftest import free_port
+from tests.hq.conftest import free_port
 from tests.sync.conftest import press, sync_once, write_settings
 
 
@@ -124,7 +124,7 @@ def test_the_heartbeat_tells_hq_the_device_status(live, kiosk, tmp_path):
     assert status["uptime"] == 1234.5 and status["cpu_temperature"] == 48.312
     assert status["disk_free"] > 0 and status["clock_synced"] is True
     assert send_heartbeat(ledger, HQClient(url, hq.token), uptime=uptime, cpu_temperature=temp)
-    from hq.models import Device
+    from hq.tables.models import Device
 
     with hq.sessions() as s:
         device = s.get(Device, "k1")
@@ -137,7 +137,7 @@ def test_the_heartbeat_tells_hq_the_device_status(live, kiosk, tmp_path):
 
 def test_the_settings_pull_writes_hq_survey_for_the_kiosk(live, kiosk, tmp_path):
     hq, url = live
-    from hq.surveys import set_survey
+    from hq.fleet.surveys import set_survey
 
     settings = load_settings(write_settings(tmp_path, url, hq.token, kiosk.path))
     ledger, client = Ledger(kiosk), HQClient(url, hq.token)

@@ -8,8 +8,8 @@ import json
 import subprocess
 import sys
 
-from hq.staff_pins import set_staff_pin
-from hq.surveys import set_survey
+from hq.fleet.staff_pins import set_staff_pin
+from hq.fleet.surveys import set_survey
 from hymio.cli.set_pin import set_pin_hash
 from kiosk import pin
 from kiosk.settings.load import load_settings

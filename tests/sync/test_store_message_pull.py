@@ -9,13 +9,13 @@ import json
 
 import requests
 
-from hq.surveys import set_survey
+from hq.fleet.surveys import set_survey
 from kiosk.settings.load import load_settings
 from kiosk.settings.overlay import apply_overlay, overlay_path, read_messages
 from kiosk.store.ledger import Ledger
 from sync.client import Answer, HQClient
 from sync.config_pull import pull_config
-from tests.server.conftest import PASSWORD, csrf_of
+from tests.hq.conftest import PASSWORD, csrf_of
 from tests.sync.conftest import write_settings
 
 

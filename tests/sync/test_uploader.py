@@ -17,7 +17,7 @@ from tests.sync.conftest import kiosk_context, press, uploader
 def hq_ids(hq) -> set[str]:
     from sqlalchemy import select
 
-    from hq.models import Rating
+    from hq.tables.models import Rating
 
     with hq.sessions() as s:
         return set(s.scalars(select(Rating.id)))
@@ -105,11 +105,11 @@ def test_an_id_hq_has_with_other_content_is_held(live, kiosk):
 
 
 def test_slow_down_is_honoured(tmp_path, kiosk):
-    from tests.server.conftest import LiveServer, make_hq
+    from tests.hq.conftest import LiveServer, make_hq
 
     hq = make_hq(f"sqlite:///{tmp_path / 'slow.db'}", rate=2.0, burst=1)
     press(kiosk, 30)
-    with LiveServer(hq.app) as server:
+    with LiveServer(hq.server.app) as server:
         up = uploader(kiosk, server.url, hq.token, max_ratings=10)
         slept: list[float] = []
 
@@ -121,7 +121,7 @@ def test_slow_down_is_honoured(tmp_path, kiosk):
         outcome = up.drain(attempts=10, sleep=sleep)
         assert outcome.ok and kiosk.pending_count() == 0
     assert slept and all(s >= 0.5 for s in slept)  # Retry-After, not the 0.05 s backoff cap
-    hq.app.state.engine.dispose()
+    hq.server.app.state.engine.dispose()
 
 
 def test_clock_repair_fixes_this_boot_and_flags_the_last(live, kiosk_db, kiosk_clock):
@@ -155,7 +155,7 @@ def test_clock_repair_fixes_this_boot_and_flags_the_last(live, kiosk_db, kiosk_c
     unrepaired = {r.id for r in earlier + these}
     from sqlalchemy import select
 
-    from hq.models import Rating
+    from hq.tables.models import Rating
 
     with hq.sessions() as s:
         rows = {r.id: r for r in s.scalars(select(Rating))}

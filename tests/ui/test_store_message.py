@@ -164,14 +164,14 @@ def test_a_message_published_at_a_real_hq_is_shown_once_sync_has_pulled_it(kiosk
     from kiosk.store.ledger import Ledger
     from sync.client import HQClient
     from sync.config_pull import pull_config
-    from tests.server.conftest import LiveServer, make_hq
+    from tests.hq.conftest import LiveServer, make_hq
     from tests.sync.test_store_message_pull import dashboard, publish
 
     hq = make_hq(f"sqlite:///{tmp_path / 'hq.db'}")
     k = kiosk_ui()
     c = k.app.conductor
     try:
-        with LiveServer(hq.app) as server:
+        with LiveServer(hq.server.app) as server:
             browser, csrf = dashboard(server.url)
             for language, text in MESSAGES.items():
                 publish(browser, server.url, csrf, language, text)
@@ -180,7 +180,7 @@ def test_a_message_published_at_a_real_hq_is_shown_once_sync_has_pulled_it(kiosk
             client.close()
     finally:
         hq.client.close()
-        hq.app.state.engine.dispose()
+        hq.server.app.state.engine.dispose()
     # Like new survey settings, the message is taken between shoppers: the one on the
     # thank-you screen now still sees the old (none), the next ones the new.
     k.touch(k.face(4))

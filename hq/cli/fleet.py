@@ -1,0 +1,115 @@
+"""``hymio hq enroll-code``, ``add-devices``, ``set-pin``, ``backup``, ``restore`` and
+``rebuild-figures``: the commands for running a fleet, added to ``hymio hq`` by
+:mod:`hq.cli.commands`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from hq import default_url
+
+
+def add_commands(command) -> None:
+    """Add the fleet commands with *command* (``name, help, run`` → a subparser)."""
+    p = command("enroll-code", "make a code kiosks enrol with (hymio enroll)", _enroll_code)
+    p.add_argument("--store", required=True, help="the store the kiosks are in")
+    p.add_argument("--uses", type=int, default=1, help="how many kiosks may use it (default 1)")
+    p.add_argument(
+        "--expires", type=float, default=7.0, metavar="DAYS", help="days it holds (default 7)"
+    )
+    p = command("add-devices", "add devices from a CSV list; tokens go to a file", _add_devices)
+    p.add_argument("--file", required=True, type=Path, help="CSV with columns store,device")
+    p.add_argument(
+        "--tokens", required=True, type=Path, help="new file for the tokens (made with mode 0600)"
+    )
+    p = command("set-pin", "set the staff PIN of a store's kiosks (asks twice)", _set_pin)
+    p.add_argument("--store", required=True, help="store id")
+    p.add_argument("--device", default="", help="only this device of the store")
+    p = command("backup", "copy HQ's database to a file, while HQ runs", _backup)
+    p.add_argument("--to", required=True, type=Path, help="the backup file to write")
+    p = command("restore", "restore a backup into a new or empty database", _restore)
+    p.add_argument("--from", dest="source", required=True, type=Path, help="the backup file")
+    p.add_argument("--force", action="store_true", help="replace what the database holds")
+    p = command("rebuild-figures", "count the kept figures again from the ratings", _rebuild)
+    p.add_argument("--store", default=None, help="only this store (default: every store)")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _session(args: argparse.Namespace):
+    from hq.tables.database import open_database
+
+    return open_database(args.database or default_url())[1]()
+
+
+def _enroll_code(args: argparse.Namespace) -> int:
+    from hq.fleet.enrolment import make_code
+
+    with _session(args) as session:
+        code = make_code(session, args.store, args.uses, args.expires, _now())
+    kiosks = "1 kiosk" if args.uses == 1 else f"{args.uses} kiosks"
+    print(f"enrol code for store {args.store}, {kiosks}, {args.expires:g} days:")
+    print(code)
+    print(f"on each kiosk: sudo hymio enroll --config /etc/hymio/kiosk.toml --hq URL --code {code}")
+    return 0
+
+
+def _add_devices(args: argparse.Namespace) -> int:
+    from hq.fleet.device_list import add_devices, read_device_list
+
+    devices = read_device_list(args.file)
+    with _session(args) as session:
+        added = add_devices(session, devices, args.tokens, _now())
+    print(f"added {added} devices; their tokens are in {args.tokens} (mode 0600)")
+    return 0
+
+
+def _set_pin(args: argparse.Namespace) -> int:
+    from hq.fleet.staff_pins import set_staff_pin
+    from kiosk import pin
+
+    try:
+        entered = pin.ask_pin()
+    except ValueError as e:
+        print(f"hymio: {e}; nothing was changed", file=sys.stderr)
+        return 2
+    with _session(args) as session:
+        set_staff_pin(session, args.store, args.device, pin.hash_pin(entered), _now())
+    target = f"device {args.device}" if args.device else f"the kiosks of store {args.store}"
+    print(f"staff PIN set for {target}; they take it at their next settings pull")
+    return 0
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from hq.fleet.backup import backup
+
+    kind = backup(args.database or default_url(), args.to)
+    print(f"backed up HQ's database to {args.to} ({kind})")
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from hq.fleet.backup import restore, shown_url
+
+    if not args.database:
+        print("hymio: give --database URL, the database to restore into", file=sys.stderr)
+        return 2
+    restore(args.source, args.database, force=args.force)
+    print(f"restored {args.source} into {shown_url(args.database)}")
+    return 0
+
+
+def _rebuild(args: argparse.Namespace) -> int:
+    from hq.ingest.rollups import rebuild
+
+    with _session(args) as session:
+        counted = rebuild(session, args.store)
+        session.commit()
+    where = f"store {args.store}" if args.store else "every store"
+    print(f"counted {counted} ratings of {where} again into the kept figures")
+    return 0

@@ -1,0 +1,70 @@
+"""What HQ has received of each kiosk database, kept in the ingest transaction.
+
+``device_received`` holds, per device and database, how many ratings HQ has, the highest
+``seq`` and the newest ``recorded_at``: the fleet page and the store pages read them from
+there instead of counting the device's ratings (:mod:`hq.ingest.completeness` looks for gaps only
+where the count says there are some). One upsert per database of a batch, in
+``database_id`` order, after the ratings went in; concurrent batches of one device wait for
+each other on its row, and commit or roll back with their ratings.
+
+A clock repair can move a rating's ``recorded_at`` earlier, so after one the newest time
+of that database is counted again (:func:`recount_times`: one pass over that device's
+ratings of it; repairs come once, for what a kiosk recorded before its clock was set).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from hq.tables.models import DeviceReceived, Rating
+
+
+def count_received(session: Session, device_id: str, rows: list[dict]) -> None:
+    """Add the just inserted *rows* of *device_id* to its received figures."""
+    per: dict[str, tuple[int, int, str]] = {}
+    for r in rows:
+        n, seq, at = per.get(r["database_id"], (0, 0, ""))
+        per[r["database_id"]] = (n + 1, max(seq, r["seq"]), max(at, r["recorded_at"]))
+    if not per:
+        return
+    pg = session.get_bind().dialect.name == "postgresql"
+    insert = postgresql.insert if pg else sqlite.insert
+    greatest = func.greatest if pg else func.max  # SQLite's max() of two is a scalar
+    table = DeviceReceived.__table__
+    for database_id in sorted(per):
+        n, seq, at = per[database_id]
+        stmt = insert(table).values(
+            device_id=device_id,
+            database_id=database_id,
+            received=n,
+            last_seq=seq,
+            last_recorded_at=at,
+        )
+        new = stmt.excluded
+        session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[table.c.device_id, table.c.database_id],
+                set_={
+                    "received": table.c.received + new.received,
+                    "last_seq": greatest(table.c.last_seq, new.last_seq),
+                    "last_recorded_at": greatest(table.c.last_recorded_at, new.last_recorded_at),
+                },
+            )
+        )
+
+
+def recount_times(session: Session, device_id: str, databases: list[str]) -> None:
+    """The newest ``recorded_at`` of *device_id*'s *databases*, counted again."""
+    for database_id in sorted(set(databases)):
+        newest = (
+            select(func.max(Rating.recorded_at))
+            .where(Rating.device_id == device_id, Rating.database_id == database_id)
+            .scalar_subquery()
+        )
+        session.execute(
+            update(DeviceReceived)
+            .where(DeviceReceived.device_id == device_id, DeviceReceived.database_id == database_id)
+            .values(last_recorded_at=newest)
+        )

@@ -1,0 +1,197 @@
+"""The ratings counted as the figures need them, kept in the ingest transaction.
+
+Two tables of counts, both by the store's local day (its time zone never changes):
+
+- ``rating_hours``: per store, local day and hour, device, survey, question and config
+  version, scale, score, flag and reason — what a store page reads (its heat map,
+  reasons, kiosks, question versions);
+- ``rating_days``: one row per store, local day and scale, with its counted ratings by
+  score (``s0`` … ``s10``) and the others by why (a column per flag) — what the
+  all-stores page, the rankings, a store's cards and the daily API read: one row per
+  store-day, so 60 days of 500 stores are 30 000 rows.
+
+``flag`` is the rating's flag, ``time_suspect`` where HQ marked its time (it counts
+like a flagged rating), or ``""`` for a rating that counts; ``reason`` is ``""`` for none.
+Ingest adds the counts of the ratings it inserted (:func:`count_ratings`); a clock repair
+moves a rating from the day and hour of its old time to those of its new one
+(:func:`move`); :func:`rebuild` counts a store's ratings again from the rows (the
+migration fills the tables with it, and ``hymio hq rebuild-figures`` runs it). One
+statement per table and batch, the keys in one order, so concurrent batches of a store
+wait for each other's rows instead of deadlocking.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from contextlib import suppress
+from datetime import datetime
+from functools import cache
+
+from pydantic_core import to_json
+from sqlalchemy import Connection, delete, select
+from sqlalchemy.orm import Session
+
+from hq.tables.models import DAY_FLAGS, DayCount, HourCount, Rating, Store
+from kiosk.localtime import zone
+
+TIME_SUSPECT = "time_suspect"
+HOUR_KEYS = tuple(c.name for c in HourCount.__table__.primary_key.columns)
+DAY_KEYS = tuple(c.name for c in DayCount.__table__.primary_key.columns)
+DAY_COUNTS = DayCount.columns()
+SLOT = {flag: 11 + i for i, flag in enumerate(DAY_FLAGS)}  # a flag's place after s0 … s10
+INTS = {"hour", "config_version", "score"}
+CHUNK = 1000
+READ = (
+    Rating.store_id, Rating.device_id, Rating.recorded_at, Rating.survey_id,
+    Rating.question_id, Rating.config_version, Rating.scale, Rating.score, Rating.flag,
+    Rating.reason, Rating.time_suspect,
+)  # fmt: skip
+
+
+class Counts:
+    """Counts to add to the two tables: key tuples (in the tables' key order) → n."""
+
+    def __init__(self) -> None:
+        self.hours: Counter[tuple] = Counter()
+        self.days: dict[tuple, list[int]] = {}  # (store, day, scale) → DAY_COUNTS
+
+    def add(self, row: Mapping, tz, sign: int = 1) -> None:
+        """Count one rating (*row*: its columns by name) of a store in zone *tz*."""
+        at = datetime.fromisoformat(row["recorded_at"])
+        with suppress(OverflowError):  # year 9999's last hours (a suspect time): UTC's day
+            at = at.astimezone(tz)
+        day = at.date().isoformat()
+        flag = TIME_SUSPECT if row["time_suspect"] else (row["flag"] or "")
+        self.hours[
+            (row["store_id"], day, at.hour, row["device_id"], row["survey_id"],
+             row["question_id"], row["config_version"], row["scale"], row["score"], flag,
+             row["reason"] or "")
+        ] += sign  # fmt: skip
+        counts = self.days.get((row["store_id"], day, row["scale"]))
+        if counts is None:
+            counts = self.days[(row["store_id"], day, row["scale"])] = [0] * len(DAY_COUNTS)
+        counts[SLOT[flag] if flag else row["score"]] += sign
+
+
+def count_ratings(
+    session: Session, store_id: str, rows: Iterable[Mapping], timezone: str | None = None
+) -> None:
+    """Add the just inserted *rows* (all of *store_id*, in *timezone* if known) to the
+    counts."""
+    counts = Counts()
+    tz = zone(timezone) if timezone else _zone(session, store_id)
+    for row in rows:
+        counts.add(row, tz)
+    write(session.connection(), counts)
+
+
+def move(
+    session: Session,
+    store_id: str,
+    moves: list[tuple[Mapping, Mapping]],
+    timezone: str | None = None,
+) -> None:
+    """Count each repaired rating under its new time instead of its old: *moves* holds
+    (the rating before, after) pairs of column mappings."""
+    if not moves:
+        return
+    counts = Counts()
+    tz = zone(timezone) if timezone else _zone(session, store_id)
+    for before, after in moves:
+        counts.add(before, tz, -1)
+        counts.add(after, tz)
+    conn = session.connection()
+    write(conn, counts)
+    conn.execute(delete(HourCount).where(HourCount.store_id == store_id, HourCount.n == 0))
+    empty = sum(getattr(DayCount, c) for c in DAY_COUNTS) == 0
+    conn.execute(delete(DayCount).where(DayCount.store_id == store_id, empty))
+
+
+def write(conn: Connection, counts: Counts) -> None:
+    """Add *counts* to the tables: one upsert per table (per CHUNK keys), keys sorted."""
+    hours = [(*k, n) for k, n in sorted(counts.hours.items()) if n]
+    days = [(*k, *c) for k, c in sorted(counts.days.items()) if any(c)]
+    if conn.dialect.name == "postgresql" and 0 < len(hours) <= CHUNK and 0 < len(days) <= CHUNK:
+        # A batch's counts in one statement, one round trip: the hours, then the days.
+        sql, names = _postgres_both(), ((*HOUR_KEYS, "n"), (*DAY_KEYS, *DAY_COUNTS))
+        bodies = [[dict(zip(n, r, strict=True)) for r in rows]
+                  for n, rows in zip(names, (hours, days), strict=True)]  # fmt: skip
+        conn.exec_driver_sql(sql, tuple(to_json(b).decode() for b in bodies))
+        return
+    for table, keys, values, rows in (
+        (HourCount.__tablename__, HOUR_KEYS, ("n",), hours),
+        (DayCount.__tablename__, DAY_KEYS, DAY_COUNTS, days),
+    ):
+        names = (*keys, *values)
+        for i in range(0, len(rows), CHUNK):
+            chunk = rows[i : i + CHUNK]
+            if conn.dialect.name == "postgresql":
+                body = [dict(zip(names, r, strict=True)) for r in chunk]
+                sql = _postgres_sql(table, keys, values)
+                conn.exec_driver_sql(sql, (to_json(body).decode(),))
+            else:
+                params = tuple(v for r in chunk for v in r)
+                conn.exec_driver_sql(_sqlite_sql(table, keys, values, len(chunk)), params)
+
+
+def rebuild(session: Session, store_id: str | None = None) -> int:
+    """Count the ratings of *store_id* (every store if ``None``) again from the rows,
+    replacing what the tables held; the number of ratings counted."""
+    query = select(Store.id, Store.timezone)  # only these: the migration runs this too
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        # A batch that commits meanwhile either counted itself before the lock (and its
+        # ratings are read here) or waits for it (and its ratings are not): none twice.
+        conn.exec_driver_sql("LOCK TABLE rating_hours, rating_days IN EXCLUSIVE MODE")
+    stores = conn.execute(query if store_id is None else query.where(Store.id == store_id)).all()
+    total = 0
+    for sid, timezone in stores:
+        conn.execute(delete(HourCount).where(HourCount.store_id == sid))
+        conn.execute(delete(DayCount).where(DayCount.store_id == sid))
+        counts, tz = Counts(), zone(timezone)
+        query = select(*READ).where(Rating.store_id == sid)
+        for row in conn.execute(query.execution_options(stream_results=True, yield_per=10_000)):
+            counts.add(row._mapping, tz)
+            total += 1
+        write(conn, counts)
+    return total
+
+
+def _zone(session: Session, store_id: str):
+    return zone(session.execute(select(Store.timezone).where(Store.id == store_id)).scalar_one())
+
+
+def _upsert(table: str, keys: tuple[str, ...], values: tuple[str, ...]) -> str:
+    added = ", ".join(f"{v} = {table}.{v} + excluded.{v}" for v in values)
+    return f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {added}"
+
+
+@cache
+def _postgres_sql(table: str, keys: tuple[str, ...], values: tuple[str, ...]) -> str:
+    cols = (*keys, *values)
+    record = ", ".join(
+        f"{c} {'integer' if c in INTS else 'bigint' if c in values else 'text'}" for c in cols
+    )
+    return (
+        f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(cols)}"  # noqa: S608 -- fixed names
+        f" FROM json_to_recordset(%s::json) AS r({record})" + _upsert(table, keys, values)
+    )
+
+
+@cache
+def _postgres_both() -> str:
+    """The hours' upsert as a data-modifying ``WITH``, then the days' upsert."""
+    hours = _postgres_sql(HourCount.__tablename__, HOUR_KEYS, ("n",))
+    days = _postgres_sql(DayCount.__tablename__, DAY_KEYS, DAY_COUNTS)
+    return f"WITH hours AS ({hours} RETURNING 1) {days}"
+
+
+@cache
+def _sqlite_sql(table: str, keys: tuple[str, ...], values: tuple[str, ...], rows: int) -> str:
+    cols = (*keys, *values)
+    one = "(" + ", ".join("?" * len(cols)) + ")"
+    return (
+        f"INSERT INTO {table} ({', '.join(cols)}) VALUES {', '.join([one] * rows)}"  # noqa: S608 -- fixed names
+        + _upsert(table, keys, values)
+    )

@@ -1,0 +1,156 @@
+"""The all-stores page's figures, a few queries for the whole chain, however many stores.
+
+The rankings need every store's last 30 days and the 30 before: one query per distinct
+"today" among the stores (stores in zones a day apart have different days), bucketed in
+the database (:func:`hq.insight.counts.span_counts`). The table by name shows a page of
+:data:`PAGE` stores at a time, each with its today, 7 and 30 days and its trend: one
+query over the kept day counts for the stores of that page.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hq.ingest.completeness import Completeness, incomplete_days
+from hq.insight.counts import COUNTS, Days, Key, add_day, span_counts, summarize, today
+from hq.insight.figures import StoreFigures, figures_of, headline
+from hq.insight.period import Period
+from hq.insight.ranking import Ranked, kind_of, rank
+from hq.tables.models import DayCount, Store
+from kiosk import metrics
+from kiosk.scales import DEFAULT_SCALE
+
+PAGE = 50  # stores per page of the table by name
+DAYS = 30
+
+SORTS = {
+    "rank": lambda row: (row.ranked.rank is None, row.ranked.rank or 0, -row.ranked.n),
+    "name": lambda row: row.store.name.casefold(),
+    "n": lambda row: -row.ranked.n,
+    "change": lambda row: (row.ranked.change is None, -(row.ranked.change or 0)),
+}
+
+
+@dataclass
+class RankRow:
+    """A store in its ranking: the ranking's figures and its own plain figure."""
+
+    store: Store
+    scale: str
+    ranked: Ranked
+    own: float | None
+
+
+def by_today(stores: list[Store], now: datetime) -> dict[date, list[Store]]:
+    """The stores grouped by their local date at *now*."""
+    out: dict[date, list[Store]] = {}
+    for s in stores:
+        out.setdefault(today(s, now), []).append(s)
+    return out
+
+
+def _main_scale(*counts: Counter[Key]) -> str:
+    used: Counter[str] = Counter()
+    for c in counts:
+        for (scale, _score, _flag), n in c.items():
+            used[scale] += n
+    return used.most_common(1)[0][0] if used else DEFAULT_SCALE
+
+
+def rankings(
+    session: Session,
+    stores: list[Store],
+    now: datetime,
+    sort: str = "rank",
+    period: Period | None = None,
+) -> dict[str, list[RankRow]]:
+    """Every store ranked (:mod:`hq.insight.ranking`) over its last 30 days, with the change
+    against the 30 days before, or over a chosen *period* (each store's own local days)
+    with the change against what it is compared with; one ranking per kind of scale
+    (``csat``, ``nps``, ``ces``)."""
+    groups: dict[str, dict[str, tuple[Store, str, metrics.Summary, metrics.Summary]]] = {}
+    if period is not None and period.chosen:
+        spanned = [((period.first, period.last), period.before, stores)]
+    else:
+        spanned = []
+        for last, group in by_today(stores, now).items():
+            first = last - timedelta(days=DAYS - 1)
+            before = (first - timedelta(days=DAYS), first - timedelta(days=1))
+            spanned.append(((first, last), before, group))
+    for current_days, before_days, group in spanned:
+        counted = _two_spans(session, [s.id for s in group], current_days, before_days)
+        for s in group:
+            current, previous = counted[s.id]
+            scale = _main_scale(current)
+            summaries = (summarize(current, scale), summarize(previous, scale))
+            groups.setdefault(kind_of(scale), {})[s.id] = (s, scale, *summaries)
+    out = {}
+    for kind in ("csat", "nps", "ces"):
+        if kind not in groups:
+            continue
+        items = groups[kind]
+        ranked = rank({k: c for k, (_, _, c, _) in items.items()},
+                      {k: p for k, (_, _, _, p) in items.items()})  # fmt: skip
+        rows = []
+        for r in ranked:
+            store, scale, current, _ = items[r.key]
+            rows.append(RankRow(store, scale, r, current.as_dict()[headline(scale)[0]]))
+        out[kind] = sorted(rows, key=SORTS.get(sort, SORTS["rank"]))
+    return out
+
+
+def _two_spans(session: Session, store_ids: list[str], a: tuple, b: tuple) -> dict:
+    """:func:`span_counts` of two spans of days; in two queries if they overlap (a year's
+    period compared with the year before shares a day with it)."""
+    if a[0] > b[1] or b[0] > a[1]:
+        return span_counts(session, store_ids, [a, b])
+    first, second = span_counts(session, store_ids, [a]), span_counts(session, store_ids, [b])
+    return {s: [first[s][0], second[s][0]] for s in store_ids}
+
+
+def store_table(session: Session, stores: list[Store], now: datetime) -> list[StoreFigures]:
+    """The figures of *stores* (a page of the table by name) for their last 30 days."""
+    wanted = {s.id: [today(s, now) - timedelta(days=i) for i in range(DAYS - 1, -1, -1)]
+              for s in stores}  # fmt: skip
+    if not stores:
+        return []
+    first = min(days[0] for days in wanted.values())
+    last = max(days[-1] for days in wanted.values())
+    t = DayCount
+    query = select(t.store_id, t.day, t.scale, *COUNTS).where(
+        t.store_id.in_(list(wanted)), t.day >= first.isoformat(), t.day <= last.isoformat()
+    )
+    index = {sid: {d.isoformat(): i for i, d in enumerate(days)} for sid, days in wanted.items()}
+    counts = {sid: [Counter() for _ in days] for sid, days in wanted.items()}
+    for store_id, day, scale, *values in session.execute(query):
+        i = index[store_id].get(day)
+        if i is not None:
+            add_day(counts[store_id][i], scale, values)
+    return [figures_of(s, Days(wanted[s.id], counts[s.id])) for s in stores]
+
+
+def incomplete_by_store(
+    stores: list[tuple[Store, list[str]]], lacking: dict[str, list[Completeness]], now: datetime
+) -> dict[str, list[str]]:
+    """Per store of *stores* (each with the days its figures cover), the reasons of those
+    days that may lack ratings (a gap, a tail not received, pending or held ratings on a
+    device: *lacking*, from :func:`hq.insight.chain_health.lacking`), one per day,
+    newest first; [] for a store whose days are complete."""
+    out = {}
+    for store, days in stores:
+        found = incomplete_days(lacking.get(store.id, []), store.timezone, now)
+        shown = set(days)
+        out[store.id] = [why for day, why in sorted(found.items(), reverse=True)
+                         if day.isoformat() in shown]  # fmt: skip
+    return out
+
+
+def last_days(store: Store, now: datetime, n: int = DAYS) -> list[str]:
+    """The *n* local days of *store* ending today, as ISO dates."""
+    last = today(store, now)
+    return [(last - timedelta(days=i)).isoformat() for i in range(n)]

@@ -1,0 +1,252 @@
+"""Figures for the API and the dashboard, from the one metrics implementation (SPEC §3).
+
+The ratings are read as the counts kept at ingest (:mod:`hq.ingest.rollups`), already in each
+store's local days and hours, and made into figures by :mod:`kiosk.metrics`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import case, func, select, text
+from sqlalchemy.orm import Session
+
+from hq.tables.models import DAY_FLAGS, SCORES, DayCount, HourCount, Store
+from kiosk import metrics
+from kiosk.localtime import local_date
+from kiosk.scales import DEFAULT_SCALE, get_scale, is_negative
+
+Key = tuple[str, int, str | None]  # scale, score, flag
+
+
+@dataclass(frozen=True)
+class Days:
+    """A store's ratings counted per local day by scale, score and flag."""
+
+    days: list[date]
+    counts: list[Counter[Key]]
+
+    @property
+    def scales(self) -> list[str]:
+        """Every scale rated on, most used first."""
+        used: Counter[str] = Counter()
+        for day in self.counts:
+            for (scale, _score, _flag), n in day.items():
+                used[scale] += n
+        return [s for s, _ in used.most_common()] or [DEFAULT_SCALE]
+
+    def summary(self, i: int, scale: str) -> metrics.Summary:
+        """The metrics of day *i* on *scale* (unflagged ratings only)."""
+        return summarize(self.counts[i], scale)
+
+    def total(self, i: int) -> int:
+        return sum(self.counts[i].values())
+
+    def flagged(self, i: int) -> int:
+        return sum(n for (_sc, _score, flag), n in self.counts[i].items() if flag)
+
+    def by_flag(self, i: int) -> Counter[str]:
+        """Day *i*'s ratings that are not counted, by why (a flag, or ``time_suspect``)."""
+        out: Counter[str] = Counter()
+        for (_sc, _score, flag), n in self.counts[i].items():
+            if flag:
+                out[flag] += n
+        return out
+
+
+def day_counts(session: Session, store: Store, days: list[date], *where) -> Days:
+    """Count the store's ratings of each local day in *days* (oldest first) from the kept
+    counts (:mod:`hq.ingest.rollups`): ``rating_days``, or with *where* (conditions on
+    :class:`HourCount`: a device, a question version) ``rating_hours``."""
+    index = {d.isoformat(): i for i, d in enumerate(days)}
+    counts: list[Counter[Key]] = [Counter() for _ in days]
+    first, last = days[0].isoformat(), days[-1].isoformat()
+    if not where:
+        t = DayCount
+        query = select(t.day, t.scale, *COUNTS).where(
+            t.store_id == store.id, t.day >= first, t.day <= last
+        )
+        for day, scale, *values in session.execute(query):
+            if day in index:
+                add_day(counts[index[day]], scale, values)
+        return Days(days, counts)
+    t = HourCount
+    query = (
+        select(t.day, t.scale, t.score, t.flag, func.sum(t.n))
+        .where(t.store_id == store.id, t.day >= first, t.day <= last, *where)
+        .group_by(t.day, t.scale, t.score, t.flag)
+    )
+    for day, scale, score, flag, n in session.execute(query):
+        if day in index:
+            counts[index[day]][(scale, score, flag or None)] += int(n)
+    return Days(days, counts)
+
+
+COUNTS = tuple(getattr(DayCount, c) for c in DayCount.columns())
+
+
+def add_day(counts: Counter[Key], scale: str, values) -> None:
+    """Add one ``rating_days`` row's counts (in :data:`COUNTS`' order) to *counts*: the
+    counted ones by score, the others by flag (their score is not kept: ``None``)."""
+    for score, n in enumerate(values[: len(SCORES)]):
+        if n:
+            counts[(scale, score, None)] += int(n)
+    for flag, n in zip(DAY_FLAGS, values[len(SCORES) :], strict=True):
+        if n:
+            counts[(scale, None, flag)] += int(n)
+
+
+def span_counts(
+    session: Session, store_ids: list[str], spans: list[tuple[date, date]]
+) -> dict[str, list[Counter[Key]]]:
+    """Per store of *store_ids*, its ratings in each of the *spans* of local days (first,
+    last; not overlapping) counted like :func:`day_counts`: one query for them all,
+    summed in the database."""
+    t = DayCount
+    bucket = case(
+        *[(t.day.between(a.isoformat(), b.isoformat()), i) for i, (a, b) in enumerate(spans)],
+        else_=-1,
+    ).label("span")
+    inner = (
+        select(t.store_id, bucket, t.scale, *COUNTS)
+        .where(t.day >= min(a for a, _ in spans).isoformat())
+        .where(t.day <= max(b for _, b in spans).isoformat())
+        .where(t.store_id.in_(store_ids))
+        .subquery()
+    )
+    c = inner.c
+    sums = [func.sum(getattr(c, name)) for name in DayCount.columns()]
+    query = select(c.store_id, c.span, c.scale, *sums).group_by(c.store_id, c.span, c.scale)
+    out: dict[str, list[Counter[Key]]] = {s: [Counter() for _ in spans] for s in store_ids}
+    if session.get_bind().dialect.name == "postgresql":
+        # A chain's 60 days are some 30 000 rows: summed in memory, not sorted on disk
+        # (PostgreSQL's 4 MB default), for this transaction only.
+        session.execute(text("SET LOCAL work_mem = '32MB'"))
+    for store_id, span, scale, *values in session.execute(query):
+        if span >= 0:
+            add_day(out[store_id][span], scale, values)
+    return out
+
+
+def summarize(counts: Counter[Key], scale: str) -> metrics.Summary:
+    """The metrics of *counts* on *scale* (unflagged ratings only)."""
+    counted: Counter[int] = Counter()
+    for (sc, score, flag), n in counts.items():
+        if sc == scale and flag is None:
+            counted[score] += n
+    return metrics.summarize(scale, counted)
+
+
+def daily(counted: Days) -> list[dict]:
+    """Per local day: all ratings, flagged ones, and the metrics of each scale used."""
+    scales = sorted(counted.scales)
+    return [
+        {
+            "date": day.isoformat(),
+            "ratings": counted.total(i),
+            "flagged": counted.flagged(i),
+            "scales": {s: counted.summary(i, s).as_dict() for s in scales},
+        }
+        for i, day in enumerate(counted.days)
+    ]
+
+
+def _in_days(t, store: Store, first: date, last: date, scale: str) -> tuple:
+    return (
+        t.store_id == store.id,
+        t.day >= first.isoformat(),
+        t.day <= last.isoformat(),
+        t.scale == scale,
+    )
+
+
+def heat_map(
+    session: Session, store: Store, first: date, last: date, scale: str, *where
+) -> list[list[tuple[int, int]]]:
+    """Counted ratings on *scale* of the local days *first* … *last* by local weekday
+    (0 = Monday) × hour of day: (how many, how many of them unhappy, the negative half of
+    the scale as the follow-up question counts it)."""
+    t = HourCount
+    query = (
+        select(t.day, t.hour, t.score, func.sum(t.n))
+        .where(*_in_days(t, store, first, last, scale), t.flag == "", *where)
+        .group_by(t.day, t.hour, t.score)
+    )
+    grid = [[(0, 0)] * 24 for _ in range(7)]
+    sc = get_scale(scale)
+    weekdays: dict[str, int] = {}
+    for day, hour, score, n in session.execute(query):
+        weekday = weekdays.get(day)
+        if weekday is None:
+            weekday = weekdays[day] = date.fromisoformat(day).weekday()
+        had, unhappy = grid[weekday][hour]
+        grid[weekday][hour] = (had + int(n), unhappy + int(n) * is_negative(sc, score))
+    return grid
+
+
+def device_summaries(
+    session: Session, store: Store, first: date, last: date, scale: str, *where
+) -> dict[str, metrics.Summary]:
+    """Each device of *store* with ratings on *scale* in the local days *first* … *last*:
+    the metrics of its counted ratings."""
+    t = HourCount
+    query = (
+        select(t.device_id, t.score, func.sum(t.n))
+        .where(*_in_days(t, store, first, last, scale), *where)
+        .where(t.flag == "")
+        .group_by(t.device_id, t.score)
+    )
+    seen = select(t.device_id).where(*_in_days(t, store, first, last, scale), *where).distinct()
+    counts: dict[str, Counter[int]] = {d: Counter() for d in session.scalars(seen)}
+    for device, score, n in session.execute(query):
+        counts[device][score] += int(n)
+    return {device: metrics.summarize(scale, c) for device, c in counts.items()}
+
+
+@dataclass(frozen=True)
+class ReasonShare:
+    """A follow-up reason: on how many unhappy answers, their share, and the change of the
+    share from the first half of the period to the second (percentage points)."""
+
+    key: str
+    n: int
+    share: float  # % of the period's counted unhappy answers on this scale
+    change: float | None  # None: no unhappy answers in one of the halves
+
+
+def reason_shares(
+    session: Session, store: Store, first: date, last: date, scale: str, middle: date, *where
+) -> list[ReasonShare]:
+    """The reasons given on counted unhappy answers on *scale* in the local days *first*
+    … *last*, as a share of those answers, most frequent first; the days before *middle*
+    and from it on are the two halves of the change."""
+    t = HourCount
+    half = case((t.day < middle.isoformat(), 0), else_=1).label("half")
+    inner = (
+        select(half, t.score, t.reason, t.n)
+        .where(*_in_days(t, store, first, last, scale), t.flag == "", *where)
+        .subquery()
+    )
+    c = inner.c
+    query = select(c.half, c.score, c.reason, func.sum(c.n)).group_by(c.half, c.score, c.reason)
+    sc = get_scale(scale)
+    unhappy, given = [0, 0], [Counter(), Counter()]
+    for h, score, reason, n in session.execute(query):
+        if is_negative(sc, score):
+            unhappy[h] += int(n)
+            if reason:
+                given[h][reason] += int(n)
+    total = sum(unhappy)
+    out = []
+    for key, n in (given[0] + given[1]).most_common():
+        shares = [100 * g[key] / u if u else None for g, u in zip(given, unhappy, strict=True)]
+        change = None if None in shares else shares[1] - shares[0]
+        out.append(ReasonShare(key, n, 100 * n / total, change))
+    return out
+
+
+def today(store: Store, now: datetime) -> date:
+    """The store's local date at *now*."""
+    return local_date(now, store.timezone)

@@ -1,0 +1,284 @@
+"""What the dashboard pages show, computed from the database with :mod:`hq.insight.counts`."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hq.core.language import N_
+from hq.fleet.surveys import all_store_hours
+from hq.ingest.completeness import Completeness, completeness_of, incomplete_days
+from hq.insight.counts import (
+    Days,
+    daily,
+    day_counts,
+    device_summaries,
+    heat_map,
+    reason_shares,
+    today,
+)
+from hq.insight.exports.labels import ReasonLabels
+from hq.insight.period import Period
+from hq.insight.ranking import Ranked, rank
+from hq.insight.splits import Split, broken, question_versions
+from hq.tables.models import Device, Store
+from kiosk import metrics
+from kiosk.localtime import parse_utc_text, zone
+from kiosk.settings.model import Hours
+
+SILENT = timedelta(hours=1)
+OPEN = Hours()  # a store without survey settings is open all day
+HEADLINE = {"smiley": ("csat", "CSAT %"), "nps": ("nps", "NPS"), "ces": ("ces", "CES")}
+
+
+def headline(scale: str) -> tuple[str, str]:
+    """The metric a store's numbers lead with on its scale, and its label."""
+    kind = "smiley" if scale.startswith("smiley") else scale
+    return HEADLINE[kind]
+
+
+@dataclass
+class StoreFigures:
+    """A store's today, 7- and 30-day summaries and its daily series."""
+
+    store: Store
+    scale: str
+    periods: dict[str, dict]
+    days: list[str]
+    counts: list[int]
+    series: list[float | None]  # the headline metric on a 0–100 axis (see AXES)
+    counted: Days
+    change: float | None = None  # a chosen period's headline metric less its comparison's
+
+    @property
+    def axis(self) -> tuple[str, str]:
+        """What the bottom and the top of the series' 0–100 axis stand for."""
+        return AXES[headline(self.scale)[0]]
+
+
+def store_figures(
+    session: Session,
+    store: Store,
+    now: datetime,
+    n_days: int = 30,
+    period: Period | None = None,
+    *where,
+) -> StoreFigures:
+    """Figures of *store* for the *n_days* local days ending today (today, 7 and *n_days*
+    days), or for a chosen *period* and what it is compared with, from the kept counts;
+    *where*: conditions on the hour counts that split the page (:mod:`.splits`)."""
+    if period is None or not period.chosen:
+        last = today(store, now)
+        days = [last - timedelta(days=i) for i in range(n_days - 1, -1, -1)]
+        return figures_of(store, day_counts(session, store, days, *where))
+    counted = day_counts(session, store, period.days, *where)
+    scale = counted.scales[0]
+    summaries = [counted.summary(i, scale) for i in range(len(period.days))]
+    key = headline(scale)[0]
+    now_, before = metrics.merge(*summaries), _merged(session, store, period.before, scale, where)
+    periods = {period.label: now_.as_dict(), period.compared_with: before.as_dict()}
+    a, b = now_.as_dict(digits=None)[key], before.as_dict(digits=None)[key]
+    change = None if a is None or b is None else round(a - b, 1)
+    return _figures(store, scale, periods, summaries, counted, change)
+
+
+def figures_of(store: Store, counted: Days) -> StoreFigures:
+    """The figures of *store*'s counted last days: today, 7 days and all of them."""
+    scale = counted.scales[0]
+    summaries = [counted.summary(i, scale) for i in range(len(counted.days))]
+    periods = {
+        "today": summaries[-1].as_dict(),
+        "7 days": metrics.merge(*summaries[-7:]).as_dict(),
+        f"{len(counted.days)} days": metrics.merge(*summaries).as_dict(),
+    }
+    return _figures(store, scale, periods, summaries, counted, None)
+
+
+def _figures(store, scale, periods, summaries, counted, change) -> StoreFigures:
+    key = headline(scale)[0]
+    return StoreFigures(
+        store,
+        scale,
+        periods,
+        [d.isoformat() for d in counted.days],
+        [s.count for s in summaries],
+        [_on_axis(key, s) for s in summaries],
+        counted,
+        change,
+    )
+
+
+def _merged(session: Session, store: Store, span: tuple[date, date], scale: str, where=()):
+    days = [span[0] + timedelta(days=i) for i in range((span[1] - span[0]).days + 1)]
+    counted = day_counts(session, store, days, *where)
+    return metrics.merge(*[counted.summary(i, scale) for i in range(len(days))])
+
+
+AXES = {"csat": ("0", "100"), "nps": ("−100", "100"), "ces": ("1", "7")}
+
+
+def _on_axis(key: str, summary: metrics.Summary) -> float | None:
+    """The headline metric drawn on the trend's 0–100 axis: CSAT as it is, NPS −100…100
+    and CES 1–7 stretched onto it (an NPS of −40 sits at 30)."""
+    value = summary.as_dict(digits=None)[key]
+    if value is None:
+        return None
+    if key == "nps":
+        return (value + 100) / 2
+    if key == "ces":
+        return (value - 1) / 6 * 100
+    return value
+
+
+def store_page(
+    session: Session,
+    store: Store,
+    now: datetime,
+    few: int = 5,
+    period: Period | None = None,
+    split: Split = Split(),  # noqa: B008 -- frozen, never changed
+    language: str = "en",
+) -> dict:
+    """The store page over *period* (default the last 30 days), of one kiosk or question
+    version if *split* says so: figures, daily table, heat map, reasons (labelled in
+    *language*), kiosks, question versions, devices. An hour of the heat map with fewer
+    than *few* ratings shows no figure."""
+    where = split.where
+    figures = store_figures(session, store, now, 30, period, *where)
+    days = figures.counted.days
+    span = (days[0], days[-1], figures.scale, *where)
+    asked, per_day = question_versions(session, store, days, figures.scale, *where)
+    figures.series, breaks = broken(figures.series, per_day)
+    devices = fleet(session, now, store.id)
+    incomplete = incomplete_days([d.completeness for d in devices], store.timezone, now)
+    table = list(reversed(daily(figures.counted)))
+    flags = [figures.counted.by_flag(i) for i in range(len(days))]
+    for day, why in zip(table, reversed(flags), strict=True):
+        day["incomplete"] = incomplete.get(date.fromisoformat(day["date"]))
+        day["not_counted"] = _why_not(why)
+    return {
+        "figures": figures,
+        "table": table,
+        "heat": heat_map(session, store, *span),
+        "few": few,
+        "kiosks": [] if split.kiosk else _kiosks(session, store, figures, period, where),
+        "asked": asked,
+        "breaks": breaks,
+        "split": split,
+        "not_counted": _why_not(sum(flags, Counter())),
+        "reasons": _labelled(
+            session,
+            store,
+            reason_shares(session, store, *span[:3], days[len(days) // 2], *where),
+            language,
+        ),
+        "devices": devices,
+        "incomplete": len([d for d in table if d["incomplete"]]),
+    }
+
+
+def _labelled(
+    session: Session, store: Store, shares: list, language: str = "en"
+) -> list[tuple[str, object]]:
+    """Each reason's share with the label the store's kiosks show in *language*."""
+    labels = ReasonLabels(session, language, [store.id])
+    return [(labels(store.id, "", s.key) or s.key, s) for s in shares]
+
+
+def _kiosks(
+    session: Session, store: Store, figures: StoreFigures, period: Period | None, where=()
+) -> list[Ranked]:
+    """The store's kiosks ranked like the stores (hq.insight.ranking, the store as the "chain"),
+    over the page's days, with the change against the period compared with (the days
+    just before by default); [] for one kiosk."""
+    days = figures.counted.days
+    current = device_summaries(session, store, days[0], days[-1], figures.scale, *where)
+    if len(current) < 2:
+        return []
+    if period is not None and period.chosen:
+        before = period.before
+    else:
+        before = (days[0] - timedelta(days=len(days)), days[0] - timedelta(days=1))
+    previous = device_summaries(session, store, *before, figures.scale, *where)
+    return rank(current, previous)
+
+
+# English; the page translates them (N_ marks them for the catalogues).
+NOT_COUNTED = {
+    "repeat": N_("repeats (the same face again within the repeat window)"),
+    "lockout": N_("presses during a thank-you screen"),
+    "stuck": N_("a button held down or stuck"),
+    "closed": N_("outside opening hours"),
+    "time_suspect": N_("an implausible time (a kiosk clock far off)"),
+}
+
+
+def _why_not(flags: Counter[str]) -> list[tuple[str, str, int]]:
+    """Not-counted ratings as (flag, what it means, how many), the known flags first."""
+    known = [(f, NOT_COUNTED[f], flags[f]) for f in NOT_COUNTED if flags.get(f)]
+    other = [(f, f, n) for f, n in sorted(flags.items()) if f not in NOT_COUNTED and n]
+    return known + other
+
+
+@dataclass
+class DeviceHealth:
+    """One row of the fleet page."""
+
+    device: Device
+    store: Store
+    silent: bool
+    pending: int | None
+    completeness: Completeness
+    clock: str
+    version: str
+    error: str
+
+
+def is_silent(now: datetime, local: datetime, hours: Hours, last_seen_at: str | None) -> bool:
+    """Whether a device last heard from at *last_seen_at* (HQ's UTC text, or none) is
+    silent: its store is open (*hours*, at its *local* time) and it has not spoken for
+    over :data:`SILENT`."""
+    if not hours.is_open(local):
+        return False
+    return last_seen_at is None or now - parse_utc_text(last_seen_at) > SILENT
+
+
+def fleet(
+    session: Session,
+    now: datetime,
+    store_id: str | None = None,
+    only: frozenset[str] | None = None,
+) -> list[DeviceHealth]:
+    """Every device (of one store, or of the stores *only*, if given) with what makes it
+    healthy or not."""
+    query = select(Device, Store).join(Store).order_by(Store.name, Device.id)
+    if store_id:
+        query = query.where(Device.store_id == store_id)
+    if only is not None:
+        query = query.where(Device.store_id.in_(sorted(only)))
+    found = session.execute(query).all()
+    hours = all_store_hours(session)
+    known = completeness_of(session, [device.id for device, _ in found])
+    out = []
+    for device, store in found:
+        status = device.last_status or {}
+        local = now.astimezone(zone(store.timezone))
+        silent = is_silent(now, local, hours.get(store.id, OPEN), device.last_seen_at)
+        synced = status.get("clock_synced")
+        out.append(
+            DeviceHealth(
+                device=device,
+                store=store,
+                silent=silent,
+                pending=status.get("pending"),
+                completeness=known[device.id],
+                clock={True: "synchronised", False: "not synchronised"}.get(synced, "unknown"),
+                version=device.version or "–",
+                error=status.get("last_error") or "",
+            )
+        )
+    return out

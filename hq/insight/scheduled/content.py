@@ -1,0 +1,181 @@
+"""What a scheduled report says, taken from the dashboard's own functions so that its
+figures are the dashboard's by construction: each store's page over the period
+(:func:`hq.insight.figures.store_page`: the cards and their comparison, the heat map,
+the reasons, the completeness marks) and the ranking of the stores of its region
+(:func:`hq.insight.chain.rankings`). Nothing here counts ratings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from hq.core.language import Language
+from hq.ingest.completeness import incomplete_days
+from hq.insight.chain import RankRow, rankings
+from hq.insight.figures import DeviceHealth, headline, store_page
+from hq.insight.ranking import kind_of
+from hq.insight.scheduled.periods import ReportPeriod
+from hq.insight.scheduled.subscriptions import stores_of
+from hq.insight.splits import Split
+from hq.tables.models import Region, Store
+
+TOP_REASONS = 5
+Grid = list[list[tuple[int, int]]]
+
+
+@dataclass(frozen=True)
+class Lack:
+    """A kiosk that may lack ratings of some of the period's days, and what it lacks."""
+
+    device_id: str
+    days: int  # the period's days it may lack ratings of
+    missing: int  # numbered inside what HQ received, not received
+    not_received: int  # numbered after the last one received
+    pending: int  # the kiosk says it has still to send
+    held: int  # the kiosk holds (HQ refused them)
+    held_reason: str | None
+
+
+@dataclass(frozen=True)
+class Place:
+    """A store's place among the stores of its region (or of the chain) over the period."""
+
+    rank: int | None  # None: fewer ratings than hq.insight.ranking.MIN_RANKED
+    of: int  # stores in that ranking
+    row: RankRow
+    where: str  # the region's name; "" for the chain
+
+
+@dataclass(frozen=True)
+class StoreReport:
+    """One store's part of a report."""
+
+    store: Store
+    scale: str
+    key: str  # the headline metric: csat, nps or ces
+    label: str  # "CSAT %", "NPS", "CES"
+    current: dict  # the period's figures (kiosk.metrics.Summary.as_dict)
+    before: dict  # the period before's
+    change: float | None  # the headline metric less the period before's
+    heat: Grid
+    reasons: list[tuple[str, object]]  # (label, hq.insight.counts.ReasonShare), most given first
+    place: Place | None
+    incomplete: int  # the period's days that may lack ratings
+    lacking: list[Lack]
+
+    @property
+    def hours(self) -> range:
+        """The hours of the day that have ratings (every hour if none has)."""
+        used = [h for row in self.heat for h, (n, _) in enumerate(row) if n]
+        return range(min(used), max(used) + 1) if used else range(24)
+
+
+@dataclass(frozen=True)
+class Report:
+    """A report of a store or a region over one finished period, in one language."""
+
+    scope: str
+    name: str  # the store's or the region's
+    period: ReportPeriod
+    language: Language
+    stores: list[StoreReport]
+    ranking: dict[str, list[RankRow]]  # a region's stores by kind of scale; {} for a store
+    few: int  # an hour of the heat map with fewer ratings shows no figure
+
+    @property
+    def weekdays(self) -> list[int]:
+        """The weekdays the period has (0 = Monday): one for a day, all for longer."""
+        return sorted({d.weekday() for d in self.period.days})
+
+
+def build_report(
+    session: Session,
+    scope: str,
+    period: ReportPeriod,
+    now: datetime,
+    language: Language,
+    few: int = 5,
+) -> Report | None:
+    """The report of *scope* (``store:ID``, ``region:ID``) over *period*; ``None`` if the
+    scope has no store (any more)."""
+    stores = stores_of(session, scope)
+    if not stores:
+        return None
+    kind, _, ident = scope.partition(":")
+    places: dict[str | None, tuple[str, dict]] = {}
+    if kind == "region":
+        region = session.get(Region, ident)
+        name = region.name if region else ident
+        places[None] = (name, rankings(session, stores, now, "rank", period))
+    else:
+        name = stores[0].name
+    parts = []
+    for store in stores:
+        if kind != "region" and store.region_id not in places:
+            places[store.region_id] = _peers(session, store, now, period)
+        where, ranked = places[None if kind == "region" else store.region_id]
+        parts.append(store_report(session, store, period, now, language, few, where, ranked))
+    ranking = places[None][1] if kind == "region" else {}
+    return Report(scope, name, period, language, parts, ranking, few)
+
+
+def _peers(session: Session, store: Store, now: datetime, period: ReportPeriod):
+    """The name of *store*'s region ("" for the chain) and the ranking of its stores."""
+    if store.region_id is None:
+        peers, where = stores_of(session, ""), ""
+    else:
+        region = session.get(Region, store.region_id)
+        peers = stores_of(session, f"region:{store.region_id}")
+        where = region.name if region else store.region_id
+    return where, rankings(session, peers or [store], now, "rank", period)
+
+
+def store_report(
+    session: Session,
+    store: Store,
+    period: ReportPeriod,
+    now: datetime,
+    language: Language,
+    few: int,
+    where: str,
+    ranked: dict[str, list[RankRow]],
+) -> StoreReport:
+    """*store*'s part of a report: its store page over *period*, its place in *ranked*."""
+    page = store_page(session, store, now, few, period, Split(), language.code)
+    figures = page["figures"]
+    key, label = headline(figures.scale)
+    rows = ranked.get(kind_of(figures.scale), [])
+    mine = next((r for r in rows if r.store.id == store.id), None)
+    place = None if mine is None else Place(mine.ranked.rank, len(rows), mine, where)
+    return StoreReport(
+        store=store,
+        scale=figures.scale,
+        key=key,
+        label=label,
+        current=figures.periods[period.label],
+        before=figures.periods[period.compared_with],
+        change=figures.change,
+        heat=page["heat"],
+        reasons=page["reasons"][:TOP_REASONS],
+        place=place,
+        incomplete=page["incomplete"],
+        lacking=_lacking(page["devices"], store, period, now),
+    )
+
+
+def _lacking(devices: list[DeviceHealth], store: Store, period: ReportPeriod, now) -> list[Lack]:
+    """The store's kiosks whose completeness marks fall on the period's days."""
+    out = []
+    for d in devices:
+        marked = incomplete_days([d.completeness], store.timezone, now)
+        days = [day for day in marked if period.first <= day <= period.last]
+        if days:
+            c = d.completeness
+            out.append(
+                Lack(d.device.id, len(days), c.missing, c.not_received, c.pending, c.held,
+                     c.held_reason)
+            )  # fmt: skip
+    return out

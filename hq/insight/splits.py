@@ -1,0 +1,192 @@
+"""A store page split by kiosk or by question version, and the trend broken where the
+question changes: ratings of different questions are never drawn as one line.
+
+Every rating carries ``survey_id``, ``question_id`` and ``config_version``; the kept hour
+counts (:class:`hq.tables.models.HourCount`) hold them, so a split is a condition on those
+counts. ``?kiosk=DEVICE`` keeps one kiosk's ratings, ``?asked=SURVEY/QUESTION/VERSION``
+one question version's. In the trend a day on which more than one question was asked
+has no point, and the line starts again after each change, with a mark saying which
+question was asked from then on.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hq.core.errors import PeriodError
+from hq.core.language import N_
+from hq.insight.period import Period
+from hq.tables.models import Device, HourCount, Store
+from kiosk import metrics
+
+Question = tuple[str, str]  # survey_id, question_id
+
+
+@dataclass(frozen=True)
+class Split:
+    """What a store page is limited to: a kiosk, a question version, hours of the day
+    (``first``–``last``, both included), weekdays (0 = Monday), or any of them together."""
+
+    kiosk: str | None = None
+    asked: tuple[str, str, int] | None = None
+    hours: tuple[int, int] | None = None
+    weekdays: frozenset[int] | None = None
+    days: tuple[str, ...] = ()  # the page's and its comparison's days on those weekdays
+
+    @property
+    def where(self) -> tuple:
+        """The conditions on :class:`HourCount` that keep the split's ratings."""
+        t, out = HourCount, []
+        if self.kiosk:
+            out.append(t.device_id == self.kiosk)
+        if self.asked:
+            survey, question, version = self.asked
+            out += [t.survey_id == survey, t.question_id == question, t.config_version == version]
+        if self.hours:
+            out.append(t.hour.between(*self.hours))
+        if self.weekdays is not None:
+            out.append(t.day.in_(self.days))
+        return tuple(out)
+
+    @property
+    def when(self) -> bool:
+        """Whether the page is limited to some hours or weekdays."""
+        return self.hours is not None or self.weekdays is not None
+
+    @property
+    def query(self) -> str:
+        """The hours and weekdays as query parameters, for links that keep them."""
+        from urllib.parse import urlencode
+
+        params: list[tuple[str, object]] = []
+        if self.hours:
+            params += [("hour_from", self.hours[0]), ("hour_to", self.hours[1])]
+        params += [("weekday", d) for d in sorted(self.weekdays or ())]
+        return "&" + urlencode(params) if params else ""
+
+
+def choose_split(
+    session: Session,
+    store: Store,
+    kiosk: str | None,
+    asked: str | None,
+    period: Period | None = None,
+    hours: tuple[str | None, str | None] = (None, None),
+    weekdays: list[int] | None = None,
+) -> Split:
+    """The split the page asked for; a :class:`~hq.core.errors.PeriodError` naming what is
+    wrong (the dashboard shows it translated). Weekdays need the *period*: the days on
+    them, from the start of what it is compared with to its end."""
+    if kiosk:
+        device = session.get(Device, kiosk)
+        if device is None or device.store_id != store.id:
+            raise PeriodError(
+                N_("kiosk: there is no kiosk {kiosk} in {store}"),
+                kiosk=repr(kiosk),
+                store=store.name,
+            )
+    version = None
+    if asked:
+        parts = asked.split("/")
+        if len(parts) != 3 or not all(parts) or not parts[2].isdigit():
+            raise PeriodError(
+                N_("asked: {asked} is not SURVEY/QUESTION/VERSION (e.g. default/overall/3)"),
+                asked=repr(asked),
+            )
+        version = (parts[0], parts[1], int(parts[2]))
+    first, last = _hour("hour_from", hours[0]), _hour("hour_to", hours[1])
+    if first is not None or last is not None:
+        first, last = 0 if first is None else first, 23 if last is None else last
+        if first > last:
+            raise PeriodError(N_("hour_from {first} is after hour_to {last}"), first=first,
+                              last=last)  # fmt: skip
+    within = None if first is None else (first, last)
+    if not weekdays or period is None:
+        return Split(kiosk or None, version, within)
+    start = min(period.before[0], period.first - timedelta(days=period.length))
+    span = range(start.toordinal(), period.last.toordinal() + 1)
+    chosen = frozenset(weekdays)
+    days = tuple(d.isoformat() for d in map(date.fromordinal, span) if d.weekday() in chosen)
+    return Split(kiosk or None, version, within, chosen, days)
+
+
+def _hour(name: str, text: str | None) -> int | None:
+    """An hour of the day from a form field (empty: none); a PeriodError naming *name*."""
+    if text is None or not text.strip():
+        return None
+    if not text.strip().isdigit() or int(text) > 23:
+        raise PeriodError(N_("{name}={given}: give an hour from 0 to 23"), name=name,
+                          given=repr(text))  # fmt: skip
+    return int(text)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """One question version asked in the page's days, and its counted ratings' figures."""
+
+    survey_id: str
+    question_id: str
+    config_version: int
+    first: date
+    last: date
+    summary: metrics.Summary
+
+    @property
+    def key(self) -> str:
+        return f"{self.survey_id}/{self.question_id}/{self.config_version}"
+
+
+def question_versions(
+    session: Session, store: Store, days: list[date], scale: str, *where
+) -> tuple[list[Asked], list[set[Question]]]:
+    """The question versions asked on *scale* in *days* (first asked first) with their
+    figures, and per day the questions asked that day (counted ratings only)."""
+    t = HourCount
+    query = (
+        select(t.day, t.survey_id, t.question_id, t.config_version, t.score, func.sum(t.n))
+        .where(t.store_id == store.id, t.scale == scale, t.flag == "", *where)
+        .where(t.day >= days[0].isoformat(), t.day <= days[-1].isoformat())
+        .group_by(t.day, t.survey_id, t.question_id, t.config_version, t.score)
+    )
+    index = {d.isoformat(): i for i, d in enumerate(days)}
+    per_day: list[set[Question]] = [set() for _ in days]
+    scores: dict[tuple[str, str, int], Counter[int]] = {}
+    seen: dict[tuple[str, str, int], list[date]] = {}
+    for day, survey, question, version, score, n in session.execute(query):
+        key = (survey, question, int(version))
+        per_day[index[day]].add((survey, question))
+        scores.setdefault(key, Counter())[score] += int(n)
+        on = date.fromisoformat(day)
+        span = seen.setdefault(key, [on, on])
+        span[0], span[1] = min(span[0], on), max(span[1], on)
+    versions = [
+        Asked(*key, seen[key][0], seen[key][1], metrics.summarize(scale, scores[key]))
+        for key in sorted(seen, key=lambda k: (seen[k][0], k))
+    ]
+    return versions, per_day
+
+
+def broken(
+    series: list[float | None], asked: list[set[Question]]
+) -> tuple[list[float | None], list[tuple[int, str, str]]]:
+    """*series* with no point on a day that mixes questions, and the breaks: (the day's
+    index, ``changed`` or ``mixed``, the question or questions) where the question asked
+    changes or a day mixes two (:data:`hq.insight.charts.BREAKS` says them)."""
+    out, breaks, last = list(series), [], None
+    for i, questions in enumerate(asked):
+        if len(questions) > 1:
+            out[i] = None
+            names = ", ".join(sorted(q for _, q in questions))
+            breaks.append((i, "mixed", names))
+            last = None
+        elif questions:
+            (only,) = questions
+            if last is not None and only != last:
+                breaks.append((i, "changed", f"{only[1]} ({only[0]})"))
+            last = only
+    return out, breaks

@@ -1,0 +1,90 @@
+"""The HQ web application: :func:`create_app` wires the database, the API and the dashboard.
+
+The process keeps no state that matters between requests (the session-signing secret lives
+in the database), so several can run behind a load balancer on one PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from hq import api
+from hq.api import (
+    actions,
+    config,
+    devices,
+    enrol,
+    export,
+    health,
+    ratings,
+    releases,
+    reports,
+    whatif,
+)
+from hq.core import client_address
+from hq.fleet.releases import release_folder
+from hq.ingest.device_calls import Admission, KnownDevices
+from hq.ingest.health import Health
+from hq.ingest.ratelimit import RateLimiter
+from hq.ingest.wire import Batch
+from hq.insight.exports.streamed import EXPORTS, ExportGate
+from hq.tables.database import export_sessions, open_database, writer_lock
+from hq.web import docs, errors_http, headers
+from kiosk import __version__
+
+
+def create_app(
+    database_url: str,
+    clock: Callable[[], datetime] | None = None,
+    rate: float = 50.0,
+    burst: int = 100,
+    secure_cookies: bool = False,
+    min_cell: int = 5,
+    release_files: Path | None = None,
+    forwarded_allow_ips: str = "",
+) -> FastAPI:
+    """The HQ app on *database_url* (migrated on start).
+
+    *rate* and *burst* limit each device's requests per second. *secure_cookies* marks the
+    dashboard's session cookie ``Secure`` (set it when HQ is served over HTTPS). An hour
+    or a day with fewer than *min_cell* ratings shows no figure on the dashboard. Release
+    files are served from the folder *release_files* (default
+    :func:`hq.fleet.releases.release_folder`).
+    """
+    from hq.dashboard import install as install_dashboard
+
+    engine, sessions = open_database(database_url)
+    app = FastAPI(
+        title="Hymiö HQ",
+        version=__version__,
+        description="Collects the ratings of every Hymiö kiosk (SPEC §5).",
+        docs_url=None,  # served from HQ itself by hq.web.docs, not from a CDN
+        redoc_url=None,
+    )
+    app.state.engine, app.state.sessions = engine, sessions
+    app.state.write_lock = writer_lock(engine)
+    app.state.clock = clock or (lambda: datetime.now(UTC))
+    app.state.limiter = RateLimiter(rate, burst)
+    app.state.devices = KnownDevices()
+    app.state.admission = Admission()
+    app.state.health = Health(engine)
+    app.state.exports = ExportGate(EXPORTS)
+    app.state.export_sessions = export_sessions(database_url, EXPORTS)
+    if min_cell < 1:
+        raise ValueError(f"min_cell {min_cell} must be 1 or more")
+    app.state.min_cell = min_cell
+    app.state.release_folder = release_files or release_folder(database_url)
+    errors_http.install(app)
+    client_address.install(app, forwarded_allow_ips)
+    routers = (ratings, devices, config, releases, enrol, reports, actions, whatif, export, health)
+    for module in routers:
+        app.include_router(module.router)
+    api.document_bodies(app, Batch)  # read by the endpoint itself (hq.api.ratings)
+    install_dashboard(app, sessions, secure_cookies)
+    docs.install(app)
+    headers.install(app, hsts=secure_cookies)
+    return app

@@ -1,0 +1,106 @@
+"""HQ's database: the URL, the engine, the migrations, and short transactions.
+
+A SQLite file by default (WAL, foreign keys on, a busy timeout so that API threads wait
+for each other instead of failing), PostgreSQL by URL. :func:`open_database` applies the
+Alembic migrations in ``hq/tables/migrations`` before anything else touches the tables, so an old
+HQ database is brought up to date by ``hymio hq serve``.
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import Session, sessionmaker
+
+from hq.core.errors import DatabaseURLError
+from hq.tables.models import every_table
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+# Seconds a request waits for a pooled connection before it is answered 503 (not 30 s:
+# a client waiting that long has given up, and the request would only hold a thread).
+POOL_TIMEOUT = 5.0
+
+
+def make_engine(url: str, pool: int | None = None) -> Engine:
+    """An engine for *url*; a :class:`DatabaseURLError` naming the URL if it is unusable.
+
+    *pool*: exactly that many connections (no overflow), for a pool of its own such as
+    the exports' (:func:`export_sessions`); by default the API's pool."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseURLError(
+            f"database URL {url!r} is not a URL; use sqlite:///path/hq.db or"
+            " postgresql+psycopg://user@host/dbname"
+        ) from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise DatabaseURLError(
+            f"database URL {url!r}: HQ runs on sqlite or postgresql, not {parsed.drivername}"
+        )
+    sized = {"pool_size": pool, "max_overflow": 0} if pool else {}
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_timeout=POOL_TIMEOUT,
+            # FastAPI runs sync handlers on up to 40 threads
+            **(sized or {"pool_size": 10, "max_overflow": 40}),
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_timeout=POOL_TIMEOUT,
+        **(sized or {"pool_size": 15, "max_overflow": 25}),
+    )
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def writer_lock(engine: Engine) -> AbstractContextManager:
+    """What a write transaction holds in this process: a lock on SQLite, nothing otherwise.
+
+    SQLite has one writer at a time. Threads that find the write lock taken wait in
+    SQLite's busy handler, which sleeps in steps of up to 100 ms; queueing them on a Python
+    lock instead hands the database over as soon as it is free. PostgreSQL needs no such
+    thing. (Several processes on one SQLite file still meet in the busy handler.)
+    """
+    return threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
+
+
+def upgrade(engine: Engine) -> None:
+    """Apply every Alembic migration that *engine*'s database does not have yet."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def export_sessions(url: str, connections: int) -> sessionmaker[Session]:
+    """Sessions on a pool of *connections* of its own, for the exports: a download that
+    takes minutes, or many at once, never takes a connection the kiosks' uploads need."""
+    return sessionmaker(make_engine(url, pool=connections), expire_on_commit=False)
+
+
+def open_database(url: str) -> tuple[Engine, sessionmaker[Session]]:
+    """The engine and session factory of *url*, migrated to the newest schema."""
+    every_table()  # the features' tables known to the sessions too
+    engine = make_engine(url)
+    upgrade(engine)
+    return engine, sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,1 @@
+"""Tests of hq.actions: the actions log and the kiosk message."""

@@ -1,0 +1,1 @@
+"""Tests of hq.alerts: rules, episodes, delivery and webhook targets."""

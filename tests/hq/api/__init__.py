@@ -1,0 +1,1 @@
+"""Tests of the API as a whole: its served OpenAPI schema fuzzed."""

@@ -1,0 +1,1 @@
+"""Tests of hq.cli: the hymio hq commands."""

@@ -1,0 +1,1 @@
+"""Tests of hq.core: names, mail, languages and number formats."""

@@ -1,0 +1,1 @@
+"""Tests of hq.dashboard: the pages, in a test client and in Chromium."""

@@ -1,0 +1,1 @@
+"""Tests of hq.fleet: enrolment, device lists, releases, staff PINs, backups."""

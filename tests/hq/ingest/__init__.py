@@ -1,0 +1,1 @@
+"""Tests of hq.ingest: the wire format, batches, kept counts, health."""

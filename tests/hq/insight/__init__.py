@@ -1,0 +1,1 @@
+"""Tests of hq.insight: figures, ranking, periods, splits, what-if."""

@@ -1,0 +1,1 @@
+"""Tests of hq.insight.exports: CSV and Excel, streamed and abandoned."""

@@ -1,0 +1,1 @@
+"""Tests of hq.insight.scheduled: report scopes, periods, mail."""

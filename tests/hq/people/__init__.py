@@ -1,0 +1,1 @@
+"""Tests of hq.people: access, its property test, logins."""

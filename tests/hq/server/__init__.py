@@ -1,0 +1,1 @@
+"""Tests of hq.server: the processes under load, slow clients, outages."""

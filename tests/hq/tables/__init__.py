@@ -1,0 +1,1 @@
+"""Tests of hq.tables: the database and its migrations."""

@@ -1,0 +1,1 @@
+"""Tests of hq.web: headers, errors, gzip bodies, client addresses."""
