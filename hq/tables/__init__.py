@@ -6,3 +6,18 @@ Alembic migrations that build it (``migrations/``).
 Kept together so that registering a table never needs the capability that uses it: the
 rooms above import their tables from here; this room imports only :mod:`hq.core`.
 """
+
+from __future__ import annotations
+
+from hq.tables.base import Base
+
+
+def every_table() -> type[Base]:
+    """The declarative base with every table of HQ on it: each module of this room
+    declares its own on :class:`~hq.tables.base.Base`, and importing them registers them."""
+    import hq.tables.actions
+    import hq.tables.alerts
+    import hq.tables.models
+    import hq.tables.reports  # noqa: F401
+
+    return Base

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hq.tables.models import Base
+from hq.tables.base import Base
 
 ACTION_LENGTH = 500  # characters of an action's text
 MESSAGE_LENGTH = 90  # characters of a kiosk message: one line on the thank-you screen

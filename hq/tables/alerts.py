@@ -7,7 +7,7 @@ from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql import true
 
-from hq.tables.models import Base
+from hq.tables.base import Base
 
 
 class AlertRule(Base):

@@ -20,7 +20,7 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hq.core.errors import DatabaseURLError
-from hq.tables.models import every_table
+from hq.tables import every_table
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 # Seconds a request waits for a pooled connection before it is answered 503 (not 30 s:

@@ -18,14 +18,11 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql import false
 
+from hq.tables.base import Base
 from kiosk.rating import LEGACY_DATABASE
-
-
-class Base(DeclarativeBase):
-    """The declarative base of every HQ table."""
 
 
 class Region(Base):
@@ -353,14 +350,3 @@ class DayCount(Base):
     def columns() -> tuple[str, ...]:
         """The count columns, scores first, in the order :mod:`hq.ingest.rollups` writes them."""
         return (*(f"s{i}" for i in SCORES), *DAY_FLAGS)
-
-
-def every_table() -> type[Base]:
-    """The declarative base with every table of HQ on it: those of this module and of the
-    features that keep theirs beside them (:mod:`hq.tables.alerts`, :mod:`hq.tables.actions`,
-    :mod:`hq.tables.reports`)."""
-    import hq.tables.actions
-    import hq.tables.alerts
-    import hq.tables.reports  # noqa: F401
-
-    return Base

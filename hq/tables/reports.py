@@ -1,7 +1,7 @@
 """The tables of scheduled reports (issue 19): who gets which report, and what was sent.
 
-Kept apart from :mod:`hq.tables.models` (which they build on); :func:`hq.tables.models.every_table`
-imports this module, so ``Base.metadata`` has these tables wherever HQ's database is opened.
+Declared on the one :class:`~hq.tables.base.Base`; :func:`hq.tables.every_table` imports
+this module, so ``Base.metadata`` has these tables wherever HQ's database is opened.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hq.tables.models import Base
+from hq.tables.base import Base
 
 
 class ReportSubscription(Base):

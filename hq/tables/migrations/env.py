@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from hq.tables.models import every_table
+from hq.tables import every_table
 
 config = context.config
 metadata = every_table().metadata

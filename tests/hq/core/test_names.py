@@ -17,7 +17,8 @@ from hq.insight.scheduled.sending import send_due_reports
 from hq.insight.scheduled.subscriptions import add_subscription
 from hq.people.roles import add_region, set_store_region
 from hq.tables.alerts import Alert
-from hq.tables.models import Base, Region, Store
+from hq.tables.base import Base
+from hq.tables.models import Region, Store
 from hymio.cli import main
 from tests.hq.alert_fixtures import worker_of
 from tests.hq.conftest import PASSWORD, csrf_of, log_in

@@ -16,8 +16,9 @@ from sqlalchemy import select
 
 from hq.fleet.backup import BackupError, tool
 from hq.people.admin import add_device, add_store, add_user
+from hq.tables.base import Base
 from hq.tables.database import open_database
-from hq.tables.models import Base, Device, Rating, Store, User
+from hq.tables.models import Device, Rating, Store, User
 from tests.hq.conftest import PASSWORD, _pg, _url
 from tests.hq.served import hymio, rating, served
 

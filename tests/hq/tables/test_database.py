@@ -10,8 +10,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from hq.core.errors import DatabaseURLError
+from hq.tables.base import Base
 from hq.tables.database import MIGRATIONS, make_engine, open_database, upgrade
-from hq.tables.models import Base
 
 
 def newest_migration() -> str:
