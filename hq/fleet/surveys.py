@@ -21,7 +21,6 @@ from hq.tables.models import Device, Survey
 from kiosk.errors import SettingsError
 from kiosk.localtime import to_utc_text
 from kiosk.settings.load import parse_settings
-from kiosk.settings.model import Hours
 
 TABLES = ("survey", "hours")
 _NONE = {"version": 0, "survey": {}, "hours": {}}
@@ -75,17 +74,3 @@ def survey_for(session: Session, device: Device) -> dict[str, Any]:
     body = {**body, "staff": {"pin_hash": pin_hash}} if pin_hash else {**body}
     message = messages_of(session, device.store_id)
     return {**body, "message": message} if message else body
-
-
-def store_hours(session: Session, store_id: str) -> Hours:
-    """The store's opening hours from its survey settings (open all day if none are set)."""
-    row = session.scalar(select(Survey).where(Survey.store_id == store_id, Survey.device_id == ""))
-    hours = (row.body or {}).get("hours", {}) if row else {}
-    return Hours.model_validate(hours)
-
-
-def all_store_hours(session: Session) -> dict[str, Hours]:
-    """:func:`store_hours` of every store with survey settings, in one query (a store
-    without is open all day: ``Hours()``)."""
-    rows = session.scalars(select(Survey).where(Survey.device_id == ""))
-    return {r.store_id: Hours.model_validate((r.body or {}).get("hours", {})) for r in rows}

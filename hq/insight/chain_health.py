@@ -16,9 +16,9 @@ from datetime import datetime
 from sqlalchemy import and_, or_, select, union
 from sqlalchemy.orm import Session
 
-from hq.fleet.surveys import all_store_hours
 from hq.ingest.completeness import Completeness, completeness_of
 from hq.insight.figures import OPEN, is_silent
+from hq.insight.hours import all_store_hours
 from hq.tables.models import Device, DeviceDatabase, DeviceReceived, Store
 from kiosk.localtime import zone
 

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hq.core.language import N_
-from hq.fleet.surveys import all_store_hours
 from hq.ingest.completeness import Completeness, completeness_of, incomplete_days
 from hq.insight.counts import (
     Days,
@@ -22,6 +21,7 @@ from hq.insight.counts import (
     today,
 )
 from hq.insight.exports.labels import ReasonLabels
+from hq.insight.hours import all_store_hours
 from hq.insight.period import Period
 from hq.insight.ranking import Ranked, rank
 from hq.insight.splits import Split, broken, question_versions
