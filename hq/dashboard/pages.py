@@ -23,7 +23,8 @@ from hq.actions.log import actions_between, messages_of
 from hq.core.client_address import client_host
 from hq.core.errors import LanguageError, PeriodError
 from hq.core.language import LANGUAGES, N_, Language, language, negotiate
-from hq.dashboard.templating import make_templates, speaking
+from hq.core.speaking import speaking
+from hq.dashboard.templating import make_templates
 from hq.fleet.added import added
 from hq.fleet.rollouts import progress, updates
 from hq.ingest.ratelimit import retry_after

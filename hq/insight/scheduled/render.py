@@ -16,7 +16,7 @@ import jinja2
 from markupsafe import Markup
 
 from hq.core.names import flat
-from hq.dashboard.templating import EXTENSIONS, FILTERS, TRIMMED, speaking
+from hq.core.speaking import EXTENSIONS, FILTERS, TRIMMED, speaking
 from hq.insight import charts
 from hq.insight.ranking import MIN_RANKED
 from hq.insight.scheduled.content import Report
