@@ -48,3 +48,13 @@ COLUMNS: tuple[Column, ...] = (
     Column("received_utc", "plain"),
 )
 HEADER = tuple(c.name for c in COLUMNS)
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(text: str | None) -> str:
+    """*text* as a CSV cell no spreadsheet runs as a formula (``None`` is empty)."""
+    if not text:
+        return ""
+    return "'" + text if text.startswith(FORMULA_START) else text

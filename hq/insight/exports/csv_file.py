@@ -20,17 +20,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hq.insight.exports.columns import COLUMNS, HEADER
+from hq.insight.exports.columns import COLUMNS, HEADER, cell
 from hq.insight.exports.rows import CHUNK, Export, ExportRow
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def cell(text: str | None) -> str:
-    """*text* as a CSV cell no spreadsheet runs as a formula (``None`` is empty)."""
-    if not text:
-        return ""
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def _yes(value: bool) -> str:

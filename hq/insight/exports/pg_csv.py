@@ -23,8 +23,7 @@ from pydantic_core import to_json
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hq.insight.exports.columns import COLUMNS, HEADER
-from hq.insight.exports.csv_file import FORMULA_START, cell
+from hq.insight.exports.columns import COLUMNS, FORMULA_START, HEADER, cell
 from hq.insight.exports.rows import Export, StoreInfo
 from hq.tables.models import HourCount
 
