@@ -3,7 +3,7 @@ each, mostly smiley4 with some NPS, 5-face and CES stores, a few flags and reaso
 
 The migrations make the tables; the ratings then go in as bulk as the database takes them
 (PostgreSQL ``COPY``, SQLite ``executemany`` in one transaction), and so do the counts
-ingest would have kept (:class:`hq.ingest.rollups.Counts`, the code ingest uses) and the received
+ingest would have kept (:class:`hq.tables.rollups.Counts`, the code ingest uses) and the received
 figures; then ``ANALYZE``. Store by store, so memory stays that of one store.
 """
 
@@ -18,10 +18,10 @@ from pathlib import Path
 
 import psycopg
 
-from hq.ingest.rollups import DAY_COUNTS, DAY_KEYS, HOUR_KEYS, Counts
 from hq.people.admin import add_store, add_user
 from hq.tables.database import open_database
 from hq.tables.models import Rating
+from hq.tables.rollups import DAY_COUNTS, DAY_KEYS, HOUR_KEYS, Counts
 from kiosk.localtime import to_utc_text, zone
 
 ZONES = ("Europe/Helsinki", "Europe/Stockholm")

@@ -105,7 +105,7 @@ def _restore(args: argparse.Namespace) -> int:
 
 
 def _rebuild(args: argparse.Namespace) -> int:
-    from hq.ingest.rollups import rebuild
+    from hq.tables.rollups import rebuild
 
     with _session(args) as session:
         counted = rebuild(session, args.store)

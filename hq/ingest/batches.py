@@ -29,9 +29,9 @@ from hq.core.errors import ApiError
 from hq.ingest.bulk import insert_new
 from hq.ingest.device_calls import Caller, touch
 from hq.ingest.received import count_received, recount_times
-from hq.ingest.rollups import count_ratings, move
 from hq.ingest.wire import Accepted, RatingIn
 from hq.tables.models import Rating
+from hq.tables.rollups import count_ratings, move
 from kiosk.localtime import to_utc_text
 
 log = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """Figures for the API and the dashboard, from the one metrics implementation (SPEC §3).
 
-The ratings are read as the counts kept at ingest (:mod:`hq.ingest.rollups`), already in each
+The ratings are read as the counts kept at ingest (:mod:`hq.tables.rollups`), already in each
 store's local days and hours, and made into figures by :mod:`kiosk.metrics`.
 """
 
@@ -58,7 +58,7 @@ class Days:
 
 def day_counts(session: Session, store: Store, days: list[date], *where) -> Days:
     """Count the store's ratings of each local day in *days* (oldest first) from the kept
-    counts (:mod:`hq.ingest.rollups`): ``rating_days``, or with *where* (conditions on
+    counts (:mod:`hq.tables.rollups`): ``rating_days``, or with *where* (conditions on
     :class:`HourCount`: a device, a question version) ``rating_hours``."""
     index = {d.isoformat(): i for i, d in enumerate(days)}
     counts: list[Counter[Key]] = [Counter() for _ in days]

@@ -1,10 +1,14 @@
 """HQ's tables in one place: the SQLAlchemy models of every capability on one
 declarative ``Base`` (:mod:`.models`, :mod:`.actions`, :mod:`.reports`, :mod:`.alerts`),
-the database itself (:mod:`.database`: the URL, the engine, short transactions) and the
-Alembic migrations that build it (``migrations/``).
+the counts kept beside the ratings in the same transaction (:mod:`.rollups`), the database
+itself (:mod:`.database`: the URL, the engine, short transactions) and the Alembic
+migrations that build it (``migrations/``).
 
 Kept together so that registering a table never needs the capability that uses it: the
-rooms above import their tables from here; this room imports only :mod:`hq.core`.
+rooms above import their tables from here; this room imports only :mod:`hq.core`. The kept
+counts live here rather than with ingest because they are storage, not a feature: every
+writer keeps them (ingest, the clock repair, ``rebuild-figures``) and the migration that
+made their tables fills them with the same code.
 """
 
 from __future__ import annotations

@@ -289,7 +289,7 @@ class DeviceGroup(Base):
 class HourCount(Base):
     """How many ratings a store has per local day and hour, device, survey, question and
     config version, scale, score, flag (``""``: counted) and reason; kept at ingest
-    (:mod:`hq.ingest.rollups`), read by the store pages."""
+    (:mod:`hq.tables.rollups`), read by the store pages."""
 
     __tablename__ = "rating_hours"
     store_id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -313,7 +313,7 @@ DAY_FLAGS = ("repeat", "lockout", "stuck", "closed", "time_suspect")
 class DayCount(Base):
     """One row per store, local day and scale: its counted ratings by score (``s0`` …
     ``s10``) and the ones not counted by why (the four flags and ``time_suspect``); kept
-    at ingest (:mod:`hq.ingest.rollups`), read by the all-stores page, rankings, cards,
+    at ingest (:mod:`hq.tables.rollups`), read by the all-stores page, rankings, cards,
     daily API."""
 
     __tablename__ = "rating_days"
@@ -348,5 +348,5 @@ class DayCount(Base):
 
     @staticmethod
     def columns() -> tuple[str, ...]:
-        """The count columns, scores first, in the order :mod:`hq.ingest.rollups` writes them."""
+        """The count columns, scores first, in the order :mod:`hq.tables.rollups` writes them."""
         return (*(f"s{i}" for i in SCORES), *DAY_FLAGS)

@@ -1,9 +1,9 @@
-"""The counts kept at ingest (:mod:`hq.ingest.rollups`) against the ratings themselves: for random
+"""The counts kept at ingest (:mod:`hq.tables.rollups`) against the ratings themselves: for random
 ratings (time zones with and without DST, around the changes of the clocks, every scale,
 flags, reasons, question versions, times HQ cannot believe, clock repairs, re-sends),
 on SQLite and PostgreSQL, every figure the pages and the API read from the counts equals
 the same figure computed from the raw rows with :mod:`kiosk.metrics`, and the kept tables
-equal a count made afresh (and :func:`hq.ingest.rollups.rebuild`'s)."""
+equal a count made afresh (and :func:`hq.tables.rollups.rebuild`'s)."""
 
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from hq.ingest.rollups import rebuild
 from hq.insight.counts import day_counts, device_summaries, heat_map, reason_shares
 from hq.people.admin import add_device, add_store
 from hq.tables.models import DayCount, HourCount, Rating
+from hq.tables.rollups import rebuild
 from kiosk import metrics
 from kiosk.localtime import local_date, local_hour, to_utc_text
 from kiosk.scales import SCALES, is_negative

@@ -62,7 +62,7 @@ def upgrade() -> None:
     )
     # The counts of the ratings already here, by the code ingest keeps them with (local
     # days need each store's time zone, which SQLite cannot apply).
-    from hq.ingest.rollups import rebuild
+    from hq.tables.rollups import rebuild
 
     rebuild(Session(bind=op.get_bind()))
 
