@@ -28,7 +28,7 @@ test: $(STAMP)
 soak: $(STAMP)
 	HYMIO_FUZZ_EXAMPLES=3600 HYMIO_FUZZ_MIN_CASES=50000 $(BIN)/python -m pytest \
 		tests/hq/api/test_schema_fuzz.py -k no_generated -s --timeout 7200 $(PYTEST_ARGS)
-	HYMIO_DEMO_PRESSES=300 $(BIN)/python -m pytest tests/test_demo.py $(PYTEST_ARGS)
+	HYMIO_DEMO_PRESSES=300 $(BIN)/python -m pytest tests/hymio/test_demo.py $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -27,7 +27,7 @@ from hq.alerts.episodes import find
 from hq.alerts.kinds import KINDS
 from hq.tables.alerts import AlertRule
 from hq.tables.database import open_database
-from kiosk.localtime import zone
+from kiosk.timekeeping.localtime import zone
 
 PG_RATINGS = int(os.environ.get("HYMIO_BENCH_ALERTS_PG", "2000000"))
 SQLITE_RATINGS = int(os.environ.get("HYMIO_BENCH_ALERTS_SQLITE", "1000000"))

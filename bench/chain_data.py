@@ -22,7 +22,7 @@ from hq.people.admin import add_store, add_user
 from hq.tables.database import open_database
 from hq.tables.models import Rating
 from hq.tables.rollups import DAY_COUNTS, DAY_KEYS, HOUR_KEYS, Counts
-from kiosk.localtime import to_utc_text, zone
+from kiosk.timekeeping.localtime import to_utc_text, zone
 
 ZONES = ("Europe/Helsinki", "Europe/Stockholm")
 COLUMNS = tuple(c.name for c in Rating.__table__.columns)

@@ -34,7 +34,7 @@ from bench.ingest import PG, start_hq
 from hq.people.credentials import new_token, token_hash
 from hq.tables.database import open_database
 from hq.tables.models import Device, Store
-from kiosk.localtime import to_utc_text
+from kiosk.timekeeping.localtime import to_utc_text
 
 SIZES = [
     int(n) for n in os.environ.get("HYMIO_BENCH_FLEET", "1000,5000,10000,20000,40000").split(",")

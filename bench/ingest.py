@@ -29,7 +29,7 @@ from uuid6 import uuid7
 from bench.common import bench_dir, row
 from hq.people.admin import add_device, add_store
 from hq.tables.database import open_database
-from kiosk.localtime import to_utc_text
+from kiosk.timekeeping.localtime import to_utc_text
 
 RATINGS = int(os.environ.get("HYMIO_BENCH_INGEST", "100000"))
 BATCH = 1000

@@ -93,9 +93,9 @@ def child(part: str, folder: str) -> None:
     from gpiozero.pins.mock import MockFactory
 
     from hymio.run_kiosk import make_parts
-    from kiosk.clock import ManualClock
     from kiosk.settings.load import load_settings
     from kiosk.store.store import Store
+    from kiosk.timekeeping.clock import ManualClock
     from kiosk.ui.app import KioskApp
 
     path = Path(folder) / "kiosk.toml"

@@ -18,8 +18,8 @@ from gpiozero.pins.mock import MockFactory
 from bench.common import bench_dir, device_of, median, percentile, row
 from bench.record import bare_connection
 from hardware.panel import ButtonPanel
-from kiosk.clock import ManualClock
 from kiosk.store.store import Store
+from kiosk.timekeeping.clock import ManualClock
 from tests.conftest import make_context
 
 PRESSES = 2000

@@ -23,11 +23,11 @@ from sqlite_utils import Database
 from bench.common import bench_dir, row
 from bench.ingest import prepare, start_hq
 from bench.record import bare_connection
-from kiosk.clock import ManualClock
 from kiosk.settings.load import parse_settings
 from kiosk.store import schema
 from kiosk.store.ledger import Ledger
 from kiosk.store.store import RatingContext, Store
+from kiosk.timekeeping.clock import ManualClock
 from sync.client import HQClient
 from sync.config_pull import pull_config
 from sync.heartbeat import send_heartbeat

@@ -24,11 +24,11 @@ import requests
 
 from bench.common import bench_dir, row
 from bench.ingest import prepare, start_hq
-from kiosk.clock import ManualClock
-from kiosk.flags import FlagRules
+from kiosk.counting.flags import FlagRules
+from kiosk.counting.scales import get_scale
 from kiosk.rating import COLUMNS, Rating
-from kiosk.scales import get_scale
 from kiosk.store.store import RatingContext, Store
+from kiosk.timekeeping.clock import ManualClock
 from sync.client import GZIP_LEVEL, HQClient
 from sync.uploader import Uploader
 from sync.wire import batches

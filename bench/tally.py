@@ -14,10 +14,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.common import bench_dir, median, percentile, row
-from kiosk.clock import ManualClock
-from kiosk.localtime import day_bounds, to_utc_text
 from kiosk.store.store import Store
 from kiosk.tally import day_counts, tally
+from kiosk.timekeeping.clock import ManualClock
+from kiosk.timekeeping.localtime import day_bounds, to_utc_text
 from tests.conftest import make_context
 
 ROWS = 1_000_000

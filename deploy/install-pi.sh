@@ -225,7 +225,7 @@ fi
 install_gl() {
     # Kivy's wheel brings SDL2 but loads the system's GL (its GL modules link libGL.so.1:
     # without libgl1 no window provider loads), EGL, GLES and GBM (KMS/DRM), and libmtdev
-    # for multitouch (without it Kivy logs a traceback at every start). tests/test_deploy.py
+    # for multitouch (without it Kivy logs a traceback at every start). tests/hymio/test_deploy.py
     # checks this list against what the wheels' libraries need.
     local packages=(libgl1 libegl1 libgles2 libgbm1 libmtdev1)
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}" \

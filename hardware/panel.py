@@ -21,8 +21,8 @@ from gpiozero import LED, Button, Factory
 
 from hardware.debounce import Debouncer
 from hardware.status import CANNOT_WRITE, STUCK, StatusLight
+from kiosk.counting.flags import says_thank_you
 from kiosk.errors import StoreWriteError
-from kiosk.flags import says_thank_you
 from kiosk.rating import Rating
 from kiosk.store.store import Store
 

@@ -97,8 +97,8 @@ def check_stuck(ctx: Context) -> list[Finding]:
     from datetime import timedelta
 
     from kiosk.errors import StoreError
-    from kiosk.localtime import to_utc_text
     from kiosk.store.store import Store
+    from kiosk.timekeeping.localtime import to_utc_text
 
     since = to_utc_text(ctx.clock.now() - timedelta(days=1))
     try:

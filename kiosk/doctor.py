@@ -12,10 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kiosk.clock import Clock, SystemClock
 from kiosk.errors import StoreError
 from kiosk.settings.model import Settings
 from kiosk.store.store import Store
+from kiosk.timekeeping.clock import Clock, SystemClock
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 DISK_FAIL_BYTES = 50 * 1024 * 1024

@@ -14,10 +14,10 @@ import random
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
-from kiosk.clock import ManualClock
-from kiosk.scales import is_negative
+from kiosk.counting.scales import is_negative
 from kiosk.settings.load import load_settings
 from kiosk.store.store import Store
+from kiosk.timekeeping.clock import ManualClock
 
 SETTINGS = """\
 # Sample settings written by `python -m kiosk.sample`; see kiosk/settings/kiosk.example.toml

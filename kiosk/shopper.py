@@ -3,7 +3,7 @@
 The screens bind to a :class:`ShopperFlow`; it records through the same
 :meth:`Store.record` for a tap (``source="touch"``) and a button (``source="button"``),
 and answers with the :class:`Step` to show. The store's flag rule decides what counts;
-:func:`kiosk.flags.says_thank_you` decides what is thanked. Nothing here touches Kivy.
+:func:`kiosk.counting.flags.says_thank_you` decides what is thanked. Nothing here touches Kivy.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from kiosk.counting.flags import CLOSED, LOCKOUT, says_thank_you
 from kiosk.errors import StoreError
-from kiosk.flags import CLOSED, LOCKOUT, says_thank_you
 from kiosk.rating import Rating
 from kiosk.settings.model import Settings
 from kiosk.store.store import Store

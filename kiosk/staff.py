@@ -18,15 +18,15 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from kiosk import __version__, pin
-from kiosk.clock import Clock, SystemClock
 from kiosk.errors import StoreError
-from kiosk.localtime import parse_utc_text, to_utc_text
 from kiosk.settings.model import Settings
 from kiosk.store import staff_lock
 from kiosk.store.ledger import Ledger
 from kiosk.store.staff_lock import LockState
 from kiosk.store.store import Store
 from kiosk.tally import tally
+from kiosk.timekeeping.clock import Clock, SystemClock
+from kiosk.timekeeping.localtime import parse_utc_text, to_utc_text
 
 log = logging.getLogger(__name__)
 

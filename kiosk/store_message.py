@@ -12,8 +12,8 @@ import unicodedata
 from datetime import tzinfo
 from typing import Any
 
-from kiosk.clock import Clock
 from kiosk.settings.model import LANGUAGES, Hours
+from kiosk.timekeeping.clock import Clock
 
 log = logging.getLogger(__name__)
 

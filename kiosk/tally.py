@@ -1,9 +1,9 @@
 """Today's tally and the last days, in the store's time zone (SPEC §3).
 
 The bucketing is done by SQLite over the covering index ``ratings_by_time``: each local
-day or hour is a range of UTC instants (:mod:`kiosk.localtime`), so a day with a
+day or hour is a range of UTC instants (:mod:`kiosk.timekeeping.localtime`), so a day with a
 daylight-saving change is 23 or 25 hours long and no UTC arithmetic leaks in. The
-figures come from the one implementation in :mod:`kiosk.metrics`.
+figures come from the one implementation in :mod:`kiosk.counting.metrics`.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from kiosk.flags import FLAGS
-from kiosk.localtime import day_bounds, hour_bounds, last_days, to_utc_text
-from kiosk.metrics import Summary, merge, summarize
+from kiosk.counting.flags import FLAGS
+from kiosk.counting.metrics import Summary, merge, summarize
 from kiosk.store.store import Store
+from kiosk.timekeeping.localtime import day_bounds, hour_bounds, last_days, to_utc_text
 
 _Bucket = tuple[Any, datetime, datetime]  # label, UTC start, UTC end
 

@@ -10,9 +10,9 @@ from typing import Any
 import requests
 
 from kiosk import __version__
-from kiosk.localtime import to_utc_text
 from kiosk.releases.state import read_state, state_path
 from kiosk.store.ledger import Ledger, clock_offset, totals
+from kiosk.timekeeping.localtime import to_utc_text
 from sync.client import HQClient
 from sync.databases import Databases
 

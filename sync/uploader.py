@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 
 import requests
 
-from kiosk.localtime import to_utc_text
 from kiosk.store.ledger import Ledger
 from kiosk.store.store import Store
+from kiosk.timekeeping.localtime import to_utc_text
 from sync.backoff import Backoff
 from sync.client import Answer, HQClient
 from sync.databases import Databases

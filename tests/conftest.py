@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from kiosk.clock import ManualClock
-from kiosk.flags import FlagRules
-from kiosk.scales import get_scale
+from kiosk.counting.flags import FlagRules
+from kiosk.counting.scales import get_scale
 from kiosk.store.store import RatingContext, Store
+from kiosk.timekeeping.clock import ManualClock
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 

@@ -228,7 +228,7 @@ def test_the_installed_kiosk_starts_as_its_unit_and_records_presses(pi, pi_kiosk
 
 
 def test_the_pi_install_brings_every_library_its_wheels_need(pi):
-    from tests.test_deploy import assert_the_script_installs_what
+    from tests.hymio.test_deploy import assert_the_script_installs_what
 
     site = next((pi / "opt/hymio/venv/lib").glob("python3*/site-packages"))
     assert (site / "kivy").is_dir() and list(site.glob("_lgpio*.so"))  # the pi extra's

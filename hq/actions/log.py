@@ -25,8 +25,8 @@ from hq.ingest.wire import FIRST_DAY
 from hq.insight.counts import today
 from hq.tables.actions import ACTION_LENGTH, MESSAGE_LENGTH, StoreAction, StoreMessage
 from hq.tables.models import Store
-from kiosk.localtime import to_utc_text
 from kiosk.settings.model import LANGUAGES
+from kiosk.timekeeping.localtime import to_utc_text
 
 AUTHOR_LENGTH = 64  # as users.username
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}\Z", re.ASCII)

@@ -31,7 +31,7 @@ from hq.alerts.targets import TargetRefusedError, WebhookPolicy, guarded, refusa
 from hq.core.errors import HQError
 from hq.core.mail import MailError, MailSettings, send
 from hq.tables.alerts import Alert, AlertEvent, AlertRule, Channel, Delivery
-from kiosk.localtime import to_utc_text
+from kiosk.timekeeping.localtime import to_utc_text
 
 KINDS = ("email", "webhook", "slack", "teams")
 MAX_ATTEMPTS = 30  # about a day of tries

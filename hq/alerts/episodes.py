@@ -17,7 +17,7 @@ from hq.core.names import flat
 from hq.people.access import stores_in
 from hq.tables.alerts import Alert, AlertEvent, AlertRule, Channel, Delivery, RuleRun
 from hq.tables.models import Store
-from kiosk.localtime import to_utc_text
+from kiosk.timekeeping.localtime import to_utc_text
 
 OPEN_STATES = ("open", "acknowledged")
 

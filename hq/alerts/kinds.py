@@ -3,7 +3,7 @@ store (or kiosk) for which the rule is true. An alert is open exactly while its 
 
 The kinds and their parameters (defaults in :data:`KINDS`):
 
-- ``unhappy_share``: the share of unhappy answers (:func:`kiosk.scales.is_negative`) in the
+- ``unhappy_share``: the share of unhappy answers (:func:`kiosk.counting.scales.is_negative`) in the
   last ``window_hours`` local hours is above the store's own norm for those hours of the
   week (the same weekday and hours of the ``weeks`` weeks before, from the kept counts),
   by at least ``margin`` (points of share), on at least ``min_n`` answers, and so unlikely
@@ -30,9 +30,9 @@ from hq.core.errors import HQError
 from hq.ingest.completeness import completeness_of
 from hq.insight.chain_health import silent_devices
 from hq.tables.models import DayCount, Device, HourCount, Store
-from kiosk.localtime import zone
-from kiosk.metrics import summarize
-from kiosk.scales import get_scale, is_negative
+from kiosk.counting.metrics import summarize
+from kiosk.counting.scales import get_scale, is_negative
+from kiosk.timekeeping.localtime import zone
 
 
 @dataclass(frozen=True)

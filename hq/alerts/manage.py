@@ -18,7 +18,7 @@ from hq.core.names import check_id, on_one_line, one_line
 from hq.people.access import Access, check_scope
 from hq.people.admin import _add, check_email
 from hq.tables.alerts import Alert, AlertEvent, AlertRule, Channel
-from kiosk.localtime import to_utc_text
+from kiosk.timekeeping.localtime import to_utc_text
 
 MAX_COMMENT = 2000
 

@@ -16,8 +16,8 @@ from hq.ingest.device_calls import Caller, device_call, touch
 from hq.ingest.wire import DatabaseStatus, Heartbeat, HeartbeatAck
 from hq.tables.models import Device, DeviceDatabase
 from hq.web.deps import DB, Bearer, Now, Reader, WriteLock, device_bearer
-from kiosk.localtime import to_utc_text
 from kiosk.rating import LEGACY_DATABASE
+from kiosk.timekeeping.localtime import to_utc_text
 
 router = APIRouter(prefix="/api/v1", tags=["devices"])
 

@@ -19,8 +19,8 @@ from functools import cache
 from importlib import resources
 
 from hq.core.errors import N_
-from kiosk.localtime import parse_utc_text
 from kiosk.settings.model import LANGUAGES
+from kiosk.timekeeping.localtime import parse_utc_text
 
 DOMAIN = "hq"
 DEFAULT = "en"

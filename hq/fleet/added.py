@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from hq.core.language import N_
 from hq.tables.models import Device, DeviceEnrolment, Store
-from kiosk.localtime import parse_utc_text, zone
+from kiosk.timekeeping.localtime import parse_utc_text, zone
 
 HOW = {  # English; the pages translate them
     "enrolled": N_("enrolled with a code"),

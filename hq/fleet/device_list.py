@@ -22,7 +22,7 @@ from hq.core.names import check_id
 from hq.fleet.enrolment import ADD_DEVICES
 from hq.people.credentials import new_token, token_hash
 from hq.tables.models import Device, DeviceEnrolment, Store
-from kiosk.localtime import to_utc_text
+from kiosk.timekeeping.localtime import to_utc_text
 
 COLUMNS = {"store": "store", "store_id": "store", "device": "device", "device_id": "device"}
 

@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 from hq.core.errors import ApiError, HQError, UnknownStoreError
 from hq.people.credentials import new_token, token_hash
 from hq.tables.models import Device, DeviceEnrolment, EnrolCode, EnrolFailure, Store
-from kiosk.localtime import parse_utc_text, to_utc_text
+from kiosk.timekeeping.localtime import parse_utc_text, to_utc_text
 
 log = logging.getLogger(__name__)
 

@@ -30,7 +30,6 @@ from hq.core.errors import DuplicateError, HQError, UnknownDeviceError, UnknownS
 from hq.core.names import check_id
 from hq.fleet.release_metadata import is_newer, keep_metadata
 from hq.tables.models import Device, DeviceGroup, Release, Rollout, Store
-from kiosk.localtime import to_utc_text
 from kiosk.releases.manifest import (
     CHUNK,
     VERSION_PATTERN,
@@ -39,6 +38,7 @@ from kiosk.releases.manifest import (
     parse_manifest,
 )
 from kiosk.releases.metadata import FILE_NAME, SIGNATURE_NAME
+from kiosk.timekeeping.localtime import to_utc_text
 
 FOLDER_VAR = "HYMIO_HQ_RELEASES"
 SCOPES = ("all", "store", "device", "group", "percent")

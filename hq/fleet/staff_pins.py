@@ -17,7 +17,7 @@ from hq.core.errors import HQError
 from hq.people.admin import check_target
 from hq.tables.models import Device, StaffPin
 from kiosk import pin
-from kiosk.localtime import to_utc_text
+from kiosk.timekeeping.localtime import to_utc_text
 
 
 def set_staff_pin(

@@ -19,8 +19,8 @@ from hq.fleet.staff_pins import staff_pin_for
 from hq.people.admin import check_target
 from hq.tables.models import Device, Survey
 from kiosk.errors import SettingsError
-from kiosk.localtime import to_utc_text
 from kiosk.settings.load import parse_settings
+from kiosk.timekeeping.localtime import to_utc_text
 
 TABLES = ("survey", "hours")
 _NONE = {"version": 0, "survey": {}, "hours": {}}

@@ -32,7 +32,7 @@ from hq.ingest.received import count_received, recount_times
 from hq.ingest.wire import Accepted, RatingIn
 from hq.tables.models import Rating
 from hq.tables.rollups import count_ratings, move
-from kiosk.localtime import to_utc_text
+from kiosk.timekeeping.localtime import to_utc_text
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from hq.tables.models import DeviceDatabase, DeviceReceived
-from kiosk.localtime import local_date, parse_utc_text, zone
+from kiosk.timekeeping.localtime import local_date, parse_utc_text, zone
 
 GAPS_SQL = text(
     "SELECT database_id, prev + 1, seq - 1, prev_at, recorded_at FROM ("

@@ -15,11 +15,11 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from hq.ingest.json_depth import too_deep
-from kiosk.flags import FLAGS
-from kiosk.localtime import parse_utc_text, to_utc_text
+from kiosk.counting.flags import FLAGS
+from kiosk.counting.scales import SCALES
 from kiosk.rating import LEGACY_DATABASE
-from kiosk.scales import SCALES
 from kiosk.settings.model import ID_PATTERN, REASON_PATTERN
+from kiosk.timekeeping.localtime import parse_utc_text, to_utc_text
 
 CANONICAL_LENGTH = len("2026-11-22T15:16:24.123456+00:00")
 MAX_BATCH = 1000

@@ -22,8 +22,8 @@ from hq.insight.figures import StoreFigures, figures_of, headline
 from hq.insight.period import Period
 from hq.insight.ranking import Ranked, kind_of, rank
 from hq.tables.models import DayCount, Store
-from kiosk import metrics
-from kiosk.scales import DEFAULT_SCALE
+from kiosk.counting import metrics
+from kiosk.counting.scales import DEFAULT_SCALE
 
 PAGE = 50  # stores per page of the table by name
 DAYS = 30

@@ -20,7 +20,7 @@ from hq.ingest.completeness import Completeness, completeness_of
 from hq.insight.figures import OPEN, is_silent
 from hq.insight.hours import all_store_hours
 from hq.tables.models import Device, DeviceDatabase, DeviceReceived, Store
-from kiosk.localtime import zone
+from kiosk.timekeeping.localtime import zone
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Figures for the API and the dashboard, from the one metrics implementation (SPEC §3).
 
 The ratings are read as the counts kept at ingest (:mod:`hq.tables.rollups`), already in each
-store's local days and hours, and made into figures by :mod:`kiosk.metrics`.
+store's local days and hours, and made into figures by :mod:`kiosk.counting.metrics`.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from sqlalchemy import case, func, select, text
 from sqlalchemy.orm import Session
 
 from hq.tables.models import DAY_FLAGS, SCORES, DayCount, HourCount, Store
-from kiosk import metrics
-from kiosk.localtime import local_date
-from kiosk.scales import DEFAULT_SCALE, get_scale, is_negative
+from kiosk.counting import metrics
+from kiosk.counting.scales import DEFAULT_SCALE, get_scale, is_negative
+from kiosk.timekeeping.localtime import local_date
 
 Key = tuple[str, int, str | None]  # scale, score, flag
 

@@ -26,9 +26,9 @@ from hq.insight.period import Period
 from hq.insight.ranking import Ranked, rank
 from hq.insight.splits import Split, broken, question_versions
 from hq.tables.models import Device, Store
-from kiosk import metrics
-from kiosk.localtime import parse_utc_text, zone
+from kiosk.counting import metrics
 from kiosk.settings.model import Hours
+from kiosk.timekeeping.localtime import parse_utc_text, zone
 
 SILENT = timedelta(hours=1)
 OPEN = Hours()  # a store without survey settings is open all day

@@ -17,7 +17,7 @@ A store needs MIN_RANKED ratings in the period for a place: with fewer it is lis
 the ranked ones, its estimate shown but no rank, so a store with 2 ratings never leads
 (even where the chain's mean is above the big stores' own figures). Only stores on one
 kind of scale are ranked together: CSAT, NPS and CES never share a column. Pure
-functions over :class:`kiosk.metrics.Summary`; the README quotes this.
+functions over :class:`kiosk.counting.metrics.Summary`; the README quotes this.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from kiosk.metrics import DETRACTORS, PROMOTERS, Summary
-from kiosk.scales import get_scale
+from kiosk.counting.metrics import DETRACTORS, PROMOTERS, Summary
+from kiosk.counting.scales import get_scale
 
 PRIOR = 30  # ratings' worth of weight the chain mean gets
 MIN_RANKED = 20  # ratings in the period a store needs for a place

@@ -10,17 +10,17 @@ the stored rows. The rule of the re-count (README, "What if: re-counting repeats
   it is not counted. The memory is exact unless a kiosk was pressed with no pause of
   ``thank_you`` seconds for the whole lead-in (a lockout depends on the press before).
 * They are read per kiosk database (``device_id``, ``database_id``) in ``seq`` order, the
-  order the kiosk recorded them, with a fresh :class:`kiosk.flags.Recent` at each database;
-  :meth:`~kiosk.flags.Recent.after` forgets at each new ``boot_id``, as on the kiosk.
+  order the kiosk recorded them, with a fresh :class:`kiosk.counting.flags.Recent` at each database;
+  :meth:`~kiosk.counting.flags.Recent.after` forgets at each new ``boot_id``, as on the kiosk.
 * ``stuck`` and ``closed`` stay as the kiosk flagged them: HQ knows neither how long a
   button was held nor the opening hours in force at the press. They still go into the
   memory as the kiosk put them (neither says thank you).
-* Every other press gets :func:`kiosk.flags.decide_flag` with the new ``repeat_window``
+* Every other press gets :func:`kiosk.counting.flags.decide_flag` with the new ``repeat_window``
   and ``thank_you``: ``lockout``, ``repeat`` or counted. The rule itself is not written
   again here.
 * HQ's own ``time_suspect`` mark stays: such a rating is not counted either way.
 
-The figures are :func:`kiosk.metrics.summarize` of the counted ratings per scale, as the
+The figures are :func:`kiosk.counting.metrics.summarize` of the counted ratings per scale, as the
 store page computes them, with the ratings not counted by flag, as stored and as
 re-counted, and how many ratings move from counted to not counted and back.
 :func:`reflag` and :func:`recount` are pure; :func:`read` streams the rows.
@@ -39,11 +39,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hq.tables.models import Rating, Store, Survey
-from kiosk import metrics
-from kiosk.flags import CLOSED, STUCK, FlagRules, Press, Recent, decide_flag
-from kiosk.localtime import day_bounds, to_utc_text
-from kiosk.scales import DEFAULT_SCALE
+from kiosk.counting import metrics
+from kiosk.counting.flags import CLOSED, STUCK, FlagRules, Press, Recent, decide_flag
+from kiosk.counting.scales import DEFAULT_SCALE
 from kiosk.settings.model import Behaviour
+from kiosk.timekeeping.localtime import day_bounds, to_utc_text
 
 LEAD_IN = timedelta(hours=1)
 CHUNK = 2000  # rows fetched from the database at a time

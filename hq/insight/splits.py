@@ -22,7 +22,7 @@ from hq.core.errors import PeriodError
 from hq.core.language import N_
 from hq.insight.period import Period
 from hq.tables.models import Device, HourCount, Store
-from kiosk import metrics
+from kiosk.counting import metrics
 
 Question = tuple[str, str]  # survey_id, question_id
 

@@ -23,8 +23,8 @@ from hq.people import sessions as login_sessions
 from hq.people.access import check_role, check_scope
 from hq.people.credentials import hash_password, new_token, token_hash
 from hq.tables.models import ApiToken, Device, DeviceEnrolment, Store, User
-from kiosk.localtime import to_utc_text, zone
 from kiosk.settings.model import LANGUAGES
+from kiosk.timekeeping.localtime import to_utc_text, zone
 
 # Good enough to catch a typo; the SMTP server has the last word.
 EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")

@@ -17,7 +17,7 @@ from hq.core.names import check_id, one_line
 from hq.people.access import check_role, check_scope, regions_under
 from hq.people.admin import _add, check_email
 from hq.tables.models import ApiToken, LoginSession, Region, Store, User
-from kiosk.localtime import to_utc_text
+from kiosk.timekeeping.localtime import to_utc_text
 
 
 def add_region(

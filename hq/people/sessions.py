@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from hq.people.credentials import token_hash
 from hq.tables.models import LoginSession
-from kiosk.localtime import parse_utc_text, to_utc_text
+from kiosk.timekeeping.localtime import parse_utc_text, to_utc_text
 
 LIFETIME = timedelta(hours=12)
 IDLE = timedelta(hours=2)

@@ -1,6 +1,6 @@
 """HQ's tables (SQLAlchemy 2 declarative). Alembic migrations in hq/tables/migrations create them.
 
-Timestamps are stored as the kiosk's one text format (``kiosk.localtime.to_utc_text``:
+Timestamps are stored as the kiosk's one text format (``kiosk.timekeeping.localtime.to_utc_text``:
 UTC, microseconds, ``+00:00``), so they compare as text on SQLite and PostgreSQL alike and
 a re-sent rating compares equal field by field.
 """

@@ -33,7 +33,7 @@ from sqlalchemy import Connection, delete, select
 from sqlalchemy.orm import Session
 
 from hq.tables.models import DAY_FLAGS, DayCount, HourCount, Rating, Store
-from kiosk.localtime import zone
+from kiosk.timekeeping.localtime import zone
 
 TIME_SUSPECT = "time_suspect"
 HOUR_KEYS = tuple(c.name for c in HourCount.__table__.primary_key.columns)

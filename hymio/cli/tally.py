@@ -6,7 +6,7 @@ import argparse
 import json
 from datetime import date
 
-from kiosk.metrics import Summary
+from kiosk.counting.metrics import Summary
 from kiosk.settings.load import add_config_option, load_settings
 from kiosk.store.store import Store
 from kiosk.tally import Tally, tally

@@ -21,7 +21,6 @@ import tarfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kiosk.localtime import to_utc_text
 from kiosk.releases.manifest import (
     REQUIREMENTS,
     Manifest,
@@ -39,6 +38,7 @@ from kiosk.releases.metadata import (
     new_metadata,
     parse_metadata,
 )
+from kiosk.timekeeping.localtime import to_utc_text
 
 PIP_ARGS_VAR = "HYMIO_PIP_ARGS"
 EXPIRES_IN = 30.0  # days the release metadata holds: kiosks refuse it after that

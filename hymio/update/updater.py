@@ -27,11 +27,11 @@ from hymio.update.fetch import ReleaseSource
 from hymio.update.install import check_doctor, install
 from hymio.update.slots import Slots
 from hymio.update.units import Units
-from kiosk.localtime import to_utc_text
 from kiosk.releases.manifest import ReleaseError
 from kiosk.releases.metadata import ReleaseMetadata, Trusted, check_metadata, check_release
 from kiosk.releases.state import read_state, state_path, write_state
 from kiosk.settings.model import Settings
+from kiosk.timekeeping.localtime import to_utc_text
 
 log = logging.getLogger(__name__)
 NIGHT = (3, 5)  # local hours a store that never closes is updated in

@@ -27,8 +27,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from kiosk.localtime import parse_utc_text, to_utc_text
 from kiosk.releases.manifest import VERSION_PATTERN, ReleaseError, verify
+from kiosk.timekeeping.localtime import parse_utc_text, to_utc_text
 
 KIND = "hymio-release-metadata"
 FILE_NAME, SIGNATURE_NAME = "release-metadata.json", "release-metadata.sig"

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, ValidationInfo, model_validator
 
-from kiosk.scales import DEFAULT_SCALE, SCALES, Scale
+from kiosk.counting.scales import DEFAULT_SCALE, SCALES, Scale
 from kiosk.settings.base import Listed, Problem, Table
 
 # BCM numbers of the 40-pin header that are free GPIO on every Raspberry Pi since the B+.

@@ -19,9 +19,9 @@ from annotated_types import Ge, Le, MaxLen, MinLen
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from kiosk.hours import Ranges
 from kiosk.settings.load import parse_settings
 from kiosk.settings.model import Settings
+from kiosk.timekeeping.hours import Ranges
 
 EXAMPLE = Path(__file__).with_name("kiosk.example.toml")
 README = Path(__file__).resolve().parents[2] / "README.md"

@@ -29,10 +29,10 @@ from pydantic import (
 )
 
 from kiosk import pin as staff_pin
-from kiosk.hours import WEEKDAYS, Ranges, is_within, parse_ranges
-from kiosk.scales import DEFAULT_SCALE, Scale, get_scale, is_negative
+from kiosk.counting.scales import DEFAULT_SCALE, Scale, get_scale, is_negative
 from kiosk.settings.base import Listed, Problem, Table
 from kiosk.settings.buttons import Buttons
+from kiosk.timekeeping.hours import WEEKDAYS, Ranges, is_within, parse_ranges
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 LANGUAGES = ("fi", "sv", "en")
@@ -272,7 +272,7 @@ class Survey(Table):
 
     @property
     def scale_info(self) -> Scale:
-        """The :class:`~kiosk.scales.Scale` named by ``scale``."""
+        """The :class:`~kiosk.counting.scales.Scale` named by ``scale``."""
         return get_scale(self.scale)
 
     def asks_followup(self, score: int) -> bool:

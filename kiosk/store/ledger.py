@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from kiosk.localtime import parse_utc_text, to_utc_text
 from kiosk.store.store import SENDABLE, Store
+from kiosk.timekeeping.localtime import parse_utc_text, to_utc_text
 
 STATE_KEYS = (
     "last_attempt",  # when sync last tried to reach HQ (UTC text)

@@ -15,7 +15,7 @@ import math
 from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING
 
-from kiosk.localtime import parse_utc_text
+from kiosk.timekeeping.localtime import parse_utc_text
 
 if TYPE_CHECKING:
     from kiosk.store.store import Store

@@ -19,13 +19,13 @@ from zoneinfo import ZoneInfo
 
 from uuid6 import uuid7
 
-from kiosk.clock import Clock, SystemClock
+from kiosk.counting.flags import FlagRules, Press, Recent, decide_flag
+from kiosk.counting.scales import Scale, get_scale
 from kiosk.errors import DeviceMismatchError, StoreError, UnknownRatingError
-from kiosk.flags import FlagRules, Press, Recent, decide_flag
-from kiosk.localtime import to_utc_text
 from kiosk.rating import COLUMNS, LEGACY_DATABASE, SOURCES, Rating
-from kiosk.scales import Scale, get_scale
 from kiosk.store import database
+from kiosk.timekeeping.clock import Clock, SystemClock
+from kiosk.timekeeping.localtime import to_utc_text
 
 if TYPE_CHECKING:
     from kiosk.settings.model import Settings
@@ -141,7 +141,7 @@ class Store:
     ) -> Rating:
         """Store one press or tap and return it once it is durably committed.
 
-        The flag comes from :func:`kiosk.flags.decide_flag`; the row is written whatever
+        The flag comes from :func:`kiosk.counting.flags.decide_flag`; the row is written whatever
         the flag. With *followup_seconds*, an unflagged rating keeps its follow-up
         question open that long (:meth:`set_reason`). Raises ``ValueError`` for a score
         outside the scale or an unknown source, and :class:`StoreWriteError` when the

@@ -117,4 +117,4 @@ def worker_of(hq, mail: MailSettings | None) -> Worker:
     """A worker on *hq*'s database, at *hq*'s clock, with its write lock."""
     http = requests.Session()
     http.trust_env = False  # straight to 127.0.0.1, whatever proxy the machine has
-    return Worker(hq.sessions, mail, clock=hq.clock, lock=hq.server.app.state.write_lock, http=http)
+    return Worker(hq.sessions, mail, clock=hq.clock, lock=hq.app.state.write_lock, http=http)

@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from hq.people.admin import add_api_token, add_device, add_store, add_user
 from hq.server.app import create_app
 from hq.tables.database import open_database
-from kiosk.localtime import to_utc_text
+from kiosk.timekeeping.localtime import to_utc_text
 from tests.hq.alert_fixtures import smtp, webhook  # noqa: F401 (fixtures)
 
 PG = os.environ.get("HYMIO_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -147,7 +147,7 @@ def hq(database_url) -> Iterator[HQ]:
     hq = make_hq(database_url)
     yield hq
     hq.client.close()
-    hq.server.app.state.engine.dispose()
+    hq.app.state.engine.dispose()
 
 
 def csrf_of(html: str) -> str:
@@ -229,5 +229,5 @@ class LiveServer:
 @pytest.fixture
 def live_hq(hq) -> Iterator[tuple[HQ, str]]:
     """The same HQ served over real HTTP on 127.0.0.1."""
-    with LiveServer(hq.server.app) as server:
+    with LiveServer(hq.app) as server:
         yield hq, server.url

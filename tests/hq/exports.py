@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import openpyxl
 
 from hq.people.admin import add_device, add_store
-from kiosk.localtime import to_utc_text
+from kiosk.timekeeping.localtime import to_utc_text
 
 
 def at(*when: int) -> str:

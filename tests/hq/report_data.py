@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 from hq.people.admin import add_device, add_store, add_user
 from hq.people.roles import add_region, set_store_region
 from hq.tables.models import DeviceReceived
-from kiosk.localtime import to_utc_text, zone
 from kiosk.rating import LEGACY_DATABASE
+from kiosk.timekeeping.localtime import to_utc_text, zone
 
 # Monday 23 November 2026, 07:00 in Helsinki: last week (16–22 Nov) is due (from 06:00).
 MONDAY = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from kiosk.localtime import to_utc_text
+from kiosk.timekeeping.localtime import to_utc_text
 from tests.hq.conftest import free_port, wait_until_up
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.clock import ManualClock
 from kiosk.store.store import Store
+from kiosk.timekeeping.clock import ManualClock
 from sync.backoff import Backoff
 from sync.client import HQClient
 from sync.uploader import Uploader
@@ -32,10 +32,10 @@ def kiosk_context():
 def live(tmp_path) -> Iterator[tuple[HQ, str]]:
     """HQ on SQLite over real HTTP on 127.0.0.1 (rate limit high enough not to matter)."""
     hq = make_hq(f"sqlite:///{tmp_path / 'hq.db'}", rate=10_000.0, burst=10_000)
-    with LiveServer(hq.server.app) as server:
+    with LiveServer(hq.app) as server:
         yield hq, server.url
     hq.client.close()
-    hq.server.app.state.engine.dispose()
+    hq.app.state.engine.dispose()
 
 
 @pytest.fixture

@@ -100,7 +100,7 @@ def test_no_answer_but_hqs_own_word_holds_a_rating(hq_process, kiosk, answer):
 
 
 def test_a_clock_a_day_ahead_is_stored_marked_and_nothing_is_held(hq_process, kiosk_db):
-    from kiosk.clock import ManualClock
+    from kiosk.timekeeping.clock import ManualClock
 
     clock = ManualClock(datetime.now(UTC) + timedelta(days=2))  # "synchronised", but wrong
     with Store(kiosk_db, kiosk_context(), clock=clock) as store:
@@ -125,7 +125,7 @@ def test_a_clock_a_day_ahead_is_stored_marked_and_nothing_is_held(hq_process, ki
 
 
 def test_a_clock_repair_after_a_lost_answer_leaves_one_version(hq_process, kiosk_db):
-    from kiosk.clock import ManualClock
+    from kiosk.timekeeping.clock import ManualClock
 
     clock = ManualClock(datetime.now(UTC) - timedelta(days=30))  # a Pi booted without RTC
     clock.synced = False

@@ -109,7 +109,7 @@ def test_slow_down_is_honoured(tmp_path, kiosk):
 
     hq = make_hq(f"sqlite:///{tmp_path / 'slow.db'}", rate=2.0, burst=1)
     press(kiosk, 30)
-    with LiveServer(hq.server.app) as server:
+    with LiveServer(hq.app) as server:
         up = uploader(kiosk, server.url, hq.token, max_ratings=10)
         slept: list[float] = []
 
@@ -121,7 +121,7 @@ def test_slow_down_is_honoured(tmp_path, kiosk):
         outcome = up.drain(attempts=10, sleep=sleep)
         assert outcome.ok and kiosk.pending_count() == 0
     assert slept and all(s >= 0.5 for s in slept)  # Retry-After, not the 0.05 s backoff cap
-    hq.server.app.state.engine.dispose()
+    hq.app.state.engine.dispose()
 
 
 def test_clock_repair_fixes_this_boot_and_flags_the_last(live, kiosk_db, kiosk_clock):

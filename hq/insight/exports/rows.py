@@ -23,7 +23,7 @@ from hq.core.errors import UnknownStoreError
 from hq.ingest.completeness import completeness_of, incomplete_days
 from hq.insight.exports.labels import ReasonLabels
 from hq.tables.models import Device, Rating, Store
-from kiosk.localtime import day_bounds, to_utc_text, zone
+from kiosk.timekeeping.localtime import day_bounds, to_utc_text, zone
 
 CHUNK = 2000  # rows fetched from the database at a time
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from hq.insight.exports.rows import Export, ExportRow, StoreInfo
-from kiosk import metrics
+from kiosk.counting import metrics
 
 
 @dataclass(frozen=True)

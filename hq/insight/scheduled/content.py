@@ -57,7 +57,7 @@ class StoreReport:
     scale: str
     key: str  # the headline metric: csat, nps or ces
     label: str  # "CSAT %", "NPS", "CES"
-    current: dict  # the period's figures (kiosk.metrics.Summary.as_dict)
+    current: dict  # the period's figures (kiosk.counting.metrics.Summary.as_dict)
     before: dict  # the period before's
     change: float | None  # the headline metric less the period before's
     heat: Grid

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from hq.core.language import N_, Language
 from hq.insight.period import Period
 from hq.tables.models import Store
-from kiosk.localtime import zone
+from kiosk.timekeeping.localtime import zone
 
 KINDS = ("daily", "weekly", "monthly")
 SEND_HOUR = 6  # local hour of the day after the period from which its report goes out

@@ -30,7 +30,7 @@ from hq.insight.scheduled.subscriptions import Recipient, blocked, stores_of
 from hq.people.access import Tree, load_tree, read_stored, user_access
 from hq.tables.models import User
 from hq.tables.reports import ReportDelivery, ReportSubscription
-from kiosk.localtime import to_utc_text
+from kiosk.timekeeping.localtime import to_utc_text
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=15)  # far longer than a report takes to render and send

@@ -40,8 +40,8 @@ from hq.people.access import (
 from hq.people.admin import EMAIL
 from hq.tables.models import Store, User
 from hq.tables.reports import ReportDelivery, ReportSubscription
-from kiosk.localtime import to_utc_text
 from kiosk.settings.model import LANGUAGES
+from kiosk.timekeeping.localtime import to_utc_text
 
 MAX_RECIPIENTS = 50
 NOT_ONE_OF = N_("{value} is not one of {choices}")

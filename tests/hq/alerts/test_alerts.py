@@ -22,7 +22,7 @@ from hq.alerts.kinds import binomial_tail, check_params
 from hq.alerts.manage import add_channel, add_rule
 from hq.core.errors import HQError
 from hq.tables.alerts import Alert, AlertEvent, Delivery
-from kiosk.localtime import to_utc_text
+from kiosk.timekeeping.localtime import to_utc_text
 from tests.hq.alert_fixtures import SECRET, verified, worker_of
 
 HELSINKI = ZoneInfo("Europe/Helsinki")

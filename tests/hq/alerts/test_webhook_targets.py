@@ -119,7 +119,7 @@ def alerted(hq, webhook, names: Names, allowed: str):
         add_rule(s, "clocks", "clock_unsynced", "", {}, ["hook"], hq.clock.now)
     hq.client.post("/api/v1/heartbeat", json={"clock_synced": False}, headers=hq.auth())
     sending = WebhookPolicy((ipaddress.ip_network(allowed),), names)
-    return Worker(hq.sessions, None, clock=hq.clock, lock=hq.server.app.state.write_lock,
+    return Worker(hq.sessions, None, clock=hq.clock, lock=hq.app.state.write_lock,
                   webhooks=sending)  # fmt: skip
 
 

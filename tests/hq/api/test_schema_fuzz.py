@@ -47,7 +47,7 @@ def fuzz_hq(request, tmp_path_factory):
         url = _url(name)
     hq = make_hq(url, rate=1e6, burst=10**6)
     yield hq
-    hq.server.app.state.engine.dispose()
+    hq.app.state.engine.dispose()
     if name:
         _pg(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
@@ -65,7 +65,7 @@ def _state(hq) -> list:
 
 
 def _operations(hq):
-    schema = schemathesis.openapi.from_asgi("/openapi.json", hq.server.app)
+    schema = schemathesis.openapi.from_asgi("/openapi.json", hq.app)
     return [result.ok() for result in schema.get_all_operations()]
 
 

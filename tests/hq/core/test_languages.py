@@ -22,7 +22,7 @@ from hq.fleet.surveys import read_survey_file, set_survey
 from hq.people.admin import add_user, set_language
 from hq.tables.models import User
 from hymio.cli import main
-from kiosk.localtime import to_utc_text
+from kiosk.timekeeping.localtime import to_utc_text
 from tests.hq.conftest import PASSWORD, LiveServer, csrf_of, log_in
 
 LANGUAGES = ("fi", "sv", "en")
@@ -267,7 +267,7 @@ def test_concurrent_requests_each_get_their_own_language(hq):
         add_user(s, "annika", PASSWORD, hq.clock.now, "sv")
         add_user(s, "aino", PASSWORD, hq.clock.now, "fi")
     wrong: list[str] = []
-    with LiveServer(hq.server.app) as server:
+    with LiveServer(hq.app) as server:
         browsers = {}
         for name in ("annika", "aino", "admin"):
             web = requests.Session()

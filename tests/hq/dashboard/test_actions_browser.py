@@ -11,7 +11,7 @@ from tests.hq.dashboard.test_dashboard import ARTIFACTS, _fill, _log_in, browser
 
 def test_an_action_and_a_message_entered_in_the_browser(hq, browser):  # noqa: F811
     _fill(hq, 200)
-    with LiveServer(hq.server.app) as server:
+    with LiveServer(hq.app) as server:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         _log_in(page, server.url)
         page.goto(f"{server.url}/stores/s1")

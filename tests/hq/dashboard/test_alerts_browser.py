@@ -21,7 +21,7 @@ def test_an_admin_sets_up_a_manager_who_handles_an_alert_in_the_browser(hq, brow
         hq.client.post("/api/v1/heartbeat", json={"clock_synced": False}, headers=hq.auth(token))
     assert worker_of(hq, None).run_once()[0] == 2
     ARTIFACTS.mkdir(exist_ok=True)
-    with LiveServer(hq.server.app) as server:
+    with LiveServer(hq.app) as server:
         context = browser.new_context(locale="fi-FI", viewport={"width": 1280, "height": 900})
         page = context.new_page()
         _log_in(page, server.url)

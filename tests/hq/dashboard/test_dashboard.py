@@ -13,8 +13,8 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from hq.fleet.surveys import set_survey
-from kiosk.localtime import to_utc_text
-from kiosk.metrics import by_local_day, merge
+from kiosk.counting.metrics import by_local_day, merge
+from kiosk.timekeeping.localtime import to_utc_text
 from tests.conftest import HELSINKI
 from tests.hq.conftest import PASSWORD, LiveServer, csrf_of, log_in
 
@@ -85,7 +85,7 @@ def test_the_dashboard_shows_the_numbers_of_the_database(hq, browser):
     week = merge(*[s for d, s in expected.items() if (last - d).days < 7]).as_dict()
     month = merge(*expected.values()).as_dict()
     ARTIFACTS.mkdir(exist_ok=True)
-    with LiveServer(hq.server.app) as server:
+    with LiveServer(hq.app) as server:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         _log_in(page, server.url)
         row = page.locator("tr[data-store=s1]")
@@ -129,7 +129,7 @@ def test_a_closed_store_has_no_silent_devices_and_logout_ends_the_session(hq, br
     with hq.sessions() as s:
         week = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
         set_survey(s, "s2", "", {"hours": dict.fromkeys(week, "closed")}, hq.clock.now)
-    with LiveServer(hq.server.app) as server:
+    with LiveServer(hq.app) as server:
         page = browser.new_page()
         _log_in(page, server.url)
         page.goto(f"{server.url}/fleet")
@@ -215,7 +215,7 @@ def test_what_has_not_arrived_is_shown_per_device_and_its_days_are_marked(hq, br
     }  # fmt: skip
     assert hq.client.post("/api/v1/heartbeat", json=status, headers=hq.auth()).status_code == 200
     ARTIFACTS.mkdir(exist_ok=True)
-    with LiveServer(hq.server.app) as server:
+    with LiveServer(hq.app) as server:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         _log_in(page, server.url)
         page.goto(f"{server.url}/fleet")

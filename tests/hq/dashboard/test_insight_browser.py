@@ -25,7 +25,7 @@ def test_ranking_heat_map_filters_and_excel_in_a_browser(hq, browser):  # noqa: 
         oulu = add_device(s, "s3", "k3", hq.clock.now)
     send_to(hq, oulu, "k3", "s3", [4] * 40, "smiley4")  # 100 % happy
     send_to(hq, hq.extra_devices["k2"], "k2", "s2", [4] * 10 + [1] * 30, "smiley4")  # 25 %
-    with LiveServer(hq.server.app) as server:
+    with LiveServer(hq.app) as server:
         page = browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
         page.goto(f"{server.url}/login")
         page.fill("input[name=username]", "admin")

@@ -9,7 +9,7 @@ import re
 from datetime import timedelta
 
 from hq.people.admin import add_user
-from kiosk.localtime import to_utc_text
+from kiosk.timekeeping.localtime import to_utc_text
 from tests.hq.conftest import PASSWORD, LiveServer
 from tests.hq.dashboard.test_dashboard import ARTIFACTS, browser  # noqa: F401 -- the fixture
 
@@ -41,7 +41,7 @@ def test_a_user_switches_to_finnish_and_keeps_it_while_others_read_english(hq, b
     _fill(hq)
     with hq.sessions() as s:
         add_user(s, "brita", PASSWORD, hq.clock.now)
-    with LiveServer(hq.server.app) as server:
+    with LiveServer(hq.app) as server:
         context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
         page = context.new_page()
         _log_in(page, server.url, "admin")

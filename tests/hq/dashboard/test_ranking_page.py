@@ -7,7 +7,7 @@ import re
 from datetime import timedelta
 
 from hq.people.admin import add_device, add_store
-from kiosk.localtime import to_utc_text
+from kiosk.timekeeping.localtime import to_utc_text
 from tests.hq.conftest import log_in
 
 

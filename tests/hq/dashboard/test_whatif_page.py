@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from hq.tables.models import Survey
-from kiosk.localtime import to_utc_text
+from kiosk.timekeeping.localtime import to_utc_text
 from tests.conftest import HELSINKI
 from tests.hq.conftest import LiveServer, log_in
 from tests.hq.dashboard.test_dashboard import ARTIFACTS, _log_in, browser  # noqa: F401 -- fixture
@@ -167,7 +167,7 @@ def test_the_thank_you_time_defaults_to_the_stores_settings_at_hq(hq):
 def test_the_what_if_page_in_chromium(hq, browser):  # noqa: F811 -- the fixture
     seed(hq)
     ARTIFACTS.mkdir(exist_ok=True)
-    with LiveServer(hq.server.app) as server:
+    with LiveServer(hq.app) as server:
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         _log_in(page, server.url)
         page.goto(f"{server.url}/stores/s1/what-if?{DAY}")

@@ -40,8 +40,8 @@ def key(tmp_path) -> tuple[Path, str]:
 @pytest.fixture
 def folder(hq, tmp_path) -> Path:
     """HQ's release folder, in the test's own folder."""
-    hq.server.app.state.release_folder = tmp_path / "releases"
-    return hq.server.app.state.release_folder
+    hq.app.state.release_folder = tmp_path / "releases"
+    return hq.app.state.release_folder
 
 
 def _add(hq, folder: Path, bundle: Path):

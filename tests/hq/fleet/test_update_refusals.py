@@ -58,9 +58,9 @@ def site(live_hq, tmp_path):
     """HQ serving release 0.9.1 to k1; the kiosk's settings and an empty install root."""
     hq, url = live_hq
     key, public = make_key(tmp_path)
-    hq.server.app.state.release_folder = tmp_path / "hq-releases"
+    hq.app.state.release_folder = tmp_path / "hq-releases"
     with hq.sessions() as s:
-        add_release(s, hq.server.app.state.release_folder, make_bundle(tmp_path, "0.9.1", key), NOW)
+        add_release(s, hq.app.state.release_folder, make_bundle(tmp_path, "0.9.1", key), NOW)
         roll_out(s, "0.9.1", "all", "", NOW)
     return hq, url, public, tmp_path
 
@@ -193,7 +193,7 @@ def _running(root: Path, version: str) -> None:
 
 def _add(hq, bundle: Path) -> None:
     with hq.sessions() as s:
-        add_release(s, hq.server.app.state.release_folder, bundle, NOW)
+        add_release(s, hq.app.state.release_folder, bundle, NOW)
 
 
 def _publish(hq, key: Path, **changes) -> None:
@@ -244,7 +244,7 @@ def test_a_rollback_signed_with_the_release_key_is_taken(site):
 def test_replayed_older_metadata_is_refused(site):
     hq, url, public, tmp = site
     key = tmp / "release.key"
-    folder = hq.server.app.state.release_folder
+    folder = hq.app.state.release_folder
     old = (folder / HELD).read_bytes()  # version 1, signed, not expired
     _publish(hq, key)  # version 2
     settings = _settings(tmp, url, hq.token, public, "closed")
@@ -281,7 +281,7 @@ def test_a_withdrawn_release_is_refused(site):
 
 def test_hq_cannot_make_metadata_of_its_own(site):
     hq, url, public, tmp = site
-    folder = hq.server.app.state.release_folder
+    folder = hq.app.state.release_folder
     held = json.loads((folder / HELD).read_text())
     forged = held["signed"].replace('"rollback_to": []', '"rollback_to": ["0.9.1"]')
     forged = forged.replace('"version": 1', '"version": 9')

@@ -56,7 +56,7 @@ def test_a_full_disk_is_a_503_that_says_so_and_a_freed_one_a_200(disk):
         assert hq.count() == 100
     finally:
         hq.client.close()
-        hq.server.app.state.engine.dispose()
+        hq.app.state.engine.dispose()
 
 
 def test_a_disk_short_of_the_headroom_is_a_503_though_a_rolled_back_write_fits(disk):
@@ -83,7 +83,7 @@ def test_a_disk_short_of_the_headroom_is_a_503_though_a_rolled_back_write_fits(d
         _until(lambda: hq.client.get("/healthz").status_code == 200)
     finally:
         hq.client.close()
-        hq.server.app.state.engine.dispose()
+        hq.app.state.engine.dispose()
 
 
 def _end_sessions(name: str) -> None:
@@ -118,4 +118,4 @@ def test_a_postgresql_that_refuses_writes_is_a_503_that_says_so(database_url):
         assert hq.count() == 1
     finally:
         hq.client.close()
-        hq.server.app.state.engine.dispose()
+        hq.app.state.engine.dispose()

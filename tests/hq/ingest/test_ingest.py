@@ -9,7 +9,7 @@ import requests
 from sqlalchemy import select
 
 from hq.tables.models import Device, Rating
-from kiosk.localtime import to_utc_text
+from kiosk.timekeeping.localtime import to_utc_text
 from tests.conftest import HELSINKI
 
 
@@ -239,7 +239,7 @@ def test_two_hq_processes_on_one_database_store_each_rating_once(hq, database_ur
                 assert answer.status_code == 200, answer.text
                 results.append(answer.json())
 
-    with LiveServer(hq.server.app) as first, LiveServer(other) as second:
+    with LiveServer(hq.app) as first, LiveServer(other) as second:
         threads = [threading.Thread(target=send, args=(u,)) for u in (first.url, second.url)]
         for t in threads:
             t.start()

@@ -85,7 +85,7 @@ def _deep_bodies() -> dict[str, bytes]:
 
 
 def test_every_json_route_refuses_deep_nesting_with_a_400(hq):
-    routes = _json_routes(hq.server.app)
+    routes = _json_routes(hq.app)
     assert {"POST /api/v1/ratings", "POST /api/v1/heartbeat", "POST /api/v1/enrol"} <= set(routes)
     before = hq.count()
     for route in routes:

@@ -19,7 +19,7 @@ from hq.ingest.completeness import completeness
 from hq.people.admin import add_device
 from hq.tables.database import MIGRATIONS
 from hq.tables.models import DeviceReceived, Rating
-from kiosk.localtime import to_utc_text
+from kiosk.timekeeping.localtime import to_utc_text
 
 step = st.one_of(
     st.tuples(st.just("new"), st.sampled_from(["a", "b"]), st.integers(1, 6), st.booleans()),

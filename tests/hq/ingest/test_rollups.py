@@ -2,7 +2,7 @@
 ratings (time zones with and without DST, around the changes of the clocks, every scale,
 flags, reasons, question versions, times HQ cannot believe, clock repairs, re-sends),
 on SQLite and PostgreSQL, every figure the pages and the API read from the counts equals
-the same figure computed from the raw rows with :mod:`kiosk.metrics`, and the kept tables
+the same figure computed from the raw rows with :mod:`kiosk.counting.metrics`, and the kept tables
 equal a count made afresh (and :func:`hq.tables.rollups.rebuild`'s)."""
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from hq.insight.counts import day_counts, device_summaries, heat_map, reason_sha
 from hq.people.admin import add_device, add_store
 from hq.tables.models import DayCount, HourCount, Rating
 from hq.tables.rollups import rebuild
-from kiosk import metrics
-from kiosk.localtime import local_date, local_hour, to_utc_text
-from kiosk.scales import SCALES, is_negative
+from kiosk.counting import metrics
+from kiosk.counting.scales import SCALES, is_negative
+from kiosk.timekeeping.localtime import local_date, local_hour, to_utc_text
 
 ZONES = ["Europe/Helsinki", "America/New_York", "Asia/Kathmandu", "UTC"]
 # Around the changes of the clocks in 2026 (EU spring and autumn, US autumn), and a day HQ
@@ -56,7 +56,7 @@ def a_rating(draw) -> dict:
 
 
 def raw(session, store_id: str) -> list[dict]:
-    """The store's ratings as :mod:`kiosk.metrics` takes them (HQ's mark as a flag)."""
+    """The store's ratings as :mod:`kiosk.counting.metrics` takes them (HQ's mark as a flag)."""
     rows = session.scalars(select(Rating).where(Rating.store_id == store_id))
     return [
         {
@@ -222,7 +222,7 @@ def test_rebuild_figures_counts_again_what_was_lost_and_the_migration_fills_them
     assert "counted 4 ratings of store s1" in capsys.readouterr().out
     with hq.sessions() as s:
         assert kept(s, "s1") == before == counted_afresh(raw(s, "s1"), "Europe/Helsinki")
-    hq.server.app.state.engine.dispose()
+    hq.app.state.engine.dispose()
 
     from alembic import command
     from alembic.config import Config

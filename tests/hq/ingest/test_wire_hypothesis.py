@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from hq.ingest.wire import RatingIn
-from kiosk.localtime import to_utc_text
-from kiosk.scales import SCALES
+from kiosk.counting.scales import SCALES
+from kiosk.timekeeping.localtime import to_utc_text
 from tests.hq.conftest import make_hq
 
 idents = st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9_.-]{0,20}\Z")
@@ -85,7 +85,7 @@ def test_a_changed_field_is_accepted_or_refused_by_name_never_crashes(rating, fi
 def wire_hq(tmp_path_factory):
     hq = make_hq(f"sqlite:///{tmp_path_factory.mktemp('wire') / 'hq.db'}", rate=1e6, burst=10**6)
     yield hq
-    hq.server.app.state.engine.dispose()
+    hq.app.state.engine.dispose()
 
 
 @given(st.sampled_from(sorted(RatingIn.model_fields)), json_values)

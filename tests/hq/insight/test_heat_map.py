@@ -7,7 +7,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from hq.server.app import create_app
-from kiosk.localtime import to_utc_text
+from kiosk.timekeeping.localtime import to_utc_text
 from tests.hq.conftest import log_in, make_hq
 
 MONDAY_16 = datetime(2026, 11, 16, 14, 0, tzinfo=UTC)  # 16:00 in Helsinki
@@ -49,15 +49,15 @@ def test_a_complaint_spike_shows_as_unhappy_and_small_hours_show_nothing(hq):
 
 def test_the_minimum_per_hour_is_set_at_hq(database_url):
     hq = make_hq(database_url)
-    hq.server.app = create_app(database_url, clock=hq.clock, min_cell=2)
+    hq.app = create_app(database_url, clock=hq.clock, min_cell=2)
     from fastapi.testclient import TestClient
 
-    hq.client = TestClient(hq.server.app)
+    hq.client = TestClient(hq.app)
     _send(hq, MONDAY_16, [1, 4, 4])
     log_in(hq)
     cell = _cells(hq.client.get("/stores/s1").text)[("Mon", "16:00")]
     assert cell["data-count"] == "3" and abs(float(cell["data-unhappy"]) - 1 / 3) < 0.001
-    hq.server.app.state.engine.dispose()
+    hq.app.state.engine.dispose()
 
 
 def test_the_store_page_says_why_ratings_are_not_counted_by_flag(hq):

@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hq.insight.ranking import MIN_RANKED, PRIOR, rank, value
-from kiosk.metrics import summarize, summarize_scores
-from kiosk.scales import get_scale
+from kiosk.counting.metrics import summarize, summarize_scores
+from kiosk.counting.scales import get_scale
 
 SCALES = ["smiley3", "smiley4", "smiley5", "nps", "ces"]
 

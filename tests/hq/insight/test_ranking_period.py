@@ -1,6 +1,6 @@
 """The stores ranked over any period (issue 18): the all-stores page's ranking for the
 days ``from`` … ``to`` (each store's own local days) equals :func:`hq.insight.ranking.rank` of
-``kiosk.metrics`` over the raw ratings of those days, with the change against the period
+``kiosk.counting.metrics`` over the raw ratings of those days, with the change against the period
 before or the year before; a bad range is a 400 page. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from datetime import UTC, date, datetime
 
 from hq.insight.ranking import rank
 from hq.people.admin import add_device, add_store
-from kiosk.localtime import local_date, to_utc_text
-from kiosk.metrics import summarize_ratings
+from kiosk.counting.metrics import summarize_ratings
+from kiosk.timekeeping.localtime import local_date, to_utc_text
 from tests.hq.conftest import log_in
 from tests.hq.dashboard.test_ranking_page import _rows
 

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from hq.fleet.surveys import set_survey
 from hq.tables.models import Device
-from kiosk.localtime import local_date, to_utc_text
-from kiosk.metrics import summarize
+from kiosk.counting.metrics import summarize
+from kiosk.timekeeping.localtime import local_date, to_utc_text
 
 
 def test_heartbeat_keeps_the_devices_status(hq):
@@ -175,7 +175,7 @@ def test_days_counted_in_the_database_equal_the_metrics_module_across_a_dst_chan
 
     from hq.insight.counts import day_counts
     from hq.tables.models import Store
-    from kiosk.metrics import by_local_day
+    from kiosk.counting.metrics import by_local_day
 
     # Helsinki falls back on 2026-10-25 (a 25-hour day); ratings hug the day edges.
     rnd = random.Random(3)

@@ -1,5 +1,5 @@
 """A store page over any range of days (issue 18), compared with the period before it or
-the same days a year before: the cards equal ``kiosk.metrics`` over the raw ratings of
+the same days a year before: the cards equal ``kiosk.counting.metrics`` over the raw ratings of
 those local days; bad ranges are a 400 page that says what is wrong and changes nothing;
 the form in Chromium takes the analyst there. On SQLite and PostgreSQL."""
 
@@ -11,8 +11,8 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from hq.insight.period import choose
-from kiosk.localtime import local_date, to_utc_text
-from kiosk.metrics import summarize
+from kiosk.counting.metrics import summarize
+from kiosk.timekeeping.localtime import local_date, to_utc_text
 from tests.conftest import HELSINKI
 from tests.hq.conftest import LiveServer, log_in
 from tests.hq.dashboard.test_dashboard import ARTIFACTS, browser  # noqa: F401 -- the fixture
@@ -102,7 +102,7 @@ def test_the_default_is_the_last_30_days_and_a_leap_day_has_a_year_before():
 def test_the_range_form_in_chromium_shows_the_days_chosen(hq, browser):  # noqa: F811
     log_in(hq)
     spread(hq, hq.clock.now - timedelta(days=60), 60, 2)
-    with LiveServer(hq.server.app) as server:
+    with LiveServer(hq.app) as server:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.goto(f"{server.url}/login")
         page.fill("input[name=username]", "admin")

@@ -1,5 +1,5 @@
 """The store page split by kiosk and by question version (issue 18), and the trend broken
-where the question changes: each split's figures equal ``kiosk.metrics`` over the raw
+where the question changes: each split's figures equal ``kiosk.counting.metrics`` over the raw
 ratings of that kiosk or version; a day that mixes questions has no point; a bad split is
 a 400 page naming what is wrong. On SQLite and PostgreSQL, and looked at in Chromium."""
 
@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from hq.people.admin import add_device
-from kiosk.localtime import local_date, to_utc_text
-from kiosk.metrics import summarize
+from kiosk.counting.metrics import summarize
+from kiosk.timekeeping.localtime import local_date, to_utc_text
 from tests.conftest import HELSINKI
 from tests.hq.conftest import LiveServer, log_in
 from tests.hq.dashboard.test_dashboard import ARTIFACTS, browser  # noqa: F401 -- the fixture
@@ -113,7 +113,7 @@ def test_a_bad_split_is_a_400_page_that_says_why(hq, query, says):
 
 def test_the_split_page_in_chromium(hq, browser):  # noqa: F811 -- the fixture
     fill(hq)
-    with LiveServer(hq.server.app) as server:
+    with LiveServer(hq.app) as server:
         base = server.url
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.goto(f"{base}/login")

@@ -1,5 +1,5 @@
 """A store page limited to some hours of the day and some weekdays (issue 18, the heat
-map's filters): every figure equals ``kiosk.metrics`` over the raw ratings of those local
+map's filters): every figure equals ``kiosk.counting.metrics`` over the raw ratings of those local
 hours and weekdays, the comparison too; bad hours are a 400 or 422 that names them. On
 SQLite and PostgreSQL."""
 
@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
-from kiosk.localtime import local_date, local_hour, to_utc_text
-from kiosk.metrics import summarize_ratings
+from kiosk.counting.metrics import summarize_ratings
+from kiosk.timekeeping.localtime import local_date, local_hour, to_utc_text
 from tests.conftest import HELSINKI
 from tests.hq.conftest import log_in
 from tests.hq.insight.test_store_range import card

@@ -1,5 +1,5 @@
 """The what-if re-count (issue 18, hq.insight.recount) against kiosks that flag their own presses:
-presses of a few kiosks and boots are flagged by ``kiosk.flags.decide_flag`` as a kiosk
+presses of a few kiosks and boots are flagged by ``kiosk.counting.flags.decide_flag`` as a kiosk
 does, sent to HQ through ``POST /api/v1/ratings``, then re-counted from HQ's rows. The same
 rules give back every stored flag; other rules give what the kiosk would have stored with
 them. On SQLite and PostgreSQL."""
@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from hq.insight.recount import TIME_SUSPECT, read, recount, reflag
 from hq.people.admin import add_device, add_store
 from hq.tables.models import Store
-from kiosk.flags import FLAGS, FlagRules, Press, Recent, decide_flag
-from kiosk.localtime import to_utc_text
+from kiosk.counting.flags import FLAGS, FlagRules, Press, Recent, decide_flag
+from kiosk.timekeeping.localtime import to_utc_text
 from tests.conftest import HELSINKI
 
 DAY = date(2026, 11, 19)  # a Thursday; HQ's clock is the next day's noon

@@ -157,10 +157,10 @@ def shows_hidden(text: str) -> list[str]:
 
 
 def test_every_route_of_the_app_is_classified(hq):
-    routes = app_routes(hq.server.app)
+    routes = app_routes(hq.app)
     assert routes - ROUTES.keys() == set(), "a new route: add it to ROUTES, and check it"
     assert ROUTES.keys() - routes == set(), "a route in ROUTES that the app no longer has"
-    for prefix, route in _flat(hq.server.app.routes):
+    for prefix, route in _flat(hq.app.routes):
         if isinstance(route, APIRoute) and ROUTES.get(("GET", prefix + route.path)) == "store":
             assert "{store_id}" in route.path
 

@@ -45,7 +45,7 @@ class Visitor:
 
 
 def test_spraying_many_usernames_from_one_address_is_throttled_by_address(hq):
-    sprayer = Visitor(hq.server.app, ATTACKER)
+    sprayer = Visitor(hq.app, ATTACKER)
     for i in range(PER_ADDRESS):
         assert sprayer.log_in(f"user{i}", "Winter2026!").status_code == 401
     refused = sprayer.log_in("user-next", "Winter2026!")
@@ -54,21 +54,21 @@ def test_spraying_many_usernames_from_one_address_is_throttled_by_address(hq):
     assert "Too many failed logins" in refused.text
     # Not even the right password gets in from there: the refusal is no oracle.
     assert sprayer.log_in("admin", PASSWORD).status_code == 429
-    assert Visitor(hq.server.app, OWNER).log_in().status_code == 303
+    assert Visitor(hq.app, OWNER).log_in().status_code == 303
     # The limit is a window, not a ban: once the failures are old, the address may try again.
     hq.clock.now += WINDOW
     assert sprayer.log_in("admin", PASSWORD).status_code == 303
 
 
 def test_an_attacker_failing_over_and_over_cannot_lock_the_owner_out(hq):
-    attacker = Visitor(hq.server.app, ATTACKER)
+    attacker = Visitor(hq.app, ATTACKER)
     answers = [attacker.log_in("admin", f"guess {i}").status_code for i in range(40)]
     assert answers == [401] * PER_USERNAME + [429] * (40 - PER_USERNAME)
     assert attacker.log_in("admin", PASSWORD).status_code == 429
     # Hammering on does not prolong it: refused tries are not counted.
     hq.clock.now += WINDOW
     assert attacker.log_in("admin", "one more guess").status_code == 401
-    owner = Visitor(hq.server.app, OWNER)
+    owner = Visitor(hq.app, OWNER)
     assert owner.log_in("admin", "a typo").status_code == 401
     started = time.monotonic()
     assert owner.log_in().status_code == 303
@@ -77,7 +77,7 @@ def test_an_attacker_failing_over_and_over_cannot_lock_the_owner_out(hq):
 
 
 def test_successful_logins_do_not_use_up_the_budget(hq):
-    owner = Visitor(hq.server.app, OWNER)
+    owner = Visitor(hq.app, OWNER)
     for _ in range(PER_ADDRESS + 5):
         assert owner.log_in().status_code == 303
     # Getting in forgets one's own earlier typing mistakes (for this username, from here).
@@ -88,7 +88,7 @@ def test_successful_logins_do_not_use_up_the_budget(hq):
 
 
 def _failed_login_time(hq, username: str, address: str) -> float:
-    visitor = Visitor(hq.server.app, address)
+    visitor = Visitor(hq.app, address)
     started = time.perf_counter()
     assert visitor.log_in(username, "not the password").status_code == 401
     return time.perf_counter() - started
@@ -109,7 +109,7 @@ def test_known_and_unknown_usernames_take_the_same_time(hq):
 
 def test_each_failure_and_each_lockout_is_one_log_line(hq, caplog):
     caplog.set_level(logging.WARNING, logger=LOGIN_LOG)
-    attacker = Visitor(hq.server.app, ATTACKER)
+    attacker = Visitor(hq.app, ATTACKER)
     forged = "admin\nINFO login ok: user 'admin'"
     assert attacker.log_in(forged, "x").status_code == 401
     [line] = [r.getMessage() for r in caplog.records if r.name == LOGIN_LOG]
@@ -130,14 +130,14 @@ def test_each_failure_and_each_lockout_is_one_log_line(hq, caplog):
     assert refusal.getMessage().startswith("login refused without checking: username 'admin'")
     assert repr(ATTACKER) in refusal.getMessage()
     caplog.clear()
-    assert Visitor(hq.server.app, OWNER).log_in().status_code == 303
+    assert Visitor(hq.app, OWNER).log_in().status_code == 303
     assert [r for r in caplog.records if r.name == LOGIN_LOG] == []
 
 
 def test_the_limits_hold_across_hq_processes_on_one_database(hq, database_url):
     other = create_app(database_url, clock=hq.clock)
     try:
-        here, there = Visitor(hq.server.app, ATTACKER), Visitor(other, ATTACKER)
+        here, there = Visitor(hq.app, ATTACKER), Visitor(other, ATTACKER)
         for i in range(PER_USERNAME):
             assert (here if i % 2 else there).log_in("admin", "guess").status_code == 401
         assert here.log_in("admin", "guess").status_code == 429
@@ -148,7 +148,7 @@ def test_the_limits_hold_across_hq_processes_on_one_database(hq, database_url):
 
 
 def test_a_forged_forwarded_for_header_gives_a_sprayer_no_new_address(hq):
-    sprayer = Visitor(hq.server.app, ATTACKER)
+    sprayer = Visitor(hq.app, ATTACKER)
     for i in range(PER_ADDRESS + 1):
         sprayer.client.headers["X-Forwarded-For"] = f"192.0.2.{i}"
         answer = sprayer.log_in(f"user{i}", "Winter2026!")
@@ -157,11 +157,9 @@ def test_a_forged_forwarded_for_header_gives_a_sprayer_no_new_address(hq):
 
 def test_an_ipv6_client_counts_as_its_64_network(hq):
     for i in range(PER_USERNAME):
-        assert (
-            Visitor(hq.server.app, f"2001:db8:1:2::{i + 1}").log_in("admin", "x").status_code == 401
-        )
-    assert Visitor(hq.server.app, "2001:db8:1:2::ffff").log_in().status_code == 429
-    assert Visitor(hq.server.app, "2001:db8:1:3::1").log_in().status_code == 303
+        assert Visitor(hq.app, f"2001:db8:1:2::{i + 1}").log_in("admin", "x").status_code == 401
+    assert Visitor(hq.app, "2001:db8:1:2::ffff").log_in().status_code == 429
+    assert Visitor(hq.app, "2001:db8:1:3::1").log_in().status_code == 303
 
 
 # --- sessions that end ----------------------------------------------------------------------
@@ -222,7 +220,7 @@ def test_a_new_password_ends_every_session_of_that_user(live_hq):
         assert set_password(s, "admin", "a brand new password") == 2
     _assert_logged_out(url, first)
     _assert_logged_out(url, second)
-    owner = Visitor(hq.server.app, OWNER)
+    owner = Visitor(hq.app, OWNER)
     assert owner.log_in("admin", PASSWORD).status_code == 401
     assert owner.log_in("admin", "a brand new password").status_code == 303
     with hq.sessions() as s:
@@ -243,7 +241,7 @@ def test_the_admin_command_ends_every_session_of_that_user(
 
 
 def test_set_password_from_the_command_line(hq, database_url, monkeypatch, capsys, cli_logging):
-    owner = Visitor(hq.server.app, OWNER)
+    owner = Visitor(hq.app, OWNER)
     assert owner.log_in().status_code == 303
     monkeypatch.setenv("HYMIO_HQ_PASSWORD", "short")
     args = ["hq", "set-password", "--database", database_url, "--username", "admin"]
@@ -258,7 +256,7 @@ def test_set_password_from_the_command_line(hq, database_url, monkeypatch, capsy
 
 
 def test_a_session_ends_after_its_lifetime_and_after_being_left_idle(hq):
-    owner = Visitor(hq.server.app, OWNER)
+    owner = Visitor(hq.app, OWNER)
     assert owner.log_in().status_code == 303
     logged_in_at, step = hq.clock.now, IDLE - timedelta(minutes=1)
     while hq.clock.now + step < logged_in_at + LIFETIME:
@@ -272,7 +270,7 @@ def test_a_session_ends_after_its_lifetime_and_after_being_left_idle(hq):
 
 
 def test_logout_without_the_csrf_token_ends_nothing(hq):
-    owner = Visitor(hq.server.app, OWNER)
+    owner = Visitor(hq.app, OWNER)
     assert owner.log_in().status_code == 303
     owner.client.post("/logout", data={"csrf": "forged"})
     assert owner.sees_fleet()
@@ -295,7 +293,7 @@ def test_logout_without_the_csrf_token_ends_nothing(hq):
     ],
 )
 def test_nul_and_odd_characters_in_the_login_form_are_refused_not_a_500(hq, field):
-    visitor = Visitor(hq.server.app, OWNER)
+    visitor = Visitor(hq.app, OWNER)
     data = {"username": "admin", "password": "wrong", "csrf": visitor.csrf, **field}
     answer = visitor.client.post("/login", data=data, follow_redirects=False)
     assert answer.status_code in (401, 403, 422), answer.text
@@ -304,7 +302,7 @@ def test_nul_and_odd_characters_in_the_login_form_are_refused_not_a_500(hq, fiel
 
 
 def test_undecodable_bytes_in_the_login_form_are_refused_not_a_500(hq):
-    visitor = Visitor(hq.server.app, OWNER)
+    visitor = Visitor(hq.app, OWNER)
     body = f"username=%FF%00%FEadmin&password=%C3%28&csrf={visitor.csrf}".encode()
     headers = {"content-type": "application/x-www-form-urlencoded"}
     answer = visitor.client.post("/login", content=body, headers=headers)

@@ -67,7 +67,7 @@ def database_away(hq, database_url: str, tmp_path):
         finally:
             _allow(name, True)
         return
-    hq.server.app.state.engine.dispose()  # no connection left open on the old file
+    hq.app.state.engine.dispose()  # no connection left open on the old file
     os.rename(tmp_path, f"{tmp_path}.away")
     try:
         yield
@@ -79,7 +79,7 @@ def test_while_the_database_is_away_hq_answers_503_with_retry_after_and_recovers
     database_url, tmp_path
 ):
     hq = make_hq(database_url)
-    with LiveServer(hq.server.app) as server:
+    with LiveServer(hq.app) as server:
         session = requests.Session()
         assert session.get(f"{server.url}/healthz", timeout=10).status_code == 200
         kept = hq.count()
@@ -97,4 +97,4 @@ def test_while_the_database_is_away_hq_answers_503_with_retry_after_and_recovers
         assert session.get(f"{server.url}/healthz", timeout=10).status_code == 200
         answer = send(session, server.url, hq, "ratings", {"ratings": [hq.rating()]})
         assert answer.status_code == 200 and hq.count() == kept + 1
-    hq.server.app.state.engine.dispose()
+    hq.app.state.engine.dispose()

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from kiosk.localtime import to_utc_text
+from kiosk.timekeeping.localtime import to_utc_text
 from tests.hq.conftest import free_port, seeded_sqlite, wait_until_up
 
 BURST = 600

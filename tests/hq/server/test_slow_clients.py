@@ -19,7 +19,7 @@ from pathlib import Path
 
 import requests
 
-from kiosk.localtime import to_utc_text
+from kiosk.timekeeping.localtime import to_utc_text
 from tests.hq.conftest import free_port, seeded_sqlite, wait_until_up
 
 HEAD = b"POST /api/v1/ratings HTTP/1.1\r\nHost: hq\r\n"

@@ -75,7 +75,7 @@ def test_a_device_over_its_rate_gets_429_with_retry_after(database_url):
         assert other.status_code == 200
         assert hq.count() == 3
     finally:
-        hq.server.app.state.engine.dispose()
+        hq.app.state.engine.dispose()
 
 
 def test_unknown_paths_and_methods_answer_in_the_error_shape(hq):

@@ -41,12 +41,12 @@ def behind_proxy(database_url):
     hq = make_hq(database_url, forwarded_allow_ips=f"{PROXY},::1")
     yield hq
     hq.client.close()
-    hq.server.app.state.engine.dispose()
+    hq.app.state.engine.dispose()
 
 
 @pytest.mark.parametrize("peer", ["127.0.0.1", "::1", "198.51.100.7"])
 def test_a_forwarded_header_from_a_peer_that_is_no_named_proxy_changes_nothing(hq, peer):
-    browser = Browser(hq.server.app, peer)
+    browser = Browser(hq.app, peer)
     tries = [browser.log_in(f"192.0.2.{i}") for i in range(PER_USERNAME + 1)]
     assert tries == [401] * PER_USERNAME + [429]
     enrols = [browser.enrol(f"192.0.2.{i}") for i in range(FAILURES + 1)]

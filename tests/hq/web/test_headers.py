@@ -55,8 +55,8 @@ def test_a_bugs_500_carries_them_too(hq):
     def boom():
         raise RuntimeError("a bug")
 
-    hq.server.app.add_api_route("/boom", boom)
-    with TestClient(hq.server.app, raise_server_exceptions=False) as client:
+    hq.app.add_api_route("/boom", boom)
+    with TestClient(hq.app, raise_server_exceptions=False) as client:
         answer = client.get("/boom")
     assert answer.status_code == 500
     assert answer.json()["error"]["code"] == "internal"
@@ -71,7 +71,7 @@ def test_hsts_only_when_hq_is_served_over_https(database_url):
             _assert_secured(answer, hsts=True)
             assert answer.headers["strict-transport-security"].startswith("max-age=")
     finally:
-        hq.server.app.state.engine.dispose()
+        hq.app.state.engine.dispose()
 
 
 def test_docs_load_nothing_from_elsewhere(hq):
@@ -114,7 +114,7 @@ def shots():
 
 def test_the_dashboard_works_under_its_csp(hq, browser, shots):  # noqa: F811
     _fill(hq)
-    with LiveServer(hq.server.app) as server:
+    with LiveServer(hq.app) as server:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         watch = Watch(page)
         page.goto(f"{server.url}/login")
@@ -139,7 +139,7 @@ def test_the_dashboard_works_under_its_csp(hq, browser, shots):  # noqa: F811
 
 
 def test_the_login_page_cannot_be_framed(hq, browser, shots):  # noqa: F811
-    with LiveServer(hq.server.app) as server:
+    with LiveServer(hq.app) as server:
         page = browser.new_page()
         watch = Watch(page)
         page.set_content(f'<iframe src="{server.url}/login" width="600" height="400"></iframe>')
@@ -151,7 +151,7 @@ def test_the_login_page_cannot_be_framed(hq, browser, shots):  # noqa: F811
 
 
 def test_docs_render_from_hq_itself_under_its_csp(hq, browser, shots):  # noqa: F811
-    with LiveServer(hq.server.app) as server:
+    with LiveServer(hq.app) as server:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         watch = Watch(page)
         requested: list[str] = []

@@ -27,7 +27,7 @@ import requests
 from hq.insight.exports.streamed import EXPORTS
 from hq.people.admin import add_api_token, add_device, add_store
 from hq.tables.database import open_database
-from kiosk.localtime import to_utc_text
+from kiosk.timekeeping.localtime import to_utc_text
 from tests.hq.conftest import free_port, wait_until_up
 from tests.hq.served import rating
 
@@ -248,7 +248,7 @@ def test_abandoned_exports_leave_nothing_behind_and_hq_stays_live(served, databa
 def test_an_export_past_the_limit_is_a_503_at_once_and_a_slot_comes_back(hq, path):
     headers = hq.auth(hq.reader_token)
     assert hq.post([hq.rating() for _ in range(3)]).status_code == 200
-    held = [hq.server.app.state.exports.enter() for _ in range(EXPORTS)]
+    held = [hq.app.state.exports.enter() for _ in range(EXPORTS)]
     refused = hq.client.get(path, headers=headers)
     assert refused.status_code == 503
     assert refused.headers["Retry-After"] == "10"

@@ -13,7 +13,7 @@ import pytest
 from hq.fleet.surveys import read_survey_file, set_survey
 from hq.people.admin import add_store
 from hq.tables.models import Store
-from kiosk.localtime import to_utc_text
+from kiosk.timekeeping.localtime import to_utc_text
 from tests.hq.exports import add_new_york, at, csv_rows, get, new_york_rating
 
 HEADER = [

@@ -20,7 +20,7 @@ from hq.insight.exports.pg_csv import crlf, pg_csv_chunks
 from hq.insight.exports.rows import prepare
 from hq.people.admin import add_device, add_store
 from hq.tables.models import Store
-from kiosk.localtime import to_utc_text
+from kiosk.timekeeping.localtime import to_utc_text
 
 ZONES = ["Europe/Helsinki", "Asia/Kathmandu", "America/St_Johns", "Australia/Lord_Howe"]
 names = st.text(

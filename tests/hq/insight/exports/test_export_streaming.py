@@ -18,7 +18,7 @@ from hq.insight.exports import csv_file, pg_csv, xlsx_file
 from hq.insight.exports import rows as rows_module
 from hq.insight.exports.csv_file import csv_chunks
 from hq.insight.exports.rows import CHUNK, prepare
-from kiosk.localtime import to_utc_text
+from kiosk.timekeeping.localtime import to_utc_text
 from tests.hq.exports import read_xlsx
 
 
@@ -43,7 +43,7 @@ def test_the_ratings_are_read_in_chunks_with_a_server_side_cursor(hq, database_u
         if "FROM ratings ORDER BY ratings.store_id" in " ".join(statement.split()):
             seen.append((context.execution_options, cursor))
 
-    engine = hq.server.app.state.engine
+    engine = hq.app.state.engine
     event.listen(engine, "before_cursor_execute", look)
     try:
         with hq.sessions() as s:

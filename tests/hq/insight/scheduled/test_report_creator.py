@@ -121,7 +121,7 @@ def test_the_control_a_report_whose_creator_sees_it_goes_out(regions, tmp_path):
 
 
 def test_migration_0013_records_the_creator_of_the_reports_already_there(hq, database_url):
-    hq.server.app.state.engine.dispose()
+    hq.app.state.engine.dispose()
     engine = create_engine(database_url)
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))

@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 from hq.insight.scheduled.sending import LEASE, send_due_reports
 from hq.insight.scheduled.subscriptions import add_subscription
 from hq.tables.reports import ReportDelivery, ReportSubscription
-from kiosk.localtime import to_utc_text
+from kiosk.timekeeping.localtime import to_utc_text
 from tests.hq.conftest import free_port
 from tests.hq.mailbox import Mailbox
 from tests.hq.report_data import LAST_WEEK, MONDAY, spread

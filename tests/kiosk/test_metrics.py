@@ -1,4 +1,4 @@
-"""The metrics of SPEC §3 against hand-computed figures, plus properties (kiosk.metrics)."""
+"""The metrics against hand-computed figures, plus properties (kiosk.counting.metrics)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kiosk.metrics import (
+from kiosk.counting.metrics import (
     by_local_day,
     by_local_hour,
     merge,
@@ -20,7 +20,7 @@ from kiosk.metrics import (
     summarize_ratings,
     summarize_scores,
 )
-from kiosk.scales import SCALES
+from kiosk.counting.scales import SCALES
 
 HELSINKI = "Europe/Helsinki"
 HELSINKI_TZ = ZoneInfo(HELSINKI)

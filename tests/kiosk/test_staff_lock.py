@@ -7,12 +7,12 @@ from datetime import timedelta
 
 import pytest
 
-from kiosk.clock import ManualClock
 from kiosk.errors import StoreWriteError
 from kiosk.pin import hash_pin
 from kiosk.staff import LOCKED, OK, WRONG, PinLock
 from kiosk.store import staff_lock
 from kiosk.store.store import Store
+from kiosk.timekeeping.clock import ManualClock
 from tests.conftest import fill, make_context
 
 PIN = "2468"

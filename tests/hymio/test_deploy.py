@@ -21,7 +21,7 @@ import pytest
 from kiosk.settings.load import load_settings
 from tests.system_root import GETTY, base_python, mounted, new_root
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "deploy" / "install-pi.sh"
 UNITS = sorted((REPO / "systemd").glob("*.service"))
 GROUPS = ("gpio", "video", "input", "render")

@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def test_no_key_and_no_close_request_leaves_or_reconfigures_the_kiosk(tmp_path):
@@ -22,7 +22,7 @@ def test_no_key_and_no_close_request_leaves_or_reconfigures_the_kiosk(tmp_path):
     )
     env = {**os.environ, "SDL_VIDEODRIVER": "offscreen", "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.ui.keyprobe", str(config)],
+        [sys.executable, "-m", "tests.kiosk.ui.keyprobe", str(config)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp_path,
     )  # fmt: skip
     lines: list[str] = []

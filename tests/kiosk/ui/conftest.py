@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.clock import ManualClock
+from kiosk.timekeeping.clock import ManualClock
 from kiosk.ui import setup
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "kiosk"
+ARTIFACTS = Path(__file__).resolve().parents[3] / "artifacts" / "kiosk"
 LANDSCAPE, PORTRAIT = (800, 480), (720, 1280)
 # SDL's offscreen window cannot grow after it is made (the readback beyond its first size
 # is garbage), so one pytest process has one window size: landscape here, and portrait in

@@ -1,5 +1,5 @@
 """The kiosk's decisions without a window: what a press shows, the PIN lock, the staff
-report (tested here with a manual clock; the window tests are in tests/ui/)."""
+report (tested here with a manual clock; the window tests are in tests/kiosk/ui/)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from kiosk.clock import ManualClock
 from kiosk.pin import hash_pin
 from kiosk.settings.load import parse_settings
 from kiosk.shopper import CLOSED_SCREEN, FOLLOWUP, QUESTION, STAY, THANKS, ShopperFlow
 from kiosk.staff import LOCKED, NO_PIN, OK, WRONG, PinLock, staff_report
 from kiosk.store.store import Store
+from kiosk.timekeeping.clock import ManualClock
 
 
 @pytest.fixture
@@ -86,7 +86,7 @@ def test_paused_collection_records_nothing(flow):
 
 
 def test_a_store_that_cannot_write_never_thanks(flow):
-    flow.store.db.conn.close()  # every write now fails inside SQLite (the full disk is tests/ui)
+    flow.store.db.conn.close()  # every write now fails inside SQLite (full disk: tests/kiosk/ui)
     step = flow.press(4, "touch")
     assert step.screen == STAY and step.error
 

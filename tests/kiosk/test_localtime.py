@@ -1,4 +1,4 @@
-"""Store-local days and hours and the stored UTC text format (kiosk.localtime)."""
+"""Store-local days and hours and the stored UTC text format (kiosk.timekeeping.localtime)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kiosk.localtime import (
+from kiosk.timekeeping.localtime import (
     day_bounds,
     hour_bounds,
     last_days,

@@ -89,7 +89,7 @@ def test_doctor_reports_each_pin_and_a_held_button(factory):
 
 
 def test_doctor_says_which_pin_is_held_or_cannot_be_claimed():
-    from tests.test_hardware_panel import ShortedPin
+    from tests.hardware.test_hardware_panel import ShortedPin
 
     factory = MockFactory()
     try:

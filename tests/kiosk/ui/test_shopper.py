@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import fill
-from tests.ui.conftest import LANDSCAPE, PORTRAIT
+from tests.kiosk.ui.conftest import LANDSCAPE, PORTRAIT
 
 NO_FOLLOWUP = '\n[survey.followup]\nask = "never"\n'
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from kiosk.clock import ManualClock, SystemClock
+from kiosk.timekeeping.clock import ManualClock, SystemClock
 
 
 def test_system_clock_reads_the_boot_id(tmp_path):

@@ -8,7 +8,7 @@ from datetime import datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kiosk.flags import (
+from kiosk.counting.flags import (
     CLOSED,
     LOCKOUT,
     REPEAT,

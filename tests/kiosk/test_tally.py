@@ -8,11 +8,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from kiosk import metrics
-from kiosk.clock import ManualClock
+from kiosk.counting import metrics
 from kiosk.rating import COLUMNS, Rating
 from kiosk.store.store import Store
 from kiosk.tally import day_counts, tally
+from kiosk.timekeeping.clock import ManualClock
 from tests.conftest import HELSINKI, make_context
 
 
@@ -59,7 +59,7 @@ def test_tally_equals_the_metrics_of_the_raw_rows(db_path, day, clock):
 
 
 def metrics_day(rating: dict) -> date:
-    from kiosk.localtime import local_date, parse_utc_text
+    from kiosk.timekeeping.localtime import local_date, parse_utc_text
 
     return local_date(parse_utc_text(rating["recorded_at"]), HELSINKI)
 

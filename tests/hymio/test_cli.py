@@ -18,7 +18,7 @@ from kiosk.settings.load import CONFIG_VAR, INSTALLED, default_settings_file, lo
 from kiosk.store.store import Store
 from kiosk.tally import tally
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def hymio(*args: str, env: dict | None = None, **kwargs) -> subprocess.CompletedProcess:

@@ -9,10 +9,10 @@ import uuid
 import pytest
 from sqlite_utils import Database
 
-from kiosk.clock import ManualClock
 from kiosk.errors import DeviceMismatchError, StoreError, UnknownRatingError
 from kiosk.store import schema
 from kiosk.store.store import Store
+from kiosk.timekeeping.clock import ManualClock
 from tests.conftest import make_context
 
 

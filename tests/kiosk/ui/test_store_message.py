@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from kiosk.clock import ManualClock
 from kiosk.settings.overlay import overlay_body, write_overlay
 from kiosk.shopper import THANKS, Step
-from tests.ui.conftest import LANDSCAPE, PORTRAIT
+from kiosk.timekeeping.clock import ManualClock
+from tests.kiosk.ui.conftest import LANDSCAPE, PORTRAIT
 
 MESSAGES = {
     "fi": "Sanoitte jonojen olevan pitkiä – avaamme kolmannen kassan arkisin klo 16–18.",
@@ -171,7 +171,7 @@ def test_a_message_published_at_a_real_hq_is_shown_once_sync_has_pulled_it(kiosk
     k = kiosk_ui()
     c = k.app.conductor
     try:
-        with LiveServer(hq.server.app) as server:
+        with LiveServer(hq.app) as server:
             browser, csrf = dashboard(server.url)
             for language, text in MESSAGES.items():
                 publish(browser, server.url, csrf, language, text)
@@ -180,7 +180,7 @@ def test_a_message_published_at_a_real_hq_is_shown_once_sync_has_pulled_it(kiosk
             client.close()
     finally:
         hq.client.close()
-        hq.server.app.state.engine.dispose()
+        hq.app.state.engine.dispose()
     # Like new survey settings, the message is taken between shoppers: the one on the
     # thank-you screen now still sees the old (none), the next ones the new.
     k.touch(k.face(4))

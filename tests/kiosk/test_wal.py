@@ -18,7 +18,7 @@ import pytest
 from kiosk.store.store import Store
 from tests.conftest import make_context
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BOUND = 6 * 1024 * 1024  # journal_size_limit (4 MiB) plus one autocheckpoint's growth
 PRESSES = 1500
 

@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.ui.conftest import LANDSCAPE
+from tests.kiosk.ui.conftest import LANDSCAPE
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.mark.parametrize("size", [LANDSCAPE], ids=["from-the-landscape-process"])
 def test_the_portrait_tests_pass_in_a_portrait_window(size):
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/ui"],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/kiosk/ui"],
         cwd=ROOT, env={**os.environ, "HYMIO_UI_SIZE": "720x1280"},
         capture_output=True, text=True, timeout=600,
     )  # fmt: skip

@@ -20,7 +20,7 @@ def test_our_kivy_config_has_one_touch_provider_and_no_escape():
     config = kivy_config(rotation=90)
     # the window's mouse (a desktop's; a single-touch screen SDL reports as one), and
     # exactly one provider for the multitouch screen (kivy#3801): nothing added by Kivy
-    # (tests/ui/test_kivy_config.py)
+    # (tests/kiosk/ui/test_kivy_config.py)
     assert list(config["input"]) == ["mouse", "touchscreen"]
     assert config["input"]["touchscreen"].startswith("probesysfs,provider=hidinput")
     assert config["kivy"]["exit_on_escape"] == "0" and config["kivy"]["log_enable"] == "0"

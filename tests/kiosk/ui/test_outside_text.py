@@ -6,9 +6,9 @@ normal size, and the kiosk's resident memory does not jump when staff open their
 from __future__ import annotations
 
 from kiosk.store.ledger import Ledger
-from tests.ui.test_memory import rss_kb
-from tests.ui.test_staff import open_staff, pin_settings
-from tests.ui.test_store_message import message_label, pulled
+from tests.kiosk.ui.test_memory import rss_kb
+from tests.kiosk.ui.test_staff import open_staff, pin_settings
+from tests.kiosk.ui.test_store_message import message_label, pulled
 
 HOSTILE = "[size=60000]x[/size]"
 

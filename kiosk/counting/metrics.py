@@ -9,8 +9,8 @@ Everything starts from counts per score of the *unflagged* ratings of one scale:
 * ``ces``: the mean score.
 
 Figures are never rounded here; :meth:`Summary.as_dict` rounds for people and JSON.
-Days and hours are the store's local ones (:mod:`kiosk.localtime`). Pure Python, no database:
-HQ imports this module too.
+Days and hours are the store's local ones (:mod:`kiosk.timekeeping.localtime`). Pure
+Python, no database: HQ imports this module too.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from datetime import date, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from kiosk.localtime import local_date, local_hour, zone
-from kiosk.scales import Scale, get_scale
+from kiosk.counting.scales import Scale, get_scale
+from kiosk.timekeeping.localtime import local_date, local_hour, zone
 
 __all__ = [
     "Summary",

@@ -8,7 +8,7 @@ from kivy.uix.label import Label
 
 from kiosk.pin import hash_pin
 from kiosk.shopper import CLOSED_SCREEN, FOLLOWUP, THANKS, Step
-from tests.ui.conftest import LANDSCAPE, PORTRAIT
+from tests.kiosk.ui.conftest import LANDSCAPE, PORTRAIT
 
 SETTINGS = f"""
 [survey.followup]

@@ -1,4 +1,4 @@
-"""A hostile keyboard on the real ``hymio kiosk``: ``python -m tests.ui.keyprobe FILE``.
+"""A hostile keyboard on the real ``hymio kiosk``: ``python -m tests.kiosk.ui.keyprobe FILE``.
 
 Runs the kiosk through ``App.run()`` (offscreen, mock pins), exactly as ``hymio kiosk
 --simulate`` does, so Kivy's own key bindings (F1's settings panel) are in place. Once the

@@ -1,0 +1,1 @@
+"""Tests of hardware: the pin factory, the buttons and LEDs, the hardware process."""

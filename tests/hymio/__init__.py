@@ -1,0 +1,1 @@
+"""Tests of hymio: the command, the demo, the install script, doctor, updates."""
