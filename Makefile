@@ -1,16 +1,17 @@
-# One command for each habit: make demo, make test, make soak, make bench, make lint.
+# One command for each habit: make demo, make test, make soak, make bench, make lint,
+# make docs, make screenshots.
 # Every target creates and uses .venv itself.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test soak bench lint format venv clean
+.PHONY: demo test soak bench lint format docs venv clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,hq,ui]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,hq,ui,docs]'
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -35,9 +36,13 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The documentation site (docs/, mkdocs.yml) into site/; any warning (a broken link) fails.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .demo artifacts .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .demo artifacts site .pytest_cache .ruff_cache .hypothesis
