@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test soak bench lint format docs venv clean
+.PHONY: demo test soak bench lint format docs screenshots venv clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ lint: $(STAMP)
 # The documentation site (docs/, mkdocs.yml) into site/; any warning (a broken link) fails.
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
+# The documentation's pictures, shot anew from demo data (docs/images/): a real HQ on
+# 127.0.0.1, the kiosk's offscreen window, the dashboard in Debian's Chromium.
+screenshots: $(STAMP)
+	$(BIN)/python -m docs.screenshots
 
 format: $(STAMP)
 	$(BIN)/ruff format .
