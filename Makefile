@@ -1,16 +1,17 @@
-# One command for each habit: make demo, make test, make soak, make bench, make lint.
+# One command for each habit: make demo, make test, make soak, make bench, make lint,
+# make docs, make screenshots.
 # Every target creates and uses .venv itself.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test soak bench lint format venv clean
+.PHONY: demo test soak bench lint format docs screenshots venv clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,hq,ui]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,hq,ui,docs]'
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -37,9 +38,18 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The documentation site (docs/, mkdocs.yml) into site/; any warning (a broken link) fails.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
+# The documentation's pictures, shot anew from demo data (docs/images/): a real HQ on
+# 127.0.0.1, the kiosk's offscreen window, the dashboard in Debian's Chromium.
+screenshots: $(STAMP)
+	$(BIN)/python -m docs.screenshots
+
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .demo artifacts .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .demo artifacts site .pytest_cache .ruff_cache .hypothesis

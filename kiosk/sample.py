@@ -56,12 +56,19 @@ def generate(out: Path, days: int = 14, seed: int = 7, now: datetime | None = No
     return config
 
 
-def fill(settings, days: int = 14, seed: int = 7, now: datetime | None = None) -> int:
+def fill(
+    settings,
+    days: int = 14,
+    seed: int = 7,
+    now: datetime | None = None,
+    mood: dict[int, float] | None = None,
+) -> int:
     """Record *days* of simulated shoppers (up to *now*) into the store *settings* name,
-    through the real store and flag rule; returns how many presses were recorded."""
+    through the real store and flag rule; returns how many presses were recorded.
+    *mood* weighs the faces 1–4 (default :data:`MOOD`), so sample stores can differ."""
     rng = random.Random(seed)
     now = now or datetime.now(UTC)
-    presses = _presses(settings, rng, days, now)
+    presses = _presses(settings, rng, days, now, mood or MOOD)
     # None yet (before opening time on the only day asked for): an empty store.
     clock = ManualClock(presses[0][0] if presses else now, synchronized=True)
     start_ns = clock.mono
@@ -77,7 +84,7 @@ def fill(settings, days: int = 14, seed: int = 7, now: datetime | None = None) -
     return len(presses)
 
 
-def _presses(settings, rng: random.Random, days: int, now: datetime):
+def _presses(settings, rng: random.Random, days: int, now: datetime, mood: dict[int, float]):
     tz = settings.device.tz
     today = now.astimezone(tz).date()
     presses = []
@@ -93,7 +100,7 @@ def _presses(settings, rng: random.Random, days: int, now: datetime):
                 closed = not settings.hours.is_open(local)
                 if when > now or (closed and rng.random() > 0.02):
                     continue
-                score = rng.choices(list(MOOD), weights=list(MOOD.values()))[0]
+                score = rng.choices(list(mood), weights=list(mood.values()))[0]
                 source = "button" if rng.random() < 0.6 else "touch"
                 presses.append((when, score, source))
                 if rng.random() < 0.05:  # a child mashes the button

@@ -40,7 +40,10 @@ def run(args: argparse.Namespace) -> int:
         raise SettingsError(
             settings.source,
             [
-                (f"hq.{k}", "is needed for updates; see the README, Updating the fleet")
+                (
+                    f"hq.{k}",
+                    "is needed for updates; see the docs, Run a fleet: Updates and rollback",
+                )
                 for k in missing
             ],
         )

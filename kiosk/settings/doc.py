@@ -1,9 +1,9 @@
-"""The settings reference in README.md, generated from the settings models, so it cannot
-drift from the code: every key, its type, its default, its limits, and what it does (the
-field's description, else the comment beside the key in ``kiosk.example.toml``).
+"""The settings reference of the documentation, generated from the settings models, so it
+cannot drift from the code: every key, its type, its default, its limits, and what it does
+(the field's description, else the comment beside the key in ``kiosk.example.toml``).
+The site's build puts it into the settings page (:mod:`hymio.reference`).
 
     python -m kiosk.settings.doc            print the reference (Markdown)
-    python -m kiosk.settings.doc --write    replace it in README.md between the markers
 """
 
 from __future__ import annotations
@@ -24,8 +24,6 @@ from kiosk.settings.model import Settings
 from kiosk.timekeeping.hours import Ranges
 
 EXAMPLE = Path(__file__).with_name("kiosk.example.toml")
-README = Path(__file__).resolve().parents[2] / "README.md"
-BEGIN, END = "<!-- settings:begin -->", "<!-- settings:end -->"
 DYNAMIC = {"device.id": "the host name"}  # defaults computed when the file is read
 NOTE = (
     "Defaults are those of the default scale, smiley4: the faces and the pins follow the "
@@ -78,12 +76,6 @@ def markdown() -> str:
         cells = (f"`{key}`", kind, default, limits, meaning.replace("|", "\\|"))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
-
-
-def replace_in(text: str) -> str:
-    """*text* (the README) with the reference between the markers renewed."""
-    start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
-    return text[:start] + "\n" + markdown() + text[end:]
 
 
 def _model_of(annotation: Any) -> type[BaseModel] | None:
@@ -153,7 +145,4 @@ def _limits(field: FieldInfo) -> str:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] == ["--write"]:
-        README.write_text(replace_in(README.read_text(encoding="utf-8")), encoding="utf-8")
-    else:
-        sys.stdout.write(markdown())
+    sys.stdout.write(markdown())
