@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test soak bench lint format docs screenshots venv clean
+.PHONY: demo test soak bench lint format docs dist screenshots venv clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,9 +38,14 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# The documentation site (docs/, mkdocs.yml) into site/; any warning (a broken link) fails.
+# The documentation site (docs/, mkdocs.yml); any warning (a broken link) fails. Built into
+# hq/web/help/, which HQ serves at /help and the wheel carries (docs/build_help.py).
 docs: $(STAMP)
-	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+	$(BIN)/python -m docs.build_help
+
+# The wheel and the sdist into dist/, with the documentation in them.
+dist: docs
+	$(BIN)/python -m build --outdir dist .
 
 # The documentation's pictures, shot anew from demo data (docs/images/): a real HQ on
 # 127.0.0.1, the kiosk's offscreen window, the dashboard in Debian's Chromium.

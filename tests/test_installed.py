@@ -63,9 +63,11 @@ def run(*command: str | Path, **kwargs) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="session")
 def dist(tmp_path_factory, clean_clone) -> Path:
-    """The wheel and the sdist, built from a clean clone of the repository (what was
-    committed, with its history for the version; nothing is written into the checkout)."""
+    """The wheel and the sdist, built as ``make dist`` builds them (the documentation site
+    first, then the package) from a clean clone of the repository (what was committed,
+    with its history for the version; nothing is written into the checkout)."""
     out = tmp_path_factory.mktemp("dist")
+    run(sys.executable, "-m", "docs.build_help", cwd=clean_clone)
     run(sys.executable, "-m", "build", "--outdir", out, clean_clone, cwd=out)
     return out
 
@@ -305,7 +307,7 @@ def test_the_installed_sync_starts_as_its_unit_and_delivers(pi, pi_kiosk, venv, 
         out, err = sync.communicate(timeout=180)
         assert sync.returncode == 0, out + err
         report = json.loads(out)
-        assert report["ok"] and report["sent"] >= 6 and hq.ingest.received() == report["sent"]
+        assert report["ok"] and report["sent"] >= 6 and hq.received() == report["sent"]
     # Under journald every line carries its priority; nothing was a warning.
     assert all(re.match(r"<[67]>", line) for line in err.splitlines()), err
 
@@ -322,6 +324,19 @@ def test_the_installed_dashboard_speaks_finnish_from_the_packages_catalogues(ven
     with InstalledHQ(venv, tmp_path, "s1", "k1") as hq:
         page = requests.get(f"{hq.url}/login", headers={"Accept-Language": "fi"}, timeout=10)
     assert '<html lang="fi">' in page.text and "Kirjaudu sisään" in page.text
+
+
+def test_the_installed_hq_serves_its_documentation_at_help(venv, wheel, tmp_path):
+    import requests
+
+    in_wheel = set(zipfile.ZipFile(wheel).namelist())
+    assert {"hq/web/help/index.html", "hq/web/help/use-the-dashboard/ranking.html"} <= in_wheel
+    assert not any(name.endswith(".map") for name in in_wheel)
+    with InstalledHQ(venv, tmp_path, "s1", "k1") as hq:
+        front = requests.get(f"{hq.url}/help", timeout=10)
+        guide = requests.get(f"{hq.url}/help/use-the-dashboard/ranking.html", timeout=10)
+    assert front.status_code == 200 and front.url.endswith("/help/")
+    assert guide.status_code == 200 and "estimate" in guide.text
 
 
 def test_the_units_work_in_a_folder_the_service_may_write():

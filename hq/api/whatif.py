@@ -43,8 +43,8 @@ class Changed(BaseModel):
 
 
 class WhatIf(BaseModel):
-    """The store's local days as stored and re-counted (README, "What if: re-counting
-    repeats"): only ``lockout`` and ``repeat`` are decided again."""
+    """The store's local days as stored and re-counted (the documentation, "What if:
+    re-counting repeats"): only ``lockout`` and ``repeat`` are decided again."""
 
     store_id: str
     timezone: str

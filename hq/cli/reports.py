@@ -124,8 +124,9 @@ def _send(args: argparse.Namespace) -> int:
 
     settings = MailSettings.from_env()
     if settings is None:
-        print("hymio: HYMIO_SMTP_HOST is not set, so HQ sends no e-mail; set it (README,"
-              " 'Scheduled reports')", file=sys.stderr)  # fmt: skip
+        print("hymio: HYMIO_SMTP_HOST is not set, so HQ sends no e-mail; set it (the"
+              " documentation: Run HQ, 'The worker and e-mail', at HQ's /help)",
+              file=sys.stderr)  # fmt: skip
         return USAGE
     if args.min_cell < 1:
         print("hymio: --min-cell must be 1 or more", file=sys.stderr)

@@ -17,7 +17,8 @@ A store needs MIN_RANKED ratings in the period for a place: with fewer it is lis
 the ranked ones, its estimate shown but no rank, so a store with 2 ratings never leads
 (even where the chain's mean is above the big stores' own figures). Only stores on one
 kind of scale are ranked together: CSAT, NPS and CES never share a column. Pure
-functions over :class:`kiosk.counting.metrics.Summary`; the README quotes this.
+functions over :class:`kiosk.counting.metrics.Summary`; the documentation's "Ranking" page
+quotes this.
 """
 
 from __future__ import annotations

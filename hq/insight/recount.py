@@ -1,7 +1,7 @@
 """What if: a store's stored presses re-counted with another repeat window (issue 18).
 
 Every press a kiosk stores reaches HQ with its flag, so the flag rule can be run again on
-the stored rows. The rule of the re-count (README, "What if: re-counting repeats"):
+the stored rows. The rule of the re-count (the documentation, "What if: re-counting repeats"):
 
 * The rows are the store's ratings whose ``recorded_at`` falls in the UTC bounds of its
   local days *first* … *last* (as on the store page), plus a lead-in of :data:`LEAD_IN`

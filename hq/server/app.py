@@ -33,7 +33,7 @@ from hq.ingest.ratelimit import RateLimiter
 from hq.ingest.wire import Batch
 from hq.insight.exports.streamed import EXPORTS, ExportGate
 from hq.tables.database import export_sessions, open_database, writer_lock
-from hq.web import docs, errors_http, headers
+from hq.web import docs, errors_http, headers, help
 from kiosk import __version__
 
 
@@ -46,6 +46,7 @@ def create_app(
     min_cell: int = 5,
     release_files: Path | None = None,
     forwarded_allow_ips: str = "",
+    help_site: Path | None = None,
 ) -> FastAPI:
     """The HQ app on *database_url* (migrated on start).
 
@@ -53,7 +54,8 @@ def create_app(
     dashboard's session cookie ``Secure`` (set it when HQ is served over HTTPS). An hour
     or a day with fewer than *min_cell* ratings shows no figure on the dashboard. Release
     files are served from the folder *release_files* (default
-    :func:`hq.fleet.releases.release_folder`).
+    :func:`hq.fleet.releases.release_folder`). The documentation at ``/help`` is the site
+    built into *help_site* (default :func:`hq.web.help.folder`).
     """
     from hq.dashboard import install as install_dashboard
 
@@ -86,5 +88,6 @@ def create_app(
     api.document_bodies(app, Batch)  # read by the endpoint itself (hq.api.ratings)
     install_dashboard(app, sessions, secure_cookies)
     docs.install(app)
+    help.install(app, help_site)
     headers.install(app, hsts=secure_cookies)
     return app

@@ -20,7 +20,8 @@ even ``/healthz``, gets in. So:
 * cut-off clients, descriptor exhaustion, 503s over the concurrency limit and malformed
   requests are logged at most once a minute, with counts.
 
-The limits are set in :func:`uvicorn_options`; the README's "Running HQ" lists them.
+The limits are set in :func:`uvicorn_options`; the documentation's "Load and limits" page
+lists them.
 """
 
 from __future__ import annotations

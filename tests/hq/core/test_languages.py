@@ -30,8 +30,8 @@ HQ = resources.files("hq")
 # The templates are read as the app reads them: Jinja's i18n extension, trimmed; the
 # scheduled reports' e-mail and PDF templates (hq/insight/scheduled/templates) too.
 JINJA = {"extensions": "jinja2.ext.i18n", "trimmed": "true"}
-TEMPLATES = ("dashboard/templates/**.html", "scheduled/templates/**.html",
-             "scheduled/templates/**.txt")  # fmt: skip
+TEMPLATES = ("dashboard/templates/**.html", "insight/scheduled/templates/**.html",
+             "insight/scheduled/templates/**.txt")  # fmt: skip
 METHODS = [*((t, "jinja2") for t in TEMPLATES), ("**.py", "python")]
 OPTIONS = dict.fromkeys(TEMPLATES, JINJA)
 KEYWORDS = {**DEFAULT_KEYWORDS, "translate": None}  # Language.translate(text, **values)
@@ -46,7 +46,7 @@ def used() -> dict[str | tuple[str, str], str]:
 
 
 def catalogue(lang: str) -> dict:
-    with (HQ / "locale" / lang / "LC_MESSAGES" / "hq.po").open("rb") as po:
+    with (HQ / "core" / "locale" / lang / "LC_MESSAGES" / "hq.po").open("rb") as po:
         return {m.id if isinstance(m.id, str) else tuple(m.id): m for m in read_po(po) if m.id}
 
 
