@@ -92,10 +92,6 @@ def install(app: FastAPI, site: Path | None = None) -> None:
             return HTMLResponse(MISSING, status_code=404)
         return RedirectResponse(f"{PREFIX}/", status_code=307)
 
-    if built:
-        app.mount(PREFIX, SiteFiles(site, help_csp(inline_hashes(site))), name="help")
-    else:
-
-        @app.get(f"{PREFIX}/{{path:path}}", include_in_schema=False)
-        def help_missing(path: str) -> HTMLResponse:
-            return HTMLResponse(MISSING, status_code=404)
+    missing = HTMLResponse(MISSING, status_code=404)
+    files = SiteFiles(site, help_csp(inline_hashes(site))) if built else missing
+    app.mount(PREFIX, files, name="help")
