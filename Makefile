@@ -25,7 +25,7 @@ test: $(STAMP)
 
 # The long forms: schemathesis with up to 3 600 cases per HQ operation, at least 50 000
 # requests on SQLite and 50 000 on PostgreSQL (make test runs 25 per operation; the
-# figures in the README's Tests section), and the demo with 300 shoppers (make test: 120).
+# figures in docs/tests.md), and the demo with 300 shoppers (make test: 120).
 soak: $(STAMP)
 	HYMIO_FUZZ_EXAMPLES=3600 HYMIO_FUZZ_MIN_CASES=50000 $(BIN)/python -m pytest \
 		tests/hq/api/test_schema_fuzz.py -k no_generated -s --timeout 7200 $(PYTEST_ARGS)

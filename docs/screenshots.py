@@ -160,10 +160,10 @@ class Chain:
     def heartbeats(self) -> None:
         """A heartbeat from each kiosk now that it has sent everything, by sync's own code,
         from a kiosk whose clock is NTP-synchronised (this machine's may not be)."""
-        from kiosk.clock import SystemClock
         from kiosk.settings.load import load_settings
         from kiosk.store.ledger import Ledger
         from kiosk.store.store import Store
+        from kiosk.timekeeping.clock import SystemClock
         from sync.client import HQClient
         from sync.heartbeat import send_heartbeat
 
@@ -269,11 +269,11 @@ def shoot_kiosk(config: Path, size: str, out: Path) -> None:
     from kivy.base import EventLoop
 
     from hymio.run_kiosk import make_parts
-    from kiosk.clock import ManualClock
     from kiosk.settings.load import load_settings
     from kiosk.settings.overlay import apply_overlay
     from kiosk.shopper import FOLLOWUP, THANKS, Step
     from kiosk.store.store import Store
+    from kiosk.timekeeping.clock import ManualClock
     from kiosk.ui.app import KioskApp
 
     settings = apply_overlay(load_settings(config))

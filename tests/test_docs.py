@@ -1,6 +1,7 @@
 """Docs that cannot drift: the site names every command, option, setting, unit file, make
-target and benchmark; its reference pages are generated from the code; it builds with
-``mkdocs build --strict`` (no broken link or anchor) and needs no internet."""
+target, benchmark and module, and gives each of HQ's rooms a section; its reference pages
+are generated from the code; it builds with ``mkdocs build --strict`` (no broken link or
+anchor) and needs no internet."""
 
 from __future__ import annotations
 
@@ -14,12 +15,14 @@ import pytest
 from hymio import reference
 from kiosk.settings.load import parse_settings
 from kiosk.settings.model import TABLES
+from tests.test_layout import HQ_ROOMS, PACKAGES
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 COMMANDS_PAGE = (DOCS / "reference" / "commands.md").read_text(encoding="utf-8")
 SETTINGS_PAGE = (DOCS / "reference" / "settings.md").read_text(encoding="utf-8")
+DEVELOPERS_PAGE = (DOCS / "developers.md").read_text(encoding="utf-8")
 COMMANDS = reference.commands()
 
 
@@ -113,6 +116,69 @@ def test_every_benchmark_is_in_the_docs():
     for path in sorted((ROOT / "bench").glob("*.py")):
         if path.name not in ("__init__.py", "__main__.py", "common.py"):
             assert f"bench/{path.name}" in benchmarks
+
+
+def package_modules() -> list[str]:
+    """Every module of the package, as its path: each folder's ``__init__`` (its docstring
+    speaks for the folder) and Alembic's revisions (history) left out."""
+    return sorted(
+        path.relative_to(ROOT).as_posix()
+        for package in PACKAGES
+        for path in (ROOT / package).rglob("*.py")
+        if path.name != "__init__.py" and "versions" not in path.relative_to(ROOT).parts
+    )
+
+
+def modules_missing(page: str, modules: list[str]) -> list[str]:
+    """The *modules* that have no row of their own (the path, then one line) on *page*."""
+    return [m for m in modules if not re.search(rf"^\| `{re.escape(m)}` \| \S.* \|$", page, re.M)]
+
+
+def test_the_code_map_names_every_module():
+    modules = package_modules()
+    assert len(modules) > 150 and "hq/ingest/batches.py" in modules
+    assert "hq/tables/migrations/env.py" in modules and "hymio/__main__.py" in modules
+    assert modules_missing(DEVELOPERS_PAGE, modules) == []
+    # The check is not vacuous: a module without its row is found.
+    row = "| `hq/ingest/batches.py` |"
+    assert modules_missing(DEVELOPERS_PAGE.replace(row, "| batches |"), modules) == [
+        "hq/ingest/batches.py"
+    ]
+
+
+def room_sections(page: str) -> list[str]:
+    """The rooms of HQ that *page* gives a section (a heading naming ``hq/ROOM/``), in order."""
+    return re.findall(r"^#{2,4} `hq/(\w+)/`", page, re.MULTILINE)
+
+
+def rooms_out_of_place(page: str) -> list[str]:
+    """What is wrong with *page*'s sections for HQ's rooms: a room without one, a room with
+    two, a section for no room, and sections out of the rooms' import order."""
+    levels = {
+        room: n
+        for n, level in enumerate(HQ_ROOMS)
+        for room in (level if isinstance(level, tuple) else (level,))
+    }
+    found = room_sections(page)
+    wrong = [f"no section: {r}" for r in levels if r not in found]
+    wrong += [f"twice: {r}" for r in sorted(set(found)) if found.count(r) > 1]
+    wrong += [f"not a room: {r}" for r in found if r not in levels]
+    order = [levels[r] for r in found if r in levels]
+    if order != sorted(order):
+        wrong.append(f"out of order: {found}")
+    return wrong
+
+
+def test_the_code_map_has_a_section_for_every_room_of_hq_in_import_order():
+    assert rooms_out_of_place(DEVELOPERS_PAGE) == []
+    # Not vacuous: a room's section taken away, or two swapped, is found.
+    heading = re.search(r"^### `hq/people/`.*$", DEVELOPERS_PAGE, re.MULTILINE).group()
+    assert rooms_out_of_place(DEVELOPERS_PAGE.replace(heading, "### People")) == [
+        "no section: people"
+    ]
+    core = re.search(r"^### `hq/core/`.*$", DEVELOPERS_PAGE, re.MULTILINE).group()
+    swapped = DEVELOPERS_PAGE.replace(core, "@@").replace(heading, core).replace("@@", heading)
+    assert rooms_out_of_place(swapped) == [f"out of order: {room_sections(swapped)}"]
 
 
 def test_the_docs_stand_alone():
