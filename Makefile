@@ -57,4 +57,4 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .demo artifacts site .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .demo artifacts site hq/web/help dist .pytest_cache .ruff_cache .hypothesis
