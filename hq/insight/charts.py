@@ -142,6 +142,7 @@ def heat_map(grid: list[list[tuple[int, int]]], few: int, language: Language = E
     figure at all (neither a share nor a count: a staff-privacy guard)."""
     cell, left, top = 26, 40, 18
     weekdays = language.weekdays()
+    width, height = left + 24 * cell, top + 7 * cell + 22
     cells = []
     for d, row in enumerate(grid):
         cells.append(f'<text x="4" y="{top + d * cell + 17}">{weekdays[d]}</text>')
@@ -154,9 +155,11 @@ def heat_map(grid: list[list[tuple[int, int]]], few: int, language: Language = E
                     label = language.translate("too few ratings (under {few})", few=few)
                 kind = "none" if n == 0 else "few"
                 cells.append(
-                    f'<rect class="cell {kind}" data-count="{kind}" x="{x}" y="{y}"'
-                    f' width="{cell - 2}" height="{cell - 2}">'
+                    f'<g class="c" tabindex="-1"><rect class="cell {kind}" data-count="{kind}"'
+                    f' x="{x}" y="{y}" width="{cell - 2}" height="{cell - 2}">'
                     f"<title>{escape(when)} – {escape(label)}</title></rect>"
+                    f'<text class="tip" x="{left}" y="{height - 4}">'
+                    f"{escape(when)} – {escape(label)}</text></g>"
                 )
                 continue
             share = unhappy / n
@@ -166,23 +169,25 @@ def heat_map(grid: list[list[tuple[int, int]]], few: int, language: Language = E
                 share=language.number(100 * share, 0),
             )
             cells.append(
-                f'<rect class="cell" data-count="{n}" data-unhappy="{share:.3f}" x="{x}" y="{y}"'
-                f' width="{cell - 2}" height="{cell - 2}" fill-opacity="{0.08 + 0.92 * share:.2f}">'
+                f'<g class="c" tabindex="-1"><rect class="cell" data-count="{n}"'
+                f' data-unhappy="{share:.3f}" x="{x}" y="{y}" width="{cell - 2}"'
+                f' height="{cell - 2}" fill-opacity="{0.08 + 0.92 * share:.2f}">'
                 f"<title>{escape(when)} – {escape(says)}</title></rect>"
                 f'<text class="n" x="{x + (cell - 2) / 2}" y="{y + cell / 2 + 3}"'
                 f' text-anchor="middle">{n}</text>'
+                f'<text class="tip" x="{left}" y="{height - 4}">'
+                f"{escape(when)} – {escape(says)}</text></g>"
             )
     hours = "".join(
         f'<text x="{left + h * cell + 12}" y="12" text-anchor="middle">{h}</text>'
         for h in range(0, 24, 3)
     )
-    width, height = left + 24 * cell, top + 7 * cell + 22
     says = language.translate(
         "colour: share of unhappy answers (light 0 %, dark 100 %) · figure: ratings"
         " · blank: none, or fewer than {few}",
         few=few,
     )
-    legend = f'<text x="{left}" y="{height - 4}">{escape(says)}</text>'
+    legend = f'<text class="legend" x="{left}" y="{height - 4}">{escape(says)}</text>'
     name = escape(language.gettext("unhappy answers by weekday and hour"))
     return _svg(
         f'<svg class="heat" id="heat-map" viewBox="0 0 {width} {height}" role="img"'

@@ -30,7 +30,7 @@ HEAT_STYLE = (
     "<style>.cell{fill:#c62828;stroke:#dde2ea;stroke-width:1}"
     ".cell.none,.cell.few{fill:#fff;fill-opacity:1}.cell.few{fill:#eee}"
     "text{font-family:'DejaVu Sans',sans-serif;font-size:11px;fill:#5f6b7a}"
-    "text.n{font-size:8px;fill:#222}</style>"
+    "text.n{font-size:8px;fill:#222}text.tip{display:none}</style>"
 )
 
 

@@ -1,0 +1,127 @@
+"""Every page of the dashboard on a phone, a tablet and two desktops (390, 768, 1366 and
+1920 px wide), in Chromium: no page scrolls sideways (a wide table scrolls inside its own
+box), the header's pages and every button and field are tap targets of 44 px at 390 px,
+and a tapped heat-map cell says its hour, ratings and share. At 390 px in Finnish and
+Swedish too (their words are longer). A page the list below does not name fails
+:func:`test_every_page_of_the_dashboard_is_walked`, so a new page is walked too."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from hq.alerts.manage import add_rule
+from hq.insight.scheduled.subscriptions import add_subscription
+from hq.tables.alerts import Alert
+from tests.hq.conftest import LiveServer
+from tests.hq.dashboard.test_dashboard import ARTIFACTS, _fill, _log_in, browser  # noqa: F401
+from tests.hq.people.test_access import ROUTES, chain  # noqa: F401 -- the fixture
+
+WIDTHS = (390, 768, 1366, 1920)
+# Every page a person opens, with the ids the chain fixture has.
+PAGES = {
+    "/": "/",
+    "/fleet": "/fleet",
+    "/alerts": "/alerts",
+    "/alerts/{alert_id}": "/alerts/{alert}",
+    "/reports": "/reports",
+    "/admin": "/admin",
+    "/stores/{store_id}": "/stores/s1",
+    "/stores/{store_id}/what-if": "/stores/s1/what-if",
+}
+NOT_PAGES = ("/api/", "/healthz", "/openapi.json", "/docs", "/help", "/login")
+# The outermost element that reaches past the window and is not inside a box that scrolls.
+WIDEST = """w => {
+  for (const e of document.querySelectorAll('main *, header *')) {
+    let boxed = false;
+    for (let a = e.parentElement; a; a = a.parentElement)
+      if (['auto', 'scroll', 'hidden'].includes(getComputedStyle(a).overflowX)) boxed = true;
+    if (boxed) continue;
+    if (e.getBoundingClientRect().right > w + 1) return e.outerHTML.slice(0, 120);
+  }
+  return '?';
+}"""
+TAPPED = (
+    "header nav.main a, header .you button, header .you select, main button:visible,"
+    " main select:visible, main input:visible:not([type=checkbox]):not([type=radio])"
+    ":not([type=hidden])"
+)
+
+
+def test_every_page_of_the_dashboard_is_walked():
+    pages = {path for (method, path) in ROUTES if method == "GET"}
+    pages = {p for p in pages if not p.startswith(NOT_PAGES)}
+    assert pages == set(PAGES), "a new page: add it to PAGES (and walk it at every width)"
+
+
+@pytest.fixture
+def phone_hq(hq, chain):  # noqa: F811
+    """The access test's chain with a month of ratings, an open alert and a report."""
+    _fill(hq)
+    now = hq.clock.now
+    with hq.sessions() as s:
+        add_subscription(s, "store:s1", "weekly", "fi", ["kauppa@hymio.test"], "admin", now)
+        alert = s.query(Alert).order_by(Alert.id).first().id
+        add_rule(s, "silent", "kiosk_silent", "store:s1", {}, [], now)
+    hq.clock.now = now + timedelta(minutes=1)
+    with LiveServer(hq.app) as server:
+        yield hq, server.url, {"alert": alert}
+
+
+def _walk(browser, url: str, ids: dict, width: int, language: str = "en") -> list[str]:  # noqa: F811
+    """Every page at *width*: what scrolls sideways or is too small to tap."""
+    context = browser.new_context(
+        viewport={"width": width, "height": 844 if width < 800 else 900},
+        locale={"fi": "fi-FI", "sv": "sv-SE"}.get(language, "en-GB"),
+        extra_http_headers={"Accept-Language": language},
+    )
+    page = context.new_page()
+    _log_in(page, url)
+    problems = []
+    for route, path in PAGES.items():
+        page.goto(url + path.format(**ids))
+        assert page.locator("main").count() == 1, route
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        if wide > width:
+            culprit = page.evaluate(WIDEST, width)
+            problems.append(f"{route} at {width} px is {wide} px wide: {culprit}")
+        if width == 390:
+            for element in page.locator(TAPPED).all():
+                box = element.bounding_box()
+                if box and box["height"] < 44:
+                    what = element.evaluate("e => e.outerHTML.slice(0, 80)")
+                    problems.append(f"{route}: {box['height']:.0f} px high: {what}")
+        name = route.strip("/").replace("/", "-").replace("{", "").replace("}", "") or "stores"
+        page.screenshot(path=str(ARTIFACTS / "phone" / f"{name}-{width}-{language}.png"))
+    context.close()
+    return problems
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_no_page_scrolls_sideways_at_any_width(phone_hq, browser):  # noqa: F811
+    _, url, ids = phone_hq
+    (ARTIFACTS / "phone").mkdir(parents=True, exist_ok=True)
+    problems = [p for width in WIDTHS for p in _walk(browser, url, ids, width)]
+    problems += [p for lang in ("fi", "sv") for p in _walk(browser, url, ids, 390, lang)]
+    assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_tapped_heat_map_cell_says_its_figures(phone_hq, browser):  # noqa: F811
+    _, url, _ = phone_hq
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True)
+    page = context.new_page()
+    _log_in(page, url)
+    page.goto(f"{url}/stores/s1")
+    counted = page.locator("#heat-map g.c:has(rect.cell[data-unhappy])").first
+    counted.scroll_into_view_if_needed()
+    tip = counted.locator("text.tip")
+    assert not tip.is_visible()
+    counted.locator("rect").tap()
+    assert tip.is_visible()
+    says = tip.text_content()
+    assert " ratings, " in says and "% unhappy" in says
+    assert not page.locator("#heat-map text.legend").is_visible()
+    page.screenshot(path=str(ARTIFACTS / "phone" / "heat-map-tapped-390.png"))
+    context.close()
