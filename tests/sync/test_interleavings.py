@@ -116,7 +116,7 @@ def test_any_interleaving_ends_with_hq_holding_exactly_what_was_acknowledged(
 
 def run(op: tuple, kiosk: Kiosk, box: Middlebox, hq, token: str) -> None:
     name, *args = op
-    clock = kiosk.timekeeping.clock
+    clock = kiosk.clock
     if name == "press":
         kiosk.press(*args)
     elif name in ("upload", "lost", "refuse"):
@@ -146,7 +146,7 @@ def run(op: tuple, kiosk: Kiosk, box: Middlebox, hq, token: str) -> None:
         if args[0] and wal.exists() and wal.stat().st_size >= 32:
             with open(wal, "r+b") as f:
                 f.write(os.urandom(32))
-        kiosk.store = Store(kiosk.path, kiosk.context, clock=kiosk.timekeeping.clock)
+        kiosk.store = Store(kiosk.path, kiosk.context, clock=kiosk.clock)
     elif name == "snapshot":  # a read-only overlay is turned on: this is what stays
         kiosk.reopen()
         kiosk.snapshot = files(kiosk.path)
@@ -159,14 +159,14 @@ def run(op: tuple, kiosk: Kiosk, box: Middlebox, hq, token: str) -> None:
         for suffix, data in kiosk.snapshot.items():
             Path(f"{kiosk.path}{suffix}").write_bytes(data)
         clock.boot, clock.mono = str(uuid.uuid4()), 1_000_000_000
-        kiosk.store = Store(kiosk.path, kiosk.context, clock=kiosk.timekeeping.clock)
+        kiosk.store = Store(kiosk.path, kiosk.context, clock=kiosk.clock)
     elif name == "reimage" and kiosk.everything_final():
         # Only once everything reached HQ: a card re-imaged earlier loses what was on it.
         kiosk.store.close()
         for path in [kiosk.path, *salvage.archives(kiosk.path)]:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
-        kiosk.store = Store(kiosk.path, kiosk.context, clock=kiosk.timekeeping.clock)
+        kiosk.store = Store(kiosk.path, kiosk.context, clock=kiosk.clock)
 
 
 def files(path: Path) -> dict[str, bytes]:

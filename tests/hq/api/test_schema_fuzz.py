@@ -76,6 +76,7 @@ def test_the_schema_lists_every_api_operation(fuzz_hq):
         "POST /api/v1/heartbeat",
         "GET /api/v1/config",
         "GET /api/v1/release",
+        "GET /api/v1/release-metadata",
         "GET /api/v1/releases/{version}/manifest",
         "GET /api/v1/releases/{version}/signature",
         "GET /api/v1/releases/{version}/files/{name}",
