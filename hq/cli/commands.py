@@ -21,6 +21,7 @@ BROWSER = "browser"  # set-language: forget the choice, follow the browser's Acc
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """Add ``hq`` and its subcommands to the ``hymio`` parser."""
     from hq.cli import alerts as cli_alerts
+    from hq.cli import business as cli_business
     from hq.cli import fleet as cli_fleet
     from hq.cli import people as cli_people
     from hq.cli import releases as cli_releases
@@ -126,6 +127,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     cli_alerts.add_commands(command)
     cli_releases.add_commands(command)
     cli_reports.add_commands(command)
+    cli_business.add_commands(command)
 
 
 def _needs_hq(run):

@@ -29,6 +29,7 @@ from hq.fleet.added import added
 from hq.fleet.rollouts import progress, updates
 from hq.ingest.ratelimit import retry_after
 from hq.ingest.wire import Day
+from hq.insight.business.rates import store_rates
 from hq.insight.chain import (
     PAGE,
     SORTS,
@@ -307,6 +308,7 @@ def one_store(
         updates=updates(db, store.id), now=now, store_today=today(store, now),
         actions=actions_between(db, store.id, period.first, period.last),
         messages=messages_of(db, store.id), acts=user.access.acts_on(store.id),
+        business=store_rates(db, store.id, period.first, period.last, split),
     )  # fmt: skip
 
 

@@ -237,6 +237,11 @@ class Access:
         """Whether this reader may act on the store (alerts, actions, kiosk message)."""
         return store_id is not None and self.covers(Scope("store", store_id), act=True)
 
+    def acts_on_any(self) -> bool:
+        """Whether this reader may act on at least one store (a form or route that changes
+        stores' data is refused outright otherwise)."""
+        return any(self.acts_on(s) for s in self.tree.stores)
+
     def visible(self, stores: Iterable[Store]) -> list[Store]:
         """The *stores* this reader may see, in their order."""
         return [s for s in stores if self.sees(s.id)]

@@ -37,7 +37,9 @@ HIDDEN = ("Zzhidden", "zzdevice", "zzstore")  # every trace of the store outside
 # Each route: what it is, and so what is checked of it.
 #   public: anyone; device: a device's token; store: /…/{store_id}… of one store;
 #   device-of-store: of one device; list: shows stores (only the reader's);
-#   admin: only an admin; own: the reader's own session (logout, language).
+#   admin: only an admin; own: the reader's own session (logout, language);
+#   page: a logged-in page that shows no store's data; import: changes the stores the
+#   reader acts on, named in its body (tests/hq/insight/business/test_business_import.py).
 ROUTES = {
     ("GET", "/login"): "public",
     ("POST", "/login"): "public",
@@ -84,6 +86,11 @@ ROUTES = {
     ("POST", "/admin/stores/{store_id}/region"): "admin",
     ("POST", "/admin/tokens"): "admin",
     ("POST", "/admin/tokens/{name}/remove"): "admin",
+    ("GET", "/api/v1/stores/{store_id}/business"): "store",
+    ("GET", "/business"): "page",
+    ("GET", "/business/sample.csv"): "page",
+    ("POST", "/business"): "import",
+    ("POST", "/api/v1/business-hours"): "import",
 }
 
 
