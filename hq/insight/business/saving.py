@@ -94,9 +94,14 @@ def _copy_upsert(conn, columns: tuple[str, ...], rows: list[tuple]) -> None:
         f" hour integer, {typed}, imported_at text) ON COMMIT DROP"
     )
     cursor = conn.connection.driver_connection.cursor()
+    # COPY's text format written here: every value is a number, a store id (letters,
+    # digits, '.', '_', '-'), a date or a time HQ wrote, so none needs escaping.
     with cursor.copy(f"COPY business_in ({_names(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
+        for i in range(0, len(rows), 10_000):
+            copy.write("".join(
+                "\t".join("\\N" if v is None else str(v) for v in row) + "\n"
+                for row in rows[i : i + 10_000]
+            ))  # fmt: skip
     # the column names are this module's own (STORED), never the file's
     select_in = f"SELECT {_names(columns)} FROM business_in"  # noqa: S608
     conn.exec_driver_sql(_upsert_sql(columns, select_in))
