@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hq.core.language import N_
+from hq.core.language import language as words
 from hq.ingest.completeness import Completeness, completeness_of, incomplete_days
 from hq.insight.counts import (
     Days,
@@ -191,9 +192,11 @@ def store_page(
 def _labelled(
     session: Session, store: Store, shares: list, language: str = "en"
 ) -> list[tuple[str, object]]:
-    """Each reason's share with the label the store's kiosks show in *language*."""
+    """Each reason's share with the label the store's kiosks show in *language*; the
+    answers with no reason (key ``""``) as "no reason given"."""
     labels = ReasonLabels(session, language, [store.id])
-    return [(labels(store.id, "", s.key) or s.key, s) for s in shares]
+    none = words(language).gettext(NO_REASON)
+    return [(labels(store.id, "", s.key) or s.key if s.key else none, s) for s in shares]
 
 
 def _kiosks(
@@ -217,6 +220,8 @@ def _kiosks(
         return [replace(k, change=None) for k in ranked]
     return ranked
 
+
+NO_REASON = N_("no reason given (not asked, or not answered)")
 
 # English; the page translates them (N_ marks them for the catalogues).
 NOT_COUNTED = {

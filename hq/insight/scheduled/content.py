@@ -161,11 +161,17 @@ def store_report(
         change=figures.change,
         changed_on=figures.changed_on,
         heat=page["heat"],
-        reasons=page["reasons"][:TOP_REASONS],
+        reasons=_top(page["reasons"]),
         place=place,
         incomplete=page["incomplete"],
         lacking=_lacking(page["devices"], store, period, now),
     )
+
+
+def _top(reasons: list[tuple[str, object]]) -> list[tuple[str, object]]:
+    """The TOP_REASONS most given reasons, and the answers with no reason after them."""
+    given = [r for r in reasons if r[1].key]
+    return given[:TOP_REASONS] + [r for r in reasons if not r[1].key]
 
 
 def _lacking(devices: list[DeviceHealth], store: Store, period: ReportPeriod, now) -> list[Lack]:
