@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from hq.core.language import N_
 from hq.core.language import language as words
-from hq.ingest.completeness import Completeness, completeness_of, incomplete_days
+from hq.ingest.completeness import Completeness, completeness_of, incomplete_days, lost_days
 from hq.insight.counts import (
     Days,
     daily,
@@ -163,6 +163,8 @@ def store_page(
     figures.series, breaks = broken(figures.series, per_day)
     devices = fleet(session, now, store.id)
     incomplete = incomplete_days([d.completeness for d in devices], store.timezone, now)
+    lost_on = lost_days([d.completeness for d in devices], store.timezone, now)
+    lost = list(dict.fromkeys(x for d in days for x in lost_on.get(d, [])))
     table = list(reversed(daily(figures.counted)))
     flags = [figures.counted.by_flag(i) for i in range(len(days))]
     for day, why in zip(table, reversed(flags), strict=True):
@@ -186,6 +188,7 @@ def store_page(
         ),
         "devices": devices,
         "incomplete": len([d for d in table if d["incomplete"]]),
+        "lost": lost,  # written off on these days: (device, how many, why) (issue 30)
     }
 
 

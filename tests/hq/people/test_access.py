@@ -37,7 +37,8 @@ HIDDEN = ("Zzhidden", "zzdevice", "zzstore")  # every trace of the store outside
 # Each route: what it is, and so what is checked of it.
 #   public: anyone; device: a device's token; store: /…/{store_id}… of one store;
 #   device-of-store: of one device; list: shows stores (only the reader's);
-#   admin: only an admin; own: the reader's own session (logout, language).
+#   admin: only an admin; own: the reader's own session (logout, language);
+#   write-off: only an admin, checked in tests/hq/ingest/test_writeoff.py.
 ROUTES = {
     ("GET", "/login"): "public",
     ("POST", "/login"): "public",
@@ -84,6 +85,8 @@ ROUTES = {
     ("POST", "/admin/stores/{store_id}/region"): "admin",
     ("POST", "/admin/tokens"): "admin",
     ("POST", "/admin/tokens/{name}/remove"): "admin",
+    ("POST", "/fleet/write-offs"): "write-off",
+    ("POST", "/api/v1/devices/{device_id}/write-offs"): "write-off",
 }
 
 
