@@ -17,11 +17,13 @@ from sqlalchemy import func, select
 
 from hq.api import FirstDay, LastDay, days_asked, errors
 from hq.core.errors import ApiError
+from hq.insight.business.busyness import by_busyness, main_scale
 from hq.insight.business.rates import Rate, store_rates
 from hq.insight.business.saving import BusinessFileError, Imported, import_business
 from hq.tables.business import BusinessHour
 from hq.web.deps import DB, Now, Reader, WriteLock, visible_store
 
+HIDDEN = ("index", "unhappy", "unhappy_low", "unhappy_high")
 MAX_FILE = 64 * 1024 * 1024  # a month of 500 stores is about 17 MB; split larger files
 router = APIRouter(prefix="/api/v1", tags=["business"])
 
@@ -63,14 +65,30 @@ class BusinessDay(BaseModel):
     per_visitors: RateOut
 
 
+class BandOut(BaseModel):
+    """Counted ratings of the hours whose transactions per staff member fall in the band;
+    the figures are None below the privacy floor (``min_cell`` ratings)."""
+
+    low: int = Field(description="transactions per staff member in the hour, from")
+    high: int | None = Field(description="to under (None: no upper end)")
+    hours: int
+    ratings: int
+    index: float | None
+    unhappy: float | None = Field(description="share of unhappy answers, %")
+    unhappy_low: float | None = Field(description="95 % interval")
+    unhappy_high: float | None
+
+
 class StoreBusiness(BaseModel):
-    """A store's business figures and response rate over the days asked for."""
+    """A store's business figures and response rate over the days asked for, and its
+    satisfaction by how busy it was."""
 
     store_id: str
     timezone: str
     per_transactions: RateOut
     per_visitors: RateOut
     days: list[BusinessDay]
+    busyness: list[BandOut]
 
 
 @router.post(
@@ -128,7 +146,7 @@ def _refused(e: BusinessFileError) -> JSONResponse:
     response_model=StoreBusiness,
     responses=errors(400, 401, 404, 422),
 )
-def store_business(store_id: str, session: DB, now: Now, reader: Reader,
+def store_business(request: Request, store_id: str, session: DB, now: Now, reader: Reader,
                    from_: FirstDay = None, to: LastDay = None) -> StoreBusiness:  # fmt: skip
     """The store's business figures and response rate for its local days ``from`` … ``to``."""
     store = visible_store(session, reader, store_id)
@@ -151,8 +169,14 @@ def store_business(store_id: str, session: DB, now: Now, reader: Reader,
         )
         for day, tx, cents, footfall, staff in sums
     ]  # fmt: skip
+    floor = request.app.state.min_cell
+    scale = main_scale(session, store.id, first, last)
+    bands = [
+        BandOut(**{**vars(b), **({} if b.ratings >= floor else dict.fromkeys(HIDDEN))})
+        for b in (by_busyness(session, [store.id], first, last, scale) if scale else [])
+    ]
     return StoreBusiness(
         store_id=store.id, timezone=store.timezone,
         per_transactions=RateOut.of_rate(rates.transactions),
-        per_visitors=RateOut.of_rate(rates.visitors), days=days,
+        per_visitors=RateOut.of_rate(rates.visitors), days=days, busyness=bands,
     )  # fmt: skip

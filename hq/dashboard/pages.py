@@ -31,6 +31,7 @@ from hq.fleet.rollouts import progress, updates
 from hq.ingest.ratelimit import retry_after
 from hq.ingest.wire import Day
 from hq.insight.business.action_effects import effects_of
+from hq.insight.business.busyness import by_busyness
 from hq.insight.business.rates import store_rates
 from hq.insight.chain import (
     PAGE,
@@ -312,6 +313,8 @@ def one_store(
         effects=effects_of(db, store, [a.day for a in done], today(store, now) - timedelta(days=1)),
         messages=messages_of(db, store.id), acts=user.access.acts_on(store.id),
         business=store_rates(db, store.id, period.first, period.last, split),
+        bands=by_busyness(db, [store.id], period.first, period.last, figures["figures"].scale),
+        min_cell=request.app.state.min_cell,
     )  # fmt: skip
 
 

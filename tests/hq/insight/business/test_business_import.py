@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from hq.insight.business.rates import store_rates, wilson
@@ -149,3 +150,31 @@ def test_the_command_line_imports_the_same_way(hq, database_url, tmp_path, capsy
     )
     with hq.sessions() as s:
         assert s.scalar(select(func.count()).select_from(BusinessHour)) == 2
+
+
+def test_satisfaction_by_busyness_bands_the_hours_by_transactions_per_staff(hq):
+    at = hq.clock.now  # 12:00 in Helsinki
+    quiet = [hq.rating(score=s, recorded_at=to_utc_text(at - timedelta(minutes=5 + i)))
+             for i, s in enumerate((1, 1, 4, 4, 4))]  # fmt: skip
+    busy = [hq.rating(score=4, recorded_at=to_utc_text(at - timedelta(minutes=65 + i)))
+            for i in range(10)]  # fmt: skip
+    few = [hq.rating(score=1, recorded_at=to_utc_text(at - timedelta(minutes=125 + i)))
+           for i in range(3)]  # fmt: skip
+    assert hq.post(quiet + busy + few).status_code == 200
+    day = (at + timedelta(hours=2)).date().isoformat()
+    text = HEAD + f"s1,{day},11,8,,,2\ns1,{day},10,60,,,2\ns1,{day},9,25,,,1\ns1,{day},8,9,,,0\n"
+    assert _post(hq, text, _admin_token(hq)).status_code == 200
+    reader = {"Authorization": f"Bearer {hq.reader_token}"}
+    bands = hq.client.get(f"/api/v1/stores/s1/business?from={day}&to={day}",
+                          headers=reader).json()["busyness"]  # fmt: skip
+    assert [(b["low"], b["high"], b["hours"], b["ratings"]) for b in bands] == [
+        (0, 5, 1, 5),
+        (5, 10, 0, 0),
+        (10, 20, 0, 0),
+        (20, 40, 2, 13),
+        (40, None, 0, 0),
+    ]  # 11:00 is 4 a head; 10:00 30 and 9:00 25 a head; 8:00 has no staff: no band
+    assert bands[0]["unhappy"] == 40.0
+    assert (bands[0]["unhappy_low"], bands[0]["unhappy_high"]) == pytest.approx(wilson(2, 5))
+    assert round(bands[3]["unhappy"], 6) == round(100 * 3 / 13, 6)
+    assert bands[1]["unhappy"] is None

@@ -1,0 +1,97 @@
+"""Satisfaction against busyness: a store's (or several stores') counted ratings of the
+hours that have transactions and staff figures, in bands of transactions per staff
+member in the hour, each band with its hours, n, index and unhappy share with a 95 %
+Wilson interval. Fixed bands, the same for every store and reader, so two stores' (or a
+region's) bands can be set side by side.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hq.insight.business.rates import wilson
+from hq.tables.business import BusinessHour
+from hq.tables.models import HourCount
+from kiosk.counting.metrics import summarize
+from kiosk.counting.scales import get_scale, is_negative
+
+EDGES = (0, 5, 10, 20, 40)  # transactions per staff member in the hour; the last band is open
+
+
+@dataclass(frozen=True)
+class Band:
+    """One band of busyness: transactions per staff member from ``low`` to under ``high``
+    (``None``: no upper end), its store-hours, counted ratings, index and unhappy share."""
+
+    low: int
+    high: int | None
+    hours: int
+    ratings: int
+    index: float | None
+    unhappy: float | None  # %
+    unhappy_low: float | None
+    unhappy_high: float | None
+
+
+def main_scale(session: Session, store_id: str, first: date, last: date) -> str | None:
+    """The scale most of the store's counted ratings of those days are on."""
+    return session.scalar(
+        select(HourCount.scale)
+        .where(HourCount.store_id == store_id, HourCount.flag == "",
+               HourCount.day.between(first.isoformat(), last.isoformat()))
+        .group_by(HourCount.scale)
+        .order_by(func.sum(HourCount.n).desc(), HourCount.scale)
+        .limit(1)
+    )  # fmt: skip
+
+
+def band_of(per_staff: float) -> int:
+    """The index in :data:`EDGES` of the band *per_staff* falls in."""
+    return max(i for i, edge in enumerate(EDGES) if per_staff >= edge)
+
+
+def by_busyness(session: Session, stores: Iterable[str], first: date, last: date,
+                scale: str) -> list[Band]:  # fmt: skip
+    """The bands of *stores*' local days *first* … *last* on *scale* (every band, empty
+    ones with 0 hours)."""
+    stores = list(stores)
+    span = (first.isoformat(), last.isoformat())
+    per_hour = session.execute(
+        select(BusinessHour.store_id, BusinessHour.day, BusinessHour.hour,
+               func.sum(BusinessHour.transactions), func.sum(BusinessHour.staff))
+        .where(BusinessHour.store_id.in_(stores), BusinessHour.day.between(*span),
+               BusinessHour.transactions.is_not(None), BusinessHour.staff > 0)
+        .group_by(BusinessHour.store_id, BusinessHour.day, BusinessHour.hour)
+    ).all()  # fmt: skip
+    band = {(s, d, h): band_of(tx / staff) for s, d, h, tx, staff in per_hour}
+    hours = Counter(band.values())
+    counts: dict[int, Counter[int]] = defaultdict(Counter)
+    for store, day, hour, score, n in session.execute(
+        select(HourCount.store_id, HourCount.day, HourCount.hour, HourCount.score,
+               func.sum(HourCount.n))
+        .where(HourCount.store_id.in_(stores), HourCount.day.between(*span),
+               HourCount.flag == "", HourCount.scale == scale)
+        .group_by(HourCount.store_id, HourCount.day, HourCount.hour, HourCount.score)
+    ):  # fmt: skip
+        b = band.get((store, day, hour))
+        if b is not None:
+            counts[b][score] += int(n)
+    sc = get_scale(scale)
+    bands = []
+    for i, low in enumerate(EDGES):
+        high = EDGES[i + 1] if i + 1 < len(EDGES) else None
+        c = counts[i]
+        total = sum(c.values())
+        unhappy = sum(n for s, n in c.items() if is_negative(sc, s))
+        interval = wilson(unhappy, total) if total else (None, None)
+        summary = summarize(scale, c)
+        headline = summary.index if summary.index is not None else summary.nps
+        bands.append(Band(low, high, hours[i], total, headline,
+                          100 * unhappy / total if total else None, *interval))  # fmt: skip
+    return bands
