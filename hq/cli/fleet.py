@@ -20,6 +20,9 @@ def add_commands(command) -> None:
     p.add_argument(
         "--expires", type=float, default=7.0, metavar="DAYS", help="days it holds (default 7)"
     )
+    p.add_argument(
+        "--hq", default=None, metavar="URL", help="HQ's address: print the enrolment link too"
+    )
     p = command("add-devices", "add devices from a CSV list; tokens go to a file", _add_devices)
     p.add_argument("--file", required=True, type=Path, help="CSV with columns store,device")
     p.add_argument(
@@ -48,14 +51,21 @@ def _session(args: argparse.Namespace):
 
 
 def _enroll_code(args: argparse.Namespace) -> int:
-    from hq.fleet.enrolment import make_code
+    from hq.fleet.enrol_codes import new_code
 
     with _session(args) as session:
-        code = make_code(session, args.store, args.uses, args.expires, _now())
+        names = {"store": "--store", "uses": "--uses", "days": "--expires"}
+        made = new_code(session, None, args.store, args.uses, args.expires, _now(), names)
+    code = made.code
     kiosks = "1 kiosk" if args.uses == 1 else f"{args.uses} kiosks"
     print(f"enrol code for store {args.store}, {kiosks}, {args.expires:g} days:")
     print(code)
-    print(f"on each kiosk: sudo hymio enroll --config /etc/hymio/kiosk.toml --hq URL --code {code}")
+    if args.hq:
+        link = made.link(args.hq)
+        print(f"on each kiosk: sudo hymio enroll --config /etc/hymio/kiosk.toml '{link}'")
+    else:
+        hint = f"--hq URL --code {code}"
+        print(f"on each kiosk: sudo hymio enroll --config /etc/hymio/kiosk.toml {hint}")
     return 0
 
 
