@@ -58,7 +58,7 @@ def read_enrol_link(text: str) -> tuple[str, str]:
         if len(fields.get(name, [])) != 1 or not fields[name][0].strip():
             raise EnrolLinkError(f"the enrolment link needs one {name}=…")
     hq, code = fields["hq"][0].strip().rstrip("/"), fields["code"][0].strip()
-    if not re.match(r"^https?://", hq):
+    if not re.match(r"^https?://", hq, re.IGNORECASE):
         raise EnrolLinkError(f"the enrolment link's hq {hq[:60]!r} is not an http(s) address")
     if not re.match(CODE_PATTERN, code):
         raise EnrolLinkError(f"the enrolment link's code {code[:20]!r} is not an enrol code")
