@@ -37,7 +37,9 @@ HIDDEN = ("Zzhidden", "zzdevice", "zzstore")  # every trace of the store outside
 # Each route: what it is, and so what is checked of it.
 #   public: anyone; device: a device's token; store: /…/{store_id}… of one store;
 #   device-of-store: of one device; list: shows stores (only the reader's);
-#   admin: only an admin; own: the reader's own session (logout, language).
+#   admin: only an admin; own: the reader's own session (logout, language);
+#   enrol: an admin, or a manager for their own stores' enrol codes (tests/hq/dashboard/
+#   enrol/test_pages.py, tests/hq/api/enrol/test_codes.py).
 ROUTES = {
     ("GET", "/login"): "public",
     ("POST", "/login"): "public",
@@ -84,6 +86,9 @@ ROUTES = {
     ("POST", "/admin/stores/{store_id}/region"): "admin",
     ("POST", "/admin/tokens"): "admin",
     ("POST", "/admin/tokens/{name}/remove"): "admin",
+    ("GET", "/enrolment-codes"): "enrol",
+    ("POST", "/enrolment-codes"): "enrol",
+    ("POST", "/enrolment-codes/{code_id}/revoke"): "enrol",
 }
 
 
