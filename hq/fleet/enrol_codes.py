@@ -12,6 +12,7 @@ printout is revoked and replaced, never shown again.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -65,6 +66,12 @@ class CodeRow:
     made_by: str
     revoked_at: str | None
     state: str  # active, used_up, expired or revoked
+
+
+def hq_address(seen: str) -> str:
+    """HQ's address for the kiosks: ``HYMIO_HQ_URL`` when set (HQ behind a proxy), else
+    *seen*, the address the request came to."""
+    return (os.environ.get("HYMIO_HQ_URL") or seen).rstrip("/")
 
 
 def manages(reader: Access | None, store_id: str | None = None) -> bool:

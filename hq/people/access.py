@@ -279,6 +279,19 @@ def check_role(role: str, scope: str) -> str:
     return role
 
 
+def check_token_role(role: str, scope: str) -> str:
+    """*role* if an API token may have it over *scope*: an analyst token reads any part,
+    a manager token needs a part (``region:ID`` or ``store:ID``), an admin token the whole
+    chain; an :class:`InputError` naming ``role`` otherwise."""
+    if role not in ROLES:
+        raise InputError(f"role: {role!r} is not one of {', '.join(ROLES)}")
+    if role == "manager" and not scope:
+        raise InputError("role: a manager token needs a scope: region:ID or store:ID")
+    if role == "admin" and scope:
+        raise InputError("role: an admin token acts on the whole chain; give no scope")
+    return role
+
+
 def regions_under(session: Session, region_id: str) -> set[str]:
     """*region_id* and every region below it."""
     return set(load_tree(session).regions_under(region_id))

@@ -144,14 +144,17 @@ class User(Base):
 
 
 class ApiToken(Base):
-    """A read token for scripts (daily figures, gaps, CSV export); kept as SHA-256. It reads
-    the stores of its ``scope`` only, as a user's (:mod:`hq.people.access`)."""
+    """A token for scripts (daily figures, gaps, CSV export); kept as SHA-256. It reads
+    the stores of its ``scope`` only, as a user's (:mod:`hq.people.access`), and acts as
+    its ``role`` may: ``analyst`` (the default) only reads; ``manager`` and ``admin``
+    also manage enrol codes."""
 
     __tablename__ = "api_tokens"
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[str] = mapped_column(String(40))
     scope: Mapped[str] = mapped_column(String(80), server_default="")
+    role: Mapped[str] = mapped_column(String(16), server_default="analyst")
 
 
 class Survey(Base):

@@ -14,7 +14,6 @@ for one that does not exist. Bad input is a 400 page naming the field, nothing m
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -30,6 +29,7 @@ from hq.dashboard.pages import EXPIRED, Reader, _check_csrf, _page, _to_login, l
 from hq.fleet.enrol_codes import (
     MANAGES,
     UnknownCodeError,
+    hq_address,
     list_codes,
     manages,
     new_code,
@@ -52,11 +52,6 @@ STATES = {
 }
 Csrf = Annotated[str, Form(max_length=100)]
 Short = Annotated[str, Form(max_length=64)]
-
-
-def hq_address(request: Request) -> str:
-    """HQ's address for the kiosks: ``HYMIO_HQ_URL``, else the one the browser used."""
-    return (os.environ.get("HYMIO_HQ_URL") or str(request.base_url)).rstrip("/")
 
 
 def local_time(utc_text: str, timezone: str) -> tuple[str, str]:
@@ -124,7 +119,7 @@ def make_code_page(
         return _page(request, "problem.html", user, 400, why=str(e), store=None)
     where = db.get(Store, made.store_id)
     printed = language(print_language) if print_language else speaks(request, user)
-    address = hq_address(request)
+    address = hq_address(str(request.base_url))
     link = made.link(address)
     day, time = local_time(made.expires_at, where.timezone)
     return _page(

@@ -89,6 +89,9 @@ ROUTES = {
     ("GET", "/enrolment-codes"): "enrol",
     ("POST", "/enrolment-codes"): "enrol",
     ("POST", "/enrolment-codes/{code_id}/revoke"): "enrol",
+    ("GET", "/api/v1/enrolment-codes"): "enrol",
+    ("POST", "/api/v1/enrolment-codes"): "enrol",
+    ("DELETE", "/api/v1/enrolment-codes/{code_id}"): "enrol",
 }
 
 

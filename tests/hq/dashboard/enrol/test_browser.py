@@ -76,8 +76,8 @@ def enroll(settings, link: str, device: str):
 
 def test_an_admin_makes_a_code_in_the_browser_and_a_kiosk_enrols_with_its_qr_code(
     hq,
-    browser,
-    tmp_path,  # noqa: F811
+    browser,  # noqa: F811
+    tmp_path,
 ):
     base, sessions = hq
     ARTIFACTS.mkdir(exist_ok=True)
