@@ -136,6 +136,11 @@ def test_an_admin_makes_a_code_in_the_browser_and_a_kiosk_enrols_with_its_qr_cod
     page.goto(f"{base}/enrolment-codes")
     page.locator("#codes tbody tr").first.locator("button").click()
     page.wait_for_selector('#codes tbody tr[data-state="revoked"]')
+    states = [r.get_attribute("data-state") for r in page.locator("#codes tbody tr").all()]
+    assert states == ["revoked", "used_up", "active"]
+    page.screenshot(path=ARTIFACTS / "hq-enrol-codes-390.png", full_page=True)
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.screenshot(path=ARTIFACTS / "hq-enrol-codes-1366.png", full_page=True)
     refused = enroll(used_up, revoked_link, "pi-c")
     assert refused.returncode == 1 and "the enrol code was revoked" in refused.stderr
 
