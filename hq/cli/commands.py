@@ -21,6 +21,7 @@ BROWSER = "browser"  # set-language: forget the choice, follow the browser's Acc
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """Add ``hq`` and its subcommands to the ``hymio`` parser."""
     from hq.cli import alerts as cli_alerts
+    from hq.cli import business as cli_business
     from hq.cli import fleet as cli_fleet
     from hq.cli import people as cli_people
     from hq.cli import releases as cli_releases
@@ -113,10 +114,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--scope", default="", help=cli_people.SCOPE_HELP)
     p.add_argument(
         "--role",
-        choices=("analyst", "manager", "admin"),
         default="analyst",
-        help="analyst: reads (default); manager (needs --scope) or admin (the whole chain):"
-        " also manages enrol codes",
+        help="analyst (reads only; the default), manager (changes its scope's stores; needs"
+        " --scope) or admin (changes everything)",
     )
     p = command("set-survey", "set survey settings from a TOML file", _set_survey)
     p.add_argument("--store", required=True, help="store id")
@@ -127,6 +127,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     cli_alerts.add_commands(command)
     cli_releases.add_commands(command)
     cli_reports.add_commands(command)
+    cli_business.add_commands(command)
 
 
 def _needs_hq(run):

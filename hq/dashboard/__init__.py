@@ -39,7 +39,15 @@ def session_secret(sessions: sessionmaker[Session]) -> str:
 
 def install(app: FastAPI, sessions: sessionmaker[Session], secure_cookies: bool) -> None:
     """Add the session middleware, the static files and the pages to *app*."""
-    from hq.dashboard import actions, admin_pages, alerts_pages, pages, reports_page, whatif
+    from hq.dashboard import (
+        actions,
+        admin_pages,
+        alerts_pages,
+        business,
+        pages,
+        reports_page,
+        whatif,
+    )
     from hq.dashboard.enrol import pages as enrol_pages
 
     app.add_middleware(
@@ -57,4 +65,5 @@ def install(app: FastAPI, sessions: sessionmaker[Session], secure_cookies: bool)
     app.include_router(alerts_pages.router)
     app.include_router(actions.router)
     app.include_router(reports_page.router)
+    app.include_router(business.router)
     app.include_router(enrol_pages.router)

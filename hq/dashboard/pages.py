@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
@@ -29,6 +30,8 @@ from hq.fleet.added import added
 from hq.fleet.rollouts import progress, updates
 from hq.ingest.ratelimit import retry_after
 from hq.ingest.wire import Day
+from hq.insight.business.action_effects import effects_of
+from hq.insight.business.rates import store_rates
 from hq.insight.chain import (
     PAGE,
     SORTS,
@@ -305,8 +308,10 @@ def one_store(
     return _page(
         request, "store.html", user, **figures, period=period, added=added(db, store.id),
         updates=updates(db, store.id), now=now, store_today=today(store, now),
-        actions=actions_between(db, store.id, period.first, period.last),
+        actions=(done := actions_between(db, store.id, period.first, period.last)),
+        effects=effects_of(db, store, [a.day for a in done], today(store, now) - timedelta(days=1)),
         messages=messages_of(db, store.id), acts=user.access.acts_on(store.id),
+        business=store_rates(db, store.id, period.first, period.last, split),
     )  # fmt: skip
 
 

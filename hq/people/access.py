@@ -237,6 +237,11 @@ class Access:
         """Whether this reader may act on the store (alerts, actions, kiosk message)."""
         return store_id is not None and self.covers(Scope("store", store_id), act=True)
 
+    def acts_on_any(self) -> bool:
+        """Whether this reader may act on at least one store (a form or route that changes
+        stores' data is refused outright otherwise)."""
+        return any(self.acts_on(s) for s in self.tree.stores)
+
     def visible(self, stores: Iterable[Store]) -> list[Store]:
         """The *stores* this reader may see, in their order."""
         return [s for s in stores if self.sees(s.id)]
@@ -280,15 +285,15 @@ def check_role(role: str, scope: str) -> str:
 
 
 def check_token_role(role: str, scope: str) -> str:
-    """*role* if an API token may have it over *scope*: an analyst token reads any part,
-    a manager token needs a part (``region:ID`` or ``store:ID``), an admin token the whole
-    chain; an :class:`InputError` naming ``role`` otherwise."""
+    """*role* if it is one of :data:`ROLES` and fits a token's *scope*: an analyst token
+    reads the chain or a part of it, a manager token needs a part, an admin token has the
+    whole chain."""
     if role not in ROLES:
-        raise InputError(f"role: {role!r} is not one of {', '.join(ROLES)}")
+        raise InputError(f"role {role!r} is not one of {', '.join(ROLES)}")
     if role == "manager" and not scope:
-        raise InputError("role: a manager token needs a scope: region:ID or store:ID")
+        raise InputError("a manager token needs a scope: region:ID or store:ID")
     if role == "admin" and scope:
-        raise InputError("role: an admin token acts on the whole chain; give no scope")
+        raise InputError("an admin token has the whole chain; give no scope")
     return role
 
 

@@ -158,11 +158,10 @@ def end_sessions(session: Session, username: str) -> int:
 def add_api_token(
     session: Session, name: str, now: datetime, scope: str = "", role: str = "analyst"
 ) -> str:
-    """A token for scripts (daily figures, gaps, export) of the stores of *scope* ("": the
-    whole chain), with *role* (:func:`hq.people.access.check_token_role`: an analyst token
-    only reads); returns it once."""
+    """A token for scripts over the stores of *scope* ("": the whole chain) with the rights
+    of *role* (``analyst``: reads only); returns it once."""
     check_id("token name", name)
-    check_scope(session, scope)
+    scope = check_scope(session, scope)
     check_token_role(role, scope)
     token = new_token()
     row = ApiToken(name=name, token_hash=token_hash(token), created_at=to_utc_text(now))

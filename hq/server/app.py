@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from hq import api
 from hq.api import (
     actions,
+    business,
     config,
     devices,
     enrol,
@@ -82,7 +83,10 @@ def create_app(
     app.state.release_folder = release_files or release_folder(database_url)
     errors_http.install(app)
     client_address.install(app, forwarded_allow_ips)
-    routers = (ratings, devices, config, releases, enrol, reports, actions, whatif, export, health)
+    routers = (
+        ratings, devices, config, releases, enrol, reports, actions, whatif, export, business,
+        health,
+    )  # fmt: skip
     for module in routers:
         app.include_router(module.router)
     api.document_bodies(app, Batch)  # read by the endpoint itself (hq.api.ratings)

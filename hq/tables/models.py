@@ -144,10 +144,9 @@ class User(Base):
 
 
 class ApiToken(Base):
-    """A token for scripts (daily figures, gaps, CSV export); kept as SHA-256. It reads
-    the stores of its ``scope`` only, as a user's (:mod:`hq.people.access`), and acts as
-    its ``role`` may: ``analyst`` (the default) only reads; ``manager`` and ``admin``
-    also manage enrol codes."""
+    """A token for scripts; kept as SHA-256. It reads (and, with the role ``manager`` or
+    ``admin``, changes) the stores of its ``scope`` only, as a user of its ``role`` would
+    (:mod:`hq.people.access`); the default role ``analyst`` only reads."""
 
     __tablename__ = "api_tokens"
     name: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -60,7 +60,7 @@ def reader(
     request: Request, session: DB, credentials: Annotated[Bearer, Depends(reader_bearer)]
 ) -> Access:
     """Who reads, and which stores they may see (:mod:`hq.people.access`): an API token (its
-    role over its scope: an analyst unless made otherwise), or the user of a live dashboard session
+    role over its scope), or the user of a live dashboard session
     (:mod:`hq.people.sessions`); 401 otherwise."""
     if credentials is not None:
         found = session.execute(

@@ -90,6 +90,8 @@ def test_the_schema_lists_every_api_operation(fuzz_hq):
         "GET /api/v1/stores/{store_id}/daily",
         "GET /api/v1/stores/{store_id}/actions",
         "GET /api/v1/stores/{store_id}/what-if",
+        "GET /api/v1/stores/{store_id}/business",
+        "POST /api/v1/business-hours",
         "GET /api/v1/devices/{device_id}/gaps",
         "GET /api/v1/export.csv",
         "GET /api/v1/export.xlsx",

@@ -12,7 +12,9 @@ from datetime import timedelta
 import pytest
 
 from hq.alerts.manage import add_rule
+from hq.insight.business.saving import import_business
 from hq.insight.scheduled.subscriptions import add_subscription
+from hq.people.access import access_of
 from hq.tables.alerts import Alert
 from tests.hq.conftest import LiveServer
 from tests.hq.dashboard.test_dashboard import ARTIFACTS, _fill, _log_in, browser  # noqa: F401
@@ -30,8 +32,9 @@ PAGES = {
     "/enrolment-codes": "/enrolment-codes",
     "/stores/{store_id}": "/stores/s1",
     "/stores/{store_id}/what-if": "/stores/s1/what-if",
+    "/business": "/business",
 }
-NOT_PAGES = ("/api/", "/healthz", "/openapi.json", "/docs", "/help", "/login")
+NOT_PAGES = ("/api/", "/healthz", "/openapi.json", "/docs", "/help", "/login", "/business/sample")
 # The outermost element that reaches past the window and is not inside a box that scrolls.
 WIDEST = """w => {
   for (const e of document.querySelectorAll('main *, header *')) {
@@ -65,6 +68,15 @@ def phone_hq(hq, chain):  # noqa: F811
         add_subscription(s, "store:s1", "weekly", "fi", ["kauppa@hymio.test"], "admin", now)
         alert = s.query(Alert).order_by(Alert.id).first().id
         add_rule(s, "silent", "kiosk_silent", "store:s1", {}, [], now)
+        days = [(now - timedelta(days=d)).date().isoformat() for d in range(29)]
+        figures = "".join(
+            f"s1,{day},{h},{20 + h},,{90 + h},2\n" for day in days for h in range(8, 21)
+        )
+        operator = access_of(s, "test", "admin", "")
+        import_business(
+            s, operator, "store,date,hour,transactions,sales,footfall,staff\n" + figures, now
+        )
+        s.commit()
     hq.clock.now = now + timedelta(minutes=1)
     with LiveServer(hq.app) as server:
         yield hq, server.url, {"alert": alert}

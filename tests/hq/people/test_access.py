@@ -38,8 +38,10 @@ HIDDEN = ("Zzhidden", "zzdevice", "zzstore")  # every trace of the store outside
 #   public: anyone; device: a device's token; store: /…/{store_id}… of one store;
 #   device-of-store: of one device; list: shows stores (only the reader's);
 #   admin: only an admin; own: the reader's own session (logout, language);
+#   page: a logged-in page that shows no store's data; import: changes the stores the
+#   reader acts on, named in its body (tests/hq/insight/business/test_business_import.py);
 #   enrol: an admin, or a manager for their own stores' enrol codes (tests/hq/dashboard/
-#   enrol/test_pages.py, tests/hq/api/enrol/test_codes.py).
+#   enrol/test_pages.py, tests/hq/api/test_enrol.py).
 ROUTES = {
     ("GET", "/login"): "public",
     ("POST", "/login"): "public",
@@ -92,6 +94,11 @@ ROUTES = {
     ("GET", "/api/v1/enrolment-codes"): "enrol",
     ("POST", "/api/v1/enrolment-codes"): "enrol",
     ("DELETE", "/api/v1/enrolment-codes/{code_id}"): "enrol",
+    ("GET", "/api/v1/stores/{store_id}/business"): "store",
+    ("GET", "/business"): "page",
+    ("GET", "/business/sample.csv"): "page",
+    ("POST", "/business"): "import",
+    ("POST", "/api/v1/business-hours"): "import",
 }
 
 

@@ -1,0 +1,116 @@
+"""The response rate: counted ratings per 100 transactions (or per 100 visitors), over
+the hours the business figures cover and nothing else, so that a day with figures for
+its morning only is compared with its morning's ratings.
+
+A rate comes with its n (the transactions or visitors) and a 95 % Wilson interval (the
+share of transactions that left a rating); when there are more ratings than transactions
+(a shopper who pressed twice, or figures that miss a till) no interval is given and the
+page says why. Read from the kept counts (``rating_hours``) and ``business_hours`` alone.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hq.insight.splits import Split
+from hq.tables.business import BusinessHour
+from hq.tables.models import HourCount
+
+Z = 1.96  # a 95 % interval
+
+
+@dataclass(frozen=True)
+class Rate:
+    """Counted ratings in the hours with the figure, the figure's total there, and the
+    rate per 100 with its interval (``None`` where it cannot be given)."""
+
+    ratings: int
+    of: int
+    per_100: float | None
+    low: float | None
+    high: float | None
+
+    @classmethod
+    def of_counts(cls, ratings: int, of: int) -> Rate:
+        if of <= 0:
+            return cls(ratings, of, None, None, None)
+        low, high = wilson(ratings, of) if ratings <= of else (None, None)
+        return cls(ratings, of, 100 * ratings / of, low, high)
+
+
+@dataclass(frozen=True)
+class StoreRates:
+    """A store's response rate over a range of local days: in all, per day and per local
+    hour of the day (0–23), per 100 transactions and per 100 visitors."""
+
+    transactions: Rate
+    visitors: Rate
+    days: dict[str, tuple[Rate, Rate]]
+    hours: dict[int, tuple[Rate, Rate]]
+    hours_with_figures: int
+
+
+def wilson(hits: int, n: int) -> tuple[float, float]:
+    """The 95 % Wilson interval of *hits* in *n*, per 100."""
+    p = hits / n
+    centre = (p + Z * Z / (2 * n)) / (1 + Z * Z / n)
+    half = Z * math.sqrt(p * (1 - p) / n + Z * Z / (4 * n * n)) / (1 + Z * Z / n)
+    return 100 * max(0.0, centre - half), 100 * min(1.0, centre + half)
+
+
+def store_rates(
+    session: Session, store_id: str, first: date, last: date, split: Split | None = None
+) -> StoreRates:
+    """*store_id*'s response rate over its local days *first* to *last*; of a store page's
+    *split* if given (one kiosk's ratings against the store's transactions; its hours and
+    weekdays on both sides)."""
+    span = (first.isoformat(), last.isoformat())
+    only = []
+    if split and split.hours:
+        only.append(BusinessHour.hour.between(*split.hours))
+    if split and split.weekdays is not None:
+        only.append(BusinessHour.day.in_(split.days))
+    business = session.execute(
+        select(BusinessHour.day, BusinessHour.hour, func.sum(BusinessHour.transactions),
+               func.sum(BusinessHour.footfall))
+        .where(BusinessHour.store_id == store_id, BusinessHour.day.between(*span), *only)
+        .group_by(BusinessHour.day, BusinessHour.hour)
+    ).all()  # fmt: skip
+    counted = {
+        (r.day, r.hour): int(r.n)
+        for r in session.execute(
+            select(HourCount.day, HourCount.hour, func.sum(HourCount.n).label("n"))
+            .where(HourCount.store_id == store_id, HourCount.day.between(*span),
+                   HourCount.flag == "", *(split.where if split else ()))
+            .group_by(HourCount.day, HourCount.hour)
+        )
+    }  # fmt: skip
+    # ratings in hours with transactions, the transactions; the same for footfall
+    total = [0, 0, 0, 0]
+    by_day: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    by_hour: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for day, hour, transactions, footfall in business:
+        ratings = counted.get((day, hour), 0)
+        for sums in (total, by_day[day], by_hour[hour]):
+            if transactions is not None:
+                sums[0] += ratings
+                sums[1] += int(transactions)
+            if footfall is not None:
+                sums[2] += ratings
+                sums[3] += int(footfall)
+    return StoreRates(
+        *_pair(total),
+        days={day: _pair(sums) for day, sums in sorted(by_day.items())},
+        hours={hour: _pair(sums) for hour, sums in sorted(by_hour.items())},
+        hours_with_figures=len(business),
+    )
+
+
+def _pair(sums: list[int]) -> tuple[Rate, Rate]:
+    return Rate.of_counts(sums[0], sums[1]), Rate.of_counts(sums[2], sums[3])
