@@ -4,6 +4,7 @@ and says so. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -25,6 +26,7 @@ from hq.tables.models import Device, EnrolCode
 from kiosk.settings.enrol_link import read_enrol_link
 from kiosk.timekeeping.localtime import to_utc_text
 from tests.hq.fleet.qr_reading import svg_matrix
+from tests.hq.served import hymio
 
 
 @pytest.fixture
@@ -125,3 +127,23 @@ def test_the_qr_code_is_the_enrolment_link_module_for_module():
     assert svg_matrix(svg) == [list(map(bool, row)) for row in made.matrix]
     other = segno.make_qr(link.replace("JKLM", "JKLN"), error="m", boost_error=False)
     assert svg_matrix(svg) != [list(map(bool, row)) for row in other.matrix]
+
+
+def test_the_command_line_lists_and_revokes_codes_with_the_same_functions(tmp_path):
+    url = f"sqlite:///{tmp_path / 'hq.db'}"
+    store = ["--id", "s1", "--name", "Kamppi", "--timezone", "Europe/Helsinki"]
+    assert hymio("hq", "add-store", "--database", url, *store).returncode == 0
+    made = hymio("hq", "enroll-code", "--database", url, "--store", "s1", "--uses", "3",
+                 "--hq", "https://hq.example.fi")  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    code = made.stdout.splitlines()[1]
+    assert f"'hymio-enrol:?hq=https%3A%2F%2Fhq.example.fi&code={code}'" in made.stdout
+    listed = hymio("hq", "enroll-codes", "--database", url)
+    assert listed.returncode == 0 and re.search(r"^\s+1  s1\s+active\s+3/3 .* operator$",
+                                                listed.stdout, re.M), listed.stdout  # fmt: skip
+    revoked = hymio("hq", "revoke-enroll-code", "--database", url, "--id", "1")
+    assert revoked.returncode == 0 and "enrol code 1 of store s1 revoked" in revoked.stdout
+    assert re.search(r"^\s+1  s1\s+revoked ", hymio("hq", "enroll-codes", "--database", url).stdout,
+                     re.M)  # fmt: skip
+    missing = hymio("hq", "revoke-enroll-code", "--database", url, "--id", "7")
+    assert missing.returncode == 1 and "there is no enrol code 7" in missing.stderr
