@@ -30,6 +30,7 @@ from kiosk.timekeeping.localtime import to_utc_text
 
 MANAGES = ("admin", "manager")
 LISTED = 500  # the newest codes listed
+MAX_ID = 2**31 - 1  # an INTEGER column's largest: PostgreSQL refuses a larger one outright
 
 
 class UnknownCodeError(HQError, KeyError):
@@ -155,7 +156,7 @@ def revoke_code(session: Session, reader: Access | None, code_id: int, now: date
     """Revoke the code *code_id*: it enrols no one from now on (those it enrolled stay).
     An :class:`UnknownCodeError` for a code *reader* does not manage; revoking a revoked
     code changes nothing."""
-    row = session.get(EnrolCode, code_id)
+    row = session.get(EnrolCode, code_id) if 0 < code_id <= MAX_ID else None
     if row is None or not manages(reader, row.store_id):
         raise UnknownCodeError(f"there is no enrol code {code_id}")
     if row.revoked_at is None:

@@ -68,8 +68,9 @@ def test_outside_its_part_or_without_a_managing_token_nothing_changes(hq, tokens
     before = _codes(hq)
     answer = hq.client.post(API, json={"store_id": "s2"}, headers=tokens["manager"])
     assert answer.status_code == 400 and "store: there is no store 's2'" in answer.text
-    answer = hq.client.delete(f"{API}/{theirs['id']}", headers=tokens["manager"])
-    assert answer.status_code == 404
+    for wrong in (theirs["id"], 2**31, -1):
+        answer = hq.client.delete(f"{API}/{wrong}", headers=tokens["manager"])
+        assert answer.status_code == 404, (wrong, answer.text)
     assert hq.client.get(API, headers=tokens["manager"]).json() == {"codes": []}
     for call in (lambda h: hq.client.get(API, headers=h),
                  lambda h: hq.client.post(API, json={"store_id": "s1"}, headers=h),

@@ -113,8 +113,9 @@ def test_the_operator_makes_codes_for_any_store_and_hq_keeps_only_the_hash(hq):
     with hq.sessions() as s:
         made = new_code(s, None, "s2", 1, 0.5, hq.clock.now)
         assert s.scalar(select(EnrolCode.made_by)) == "operator"
-        with pytest.raises(HQError):
-            revoke_code(s, None, made.id + 1, hq.clock.now)
+        for wrong in (made.id + 1, 0, -1, 2**31, 10**30):
+            with pytest.raises(HQError, match="there is no enrol code"):
+                revoke_code(s, None, wrong, hq.clock.now)
     dumped = str(_codes(hq))
     assert made.code not in dumped and made.code.replace("-", "") not in dumped
 

@@ -62,7 +62,7 @@ def test_a_revoked_code_is_listed_as_revoked_and_revoking_is_scoped(hq, chain): 
     log_in_as(hq, "south")
     csrf = csrf_of(hq.client.get("/enrolment-codes").text)
     for path in (f"/enrolment-codes/{theirs.id}/revoke", "/enrolment-codes/999/revoke",
-                 "/enrolment-codes/x/revoke"):  # fmt: skip
+                 "/enrolment-codes/x/revoke", f"/enrolment-codes/{'9' * 30}/revoke"):  # fmt: skip
         answer = hq.client.post(path, data={"csrf": csrf}, follow_redirects=False)
         assert answer.status_code == 404 and "no such enrol code" in answer.text
     assert _codes(hq)[0].revoked_at is None
