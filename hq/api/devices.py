@@ -1,11 +1,12 @@
-"""A device's heartbeat, and whether HQ has received everything from it."""
+"""A device's heartbeat, whether HQ has received everything from it, and an admin's
+write-off of ratings lost for good (:mod:`hq.ingest.writeoffs`)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
@@ -14,6 +15,7 @@ from hq.core.errors import ApiError
 from hq.ingest.completeness import completeness
 from hq.ingest.device_calls import Caller, device_call, touch
 from hq.ingest.wire import DatabaseStatus, Heartbeat, HeartbeatAck
+from hq.ingest.writeoffs import MAX_REASON, WriteOffError, write_off
 from hq.tables.models import Device, DeviceDatabase
 from hq.web.deps import DB, Bearer, Now, Reader, WriteLock, device_bearer
 from kiosk.rating import LEGACY_DATABASE
@@ -111,6 +113,7 @@ class Gaps(BaseModel):
     held: int
     pending: int
     complete: bool
+    lost: int = Field(0, description="ratings written off as lost for good")
     databases: list[DatabaseGaps]
 
 
@@ -129,6 +132,7 @@ def gaps(device_id: str, session: DB, reader: Reader) -> Gaps:
         held=c.held,
         pending=c.pending,
         complete=c.complete,
+        lost=c.lost,
         databases=[
             DatabaseGaps(
                 database_id=d.database_id,
@@ -149,3 +153,57 @@ def gaps(device_id: str, session: DB, reader: Reader) -> Gaps:
             for d in c.databases
         ],
     )
+
+
+class WriteOffAsked(BaseModel):
+    """A range of a kiosk database's ``seq`` to write off as lost for good, and why."""
+
+    first_seq: int = Field(ge=1)
+    last_seq: int = Field(ge=1)
+    reason: str = Field(min_length=1, max_length=MAX_REASON)
+    database_id: str | None = Field(
+        None, max_length=64, description="needed when more than one database lacks ratings"
+    )
+
+
+class WrittenOff(BaseModel):
+    """The write-off made, and the device's completeness after it."""
+
+    id: int
+    device_id: str
+    database_id: str
+    first_seq: int
+    last_seq: int
+    lost: int
+    reason: str
+    complete: bool
+
+
+@router.post(
+    "/devices/{device_id}/write-offs",
+    response_model=WrittenOff,
+    status_code=201,
+    responses=errors(400, 401, 403, 404, 422),
+)
+def write_off_lost(
+    device_id: str, asked: WriteOffAsked, session: DB, reader: Reader, now: Now, lock: WriteLock
+) -> WrittenOff:
+    """Write off ratings HQ lacks and will never get (a card that died) as lost for good:
+    an admin's session only. The range must lie inside what HQ lacks of that database."""
+    device = session.get(Device, device_id)
+    if device is None or not reader.sees(device.store_id):
+        raise ApiError(404, "unknown_device", f"no device {device_id!r}")
+    if not reader.is_admin:
+        raise ApiError(403, "admins_only", "only an admin may write ratings off as lost")
+    try:
+        with lock:
+            done = write_off(session, device_id, asked.first_seq, asked.last_seq, asked.reason,
+                             reader.username, now, asked.database_id)  # fmt: skip
+    except WriteOffError as e:
+        session.rollback()
+        raise ApiError(400, f"bad_{e.field}", str(e)) from e
+    c = completeness(session, device_id)
+    return WrittenOff(
+        id=done.id, device_id=device_id, database_id=done.database_id, first_seq=done.first_seq,
+        last_seq=done.last_seq, lost=c.lost, reason=done.reason, complete=c.complete,
+    )  # fmt: skip

@@ -1,6 +1,6 @@
 """``hymio hq enroll-code``, ``enroll-codes``, ``revoke-enroll-code``, ``add-devices``,
-``set-pin``, ``backup``, ``restore`` and ``rebuild-figures``: the commands for running a
-fleet, added to ``hymio hq`` by :mod:`hq.cli.commands`."""
+``set-pin``, ``backup``, ``restore``, ``rebuild-figures`` and ``write-off``: the commands
+for running a fleet, added to ``hymio hq`` by :mod:`hq.cli.commands`."""
 
 from __future__ import annotations
 
@@ -41,6 +41,13 @@ def add_commands(command) -> None:
     p.add_argument("--force", action="store_true", help="replace what the database holds")
     p = command("rebuild-figures", "count the kept figures again from the ratings", _rebuild)
     p.add_argument("--store", default=None, help="only this store (default: every store)")
+    p = command("write-off", "write off a kiosk's missing ratings as lost for good", _write_off)
+    p.add_argument("--device", required=True, help="the kiosk")
+    p.add_argument("--first-seq", required=True, type=int, help="the first seq lost")
+    p.add_argument("--last-seq", required=True, type=int, help="the last seq lost")
+    p.add_argument("--reason", required=True, help="why they are lost (e.g. the SD card died)")
+    p.add_argument("--database-id", default=None, help="the kiosk database, if it has several")
+    p.add_argument("--by", default="operator", help="who writes them off (default operator)")
 
 
 def _now() -> datetime:
@@ -148,4 +155,19 @@ def _rebuild(args: argparse.Namespace) -> int:
         session.commit()
     where = f"store {args.store}" if args.store else "every store"
     print(f"counted {counted} ratings of {where} again into the kept figures")
+    return 0
+
+
+def _write_off(args: argparse.Namespace) -> int:
+    from hq.ingest.completeness import completeness
+    from hq.ingest.writeoffs import write_off
+
+    with _session(args) as session:
+        done = write_off(session, args.device, args.first_seq, args.last_seq, args.reason,
+                         args.by, _now(), args.database_id)  # fmt: skip
+        c = completeness(session, args.device)
+        state = "complete" if c.complete else "still lacks ratings"
+        print(f"wrote off seq {done.first_seq}–{done.last_seq} of {args.device}"
+              f" ({done.database_id}) as lost: {done.reason}; {args.device} is {state},"
+              f" {c.lost} lost")  # fmt: skip
     return 0

@@ -110,13 +110,18 @@ class Language:
         decimal, group = _symbols(self.code)
         exact = Decimal(str(value)).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_EVEN)
         text = f"{abs(exact):,f}".translate({44: group, 46: decimal})
-        return "-" + text if exact.is_signed() else text  # Babel's "-", also for -0.0
+        # Babel's "-"; but not for a value that rounds to zero (Babel prints "-0.0": issue 30, B3)
+        return "-" + text if exact.is_signed() and exact else text
 
     def signed(self, value: float | None, digits: int = 1) -> str:
-        """A change, always with its sign: "+1,5", "-0,3"."""
+        """A change, with its sign: "+1,5", "-0,3"; a change that rounds to zero has none:
+        "0,0", never "-0,0" or "+0,0" (issue 30, B3)."""
         if value is None:
             return "–"
-        return ("+" if value >= 0 else "-") + self.number(abs(value), digits)
+        text = self.number(abs(value), digits)
+        if not Decimal(str(abs(value))).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_EVEN):
+            return text
+        return ("+" if value >= 0 else "-") + text
 
     def date(self, value: date | str) -> str:
         """A day: "20.11.2026", "20 nov. 2026"; in English ISO 8601, "2026-11-20"."""

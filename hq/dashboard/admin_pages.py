@@ -1,5 +1,6 @@
 """The admin's pages: users and their roles, regions and which region each store is in,
-API tokens and their scopes (:mod:`hq.people.roles`).
+API tokens and their scopes (:mod:`hq.people.roles`); and the fleet page's form that
+writes a kiosk's missing ratings off as lost for good (:mod:`hq.ingest.writeoffs`).
 
 ``GET /admin`` shows them; each form posts to its own route and comes back to ``/admin``.
 Only an admin sees or sends any of them: anyone else gets a 403 page and nothing changes.
@@ -19,6 +20,7 @@ from sqlalchemy import select
 from hq.core.errors import HQError
 from hq.core.language import N_
 from hq.dashboard.pages import EXPIRED, Reader, _check_csrf, _page, _to_login, logged_in, speaks
+from hq.ingest.writeoffs import WriteOffError, write_off
 from hq.people import roles as people
 from hq.people.access import ROLES
 from hq.people.admin import add_api_token, add_user
@@ -172,3 +174,38 @@ def new_token(
 @router.post("/admin/tokens/{name}/remove", response_class=HTMLResponse)
 def remove_token(name: str, request: Request, db: DB, now: Now, lock: WriteLock, csrf: Csrf = ""):
     return _change(request, db, now, lock, csrf, lambda _: people.remove_token(db, name))
+
+
+WRITE_OFF_ADMINS = N_("Only an admin may write ratings off as lost.")
+
+
+@router.post("/fleet/write-offs", response_class=HTMLResponse)
+def write_off_page(
+    request: Request, db: DB, now: Now, lock: WriteLock, csrf: Csrf = "", device: Text = "",
+    first_seq: Text = "", last_seq: Text = "", reason: Text = "", database_id: Text = "",
+):  # fmt: skip
+    """Write off a range of a kiosk's ratings as lost for good; the fleet page again after,
+    or a 400 page naming the field at fault (nothing changed)."""
+    if not (user := logged_in(request, db, now, lock)):
+        return _to_login()
+    words = speaks(request, user)
+    if not user.access.is_admin:
+        why = words.gettext(WRITE_OFF_ADMINS)
+        return _page(request, "problem.html", user, 403, why=why, store=None)
+    if not _check_csrf(request, csrf):
+        return _page(request, "problem.html", user, 403, why=words.gettext(EXPIRED), store=None)
+    try:
+        seqs = [_seq(name, text) for name, text in (("first_seq", first_seq),
+                                                      ("last_seq", last_seq))]  # fmt: skip
+        with lock:
+            write_off(db, device, *seqs, reason, user.username, now, database_id or None)
+    except WriteOffError as e:
+        db.rollback()
+        return _page(request, "problem.html", user, 400, why=str(e), field=e.field, store=None)
+    return RedirectResponse("/fleet", status_code=303)
+
+
+def _seq(name: str, text: str) -> int:
+    if not text.strip().isdigit():
+        raise WriteOffError(name, f"{text!r} is not a seq (a whole number, 1 or more)")
+    return int(text)

@@ -1,6 +1,8 @@
 """Whether HQ has every rating of a device, per kiosk database (SPEC §6): the ``seq``
 ranges missing inside what was received, the tail the device has numbered but HQ has not
 received yet (from the last ``seq`` its heartbeat reported), and what the device holds.
+A range an admin wrote off as lost for good (:mod:`hq.ingest.writeoffs`) is neither
+missing nor not received: it is *lost*, and its days are complete.
 
 What was received comes from ``device_received``, kept at ingest (:mod:`hq.ingest.received`);
 where a database's count is below its highest ``seq`` the gaps are found in SQL with a
@@ -16,7 +18,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from hq.tables.models import DeviceDatabase, DeviceReceived
+from hq.tables.models import DeviceDatabase, DeviceReceived, WriteOff
 from kiosk.timekeeping.localtime import local_date, parse_utc_text, zone
 
 GAPS_SQL = text(
@@ -49,6 +51,28 @@ class Database:
     held_reason: str | None = None
     held_at: list[str] = field(default_factory=list)
     reported_at: str | None = None
+    lost: list[WriteOff] = field(default_factory=list)  # written off, oldest seq first
+    written_to: int = 0  # the tail is written off up to this seq
+
+    def write_off(self, lost: list[WriteOff]) -> None:
+        """Take the ranges of *lost* out of the gaps and the tail (issue 30)."""
+        self.lost = sorted(lost, key=lambda w: w.first_seq)
+        gaps, times = [], []
+        for (a, b), t in zip(self.gaps, self.gap_times, strict=True):
+            for piece in _subtract(a, b, [(w.first_seq, w.last_seq) for w in self.lost]):
+                gaps.append(piece)
+                times.append(t)
+        self.gaps, self.gap_times = gaps, times
+        start = self.last_received_seq + 1
+        for w in self.lost:
+            if w.first_seq <= start <= w.last_seq:
+                start = w.last_seq + 1
+        self.written_to = start - 1
+
+    @property
+    def lost_count(self) -> int:
+        """How many ratings were written off as lost for good."""
+        return sum(w.last_seq - w.first_seq + 1 for w in self.lost)
 
     def trim_head(self) -> None:
         """Drop what lies before :attr:`first_seq` from the gaps (a fork starts there)."""
@@ -68,9 +92,10 @@ class Database:
     @property
     def tail(self) -> tuple[int, int] | None:
         """The ``seq`` range after the last one received, up to the device's last one."""
-        if self.last_seq is None or self.last_seq <= self.last_received_seq:
+        start = max(self.last_received_seq, self.written_to) + 1
+        if self.last_seq is None or self.last_seq < start:
             return None
-        return (self.last_received_seq + 1, self.last_seq)
+        return (start, self.last_seq)
 
     @property
     def not_received(self) -> int:
@@ -137,6 +162,16 @@ class Completeness:
     def complete(self) -> bool:
         return all(d.complete for d in self.databases)
 
+    @property
+    def lost(self) -> int:
+        """Ratings written off as lost for good."""
+        return sum(d.lost_count for d in self.databases)
+
+    @property
+    def lost_reasons(self) -> list[str]:
+        """The reasons of the write-offs, each once, oldest first."""
+        return list(dict.fromkeys(w.reason for d in self.databases for w in d.lost))
+
 
 def completeness(session: Session, device_id: str) -> Completeness:
     """What HQ has and lacks of *device_id*, database by database (oldest id first)."""
@@ -173,12 +208,27 @@ def completeness_of(session: Session, device_ids: list[str]) -> dict[str, Comple
             d.reported_pending, d.reported_held = r.pending, r.held
             d.held_reason, d.oldest_pending_at = r.held_reason, r.oldest_pending_at
             d.held_at, d.reported_at = list(r.held_at or []), r.reported_at
+    lost: dict[tuple[str, str], list[WriteOff]] = {}
+    for chunk in _chunks(device_ids):
+        for w in session.scalars(select(WriteOff).where(WriteOff.device_id.in_(chunk))):
+            lost.setdefault((w.device_id, w.database_id), []).append(w)
+            db(w.device_id, w.database_id)
     out = {}
     for device_id, databases in found.items():
         for d in databases.values():
             d.trim_head()
+            d.write_off(lost.get((device_id, d.database_id), []))
         out[device_id] = Completeness(device_id, [databases[k] for k in sorted(databases)])
     return out
+
+
+def _subtract(a: int, b: int, ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The range *a*–*b* less each of *ranges*, as ranges."""
+    pieces = [(a, b)]
+    for lo, hi in ranges:
+        pieces = [p for x, y in pieces
+                  for p in ((x, min(y, lo - 1)), (max(x, hi + 1), y)) if p[0] <= p[1]]  # fmt: skip
+    return pieces
 
 
 def _chunks(ids: list[str], size: int = 500):
@@ -214,6 +264,28 @@ def incomplete_days(devices: list[Completeness], tz: str, now: datetime) -> dict
                 mark(d.oldest_pending_at, None, f"{device.device_id}: {d.pending} pending")
             for at in d.held_at if d.held else ():
                 mark(at, at, f"{device.device_id}: held on the device")
+    return days
+
+
+Lost = tuple[str, int, str]  # device, how many, why
+
+
+def lost_days(devices: list[Completeness], tz: str, now: datetime) -> dict[date, list[Lost]]:
+    """The store's local days on which written-off ratings lie (between the ratings HQ has
+    on either side), each with what was lost there: (device, how many, the reason)."""
+    zi = zone(tz)
+    today = local_date(now, zi)
+    days: dict[date, list[Lost]] = {}
+    for device in devices:
+        for d in device.databases:
+            for w in d.lost:
+                n = w.last_seq - w.first_seq + 1
+                start = _day(w.first_at, zi) or _day(w.last_at, zi) or today
+                end = max(min(_day(w.last_at, zi) or today, today), start)
+                start = max(start, today - timedelta(days=MAX_DAYS))
+                for ordinal in range(start.toordinal(), end.toordinal() + 1):
+                    found = (device.device_id, n, w.reason)
+                    days.setdefault(date.fromordinal(ordinal), []).append(found)
     return days
 
 

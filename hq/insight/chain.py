@@ -10,7 +10,7 @@ query over the kept day counts for the stores of that page.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -21,6 +21,7 @@ from hq.insight.counts import COUNTS, Days, Key, add_day, span_counts, summarize
 from hq.insight.figures import StoreFigures, figures_of, headline
 from hq.insight.period import Period
 from hq.insight.ranking import Ranked, kind_of, rank
+from hq.insight.splits import question_changes
 from hq.tables.models import DayCount, Store
 from kiosk.counting import metrics
 from kiosk.counting.scales import DEFAULT_SCALE
@@ -44,6 +45,7 @@ class RankRow:
     scale: str
     ranked: Ranked
     own: float | None
+    changed_on: date | None = None  # the question changed: no change shown (issue 30, B8)
 
 
 def by_today(stores: list[Store], now: datetime) -> dict[date, list[Store]]:
@@ -74,6 +76,7 @@ def rankings(
     with the change against what it is compared with; one ranking per kind of scale
     (``csat``, ``nps``, ``ces``)."""
     groups: dict[str, dict[str, tuple[Store, str, metrics.Summary, metrics.Summary]]] = {}
+    changed: dict[str, date] = {}
     if period is not None and period.chosen:
         spanned = [((period.first, period.last), period.before, stores)]
     else:
@@ -84,6 +87,8 @@ def rankings(
             spanned.append(((first, last), before, group))
     for current_days, before_days, group in spanned:
         counted = _two_spans(session, [s.id for s in group], current_days, before_days)
+        span = (min(current_days[0], before_days[0]), max(current_days[1], before_days[1]))
+        changed |= question_changes(session, [s.id for s in group], *span)
         for s in group:
             current, previous = counted[s.id]
             scale = _main_scale(current)
@@ -99,7 +104,10 @@ def rankings(
         rows = []
         for r in ranked:
             store, scale, current, _ = items[r.key]
-            rows.append(RankRow(store, scale, r, current.as_dict()[headline(scale)[0]]))
+            on = changed.get(r.key)
+            if on is not None:  # not a change of what shoppers think (issue 30, B8)
+                r = replace(r, change=None)
+            rows.append(RankRow(store, scale, r, current.as_dict()[headline(scale)[0]], on))
         out[kind] = sorted(rows, key=SORTS.get(sort, SORTS["rank"]))
     return out
 

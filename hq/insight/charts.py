@@ -213,7 +213,8 @@ def shares(items: list[tuple[str, object]], language: Language = ENGLISH) -> Mar
             change = " · " + language.translate("{change} pt", change=language.signed(s.change, 0))
         parts.append(
             f'<text x="0" y="{y + 17}">{escape(label)}</text>'
-            f'<rect class="bar" data-reason="{escape(s.key)}" data-share="{s.share:.1f}"'
+            f'<rect class="bar{"" if s.key else " none"}" data-reason="{escape(s.key)}"'
+            f' data-share="{s.share:.1f}"'
             f' x="{left}" y="{y + 4}" width="{w:.1f}" height="{row - 8}"/>'
             f'<text x="{left + w + 6:.1f}" y="{y + 17}">{language.number(s.share, 0)} %'
             f" ({language.number(s.n)}){escape(change)}</text>"

@@ -220,8 +220,10 @@ def reason_shares(
     session: Session, store: Store, first: date, last: date, scale: str, middle: date, *where
 ) -> list[ReasonShare]:
     """The reasons given on counted unhappy answers on *scale* in the local days *first*
-    … *last*, as a share of those answers, most frequent first; the days before *middle*
-    and from it on are the two halves of the change."""
+    … *last*, as a share of those answers, most frequent first, then the answers with no
+    reason (key ``""``: not asked the follow-up, or not answering it) so the shares add
+    up to 100 % (issue 30); the days before *middle* and from it on are the two halves of
+    the change."""
     t = HourCount
     half = case((t.day < middle.isoformat(), 0), else_=1).label("half")
     inner = (
@@ -239,12 +241,18 @@ def reason_shares(
             if reason:
                 given[h][reason] += int(n)
     total = sum(unhappy)
-    out = []
-    for key, n in (given[0] + given[1]).most_common():
+    for h in (0, 1):  # "" is no reason: HQ cannot tell "not asked" from "not answered"
+        given[h][""] = unhappy[h] - sum(given[h].values())
+    out, unanswered = [], None
+    for key, n in (given[0] + given[1]).most_common():  # Counter's + drops the zeros
         shares = [100 * g[key] / u if u else None for g, u in zip(given, unhappy, strict=True)]
         change = None if None in shares else shares[1] - shares[0]
-        out.append(ReasonShare(key, n, 100 * n / total, change))
-    return out
+        share = ReasonShare(key, n, 100 * n / total, change)
+        if key:
+            out.append(share)
+        else:
+            unanswered = share
+    return out if unanswered is None or not out else [*out, unanswered]
 
 
 def today(store: Store, now: datetime) -> date:

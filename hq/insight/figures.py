@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hq.core.language import N_
-from hq.ingest.completeness import Completeness, completeness_of, incomplete_days
+from hq.core.language import language as words
+from hq.ingest.completeness import Completeness, completeness_of, incomplete_days, lost_days
 from hq.insight.counts import (
     Days,
     daily,
@@ -24,7 +25,7 @@ from hq.insight.exports.labels import ReasonLabels
 from hq.insight.hours import all_store_hours
 from hq.insight.period import Period
 from hq.insight.ranking import Ranked, rank
-from hq.insight.splits import Split, broken, question_versions
+from hq.insight.splits import Split, broken, question_changes, question_versions
 from hq.tables.models import Device, Store
 from kiosk.counting import metrics
 from kiosk.settings.model import Hours
@@ -53,6 +54,7 @@ class StoreFigures:
     series: list[float | None]  # the headline metric on a 0–100 axis (see AXES)
     counted: Days
     change: float | None = None  # a chosen period's headline metric less its comparison's
+    changed_on: date | None = None  # the question changed: no change (issue 30, B8)
 
     @property
     def axis(self) -> tuple[str, str]:
@@ -83,7 +85,13 @@ def store_figures(
     periods = {period.label: now_.as_dict(), period.compared_with: before.as_dict()}
     a, b = now_.as_dict(digits=None)[key], before.as_dict(digits=None)[key]
     change = None if a is None or b is None else round(a - b, 1)
-    return _figures(store, scale, periods, summaries, counted, change)
+    span = (min(period.first, period.before[0]), max(period.last, period.before[1]))
+    changed_on = question_changes(session, [store.id], *span, *where).get(store.id)
+    if changed_on is not None:  # the question changed: not a change of opinion (B8)
+        change = None
+    figures = _figures(store, scale, periods, summaries, counted, change)
+    figures.changed_on = changed_on
+    return figures
 
 
 def figures_of(store: Store, counted: Days) -> StoreFigures:
@@ -155,6 +163,8 @@ def store_page(
     figures.series, breaks = broken(figures.series, per_day)
     devices = fleet(session, now, store.id)
     incomplete = incomplete_days([d.completeness for d in devices], store.timezone, now)
+    lost_on = lost_days([d.completeness for d in devices], store.timezone, now)
+    lost = list(dict.fromkeys(x for d in days for x in lost_on.get(d, [])))
     table = list(reversed(daily(figures.counted)))
     flags = [figures.counted.by_flag(i) for i in range(len(days))]
     for day, why in zip(table, reversed(flags), strict=True):
@@ -178,15 +188,18 @@ def store_page(
         ),
         "devices": devices,
         "incomplete": len([d for d in table if d["incomplete"]]),
+        "lost": lost,  # written off on these days: (device, how many, why) (issue 30)
     }
 
 
 def _labelled(
     session: Session, store: Store, shares: list, language: str = "en"
 ) -> list[tuple[str, object]]:
-    """Each reason's share with the label the store's kiosks show in *language*."""
+    """Each reason's share with the label the store's kiosks show in *language*; the
+    answers with no reason (key ``""``) as "no reason given"."""
     labels = ReasonLabels(session, language, [store.id])
-    return [(labels(store.id, "", s.key) or s.key, s) for s in shares]
+    none = words(language).gettext(NO_REASON)
+    return [(labels(store.id, "", s.key) or s.key if s.key else none, s) for s in shares]
 
 
 def _kiosks(
@@ -204,8 +217,14 @@ def _kiosks(
     else:
         before = (days[0] - timedelta(days=len(days)), days[0] - timedelta(days=1))
     previous = device_summaries(session, store, *before, figures.scale, *where)
-    return rank(current, previous)
+    ranked = rank(current, previous)
+    if question_changes(session, [store.id], before[0], days[-1], *where):
+        # the question changed: no kiosk's change is one of opinion (issue 30, B8)
+        return [replace(k, change=None) for k in ranked]
+    return ranked
 
+
+NO_REASON = N_("no reason given (not asked, or not answered)")
 
 # English; the page translates them (N_ marks them for the catalogues).
 NOT_COUNTED = {

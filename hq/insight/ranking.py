@@ -124,7 +124,8 @@ def rank(
             continue
         n, estimate, low, high = now[key]
         place += n >= MIN_RANKED
-        change = (estimate - before[key][1]) * scale if key in before else None
+        # no ratings: the estimate is only the chain's mean, no change of the store's (B2)
+        change = (estimate - before[key][1]) * scale if key in before and n else None
         rank = place if n >= MIN_RANKED else None
         out.append(Ranked(key, rank, n, estimate * scale, low * scale, high * scale, change))
     return out

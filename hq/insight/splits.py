@@ -190,3 +190,26 @@ def broken(
                 breaks.append((i, "changed", f"{only[1]} ({only[0]})"))
             last = only
     return out, breaks
+
+
+def question_changes(
+    session: Session, store_ids: list[str], first: date, last: date, *where
+) -> dict[str, date]:
+    """The stores of *store_ids* that asked more than one question version (survey,
+    question, settings version or scale) in *first*–*last*, each with the day the newest
+    one was first asked. A change between a period and what it is compared with is not a
+    change of what shoppers think (issue 30, B8): the rankings and the reports show none
+    for these stores, and say the question changed on that day."""
+    if not store_ids:
+        return {}
+    t = HourCount
+    query = (
+        select(t.store_id, t.scale, t.survey_id, t.question_id, t.config_version, func.min(t.day))
+        .where(t.store_id.in_(store_ids), t.flag == "", *where)
+        .where(t.day >= first.isoformat(), t.day <= last.isoformat())
+        .group_by(t.store_id, t.scale, t.survey_id, t.question_id, t.config_version)
+    )
+    starts: dict[str, list[str]] = {}
+    for store_id, *_version, since in session.execute(query):
+        starts.setdefault(store_id, []).append(since)
+    return {s: date.fromisoformat(max(days)) for s, days in starts.items() if len(days) > 1}

@@ -355,3 +355,22 @@ class DayCount(Base):
     def columns() -> tuple[str, ...]:
         """The count columns, scores first, in the order :mod:`hq.tables.rollups` writes them."""
         return (*(f"s{i}" for i in SCORES), *DAY_FLAGS)
+
+
+class WriteOff(Base):
+    """A range of a kiosk database's ``seq`` that an admin wrote off as lost for good (a
+    card that died), with the reason (issue 30): completeness counts it as lost, not as
+    missing, so its days stop saying they may change. ``first_at``/``last_at``: the
+    ``recorded_at`` of the ratings HQ has on either side (None: no rating there)."""
+
+    __tablename__ = "write_offs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"), index=True)
+    database_id: Mapped[str] = mapped_column(String(64))
+    first_seq: Mapped[int] = mapped_column(BigInteger)
+    last_seq: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(String(200))
+    first_at: Mapped[str | None] = mapped_column(String(40))
+    last_at: Mapped[str | None] = mapped_column(String(40))
+    written_by: Mapped[str] = mapped_column(String(80))
+    written_at: Mapped[str] = mapped_column(String(40))

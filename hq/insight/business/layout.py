@@ -35,6 +35,7 @@ REQUIRED = ("store", "date", "hour")
 FIGURE_COLUMNS = ("transactions", "sales", "footfall", "staff")
 COLUMNS = (*REQUIRED, *FIGURE_COLUMNS, "utc_offset")
 MOST_ERRORS = 50  # told one by one; the rest are counted
+HOURS = {**{str(h): h for h in range(24)}, **{f"{h:02d}": h for h in range(10)}}
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _OFFSET = re.compile(r"^[+-]\d{2}:\d{2}$")
 _AMOUNT = re.compile(r"^\d+(\.\d{1,2})?$")
@@ -88,16 +89,18 @@ def read_file(text: str, zones: dict[str, str]) -> Read:
         return read
     at = {name: header.index(name) for name in header}
     read.columns = tuple(c for c in FIGURE_COLUMNS if c in at)
+    figures = [(name, at[name]) for name in read.columns]
     seen: dict[tuple[str, str], int] = {}
     decimal_comma = separator == ";"
-    for number, cells in enumerate(rows, start=2):
-        if not any(c.strip() for c in cells):
+    for number, raw in enumerate(rows, start=2):
+        cells = [c.strip() for c in raw]
+        if not any(cells):
             continue
         if len(cells) != len(header):
             read.refuse(number, "line", N_("{found} cells where the header has {wanted}"),
                         found=len(cells), wanted=len(header))  # fmt: skip
             continue
-        row = _row(read, number, [c.strip() for c in cells], at, zones, decimal_comma)
+        row = _row(read, number, cells, at, figures, zones, decimal_comma)
         if row is None:
             continue
         key = (row[0], row[1])
@@ -128,7 +131,7 @@ def _header_ok(read: Read, header: list[str]) -> bool:
     return not read.problems
 
 
-def _row(read: Read, number: int, cells: list[str], at: dict[str, int],
+def _row(read: Read, number: int, cells: list[str], at: dict[str, int], figures: list,
          zones: dict[str, str], decimal_comma: bool) -> tuple | None:  # fmt: skip
     """One line's row, or ``None`` (its problems told to *read*)."""
     before = len(read.problems) + read.more_problems
@@ -136,7 +139,7 @@ def _row(read: Read, number: int, cells: list[str], at: dict[str, int],
     if store not in zones:
         read.refuse(number, "store", N_("no store {store}"), store=store)
     hour = cells[at["hour"]]
-    if not (hour.isdigit() and int(hour) < 24):
+    if hour not in HOURS:
         read.refuse(number, "hour", N_("{value} is not an hour from 0 to 23"), value=hour)
     day = cells[at["date"]]
     if not _is_day(day):
@@ -145,17 +148,17 @@ def _row(read: Read, number: int, cells: list[str], at: dict[str, int],
     if offset and not _OFFSET.match(offset):
         read.refuse(number, "utc_offset", N_("{value} is not an offset such as +02:00"),
                     value=offset)  # fmt: skip
-    values = [_figure(read, number, name, cells[at[name]], decimal_comma)
-              for name in FIGURE_COLUMNS if name in at]  # fmt: skip
+    values = [_figure(read, number, name, cells[i], decimal_comma) for name, i in figures]
     if len(read.problems) + read.more_problems > before:
         return None
-    starts, why = _utc_start(zones[store], day, int(hour), offset)
+    starts, why = _utc_start(zones[store], day, HOURS[hour], offset)
     if why:
         read.refuse(number, "hour", why, zone=zones[store])
         return None
-    return (store, starts, day, int(hour), *values)
+    return (store, starts, day, HOURS[hour], *values)
 
 
+@cache
 def _is_day(text: str) -> bool:
     if not _DAY.match(text):
         return False

@@ -3,8 +3,9 @@
 transaction, as an upsert on store and hour (importing the same file twice changes
 nothing; a later file replaces the hours it gives).
 
-On PostgreSQL the rows go in with ``COPY`` into a temporary table and one
-``INSERT … SELECT … ON CONFLICT DO UPDATE``; on SQLite with one ``executemany`` of the
+On PostgreSQL the rows go in with ``COPY``: straight into the table when HQ has none of
+those hours yet, else into a temporary table and one ``INSERT … SELECT … ON CONFLICT DO
+UPDATE``; on SQLite with one ``executemany`` of the
 same upsert. Only the figure columns the file has are set: a column it leaves out keeps
 what HQ has.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+import psycopg
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -66,7 +68,7 @@ def import_business(session: Session, access: Access, text: str, now: datetime) 
     rows = [(*row, stamp) for row in read.rows]
     conn = session.connection()
     if conn.dialect.name == "postgresql":
-        _copy_upsert(conn, columns, rows)
+        _copy_in(session, conn, columns, rows)
     else:
         conn.exec_driver_sql(
             _upsert_sql(columns, "VALUES (" + ", ".join("?" * (len(columns) + 5)) + ")"), rows
@@ -87,21 +89,46 @@ def _upsert_sql(columns: tuple[str, ...], source: str) -> str:
     )
 
 
+def _copy_in(session: Session, conn, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Straight into the table with ``COPY`` when HQ has none of these hours yet (a first
+    import: as fast as a bare load); through a temporary table and an upsert otherwise, or
+    when another import wrote some of them meanwhile."""
+    stores = sorted({r[0] for r in rows})
+    span = (min(r[1] for r in rows), max(r[1] for r in rows))
+    known = conn.exec_driver_sql(
+        "SELECT 1 FROM business_hours WHERE store_id = ANY(%s)"
+        " AND starts_at BETWEEN %s AND %s LIMIT 1",
+        (stores, *span),
+    ).first()
+    if known is None:
+        try:
+            with session.begin_nested():
+                _copy(conn, "business_hours", columns, rows)
+            return
+        except psycopg.errors.UniqueViolation:
+            pass
+    _copy_upsert(conn, columns, rows)
+
+
+def _copy(conn, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    cursor = conn.connection.driver_connection.cursor()
+    # COPY's text format written here: every value is a number, a store id (letters,
+    # digits, '.', '_', '-'), a date or a time HQ wrote, so none needs escaping.
+    with cursor.copy(f"COPY {table} ({_names(columns)}) FROM STDIN") as copy:
+        for i in range(0, len(rows), 10_000):
+            copy.write("".join(
+                "\t".join("\\N" if v is None else str(v) for v in row) + "\n"
+                for row in rows[i : i + 10_000]
+            ))  # fmt: skip
+
+
 def _copy_upsert(conn, columns: tuple[str, ...], rows: list[tuple]) -> None:
     typed = ", ".join(f"{c} {_PG_TYPES[c]}" for c in columns)
     conn.exec_driver_sql(
         "CREATE TEMPORARY TABLE business_in (store_id text, starts_at text, day text,"
         f" hour integer, {typed}, imported_at text) ON COMMIT DROP"
     )
-    cursor = conn.connection.driver_connection.cursor()
-    # COPY's text format written here: every value is a number, a store id (letters,
-    # digits, '.', '_', '-'), a date or a time HQ wrote, so none needs escaping.
-    with cursor.copy(f"COPY business_in ({_names(columns)}) FROM STDIN") as copy:
-        for i in range(0, len(rows), 10_000):
-            copy.write("".join(
-                "\t".join("\\N" if v is None else str(v) for v in row) + "\n"
-                for row in rows[i : i + 10_000]
-            ))  # fmt: skip
+    _copy(conn, "business_in", columns, rows)
     # the column names are this module's own (STORED), never the file's
     select_in = f"SELECT {_names(columns)} FROM business_in"  # noqa: S608
     conn.exec_driver_sql(_upsert_sql(columns, select_in))

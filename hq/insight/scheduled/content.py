@@ -8,7 +8,7 @@ the reasons, the completeness marks) and the ranking of the stores of its region
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
@@ -60,6 +60,7 @@ class StoreReport:
     current: dict  # the period's figures (kiosk.counting.metrics.Summary.as_dict)
     before: dict  # the period before's
     change: float | None  # the headline metric less the period before's
+    changed_on: date | None  # the question changed: no change (issue 30, B8)
     heat: Grid
     reasons: list[tuple[str, object]]  # (label, hq.insight.counts.ReasonShare), most given first
     place: Place | None
@@ -158,12 +159,19 @@ def store_report(
         current=figures.periods[period.label],
         before=figures.periods[period.compared_with],
         change=figures.change,
+        changed_on=figures.changed_on,
         heat=page["heat"],
-        reasons=page["reasons"][:TOP_REASONS],
+        reasons=_top(page["reasons"]),
         place=place,
         incomplete=page["incomplete"],
         lacking=_lacking(page["devices"], store, period, now),
     )
+
+
+def _top(reasons: list[tuple[str, object]]) -> list[tuple[str, object]]:
+    """The TOP_REASONS most given reasons, and the answers with no reason after them."""
+    given = [r for r in reasons if r[1].key]
+    return given[:TOP_REASONS] + [r for r in reasons if not r[1].key]
 
 
 def _lacking(devices: list[DeviceHealth], store: Store, period: ReportPeriod, now) -> list[Lack]:

@@ -93,6 +93,7 @@ def test_the_schema_lists_every_api_operation(fuzz_hq):
         "GET /api/v1/stores/{store_id}/business",
         "POST /api/v1/business-hours",
         "GET /api/v1/devices/{device_id}/gaps",
+        "POST /api/v1/devices/{device_id}/write-offs",
         "GET /api/v1/export.csv",
         "GET /api/v1/export.xlsx",
         "GET /healthz",

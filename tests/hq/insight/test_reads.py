@@ -105,8 +105,8 @@ def test_gaps_are_the_missing_seq_ranges(hq):
     assert (answer["received"], answer["missing"], answer["complete"]) == (5, 5, False)
     empty = hq.client.get("/api/v1/devices/k2/gaps", headers=hq.auth(hq.reader_token)).json()
     assert empty == {
-        "device_id": "k2", "received": 0, "missing": 0, "not_received": 0, "held": 0,
-        "pending": 0, "complete": True, "databases": [],
+        "device_id": "k2", "received": 0, "missing": 0, "lost": 0, "not_received": 0,
+        "held": 0, "pending": 0, "complete": True, "databases": [],
     }  # fmt: skip
 
 

@@ -40,6 +40,7 @@ HIDDEN = ("Zzhidden", "zzdevice", "zzstore")  # every trace of the store outside
 #   admin: only an admin; own: the reader's own session (logout, language);
 #   page: a logged-in page that shows no store's data; import: changes the stores the
 #   reader acts on, named in its body (tests/hq/insight/business/test_business_import.py);
+#   write-off: only an admin, checked in tests/hq/ingest/test_writeoff.py;
 #   enrol: an admin, or a manager for their own stores' enrol codes (tests/hq/dashboard/
 #   enrol/test_pages.py, tests/hq/api/test_enrol.py).
 ROUTES = {
@@ -99,6 +100,8 @@ ROUTES = {
     ("GET", "/business/sample.csv"): "page",
     ("POST", "/business"): "import",
     ("POST", "/api/v1/business-hours"): "import",
+    ("POST", "/fleet/write-offs"): "write-off",
+    ("POST", "/api/v1/devices/{device_id}/write-offs"): "write-off",
 }
 
 

@@ -92,7 +92,7 @@ def test_a_weekly_report_is_received_once_with_the_dashboards_figures(chain, tmp
     shown = cards(page)
     now = shown["2026-11-16 – 2026-11-22"]
     before = shown["the period before (2026-11-09 – 2026-11-15)"]
-    change = re.search(r'data-metric="change">[^<]*?([+-][\d,]+)</p>', page).group(1)
+    change = re.search(r'data-metric="change">[^<]*?([+-]?[\d,]+)</p>', page).group(1)
     daily = hq.client.get(f"/api/v1/stores/s1/daily?{DAYS}", headers=hq.auth(hq.reader_token))
     counted = sum(d["scales"]["smiley4"]["count"] for d in daily.json()["days"])
     assert now["count"] == language("fi").number(counted)  # the page and the API agree

@@ -1,8 +1,8 @@
 """enrol codes made in the browser: who made each code (``operator`` for the codes of the
 command line, before and after) and when it was revoked (none were).
 
-Revision ID: 0016_enrol
-Revises: 0015
+Revision ID: 0017_enrol
+Revises: 0016
 Create Date: 2026-12-05 21:00:00
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016_enrol"
-down_revision = "0015"
+revision = "0017_enrol"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
