@@ -8,6 +8,8 @@
 #                                          chroot, so everything is at its final path
 #   deploy/install-pi.sh --wheel FILE      install that built wheel instead of this checkout
 #   sudo deploy/install-pi.sh --enroll URL CODE  and enrol the kiosk at HQ with that code
+#   sudo deploy/install-pi.sh --enroll 'LINK'    the same with the enrolment link of the
+#                                          code's QR code (hymio-enrol:?hq=…&code=…)
 #
 # What it does: a `hymio` system user in the gpio, video, input and render groups; a
 # virtual environment in /opt/hymio/venv with Hymiö and its `pi` extra (lgpio, Kivy),
@@ -29,6 +31,7 @@ UNINSTALL=0
 WHEEL=
 ENROLL_URL=
 ENROLL_CODE=
+ENROLL_LINK=
 while [ $# -gt 0 ]; do
     case "$1" in
         --root) ROOT=${2:?--root needs a folder}; shift 2 ;;
@@ -36,8 +39,12 @@ while [ $# -gt 0 ]; do
         --wheel) WHEEL=${2:?--wheel needs a file}; shift 2 ;;
         --uninstall) UNINSTALL=1; shift ;;
         --enroll)
+            if [[ ${2:-} == hymio-enrol:* ]]; then
+                ENROLL_LINK=$2; shift 2; continue
+            fi
             if [ $# -lt 3 ]; then
-                echo "install-pi.sh: --enroll needs HQ's URL and the enrol code" >&2
+                echo "install-pi.sh: --enroll needs HQ's URL and the enrol code, or the" \
+                    "enrolment link (hymio-enrol:?hq=…&code=…)" >&2
                 exit 2
             fi
             ENROLL_URL=$2; ENROLL_CODE=$3; shift 3 ;;
@@ -91,6 +98,7 @@ enter_root() {
     local args=(--in-root)
     [ "$UNINSTALL" -eq 1 ] && args+=(--uninstall)
     [ -n "$ENROLL_URL" ] && args+=(--enroll "$ENROLL_URL" "$ENROLL_CODE")
+    [ -n "$ENROLL_LINK" ] && args+=(--enroll "$ENROLL_LINK")
     if [ -n "$WHEEL" ]; then
         cp "$WHEEL" "$work/"
         args+=(--wheel "${work#"$r"}/$(basename "$WHEEL")")
@@ -187,10 +195,14 @@ install_config() {
 }
 
 enroll() {
-    [ -n "$ENROLL_URL" ] || return 0
+    [ -n "$ENROLL_URL$ENROLL_LINK" ] || return 0
     # The id is the settings' [device] id: the host name in a file written above, or the
     # one an installer chose in a file kept.
-    "$VENV/bin/hymio" enroll --config "$CONFIG" --hq "$ENROLL_URL" --code "$ENROLL_CODE"
+    if [ -n "$ENROLL_LINK" ]; then
+        "$VENV/bin/hymio" enroll --config "$CONFIG" "$ENROLL_LINK"
+    else
+        "$VENV/bin/hymio" enroll --config "$CONFIG" --hq "$ENROLL_URL" --code "$ENROLL_CODE"
+    fi
     chown "$USER_NAME:$USER_NAME" "$CONFIG"
 }
 

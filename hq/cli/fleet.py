@@ -1,6 +1,6 @@
-"""``hymio hq enroll-code``, ``add-devices``, ``set-pin``, ``backup``, ``restore``,
-``rebuild-figures`` and ``write-off``: the commands for running a fleet, added to ``hymio hq`` by
-:mod:`hq.cli.commands`."""
+"""``hymio hq enroll-code``, ``enroll-codes``, ``revoke-enroll-code``, ``add-devices``,
+``set-pin``, ``backup``, ``restore``, ``rebuild-figures`` and ``write-off``: the commands
+for running a fleet, added to ``hymio hq`` by :mod:`hq.cli.commands`."""
 
 from __future__ import annotations
 
@@ -20,6 +20,12 @@ def add_commands(command) -> None:
     p.add_argument(
         "--expires", type=float, default=7.0, metavar="DAYS", help="days it holds (default 7)"
     )
+    p.add_argument(
+        "--hq", default=None, metavar="URL", help="HQ's address: print the enrolment link too"
+    )
+    command("enroll-codes", "list the enrol codes: state, uses left, expiry", _enroll_codes)
+    p = command("revoke-enroll-code", "revoke an enrol code: it enrols no one", _revoke_code)
+    p.add_argument("--id", required=True, type=int, help="the code's id (see enroll-codes)")
     p = command("add-devices", "add devices from a CSV list; tokens go to a file", _add_devices)
     p.add_argument("--file", required=True, type=Path, help="CSV with columns store,device")
     p.add_argument(
@@ -55,14 +61,44 @@ def _session(args: argparse.Namespace):
 
 
 def _enroll_code(args: argparse.Namespace) -> int:
-    from hq.fleet.enrolment import make_code
+    from hq.fleet.enrol_codes import new_code
 
     with _session(args) as session:
-        code = make_code(session, args.store, args.uses, args.expires, _now())
+        names = {"store": "--store", "uses": "--uses", "days": "--expires"}
+        made = new_code(session, None, args.store, args.uses, args.expires, _now(), names)
+    code = made.code
     kiosks = "1 kiosk" if args.uses == 1 else f"{args.uses} kiosks"
     print(f"enrol code for store {args.store}, {kiosks}, {args.expires:g} days:")
     print(code)
-    print(f"on each kiosk: sudo hymio enroll --config /etc/hymio/kiosk.toml --hq URL --code {code}")
+    if args.hq:
+        link = made.link(args.hq)
+        print(f"on each kiosk: sudo hymio enroll --config /etc/hymio/kiosk.toml '{link}'")
+    else:
+        hint = f"--hq URL --code {code}"
+        print(f"on each kiosk: sudo hymio enroll --config /etc/hymio/kiosk.toml {hint}")
+    return 0
+
+
+def _enroll_codes(args: argparse.Namespace) -> int:
+    from hq.fleet.enrol_codes import list_codes
+
+    with _session(args) as session:
+        rows = list_codes(session, None, _now())
+    print(f"{'id':>6}  {'store':<20} {'state':<8} {'left':>11}  {'expires (UTC)':<24} made by")
+    for r in rows:
+        left = f"{r.uses_left}/{r.uses}"
+        print(
+            f"{r.id:>6}  {r.store_id:<20} {r.state:<8} {left:>11}  {r.expires_at:<24} {r.made_by}"
+        )
+    return 0
+
+
+def _revoke_code(args: argparse.Namespace) -> int:
+    from hq.fleet.enrol_codes import revoke_code
+
+    with _session(args) as session:
+        row = revoke_code(session, None, args.id, _now())
+    print(f"enrol code {row.id} of store {row.store_id} revoked at {row.revoked_at}")
     return 0
 
 

@@ -48,6 +48,7 @@ def install(app: FastAPI, sessions: sessionmaker[Session], secure_cookies: bool)
         reports_page,
         whatif,
     )
+    from hq.dashboard.enrol import pages as enrol_pages
 
     app.add_middleware(
         SessionMiddleware,
@@ -65,3 +66,4 @@ def install(app: FastAPI, sessions: sessionmaker[Session], secure_cookies: bool)
     app.include_router(actions.router)
     app.include_router(reports_page.router)
     app.include_router(business.router)
+    app.include_router(enrol_pages.router)

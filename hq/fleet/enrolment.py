@@ -10,7 +10,8 @@ transaction that adds the device, so concurrent enrolments queue on the code's r
 row lock on PostgreSQL, the write lock on SQLite) and each sees the count the one before
 it left. A taken device id rolls the whole transaction back, use included.
 
-Failed tries (a wrong, used-up or expired code) are counted per client address
+A revoked code (:mod:`hq.fleet.enrol_codes`) enrols no one. Failed tries (a wrong,
+revoked, used-up or expired code) are counted per client address
 (:func:`hq.core.client_address.address_key`): past :data:`FAILURES` within :data:`WINDOW`
 that address gets a 429 until the oldest of them is out of the window, right code or not.
 Successes are not counted, so 200 kiosks of one store behind one address can enrol at
@@ -59,8 +60,16 @@ def code_hash(code: str) -> str:
     return hashlib.sha256(normal_code(code).encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def make_code(session: Session, store_id: str, uses: int, days: float, now: datetime) -> str:
-    """A new code for *store_id*, good for *uses* enrolments within *days*; shown once."""
+def make_code(
+    session: Session,
+    store_id: str,
+    uses: int,
+    days: float,
+    now: datetime,
+    made_by: str = "operator",
+) -> str:
+    """A new code for *store_id*, good for *uses* enrolments within *days*, made by
+    *made_by* (``operator``: the command line, or ``user:NAME``, ``token:NAME``); shown once."""
     if session.get(Store, store_id) is None:
         raise UnknownStoreError(f"no store {store_id!r}; add it first with hymio hq add-store")
     if not 1 <= uses <= MAX_USES:
@@ -76,6 +85,7 @@ def make_code(session: Session, store_id: str, uses: int, days: float, now: date
             uses_left=uses,
             created_at=to_utc_text(now),
             expires_at=to_utc_text(now + timedelta(days=days)),
+            made_by=made_by,
         )
     )
     session.commit()
@@ -110,6 +120,7 @@ def enrol(
                 EnrolCode.code_hash == code_hash(code),
                 EnrolCode.uses_left > 0,
                 EnrolCode.expires_at > at,
+                EnrolCode.revoked_at.is_(None),
             )
             .values(uses_left=EnrolCode.uses_left - 1)
             .returning(EnrolCode.id, EnrolCode.store_id)
@@ -143,10 +154,16 @@ def enrol(
 
 
 def _why(session: Session, code: str, at: str) -> ApiError:
-    """Why *code* did not enrol: wrong, expired or used up."""
+    """Why *code* did not enrol: wrong, revoked, expired or used up."""
     row = session.scalar(select(EnrolCode).where(EnrolCode.code_hash == code_hash(code)))
     if row is None:
         return ApiError(403, "wrong_code", "HQ knows no such enrol code; check it for typos")
+    if row.revoked_at is not None:
+        return ApiError(
+            403,
+            "code_revoked",
+            f"the enrol code was revoked at {row.revoked_at}; ask HQ for a new one",
+        )
     if row.expires_at <= at:
         return ApiError(
             403,

@@ -207,7 +207,8 @@ class LoginFailure(Base):
 
 class EnrolCode(Base):
     """A code that lets kiosks enrol themselves in a store: its SHA-256 (never the code),
-    how many uses it was made with and has left, and until when it holds."""
+    how many uses it was made with and has left, until when it holds, who made it
+    (``operator``, ``user:NAME`` or ``token:NAME``) and when it was revoked, if it was."""
 
     __tablename__ = "enrol_codes"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -217,6 +218,8 @@ class EnrolCode(Base):
     uses_left: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[str] = mapped_column(String(40))
     expires_at: Mapped[str] = mapped_column(String(40))
+    made_by: Mapped[str] = mapped_column(String(80), server_default="operator")
+    revoked_at: Mapped[str | None] = mapped_column(String(40))
 
     __table_args__ = (UniqueConstraint("code_hash", name="uq_enrol_codes_hash"),)
 

@@ -1,6 +1,10 @@
 """``hymio enroll``: register this kiosk at HQ with an enrol code and write what HQ gives
 back (``[hq] url``, ``token``, ``[device] id``, ``store_id``) into the settings file.
 
+HQ's address and the code come either as ``--hq URL --code CODE`` or as the enrolment link
+an enrol code's QR code holds (``hymio enroll 'hymio-enrol:?hq=…&code=…'``,
+:mod:`kiosk.settings.enrol_link`); a malformed link is a usage error, exit 2.
+
 Nothing is sent before the settings file is known to be valid and writable with the new
 values, so a wrong code, an unreachable HQ or a taken id leave the file as it was.
 """
@@ -19,6 +23,7 @@ from pydantic import ValidationError
 
 from kiosk.errors import HymioError
 from kiosk.settings.edit import check_writable, set_values, write_settings
+from kiosk.settings.enrol_link import EnrolLinkError, read_enrol_link
 from kiosk.settings.load import add_config_option, load_settings, parse_settings
 from kiosk.settings.model import HQ, ID_PATTERN
 
@@ -34,8 +39,16 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     """Register ``enroll``."""
     p = commands.add_parser("enroll", help="register this kiosk at HQ with an enrol code")
     add_config_option(p)
-    p.add_argument("--hq", required=True, metavar="URL", help="HQ's address, https://…")
-    p.add_argument("--code", required=True, help="the code from hymio hq enroll-code")
+    p.add_argument(
+        "link",
+        nargs="?",
+        default=None,
+        metavar="LINK",
+        help="the enrolment link the code's QR code holds, hymio-enrol:?hq=…&code=… (quote it),"
+        " in place of --hq and --code",
+    )
+    p.add_argument("--hq", default=None, metavar="URL", help="HQ's address, https://…")
+    p.add_argument("--code", default=None, help="the code from HQ's enrol codes page")
     p.add_argument(
         "--device-id",
         default=None,
@@ -69,10 +82,29 @@ def usage_problem(name: str, where: str, url: str) -> str | None:
     return None
 
 
+def where_and_code(args: argparse.Namespace) -> tuple[str, str]:
+    """HQ's address and the code: from the enrolment link, or from ``--hq`` and
+    ``--code``; an :class:`EnrolLinkError` saying what is missing or wrong."""
+    if args.link is not None:
+        if args.hq is not None or args.code is not None:
+            raise EnrolLinkError("give the enrolment link or --hq and --code, not both")
+        return read_enrol_link(args.link)
+    if args.hq is None or args.code is None:
+        raise EnrolLinkError(
+            "give the enrolment link (hymio-enrol:?hq=…&code=…) or both --hq URL and --code CODE"
+        )
+    return args.hq, args.code
+
+
 def run(args: argparse.Namespace) -> int:
     path = Path(args.config)
     load_settings(path)  # refuse to edit a file that is already broken
-    url = args.hq.rstrip("/")
+    try:
+        url, code = where_and_code(args)
+    except EnrolLinkError as e:
+        print(f"hymio enroll: {e}; nothing changed", file=sys.stderr)
+        return 2
+    url = url.rstrip("/")
     text = path.read_text(encoding="utf-8")
     name, where = device_id(args.device_id, text)
     problem = usage_problem(name, where, url)
@@ -83,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
     trial = _edited(text, url, PLACEHOLDER_TOKEN, name, "store")
     parse_settings(tomllib.loads(trial), path)
     check_writable(path)
-    answer = _enrol(url, args.code, name)
+    answer = _enrol(url, code, name)
     write_settings(path, _edited(text, url, answer["token"], name, answer["store_id"]))
     print(f"enrolled as device {name} in store {answer['store_id']} at {url} (the id: {where})")
     print(f"wrote [hq] url, token and [device] id, store_id to {path} (mode 0600)")

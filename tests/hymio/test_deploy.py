@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.settings.enrol_link import enrol_link
 from kiosk.settings.load import load_settings
 from tests.system_root import GETTY, base_python, mounted, new_root
 
@@ -202,11 +203,13 @@ def test_enroll_needs_hqs_url_and_the_code(tmp_path):
         ["bash", str(SCRIPT), "--enroll", "https://hq.example.com"], capture_output=True, text=True
     )
     assert done.returncode == 2 and "--enroll needs HQ's URL and the enrol code" in done.stderr
+    assert "or the enrolment link (hymio-enrol:" in done.stderr
     assert "hymio enroll" in SCRIPT.read_text()  # what --enroll runs (tested in test_enroll)
 
 
+@pytest.mark.parametrize("form", ["url and code", "enrolment link"])
 def test_install_with_enroll_registers_the_kiosk_and_writes_its_settings(
-    tmp_path, clean_clone, build_wheels
+    tmp_path, clean_clone, build_wheels, form
 ):
     from datetime import UTC, datetime
 
@@ -230,7 +233,8 @@ def test_install_with_enroll_registers_the_kiosk_and_writes_its_settings(
     site = next((venv / "lib").glob("python3*/site-packages"))
     (site / "test-deps.pth").write_text(f"{deps}\n")
     with served(url, tmp_path / "hq.log") as base:
-        done = install(root, "--enroll", base, code, source=clean_clone, wheels=build_wheels,
+        enrol = [base, code] if form == "url and code" else [enrol_link(base, code)]
+        done = install(root, "--enroll", *enrol, source=clean_clone, wheels=build_wheels,
                        shared=(deps,))  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     assert "enrolled as device till-3 in store s4" in done.stdout

@@ -1,7 +1,9 @@
 """``hymio enroll`` on the kiosk (issue 17), as a process against a real ``hymio hq serve``:
 it writes ``[hq] url``, ``token`` and ``[device] id``, ``store_id`` into the installer's
 settings file, keeping its comments, mode 0600; a wrong code, a taken id, an unreachable
-HQ or a bad ``--hq`` leave the file exactly as it was and say why."""
+HQ or a bad ``--hq`` leave the file exactly as it was and say why. The enrolment link of an
+enrol code's QR code (issue 29) enrols as ``--hq`` and ``--code`` do; a malformed one is a
+usage error that says what is wrong."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ import requests
 from hq.fleet.enrolment import make_code
 from hq.people.admin import add_device, add_store
 from hq.tables.database import open_database
+from kiosk.settings.enrol_link import enrol_link
 from kiosk.settings.load import EXAMPLE, load_settings
 from kiosk.settings.model import ID_PATTERN
 from tests.hq.conftest import free_port
@@ -137,3 +140,45 @@ def test_a_refused_enrolment_changes_nothing_and_says_why(hq, settings_file, how
         again = hymio("enroll", "--config", str(settings_file), "--hq", base,
                       "--code", good, "--device-id", f"pi-{exit}-{len(how)}")  # fmt: skip
         assert again.returncode == 0, again.stderr
+
+
+def test_enroll_takes_the_enrolment_link_of_the_qr_code(hq, settings_file):
+    base, sessions = hq
+    link = enrol_link(base, code(sessions))
+    done = hymio("enroll", "--config", str(settings_file), link, "--device-id", "pi-qr")
+    assert done.returncode == 0, done.stderr
+    settings = load_settings(settings_file)
+    assert (settings.hq.url, settings.device.id, settings.device.store_id) == (base, "pi-qr", "s7")
+    again = hymio("enroll", "--config", str(settings_file), link, "--device-id", "pi-qr2")
+    assert again.returncode == 1 and "used by all 1 kiosks" in again.stderr
+
+
+@pytest.mark.parametrize(
+    ("link", "says"),
+    [
+        ("https://hq.example/enrol?code=X", "must start with hymio-enrol:"),
+        ("hymio-enrol:?hq=https%3A%2F%2Fhq.example", "needs one code="),
+        ("hymio-enrol:?code=ABCD-EFGH-JKLM", "needs one hq="),
+        ("hymio-enrol:?hq=ftp%3A%2F%2Fx&code=ABCD", "is not an http(s) address"),
+        ("hymio-enrol:?hq=https%3A%2F%2Fx&code=AB%3Cb%3E", "is not an enrol code"),
+        ("hymio-enrol:?hq=https%3A%2F%2Fx&code=A&code=B", "needs one code="),
+        ("hymio-enrol:?hq=https%3A%2F%2Fx&code=A&token=B", "holds only hq and code"),
+        ("hymio-enrol://x/?hq=https%3A%2F%2Fx&code=A", "and nothing else"),
+        ("hymio-enrol:?hq=https%3A%2F%2Fx&code=A --hq", "not both"),
+    ],
+)
+def test_a_malformed_link_is_refused_saying_what_is_wrong(hq, settings_file, link, says):
+    before = settings_file.read_bytes()
+    args = [link]
+    if link.endswith(" --hq"):
+        args = [link.removesuffix(" --hq"), "--hq", "https://x"]
+    done = hymio("enroll", "--config", str(settings_file), *args, "--device-id", "pi-bad")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert says in done.stderr and "nothing changed" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert settings_file.read_bytes() == before
+
+
+def test_neither_a_link_nor_hq_and_code_is_a_usage_error(settings_file):
+    done = hymio("enroll", "--config", str(settings_file), "--code", "ABCD-EFGH-JKLM")
+    assert done.returncode == 2 and "or both --hq URL and --code CODE" in done.stderr

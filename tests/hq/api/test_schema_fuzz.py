@@ -24,12 +24,14 @@ from hypothesis import strategies as st
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 from sqlalchemy import text
 
+from hq.people.admin import add_api_token
 from tests.hq.conftest import _pg, _url, make_hq
 
 EXAMPLES = int(os.environ.get("HYMIO_FUZZ_EXAMPLES", "25"))
 MIN_CASES = int(os.environ.get("HYMIO_FUZZ_MIN_CASES", "0"))  # sent on each database
 
 READER_PATHS = ("/stores/", "/gaps", "/export.")
+ADMIN_PATHS = ("/enrolment-codes",)  # sent with an admin token
 KNOWN = {"store_id": "s1", "device_id": "k1"}  # made by make_hq
 # A schema cannot say "the score must be on the rating's own scale" or "a real calendar
 # date": such schema-valid requests are rightly refused with a 422, so the check that
@@ -56,6 +58,7 @@ STATE = [
     "SELECT count(*), max(id), max(received_at) FROM ratings",
     "SELECT count(*), max(reported_at), sum(pending) FROM device_databases",
     "SELECT id, last_seen_at, version, CAST(last_status AS TEXT) FROM devices ORDER BY id",
+    "SELECT count(*), max(revoked_at), sum(uses_left) FROM enrol_codes",
 ]
 
 
@@ -81,9 +84,14 @@ def test_the_schema_lists_every_api_operation(fuzz_hq):
         "GET /api/v1/releases/{version}/signature",
         "GET /api/v1/releases/{version}/files/{name}",
         "POST /api/v1/enrol",
+        "GET /api/v1/enrolment-codes",
+        "POST /api/v1/enrolment-codes",
+        "DELETE /api/v1/enrolment-codes/{code_id}",
         "GET /api/v1/stores/{store_id}/daily",
         "GET /api/v1/stores/{store_id}/actions",
         "GET /api/v1/stores/{store_id}/what-if",
+        "GET /api/v1/stores/{store_id}/business",
+        "POST /api/v1/business-hours",
         "GET /api/v1/devices/{device_id}/gaps",
         "POST /api/v1/devices/{device_id}/write-offs",
         "GET /api/v1/export.csv",
@@ -121,14 +129,19 @@ def _fuzz(hq, operation, token: str, statuses: list[int]) -> None:
 def test_no_generated_request_gives_a_500_or_breaks_the_schema(fuzz_hq):
     seen: dict[str, list[int]] = {}
     started = time.monotonic()
+    with fuzz_hq.sessions() as s:
+        admin = add_api_token(s, f"fuzz-{uuid.uuid4().hex[:8]}", fuzz_hq.clock.now, role="admin")
     for operation in _operations(fuzz_hq):
         reader = any(part in operation.path for part in READER_PATHS)
         token = fuzz_hq.reader_token if reader else fuzz_hq.token
+        if any(part in operation.path for part in ADMIN_PATHS):
+            token = admin
         _fuzz(fuzz_hq, operation, token, seen.setdefault(operation.label, []))
     # The fuzzing reached both sides of the validation, not only the error path.
     assert any(s < 300 for s in seen["GET /api/v1/config"])
     assert any(s >= 400 for s in seen["POST /api/v1/ratings"])
     assert any(s >= 400 for s in seen["GET /api/v1/stores/{store_id}/what-if"])
+    assert any(s == 200 for s in seen["GET /api/v1/enrolment-codes"])
     sent = sum(len(s) for s in seen.values())
     dialect = fuzz_hq.app.state.engine.dialect.name
     print(f"\nschemathesis on {dialect}: {sent} requests in {time.monotonic() - started:.0f} s,")

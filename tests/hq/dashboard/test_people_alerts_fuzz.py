@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from hq.alerts.manage import add_rule
 from hq.tables.alerts import Alert, AlertEvent
-from hq.tables.models import ApiToken, Region, Store, User
+from hq.tables.models import ApiToken, EnrolCode, Region, Store, User
 from tests.hq.alert_fixtures import worker_of
 from tests.hq.conftest import csrf_of, log_in
 
@@ -21,13 +21,15 @@ FORMS = {
     "/admin/users/{}/remove": (),
     "/admin/regions": ("id", "name", "parent"),
     "/admin/stores/{}/region": ("region",),
-    "/admin/tokens": ("name", "scope"),
+    "/admin/tokens": ("name", "scope", "role"),
     "/admin/tokens/{}/remove": (),
     "/alerts/{}/acknowledge": (),
     "/alerts/{}/comment": ("text",),
     "/alerts/{}/close": ("text",),
+    "/enrolment-codes": ("store", "uses", "days", "print_language"),
+    "/enrolment-codes/{}/revoke": (),
 }
-ODD = ["", "admin", "manager", "analyst", "region:", "store:s1", "region:nope", "s1", "1",
+ODD = ["", "admin", "manager", "analyst", "region:", "store:s1", "region:nope", "s1", "1", "fi",
        "-1", "9" * 30, "\x00", "<b>", "a@b.fi", "x" * 300, "\ud7ff", "../", "%00"]  # fmt: skip
 TEXT = st.text(st.characters(codec="utf-8"), max_size=30) | st.sampled_from(ODD)
 
@@ -37,10 +39,11 @@ def everything(hq) -> tuple:
         return (
             sorted((u.username, u.role, u.scope, u.email) for u in s.scalars(select(User))),
             sorted((r.id, r.name, r.parent_id) for r in s.scalars(select(Region))),
-            sorted((t.name, t.scope) for t in s.scalars(select(ApiToken))),
+            sorted((t.name, t.scope, t.role) for t in s.scalars(select(ApiToken))),
             sorted((x.id, x.region_id) for x in s.scalars(select(Store))),
             sorted((a.id, a.state) for a in s.scalars(select(Alert))),
             len(s.scalars(select(AlertEvent)).all()),
+            sorted((c.id, c.uses_left, c.revoked_at) for c in s.scalars(select(EnrolCode))),
         )
 
 

@@ -29,6 +29,7 @@ PAGES = {
     "/alerts/{alert_id}": "/alerts/{alert}",
     "/reports": "/reports",
     "/admin": "/admin",
+    "/enrolment-codes": "/enrolment-codes",
     "/stores/{store_id}": "/stores/s1",
     "/stores/{store_id}/what-if": "/stores/s1/what-if",
     "/business": "/business",

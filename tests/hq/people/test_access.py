@@ -39,8 +39,10 @@ HIDDEN = ("Zzhidden", "zzdevice", "zzstore")  # every trace of the store outside
 #   device-of-store: of one device; list: shows stores (only the reader's);
 #   admin: only an admin; own: the reader's own session (logout, language);
 #   page: a logged-in page that shows no store's data; import: changes the stores the
-#   reader acts on, named in its body (tests/hq/insight/business/test_business_import.py).
-#   write-off: only an admin, checked in tests/hq/ingest/test_writeoff.py.
+#   reader acts on, named in its body (tests/hq/insight/business/test_business_import.py);
+#   write-off: only an admin, checked in tests/hq/ingest/test_writeoff.py;
+#   enrol: an admin, or a manager for their own stores' enrol codes (tests/hq/dashboard/
+#   enrol/test_pages.py, tests/hq/api/test_enrol.py).
 ROUTES = {
     ("GET", "/login"): "public",
     ("POST", "/login"): "public",
@@ -87,6 +89,12 @@ ROUTES = {
     ("POST", "/admin/stores/{store_id}/region"): "admin",
     ("POST", "/admin/tokens"): "admin",
     ("POST", "/admin/tokens/{name}/remove"): "admin",
+    ("GET", "/enrolment-codes"): "enrol",
+    ("POST", "/enrolment-codes"): "enrol",
+    ("POST", "/enrolment-codes/{code_id}/revoke"): "enrol",
+    ("GET", "/api/v1/enrolment-codes"): "enrol",
+    ("POST", "/api/v1/enrolment-codes"): "enrol",
+    ("DELETE", "/api/v1/enrolment-codes/{code_id}"): "enrol",
     ("GET", "/api/v1/stores/{store_id}/business"): "store",
     ("GET", "/business"): "page",
     ("GET", "/business/sample.csv"): "page",

@@ -1,0 +1,1 @@
+"""Tests of the dashboard's enrol codes (hq/dashboard/enrol)."""
