@@ -1,7 +1,7 @@
 """enrol codes made in the browser: who made each code (``operator`` for the codes of the
 command line, before and after) and when it was revoked (none were).
 
-Revision ID: 0017_enrol
+Revision ID: 0017
 Revises: 0016
 Create Date: 2026-12-05 21:00:00
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0017_enrol"
+revision = "0017"
 down_revision = "0016"
 branch_labels = None
 depends_on = None
