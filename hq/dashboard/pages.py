@@ -227,9 +227,10 @@ def all_stores(
         return _to_login()
     only = user.access.stores
     silent, devices = silent_devices(db, now, only)
-    every = user.access.visible(db.scalars(select(Store).order_by(Store.name, Store.id)))
+    chain = list(db.scalars(select(Store).order_by(Store.name, Store.id)))
+    every = user.access.visible(chain)
     pages = max(1, -(-len(every) // PAGE))
-    chain_today = max((today(s, now) for s in every), default=now.date())
+    chain_today = max((today(s, now) for s in chain), default=now.date())
     words = speaks(request, user)
     try:
         period = choose(chain_today, first, last, compare)
@@ -254,7 +255,7 @@ def all_stores(
         "overview.html",
         user,
         stores=shown,
-        ranking=rankings(db, every, now, sort, period),
+        ranking=rankings(db, chain, now, sort, period, only),
         period=period,
         sort=sort if sort in SORTS else "rank",
         page=page,

@@ -68,11 +68,17 @@ def rankings(
     now: datetime,
     sort: str = "rank",
     period: Period | None = None,
+    shown: frozenset[str] | None = None,
 ) -> dict[str, list[RankRow]]:
     """Every store ranked (:mod:`hq.insight.ranking`) over its last 30 days, with the change
     against the 30 days before, or over a chosen *period* (each store's own local days)
     with the change against what it is compared with; one ranking per kind of scale
-    (``csat``, ``nps``, ``ces``)."""
+    (``csat``, ``nps``, ``ces``).
+
+    *stores* are the reference (the whole chain, or the level a page names): the means
+    that shrink the estimates and the places are theirs, whoever looks. Only then are the
+    rows cut to the stores *shown* (``None``: all), so a reader's figures are the admin's
+    (issue 30, B1)."""
     groups: dict[str, dict[str, tuple[Store, str, metrics.Summary, metrics.Summary]]] = {}
     if period is not None and period.chosen:
         spanned = [((period.first, period.last), period.before, stores)]
@@ -98,9 +104,12 @@ def rankings(
                       {k: p for k, (_, _, _, p) in items.items()})  # fmt: skip
         rows = []
         for r in ranked:
+            if shown is not None and r.key not in shown:
+                continue
             store, scale, current, _ = items[r.key]
             rows.append(RankRow(store, scale, r, current.as_dict()[headline(scale)[0]]))
-        out[kind] = sorted(rows, key=SORTS.get(sort, SORTS["rank"]))
+        if rows:
+            out[kind] = sorted(rows, key=SORTS.get(sort, SORTS["rank"]))
     return out
 
 
