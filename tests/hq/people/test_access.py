@@ -37,7 +37,8 @@ HIDDEN = ("Zzhidden", "zzdevice", "zzstore")  # every trace of the store outside
 # Each route: what it is, and so what is checked of it.
 #   public: anyone; device: a device's token; store: /…/{store_id}… of one store;
 #   device-of-store: of one device; list: shows stores (only the reader's);
-#   admin: only an admin; own: the reader's own session (logout, language).
+#   admin: only an admin; own: the reader's own session (logout, language);
+#   region: /…/{region_id}… of one region; regions: lists regions (only the reader's).
 ROUTES = {
     ("GET", "/login"): "public",
     ("POST", "/login"): "public",
@@ -84,6 +85,9 @@ ROUTES = {
     ("POST", "/admin/stores/{store_id}/region"): "admin",
     ("POST", "/admin/tokens"): "admin",
     ("POST", "/admin/tokens/{name}/remove"): "admin",
+    ("GET", "/regions"): "regions",
+    ("GET", "/regions/{region_id}"): "region",
+    ("GET", "/api/v1/regions/{region_id}/figures"): "region",
 }
 
 
@@ -202,6 +206,37 @@ def test_a_region_manager_and_a_region_token_see_only_their_stores_everywhere(hq
                 assert _same_shape(theirs.text, nowhere.text), path  # nothing tells them apart
             checked += 1
     assert checked >= 14
+
+
+def test_a_region_manager_and_token_see_only_their_regions(hq, chain):
+    south_token = {"Authorization": f"Bearer {chain}"}
+    log_in_as(hq, "south")
+    checked = 0
+    for (method, path), kind in ROUTES.items():
+        if method != "GET" or kind not in ("region", "regions"):
+            continue
+        for headers in [{}, south_token] if path.startswith("/api/") else [{}]:
+            if kind == "regions":
+                answer = hq.client.get(path, headers=headers)
+                assert answer.status_code == 200
+                assert "North" not in answer.text and "Finland" not in answer.text
+                assert shows_hidden(answer.text) == []
+            else:
+                mine = hq.client.get(path.replace("{region_id}", "south"), headers=headers)
+                assert mine.status_code == 200, (path, mine.text[:300])
+                assert shows_hidden(mine.text) == [] and "Kamppi" in mine.text
+                for theirs in ("north", "fi"):  # beside it, and above it
+                    other = hq.client.get(path.replace("{region_id}", theirs), headers=headers)
+                    none = hq.client.get(path.replace("{region_id}", "nosuch"), headers=headers)
+                    assert other.status_code == none.status_code == 404, path
+                    assert _named(other.text, theirs) == _named(none.text, "nosuch"), path
+            checked += 1
+    assert checked == 4
+
+
+def _named(text: str, ident: str) -> str:
+    """*text* with the region id asked for (in a path, a sentence or quotes) as X."""
+    return re.sub(rf"(?<=[/ ']){ident}(?=[.'\"])", "X", text)
 
 
 def _same_shape(a: str, b: str) -> bool:
