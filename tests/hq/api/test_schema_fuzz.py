@@ -84,6 +84,7 @@ def test_the_schema_lists_every_api_operation(fuzz_hq):
         "GET /api/v1/stores/{store_id}/daily",
         "GET /api/v1/stores/{store_id}/actions",
         "GET /api/v1/stores/{store_id}/what-if",
+        "GET /api/v1/regions/{region_id}/figures",
         "GET /api/v1/devices/{device_id}/gaps",
         "GET /api/v1/export.csv",
         "GET /api/v1/export.xlsx",

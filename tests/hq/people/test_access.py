@@ -38,7 +38,8 @@ HIDDEN = ("Zzhidden", "zzdevice", "zzstore")  # every trace of the store outside
 #   public: anyone; device: a device's token; store: /…/{store_id}… of one store;
 #   device-of-store: of one device; list: shows stores (only the reader's);
 #   admin: only an admin; own: the reader's own session (logout, language);
-#   region: /…/{region_id}… of one region; regions: lists regions (only the reader's).
+#   region: /…/{region_id}… of one region; regions: lists regions (only the reader's);
+#   raw: single ratings, for analysts, admins and tokens (their stores only), no manager.
 ROUTES = {
     ("GET", "/login"): "public",
     ("POST", "/login"): "public",
@@ -59,8 +60,8 @@ ROUTES = {
     ("GET", "/api/v1/releases/{version}/files/{name}"): "device",
     ("GET", "/"): "list",
     ("GET", "/fleet"): "list",
-    ("GET", "/api/v1/export.csv"): "list",
-    ("GET", "/api/v1/export.xlsx"): "list",
+    ("GET", "/api/v1/export.csv"): "raw",
+    ("GET", "/api/v1/export.xlsx"): "raw",
     ("GET", "/stores/{store_id}"): "store",
     ("GET", "/stores/{store_id}/what-if"): "store",
     ("GET", "/api/v1/stores/{store_id}/daily"): "store",
@@ -206,6 +207,32 @@ def test_a_region_manager_and_a_region_token_see_only_their_stores_everywhere(hq
                 assert _same_shape(theirs.text, nowhere.text), path  # nothing tells them apart
             checked += 1
     assert checked >= 14
+
+
+def test_single_ratings_are_exported_to_analysts_and_tokens_never_to_a_manager(hq, chain):
+    south_token = {"Authorization": f"Bearer {chain}"}
+    raw = [path for (method, path), kind in ROUTES.items() if kind == "raw"]
+    assert len(raw) == 2
+    log_in_as(hq, "south")
+    assert 'href="/api/v1/export.csv"' not in hq.client.get("/").text
+    assert "/api/v1/export." not in hq.client.get("/stores/s1").text
+    for path in raw:
+        refused = hq.client.get(path)
+        assert refused.status_code == 403, path
+        assert refused.json()["error"]["code"] == "raw_ratings"
+        assert "Kamppi" not in refused.text
+        by_token = hq.client.get(path, headers=south_token)  # a token reads as an analyst
+        assert by_token.status_code == 200, path
+        if path.endswith(".csv"):
+            rows = csv.DictReader(io.StringIO(by_token.text))
+            assert {r["store_id"] for r in rows} == {"s1"}
+        else:
+            assert b"zzstore" not in _xlsx_text(by_token.content)
+    log_in_as(hq, "reader")
+    assert 'href="/api/v1/export.csv"' in hq.client.get("/").text
+    assert 'href="/api/v1/export.xlsx?store=s1' in hq.client.get("/stores/s1").text
+    for path in raw:
+        assert hq.client.get(path).status_code == 200, path
 
 
 def test_a_region_manager_and_token_see_only_their_regions(hq, chain):
