@@ -6,7 +6,7 @@ region the token may not see is a 404, as one that does not exist."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from hq.api import FirstDay, LastDay, errors
@@ -15,6 +15,7 @@ from hq.insight.figures import headline
 from hq.insight.period import choose
 from hq.insight.regions.figures import region_group, region_page
 from hq.insight.regions.ranking import chain_today
+from hq.insight.splits import guarded
 from hq.people.access import Scope
 from hq.web.deps import DB, Now, Reader
 
@@ -53,6 +54,11 @@ class RegionFigures(BaseModel):
     ranking: list[Ranked]  # the region's stores on its main kind of scale
 
 
+def _value(summary, few: int) -> float | None:
+    """A day's headline figure; none from fewer than *few* ratings (the privacy guard)."""
+    return guarded(summary.as_dict(), few)[headline(summary.scale)[0]]
+
+
 def _ranked(ident: str, name: str, r) -> Ranked:
     return Ranked(id=ident, name=name, place=r.rank, n=r.n, estimate=r.estimate, low=r.low,
                   high=r.high, change=r.change)  # fmt: skip
@@ -64,6 +70,7 @@ def _ranked(ident: str, name: str, r) -> Ranked:
     responses=errors(400, 401, 404, 422),
 )
 def region_figures(
+    request: Request,
     region_id: str,
     session: DB,
     now: Now,
@@ -79,11 +86,12 @@ def region_figures(
         period = choose(chain_today(list(group.stores), now), from_, to, "previous")
     except PeriodError as e:
         raise ApiError(400, "bad_range", e.text.format(**e.values)) from None
-    page = region_page(session, group, now, period)
+    few = request.app.state.min_cell
+    page = region_page(session, group, now, period, "en", few)
     figures, place = page["figures"], page["place"]
     key = headline(figures.scale)[0]
     days = [
-        {"date": d, "ratings": n, "value": figures.counted.summary(i, figures.scale).as_dict()[key]}
+        {"date": d, "ratings": n, "value": _value(figures.counted.summary(i, figures.scale), few)}
         for i, (d, n) in enumerate(zip(figures.days, figures.counts, strict=True))
     ]
     return RegionFigures(

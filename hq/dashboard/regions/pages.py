@@ -79,6 +79,6 @@ def one_region(
     except PeriodError as e:
         return _page(request, "problem.html", user, 400, why=words.translate(e.text, **e.values),
                      store=None)  # fmt: skip
-    figures = region_page(db, group, now, period, words.code)
-    return _page(request, "region.html", user, **figures, period=period,
-                 few=request.app.state.min_cell)  # fmt: skip
+    few = request.app.state.min_cell
+    figures = region_page(db, group, now, period, words.code, few)
+    return _page(request, "region.html", user, **figures, period=period, few=few)

@@ -21,6 +21,7 @@ from hq.insight.exports.labels import ReasonLabels
 from hq.insight.figures import StoreFigures, figures_of, headline
 from hq.insight.period import Period
 from hq.insight.regions.ranking import RegionRow, rank_regions, spans
+from hq.insight.splits import guarded, guarded_reasons, guarded_series
 from hq.people.access import Scope, load_tree
 from hq.tables.models import DayCount, Region, Store
 from kiosk.counting import metrics
@@ -108,10 +109,15 @@ def region_page(
     now: datetime,
     period: Period,
     language: str = "en",
+    few: int = 5,
 ) -> dict:
     """Everything the region page shows over *period* (its days: the chain's last 30 by
-    default, see :func:`hq.insight.regions.ranking.chain_today`)."""
+    default, see :func:`hq.insight.regions.ranking.chain_today`); a day or a reason of
+    fewer than *few* ratings shows no figure (:func:`hq.insight.splits.guarded`)."""
     figures = _figures(session, group, period)
+    figures.series = guarded_series(figures.series, figures.counts, few)
+    if "today" in figures.periods:
+        figures.periods["today"] = guarded(figures.periods["today"], few)
     days = figures.counted.days
     scale = figures.scale
     labels = ReasonLabels(session, language, list(group.store_ids))
@@ -122,7 +128,7 @@ def region_page(
         "group": group,
         "figures": figures,
         "heat": heat_map(session, group, days[0], days[-1], scale),
-        "reasons": reasons,
+        "reasons": guarded_reasons(reasons, few),
         "place": place,
         "of": of,
         "stores": rankings(session, list(group.stores), now, "rank", period),
