@@ -89,3 +89,18 @@ def test_a_regions_days_and_reasons_are_guarded_too(hq):
         body = hq.client.get("/api/v1/regions/south/figures").json()
         (small,) = [d for d in body["days"] if d["date"] == day]
         assert small["ratings"] == 3 and (small["value"] is None) is hidden
+
+
+def test_a_report_lists_no_reason_of_few_answers(hq):
+    from hq.core.language import language
+    from hq.insight.scheduled.content import build_report
+    from hq.insight.scheduled.periods import report_period
+
+    _store(hq)
+    week = report_period("weekly", (hq.clock.now - timedelta(days=6)).date())
+    for few, hidden in ((5, True), (1, False)):
+        with hq.sessions() as s:
+            for scope in ("store:s1", "region:south"):
+                report = build_report(s, scope, week, hq.clock.now, language("en"), few)
+                shown = {share.key for _label, share in report.stores[0].reasons}
+                assert "queue" in shown and ("staff" not in shown) is hidden, scope
