@@ -72,6 +72,21 @@ def test_a_region_outside_a_readers_part_does_not_exist_for_them(hq):
     assert east.get("/regions/north").status_code == 404  # the region above is not theirs
 
 
+def test_a_region_without_stores_has_an_empty_page_for_the_admin(hq):
+    from hq.people.roles import add_region
+
+    build_chain(hq)
+    with hq.sessions() as s:
+        add_region(s, "empty", "Tyhjä", None, hq.clock.now)
+    admin = client_of(hq, "admin")
+    page = admin.get("/regions/empty")
+    assert page.status_code == 200 and 'data-metric="count">0<' in page.text
+    assert admin.get("/regions/empty?from=2026-11-01&to=2026-11-10").status_code == 200
+    assert admin.get("/regions/empty?from=2026-11-10&to=2026-11-01").status_code == 400
+    assert admin.get("/?region=empty").status_code == 400  # holds no store to show
+    assert 'data-region="empty"' not in admin.get("/regions").text
+
+
 def test_the_regions_are_ranked_and_each_reader_sees_the_admins_rows(hq):
     build_chain(hq)
     rows = r'(<tr data-region="([^"]+)".*?</tr>)'
