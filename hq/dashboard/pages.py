@@ -254,7 +254,7 @@ def all_stores(
             "there is no page {page} of the stores; there are {pages}", page=page, pages=pages
         )
         return _page(request, "problem.html", user, 400, why=why, store=None)
-    shown = store_table(db, every[(page - 1) * PAGE : page * PAGE], now)
+    shown = store_table(db, every[(page - 1) * PAGE : page * PAGE], now, request.app.state.min_cell)
     lack = lacking(db)
     incomplete = incomplete_by_store([(s, last_days(s, now)) for s in every], lack, now)
     if period.chosen:  # the ranking's own days; else the table's 30 days, already marked

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from hq.ingest.completeness import Completeness, incomplete_days
 from hq.insight.counts import COUNTS, Days, Key, add_day, span_counts, summarize, today
-from hq.insight.figures import StoreFigures, figures_of, headline
+from hq.insight.figures import StoreFigures, figures_of, guard, headline
 from hq.insight.period import Period
 from hq.insight.ranking import Ranked, kind_of, rank
 from hq.tables.models import DayCount, Store
@@ -122,8 +122,11 @@ def _two_spans(session: Session, store_ids: list[str], a: tuple, b: tuple) -> di
     return {s: [first[s][0], second[s][0]] for s in store_ids}
 
 
-def store_table(session: Session, stores: list[Store], now: datetime) -> list[StoreFigures]:
-    """The figures of *stores* (a page of the table by name) for their last 30 days."""
+def store_table(
+    session: Session, stores: list[Store], now: datetime, few: int = 5
+) -> list[StoreFigures]:
+    """The figures of *stores* (a page of the table by name) for their last 30 days; a day
+    (today's, the sparkline's) of fewer than *few* ratings shows no figure (issue 30)."""
     wanted = {s.id: [today(s, now) - timedelta(days=i) for i in range(DAYS - 1, -1, -1)]
               for s in stores}  # fmt: skip
     if not stores:
@@ -140,7 +143,7 @@ def store_table(session: Session, stores: list[Store], now: datetime) -> list[St
         i = index[store_id].get(day)
         if i is not None:
             add_day(counts[store_id][i], scale, values)
-    return [figures_of(s, Days(wanted[s.id], counts[s.id])) for s in stores]
+    return [guard(figures_of(s, Days(wanted[s.id], counts[s.id])), few) for s in stores]
 
 
 def incomplete_by_store(

@@ -161,7 +161,7 @@ def store_page(
     days = figures.counted.days
     span = (days[0], days[-1], figures.scale, *where)
     asked, per_day = question_versions(session, store, days, figures.scale, *where)
-    _guard(figures, few, bool(split.kiosk or split.when))
+    guard(figures, few, bool(split.kiosk or split.when))
     figures.series, breaks = broken(figures.series, per_day)
     devices = fleet(session, now, store.id)
     incomplete = incomplete_days([d.completeness for d in devices], store.timezone, now)
@@ -196,7 +196,7 @@ def store_page(
     }
 
 
-def _guard(figures: StoreFigures, few: int, split: bool) -> None:
+def guard(figures: StoreFigures, few: int, split: bool = False) -> StoreFigures:
     """The privacy guard (:func:`hq.insight.splits.guarded`) on a page's cards and trend:
     a day (the trend's points, today's card) and, on a page split by kiosk, hours or
     weekdays, every card show no figure of fewer than *few* ratings."""
@@ -207,6 +207,7 @@ def _guard(figures: StoreFigures, few: int, split: bool) -> None:
     }
     if figures.periods != cards:
         figures.change = None
+    return figures
 
 
 def _labelled(

@@ -104,3 +104,17 @@ def test_a_report_lists_no_reason_of_few_answers(hq):
                 report = build_report(s, scope, week, hq.clock.now, language("en"), few)
                 shown = {share.key for _label, share in report.stores[0].reasons}
                 assert "queue" in shown and ("staff" not in shown) is hidden, scope
+
+
+def test_the_all_stores_table_shows_no_figure_of_a_day_of_few_ratings(hq):
+    at = to_utc_text(hq.clock.now - timedelta(minutes=5))
+    rows = [hq.rating(device_id="k2", store_id="s2", seq=i + 1, score=4, recorded_at=at)
+            for i in range(2)]  # fmt: skip
+    assert hq.post(rows, hq.extra_devices["k2"]).status_code == 200
+    log_in(hq)
+    for limit, today in ((5, "–"), (1, "100[.,]0")):
+        hq.app.state.min_cell = limit
+        table = hq.client.get("/").text.split('id="stores"')[1]
+        row = re.search(r'<tr data-store="s2">.*?</tr>', table, re.S).group(0)
+        assert re.search(r'data-period="today" data-metric="count">2<', row)
+        assert re.search(rf'data-period="today" data-metric="csat">{today}<', row), limit
