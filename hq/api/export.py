@@ -22,6 +22,10 @@ from hq.people.access import Access
 from hq.web.deps import DB, Now, Reader
 
 router = APIRouter(prefix="/api/v1", tags=["figures"])
+RAW = (
+    "single ratings are exported for analysts and admins only; a manager reads the figures"
+    " of their stores on the dashboard or through /api/v1/stores/{id}/daily"
+)
 
 From = Annotated[
     Day | None, Query(alias="from", description="first day, in each store's time zone")
@@ -42,6 +46,8 @@ def _export(
     last: date | None,
     lang: str,
 ) -> Export:
+    if not reader.reads_raw:
+        raise ApiError(403, "raw_ratings", RAW)
     if first and last and first > last:
         raise ApiError(400, "bad_range", f"from {first} is after to {last}")
     try:
@@ -58,7 +64,7 @@ def _attachment(store: str | None, suffix: str) -> dict[str, str]:
 @router.get(
     "/export.csv",
     response_class=StreamingResponse,
-    responses={**errors(400, 401, 404, 422, 503), 200: {"content": {"text/csv": {}}}},
+    responses={**errors(400, 401, 403, 404, 422, 503), 200: {"content": {"text/csv": {}}}},
 )
 def export_csv(
     request: Request,
@@ -91,7 +97,10 @@ def export_csv(
 @router.get(
     "/export.xlsx",
     response_class=StreamingResponse,
-    responses={**errors(400, 401, 404, 422, 503), 200: {"content": {xlsx_file.MEDIA_TYPE: {}}}},
+    responses={
+        **errors(400, 401, 403, 404, 422, 503),
+        200: {"content": {xlsx_file.MEDIA_TYPE: {}}},
+    },
 )
 def export_xlsx(
     request: Request,

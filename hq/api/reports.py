@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from hq.api import FirstDay, LastDay, days_asked, errors
 from hq.insight.counts import daily, day_counts
+from hq.insight.splits import guarded_days
 from hq.web.deps import DB, Now, Reader, visible_store
 
 router = APIRouter(prefix="/api/v1", tags=["figures"])
@@ -24,6 +25,7 @@ class Daily(BaseModel):
 
 @router.get("/stores/{store_id}/daily", response_model=Daily, responses=errors(400, 401, 404, 422))
 def store_daily(
+    request: Request,
     store_id: str,
     session: DB,
     now: Now,
@@ -31,9 +33,11 @@ def store_daily(
     from_: FirstDay = None,
     to: LastDay = None,
 ) -> Daily:
-    """Counts and metrics per local day, quiet days included."""
+    """Counts and metrics per local day, quiet days included; a day with fewer ratings than
+    HQ's privacy limit (``HYMIO_HQ_MIN_CELL``, default 5) has its count but no metrics."""
     store = visible_store(session, reader, store_id)
     first, last = days_asked(store, now, from_, to)
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     counted = day_counts(session, store, days)
-    return Daily(store_id=store.id, timezone=store.timezone, days=daily(counted))
+    days = guarded_days(daily(counted), request.app.state.min_cell)
+    return Daily(store_id=store.id, timezone=store.timezone, days=days)

@@ -49,6 +49,7 @@ def install(app: FastAPI, sessions: sessionmaker[Session], secure_cookies: bool)
         whatif,
     )
     from hq.dashboard.enrol import pages as enrol_pages
+    from hq.dashboard.regions import pages as region_pages
 
     app.add_middleware(
         SessionMiddleware,
@@ -67,3 +68,4 @@ def install(app: FastAPI, sessions: sessionmaker[Session], secure_cookies: bool)
     app.include_router(reports_page.router)
     app.include_router(business.router)
     app.include_router(enrol_pages.router)
+    app.include_router(region_pages.router)

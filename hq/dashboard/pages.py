@@ -25,6 +25,7 @@ from hq.core.client_address import client_host
 from hq.core.errors import LanguageError, PeriodError
 from hq.core.language import LANGUAGES, N_, Language, language, negotiate
 from hq.core.speaking import speaking
+from hq.dashboard.regions import landing
 from hq.dashboard.templating import make_templates
 from hq.fleet.added import added
 from hq.fleet.rollouts import progress, updates
@@ -47,10 +48,10 @@ from hq.insight.figures import fleet, store_page
 from hq.insight.period import choose
 from hq.insight.splits import choose_split
 from hq.people import sessions as login_sessions
-from hq.people.access import Access, user_access
+from hq.people.access import Access, Scope, load_tree, user_access
 from hq.people.admin import set_language
 from hq.people.login import check_login
-from hq.tables.models import Store, User
+from hq.tables.models import Region, Store, User
 from hq.web.deps import DB, Now, WriteLock
 
 templates = make_templates()
@@ -164,7 +165,8 @@ def login(
     request.session.clear()
     request.session["sid"] = sid
     _csrf(request)
-    return RedirectResponse("/", status_code=303)
+    user = db.get(User, outcome.username)
+    return RedirectResponse(landing(user_access(db, user)), status_code=303)
 
 
 @router.post("/logout")
@@ -224,17 +226,28 @@ def all_stores(
     first: Annotated[Day | None, Query(alias="from", description="first local day")] = None,
     last: Annotated[Day | None, Query(alias="to", description="last local day")] = None,
     compare: Annotated[str, Query(max_length=20)] = "previous",
+    region: Annotated[str, Query(max_length=64, description="one region's stores")] = "",
 ):
     """Every store: the rankings of every store over the last 30 days or the days
-    ``from`` … ``to`` (each store's own), and a page of the table by name."""
+    ``from`` … ``to`` (each store's own), and a page of the table by name; of one
+    region's stores (``region``) if given. The rankings are the whole chain's, cut to the
+    stores shown (issue 30)."""
     if not (user := logged_in(request, db, now, lock)):
         return _to_login()
-    only = user.access.stores
-    silent, devices = silent_devices(db, now, only)
-    every = user.access.visible(db.scalars(select(Store).order_by(Store.name, Store.id)))
-    pages = max(1, -(-len(every) // PAGE))
-    chain_today = max((today(s, now) for s in every), default=now.date())
+    chain = list(db.scalars(select(Store).order_by(Store.name, Store.id)))
+    every = user.access.visible(chain)
+    regions = shown_regions(db, every)
     words = speaks(request, user)
+    if region:
+        if region not in {r.id for r in regions}:
+            why = words.translate("region: {value} is not a region of yours", value=repr(region))
+            return _page(request, "problem.html", user, 400, why=why, store=None, field="region")
+        inside = user.access.tree.stores_of(Scope("region", region))
+        every = [s for s in every if s.id in inside]
+    only = user.access.stores if not region else frozenset(s.id for s in every)
+    silent, devices = silent_devices(db, now, only)
+    pages = max(1, -(-len(every) // PAGE))
+    chain_today = max((today(s, now) for s in chain), default=now.date())
     try:
         period = choose(chain_today, first, last, compare)
     except PeriodError as e:
@@ -245,7 +258,7 @@ def all_stores(
             "there is no page {page} of the stores; there are {pages}", page=page, pages=pages
         )
         return _page(request, "problem.html", user, 400, why=why, store=None)
-    shown = store_table(db, every[(page - 1) * PAGE : page * PAGE], now)
+    shown = store_table(db, every[(page - 1) * PAGE : page * PAGE], now, request.app.state.min_cell)
     lack = lacking(db)
     incomplete = incomplete_by_store([(s, last_days(s, now)) for s in every], lack, now)
     if period.chosen:  # the ranking's own days; else the table's 30 days, already marked
@@ -258,7 +271,7 @@ def all_stores(
         "overview.html",
         user,
         stores=shown,
-        ranking=rankings(db, every, now, sort, period),
+        ranking=rankings(db, chain, now, sort, period, only),
         period=period,
         sort=sort if sort in SORTS else "rank",
         page=page,
@@ -267,7 +280,16 @@ def all_stores(
         devices=devices,
         incomplete=incomplete,
         incomplete_ranked=ranked,
+        regions=regions,
+        region=region,
     )
+
+
+def shown_regions(db: DB, stores: list[Store]) -> list[Region]:
+    """The regions that hold one of *stores* (a reader's), by name, for the filter."""
+    tree = load_tree(db)
+    ids = {r for s in stores for r in tree.path_up(s.region_id)}
+    return list(db.scalars(select(Region).where(Region.id.in_(ids)).order_by(Region.name)))
 
 
 @router.get("/stores/{store_id}", response_class=HTMLResponse)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from hq.ingest.completeness import Completeness, incomplete_days
 from hq.insight.counts import COUNTS, Days, Key, add_day, span_counts, summarize, today
-from hq.insight.figures import StoreFigures, figures_of, headline
+from hq.insight.figures import StoreFigures, figures_of, guard, headline
 from hq.insight.period import Period
 from hq.insight.ranking import Ranked, kind_of, rank
 from hq.insight.splits import question_changes
@@ -70,11 +70,17 @@ def rankings(
     now: datetime,
     sort: str = "rank",
     period: Period | None = None,
+    shown: frozenset[str] | None = None,
 ) -> dict[str, list[RankRow]]:
     """Every store ranked (:mod:`hq.insight.ranking`) over its last 30 days, with the change
     against the 30 days before, or over a chosen *period* (each store's own local days)
     with the change against what it is compared with; one ranking per kind of scale
-    (``csat``, ``nps``, ``ces``)."""
+    (``csat``, ``nps``, ``ces``).
+
+    *stores* are the reference (the whole chain, or the level a page names): the means
+    that shrink the estimates and the places are theirs, whoever looks. Only then are the
+    rows cut to the stores *shown* (``None``: all), so a reader's figures are the admin's
+    (issue 30, B1)."""
     groups: dict[str, dict[str, tuple[Store, str, metrics.Summary, metrics.Summary]]] = {}
     changed: dict[str, date] = {}
     if period is not None and period.chosen:
@@ -103,12 +109,15 @@ def rankings(
                       {k: p for k, (_, _, _, p) in items.items()})  # fmt: skip
         rows = []
         for r in ranked:
+            if shown is not None and r.key not in shown:
+                continue
             store, scale, current, _ = items[r.key]
             on = changed.get(r.key)
             if on is not None:  # not a change of what shoppers think (issue 30, B8)
                 r = replace(r, change=None)
             rows.append(RankRow(store, scale, r, current.as_dict()[headline(scale)[0]], on))
-        out[kind] = sorted(rows, key=SORTS.get(sort, SORTS["rank"]))
+        if rows:
+            out[kind] = sorted(rows, key=SORTS.get(sort, SORTS["rank"]))
     return out
 
 
@@ -121,8 +130,11 @@ def _two_spans(session: Session, store_ids: list[str], a: tuple, b: tuple) -> di
     return {s: [first[s][0], second[s][0]] for s in store_ids}
 
 
-def store_table(session: Session, stores: list[Store], now: datetime) -> list[StoreFigures]:
-    """The figures of *stores* (a page of the table by name) for their last 30 days."""
+def store_table(
+    session: Session, stores: list[Store], now: datetime, few: int = 5
+) -> list[StoreFigures]:
+    """The figures of *stores* (a page of the table by name) for their last 30 days; a day
+    (today's, the sparkline's) of fewer than *few* ratings shows no figure (issue 30)."""
     wanted = {s.id: [today(s, now) - timedelta(days=i) for i in range(DAYS - 1, -1, -1)]
               for s in stores}  # fmt: skip
     if not stores:
@@ -139,7 +151,7 @@ def store_table(session: Session, stores: list[Store], now: datetime) -> list[St
         i = index[store_id].get(day)
         if i is not None:
             add_day(counts[store_id][i], scale, values)
-    return [figures_of(s, Days(wanted[s.id], counts[s.id])) for s in stores]
+    return [guard(figures_of(s, Days(wanted[s.id], counts[s.id])), few) for s in stores]
 
 
 def incomplete_by_store(

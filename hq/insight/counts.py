@@ -154,8 +154,10 @@ def daily(counted: Days) -> list[dict]:
 
 
 def _in_days(t, store: Store, first: date, last: date, scale: str) -> tuple:
+    # A region (hq.insight.regions.Group) counts as one store: the sum of its stores.
+    ids = getattr(store, "store_ids", None)
     return (
-        t.store_id == store.id,
+        t.store_id == store.id if ids is None else t.store_id.in_(ids),
         t.day >= first.isoformat(),
         t.day <= last.isoformat(),
         t.scale == scale,

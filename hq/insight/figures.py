@@ -25,7 +25,17 @@ from hq.insight.exports.labels import ReasonLabels
 from hq.insight.hours import all_store_hours
 from hq.insight.period import Period
 from hq.insight.ranking import Ranked, rank
-from hq.insight.splits import Split, broken, question_changes, question_versions
+from hq.insight.splits import (
+    Split,
+    broken,
+    guarded,
+    guarded_days,
+    guarded_ranked,
+    guarded_reasons,
+    guarded_series,
+    question_changes,
+    question_versions,
+)
 from hq.tables.models import Device, Store
 from kiosk.counting import metrics
 from kiosk.settings.model import Hours
@@ -160,12 +170,13 @@ def store_page(
     days = figures.counted.days
     span = (days[0], days[-1], figures.scale, *where)
     asked, per_day = question_versions(session, store, days, figures.scale, *where)
+    guard(figures, few, bool(split.kiosk or split.when))
     figures.series, breaks = broken(figures.series, per_day)
     devices = fleet(session, now, store.id)
     incomplete = incomplete_days([d.completeness for d in devices], store.timezone, now)
     lost_on = lost_days([d.completeness for d in devices], store.timezone, now)
     lost = list(dict.fromkeys(x for d in days for x in lost_on.get(d, [])))
-    table = list(reversed(daily(figures.counted)))
+    table = list(reversed(guarded_days(daily(figures.counted), few)))
     flags = [figures.counted.by_flag(i) for i in range(len(days))]
     for day, why in zip(table, reversed(flags), strict=True):
         day["incomplete"] = incomplete.get(date.fromisoformat(day["date"]))
@@ -175,21 +186,40 @@ def store_page(
         "table": table,
         "heat": heat_map(session, store, *span),
         "few": few,
-        "kiosks": [] if split.kiosk else _kiosks(session, store, figures, period, where),
+        "kiosks": []
+        if split.kiosk
+        else guarded_ranked(_kiosks(session, store, figures, period, where), few),
         "asked": asked,
         "breaks": breaks,
         "split": split,
         "not_counted": _why_not(sum(flags, Counter())),
-        "reasons": _labelled(
-            session,
-            store,
-            reason_shares(session, store, *span[:3], days[len(days) // 2], *where),
-            language,
+        "reasons": guarded_reasons(
+            _labelled(
+                session,
+                store,
+                reason_shares(session, store, *span[:3], days[len(days) // 2], *where),
+                language,
+            ),
+            few,
         ),
         "devices": devices,
         "incomplete": len([d for d in table if d["incomplete"]]),
         "lost": lost,  # written off on these days: (device, how many, why) (issue 30)
     }
+
+
+def guard(figures: StoreFigures, few: int, split: bool = False) -> StoreFigures:
+    """The privacy guard (:func:`hq.insight.splits.guarded`) on a page's cards and trend:
+    a day (the trend's points, today's card) and, on a page split by kiosk, hours or
+    weekdays, every card show no figure of fewer than *few* ratings."""
+    figures.series = guarded_series(figures.series, figures.counts, few)
+    cards = figures.periods
+    figures.periods = {
+        name: guarded(s, few) if split or name == "today" else s for name, s in cards.items()
+    }
+    if figures.periods != cards:
+        figures.change = None
+    return figures
 
 
 def _labelled(

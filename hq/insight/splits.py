@@ -213,3 +213,45 @@ def question_changes(
     for store_id, *_version, since in session.execute(query):
         starts.setdefault(store_id, []).append(since)
     return {s: date.fromisoformat(max(days)) for s, days in starts.items() if len(days) > 1}
+
+
+# The privacy guard (issue 30): no split of a store's or a region's ratings (a kiosk, an
+# hour, a weekday, a reason, a day) shows a figure made of fewer than `few` ratings (HQ's
+# min_cell, HYMIO_HQ_MIN_CELL, default 5): a handful of ratings at one kiosk or on one
+# morning says how the person working there was rated. Their number stays.
+HIDDEN = ("counts", "csat", "index", "nps", "promoters", "passives", "detractors", "ces")
+
+
+def guarded(summary: dict, few: int) -> dict:
+    """*summary* (:meth:`kiosk.counting.metrics.Summary.as_dict`) without its figures when
+    it has fewer than *few* ratings (but some); its scale and count stay."""
+    if not 0 < summary.get("count", 0) < few:
+        return summary
+    return {k: (None if k in HIDDEN else v) for k, v in summary.items()}
+
+
+def guarded_days(days: list[dict], few: int) -> list[dict]:
+    """Each day of :func:`hq.insight.counts.daily` with the figures of each scale guarded."""
+    return [{**d, "scales": {s: guarded(v, few) for s, v in d["scales"].items()}} for d in days]
+
+
+def guarded_series(series: list, counts: list[int], few: int) -> list:
+    """The trend's points, none on a day with fewer than *few* ratings."""
+    return [None if 0 < n < few else p for p, n in zip(series, counts, strict=True)]
+
+
+def guarded_ranked(rows: list, few: int) -> list:
+    """Ranked kiosks (:class:`hq.insight.ranking.Ranked`) without an estimate, interval or
+    change when they have fewer than *few* ratings."""
+    from dataclasses import replace
+
+    return [
+        replace(r, estimate=None, low=None, high=None, change=None) if r.n < few else r
+        for r in rows
+    ]
+
+
+def guarded_reasons(items: list, few: int) -> list:
+    """Reason shares (``ReasonShare`` or ``(label, ReasonShare)``) given on *few* unhappy
+    answers or more; a rarer reason is not shown."""
+    return [i for i in items if (i[1] if isinstance(i, tuple) else i).n >= few]

@@ -224,6 +224,12 @@ class Access:
     def whole_chain(self) -> bool:
         return self.stores is None
 
+    @property
+    def reads_raw(self) -> bool:
+        """Whether this reader may export single ratings (not only figures): admins and
+        analysts, users or API tokens; never a manager (issue 30)."""
+        return self.role in ("admin", "analyst")
+
     def covers(self, wanted: Scope, act: bool = False) -> bool:
         """Whether this reader sees everything of *wanted* (a report of it holds nothing
         that is not theirs), and may act on it if *act*."""

@@ -26,6 +26,7 @@ from hq.api import (
     reports,
     whatif,
 )
+from hq.api.regions import figures as region_api
 from hq.core import client_address
 from hq.fleet.releases import release_folder
 from hq.ingest.device_calls import Admission, KnownDevices
@@ -89,6 +90,7 @@ def create_app(
     )  # fmt: skip
     for module in routers:
         app.include_router(module.router)
+    app.include_router(region_api.router)
     api.document_bodies(app, Batch)  # read by the endpoint itself (hq.api.ratings)
     install_dashboard(app, sessions, secure_cookies)
     docs.install(app)

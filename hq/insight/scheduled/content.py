@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 from hq.core.language import Language
 from hq.ingest.completeness import incomplete_days
 from hq.insight.chain import RankRow, rankings
-from hq.insight.figures import DeviceHealth, headline, store_page
+from hq.insight.figures import DeviceHealth, StoreFigures, headline, store_page
 from hq.insight.ranking import kind_of
+from hq.insight.regions.figures import region_group, region_total
 from hq.insight.scheduled.periods import ReportPeriod
 from hq.insight.scheduled.subscriptions import stores_of
 from hq.insight.splits import Split
@@ -85,6 +86,7 @@ class Report:
     stores: list[StoreReport]
     ranking: dict[str, list[RankRow]]  # a region's stores by kind of scale; {} for a store
     few: int  # an hour of the heat map with fewer ratings shows no figure
+    total: StoreFigures | None = None  # a region's totals (hq.insight.regions); None: a store
 
     @property
     def weekdays(self) -> list[int]:
@@ -120,7 +122,9 @@ def build_report(
         where, ranked = places[None if kind == "region" else store.region_id]
         parts.append(store_report(session, store, period, now, language, few, where, ranked))
     ranking = places[None][1] if kind == "region" else {}
-    return Report(scope, name, period, language, parts, ranking, few)
+    group = region_group(session, ident) if kind == "region" else None
+    total = region_total(session, group, period) if group else None
+    return Report(scope, name, period, language, parts, ranking, few, total)
 
 
 def _peers(session: Session, store: Store, now: datetime, period: ReportPeriod):

@@ -33,6 +33,8 @@ PAGES = {
     "/stores/{store_id}": "/stores/s1",
     "/stores/{store_id}/what-if": "/stores/s1/what-if",
     "/business": "/business",
+    "/regions": "/regions",
+    "/regions/{region_id}": "/regions/south",
 }
 NOT_PAGES = ("/api/", "/healthz", "/openapi.json", "/docs", "/help", "/login", "/business/sample")
 # The outermost element that reaches past the window and is not inside a box that scrolls.

@@ -43,6 +43,8 @@ HIDDEN = ("Zzhidden", "zzdevice", "zzstore")  # every trace of the store outside
 #   write-off: only an admin, checked in tests/hq/ingest/test_writeoff.py;
 #   enrol: an admin, or a manager for their own stores' enrol codes (tests/hq/dashboard/
 #   enrol/test_pages.py, tests/hq/api/test_enrol.py).
+#   region: /…/{region_id}… of one region; regions: lists regions (only the reader's);
+#   raw: single ratings, for analysts, admins and tokens (their stores only), no manager.
 ROUTES = {
     ("GET", "/login"): "public",
     ("POST", "/login"): "public",
@@ -63,8 +65,8 @@ ROUTES = {
     ("GET", "/api/v1/releases/{version}/files/{name}"): "device",
     ("GET", "/"): "list",
     ("GET", "/fleet"): "list",
-    ("GET", "/api/v1/export.csv"): "list",
-    ("GET", "/api/v1/export.xlsx"): "list",
+    ("GET", "/api/v1/export.csv"): "raw",
+    ("GET", "/api/v1/export.xlsx"): "raw",
     ("GET", "/stores/{store_id}"): "store",
     ("GET", "/stores/{store_id}/what-if"): "store",
     ("GET", "/api/v1/stores/{store_id}/daily"): "store",
@@ -102,6 +104,9 @@ ROUTES = {
     ("POST", "/api/v1/business-hours"): "import",
     ("POST", "/fleet/write-offs"): "write-off",
     ("POST", "/api/v1/devices/{device_id}/write-offs"): "write-off",
+    ("GET", "/regions"): "regions",
+    ("GET", "/regions/{region_id}"): "region",
+    ("GET", "/api/v1/regions/{region_id}/figures"): "region",
 }
 
 
@@ -220,6 +225,63 @@ def test_a_region_manager_and_a_region_token_see_only_their_stores_everywhere(hq
                 assert _same_shape(theirs.text, nowhere.text), path  # nothing tells them apart
             checked += 1
     assert checked >= 14
+
+
+def test_single_ratings_are_exported_to_analysts_and_tokens_never_to_a_manager(hq, chain):
+    south_token = {"Authorization": f"Bearer {chain}"}
+    raw = [path for (method, path), kind in ROUTES.items() if kind == "raw"]
+    assert len(raw) == 2
+    log_in_as(hq, "south")
+    assert 'href="/api/v1/export.csv"' not in hq.client.get("/").text
+    assert "/api/v1/export." not in hq.client.get("/stores/s1").text
+    for path in raw:
+        refused = hq.client.get(path)
+        assert refused.status_code == 403, path
+        assert refused.json()["error"]["code"] == "raw_ratings"
+        assert "Kamppi" not in refused.text
+        by_token = hq.client.get(path, headers=south_token)  # a token reads as an analyst
+        assert by_token.status_code == 200, path
+        if path.endswith(".csv"):
+            rows = csv.DictReader(io.StringIO(by_token.text))
+            assert {r["store_id"] for r in rows} == {"s1"}
+        else:
+            assert b"zzstore" not in _xlsx_text(by_token.content)
+    log_in_as(hq, "reader")
+    assert 'href="/api/v1/export.csv"' in hq.client.get("/").text
+    assert 'href="/api/v1/export.xlsx?store=s1' in hq.client.get("/stores/s1").text
+    for path in raw:
+        assert hq.client.get(path).status_code == 200, path
+
+
+def test_a_region_manager_and_token_see_only_their_regions(hq, chain):
+    south_token = {"Authorization": f"Bearer {chain}"}
+    log_in_as(hq, "south")
+    checked = 0
+    for (method, path), kind in ROUTES.items():
+        if method != "GET" or kind not in ("region", "regions"):
+            continue
+        for headers in [{}, south_token] if path.startswith("/api/") else [{}]:
+            if kind == "regions":
+                answer = hq.client.get(path, headers=headers)
+                assert answer.status_code == 200
+                assert "North" not in answer.text and "Finland" not in answer.text
+                assert shows_hidden(answer.text) == []
+            else:
+                mine = hq.client.get(path.replace("{region_id}", "south"), headers=headers)
+                assert mine.status_code == 200, (path, mine.text[:300])
+                assert shows_hidden(mine.text) == [] and "Kamppi" in mine.text
+                for theirs in ("north", "fi"):  # beside it, and above it
+                    other = hq.client.get(path.replace("{region_id}", theirs), headers=headers)
+                    none = hq.client.get(path.replace("{region_id}", "nosuch"), headers=headers)
+                    assert other.status_code == none.status_code == 404, path
+                    assert _named(other.text, theirs) == _named(none.text, "nosuch"), path
+            checked += 1
+    assert checked == 4
+
+
+def _named(text: str, ident: str) -> str:
+    """*text* with the region id asked for (in a path, a sentence or quotes) as X."""
+    return re.sub(rf"(?<=[/ ']){ident}(?=[.'\"])", "X", text)
 
 
 def _same_shape(a: str, b: str) -> bool:
