@@ -198,7 +198,7 @@ def choose_language(
         return _page(request, "problem.html", user, 403, why=words.gettext(EXPIRED), store=None)
     try:
         with lock:
-            set_language(db, user.username, language)
+            set_language(db, user.username, language, actor=user.access.who)
     except LanguageError:
         why = words.translate(
             "language: {value} is not one of {choices}; nothing was changed.",

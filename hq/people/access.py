@@ -8,7 +8,8 @@ The chain is a tree: regions (which may hold regions) and stores. A user has a *
   of their *scope* only: ``region:ID`` (that region and every region under it) or
   ``store:ID``.
 
-An API token reads like an analyst over its own scope ("" is the whole chain).
+An API token reads like an analyst over its own scope ("" is the whole chain); an admin
+token (whole chain only) may also do what an admin does through the API.
 
 **Scopes are read once**, by :func:`scope_spelling` (the spelling) and :func:`normal_scope`
 (it names a region or store HQ has). A scope is written exactly one way: ``""`` for the

@@ -27,6 +27,7 @@ PAGES = {
     "/alerts/{alert_id}": "/alerts/{alert}",
     "/reports": "/reports",
     "/admin": "/admin",
+    "/admin/audit": "/admin/audit",
     "/stores/{store_id}": "/stores/s1",
     "/stores/{store_id}/what-if": "/stores/s1/what-if",
 }

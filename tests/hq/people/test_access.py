@@ -84,6 +84,9 @@ ROUTES = {
     ("POST", "/admin/stores/{store_id}/region"): "admin",
     ("POST", "/admin/tokens"): "admin",
     ("POST", "/admin/tokens/{name}/remove"): "admin",
+    ("GET", "/admin/audit"): "admin",
+    ("GET", "/api/v1/audit"): "admin",
+    ("GET", "/api/v1/audit.csv"): "admin",
 }
 
 
