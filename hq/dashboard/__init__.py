@@ -40,7 +40,7 @@ def session_secret(sessions: sessionmaker[Session]) -> str:
 def install(app: FastAPI, sessions: sessionmaker[Session], secure_cookies: bool) -> None:
     """Add the session middleware, the static files and the pages to *app*."""
     from hq.dashboard import actions, admin_pages, alerts_pages, pages, reports_page, whatif
-    from hq.dashboard.chain import audit_page
+    from hq.dashboard.chain import audit_page, kiosks_page, stores_page
 
     app.add_middleware(
         SessionMiddleware,
@@ -58,3 +58,5 @@ def install(app: FastAPI, sessions: sessionmaker[Session], secure_cookies: bool)
     app.include_router(actions.router)
     app.include_router(reports_page.router)
     app.include_router(audit_page.router)
+    app.include_router(stores_page.router)
+    app.include_router(kiosks_page.router)

@@ -227,7 +227,8 @@ def all_stores(
         return _to_login()
     only = user.access.stores
     silent, devices = silent_devices(db, now, only)
-    every = user.access.visible(db.scalars(select(Store).order_by(Store.name, Store.id)))
+    working = select(Store).where(Store.retired_at.is_(None))  # a retired store is kept apart
+    every = user.access.visible(db.scalars(working.order_by(Store.name, Store.id)))
     pages = max(1, -(-len(every) // PAGE))
     chain_today = max((today(s, now) for s in every), default=now.date())
     words = speaks(request, user)

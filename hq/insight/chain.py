@@ -72,7 +72,8 @@ def rankings(
     """Every store ranked (:mod:`hq.insight.ranking`) over its last 30 days, with the change
     against the 30 days before, or over a chosen *period* (each store's own local days)
     with the change against what it is compared with; one ranking per kind of scale
-    (``csat``, ``nps``, ``ces``)."""
+    (``csat``, ``nps``, ``ces``). A retired store is never ranked."""
+    stores = [s for s in stores if s.retired_at is None]
     groups: dict[str, dict[str, tuple[Store, str, metrics.Summary, metrics.Summary]]] = {}
     if period is not None and period.chosen:
         spanned = [((period.first, period.last), period.before, stores)]

@@ -238,6 +238,16 @@ class Access:
         """Whether this reader may act on the store (alerts, actions, kiosk message)."""
         return store_id is not None and self.covers(Scope("store", store_id), act=True)
 
+    def places(self, region_id: str | None) -> bool:
+        """Whether this reader may put a store in *region_id* (``None``: directly under
+        the chain), by adding or moving it: an admin anywhere; a manager of a region in
+        that region or one under it (even one with no store yet); nobody else."""
+        if self.is_admin:
+            return True
+        if self.role != "manager" or self.own is None or region_id is None:
+            return False
+        return self.tree.within(self.own, Scope("region", region_id))
+
     def visible(self, stores: Iterable[Store]) -> list[Store]:
         """The *stores* this reader may see, in their order."""
         return [s for s in stores if self.sees(s.id)]

@@ -26,6 +26,8 @@ from hq.api import (
     whatif,
 )
 from hq.api.chain import audit as chain_audit
+from hq.api.chain import devices as chain_devices
+from hq.api.chain import stores as chain_stores
 from hq.core import client_address
 from hq.fleet.releases import release_folder
 from hq.ingest.device_calls import Admission, KnownDevices
@@ -84,7 +86,7 @@ def create_app(
     errors_http.install(app)
     client_address.install(app, forwarded_allow_ips)
     routers = (ratings, devices, config, releases, enrol, reports, actions, whatif, export, health)
-    routers += (chain_audit,)
+    routers += (chain_audit, chain_stores, chain_devices)
     for module in routers:
         app.include_router(module.router)
     api.document_bodies(app, Batch)  # read by the endpoint itself (hq.api.ratings)

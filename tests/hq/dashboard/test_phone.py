@@ -28,6 +28,8 @@ PAGES = {
     "/reports": "/reports",
     "/admin": "/admin",
     "/admin/audit": "/admin/audit",
+    "/chain/stores": "/chain/stores",
+    "/chain/stores/{store_id}": "/chain/stores/s1",
     "/stores/{store_id}": "/stores/s1",
     "/stores/{store_id}/what-if": "/stores/s1/what-if",
 }
