@@ -225,3 +225,21 @@ def test_the_domain_keeps_the_week_and_days_as_the_kiosk_writes_them(hq):
             {"day": "2026-12-24", "hours": "closed", "note": ""}
         ]
         assert ("cli", "set-exception", "s1") in audit_of(hq, "hours")
+
+
+def test_a_retired_kiosk_is_never_silent(hq):
+    from datetime import timedelta
+
+    from hq.insight.chain_health import silent_devices
+
+    api = admin_token(hq)
+    later = hq.clock.now + timedelta(hours=3)  # nobody has spoken: k1 and k2 silent
+    with hq.sessions() as s:
+        assert [d.device_id for d in silent_devices(s, later)[0]] == ["k1", "k2"]
+    hq.client.post("/api/v1/devices/k2/retire", headers=api)
+    with hq.sessions() as s:
+        silent, working = silent_devices(s, later)
+        assert [d.device_id for d in silent] == ["k1"] and working == 1
+    hq.clock.now = later
+    shown = {d["id"]: d["silent"] for d in hq.client.get("/api/v1/devices", headers=api).json()}
+    assert shown == {"k1": True, "k2": False}
