@@ -22,6 +22,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     """Add ``hq`` and its subcommands to the ``hymio`` parser."""
     from hq.cli import alerts as cli_alerts
     from hq.cli import business as cli_business
+    from hq.cli import chain as cli_chain
     from hq.cli import fleet as cli_fleet
     from hq.cli import people as cli_people
     from hq.cli import releases as cli_releases
@@ -124,6 +125,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--file", required=True, type=Path, help="TOML with [survey] and [hours]")
     cli_fleet.add_commands(command)
     cli_people.add_commands(command)
+    cli_chain.add_commands(command)
     cli_alerts.add_commands(command)
     cli_releases.add_commands(command)
     cli_reports.add_commands(command)

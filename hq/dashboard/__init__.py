@@ -50,6 +50,7 @@ def install(app: FastAPI, sessions: sessionmaker[Session], secure_cookies: bool)
     )
     from hq.dashboard.enrol import pages as enrol_pages
     from hq.dashboard.regions import pages as region_pages
+    from hq.dashboard.chain import audit_page, kiosks_page, stores_page
 
     app.add_middleware(
         SessionMiddleware,
@@ -69,3 +70,6 @@ def install(app: FastAPI, sessions: sessionmaker[Session], secure_cookies: bool)
     app.include_router(business.router)
     app.include_router(enrol_pages.router)
     app.include_router(region_pages.router)
+    app.include_router(audit_page.router)
+    app.include_router(stores_page.router)
+    app.include_router(kiosks_page.router)

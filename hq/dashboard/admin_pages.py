@@ -112,8 +112,8 @@ def new_user(
     password: Annotated[str, Form(max_length=1024)] = "",
     role: Text = "", scope: Text = "", email: Annotated[str, Form(max_length=254)] = "",
 ):  # fmt: skip
-    def change(_: Reader) -> None:
-        add_user(db, username, password, now, "", role, scope, email)
+    def change(admin: Reader) -> None:
+        add_user(db, username, password, now, "", role, scope, email, actor=admin.access.who)
 
     return _change(request, db, now, lock, csrf, change)
 
@@ -123,9 +123,10 @@ def user_role(
     username: str, request: Request, db: DB, now: Now, lock: WriteLock, csrf: Csrf = "",
     role: Text = "", scope: Text = "", email: Annotated[str, Form(max_length=254)] = "",
 ):  # fmt: skip
-    return _change(
-        request, db, now, lock, csrf, lambda _: people.set_role(db, username, role, scope, email)
-    )
+    def change(admin: Reader) -> None:
+        people.set_role(db, username, role, scope, email, actor=admin.access.who)
+
+    return _change(request, db, now, lock, csrf, change)
 
 
 @router.post("/admin/users/{username}/remove", response_class=HTMLResponse)
@@ -135,7 +136,7 @@ def remove_user(
     def change(admin: Reader) -> None:
         if username == admin.username:
             raise HQError("you cannot remove yourself; another admin can")
-        people.remove_user(db, username)
+        people.remove_user(db, username, actor=admin.access.who)
 
     return _change(request, db, now, lock, csrf, change)
 
@@ -146,9 +147,10 @@ def new_region(
     region_id: Annotated[str, Form(alias="id", max_length=64)] = "",
     name: Text = "", parent: Text = "",
 ):  # fmt: skip
-    return _change(
-        request, db, now, lock, csrf, lambda _: people.add_region(db, region_id, name, parent, now)
-    )
+    def change(admin: Reader) -> None:
+        people.add_region(db, region_id, name, parent, now, actor=admin.access.who)
+
+    return _change(request, db, now, lock, csrf, change)
 
 
 @router.post("/admin/stores/{store_id}/region", response_class=HTMLResponse)
@@ -156,9 +158,10 @@ def store_region(
     store_id: str, request: Request, db: DB, now: Now, lock: WriteLock, csrf: Csrf = "",
     region: Text = "",
 ):  # fmt: skip
-    return _change(
-        request, db, now, lock, csrf, lambda _: people.set_store_region(db, store_id, region)
-    )
+    def change(admin: Reader) -> None:
+        people.set_store_region(db, store_id, region, actor=admin.access.who)
+
+    return _change(request, db, now, lock, csrf, change)
 
 
 @router.post("/admin/tokens", response_class=HTMLResponse)
@@ -166,14 +169,18 @@ def new_token(
     request: Request, db: DB, now: Now, lock: WriteLock, csrf: Csrf = "",
     name: Annotated[str, Form(max_length=64)] = "", scope: Text = "", role: Text = "analyst",
 ):  # fmt: skip
-    return _change(
-        request, db, now, lock, csrf, lambda _: add_api_token(db, name, now, scope, role)
-    )
+    def change(admin: Reader) -> str:
+        return add_api_token(db, name, now, scope, role or "analyst", actor=admin.access.who)
+
+    return _change(request, db, now, lock, csrf, change)
 
 
 @router.post("/admin/tokens/{name}/remove", response_class=HTMLResponse)
 def remove_token(name: str, request: Request, db: DB, now: Now, lock: WriteLock, csrf: Csrf = ""):
-    return _change(request, db, now, lock, csrf, lambda _: people.remove_token(db, name))
+    def change(admin: Reader) -> None:
+        people.remove_token(db, name, actor=admin.access.who)
+
+    return _change(request, db, now, lock, csrf, change)
 
 
 WRITE_OFF_ADMINS = N_("Only an admin may write ratings off as lost.")

@@ -204,7 +204,7 @@ def choose_language(
         return _page(request, "problem.html", user, 403, why=words.gettext(EXPIRED), store=None)
     try:
         with lock:
-            set_language(db, user.username, language)
+            set_language(db, user.username, language, actor=user.access.who)
     except LanguageError:
         why = words.translate(
             "language: {value} is not one of {choices}; nothing was changed.",
@@ -234,7 +234,8 @@ def all_stores(
     stores shown (issue 30)."""
     if not (user := logged_in(request, db, now, lock)):
         return _to_login()
-    chain = list(db.scalars(select(Store).order_by(Store.name, Store.id)))
+    working = select(Store).where(Store.retired_at.is_(None))  # a retired store is kept apart
+    chain = list(db.scalars(working.order_by(Store.name, Store.id)))
     every = user.access.visible(chain)
     regions = shown_regions(db, every)
     words = speaks(request, user)

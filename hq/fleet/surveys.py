@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from hq.actions.log import messages_of
 from hq.fleet.staff_pins import staff_pin_for
+from hq.insight.hours import exceptions_of, with_exceptions
 from hq.people.admin import check_target
 from hq.tables.models import Device, Survey
 from kiosk.errors import SettingsError
@@ -61,7 +62,8 @@ def set_survey(
 
 def survey_for(session: Session, device: Device) -> dict[str, Any]:
     """The device's own survey settings, else its store's, else version 0 with none; with
-    ``staff.pin_hash`` when HQ has a staff PIN for it (:mod:`hq.fleet.staff_pins`) and
+    the store's exceptions to its opening hours in ``hours.exceptions`` (when it has
+    any), ``staff.pin_hash`` when HQ has a staff PIN for it (:mod:`hq.fleet.staff_pins`) and
     ``message`` (language → text) when its store has a kiosk message (:mod:`hq.actions.log`)."""
     rows = session.scalars(
         select(Survey).where(
@@ -70,6 +72,9 @@ def survey_for(session: Session, device: Device) -> dict[str, Any]:
     ).all()
     own = [r for r in rows if r.device_id == device.id] or rows
     body = {"version": own[0].version, **own[0].body} if own else _NONE
+    extra = exceptions_of(session, [device.store_id]).get(device.store_id)
+    if extra and own:  # the store's holidays and special days (hq.fleet.chain.hours)
+        body = {**body, "hours": with_exceptions(body.get("hours") or {}, extra)}
     pin_hash = staff_pin_for(session, device)
     body = {**body, "staff": {"pin_hash": pin_hash}} if pin_hash else {**body}
     message = messages_of(session, device.store_id)

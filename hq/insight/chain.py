@@ -75,12 +75,13 @@ def rankings(
     """Every store ranked (:mod:`hq.insight.ranking`) over its last 30 days, with the change
     against the 30 days before, or over a chosen *period* (each store's own local days)
     with the change against what it is compared with; one ranking per kind of scale
-    (``csat``, ``nps``, ``ces``).
+    (``csat``, ``nps``, ``ces``). A retired store is never ranked.
 
     *stores* are the reference (the whole chain, or the level a page names): the means
     that shrink the estimates and the places are theirs, whoever looks. Only then are the
     rows cut to the stores *shown* (``None``: all), so a reader's figures are the admin's
     (issue 30, B1)."""
+    stores = [s for s in stores if s.retired_at is None]
     groups: dict[str, dict[str, tuple[Store, str, metrics.Summary, metrics.Summary]]] = {}
     changed: dict[str, date] = {}
     if period is not None and period.chosen:

@@ -34,12 +34,13 @@ class Silent:
 def silent_devices(
     session: Session, now: datetime, only: frozenset[str] | None = None
 ) -> tuple[list[Silent], int]:
-    """The silent devices, by store name and id, and how many devices there are (of the
-    stores *only*, if given)."""
+    """The silent devices, by store name and id, and how many working devices there are
+    (of the stores *only*, if given); a retired one is neither."""
     hours = all_store_hours(session)
     query = (
         select(Device.id, Device.store_id, Device.last_seen_at, Store.timezone)
         .join(Store)
+        .where(Device.retired_at.is_(None))  # a retired kiosk is never silent
         .order_by(Store.name, Device.id)
     )
     if only is not None:

@@ -317,6 +317,7 @@ def fleet(
         status = device.last_status or {}
         local = now.astimezone(zone(store.timezone))
         silent = is_silent(now, local, hours.get(store.id, OPEN), device.last_seen_at)
+        silent = silent and device.retired_at is None
         synced = status.get("clock_synced")
         out.append(
             DeviceHealth(

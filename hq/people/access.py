@@ -8,7 +8,8 @@ The chain is a tree: regions (which may hold regions) and stores. A user has a *
   of their *scope* only: ``region:ID`` (that region and every region under it) or
   ``store:ID``.
 
-An API token reads like an analyst over its own scope ("" is the whole chain).
+An API token reads like an analyst over its own scope ("" is the whole chain); an admin
+token (whole chain only) may also do what an admin does through the API.
 
 **Scopes are read once**, by :func:`scope_spelling` (the spelling) and :func:`normal_scope`
 (it names a region or store HQ has). A scope is written exactly one way: ``""`` for the
@@ -247,6 +248,16 @@ class Access:
         """Whether this reader may act on at least one store (a form or route that changes
         stores' data is refused outright otherwise)."""
         return any(self.acts_on(s) for s in self.tree.stores)
+
+    def places(self, region_id: str | None) -> bool:
+        """Whether this reader may put a store in *region_id* (``None``: directly under
+        the chain), by adding or moving it: an admin anywhere; a manager of a region in
+        that region or one under it (even one with no store yet); nobody else."""
+        if self.is_admin:
+            return True
+        if self.role != "manager" or self.own is None or region_id is None:
+            return False
+        return self.tree.within(self.own, Scope("region", region_id))
 
     def visible(self, stores: Iterable[Store]) -> list[Store]:
         """The *stores* this reader may see, in their order."""

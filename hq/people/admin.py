@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from hq.core.errors import (
     DuplicateError,
     HQError,
+    InputError,
     LanguageError,
     UnknownDeviceError,
     UnknownStoreError,
@@ -21,8 +22,9 @@ from hq.core.errors import (
 from hq.core.names import check_id, one_line
 from hq.people import sessions as login_sessions
 from hq.people.access import check_role, check_scope, check_token_role
+from hq.people.audit import CLI, record
 from hq.people.credentials import hash_password, new_token, token_hash
-from hq.tables.models import ApiToken, Device, DeviceEnrolment, Store, User
+from hq.tables.models import ApiToken, Device, DeviceEnrolment, Region, Store, User
 from kiosk.settings.model import LANGUAGES
 from kiosk.timekeeping.localtime import to_utc_text, zone
 
@@ -47,20 +49,37 @@ def _add(session: Session, row, what: str) -> None:
         raise DuplicateError(f"{what} already exists") from None
 
 
-def add_store(session: Session, store_id: str, name: str, timezone: str, now: datetime) -> Store:
-    """A new store; its days and hours are counted in *timezone* (IANA name)."""
+def add_store(
+    session: Session,
+    store_id: str,
+    name: str,
+    timezone: str,
+    now: datetime,
+    region_id: str | None = None,
+    actor: str = CLI,
+) -> Store:
+    """A new store in *region_id* (``None``: directly under the chain); its days and
+    hours are counted in *timezone* (IANA name). *actor* is who adds it, for the audit
+    log (:mod:`hq.people.audit`), as in every change below."""
     check_id("store id", store_id)
     try:
         zone(timezone)
     except ValueError as e:
         raise HQError(str(e)) from None
     name = one_line("store name", name)
+    if region_id and session.get(Region, region_id) is None:
+        raise HQError(f"no region {region_id!r}; add it with hymio hq add-region")
     store = Store(id=store_id, name=name, timezone=timezone, created_at=to_utc_text(now))
+    store.region_id = region_id or None
+    changes = {"name": name, "timezone": timezone, "region": region_id or ""}
+    record(session, actor, "add", "store", store_id, changes, now)
     _add(session, store, f"store {store_id!r}")
     return store
 
 
-def add_device(session: Session, store_id: str, device_id: str, now: datetime) -> str:
+def add_device(
+    session: Session, store_id: str, device_id: str, now: datetime, actor: str = CLI
+) -> str:
     """A new device in *store_id*; returns its token (HQ keeps only the hash)."""
     check_id("device id", device_id)
     if session.get(Store, store_id) is None:
@@ -69,17 +88,21 @@ def add_device(session: Session, store_id: str, device_id: str, now: datetime) -
     at = to_utc_text(now)
     session.add(DeviceEnrolment(device_id=device_id, added_how="add-device", enrolled_at=at))
     device = Device(id=device_id, store_id=store_id, token_hash=token_hash(token), created_at=at)
+    record(session, actor, "add", "device", device_id, {"store": store_id}, now)
     _add(session, device, f"device {device_id!r}")
     return token
 
 
-def rotate_token(session: Session, device_id: str) -> str:
+def rotate_token(
+    session: Session, device_id: str, actor: str = CLI, now: datetime | None = None
+) -> str:
     """A new token for *device_id*; the old one stops working at once."""
     device = session.get(Device, device_id)
     if device is None:
         raise UnknownDeviceError(f"no device {device_id!r}")
     token = new_token()
     device.token_hash = token_hash(token)
+    record(session, actor, "rotate-token", "device", device_id, {}, now)
     session.commit()
     return token
 
@@ -107,6 +130,7 @@ def add_user(
     role: str = "admin",
     scope: str = "",
     email: str = "",
+    actor: str = CLI,
 ) -> None:
     """A dashboard user; the password is kept as an argon2 hash. They read the dashboard
     in *language* (fi, sv or en; "" for the language their browser asks for), as *role*
@@ -123,10 +147,12 @@ def add_user(
         scope=scope,
         email=check_email(email),
     )
+    changes = {"role": role, "scope": scope, "email": user.email, "language": language}
+    record(session, actor, "add", "user", username, changes, now)
     _add(session, user, f"user {username!r}")
 
 
-def set_language(session: Session, username: str, language: str) -> None:
+def set_language(session: Session, username: str, language: str, actor: str = CLI) -> None:
     """The language *username* reads the dashboard in ("": the browser's); an unknown
     language is a :class:`LanguageError` and changes nothing."""
     _check_language(language)
@@ -134,38 +160,48 @@ def set_language(session: Session, username: str, language: str) -> None:
     if user is None:
         raise HQError(f"no user {username!r}; add it with hymio hq add-user")
     user.language = language
+    record(session, actor, "set-language", "user", username, {"language": language})
     session.commit()
 
 
-def set_password(session: Session, username: str, password: str) -> int:
+def set_password(session: Session, username: str, password: str, actor: str = CLI) -> int:
     """A new password for *username*; every session of theirs ends. Returns how many."""
     user = session.get(User, username)
     if user is None:
         raise HQError(f"no user {username!r}; add it with hymio hq add-user")
     _check_password(password)
     user.password_hash = hash_password(password)
+    record(session, actor, "set-password", "user", username, {})
     session.flush()
     return login_sessions.end_all(session, username)  # commits the new hash with it
 
 
-def end_sessions(session: Session, username: str) -> int:
+def end_sessions(session: Session, username: str, actor: str = CLI) -> int:
     """End every dashboard session of *username* at once; returns how many there were."""
     if session.get(User, username) is None:
         raise HQError(f"no user {username!r}")
+    record(session, actor, "end-sessions", "user", username, {})
     return login_sessions.end_all(session, username)
 
 
 def add_api_token(
-    session: Session, name: str, now: datetime, scope: str = "", role: str = "analyst"
+    session: Session,
+    name: str,
+    now: datetime,
+    scope: str = "",
+    role: str = "analyst",
+    actor: str = CLI,
 ) -> str:
     """A token for scripts over the stores of *scope* ("": the whole chain) with the rights
-    of *role* (``analyst``: reads only); returns it once."""
+    of *role* (``analyst``: reads only; ``manager``: changes its scope's stores; ``admin``:
+    everything, the admin API too); returns it once."""
     check_id("token name", name)
     scope = check_scope(session, scope)
     check_token_role(role, scope)
     token = new_token()
     row = ApiToken(name=name, token_hash=token_hash(token), created_at=to_utc_text(now))
     row.scope, row.role = scope, role
+    record(session, actor, "add", "token", name, {"scope": scope, "role": role}, now)
     _add(session, row, f"API token {name!r}")
     return token
 

@@ -26,6 +26,9 @@ from hq.api import (
     reports,
     whatif,
 )
+from hq.api.chain import audit as chain_audit
+from hq.api.chain import devices as chain_devices
+from hq.api.chain import stores as chain_stores
 from hq.api.regions import figures as region_api
 from hq.core import client_address
 from hq.fleet.releases import release_folder
@@ -88,6 +91,7 @@ def create_app(
         ratings, devices, config, releases, enrol, reports, actions, whatif, export, business,
         health,
     )  # fmt: skip
+    routers += (chain_audit, chain_stores, chain_devices)
     for module in routers:
         app.include_router(module.router)
     app.include_router(region_api.router)

@@ -46,6 +46,8 @@ class Store(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[str] = mapped_column(String(40))
     region_id: Mapped[str | None] = mapped_column(ForeignKey("regions.id"), index=True)
+    # when it was retired: kept and read-only, out of the ranking and the all-stores page
+    retired_at: Mapped[str | None] = mapped_column(String(40))
 
 
 class Device(Base):
@@ -59,6 +61,8 @@ class Device(Base):
     last_seen_at: Mapped[str | None] = mapped_column(String(40))
     last_status: Mapped[dict | None] = mapped_column(JSON)
     version: Mapped[str | None] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200), server_default="")  # "": its id
+    retired_at: Mapped[str | None] = mapped_column(String(40))  # its token no longer works
 
 
 class Rating(Base):

@@ -12,7 +12,7 @@ import functools
 import json
 import re
 import socket
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -310,6 +310,17 @@ class Behaviour(Table):
 Day = Annotated[Ranges, BeforeValidator(parse_ranges)]
 
 
+def _check_days(value: dict[str, Ranges]) -> dict[str, Ranges]:
+    for day in value:
+        try:
+            ok = date.fromisoformat(day).isoformat() == day
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ValueError(f"{day!r} is not a day; write it as YYYY-MM-DD, e.g. 2026-12-24")
+    return value
+
+
 class Hours(Table):
     """``[hours]``: opening hours per weekday, "08:00-21:00", a list of ranges, or "closed"."""
 
@@ -320,10 +331,19 @@ class Hours(Table):
     fri: Day = Field("00:00-24:00", description="opening hours on Fridays")
     sat: Day = Field("00:00-24:00", description="opening hours on Saturdays")
     sun: Day = Field("00:00-24:00", description="opening hours on Sundays")
+    exceptions: Annotated[dict[str, Day], AfterValidator(_check_days)] = Field(
+        default_factory=dict,
+        description='days with other hours than their weekday\'s: "YYYY-MM-DD" = hours'
+        ' (a holiday: "closed"); HQ sets them from the store\'s page',
+    )
 
     def is_open(self, local: datetime) -> bool:
-        """Whether the store is open at the wall-clock time *local* (store's zone)."""
-        return is_within(getattr(self, WEEKDAYS[local.weekday()]), local)
+        """Whether the store is open at the wall-clock time *local* (store's zone): that
+        day's exception if it has one, else its weekday's hours."""
+        ranges = self.exceptions.get(local.date().isoformat())
+        if ranges is None:
+            ranges = getattr(self, WEEKDAYS[local.weekday()])
+        return is_within(ranges, local)
 
 
 def _check_hash(value: str | None) -> str | None:

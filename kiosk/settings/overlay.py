@@ -72,9 +72,18 @@ def merge(settings: Settings, body: dict[str, Any]) -> Settings:
         return settings
     data = tomllib.loads(settings.source.read_text(encoding="utf-8"))
     if surveyed:
+        local_hours = data.get("hours", {})
         for table in TABLES:
             if isinstance(body.get(table), dict) and body[table]:
                 data[table] = dict(body[table])
+        hours = body.get("hours")
+        if (
+            isinstance(hours, dict)
+            and set(hours) == {"exceptions"}
+            and isinstance(local_hours, dict)
+        ):
+            # only the store's holidays from HQ: the week stays the local file's
+            data["hours"] = {**local_hours, **hours}
         data["survey"] = {**data.get("survey", {}), "version": version}
     staff = data.get("staff", {})
     if pin_hash is not None and isinstance(staff, dict) and "pin_hash" not in staff:

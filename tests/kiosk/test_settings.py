@@ -202,3 +202,38 @@ def test_an_id_that_is_not_a_host_name_falls_back(monkeypatch):
     assert parse_settings({}).device.id == "kiosk"
     monkeypatch.setattr(model.socket, "gethostname", lambda: "till-3")
     assert parse_settings({}).device.id == "till-3"
+
+
+def test_an_exception_to_the_weekly_hours_wins_on_its_day():
+    from datetime import datetime
+
+    from kiosk.settings.model import Hours
+
+    hours = Hours.model_validate(
+        {"thu": "08:00-21:00", "exceptions": {"2026-12-24": "08:00-14:00", "2026-12-31": "closed"}}
+    )
+    assert hours.is_open(datetime(2026, 12, 24, 13, 0))  # a Thursday, its own hours
+    assert not hours.is_open(datetime(2026, 12, 24, 15, 0))
+    assert hours.is_open(datetime(2026, 12, 17, 15, 0))  # the Thursday before: the week's
+    assert not hours.is_open(datetime(2026, 12, 31, 12, 0))  # a holiday, closed
+    for bad in ({"24.12.2026": "closed"}, {"2026-02-30": "closed"}, {"2026-12-24": "8-14"}):
+        with pytest.raises(ValueError, match="YYYY-MM-DD|not a time range"):
+            Hours.model_validate({"exceptions": bad})
+
+
+def test_hqs_exceptions_alone_keep_the_local_week_and_with_hqs_week_replace_it(tmp_path):
+    from datetime import datetime
+
+    from kiosk.settings.load import load_settings
+    from kiosk.settings.overlay import merge
+
+    path = tmp_path / "kiosk.toml"
+    path.write_text('[hours]\nthu = "09:00-17:00"\n', encoding="utf-8")
+    local = load_settings(path)
+    holidays = {"exceptions": {"2026-12-24": "closed"}}
+    merged = merge(local, {"version": 3, "survey": {}, "hours": holidays})
+    assert merged.hours.thu == ((540, 1020),)  # the local week kept
+    assert not merged.hours.is_open(datetime(2026, 12, 24, 10, 0))
+    assert merged.hours.is_open(datetime(2026, 12, 17, 10, 0))
+    week = {"thu": "12:00-13:00", **holidays}
+    assert merge(local, {"version": 3, "survey": {}, "hours": week}).hours.thu == ((720, 780),)

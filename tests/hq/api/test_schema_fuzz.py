@@ -98,6 +98,21 @@ def test_the_schema_lists_every_api_operation(fuzz_hq):
         "GET /api/v1/export.csv",
         "GET /api/v1/export.xlsx",
         "GET /healthz",
+        "GET /api/v1/audit",
+        "GET /api/v1/audit.csv",
+        "GET /api/v1/stores",
+        "POST /api/v1/stores",
+        "PATCH /api/v1/stores/{store_id}",
+        "POST /api/v1/stores/{store_id}/retire",
+        "GET /api/v1/stores/{store_id}/hours",
+        "PUT /api/v1/stores/{store_id}/hours",
+        "PUT /api/v1/stores/{store_id}/exceptions/{day}",
+        "DELETE /api/v1/stores/{store_id}/exceptions/{day}",
+        "GET /api/v1/devices",
+        "POST /api/v1/devices",
+        "PATCH /api/v1/devices/{device_id}",
+        "POST /api/v1/devices/{device_id}/retire",
+        "POST /api/v1/devices/{device_id}/token",
     }
 
 
