@@ -48,9 +48,9 @@ def install(app: FastAPI, sessions: sessionmaker[Session], secure_cookies: bool)
         reports_page,
         whatif,
     )
+    from hq.dashboard.chain import audit_page, kiosks_page, stores_page
     from hq.dashboard.enrol import pages as enrol_pages
     from hq.dashboard.regions import pages as region_pages
-    from hq.dashboard.chain import audit_page, kiosks_page, stores_page
 
     app.add_middleware(
         SessionMiddleware,

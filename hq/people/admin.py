@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from hq.core.errors import (
     DuplicateError,
     HQError,
-    InputError,
     LanguageError,
     UnknownDeviceError,
     UnknownStoreError,
