@@ -24,6 +24,7 @@ from kiosk.store.ledger import Ledger
 from kiosk.store.store import RatingContext
 from kiosk.store_message import message_now
 from kiosk.ui import memory
+from kiosk.ui.widgets import plain
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +152,7 @@ class Conductor:
             index = step.score - scale.low
             thanks.kind = faces[index] if faces else ""
             thanks.number = "" if faces else str(step.score)
-            thanks.title = self.t("Thank you!")
+            thanks.title = plain(self.settings.survey.thanks_text(self.language))
             thanks.subtitle = self.t("Thank you for your feedback.")
             thanks.message = message_now(
                 self.messages, self.language, self.settings.hours, self.parts.store.clock,
@@ -161,9 +162,13 @@ class Conductor:
             self.later("screen", step.seconds, self.back_to_question)
         elif step.screen == FOLLOWUP:
             follow = self.screens["followup"]
-            follow.title = self.t("What was the main reason?")
+            survey = self.settings.survey
+            follow.title = plain(survey.followup_prompt(self.language))
             follow.subtitle = self.t("Choose one, or just walk on.")
-            follow.setup([(k, self.t("reason:" + k)) for k in step.reasons], self.choose_reason)
+            follow.setup(
+                [(k, plain(self.t("reason:" + k)), survey.pictogram(k)) for k in step.reasons],
+                self.choose_reason,
+            )
             self.go("followup")
             self.later("screen", step.seconds, self.followup_timeout)
         elif step.screen == CLOSED_SCREEN:
