@@ -162,9 +162,11 @@ def store_region(
 @router.post("/admin/tokens", response_class=HTMLResponse)
 def new_token(
     request: Request, db: DB, now: Now, lock: WriteLock, csrf: Csrf = "",
-    name: Annotated[str, Form(max_length=64)] = "", scope: Text = "",
+    name: Annotated[str, Form(max_length=64)] = "", scope: Text = "", role: Text = "analyst",
 ):  # fmt: skip
-    return _change(request, db, now, lock, csrf, lambda _: add_api_token(db, name, now, scope))
+    return _change(
+        request, db, now, lock, csrf, lambda _: add_api_token(db, name, now, scope, role)
+    )
 
 
 @router.post("/admin/tokens/{name}/remove", response_class=HTMLResponse)

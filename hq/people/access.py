@@ -279,6 +279,19 @@ def check_role(role: str, scope: str) -> str:
     return role
 
 
+def check_token_role(role: str, scope: str) -> str:
+    """*role* if it is one of :data:`ROLES` and fits a token's *scope*: an analyst token
+    reads the chain or a part of it, a manager token needs a part, an admin token has the
+    whole chain."""
+    if role not in ROLES:
+        raise InputError(f"role {role!r} is not one of {', '.join(ROLES)}")
+    if role == "manager" and not scope:
+        raise InputError("a manager token needs a scope: region:ID or store:ID")
+    if role == "admin" and scope:
+        raise InputError("an admin token has the whole chain; give no scope")
+    return role
+
+
 def regions_under(session: Session, region_id: str) -> set[str]:
     """*region_id* and every region below it."""
     return set(load_tree(session).regions_under(region_id))

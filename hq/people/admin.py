@@ -20,7 +20,7 @@ from hq.core.errors import (
 )
 from hq.core.names import check_id, one_line
 from hq.people import sessions as login_sessions
-from hq.people.access import check_role, check_scope
+from hq.people.access import check_role, check_scope, check_token_role
 from hq.people.credentials import hash_password, new_token, token_hash
 from hq.tables.models import ApiToken, Device, DeviceEnrolment, Store, User
 from kiosk.settings.model import LANGUAGES
@@ -155,14 +155,17 @@ def end_sessions(session: Session, username: str) -> int:
     return login_sessions.end_all(session, username)
 
 
-def add_api_token(session: Session, name: str, now: datetime, scope: str = "") -> str:
-    """A read token for scripts (daily figures, gaps, export) of the stores of *scope*
-    ("": the whole chain); returns it once."""
+def add_api_token(
+    session: Session, name: str, now: datetime, scope: str = "", role: str = "analyst"
+) -> str:
+    """A token for scripts over the stores of *scope* ("": the whole chain) with the rights
+    of *role* (``analyst``: reads only); returns it once."""
     check_id("token name", name)
-    check_scope(session, scope)
+    scope = check_scope(session, scope)
+    check_token_role(role, scope)
     token = new_token()
     row = ApiToken(name=name, token_hash=token_hash(token), created_at=to_utc_text(now))
-    row.scope = scope
+    row.scope, row.role = scope, role
     _add(session, row, f"API token {name!r}")
     return token
 

@@ -144,14 +144,16 @@ class User(Base):
 
 
 class ApiToken(Base):
-    """A read token for scripts (daily figures, gaps, CSV export); kept as SHA-256. It reads
-    the stores of its ``scope`` only, as a user's (:mod:`hq.people.access`)."""
+    """A token for scripts; kept as SHA-256. It reads (and, with the role ``manager`` or
+    ``admin``, changes) the stores of its ``scope`` only, as a user of its ``role`` would
+    (:mod:`hq.people.access`); the default role ``analyst`` only reads."""
 
     __tablename__ = "api_tokens"
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[str] = mapped_column(String(40))
     scope: Mapped[str] = mapped_column(String(80), server_default="")
+    role: Mapped[str] = mapped_column(String(16), server_default="analyst")
 
 
 class Survey(Base):
