@@ -29,8 +29,10 @@ PAGES = {
     "/admin": "/admin",
     "/stores/{store_id}": "/stores/s1",
     "/stores/{store_id}/what-if": "/stores/s1/what-if",
+    "/surveys": "/surveys",
 }
 NOT_PAGES = ("/api/", "/healthz", "/openapi.json", "/docs", "/help", "/login")
+NOT_PAGES += ("/surveys/pictograms",)  # the kiosk's pictogram files, for the survey preview
 # The outermost element that reaches past the window and is not inside a box that scrolls.
 WIDEST = """w => {
   for (const e of document.querySelectorAll('main *, header *')) {
