@@ -37,6 +37,7 @@ from kiosk.settings.pictograms import PICTOGRAMS, pictogram_file
 
 router = APIRouter(include_in_schema=False)
 EDITORS_ONLY = N_("Only an admin, or a manager for their own stores, edits the survey.")
+NOT_YOURS = N_("You may change the survey of your own stores only; nothing was changed.")
 LONGEST_FIELD = 400  # characters of one form field: far more than any text the kiosk takes
 
 
@@ -148,9 +149,9 @@ def _handle(request: Request, db: DB, now: Now, lock: WriteLock, form: FormData 
         db.rollback()
         why = words.gettext(e.text).format(**e.values)
         return _show(request, db, user, values, 400, field=e.field, why=why, **sent)
-    except NotYours as e:
+    except NotYours:
         db.rollback()
-        return _page(request, "problem.html", user, 403, why=str(e), store=None)
+        return _page(request, "problem.html", user, 403, why=words.gettext(NOT_YOURS), store=None)
     if isinstance(done, Response):
         return done
     return RedirectResponse(f"/surveys?{done}", status_code=303)

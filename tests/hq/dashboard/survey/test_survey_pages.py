@@ -122,6 +122,11 @@ def test_a_manager_edits_their_stores_only_and_an_analyst_nothing(hq, chain):  #
     for scope in ("", "store:s2", "store:zzstore", "region:north"):
         answer = hq.client.post("/surveys", data=form(page.text, scope=scope))
         assert answer.status_code == 403, scope
+        assert "your own stores only" in answer.text
+    for odd in ("zzstore", "%2e%2e", "x" * 300):  # not theirs, or none: the defaults
+        shown = hq.client.get(f"/surveys?store={odd}")
+        assert shown.status_code == 200 and 'value="Miten onnistuimme tänään?"' in shown.text
+    assert hq.client.get("/surveys?store=s1%00").status_code == 400  # HQ refuses a NUL
     assert counts(hq) == (0, 0, 0)
     mine = hq.client.post("/surveys", data=form(page.text, scope="region:south"),
                           follow_redirects=False)  # fmt: skip
