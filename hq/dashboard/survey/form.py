@@ -21,7 +21,7 @@ FACE_COLOURS = {
     "very_unhappy": "#d63b38",
     "unhappy": "#f28533",
     "neutral": "#fac72e",
-    "happy": "#8cc74d",
+    "happy": "#8cc74c",
     "very_happy": "#299e5c",
 }
 # The mouth of each face: the y of its corners and of its middle (a 0–100 box).

@@ -82,3 +82,11 @@ def test_without_the_surveys_texts_the_built_in_ones_stay(kiosk_ui, size):
     assert all(b.picture == "" for b in reasons(k))
     k.touch(reasons(k)[0])
     assert k.app.screens["thanks"].title == gettext("sv", "Thank you!")
+
+
+def test_hqs_preview_draws_the_faces_in_the_kiosks_colours():
+    from hq.dashboard.survey.form import FACE_COLOURS
+    from kiosk.ui.faces import COLOURS
+
+    as_hex = {k: "#" + "".join(f"{round(c * 255):02x}" for c in rgb) for k, rgb in COLOURS.items()}
+    assert as_hex == FACE_COLOURS
