@@ -206,6 +206,13 @@ class Followup(Table):
         return reasons
 
 
+class Alternate(Table):
+    """``[[survey.alternates]]``: another question the kiosk shows in turn with the first."""
+
+    question_id: Identifier = Field(description="this question's id, not the survey's first")
+    question: Texts = Field(default_factory=Texts, description="its text in each language")
+
+
 class Survey(Table):
     """``[survey]``: the question on screen, its scale and faces, and the follow-up."""
 
@@ -233,6 +240,12 @@ class Survey(Table):
     thanks: Texts = Field(
         default_factory=Texts,
         description='the thank-you screen\'s line per language; unset: "Thank you!"',
+    )
+    alternates: Annotated[tuple[Alternate, ...], Listed] = Field(
+        (),
+        max_length=3,
+        description="up to 3 more questions on the same scale, each shown in turn with the"
+        " first after each shopper: [[survey.alternates]] with question_id and question",
     )
 
     @model_validator(mode="before")
@@ -282,6 +295,20 @@ class Survey(Table):
                         "is missing: give the text in each language, or in none for the"
                         " built-in one",
                     )
+        ids = [self.question_id]
+        for i, other in enumerate(self.alternates):
+            if other.question_id in ids:
+                raise Problem(
+                    f"survey.alternates[{i}].question_id",
+                    f"{other.question_id!r} is taken: each question needs its own id",
+                )
+            ids.append(other.question_id)
+            for lang in self.languages:
+                if getattr(other.question, lang) is None:
+                    raise Problem(
+                        f"survey.alternates[{i}].question.{lang}",
+                        "is missing: each language needs its text",
+                    )
         for key in self.reason_text:
             if key not in self.followup.reasons:
                 raise Problem(f"survey.reason_text.{key}", "is not one of survey.followup.reasons")
@@ -311,6 +338,12 @@ class Survey(Table):
         if self.followup.ask == "never":
             return False
         return self.followup.ask == "always" or is_negative(self.scale_info, score)
+
+    def questions(self) -> list[tuple[str, Texts]]:
+        """The questions shown in turn: (question id, texts), the first one first."""
+        return [(self.question_id, self.question)] + [
+            (r.question_id, r.question) for r in self.alternates
+        ]
 
     def followup_prompt(self, language: str) -> str:
         """The follow-up question in *language*: the survey's own, else the built-in one."""

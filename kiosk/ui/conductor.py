@@ -9,6 +9,7 @@ one-shot ``Clock`` events, so nothing runs while nobody touches the kiosk (idle 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from kivy.clock import Clock
@@ -55,6 +56,7 @@ class Conductor:
         self.dimmed = False  # dark: the first touch only wakes the screen
         self.attracting = False  # idle in opening hours: lit, a face moves now and then
         self._overlay_mtime = self._overlay_stamp()
+        self.turn = 0  # which of the survey's questions is on screen (alternates)
         self.messages = read_messages(self.settings)  # the store's line under the thanks
 
     # --- start and stop -----------------------------------------------------------------
@@ -102,7 +104,8 @@ class Conductor:
     def show_language(self) -> None:
         survey = self.settings.survey
         question = self.screens["question"]
-        question.question = getattr(survey.question, self.language) or ""
+        _, texts = self.current_question()
+        question.question = getattr(texts, self.language) or ""
         scale = survey.scale_info
         low, high = SCALE_ENDS.get(scale.name, ("", ""))
         question.low_text = self.t(low) if low else ""
@@ -189,7 +192,8 @@ class Conductor:
         elif self.closed:
             self.go("closed")
         else:
-            self.reload_if_changed()
+            if not self.reload_if_changed():
+                self.next_question()
             self.go("question")
 
     def go(self, name: str) -> None:
@@ -299,27 +303,46 @@ class Conductor:
         path = overlay_path(self.settings)
         return path.stat().st_mtime if path.exists() else None
 
-    def reload_if_changed(self) -> None:
-        """Take new survey settings from sync between shoppers (never mid-answer)."""
+    def reload_if_changed(self) -> bool:
+        """Take new survey settings from sync between shoppers (never mid-answer); whether
+        it did."""
         stamp = self._overlay_stamp()
         if stamp == self._overlay_mtime:
-            return
+            return False
         self._overlay_mtime = stamp
         self.messages = read_messages(self.settings)
         try:  # the local file again (HQ may have dropped its tables), and HQ's over it
             settings = apply_overlay(load_settings(self.settings.source))
         except SettingsError as exc:
             log.warning("keeping the survey settings in use: %s", exc)
-            return
+            return False
         if settings.survey.scale != self.settings.survey.scale:
             log.warning("HQ changed the scale to %s: restarting the kiosk", settings.survey.scale)
             self.app.stop()  # systemd starts it again with the new buttons
-            return
+            return False
         log.info("survey settings version %s from HQ", settings.survey.version)
         self.settings = self.flow.settings = settings
         self.parts.pins.pin_hash = settings.staff.pin_hash  # HQ's PIN, unless set here
+        self.turn = 0
         self.parts.store.context = RatingContext.from_settings(settings)
         self.start_question()
+        return True
+
+    def current_question(self) -> tuple[str, Any]:
+        """The question on screen now: its id and its texts (:meth:`Survey.questions`)."""
+        questions = self.settings.survey.questions()
+        return questions[self.turn % len(questions)]
+
+    def next_question(self) -> None:
+        """The next of the survey's questions in turn (``[[survey.alternates]]``), for the
+        next shopper; its ratings are stamped with its question id."""
+        if len(self.settings.survey.questions()) < 2:
+            return
+        self.turn += 1
+        question_id, _ = self.current_question()
+        context = RatingContext.from_settings(self.settings)
+        self.parts.store.context = replace(context, question_id=question_id)
+        self.show_language()
 
     def start_question(self) -> None:
         """The faces (or numbers), languages and thank-you faces of the current survey."""

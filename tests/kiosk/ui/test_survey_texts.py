@@ -90,3 +90,36 @@ def test_hqs_preview_draws_the_faces_in_the_kiosks_colours():
 
     as_hex = {k: "#" + "".join(f"{round(c * 255):02x}" for c in rgb) for k, rgb in COLOURS.items()}
     assert as_hex == FACE_COLOURS
+
+
+ALTERNATES = {
+    "alternates": [
+        {"question_id": "checkout", "question": {"fi": "Sujuiko kassalla?",
+         "sv": "Gick det bra i kassan?", "en": "Was checkout smooth?"}},
+        {"question_id": "gifts", "question": {"fi": "Löysitkö lahjan?",
+         "sv": "Hittade du en gåva?", "en": "Found a gift?"}},
+    ]
+}  # fmt: skip
+
+
+@SIZES
+def test_the_surveys_questions_are_shown_in_turn_each_rating_named_by_its_own(
+    kiosk_ui, tmp_path, size
+):
+    k = kiosk_ui(size=size)
+    pulled(tmp_path, ALTERNATES)
+    c = k.app.conductor
+    c.reload_if_changed()
+    c.choose_language("en")
+    asked = []
+    for _ in range(4):
+        asked.append(k.app.screens["question"].question)
+        k.touch(k.face(4))  # happy: no follow-up, straight to the thanks
+        assert k.screen == "thanks"
+        k.clock.advance(10)
+        c.back_to_question()
+    assert asked == ["How did we do today?", "Was checkout smooth?", "Found a gift?",
+                     "How did we do today?"]  # fmt: skip
+    stamped = k.store.read("SELECT question_id, config_version FROM ratings ORDER BY seq")
+    assert stamped == [("overall", 7), ("checkout", 7), ("gifts", 7), ("overall", 7)]
+    k.screenshot("survey-alternate-en")
