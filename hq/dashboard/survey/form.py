@@ -17,6 +17,7 @@ from kiosk.i18n import gettext
 from kiosk.settings.model import DEFAULT_FACES, LANGUAGES
 
 MAX_REASONS = 6
+MAX_ALTERNATES = 3
 FACE_COLOURS = {
     "very_unhappy": "#d63b38",
     "unhappy": "#f28533",
@@ -58,6 +59,15 @@ def draft_data(form: Any) -> dict[str, Any]:
             reason["pictogram"] = form.get(f"reason_pictogram_{i}")
         reasons.append(reason)
     data["reasons"] = reasons
+    data["alternates"] = [
+        {
+            "question_id": form.get(f"alternate_id_{i}", "").strip(),
+            "question": {lang: form.get(f"alternate_{lang}_{i}", "") for lang in LANGUAGES},
+        }
+        for i in range(MAX_ALTERNATES)
+        if isinstance(form.get(f"alternate_id_{i}", ""), str)
+        and form.get(f"alternate_id_{i}", "").strip()
+    ]
     return data
 
 
@@ -89,6 +99,7 @@ class Screens:
     reasons: list[Reason]
     thanks: str
     thanks_hint: str
+    alternates: list[str]  # the other questions shown in turn, in this language
 
 
 def screens(draft: SurveyDraft, language: str) -> Screens:
@@ -110,4 +121,5 @@ def screens(draft: SurveyDraft, language: str) -> Screens:
         ],
         thanks=getattr(draft.thanks, language) or gettext(language, "Thank you!"),
         thanks_hint=gettext(language, "Thank you for your feedback."),
+        alternates=[getattr(a.question, language) for a in draft.alternates],
     )

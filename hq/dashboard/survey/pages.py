@@ -25,7 +25,7 @@ from starlette.formparsers import MultiPartException
 from hq.core.errors import ActionError
 from hq.core.language import N_
 from hq.dashboard.pages import EXPIRED, Reader, _check_csrf, _page, _to_login, logged_in, speaks
-from hq.dashboard.survey.form import MAX_REASONS, draft_data, screens
+from hq.dashboard.survey.form import MAX_ALTERNATES, MAX_REASONS, draft_data, screens
 from hq.fleet.survey.campaigns import campaigns, cancel_campaign, read_day, schedule_campaign
 from hq.fleet.survey.draft import SCALES, SurveyDraft, draft_of, read_draft, survey_table
 from hq.fleet.survey.publish import publications, publish_survey, standing_survey
@@ -84,10 +84,12 @@ def _show(request: Request, db: DB, user: Reader, values: dict[str, Any], status
         draft = None
     reasons = list(values.get("reasons") or [])[:MAX_REASONS]
     reasons += [{"key": "", "label": {}, "pictogram": None}] * (MAX_REASONS - len(reasons))
+    alternates = list(values.get("alternates") or [])[:MAX_ALTERNATES]
+    alternates += [{"question_id": "", "question": {}}] * (MAX_ALTERNATES - len(alternates))
     return _page(
         request, "survey/editor.html", user, status,
-        v={**values, "reasons": reasons}, scales=SCALES, pictograms=PICTOGRAMS,
-        langs=LANGUAGES, scopes=_scopes(db, user),
+        v={**values, "reasons": reasons, "alternates": alternates}, scales=SCALES,
+        pictograms=PICTOGRAMS, langs=LANGUAGES, scopes=_scopes(db, user),
         previews=[screens(draft, lang) for lang in LANGUAGES] if draft else [],
         published=publications(db, user.access, limit=20),
         campaigns=campaigns(db, user.access, limit=20),

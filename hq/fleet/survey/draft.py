@@ -10,6 +10,7 @@ model, so HQ never keeps a survey a kiosk would refuse. A problem is an
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -50,6 +51,14 @@ class ReasonDraft(BaseModel):
     pictogram: Literal[PICTOGRAMS] | None = None  # type: ignore[valid-type]
 
 
+class AlternateDraft(BaseModel):
+    """Another question shown in turn with the first: its id and its text per language."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    question_id: str = Field(pattern=ID_PATTERN)
+    question: Texts = Field(default_factory=Texts)
+
+
 class SurveyDraft(BaseModel):
     """What the editor edits: the question, the scale, the follow-up and the thanks."""
 
@@ -61,6 +70,7 @@ class SurveyDraft(BaseModel):
     prompt: Texts = Field(default_factory=Texts)
     reasons: list[ReasonDraft] = Field(default_factory=list, max_length=6)
     thanks: Texts = Field(default_factory=Texts)
+    alternates: list[AlternateDraft] = Field(default_factory=list, max_length=3)
 
 
 def read_draft(data: Any) -> SurveyDraft:
@@ -97,6 +107,10 @@ def survey_table(draft: SurveyDraft) -> dict[str, Any]:
         table["reason_pictogram"] = pictures
     if draft.thanks.given():
         table["thanks"] = draft.thanks.given()
+    if draft.alternates:
+        table["alternates"] = [
+            {"question_id": a.question_id, "question": a.question.given()} for a in draft.alternates
+        ]
     check_table(table, draft)
     return table
 
@@ -115,6 +129,7 @@ def check_table(table: dict[str, Any], draft: SurveyDraft | None = None) -> Kios
 def draft_field(key: str, draft: SurveyDraft | None) -> str:
     """The draft's field for the kiosk's settings key *key* (``survey.followup.prompt.sv``
     → ``prompt.sv``; ``survey.reason_text.gifts.fi`` → ``reasons.2.label.fi``)."""
+    key = re.sub(r"\[(\d+)\]", r".\1", key)  # survey.alternates[0].question → …alternates.0…
     parts = key.split(".")[1:] if key.startswith("survey") else key.split(".")
     if parts[:1] == ["followup"]:
         parts = ["reasons"] if parts[1:2] == ["reasons"] else parts[1:]
@@ -145,6 +160,13 @@ def draft_of(table: dict[str, Any] | None) -> SurveyDraft:
             for key in survey.followup.reasons
         ],
         thanks=_texts(survey.thanks_text),
+        alternates=[
+            AlternateDraft(
+                question_id=a.question_id,
+                question=_texts(lambda lang, q=a.question: getattr(q, lang)),
+            )
+            for a in survey.alternates
+        ],
     )
 
 

@@ -99,6 +99,29 @@ def test_a_wrong_value_is_a_400_naming_the_field_and_nothing_changes(hq, chain, 
     assert counts(hq) == (0, 0, 0)
 
 
+def test_more_questions_in_turn_are_published_and_previewed(hq, chain):  # noqa: F811
+    log_in_as(hq, "admin")
+    page = hq.client.get("/surveys").text
+    turn = {
+        "alternate_id_0": "checkout",
+        "alternate_fi_0": "Sujuiko kassalla?",
+        "alternate_sv_0": "Gick det bra i kassan?",
+        "alternate_en_0": "Was checkout smooth?",
+    }
+    shown = hq.client.post("/surveys/preview", data=form(page, **turn))
+    assert shown.status_code == 200 and shown.text.count("Gick det bra i kassan?") == 2
+    refused = hq.client.post("/surveys", data=form(page, **{**turn, "alternate_sv_0": ""}))
+    assert refused.status_code == 400 and 'data-field="alternates.0.question.sv"' in refused.text
+    taken = hq.client.post("/surveys", data=form(page, **{**turn, "alternate_id_0": "christmas"}))
+    assert taken.status_code == 400 and 'data-field="alternates.0.question_id"' in taken.text
+    assert counts(hq) == (0, 0, 0)
+    done = hq.client.post("/surveys", data=form(page, **turn), follow_redirects=False)
+    assert done.status_code == 303
+    config = hq.client.get("/api/v1/config", headers=hq.auth()).json()
+    assert config["survey"]["alternates"][0]["question"]["en"] == "Was checkout smooth?"
+    assert 'name="alternate_id_0" value="checkout"' in hq.client.get("/surveys?store=s1").text
+
+
 def test_bad_campaign_days_are_named(hq, chain):  # noqa: F811
     log_in_as(hq, "admin")
     page = hq.client.get("/surveys").text
