@@ -45,11 +45,13 @@ async def get_config(
     credentials: Annotated[Bearer, Depends(device_bearer)],
     if_none_match: str | None = Header(None, max_length=200),
 ):
-    """The newest survey settings for the device (its own, else its store's)."""
+    """The survey settings the device should use today: a campaign running on it, else
+    its own, else its store's."""
 
     def work(session: Session, device: Caller) -> dict:
         still_valid(session, device)
-        body = DeviceConfig.model_validate(survey_for(session, device)).model_dump()
+        now = request.app.state.clock()  # a campaign runs on the store's local days
+        body = DeviceConfig.model_validate(survey_for(session, device, now)).model_dump()
         if not body["message"]:
             del body["message"]  # an older kiosk's answer, byte for byte
         return body

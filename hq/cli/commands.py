@@ -120,9 +120,16 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         " --scope) or admin (changes everything)",
     )
     p = command("set-survey", "set survey settings from a TOML file", _set_survey)
-    p.add_argument("--store", required=True, help="store id")
+    p.add_argument("--store", help="store id")
     p.add_argument("--device", default="", help="only this device of the store")
     p.add_argument("--file", required=True, type=Path, help="TOML with [survey] and [hours]")
+    p.add_argument(
+        "--scope",
+        help='instead of --store: publish [survey] to "" (the chain), region:ID, store:ID or'
+        " group:NAME, as the survey editor does (each store keeps its opening hours)",
+    )
+    p.add_argument("--from", dest="starts_on", help="with --scope: a campaign from this day")
+    p.add_argument("--to", dest="ends_on", help="with --scope: the campaign's last day")
     cli_fleet.add_commands(command)
     cli_people.add_commands(command)
     cli_chain.add_commands(command)
@@ -319,6 +326,10 @@ def _set_survey(args: argparse.Namespace) -> int:
     from hq.fleet.surveys import read_survey_file, set_survey
 
     tables = read_survey_file(args.file)
+    if args.scope is not None or args.store is None:
+        from hq.cli import fleet as cli_fleet
+
+        return cli_fleet.publish_file(args, tables, _session(args), _now())
     with _session(args) as session:
         version = set_survey(session, args.store, args.device, tables, _now())
     target = f"device {args.device}" if args.device else f"store {args.store}"

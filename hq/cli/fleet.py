@@ -170,4 +170,39 @@ def _write_off(args: argparse.Namespace) -> int:
         print(f"wrote off seq {done.first_seq}–{done.last_seq} of {args.device}"
               f" ({done.database_id}) as lost: {done.reason}; {args.device} is {state},"
               f" {c.lost} lost")  # fmt: skip
+
+
+def publish_file(args, tables: dict, session_cm, now) -> int:
+    """``set-survey --scope``: publish the file's ``[survey]`` to a part of the chain (with
+    ``--from`` and ``--to``, as a campaign), through the survey editor's own functions."""
+    from hq.core.errors import ActionError
+    from hq.fleet.survey.campaigns import read_day, schedule_campaign
+    from hq.fleet.survey.publish import publish_survey
+    from hq.people.access import access_of
+
+    if args.scope is None:
+        print("hymio: give --store, or --scope for a part of the chain", file=sys.stderr)
+        return 2
+    if tables.get("hours"):
+        print("hymio: with --scope only [survey] is published; set [hours] with --store",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    with session_cm as session:
+        operator = access_of(session, "cli:operator", "admin", "")
+        try:
+            if args.starts_on or args.ends_on:
+                first = read_day(args.starts_on or "", "--from")
+                last = read_day(args.ends_on or "", "--to")
+                made = schedule_campaign(
+                    session, operator, args.scope, tables["survey"], first, last, now
+                )
+                print(f"campaign {made.id} on {args.scope or 'the chain'}: {first} to {last}")
+                return 0
+            done = publish_survey(session, operator, args.scope, tables["survey"], now)
+        except ActionError as e:
+            print(f"hymio: {e}; nothing was changed", file=sys.stderr)
+            return 2
+    for v in done.versions:
+        where = f"device {v['device']}" if v["device"] else f"store {v['store']}"
+        print(f"survey settings for {where} are now version {v['version']}")
     return 0

@@ -51,6 +51,7 @@ def install(app: FastAPI, sessions: sessionmaker[Session], secure_cookies: bool)
     from hq.dashboard.chain import audit_page, kiosks_page, stores_page
     from hq.dashboard.enrol import pages as enrol_pages
     from hq.dashboard.regions import pages as region_pages
+    from hq.dashboard.survey import pages as survey_pages
 
     app.add_middleware(
         SessionMiddleware,
@@ -73,3 +74,4 @@ def install(app: FastAPI, sessions: sessionmaker[Session], secure_cookies: bool)
     app.include_router(audit_page.router)
     app.include_router(stores_page.router)
     app.include_router(kiosks_page.router)
+    app.include_router(survey_pages.router)

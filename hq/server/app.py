@@ -30,6 +30,7 @@ from hq.api.chain import audit as chain_audit
 from hq.api.chain import devices as chain_devices
 from hq.api.chain import stores as chain_stores
 from hq.api.regions import figures as region_api
+from hq.api.survey import routes as survey_routes
 from hq.core import client_address
 from hq.fleet.releases import release_folder
 from hq.ingest.device_calls import Admission, KnownDevices
@@ -95,6 +96,8 @@ def create_app(
     for module in routers:
         app.include_router(module.router)
     app.include_router(region_api.router)
+    app.include_router(survey_routes.router)
+    api.document_bodies(app, survey_routes.Publish, survey_routes.Schedule)
     api.document_bodies(app, Batch)  # read by the endpoint itself (hq.api.ratings)
     install_dashboard(app, sessions, secure_cookies)
     docs.install(app)

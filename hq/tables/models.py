@@ -170,6 +170,9 @@ class Survey(Base):
     version: Mapped[int] = mapped_column(Integer)
     body: Mapped[dict] = mapped_column(JSON)
     updated_at: Mapped[str] = mapped_column(String(40))
+    # The highest version given out here: the standing survey's, or a campaign's after it
+    # (hq.fleet.survey.campaigns); the next publish takes the number after it.
+    issued: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (UniqueConstraint("store_id", "device_id", name="uq_surveys_target"),)
 

@@ -32,6 +32,7 @@ from kiosk import pin as staff_pin
 from kiosk.counting.scales import DEFAULT_SCALE, Scale, get_scale, is_negative
 from kiosk.settings.base import Listed, Problem, Table
 from kiosk.settings.buttons import Buttons
+from kiosk.settings.pictograms import PICTOGRAMS, pictogram_file
 from kiosk.timekeeping.hours import WEEKDAYS, Ranges, is_within, parse_ranges
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
@@ -53,6 +54,7 @@ BUILTIN_REASONS: dict[str, str] = {
     "other": "Other",
 }
 REASON_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"
+Pictogram = Literal[PICTOGRAMS]  # type: ignore[valid-type]
 TOKEN_PATTERN = r"^\S+$"  # noqa: S105 (a pattern, not a password)
 
 
@@ -190,6 +192,10 @@ class Followup(Table):
         " or your own with labels in [survey.reason_text.KEY]",
     )
     timeout: float = Field(8.0, ge=2, le=60, description="seconds before it closes unanswered")
+    prompt: Texts = Field(
+        default_factory=Texts,
+        description='the follow-up question per language; unset: "What was the main reason?"',
+    )
 
     @field_validator("reasons")
     @classmethod
@@ -198,6 +204,13 @@ class Followup(Table):
             if reasons.count(key) > 1:
                 raise ValueError(f"reason {key!r} is listed twice")
         return reasons
+
+
+class Alternate(Table):
+    """``[[survey.alternates]]``: another question the kiosk shows in turn with the first."""
+
+    question_id: Identifier = Field(description="this question's id, not the survey's first")
+    question: Texts = Field(default_factory=Texts, description="its text in each language")
 
 
 class Survey(Table):
@@ -219,6 +232,20 @@ class Survey(Table):
     reason_text: dict[Annotated[str, Field(pattern=REASON_PATTERN)], Texts] = Field(
         default_factory=dict,
         description="own labels of a reason: [survey.reason_text.KEY] with fi, sv, en",
+    )
+    reason_pictogram: dict[Annotated[str, Field(pattern=REASON_PATTERN)], Pictogram] = Field(
+        default_factory=dict,
+        description="a pictogram on a reason's button: KEY = one of " + ", ".join(PICTOGRAMS),
+    )
+    thanks: Texts = Field(
+        default_factory=Texts,
+        description='the thank-you screen\'s line per language; unset: "Thank you!"',
+    )
+    alternates: Annotated[tuple[Alternate, ...], Listed] = Field(
+        (),
+        max_length=3,
+        description="up to 3 more questions on the same scale, each shown in turn with the"
+        " first after each shopper: [[survey.alternates]] with question_id and question",
     )
 
     @model_validator(mode="before")
@@ -256,9 +283,40 @@ class Survey(Table):
         for lang in self.languages:
             if getattr(self.question, lang) is None:
                 raise Problem(f"survey.question.{lang}", "is missing: each language needs its text")
+        for table, texts in (
+            ("survey.followup.prompt", self.followup.prompt),
+            ("survey.thanks", self.thanks),
+        ):
+            given = [lang for lang in LANGUAGES if getattr(texts, lang) is not None]
+            for lang in self.languages:
+                if given and getattr(texts, lang) is None:
+                    raise Problem(
+                        f"{table}.{lang}",
+                        "is missing: give the text in each language, or in none for the"
+                        " built-in one",
+                    )
+        ids = [self.question_id]
+        for i, other in enumerate(self.alternates):
+            if other.question_id in ids:
+                raise Problem(
+                    f"survey.alternates[{i}].question_id",
+                    f"{other.question_id!r} is taken: each question needs its own id",
+                )
+            ids.append(other.question_id)
+            for lang in self.languages:
+                if getattr(other.question, lang) is None:
+                    raise Problem(
+                        f"survey.alternates[{i}].question.{lang}",
+                        "is missing: each language needs its text",
+                    )
         for key in self.reason_text:
             if key not in self.followup.reasons:
                 raise Problem(f"survey.reason_text.{key}", "is not one of survey.followup.reasons")
+        for key in self.reason_pictogram:
+            if key not in self.followup.reasons:
+                raise Problem(
+                    f"survey.reason_pictogram.{key}", "is not one of survey.followup.reasons"
+                )
         for key in self.followup.reasons:
             text = self.reason_text.get(key)
             for lang in self.languages:
@@ -281,6 +339,25 @@ class Survey(Table):
             return False
         return self.followup.ask == "always" or is_negative(self.scale_info, score)
 
+    def questions(self) -> list[tuple[str, Texts]]:
+        """The questions shown in turn: (question id, texts), the first one first."""
+        return [(self.question_id, self.question)] + [
+            (r.question_id, r.question) for r in self.alternates
+        ]
+
+    def followup_prompt(self, language: str) -> str:
+        """The follow-up question in *language*: the survey's own, else the built-in one."""
+        return getattr(self.followup.prompt, language) or _builtin(language, FOLLOWUP_PROMPT)
+
+    def thanks_text(self, language: str) -> str:
+        """The thank-you line in *language*: the survey's own, else the built-in one."""
+        return getattr(self.thanks, language) or _builtin(language, THANKS_TEXT)
+
+    def pictogram(self, key: str) -> str:
+        """The file of reason *key*'s pictogram, or ``""`` when it has none."""
+        name = self.reason_pictogram.get(key)
+        return str(pictogram_file(name)) if name else ""
+
     def reason_label(self, key: str, language: str) -> str:
         """The label of reason *key* in *language*."""
         text = self.reason_text.get(key)
@@ -290,6 +367,16 @@ class Survey(Table):
         from kiosk.i18n import gettext
 
         return gettext(language, BUILTIN_REASONS[key])
+
+
+FOLLOWUP_PROMPT = "What was the main reason?"
+THANKS_TEXT = "Thank you!"
+
+
+def _builtin(language: str, text: str) -> str:
+    from kiosk.i18n import gettext
+
+    return gettext(language, text)
 
 
 class Behaviour(Table):

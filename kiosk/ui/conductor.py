@@ -9,6 +9,7 @@ one-shot ``Clock`` events, so nothing runs while nobody touches the kiosk (idle 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from kivy.clock import Clock
@@ -24,6 +25,7 @@ from kiosk.store.ledger import Ledger
 from kiosk.store.store import RatingContext
 from kiosk.store_message import message_now
 from kiosk.ui import memory
+from kiosk.ui.widgets import plain
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,7 @@ class Conductor:
         self.dimmed = False  # dark: the first touch only wakes the screen
         self.attracting = False  # idle in opening hours: lit, a face moves now and then
         self._overlay_mtime = self._overlay_stamp()
+        self.turn = 0  # which of the survey's questions is on screen (alternates)
         self.messages = read_messages(self.settings)  # the store's line under the thanks
 
     # --- start and stop -----------------------------------------------------------------
@@ -101,7 +104,8 @@ class Conductor:
     def show_language(self) -> None:
         survey = self.settings.survey
         question = self.screens["question"]
-        question.question = getattr(survey.question, self.language) or ""
+        _, texts = self.current_question()
+        question.question = getattr(texts, self.language) or ""
         scale = survey.scale_info
         low, high = SCALE_ENDS.get(scale.name, ("", ""))
         question.low_text = self.t(low) if low else ""
@@ -151,7 +155,7 @@ class Conductor:
             index = step.score - scale.low
             thanks.kind = faces[index] if faces else ""
             thanks.number = "" if faces else str(step.score)
-            thanks.title = self.t("Thank you!")
+            thanks.title = plain(self.settings.survey.thanks_text(self.language))
             thanks.subtitle = self.t("Thank you for your feedback.")
             thanks.message = message_now(
                 self.messages, self.language, self.settings.hours, self.parts.store.clock,
@@ -161,9 +165,13 @@ class Conductor:
             self.later("screen", step.seconds, self.back_to_question)
         elif step.screen == FOLLOWUP:
             follow = self.screens["followup"]
-            follow.title = self.t("What was the main reason?")
+            survey = self.settings.survey
+            follow.title = plain(survey.followup_prompt(self.language))
             follow.subtitle = self.t("Choose one, or just walk on.")
-            follow.setup([(k, self.t("reason:" + k)) for k in step.reasons], self.choose_reason)
+            follow.setup(
+                [(k, plain(self.t("reason:" + k)), survey.pictogram(k)) for k in step.reasons],
+                self.choose_reason,
+            )
             self.go("followup")
             self.later("screen", step.seconds, self.followup_timeout)
         elif step.screen == CLOSED_SCREEN:
@@ -184,7 +192,8 @@ class Conductor:
         elif self.closed:
             self.go("closed")
         else:
-            self.reload_if_changed()
+            if not self.reload_if_changed():
+                self.next_question()
             self.go("question")
 
     def go(self, name: str) -> None:
@@ -294,27 +303,46 @@ class Conductor:
         path = overlay_path(self.settings)
         return path.stat().st_mtime if path.exists() else None
 
-    def reload_if_changed(self) -> None:
-        """Take new survey settings from sync between shoppers (never mid-answer)."""
+    def reload_if_changed(self) -> bool:
+        """Take new survey settings from sync between shoppers (never mid-answer); whether
+        it did."""
         stamp = self._overlay_stamp()
         if stamp == self._overlay_mtime:
-            return
+            return False
         self._overlay_mtime = stamp
         self.messages = read_messages(self.settings)
         try:  # the local file again (HQ may have dropped its tables), and HQ's over it
             settings = apply_overlay(load_settings(self.settings.source))
         except SettingsError as exc:
             log.warning("keeping the survey settings in use: %s", exc)
-            return
+            return False
         if settings.survey.scale != self.settings.survey.scale:
             log.warning("HQ changed the scale to %s: restarting the kiosk", settings.survey.scale)
             self.app.stop()  # systemd starts it again with the new buttons
-            return
+            return False
         log.info("survey settings version %s from HQ", settings.survey.version)
         self.settings = self.flow.settings = settings
         self.parts.pins.pin_hash = settings.staff.pin_hash  # HQ's PIN, unless set here
+        self.turn = 0
         self.parts.store.context = RatingContext.from_settings(settings)
         self.start_question()
+        return True
+
+    def current_question(self) -> tuple[str, Any]:
+        """The question on screen now: its id and its texts (:meth:`Survey.questions`)."""
+        questions = self.settings.survey.questions()
+        return questions[self.turn % len(questions)]
+
+    def next_question(self) -> None:
+        """The next of the survey's questions in turn (``[[survey.alternates]]``), for the
+        next shopper; its ratings are stamped with its question id."""
+        if len(self.settings.survey.questions()) < 2:
+            return
+        self.turn += 1
+        question_id, _ = self.current_question()
+        context = RatingContext.from_settings(self.settings)
+        self.parts.store.context = replace(context, question_id=question_id)
+        self.show_language()
 
     def start_question(self) -> None:
         """The faces (or numbers), languages and thank-you faces of the current survey."""

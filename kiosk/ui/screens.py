@@ -12,7 +12,7 @@ from kivy.properties import ListProperty, NumericProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
 from kiosk.ui.faces import Face
-from kiosk.ui.widgets import Flat
+from kiosk.ui.widgets import Flat, Reason
 
 LANGUAGE_NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
 
@@ -121,16 +121,17 @@ class ThanksScreen(Screen):
 
 
 class FollowupScreen(Screen):
-    """Up to six large reason buttons."""
+    """Up to six large reason buttons, each with its pictogram over its label if it has one."""
 
     title = StringProperty("")
     subtitle = StringProperty("")
 
-    def setup(self, reasons: list[tuple[str, str]], choose: Callable[[str], None]) -> None:
+    def setup(self, reasons: list[tuple[str, str, str]], choose: Callable[[str], None]) -> None:
+        """One button per (key, label, pictogram file or ``""``); *choose(key)* on a tap."""
         grid = self.ids.reasons
         grid.clear_widgets()
-        for key, label in reasons:
-            button = Flat(text=label)
+        for key, label, picture in reasons:
+            button = Reason(text=label, picture=picture)
             button.bind(on_release=lambda b, k=key: choose(k))
             grid.add_widget(button)
 

@@ -7,7 +7,13 @@ import re
 
 from kivy.core.text import Label as CoreLabel
 from kivy.graphics import Color, Line, Rectangle
-from kivy.properties import BooleanProperty, ColorProperty, ListProperty, NumericProperty
+from kivy.properties import (
+    BooleanProperty,
+    ColorProperty,
+    ListProperty,
+    NumericProperty,
+    StringProperty,
+)
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
@@ -28,6 +34,12 @@ class Flat(ButtonBehavior, Label):
 
     bg = ColorProperty((0.92, 0.91, 0.88, 1))
     chosen = BooleanProperty(False)
+
+
+class Reason(Flat):
+    """A reason's button: its pictogram (a PNG file, or none: ``""``) over its label."""
+
+    picture = StringProperty("")
 
 
 class Banner(Label):

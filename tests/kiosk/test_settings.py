@@ -104,6 +104,17 @@ def test_a_relative_database_path_is_beside_the_settings_file():
         ("[survey.followup]\nreasons = ['queue', 'queue']\n", "survey.followup.reasons",
          "listed twice"),
         ("[survey.followup]\nask = 'sometimes'\n", "survey.followup.ask", "'negative'"),
+        ("[survey.followup.prompt]\nfi = 'Miksi?'\n", "survey.followup.prompt.sv",
+         "each language, or in none"),
+        ("[survey.thanks]\nen = 'Cheers'\n", "survey.thanks.fi", "each language, or in none"),
+        ("[survey.reason_pictogram]\nqueue = 'rocket'\n", "survey.reason_pictogram.queue",
+         "'cart'"),
+        ("[[survey.alternates]]\nquestion_id = 'overall'\n", "survey.alternates[0].question_id",
+         "is taken"),
+        ("[[survey.alternates]]\nquestion_id = 'b'\n[survey.alternates.question]\nfi = 'B'\n",
+         "survey.alternates[0].question.sv", "each language needs"),
+        ("[survey.reason_pictogram]\nwifi = 'other'\n", "survey.reason_pictogram.wifi",
+         "not one of survey.followup.reasons"),
         ("[behaviour]\nthank_you = '3'\n", "behaviour.thank_you", "must be a number, not '3'"),
         ("[behaviour]\nrepeat_window = -1\n", "behaviour.repeat_window", "at least 0"),
         ("[behaviour]\nstuck_after = inf\n", "behaviour.stuck_after", "finite number"),
@@ -178,6 +189,27 @@ def test_the_followup_question():
     )
     assert own.survey.reason_label("parking", "sv") == "Parkering"
     assert own.survey.reason_label("queue", "fi") == "Jono"
+
+
+def test_the_surveys_own_prompt_thanks_and_pictograms():
+    plain = parse_settings({})
+    assert plain.survey.followup_prompt("fi") == "Mikä oli tärkein syy?"
+    assert plain.survey.thanks_text("en") == "Thank you!"
+    assert plain.survey.pictogram("queue") == ""
+    own = parse_settings(
+        {
+            "survey": {
+                "languages": ["sv"],
+                "default_language": "sv",
+                "followup": {"prompt": {"sv": "Vad hände?"}},
+                "thanks": {"sv": "Tack ska du ha!"},
+                "reason_pictogram": {"queue": "queue"},
+            }
+        }
+    )
+    assert own.survey.followup_prompt("sv") == "Vad hände?"
+    assert own.survey.thanks_text("sv") == "Tack ska du ha!"
+    assert Path(own.survey.pictogram("queue")).is_file()
 
 
 def test_a_pin_hash_is_accepted_and_hidden_from_repr():

@@ -1,9 +1,11 @@
 """The label of a follow-up reason in one language, as the kiosk that asked it shows it.
 
 A device's own survey settings at HQ, else its store's (as :func:`hq.fleet.surveys.survey_for`
-picks them), else the kiosk's built-in label from its gettext catalogues. The labels are
-those of the settings HQ holds now: a label changed since a rating was given shows the new
-text, while the key in the export stays what the kiosk sent.
+picks them), else a campaign's that ran there (:mod:`hq.fleet.survey.campaigns`: its
+own reasons, such as ``gifts``), else the kiosk's built-in label from its gettext
+catalogues. The labels are those of the settings HQ holds now: a label changed since a
+rating was given shows the new text, while the key in the export stays what the kiosk
+sent.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hq.tables.models import Survey
+from hq.tables.surveys import SurveyCampaign, SurveyCampaignTarget
 from kiosk.i18n import gettext
 from kiosk.settings.model import BUILTIN_REASONS, LANGUAGES
 
@@ -33,6 +36,18 @@ class ReasonLabels:
         self._texts: dict[tuple[str, str], Texts] = {
             (store, device): _reason_text(body) for store, device, body in session.execute(query)
         }
+        self._campaigns: dict[tuple[str, str], Texts] = {}
+        ran = (
+            select(
+                SurveyCampaignTarget.store_id, SurveyCampaignTarget.device_id, SurveyCampaign.survey
+            )
+            .join(SurveyCampaign, SurveyCampaign.id == SurveyCampaignTarget.campaign_id)
+            .order_by(SurveyCampaign.id)  # the newest campaign's label last, so it wins
+        )
+        if store_ids is not None:
+            ran = ran.where(SurveyCampaignTarget.store_id.in_(store_ids))
+        for store, device, survey in session.execute(ran):
+            self._campaigns.setdefault((store, device), {}).update(_reason_text({"survey": survey}))
         self._found: dict[tuple[str, str, str], str] = {}
 
     def __call__(self, store_id: str, device_id: str, key: str | None) -> str:
@@ -47,7 +62,10 @@ class ReasonLabels:
         texts = self._texts.get((store_id, device_id))
         if texts is None:
             texts = self._texts.get((store_id, ""), {})
-        own = texts.get(key) or {}
+        ran = self._campaigns.get((store_id, device_id), {})
+        own = (
+            texts.get(key) or ran.get(key) or self._campaigns.get((store_id, ""), {}).get(key) or {}
+        )
         if isinstance(own.get(self.language), str) and own[self.language]:
             return own[self.language]
         if key in BUILTIN_REASONS:

@@ -138,6 +138,19 @@ ROUTES = {
     ("PATCH", "/api/v1/devices/{device_id}"): "manage",
     ("POST", "/api/v1/devices/{device_id}/retire"): "manage",
     ("POST", "/api/v1/devices/{device_id}/token"): "manage",
+    # The survey editor (tests/hq/dashboard/survey, tests/hq/api/survey): an admin anywhere,
+    # a manager within their stores, an analyst nothing.
+    ("GET", "/surveys"): "survey",
+    ("POST", "/surveys"): "survey",
+    ("POST", "/surveys/preview"): "survey",
+    ("POST", "/surveys/schedules"): "survey",
+    ("POST", "/surveys/schedules/{campaign_id}/cancel"): "survey",
+    ("GET", "/surveys/pictograms/{name}"): "public",
+    ("GET", "/api/v1/surveys"): "survey",
+    ("POST", "/api/v1/surveys"): "survey",
+    ("GET", "/api/v1/surveys/schedules"): "survey",
+    ("POST", "/api/v1/surveys/schedules"): "survey",
+    ("POST", "/api/v1/surveys/schedules/{campaign_id}/cancel"): "survey",
 }
 
 
