@@ -38,11 +38,9 @@ PAGES = {
     "/business": "/business",
     "/regions": "/regions",
     "/regions/{region_id}": "/regions/south",
-}
-NOT_PAGES = ("/api/", "/healthz", "/openapi.json", "/docs", "/help", "/login", "/business/sample")
     "/surveys": "/surveys",
 }
-NOT_PAGES = ("/api/", "/healthz", "/openapi.json", "/docs", "/help", "/login")
+NOT_PAGES = ("/api/", "/healthz", "/openapi.json", "/docs", "/help", "/login", "/business/sample")
 NOT_PAGES += ("/surveys/pictograms",)  # the kiosk's pictogram files, for the survey preview
 # The outermost element that reaches past the window and is not inside a box that scrolls.
 WIDEST = """w => {
