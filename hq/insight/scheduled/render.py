@@ -108,6 +108,7 @@ def render(report: Report, subscription_id: int | None = None) -> Rendered:
         "report": report,
         "period_title": report.period.title(words),
         "compared_title": report.period.compared_title(words),
+        "compared_line": report.period.compared_line(words),
         "before_name": words.gettext(BEFORE[report.period.kind]),
         "subscription": subscription_id,
     }
