@@ -1,7 +1,10 @@
 """Survey settings per store or per device, as the kiosk's own ``[survey]`` and ``[hours]``.
 
 A survey file is checked by the kiosk's settings model before HQ keeps it, so a device is
-never sent settings it would refuse. Each change raises the version by one.
+never sent settings it would refuse. Each change takes a new version: one more than any
+the store or its kiosks ever had, so a version number names one survey of the store and
+never goes back (a kiosk's first own survey does not restart at 1); setting the same
+survey again keeps its version (issue 30).
 """
 
 from __future__ import annotations
@@ -44,16 +47,19 @@ def read_survey_file(path: Path) -> dict[str, Any]:
 def set_survey(
     session: Session, store_id: str, device_id: str, tables: dict[str, Any], now: datetime
 ) -> int:
-    """Keep *tables* for the store (``device_id`` empty) or one device; the new version."""
+    """Keep *tables* for the store (``device_id`` empty) or one device; its version: the
+    same as before if nothing changed, else a new one for the store."""
     check_target(session, store_id, device_id)
-    row = session.scalar(
-        select(Survey).where(Survey.store_id == store_id, Survey.device_id == device_id)
-    )
+    rows = session.scalars(select(Survey).where(Survey.store_id == store_id)).all()
+    row = next((r for r in rows if r.device_id == device_id), None)
+    body = {k: tables.get(k, {}) for k in TABLES}
+    if row is not None and row.body == body:
+        return row.version  # the same survey again: the kiosks keep their version
     if row is None:
         row = Survey(store_id=store_id, device_id=device_id, version=0)
         session.add(row)
-    row.version += 1
-    row.body = {k: tables.get(k, {}) for k in TABLES}
+    row.version = max((r.version for r in rows), default=0) + 1
+    row.body = body
     row.updated_at = to_utc_text(now)
     session.commit()
     return row.version
