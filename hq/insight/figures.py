@@ -224,7 +224,7 @@ def _kiosks(
     return ranked
 
 
-NO_REASON = N_("no reason given (not asked, or not answered)")
+NO_REASON = N_("no reason given")
 
 # English; the page translates them (N_ marks them for the catalogues).
 NOT_COUNTED = {
