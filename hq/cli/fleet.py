@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tarfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -129,21 +130,34 @@ def _set_pin(args: argparse.Namespace) -> int:
 
 
 def _backup(args: argparse.Namespace) -> int:
-    from hq.fleet.backup import backup
+    from hq.fleet.backup import backup, releases_beside
 
     kind = backup(args.database or default_url(), args.to)
-    print(f"backed up HQ's database to {args.to} ({kind})")
+    beside = releases_beside(args.to)
+    with tarfile.open(beside) as tar:
+        files = sum(m.isfile() for m in tar)
+    print(f"backed up HQ's database to {args.to} ({kind}) and its {files} release files"
+          f" to {beside}")  # fmt: skip
     return 0
 
 
 def _restore(args: argparse.Namespace) -> int:
-    from hq.fleet.backup import restore, shown_url
+    from hq.fleet.backup import releases_beside, restore, shown_url
 
     if not args.database:
         print("hymio: give --database URL, the database to restore into", file=sys.stderr)
         return 2
     restore(args.source, args.database, force=args.force)
     print(f"restored {args.source} into {shown_url(args.database)}")
+    beside = releases_beside(args.source)
+    if beside.is_file():
+        from hq.fleet.releases import release_folder
+
+        with tarfile.open(beside) as tar:
+            files = sum(m.isfile() for m in tar)
+        print(f"and its {files} release files into {release_folder(args.database)}")
+    else:
+        print(f"no release files beside it ({beside}): the release folder is as it was")
     return 0
 
 

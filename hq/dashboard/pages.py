@@ -342,14 +342,19 @@ def one_store(
 
 
 @router.get("/fleet", response_class=HTMLResponse)
-def fleet_page(request: Request, db: DB, now: Now, lock: WriteLock):
+def fleet_page(request: Request, db: DB, now: Now, lock: WriteLock, silent: str = ""):
+    """The fleet; ``?silent=1`` only its silent kiosks (the all-stores page's banner)."""
+    silent = silent not in ("", "0")
     if not (user := logged_in(request, db, now, lock)):
         return _to_login()
     only = user.access.stores
     stores = user.access.visible(db.scalars(select(Store).order_by(Store.name)))
     devices = fleet(db, now, only=only)
+    if silent:
+        devices = [d for d in devices if d.silent]
     releases = updates(db, only=only)
     return _page(
         request, "fleet.html", user, devices=devices, stores=stores, added=added(db, only=only),
+        only_silent=bool(silent),
         updates=releases, rollouts=progress(db, releases, only), now=now,
     )  # fmt: skip

@@ -10,20 +10,30 @@ A restore goes into a new or empty database (a PostgreSQL one is created if miss
 refuses one that has tables unless *force*; then it brings the schema up to date with
 the migrations, so a backup of an older HQ restores into this one. A SQLite backup
 restores into SQLite and a PostgreSQL one into PostgreSQL.
+
+The release files (bundles' files and the held release metadata, in HQ's release folder:
+:func:`hq.fleet.releases.release_folder`) are not in the database: a backup writes them
+to a tar file beside it (``FILE.releases.tar``), and a restore puts them back into the
+release folder of the database restored into, checking each file's SHA-256 against its
+name (issue 30: a restored HQ could not serve the releases its database names).
 """
 
 from __future__ import annotations
 
 import glob
+import hashlib
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
+import tarfile
 from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 
 from hq.core.errors import HQError
+from hq.fleet.releases import release_folder
 from hq.tables.database import make_engine, open_database
 
 SQLITE_MAGIC, PG_MAGIC = b"SQLite format 3\x00", b"PGDMP"
@@ -33,9 +43,25 @@ class BackupError(HQError, OSError):
     """A backup or a restore could not be made; the message says why and what to do."""
 
 
-def backup(url: str, to: Path) -> str:
+STORED = re.compile(r"[0-9a-f]{2}/([0-9a-f]{64})")  # a release file under its SHA-256
+
+
+def releases_beside(path: Path) -> Path:
+    """The tar file of release files beside the backup *path*."""
+    return path.with_name(f"{path.name}.releases.tar")
+
+
+def backup(url: str, to: Path, releases: Path | None = None) -> str:
     """Copy the database at *url* to the file *to* (mode 0600; an older file there is
-    replaced only by a whole new one). Returns the kind: ``sqlite`` or ``postgresql``."""
+    replaced only by a whole new one), and the release folder (*releases*, default
+    HQ's for *url*) to :func:`releases_beside` it. Returns the kind: ``sqlite`` or
+    ``postgresql``."""
+    kind = _backup_database(url, to)
+    _backup_releases(releases or release_folder(url), releases_beside(to))
+    return kind
+
+
+def _backup_database(url: str, to: Path) -> str:
     make_engine(url).dispose()  # a clear error for a URL HQ cannot use
     parsed = make_url(url)
     partial = to.with_name(f".{to.name}.partial")
@@ -55,9 +81,52 @@ def backup(url: str, to: Path) -> str:
     return parsed.get_backend_name()
 
 
-def restore(source: Path, url: str, *, force: bool = False) -> None:
-    """Restore the backup file *source* into the database at *url*; a :class:`BackupError`
-    if it holds tables already (unless *force*) or the backup is of the other kind."""
+def _backup_releases(folder: Path, to: Path) -> int:
+    """Every file of the release *folder* into the tar file *to* (mode 0600, replaced
+    whole); how many files."""
+    partial = to.with_name(f".{to.name}.partial")
+    files = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+    try:
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out, tarfile.open(fileobj=out, mode="w") as tar:
+            for path in files:
+                if not path.name.endswith(".part"):  # one being written: not yet a file
+                    tar.add(path, arcname=path.relative_to(folder).as_posix())
+        os.replace(partial, to)
+    except OSError as e:
+        raise BackupError(f"cannot write the release files to {to}: {e.strerror}") from None
+    finally:
+        partial.unlink(missing_ok=True)
+    return len(files)
+
+
+def restore_releases(source: Path, folder: Path) -> int:
+    """The release files of the tar *source* into the release *folder*; each stored file's
+    SHA-256 is checked against its name first. How many files; 0 without *source*."""
+    if not source.is_file():
+        return 0
+    try:
+        with tarfile.open(source) as tar:
+            members = [m for m in tar.getmembers() if m.isfile()]
+            for m in members:
+                stored = STORED.fullmatch(m.name)
+                if stored is None and "/" in m.name:
+                    raise BackupError(f"{source} holds {m.name!r}, not a release file")
+                data = tar.extractfile(m).read()
+                if stored and hashlib.sha256(data).hexdigest() != stored.group(1):
+                    raise BackupError(f"{source}: {m.name} is damaged (its SHA-256 differs)")
+            folder.mkdir(parents=True, exist_ok=True)
+            tar.extractall(folder, members=members, filter="data")
+    except (OSError, tarfile.TarError) as e:
+        raise BackupError(f"cannot restore the release files of {source}: {e}") from None
+    return len(members)
+
+
+def restore(source: Path, url: str, *, force: bool = False, releases: Path | None = None) -> None:
+    """Restore the backup file *source* into the database at *url*, and the release files
+    beside it into *releases* (default HQ's release folder for *url*); a
+    :class:`BackupError` if it holds tables already (unless *force*) or the backup is of
+    the other kind."""
     kind = backup_kind(source)
     parsed = make_url(url)
     make_engine(url).dispose()
@@ -81,6 +150,7 @@ def restore(source: Path, url: str, *, force: bool = False) -> None:
         options = ["--no-owner", "--exit-on-error", "--single-transaction", *clean]
         _run(tool("pg_restore"), options, parsed, [str(source)])
     open_database(url)[0].dispose()  # migrate a backup of an older HQ to this one
+    restore_releases(releases_beside(source), releases or release_folder(url))
 
 
 def shown_url(url: str) -> str:

@@ -5,7 +5,8 @@ never sent settings it would refuse. Each change takes the next version number o
 store or device (:func:`issue_version`: a campaign takes its number from the same count,
 :mod:`hq.fleet.survey.campaigns`), so numbers already given out never change and never
 come back. What a device is sent today (:func:`survey_for`) is a campaign running there
-in its store's zone today, else its own standing survey, else its store's.
+in its store's zone today, else its own standing survey, else its store's. Setting the
+same survey again keeps its version (issue 30).
 """
 
 from __future__ import annotations
@@ -83,6 +84,9 @@ def keep_survey(
     """Keep *tables* as the standing settings of the store or device; its new version
     (not committed)."""
     row = _row(session, store_id, device_id)
+    body = {k: tables.get(k, {}) for k in TABLES}
+    if row.version and row.body == body:
+        return row.version  # the same survey again: the kiosks keep their version
     version = issue_version(session, store_id, device_id)
     row.version = row.issued = version
     row.body = {k: tables.get(k, {}) for k in TABLES}
@@ -93,7 +97,8 @@ def keep_survey(
 def set_survey(
     session: Session, store_id: str, device_id: str, tables: dict[str, Any], now: datetime
 ) -> int:
-    """Keep *tables* for the store (``device_id`` empty) or one device; the new version."""
+    """Keep *tables* for the store (``device_id`` empty) or one device; its version: the
+    same as before if nothing changed, else a new one for the store."""
     check_target(session, store_id, device_id)
     version = keep_survey(session, store_id, device_id, tables, now)
     session.commit()

@@ -136,10 +136,16 @@ def _action_marks(days, marked, pad: int, step: float, height: int, language: La
     return "".join(out)
 
 
-def heat_map(grid: list[list[tuple[int, int]]], few: int, language: Language = ENGLISH) -> Markup:
+def heat_map(
+    grid: list[list[tuple[int, int]]],
+    few: int,
+    language: Language = ENGLISH,
+    ident: str = "heat-map",
+) -> Markup:
     """Weekday × hour-of-day cells coloured by the share of unhappy answers, each with its
     number of ratings; a cell with fewer than *few* ratings says "too few" and shows no
-    figure at all (neither a share nor a count: a staff-privacy guard)."""
+    figure at all (neither a share nor a count: a staff-privacy guard). *ident* is its
+    element id: one of its own for each map of a page (a region's report has one a store)."""
     cell, left, top = 26, 40, 18
     weekdays = language.weekdays()
     width, height = left + 24 * cell, top + 7 * cell + 22
@@ -190,7 +196,7 @@ def heat_map(grid: list[list[tuple[int, int]]], few: int, language: Language = E
     legend = f'<text class="legend" x="{left}" y="{height - 4}">{escape(says)}</text>'
     name = escape(language.gettext("unhappy answers by weekday and hour"))
     return _svg(
-        f'<svg class="heat" id="heat-map" viewBox="0 0 {width} {height}" role="img"'
+        f'<svg class="heat" id="{escape(ident)}" viewBox="0 0 {width} {height}" role="img"'
         f' aria-label="{name}">'
         f"{hours}{''.join(cells)}{legend}</svg>"
     )

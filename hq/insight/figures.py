@@ -86,7 +86,11 @@ def store_figures(
     if period is None or not period.chosen:
         last = today(store, now)
         days = [last - timedelta(days=i) for i in range(n_days - 1, -1, -1)]
-        return figures_of(store, day_counts(session, store, days, *where))
+        figures = figures_of(store, day_counts(session, store, days, *where))
+        if period is not None and period.length == n_days:
+            # the page's form offers a comparison: its last card shows it (issue 30)
+            _compared(session, figures, period, where)
+        return figures
     counted = day_counts(session, store, period.days, *where)
     scale = counted.scales[0]
     summaries = [counted.summary(i, scale) for i in range(len(period.days))]
@@ -102,6 +106,20 @@ def store_figures(
     figures = _figures(store, scale, periods, summaries, counted, change)
     figures.changed_on = changed_on
     return figures
+
+
+def _compared(session: Session, figures: StoreFigures, period: Period, where) -> None:
+    """Set *figures*' change: its headline metric over *period*'s days less that of what
+    they are compared with; none where the question changed in between."""
+    key, store = headline(figures.scale)[0], figures.store
+    now_ = metrics.merge(*[figures.counted.summary(i, figures.scale)
+                           for i in range(len(figures.counted.days))])  # fmt: skip
+    before = _merged(session, store, period.before, figures.scale, where)
+    a, b = now_.as_dict(digits=None)[key], before.as_dict(digits=None)[key]
+    span = (min(period.first, period.before[0]), max(period.last, period.before[1]))
+    figures.changed_on = question_changes(session, [store.id], *span, *where).get(store.id)
+    if a is not None and b is not None and figures.changed_on is None:
+        figures.change = round(a - b, 1)
 
 
 def figures_of(store: Store, counted: Days) -> StoreFigures:
@@ -242,7 +260,7 @@ def _kiosks(
     current = device_summaries(session, store, days[0], days[-1], figures.scale, *where)
     if len(current) < 2:
         return []
-    if period is not None and period.chosen:
+    if period is not None and period.length == len(days):  # what the page compares with
         before = period.before
     else:
         before = (days[0] - timedelta(days=len(days)), days[0] - timedelta(days=1))
@@ -254,7 +272,7 @@ def _kiosks(
     return ranked
 
 
-NO_REASON = N_("no reason given (not asked, or not answered)")
+NO_REASON = N_("no reason given")
 
 # English; the page translates them (N_ marks them for the catalogues).
 NOT_COUNTED = {

@@ -65,6 +65,8 @@ class Period:
     def compared_title(self, language: Language) -> str:
         """What the days are compared with, in *language*, with its first and last day."""
         first, last = self.before
+        if first == last:  # one day is one date, not "from X to X" (issue 30)
+            return f"{language.gettext(COMPARISONS[self.compare])} ({language.date(first)})"
         return language.translate(
             "{what} ({first} – {last})",
             what=language.gettext(COMPARISONS[self.compare]),

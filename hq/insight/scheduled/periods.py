@@ -24,6 +24,13 @@ BEFORE = {
     "weekly": N_("the week before"),
     "monthly": N_("the month before"),
 }
+# Whole phrases, so that each language can decline "the day before" after "compared
+# with" ("verrattuna edelliseen päivään"), issue 30.
+COMPARED = {
+    "daily": N_("compared with the day before ({day})"),
+    "weekly": N_("compared with the week before ({first} – {last})"),
+    "monthly": N_("compared with the month before ({first} – {last})"),
+}
 
 
 @dataclass(frozen=True)
@@ -63,12 +70,21 @@ class ReportPeriod(Period):
 
     def compared_title(self, language: Language) -> str:
         first, last = self.before
+        if first == last:  # a day is one date, not "from X to X" (issue 30)
+            return f"{language.gettext(BEFORE[self.kind])} ({language.date(first)})"
         return language.translate(
             "{what} ({first} – {last})",
             what=language.gettext(BEFORE[self.kind]),
             first=language.date(first),
             last=language.date(last),
         )
+
+    def compared_line(self, language: Language) -> str:
+        """The comparison as one phrase in *language*: "compared with the day before
+        (21.11.2026)", which each language declines as it must."""
+        first, last = self.before
+        return language.translate(COMPARED[self.kind], day=language.date(first),
+                                  first=language.date(first), last=language.date(last))  # fmt: skip
 
 
 def report_period(kind: str, first: date) -> ReportPeriod:

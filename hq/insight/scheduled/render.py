@@ -90,9 +90,10 @@ def worst(grid, few: int, most: int = 3) -> list[tuple[int, int, int, int]]:
     return sorted(cells, key=lambda c: (-c[3] / c[2], -c[2], c[0], c[1]))[:most]
 
 
-def heat_svg(grid, few: int, language) -> Markup:
-    """The dashboard's heat map, with the styles it needs inside it."""
-    svg = str(charts.heat_map(grid, few, language=language))
+def heat_svg(grid, few: int, language, ident: str = "heat-map") -> Markup:
+    """The dashboard's heat map, with the styles it needs inside it; *ident* its own id
+    (a region's report has a map a store: one id twice made WeasyPrint warn, issue 30)."""
+    svg = str(charts.heat_map(grid, few, language=language, ident=ident))
     head, _, rest = svg.partition(">")
     return Markup(f"{head}>{HEAT_STYLE}{rest}")  # noqa: S704 -- the chart's escaped markup
 
@@ -107,6 +108,7 @@ def render(report: Report, subscription_id: int | None = None) -> Rendered:
         "report": report,
         "period_title": report.period.title(words),
         "compared_title": report.period.compared_title(words),
+        "compared_line": report.period.compared_line(words),
         "before_name": words.gettext(BEFORE[report.period.kind]),
         "subscription": subscription_id,
     }

@@ -99,6 +99,9 @@ def test_set_survey_checks_the_file_with_the_kiosks_own_rules(url, tmp_path, cap
     assert hymio("hq", "set-survey", "--database", url, "--store", "s1", "--file", str(good)) == 0
     assert "version 1" in capsys.readouterr().out
     assert hymio("hq", "set-survey", "--database", url, "--store", "s1", "--file", str(good)) == 0
+    assert "version 1" in capsys.readouterr().out  # the same survey again: no new version
+    good.write_text('[survey]\nscale = "smiley3"\n')
+    assert hymio("hq", "set-survey", "--database", url, "--store", "s1", "--file", str(good)) == 0
     assert "version 2" in capsys.readouterr().out
 
 
