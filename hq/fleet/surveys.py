@@ -70,11 +70,14 @@ def _row(session: Session, store_id: str, device_id: str) -> Survey:
 
 
 def issue_version(session: Session, store_id: str, device_id: str) -> int:
-    """The next version number of the device (its own count if it has one, else its
-    store's) or store; not committed."""
+    """The next version number of the device or store: one more than any the store or its
+    kiosks were ever given, so a number names one survey of the store and the figures,
+    which tell versions apart by number, never blend two (issue 30); not committed."""
+    rows = session.scalars(select(Survey).where(Survey.store_id == store_id)).all()
+    top = max((max(r.issued or 0, r.version) for r in rows), default=0)
     row = survey_row(session, store_id, device_id) if device_id else None
     row = row or _row(session, store_id, "")
-    row.issued = max(row.issued or 0, row.version) + 1
+    row.issued = top + 1
     return row.issued
 
 
