@@ -22,6 +22,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     """Add ``hq`` and its subcommands to the ``hymio`` parser."""
     from hq.cli import alerts as cli_alerts
     from hq.cli import fleet as cli_fleet
+    from hq.cli import invites as cli_invites
     from hq.cli import people as cli_people
     from hq.cli import releases as cli_releases
     from hq.cli import reports as cli_reports
@@ -111,12 +112,19 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     p = command("add-token", "add an API token for scripts; prints it once", _add_token)
     p.add_argument("--name", required=True, help="what the token is for")
     p.add_argument("--scope", default="", help=cli_people.SCOPE_HELP)
+    p.add_argument(
+        "--role",
+        choices=("analyst", "admin"),
+        default="analyst",
+        help="analyst: reads (default); admin: also manages people through /api/v1/users",
+    )
     p = command("set-survey", "set survey settings from a TOML file", _set_survey)
     p.add_argument("--store", required=True, help="store id")
     p.add_argument("--device", default="", help="only this device of the store")
     p.add_argument("--file", required=True, type=Path, help="TOML with [survey] and [hours]")
     cli_fleet.add_commands(command)
     cli_people.add_commands(command)
+    cli_invites.add_commands(command)
     cli_alerts.add_commands(command)
     cli_releases.add_commands(command)
     cli_reports.add_commands(command)
@@ -299,7 +307,7 @@ def _add_token(args: argparse.Namespace) -> int:
     from hq.people.admin import add_api_token
 
     with _session(args) as session:
-        token = add_api_token(session, args.name, _now(), args.scope)
+        token = add_api_token(session, args.name, _now(), args.scope, args.role)
     print(f"API token {args.name} (shown only now):")
     print(token)
     return 0

@@ -40,6 +40,7 @@ def session_secret(sessions: sessionmaker[Session]) -> str:
 def install(app: FastAPI, sessions: sessionmaker[Session], secure_cookies: bool) -> None:
     """Add the session middleware, the static files and the pages to *app*."""
     from hq.dashboard import actions, admin_pages, alerts_pages, pages, reports_page, whatif
+    from hq.dashboard.people import admin_people, links_pages
 
     app.add_middleware(
         SessionMiddleware,
@@ -56,3 +57,5 @@ def install(app: FastAPI, sessions: sessionmaker[Session], secure_cookies: bool)
     app.include_router(alerts_pages.router)
     app.include_router(actions.router)
     app.include_router(reports_page.router)
+    app.include_router(links_pages.router)
+    app.include_router(admin_people.router)

@@ -61,7 +61,7 @@ def _show(request: Request, db: DB, user: Reader, status: int = 200, **extra) ->
         stores=db.scalars(select(Store).order_by(Store.name, Store.id)).all(),
         tokens=db.scalars(select(ApiToken).order_by(ApiToken.name)).all(),
         roles=ROLES, role_names={r: words.gettext(ROLE_NAMES[r]) for r in ROLES},
-        **{"new_token": None, **extra},
+        **{"new_token": None, "notice": None, **extra},
     )  # fmt: skip
 
 

@@ -155,14 +155,21 @@ def end_sessions(session: Session, username: str) -> int:
     return login_sessions.end_all(session, username)
 
 
-def add_api_token(session: Session, name: str, now: datetime, scope: str = "") -> str:
+def add_api_token(
+    session: Session, name: str, now: datetime, scope: str = "", role: str = "analyst"
+) -> str:
     """A read token for scripts (daily figures, gaps, export) of the stores of *scope*
-    ("": the whole chain); returns it once."""
+    ("": the whole chain); returns it once. An ``admin`` token (whole chain only) also
+    manages people through ``/api/v1/users``."""
     check_id("token name", name)
     check_scope(session, scope)
+    if role not in ("analyst", "admin"):
+        raise HQError(f"role {role!r} is not one of analyst, admin")
+    if role == "admin" and scope:
+        raise HQError("an admin token covers the whole chain; give no scope")
     token = new_token()
     row = ApiToken(name=name, token_hash=token_hash(token), created_at=to_utc_text(now))
-    row.scope = scope
+    row.scope, row.role = scope, role
     _add(session, row, f"API token {name!r}")
     return token
 

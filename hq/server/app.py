@@ -25,6 +25,7 @@ from hq.api import (
     reports,
     whatif,
 )
+from hq.api.people import users as people_users
 from hq.core import client_address
 from hq.fleet.releases import release_folder
 from hq.ingest.device_calls import Admission, KnownDevices
@@ -83,6 +84,7 @@ def create_app(
     errors_http.install(app)
     client_address.install(app, forwarded_allow_ips)
     routers = (ratings, devices, config, releases, enrol, reports, actions, whatif, export, health)
+    routers += (people_users,)
     for module in routers:
         app.include_router(module.router)
     api.document_bodies(app, Batch)  # read by the endpoint itself (hq.api.ratings)

@@ -1,5 +1,6 @@
 """HQ's tables in one place: the SQLAlchemy models of every capability on one
-declarative ``Base`` (:mod:`.models`, :mod:`.actions`, :mod:`.reports`, :mod:`.alerts`),
+declarative ``Base`` (:mod:`.models`, :mod:`.actions`, :mod:`.reports`, :mod:`.alerts`,
+:mod:`.people`),
 the counts kept beside the ratings in the same transaction (:mod:`.rollups`), the database
 itself (:mod:`.database`: the URL, the engine, short transactions) and the Alembic
 migrations that build it (``migrations/``).
@@ -22,6 +23,7 @@ def every_table() -> type[Base]:
     import hq.tables.actions
     import hq.tables.alerts
     import hq.tables.models
+    import hq.tables.people
     import hq.tables.reports  # noqa: F401
 
     return Base

@@ -141,6 +141,8 @@ class User(Base):
     # "" (the whole chain), "region:ID" or "store:ID"
     scope: Mapped[str] = mapped_column(String(80), server_default="")
     email: Mapped[str] = mapped_column(String(254), server_default="")
+    # when an admin deactivated them ("" while active): no login, kept for the record
+    deactivated_at: Mapped[str] = mapped_column(String(40), server_default="")
 
 
 class ApiToken(Base):
@@ -152,6 +154,8 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[str] = mapped_column(String(40))
     scope: Mapped[str] = mapped_column(String(80), server_default="")
+    # "analyst" (reads) or "admin" (also manages people through /api/v1/users)
+    role: Mapped[str] = mapped_column(String(16), server_default="analyst")
 
 
 class Survey(Base):

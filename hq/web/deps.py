@@ -60,17 +60,18 @@ def reader(
     request: Request, session: DB, credentials: Annotated[Bearer, Depends(reader_bearer)]
 ) -> Access:
     """Who reads, and which stores they may see (:mod:`hq.people.access`): an API token (an
-    analyst over its scope), or the user of a live dashboard session
+    analyst over its scope, or an admin token), or the user of a live dashboard session
     (:mod:`hq.people.sessions`); 401 otherwise."""
     if credentials is not None:
         found = session.execute(
-            select(ApiToken.name, ApiToken.scope).where(
+            select(ApiToken.name, ApiToken.scope, ApiToken.role).where(
                 ApiToken.token_hash == token_hash(credentials.credentials)
             )
         ).first()
         if found is None:
             raise ApiError(401, "bad_token", "the API token is not one HQ knows")
-        return access_of(session, f"token:{found.name}", "analyst", found.scope)
+        role = "admin" if found.role == "admin" else "analyst"
+        return access_of(session, f"token:{found.name}", role, found.scope)
     sid = request.session.get("sid") if "session" in request.scope else None
     username = login_sessions.user_of(
         session, sid, request.app.state.clock(), request.app.state.write_lock

@@ -88,6 +88,11 @@ def test_the_schema_lists_every_api_operation(fuzz_hq):
         "GET /api/v1/export.csv",
         "GET /api/v1/export.xlsx",
         "GET /healthz",
+        "POST /api/v1/users",
+        "POST /api/v1/users/{username}/invite",
+        "POST /api/v1/users/{username}/reset",
+        "POST /api/v1/users/{username}/deactivate",
+        "POST /api/v1/users/{username}/reactivate",
     }
 
 

@@ -31,13 +31,15 @@ from hq.tables.alerts import Alert
 from hq.tables.models import ApiToken, Region, Store, User
 from tests.hq.alert_fixtures import worker_of
 from tests.hq.conftest import PASSWORD, csrf_of
+from tests.hq.mailbox import Mailbox
 
 HIDDEN = ("Zzhidden", "zzdevice", "zzstore")  # every trace of the store outside the region
 
 # Each route: what it is, and so what is checked of it.
 #   public: anyone; device: a device's token; store: /…/{store_id}… of one store;
 #   device-of-store: of one device; list: shows stores (only the reader's);
-#   admin: only an admin; own: the reader's own session (logout, language).
+#   admin: only an admin; own: the reader's own session (logout, language);
+#   admin-token: only an admin's API token (not a session, not a read token).
 ROUTES = {
     ("GET", "/login"): "public",
     ("POST", "/login"): "public",
@@ -84,6 +86,20 @@ ROUTES = {
     ("POST", "/admin/stores/{store_id}/region"): "admin",
     ("POST", "/admin/tokens"): "admin",
     ("POST", "/admin/tokens/{name}/remove"): "admin",
+    ("GET", "/login/forgot"): "public",
+    ("POST", "/login/forgot"): "public",
+    ("GET", "/login/set-password"): "public",
+    ("POST", "/login/set-password"): "public",
+    ("POST", "/admin/invites"): "admin",
+    ("POST", "/admin/users/{username}/invite"): "admin",
+    ("POST", "/admin/users/{username}/reset"): "admin",
+    ("POST", "/admin/users/{username}/deactivate"): "admin",
+    ("POST", "/admin/users/{username}/reactivate"): "admin",
+    ("POST", "/api/v1/users"): "admin-token",
+    ("POST", "/api/v1/users/{username}/invite"): "admin-token",
+    ("POST", "/api/v1/users/{username}/reset"): "admin-token",
+    ("POST", "/api/v1/users/{username}/deactivate"): "admin-token",
+    ("POST", "/api/v1/users/{username}/reactivate"): "admin-token",
 }
 
 
@@ -232,7 +248,7 @@ def test_the_whole_chain_sees_the_hidden_store_so_the_checks_above_can_fail(hq, 
     assert hq.client.get("/api/v1/stores/zzstore/daily", headers=whole).status_code == 200
 
 
-def test_only_an_admin_reaches_the_admin_routes_and_nothing_changes_otherwise(hq, chain):
+def test_only_an_admin_reaches_the_admin_routes_and_nothing_changes_otherwise(hq, chain, tmp_path):
     forms = {
         "/admin/users": {"username": "mallory", "password": PASSWORD, "role": "admin"},
         "/admin/users/south/role": {"role": "admin", "scope": ""},
@@ -241,6 +257,11 @@ def test_only_an_admin_reaches_the_admin_routes_and_nothing_changes_otherwise(hq
         "/admin/stores/zzstore/region": {"region": "south"},
         "/admin/tokens": {"name": "stolen"},
         "/admin/tokens/south-script/remove": {},
+        "/admin/invites": {"username": "mallory2", "email": "m@hymio.test", "role": "admin"},
+        "/admin/users/mallory2/invite": {},
+        "/admin/users/mallory2/reset": {},
+        "/admin/users/mallory2/deactivate": {},
+        "/admin/users/mallory2/reactivate": {},
     }
     for (method, pattern), kind in ROUTES.items():  # every admin form is tried here
         if kind == "admin" and method == "POST":
@@ -257,18 +278,42 @@ def test_only_an_admin_reaches_the_admin_routes_and_nothing_changes_otherwise(hq
     assert _people(hq) == before
     log_in_as(hq, "admin")
     csrf = csrf_of(hq.client.get("/admin").text)
-    for path, data in forms.items():
-        answer = hq.client.post(path, data={**data, "csrf": csrf}, follow_redirects=False)
-        assert answer.status_code in (200, 303), (path, answer.text[:300])
+    with Mailbox(tmp_path) as mailbox:  # invites and reset links are mailed
+        hq.app.state.mail = mailbox.settings()
+        for path, data in forms.items():
+            answer = hq.client.post(path, data={**data, "csrf": csrf}, follow_redirects=False)
+            main = answer.text[answer.text.find("<main") :][:600]
+            assert answer.status_code in (200, 303), (path, main)
+        assert len(mailbox.messages) == 3
     assert _people(hq) != before
+
+
+def test_only_an_admin_token_reaches_the_people_api_and_nothing_changes_otherwise(hq, chain):
+    routes = [p for (m, p), kind in ROUTES.items() if kind == "admin-token"]
+    body = {"username": "mallory", "email": "m@hymio.test", "role": "admin"}
+    before = _people(hq)
+    log_in_as(hq, "admin")  # an admin's session is not an admin token
+    for token in (None, chain, hq.reader_token):
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        for pattern in routes:
+            path = pattern.replace("{username}", "south")
+            answer = hq.client.post(path, json=body, headers=headers)
+            assert answer.status_code == 403, (token, path, answer.text[:200])
+    hq.client.cookies.clear()
+    for pattern in routes:
+        answer = hq.client.post(pattern.replace("{username}", "south"), json=body)
+        assert answer.status_code == 401, pattern
+    assert _people(hq) == before
 
 
 def _people(hq) -> tuple:
     with hq.sessions() as s:
         return (
-            sorted((u.username, u.role, u.scope) for u in s.scalars(select(User))),
+            sorted(
+                (u.username, u.role, u.scope, u.deactivated_at) for u in s.scalars(select(User))
+            ),
             sorted((r.id, r.parent_id) for r in s.scalars(select(Region))),
-            sorted((t.name, t.scope) for t in s.scalars(select(ApiToken))),
+            sorted((t.name, t.scope, t.role) for t in s.scalars(select(ApiToken))),
             sorted((st.id, st.region_id) for st in s.scalars(select(Store))),
         )
 

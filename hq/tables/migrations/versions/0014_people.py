@@ -1,0 +1,61 @@
+"""people: one-time password links (invites and resets, kept as a hash), the forgotten-
+password requests of the throttle, deactivated users, and API tokens with a role (an
+admin token manages people through the API)
+
+Revision ID: 0014_people
+Revises: 0013
+Create Date: 2026-12-05 21:00:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0014_people"
+down_revision = "0013"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "password_links",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("username", sa.String(length=64), nullable=False),
+        sa.Column("purpose", sa.String(length=16), nullable=False),
+        sa.Column("created_at", sa.String(length=40), nullable=False),
+        sa.Column("expires_at", sa.String(length=40), nullable=False),
+        sa.Column("used_at", sa.String(length=40), nullable=False, server_default=""),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("token_hash"),
+    )
+    op.create_index("ix_password_links_username", "password_links", ["username"])
+    op.create_table(
+        "reset_requests",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("address", sa.String(length=64), nullable=False),
+        sa.Column("at", sa.String(length=40), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_reset_requests_address", "reset_requests", ["address"])
+    with op.batch_alter_table("users") as batch:
+        batch.add_column(
+            sa.Column("deactivated_at", sa.String(length=40), nullable=False, server_default="")
+        )
+    with op.batch_alter_table("api_tokens") as batch:
+        batch.add_column(
+            sa.Column("role", sa.String(length=16), nullable=False, server_default="analyst")
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("api_tokens") as batch:
+        batch.drop_column("role")
+    with op.batch_alter_table("users") as batch:
+        batch.drop_column("deactivated_at")
+    op.drop_index("ix_reset_requests_address", table_name="reset_requests")
+    op.drop_table("reset_requests")
+    op.drop_index("ix_password_links_username", table_name="password_links")
+    op.drop_table("password_links")
