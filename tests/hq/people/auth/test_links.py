@@ -211,3 +211,12 @@ def test_the_api_twins_need_an_admin_token(hq, mailbox):
     assert on.status_code == 200 and can_log_in(hq, "maija", NEW)
     paths = hq.client.get("/openapi.json").json()["paths"]
     assert {"/api/v1/users", "/api/v1/users/{username}/deactivate"} <= paths.keys()
+
+
+def test_without_hymio_hq_url_a_forgotten_password_mails_nothing(hq, mailbox, monkeypatch):
+    with hq.sessions() as s:
+        add_user(s, "anna", PASSWORD, hq.clock.now, email="anna@hymio.test")
+    monkeypatch.delenv("HYMIO_HQ_URL")
+    answer = _forgot(hq, "anna@hymio.test")
+    assert answer.status_code == 200 and 'id="notice"' in answer.text
+    assert mailbox.messages == []  # a request's Host header never becomes a mailed link
