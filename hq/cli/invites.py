@@ -1,5 +1,6 @@
-"""``hymio hq invite``, ``send-reset``, ``deactivate`` and ``reactivate``: the twins of the
-admin page's invite, reset link and deactivation (:mod:`hq.people.auth`). The mail goes
+"""``hymio hq invite``, ``send-invite``, ``send-reset``, ``deactivate``, ``reactivate``,
+``require-totp`` and ``reset-totp``: the twins of the admin page's invite, reset link,
+deactivation and second factor (:mod:`hq.people.auth`). The mail goes
 through ``HYMIO_SMTP_*`` and its link points at ``HYMIO_HQ_URL``, both needed here."""
 
 from __future__ import annotations
@@ -23,6 +24,11 @@ def add_commands(command) -> None:
     p = command("deactivate", "stop a user logging in (kept); their sessions end", _deactivate)
     p.add_argument("--username", required=True, help="login name")
     p = command("reactivate", "let a deactivated user log in again", _reactivate)
+    p.add_argument("--username", required=True, help="login name")
+    p = command("require-totp", "require a second factor (TOTP) of a user", _require)
+    p.add_argument("--username", required=True, help="login name")
+    p.add_argument("--off", action="store_true", help="stop requiring it")
+    p = command("reset-totp", "forget a user's second factor (a lost phone)", _reset_totp)
     p.add_argument("--username", required=True, help="login name")
 
 
@@ -98,4 +104,22 @@ def _reactivate(args: argparse.Namespace) -> int:
     with _session(args) as session:
         reactivate(session, args.username)
     print(f"{args.username} may log in again")
+    return 0
+
+
+def _require(args: argparse.Namespace) -> int:
+    from hq.people.auth.totp import require
+
+    with _session(args) as session:
+        require(session, args.username, not args.off)
+    print(f"a second factor is {'no longer ' if args.off else ''}required of {args.username}")
+    return 0
+
+
+def _reset_totp(args: argparse.Namespace) -> int:
+    from hq.people.auth.totp import reset
+
+    with _session(args) as session:
+        reset(session, args.username)
+    print(f"the second factor of {args.username} is reset")
     return 0

@@ -40,7 +40,7 @@ def session_secret(sessions: sessionmaker[Session]) -> str:
 def install(app: FastAPI, sessions: sessionmaker[Session], secure_cookies: bool) -> None:
     """Add the session middleware, the static files and the pages to *app*."""
     from hq.dashboard import actions, admin_pages, alerts_pages, pages, reports_page, whatif
-    from hq.dashboard.people import admin_people, links_pages
+    from hq.dashboard.people import admin_people, links_pages, second_factor
 
     app.add_middleware(
         SessionMiddleware,
@@ -59,3 +59,4 @@ def install(app: FastAPI, sessions: sessionmaker[Session], secure_cookies: bool)
     app.include_router(reports_page.router)
     app.include_router(links_pages.router)
     app.include_router(admin_people.router)
+    app.include_router(second_factor.router)

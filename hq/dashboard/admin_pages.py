@@ -23,6 +23,7 @@ from hq.people import roles as people
 from hq.people.access import ROLES
 from hq.people.admin import add_api_token, add_user
 from hq.tables.models import ApiToken, Region, Store, User
+from hq.tables.people import SecondFactor
 from hq.web.deps import DB, Now, WriteLock
 
 router = APIRouter(include_in_schema=False)
@@ -61,6 +62,7 @@ def _show(request: Request, db: DB, user: Reader, status: int = 200, **extra) ->
         stores=db.scalars(select(Store).order_by(Store.name, Store.id)).all(),
         tokens=db.scalars(select(ApiToken).order_by(ApiToken.name)).all(),
         roles=ROLES, role_names={r: words.gettext(ROLE_NAMES[r]) for r in ROLES},
+        factors={f.username: f for f in db.scalars(select(SecondFactor))},
         **{"new_token": None, "notice": None, **extra},
     )  # fmt: skip
 

@@ -1,5 +1,6 @@
-"""The tables of people's sign-in: one-time password links (:mod:`hq.people.auth.links`)
-and the forgotten-password requests counted for their throttle.
+"""The tables of people's sign-in: one-time password links (:mod:`hq.people.auth.links`),
+the forgotten-password requests counted for their throttle, and the TOTP second factor
+with its recovery codes (:mod:`hq.people.auth.totp`).
 
 A link's token is never stored: only its SHA-256, as for sessions and device tokens, so a
 copy of the database opens nobody's account.
@@ -7,7 +8,7 @@ copy of the database opens nobody's account.
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, String
+from sqlalchemy import Boolean, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hq.tables.base import Base
@@ -34,3 +35,28 @@ class ResetRequest(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     address: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[str] = mapped_column(String(40))
+
+
+class SecondFactor(Base):
+    """A local account's TOTP second factor (:mod:`hq.people.auth.totp`): its secret (base32;
+    HQ must read it back to check a code), when it was confirmed ("" while being set up), the
+    last time step a code was taken for (a code works once), and whether an admin requires
+    one of this user (a row with no secret then)."""
+
+    __tablename__ = "second_factors"
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    secret: Mapped[str] = mapped_column(String(64), server_default="")
+    confirmed_at: Mapped[str] = mapped_column(String(40), server_default="")
+    last_step: Mapped[int] = mapped_column(Integer, server_default="0")
+    required: Mapped[bool] = mapped_column(Boolean, server_default=false())
+
+
+class RecoveryCode(Base):
+    """A one-time recovery code of a user's second factor, kept as SHA-256."""
+
+    __tablename__ = "recovery_codes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    used_at: Mapped[str] = mapped_column(String(40), server_default="")
+

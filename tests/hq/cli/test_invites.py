@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from hq.people.auth import totp
 from hq.server.app import create_app
 from hq.tables.models import User
 from hymio.cli import main
@@ -56,4 +57,12 @@ def test_the_commands_invite_reset_and_deactivate(url, tmp_path, monkeypatch, ca
     assert main(["hq", "reactivate", "--database", url, "--username", "anna"]) == 0
     with app.state.sessions() as s:
         assert s.scalar(select(User.deactivated_at).where(User.username == "anna")) == ""
+    assert main(["hq", "require-totp", "--database", url, "--username", "anna"]) == 0
+    with app.state.sessions() as s:
+        assert totp.login_step(s, "anna") == "setup"
+    assert main(["hq", "reset-totp", "--database", url, "--username", "anna"]) == 0
+    assert main(["hq", "require-totp", "--database", url, "--username", "anna", "--off"]) == 0
+    assert main(["hq", "require-totp", "--database", url, "--username", "nobody"]) == 2
+    with app.state.sessions() as s:
+        assert totp.login_step(s, "anna") is None
     app.state.engine.dispose()

@@ -29,6 +29,7 @@ PAGES = {
     "/admin": "/admin",
     "/stores/{store_id}": "/stores/s1",
     "/stores/{store_id}/what-if": "/stores/s1/what-if",
+    "/account": "/account",
 }
 NOT_PAGES = ("/api/", "/healthz", "/openapi.json", "/docs", "/help", "/login")
 # The outermost element that reaches past the window and is not inside a box that scrolls.

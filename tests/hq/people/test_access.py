@@ -95,6 +95,15 @@ ROUTES = {
     ("POST", "/admin/users/{username}/reset"): "admin",
     ("POST", "/admin/users/{username}/deactivate"): "admin",
     ("POST", "/admin/users/{username}/reactivate"): "admin",
+    ("GET", "/login/code"): "public",
+    ("POST", "/login/code"): "public",
+    ("POST", "/login/code/setup"): "public",
+    ("GET", "/account"): "own",
+    ("POST", "/account/totp/start"): "own",
+    ("POST", "/account/totp/confirm"): "own",
+    ("POST", "/account/totp/off"): "own",
+    ("POST", "/admin/users/{username}/totp/require"): "admin",
+    ("POST", "/admin/users/{username}/totp/reset"): "admin",
     ("POST", "/api/v1/users"): "admin-token",
     ("POST", "/api/v1/users/{username}/invite"): "admin-token",
     ("POST", "/api/v1/users/{username}/reset"): "admin-token",
@@ -262,6 +271,8 @@ def test_only_an_admin_reaches_the_admin_routes_and_nothing_changes_otherwise(hq
         "/admin/users/mallory2/reset": {},
         "/admin/users/mallory2/deactivate": {},
         "/admin/users/mallory2/reactivate": {},
+        "/admin/users/mallory2/totp/require": {"required": "yes"},
+        "/admin/users/mallory2/totp/reset": {},
     }
     for (method, pattern), kind in ROUTES.items():  # every admin form is tried here
         if kind == "admin" and method == "POST":

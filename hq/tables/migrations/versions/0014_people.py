@@ -1,6 +1,6 @@
 """people: one-time password links (invites and resets, kept as a hash), the forgotten-
-password requests of the throttle, deactivated users, and API tokens with a role (an
-admin token manages people through the API)
+password requests of the throttle, deactivated users, API tokens with a role (an admin
+token manages people through the API), and the TOTP second factor with recovery codes
 
 Revision ID: 0014_people
 Revises: 0013
@@ -40,6 +40,25 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_reset_requests_address", "reset_requests", ["address"])
+    op.create_table(
+        "second_factors",
+        sa.Column("username", sa.String(length=64), nullable=False),
+        sa.Column("secret", sa.String(length=64), nullable=False, server_default=""),
+        sa.Column("confirmed_at", sa.String(length=40), nullable=False, server_default=""),
+        sa.Column("last_step", sa.Integer(), nullable=False, server_default="0"),
+        sa.Column("required", sa.Boolean(), nullable=False, server_default=sa.false()),
+        sa.PrimaryKeyConstraint("username"),
+    )
+    op.create_table(
+        "recovery_codes",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("username", sa.String(length=64), nullable=False),
+        sa.Column("code_hash", sa.String(length=64), nullable=False),
+        sa.Column("used_at", sa.String(length=40), nullable=False, server_default=""),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("code_hash"),
+    )
+    op.create_index("ix_recovery_codes_username", "recovery_codes", ["username"])
     with op.batch_alter_table("users") as batch:
         batch.add_column(
             sa.Column("deactivated_at", sa.String(length=40), nullable=False, server_default="")
@@ -55,6 +74,9 @@ def downgrade() -> None:
         batch.drop_column("role")
     with op.batch_alter_table("users") as batch:
         batch.drop_column("deactivated_at")
+    op.drop_index("ix_recovery_codes_username", table_name="recovery_codes")
+    op.drop_table("recovery_codes")
+    op.drop_table("second_factors")
     op.drop_index("ix_reset_requests_address", table_name="reset_requests")
     op.drop_table("reset_requests")
     op.drop_index("ix_password_links_username", table_name="password_links")

@@ -1,15 +1,19 @@
-"""Invite → set the password → log in, in a real browser (Debian's Chromium through
+"""Invite → set the password → log in, and a second factor set up and asked for at login
+(pyotp as the phone's app), in a real browser (Debian's Chromium through
 Playwright) at 390 px (a phone) and 1366 px, the invited person's pages in Finnish and
 Swedish, the mail through a real SMTP server on 127.0.0.1; screenshots go to
-artifacts/hq-invite-*.png."""
+artifacts/hq-invite-*.png and hq-totp-*.png."""
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
+import pyotp
 import pytest
 
-from tests.hq.conftest import LiveServer
+from hq.people.admin import add_user
+from tests.hq.conftest import PASSWORD, LiveServer
 from tests.hq.dashboard.test_dashboard import ARTIFACTS, _log_in, browser  # noqa: F401
 from tests.hq.mailbox import Mailbox
 
@@ -89,4 +93,53 @@ def test_the_forgot_page_on_a_phone_in_swedish(hq, browser):  # noqa: F811
         assert "Om ett konto har den här adressen" in page.locator("#notice").inner_text()
         assert page.evaluate(WIDE) <= 390
         page.screenshot(path=ARTIFACTS / "hq-forgot-390-sv.png", full_page=True)
+        context.close()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(("width", "lang"), [(390, "fi"), (1366, "sv")])
+def test_a_second_factor_set_up_in_the_browser_is_asked_for_at_login(
+    hq,
+    browser,  # noqa: F811
+    width,
+    lang,
+):
+    with hq.sessions() as s:
+        add_user(s, "mia", PASSWORD, hq.clock.now, role="analyst", language=lang)
+    with LiveServer(hq.app) as server:
+        context = browser.new_context(viewport={"width": width, "height": 900}, locale=lang)
+        page = context.new_page()
+        _log_in(page, server.url, "mia")
+        page.goto(f"{server.url}/account")
+        page.click("#totp-start button[type=submit]")
+        page.wait_for_load_state()
+        assert page.locator("#totp-setup svg").count() == 1
+        secret = page.locator("#totp-secret").inner_text()
+        assert page.evaluate(WIDE) <= width
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=ARTIFACTS / f"hq-totp-setup-{width}-{lang}.png", full_page=True)
+        page.fill("#totp-confirm input[name=code]", pyotp.TOTP(secret).at(hq.clock.now))
+        page.click("#totp-confirm button[type=submit]")
+        page.wait_for_load_state()
+        assert page.locator("#recovery-codes li").count() == 10
+        assert page.locator("#totp-state[data-on]").count() == 1
+        assert page.evaluate(WIDE) <= width
+        context.clear_cookies()
+
+        hq.clock.now += timedelta(seconds=30)
+        page.goto(f"{server.url}/login")
+        page.fill("input[name=username]", "mia")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{server.url}/login/code")
+        assert page.evaluate(WIDE) <= width
+        page.screenshot(path=ARTIFACTS / f"hq-totp-code-{width}-{lang}.png", full_page=True)
+        page.fill("input[name=code]", "000000")
+        page.click("#login-code button[type=submit]")
+        page.wait_for_load_state()
+        assert page.locator("p.error").count() == 1
+        page.fill("input[name=code]", pyotp.TOTP(secret).at(hq.clock.now))
+        page.click("#login-code button[type=submit]")
+        page.wait_for_url(f"{server.url}/")
+        assert "Kamppi" in page.content()
         context.close()
