@@ -59,4 +59,3 @@ class RecoveryCode(Base):
     username: Mapped[str] = mapped_column(String(64), index=True)
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     used_at: Mapped[str] = mapped_column(String(40), server_default="")
-
