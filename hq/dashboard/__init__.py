@@ -40,7 +40,7 @@ def session_secret(sessions: sessionmaker[Session]) -> str:
 def install(app: FastAPI, sessions: sessionmaker[Session], secure_cookies: bool) -> None:
     """Add the session middleware, the static files and the pages to *app*."""
     from hq.dashboard import actions, admin_pages, alerts_pages, pages, reports_page, whatif
-    from hq.dashboard.people import admin_people, links_pages, second_factor
+    from hq.dashboard.people import admin_people, links_pages, oidc_pages, second_factor
 
     app.add_middleware(
         SessionMiddleware,
@@ -60,3 +60,4 @@ def install(app: FastAPI, sessions: sessionmaker[Session], secure_cookies: bool)
     app.include_router(links_pages.router)
     app.include_router(admin_people.router)
     app.include_router(second_factor.router)
+    app.include_router(oidc_pages.router)

@@ -59,3 +59,13 @@ class RecoveryCode(Base):
     username: Mapped[str] = mapped_column(String(64), index=True)
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     used_at: Mapped[str] = mapped_column(String(40), server_default="")
+
+
+class OidcIdentity(Base):
+    """Who a user is at the chain's identity provider: its issuer and their subject there
+    (:mod:`hq.people.auth.oidc`)."""
+
+    __tablename__ = "oidc_identities"
+    issuer: Mapped[str] = mapped_column(String(300), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(255), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)

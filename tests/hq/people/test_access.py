@@ -95,6 +95,8 @@ ROUTES = {
     ("POST", "/admin/users/{username}/reset"): "admin",
     ("POST", "/admin/users/{username}/deactivate"): "admin",
     ("POST", "/admin/users/{username}/reactivate"): "admin",
+    ("GET", "/login/oidc"): "public",
+    ("GET", "/login/oidc/callback"): "public",
     ("GET", "/login/code"): "public",
     ("POST", "/login/code"): "public",
     ("POST", "/login/code/setup"): "public",

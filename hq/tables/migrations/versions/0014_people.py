@@ -1,6 +1,7 @@
 """people: one-time password links (invites and resets, kept as a hash), the forgotten-
 password requests of the throttle, deactivated users, API tokens with a role (an admin
-token manages people through the API), and the TOTP second factor with recovery codes
+token manages people through the API), the TOTP second factor with recovery codes, and
+who each user is at the chain's OpenID Connect provider
 
 Revision ID: 0014_people
 Revises: 0013
@@ -59,6 +60,14 @@ def upgrade() -> None:
         sa.UniqueConstraint("code_hash"),
     )
     op.create_index("ix_recovery_codes_username", "recovery_codes", ["username"])
+    op.create_table(
+        "oidc_identities",
+        sa.Column("issuer", sa.String(length=300), nullable=False),
+        sa.Column("subject", sa.String(length=255), nullable=False),
+        sa.Column("username", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("issuer", "subject"),
+    )
+    op.create_index("ix_oidc_identities_username", "oidc_identities", ["username"])
     with op.batch_alter_table("users") as batch:
         batch.add_column(
             sa.Column("deactivated_at", sa.String(length=40), nullable=False, server_default="")
@@ -74,6 +83,8 @@ def downgrade() -> None:
         batch.drop_column("role")
     with op.batch_alter_table("users") as batch:
         batch.drop_column("deactivated_at")
+    op.drop_index("ix_oidc_identities_username", table_name="oidc_identities")
+    op.drop_table("oidc_identities")
     op.drop_index("ix_recovery_codes_username", table_name="recovery_codes")
     op.drop_table("recovery_codes")
     op.drop_table("second_factors")

@@ -1,8 +1,9 @@
-"""Invite → set the password → log in, and a second factor set up and asked for at login
-(pyotp as the phone's app), in a real browser (Debian's Chromium through
+"""Invite → set the password → log in, a second factor set up and asked for at login
+(pyotp as the phone's app), and sign-in with an OpenID Connect provider on 127.0.0.1, in a
+real browser (Debian's Chromium through
 Playwright) at 390 px (a phone) and 1366 px, the invited person's pages in Finnish and
 Swedish, the mail through a real SMTP server on 127.0.0.1; screenshots go to
-artifacts/hq-invite-*.png and hq-totp-*.png."""
+artifacts/hq-invite-*.png, hq-totp-*.png and hq-oidc-*.png."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ import pyotp
 import pytest
 
 from hq.people.admin import add_user
+from hq.people.auth.oidc import OidcSettings, parse_groups
 from tests.hq.conftest import PASSWORD, LiveServer
 from tests.hq.dashboard.test_dashboard import ARTIFACTS, _log_in, browser  # noqa: F401
 from tests.hq.mailbox import Mailbox
+from tests.hq.people.auth.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider
 
 NEW = "kesä on pian täällä"
 WIDE = "document.documentElement.scrollWidth"
@@ -142,4 +145,38 @@ def test_a_second_factor_set_up_in_the_browser_is_asked_for_at_login(
         page.click("#login-code button[type=submit]")
         page.wait_for_url(f"{server.url}/")
         assert "Kamppi" in page.content()
+        context.close()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(("width", "lang"), [(390, "fi"), (1366, "sv")])
+def test_sign_in_with_the_identity_provider_in_the_browser(
+    hq,
+    browser,  # noqa: F811
+    monkeypatch,
+    width,
+    lang,
+):
+    provider = Provider(person={"sub": "42", "email": "aino@contoso.fi", "groups": ["kamppi"]})
+    with LiveServer(provider.app()) as idp, LiveServer(hq.app) as server:
+        provider.issuer = idp.url
+        hq.app.state.oidc = OidcSettings(idp.url, CLIENT_ID, CLIENT_SECRET, "Contoso",
+                                         parse_groups("kamppi=manager:store:s1"))  # fmt: skip
+        monkeypatch.setenv("HYMIO_HQ_URL", server.url)
+        context = browser.new_context(viewport={"width": width, "height": 900}, locale=lang)
+        page = context.new_page()
+        page.goto(f"{server.url}/login")
+        assert page.evaluate(WIDE) <= width
+        page.screenshot(path=ARTIFACTS / f"hq-oidc-login-{width}-{lang}.png", full_page=True)
+        page.click("#oidc")
+        page.wait_for_url(f"{server.url}/")
+        assert "Kamppi" in page.content() and "Tampere" not in page.content()
+        assert provider.token_calls == 1
+        provider.person = {**provider.person, "sub": "43", "groups": ["elsewhere"]}
+        context.clear_cookies()
+        page.goto(f"{server.url}/login")
+        page.click("#oidc")
+        page.wait_for_load_state()
+        assert page.locator("p.error").count() == 1 and page.url.startswith(server.url)
+        assert page.evaluate(WIDE) <= width
         context.close()
