@@ -17,6 +17,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import select
 
 from hq.core.client_address import client_host
 from hq.core.errors import HQError
@@ -27,6 +28,7 @@ from hq.people import sessions as login_sessions
 from hq.people.auth import totp
 from hq.people.auth.status import is_active
 from hq.tables.models import User
+from hq.tables.people import OidcIdentity
 from hq.web.deps import DB, Now, WriteLock
 
 router = APIRouter(include_in_schema=False)
@@ -137,9 +139,15 @@ def account(request: Request, db: DB, now: Now, lock: WriteLock):
 
 def _account(request, db, user, status: int = 200, **extra) -> HTMLResponse:
     name = user.username
-    context = {"on": totp.is_on(db, name), "required": totp.is_required(db, name),
-               "left": totp.recovery_left(db, name), "secret": None, "qr": None,
-               "codes": None, "error": None, "notice": None, **extra}  # fmt: skip
+    sso = db.scalar(select(OidcIdentity.username).where(OidcIdentity.username == name))
+    context = {
+        "sso": sso is not None,
+        "on": totp.is_on(db, name),
+        "required": totp.is_required(db, name),
+        "left": totp.recovery_left(db, name),
+        "secret": None, "qr": None, "codes": None, "error": None, "notice": None,
+        **extra,
+    }  # fmt: skip
     return _page(request, "account.html", user, status, **context)
 
 

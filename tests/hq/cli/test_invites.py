@@ -65,4 +65,11 @@ def test_the_commands_invite_reset_and_deactivate(url, tmp_path, monkeypatch, ca
     assert main(["hq", "require-totp", "--database", url, "--username", "nobody"]) == 2
     with app.state.sessions() as s:
         assert totp.login_step(s, "anna") is None
+    assert main(["hq", "add-token", "--database", url, "--name", "people", "--role", "admin"]) == 0
+    token = capsys.readouterr().out.split()[-1]
+    with TestClient(app) as client:
+        made = client.post(
+            "/api/v1/users/anna/deactivate", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert made.status_code == 200 and made.json()["active"] is False
     app.state.engine.dispose()

@@ -56,6 +56,8 @@ def test_the_login_page_offers_it_and_a_mapped_person_is_made_and_updated(hq, pr
     with hq.sessions() as s:
         user = s.get(User, "Liisa.Virtanen")
         assert (user.role, user.scope, user.email) == ("manager", "store:s1", person["email"])
+    account = hq.client.get("/account").text
+    assert "through your organisation" in account and 'id="totp-start"' not in account
     sign_in(hq, {**person, "groups": ["analysts"]}, provider)  # the groups changed
     with hq.sessions() as s:
         user = s.get(User, "Liisa.Virtanen")

@@ -12,6 +12,7 @@ import pyotp
 from sqlalchemy import select
 
 from hq.people.admin import add_user
+from hq.people.roles import remove_user
 from hq.tables.models import LoginSession
 from hq.tables.people import RecoveryCode
 from tests.hq.conftest import PASSWORD, csrf_of, log_in
@@ -146,3 +147,15 @@ def test_a_user_turns_it_off_with_a_code_and_others_cannot(hq):
     for path in ("/admin/users/admin/totp/require", "/admin/users/admin/totp/reset"):
         answer = hq.client.post(path, data={"csrf": csrf_of(page), "required": "yes"})
         assert answer.status_code == 403
+
+
+def test_a_removed_users_second_factor_goes_with_them(hq):
+    with hq.sessions() as s:
+        add_user(s, "mia", PASSWORD, hq.clock.now, role="analyst")
+    password_step(hq, "mia")
+    turn_on(hq, "mia")
+    with hq.sessions() as s:
+        remove_user(s, "mia")
+        add_user(s, "mia", PASSWORD, hq.clock.now, role="analyst")  # another person
+        assert s.scalars(select(RecoveryCode)).all() == []
+    assert password_step(hq, "mia").headers["location"] == "/"
