@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from hq.core.errors import HQError
 from hq.people.auth.oidc import OidcSettings, parse_groups
+from hq.people.auth.status import deactivate
 from hq.tables.models import User
 from tests.hq.conftest import LiveServer
 from tests.hq.people.auth.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider
@@ -63,6 +64,9 @@ def test_the_login_page_offers_it_and_a_mapped_person_is_made_and_updated(hq, pr
         user = s.get(User, "Liisa.Virtanen")
         assert (user.role, user.scope) == ("analyst", "")
         assert len(s.scalars(select(User)).all()) == 2  # the same user, found by subject
+        deactivate(s, "Liisa.Virtanen", hq.clock.now)
+    refused = sign_in(hq, person, provider)
+    assert refused.status_code == 403 and "deactivated" in refused.text
 
 
 def test_someone_in_no_mapped_group_is_refused_with_a_clear_page(hq, provider):
