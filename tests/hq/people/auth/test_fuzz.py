@@ -1,6 +1,6 @@
-"""The people forms and API bodies with whatever a browser, a script (or an attacker) can
-send, on SQLite and PostgreSQL, with a real SMTP server: never a 5xx, a 400 names the
-field, and whatever is refused changes nothing."""
+"""The people forms (invites, links, the second factor) and API bodies with whatever a
+browser, a script (or an attacker) can send, on SQLite and PostgreSQL, with a real SMTP
+server: never a 5xx, a 400 names the field, and whatever is refused changes nothing."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from hq.people.admin import add_api_token, add_user
 from hq.tables.models import LoginSession, User
-from hq.tables.people import PasswordLink
+from hq.tables.people import PasswordLink, SecondFactor
 from tests.hq.conftest import PASSWORD, csrf_of, log_in
 from tests.hq.mailbox import Mailbox
 
@@ -23,6 +23,13 @@ FORMS = {
     "/admin/users/{}/deactivate": (),
     "/admin/users/{}/reactivate": (),
     "/login/set-password": ("token", "password", "again"),
+    "/login/code": ("code",),
+    "/login/code/setup": ("code",),
+    "/account/totp/start": (),
+    "/account/totp/confirm": ("code",),
+    "/account/totp/off": ("code",),
+    "/admin/users/{}/totp/require": ("required",),
+    "/admin/users/{}/totp/reset": (),
 }
 API = ("/api/v1/users", "/api/v1/users/{}/invite", "/api/v1/users/{}/reset",
        "/api/v1/users/{}/deactivate", "/api/v1/users/{}/reactivate")  # fmt: skip
@@ -56,6 +63,10 @@ def everything(hq) -> tuple:
             ),
             sorted((k.username, k.purpose, k.used_at) for k in s.scalars(select(PasswordLink))),
             len(s.scalars(select(LoginSession)).all()),
+            sorted(
+                (f.username, f.secret, f.confirmed_at, f.required)
+                for f in s.scalars(select(SecondFactor))
+            ),
         )
 
 
