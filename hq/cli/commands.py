@@ -24,6 +24,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     from hq.cli import business as cli_business
     from hq.cli import chain as cli_chain
     from hq.cli import fleet as cli_fleet
+    from hq.cli import invites as cli_invites
     from hq.cli import people as cli_people
     from hq.cli import releases as cli_releases
     from hq.cli import reports as cli_reports
@@ -133,6 +134,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     cli_fleet.add_commands(command)
     cli_people.add_commands(command)
     cli_chain.add_commands(command)
+    cli_invites.add_commands(command)
     cli_alerts.add_commands(command)
     cli_releases.add_commands(command)
     cli_reports.add_commands(command)

@@ -50,6 +50,7 @@ def install(app: FastAPI, sessions: sessionmaker[Session], secure_cookies: bool)
     )
     from hq.dashboard.chain import audit_page, kiosks_page, stores_page
     from hq.dashboard.enrol import pages as enrol_pages
+    from hq.dashboard.people import admin_people, links_pages, oidc_pages, second_factor
     from hq.dashboard.regions import pages as region_pages
     from hq.dashboard.survey import pages as survey_pages
 
@@ -75,3 +76,7 @@ def install(app: FastAPI, sessions: sessionmaker[Session], secure_cookies: bool)
     app.include_router(stores_page.router)
     app.include_router(kiosks_page.router)
     app.include_router(survey_pages.router)
+    app.include_router(links_pages.router)
+    app.include_router(admin_people.router)
+    app.include_router(second_factor.router)
+    app.include_router(oidc_pages.router)

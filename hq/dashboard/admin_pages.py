@@ -25,6 +25,7 @@ from hq.people import roles as people
 from hq.people.access import ROLES
 from hq.people.admin import add_api_token, add_user
 from hq.tables.models import ApiToken, Region, Store, User
+from hq.tables.people import SecondFactor
 from hq.web.deps import DB, Now, WriteLock
 
 router = APIRouter(include_in_schema=False)
@@ -63,7 +64,8 @@ def _show(request: Request, db: DB, user: Reader, status: int = 200, **extra) ->
         stores=db.scalars(select(Store).order_by(Store.name, Store.id)).all(),
         tokens=db.scalars(select(ApiToken).order_by(ApiToken.name)).all(),
         roles=ROLES, role_names={r: words.gettext(ROLE_NAMES[r]) for r in ROLES},
-        **{"new_token": None, **extra},
+        factors={f.username: f for f in db.scalars(select(SecondFactor))},
+        **{"new_token": None, "notice": None, **extra},
     )  # fmt: skip
 
 

@@ -50,6 +50,7 @@ from hq.insight.splits import choose_split
 from hq.people import sessions as login_sessions
 from hq.people.access import Access, Scope, load_tree, user_access
 from hq.people.admin import set_language
+from hq.people.auth.totp import login_step
 from hq.people.login import check_login
 from hq.tables.models import Region, Store, User
 from hq.web.deps import DB, Now, WriteLock
@@ -159,6 +160,11 @@ def login(
         return _page(request, "login.html", None, 429, headers=headers, error=error)
     if outcome.username is None:
         return _page(request, "login.html", None, 401, error=words.gettext(WRONG))
+    if login_step(db, outcome.username):  # a second factor first (hq.dashboard.people)
+        request.session.clear()
+        request.session["pending"] = [outcome.username, now.timestamp()]
+        _csrf(request)
+        return RedirectResponse("/login/code", status_code=303)
     with lock:
         login_sessions.end(db, request.session.get("sid"))  # a login on top of another
         sid = login_sessions.start(db, outcome.username, now)

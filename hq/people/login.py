@@ -22,9 +22,10 @@ only when the peer is a proxy named in ``forwarded_allow_ips``; by default none 
 IPv6 client counts as its /64 network, which one host usually has whole.
 
 Argon2 runs for every checked attempt, against a dummy hash when there is no such user, so
-a known and an unknown username take the same time. Each failure and each refusal is one
-WARNING line naming the username (``repr``, so control characters cannot forge lines) and
-the address.
+a known and an unknown username take the same time. A deactivated user
+(:mod:`hq.people.auth.status`) is refused as a wrong password is. Each failure and each
+refusal is one WARNING line naming the username (``repr``, so control characters cannot
+forge lines) and the address.
 """
 
 from __future__ import annotations
@@ -114,7 +115,7 @@ def check_login(
         return Outcome(wait=wait)
     user = db.get(User, username) if re.fullmatch(ID_PATTERN, username) else None
     ok = check_password(user.password_hash if user else dummy_hash(), password)
-    if ok and user is not None:
+    if ok and user is not None and not user.deactivated_at:
         with lock:
             db.execute(
                 delete(LoginFailure).where(

@@ -18,6 +18,7 @@ from hq.people.access import check_role, check_scope, regions_under
 from hq.people.admin import _add, check_email
 from hq.people.audit import CLI, record
 from hq.tables.models import ApiToken, LoginSession, Region, Store, User
+from hq.tables.people import OidcIdentity, PasswordLink, RecoveryCode, SecondFactor
 from kiosk.timekeeping.localtime import to_utc_text
 
 
@@ -114,10 +115,14 @@ def set_role(
 
 
 def remove_user(session: Session, username: str, actor: str = CLI) -> None:
-    """Remove a user; every session of theirs ends with them."""
+    """Remove a user; every session of theirs ends with them, and their password links,
+    second factor and identity at the chain's provider go too (a new user of the same name
+    inherits none of them)."""
     if session.get(User, username) is None:
         raise HQError(f"no user {username!r}")
     session.execute(delete(LoginSession).where(LoginSession.username == username))
+    for table in (PasswordLink, SecondFactor, RecoveryCode, OidcIdentity):
+        session.execute(delete(table).where(table.username == username))
     session.execute(delete(User).where(User.username == username))
     record(session, actor, "remove", "user", username, {})
     session.commit()

@@ -29,6 +29,7 @@ from hq.api import (
 from hq.api.chain import audit as chain_audit
 from hq.api.chain import devices as chain_devices
 from hq.api.chain import stores as chain_stores
+from hq.api.people import users as people_users
 from hq.api.regions import figures as region_api
 from hq.api.survey import routes as survey_routes
 from hq.core import client_address
@@ -93,6 +94,7 @@ def create_app(
         health,
     )  # fmt: skip
     routers += (chain_audit, chain_stores, chain_devices)
+    routers += (people_users,)
     for module in routers:
         app.include_router(module.router)
     app.include_router(region_api.router)

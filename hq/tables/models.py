@@ -145,6 +145,8 @@ class User(Base):
     # "" (the whole chain), "region:ID" or "store:ID"
     scope: Mapped[str] = mapped_column(String(80), server_default="")
     email: Mapped[str] = mapped_column(String(254), server_default="")
+    # when an admin deactivated them ("" while active): no login, kept for the record
+    deactivated_at: Mapped[str] = mapped_column(String(40), server_default="")
 
 
 class ApiToken(Base):

@@ -119,6 +119,11 @@ def test_the_schema_lists_every_api_operation(fuzz_hq):
         "GET /api/v1/surveys/schedules",
         "POST /api/v1/surveys/schedules",
         "POST /api/v1/surveys/schedules/{campaign_id}/cancel",
+        "POST /api/v1/users",
+        "POST /api/v1/users/{username}/invite",
+        "POST /api/v1/users/{username}/reset",
+        "POST /api/v1/users/{username}/deactivate",
+        "POST /api/v1/users/{username}/reactivate",
     }
 
 

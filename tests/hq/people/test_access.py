@@ -31,6 +31,7 @@ from hq.tables.alerts import Alert
 from hq.tables.models import ApiToken, Region, Store, User
 from tests.hq.alert_fixtures import worker_of
 from tests.hq.conftest import PASSWORD, csrf_of
+from tests.hq.mailbox import Mailbox
 
 HIDDEN = ("Zzhidden", "zzdevice", "zzstore")  # every trace of the store outside the region
 
@@ -45,6 +46,7 @@ HIDDEN = ("Zzhidden", "zzdevice", "zzstore")  # every trace of the store outside
 #   enrol/test_pages.py, tests/hq/api/test_enrol.py).
 #   region: /…/{region_id}… of one region; regions: lists regions (only the reader's);
 #   raw: single ratings, for analysts, admins and tokens (their stores only), no manager.
+#   admin-token: only an admin's API token (not a session, not a read token).
 ROUTES = {
     ("GET", "/login"): "public",
     ("POST", "/login"): "public",
@@ -151,6 +153,31 @@ ROUTES = {
     ("GET", "/api/v1/surveys/schedules"): "survey",
     ("POST", "/api/v1/surveys/schedules"): "survey",
     ("POST", "/api/v1/surveys/schedules/{campaign_id}/cancel"): "survey",
+    ("GET", "/login/forgot"): "public",
+    ("POST", "/login/forgot"): "public",
+    ("GET", "/login/set-password"): "public",
+    ("POST", "/login/set-password"): "public",
+    ("POST", "/admin/invites"): "admin",
+    ("POST", "/admin/users/{username}/invite"): "admin",
+    ("POST", "/admin/users/{username}/reset"): "admin",
+    ("POST", "/admin/users/{username}/deactivate"): "admin",
+    ("POST", "/admin/users/{username}/reactivate"): "admin",
+    ("GET", "/login/oidc"): "public",
+    ("GET", "/login/oidc/callback"): "public",
+    ("GET", "/login/code"): "public",
+    ("POST", "/login/code"): "public",
+    ("POST", "/login/code/setup"): "public",
+    ("GET", "/account"): "own",
+    ("POST", "/account/totp/start"): "own",
+    ("POST", "/account/totp/confirm"): "own",
+    ("POST", "/account/totp/off"): "own",
+    ("POST", "/admin/users/{username}/totp/require"): "admin",
+    ("POST", "/admin/users/{username}/totp/reset"): "admin",
+    ("POST", "/api/v1/users"): "admin-token",
+    ("POST", "/api/v1/users/{username}/invite"): "admin-token",
+    ("POST", "/api/v1/users/{username}/reset"): "admin-token",
+    ("POST", "/api/v1/users/{username}/deactivate"): "admin-token",
+    ("POST", "/api/v1/users/{username}/reactivate"): "admin-token",
 }
 
 
@@ -356,7 +383,7 @@ def test_the_whole_chain_sees_the_hidden_store_so_the_checks_above_can_fail(hq, 
     assert hq.client.get("/api/v1/stores/zzstore/daily", headers=whole).status_code == 200
 
 
-def test_only_an_admin_reaches_the_admin_routes_and_nothing_changes_otherwise(hq, chain):
+def test_only_an_admin_reaches_the_admin_routes_and_nothing_changes_otherwise(hq, chain, tmp_path):
     forms = {
         "/admin/users": {"username": "mallory", "password": PASSWORD, "role": "admin"},
         "/admin/users/south/role": {"role": "admin", "scope": ""},
@@ -365,6 +392,13 @@ def test_only_an_admin_reaches_the_admin_routes_and_nothing_changes_otherwise(hq
         "/admin/stores/zzstore/region": {"region": "south"},
         "/admin/tokens": {"name": "stolen"},
         "/admin/tokens/south-script/remove": {},
+        "/admin/invites": {"username": "mallory2", "email": "m@hymio.test", "role": "admin"},
+        "/admin/users/mallory2/invite": {},
+        "/admin/users/mallory2/reset": {},
+        "/admin/users/mallory2/deactivate": {},
+        "/admin/users/mallory2/reactivate": {},
+        "/admin/users/mallory2/totp/require": {"required": "yes"},
+        "/admin/users/mallory2/totp/reset": {},
     }
     for (method, pattern), kind in ROUTES.items():  # every admin form is tried here
         if kind == "admin" and method == "POST":
@@ -381,18 +415,42 @@ def test_only_an_admin_reaches_the_admin_routes_and_nothing_changes_otherwise(hq
     assert _people(hq) == before
     log_in_as(hq, "admin")
     csrf = csrf_of(hq.client.get("/admin").text)
-    for path, data in forms.items():
-        answer = hq.client.post(path, data={**data, "csrf": csrf}, follow_redirects=False)
-        assert answer.status_code in (200, 303), (path, answer.text[:300])
+    with Mailbox(tmp_path) as mailbox:  # invites and reset links are mailed
+        hq.app.state.mail = mailbox.settings()
+        for path, data in forms.items():
+            answer = hq.client.post(path, data={**data, "csrf": csrf}, follow_redirects=False)
+            main = answer.text[answer.text.find("<main") :][:600]
+            assert answer.status_code in (200, 303), (path, main)
+        assert len(mailbox.messages) == 3
     assert _people(hq) != before
+
+
+def test_only_an_admin_token_reaches_the_people_api_and_nothing_changes_otherwise(hq, chain):
+    routes = [p for (m, p), kind in ROUTES.items() if kind == "admin-token"]
+    body = {"username": "mallory", "email": "m@hymio.test", "role": "admin"}
+    before = _people(hq)
+    log_in_as(hq, "admin")  # an admin's session is not an admin token
+    for token in (None, chain, hq.reader_token):
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        for pattern in routes:
+            path = pattern.replace("{username}", "south")
+            answer = hq.client.post(path, json=body, headers=headers)
+            assert answer.status_code == 403, (token, path, answer.text[:200])
+    hq.client.cookies.clear()
+    for pattern in routes:
+        answer = hq.client.post(pattern.replace("{username}", "south"), json=body)
+        assert answer.status_code == 401, pattern
+    assert _people(hq) == before
 
 
 def _people(hq) -> tuple:
     with hq.sessions() as s:
         return (
-            sorted((u.username, u.role, u.scope) for u in s.scalars(select(User))),
+            sorted(
+                (u.username, u.role, u.scope, u.deactivated_at) for u in s.scalars(select(User))
+            ),
             sorted((r.id, r.parent_id) for r in s.scalars(select(Region))),
-            sorted((t.name, t.scope) for t in s.scalars(select(ApiToken))),
+            sorted((t.name, t.scope, t.role) for t in s.scalars(select(ApiToken))),
             sorted((st.id, st.region_id) for st in s.scalars(select(Store))),
         )
 
