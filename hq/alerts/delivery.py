@@ -56,7 +56,9 @@ def link(path: str) -> str:
 
 
 def text_of(m: dict) -> str:
-    """The plain text of an alert's or a digest's message."""
+    """The plain text of an alert's, a digest's or a test's message."""
+    if m.get("test"):
+        return f"{m['title']}\n\n{m['text']}\n{link(m['link'])}"
     if "alerts" in m:
         lines = [f"- {a['title']} ({link(a['link'])})" for a in m["alerts"]]
         return f"{m['title']}\n\n" + "\n".join(lines)
@@ -115,6 +117,18 @@ def _mail(settings: MailSettings | None, channel: Channel, m: dict) -> None:
         raise HQError(str(e)) from None
 
 
+def send_one(
+    channel: Channel, key: str, m: dict, mail: MailSettings | None,
+    http: requests.Session, policy: WebhookPolicy,
+) -> None:  # fmt: skip
+    """Send *m* to *channel* now (*http* guarded by *policy*); an :class:`HQError` saying
+    why not (a :class:`TargetRefusedError` if HQ will not post there)."""
+    if channel.kind == "email":
+        _mail(mail, channel, m)
+    else:
+        _post(http, channel, key, m, policy)
+
+
 def _claim(session: Session, delivery_id: int, now: datetime) -> bool:
     at = to_utc_text(now)
     done = session.execute(
@@ -164,10 +178,7 @@ def _try(sessions, delivery_id: int, now: datetime, mail, http, lock, policy) ->
         try:
             if channel is None:
                 raise HQError(f"channel {d.channel!r} no longer exists")
-            if channel.kind == "email":
-                _mail(mail, channel, d.message)
-            else:
-                _post(http, channel, d.key, d.message, policy)
+            send_one(channel, d.key, d.message, mail, http, policy)
         except TargetRefusedError as e:  # not a failure to try again: HQ will not post there
             error, refused = str(e)[:500], True
         except HQError as e:

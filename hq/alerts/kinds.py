@@ -26,7 +26,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hq.core.errors import HQError
+from hq.core.errors import N_, HQError
 from hq.ingest.completeness import completeness_of
 from hq.insight.chain_health import silent_devices
 from hq.tables.models import DayCount, Device, HourCount, Store
@@ -251,6 +251,30 @@ KINDS: dict[str, Kind] = {
     "high_temperature": Kind(_status_rule(_hot), {"celsius": 75.0}),
     "clock_unsynced": Kind(_status_rule(_clock), {}),
 }  # fmt: skip
+
+
+# What each kind and parameter is called on pages and in messages (translated there).
+LABELS = {
+    "unhappy_share": N_("More unhappy answers than the store's norm"),
+    "index_below": N_("Satisfaction index below a value"),
+    "kiosk_silent": N_("A kiosk is silent while its store is open"),
+    "ratings_held": N_("A kiosk holds ratings HQ does not have"),
+    "stuck_button": N_("A stuck button"),
+    "low_disk": N_("A kiosk's disk is nearly full"),
+    "high_temperature": N_("A kiosk runs hot"),
+    "clock_unsynced": N_("A kiosk's clock is not synchronised"),
+}
+PARAM_LABELS = {
+    "window_hours": N_("Hours looked at"),
+    "weeks": N_("Weeks of norm"),
+    "min_n": N_("At least this many answers"),
+    "margin": N_("Margin above the norm (share, 0–1)"),
+    "alpha": N_("Significance (p below)"),
+    "value": N_("Index below"),
+    "days": N_("Days looked at"),
+    "mb": N_("MB free below"),
+    "celsius": N_("°C above"),
+}
 
 
 def check_params(kind: str, given: dict) -> dict:

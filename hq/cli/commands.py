@@ -111,6 +111,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     p = command("add-token", "add an API token for scripts; prints it once", _add_token)
     p.add_argument("--name", required=True, help="what the token is for")
     p.add_argument("--scope", default="", help=cli_people.SCOPE_HELP)
+    p.add_argument(
+        "--role",
+        default="analyst",
+        choices=("analyst", "manager", "admin"),
+        help="analyst reads; manager and admin may also set up alert rules and channels",
+    )
     p = command("set-survey", "set survey settings from a TOML file", _set_survey)
     p.add_argument("--store", required=True, help="store id")
     p.add_argument("--device", default="", help="only this device of the store")
@@ -299,7 +305,7 @@ def _add_token(args: argparse.Namespace) -> int:
     from hq.people.admin import add_api_token
 
     with _session(args) as session:
-        token = add_api_token(session, args.name, _now(), args.scope)
+        token = add_api_token(session, args.name, _now(), args.scope, args.role)
     print(f"API token {args.name} (shown only now):")
     print(token)
     return 0

@@ -39,7 +39,9 @@ def session_secret(sessions: sessionmaker[Session]) -> str:
 
 def install(app: FastAPI, sessions: sessionmaker[Session], secure_cookies: bool) -> None:
     """Add the session middleware, the static files and the pages to *app*."""
-    from hq.dashboard import actions, admin_pages, alerts_pages, pages, reports_page, whatif
+    from hq.dashboard import actions, admin_pages, pages, reports_page, whatif
+    from hq.dashboard.alerts import pages as alerts_pages
+    from hq.dashboard.alerts import setup_pages as alert_setup
 
     app.add_middleware(
         SessionMiddleware,
@@ -53,6 +55,7 @@ def install(app: FastAPI, sessions: sessionmaker[Session], secure_cookies: bool)
     app.include_router(pages.router)
     app.include_router(whatif.router)
     app.include_router(admin_pages.router)
+    app.include_router(alert_setup.router)  # before /alerts/{alert_id}
     app.include_router(alerts_pages.router)
     app.include_router(actions.router)
     app.include_router(reports_page.router)

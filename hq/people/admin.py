@@ -14,13 +14,14 @@ from sqlalchemy.orm import Session
 from hq.core.errors import (
     DuplicateError,
     HQError,
+    InputError,
     LanguageError,
     UnknownDeviceError,
     UnknownStoreError,
 )
 from hq.core.names import check_id, one_line
 from hq.people import sessions as login_sessions
-from hq.people.access import check_role, check_scope
+from hq.people.access import ROLES, check_role, check_scope
 from hq.people.credentials import hash_password, new_token, token_hash
 from hq.tables.models import ApiToken, Device, DeviceEnrolment, Store, User
 from kiosk.settings.model import LANGUAGES
@@ -155,14 +156,24 @@ def end_sessions(session: Session, username: str) -> int:
     return login_sessions.end_all(session, username)
 
 
-def add_api_token(session: Session, name: str, now: datetime, scope: str = "") -> str:
-    """A read token for scripts (daily figures, gaps, export) of the stores of *scope*
-    ("": the whole chain); returns it once."""
+def add_api_token(
+    session: Session, name: str, now: datetime, scope: str = "", role: str = "analyst"
+) -> str:
+    """A token for scripts of the stores of *scope* ("": the whole chain); returns it once.
+    An ``analyst`` token reads (daily figures, gaps, export); a ``manager`` token (a scope
+    needed) or an ``admin`` token (the whole chain) may also set up alert rules and channels
+    (:mod:`hq.alerts.setup`)."""
     check_id("token name", name)
     check_scope(session, scope)
+    if role not in ROLES:
+        raise InputError(f"role {role!r} is not one of {', '.join(ROLES)}")
+    if role == "manager" and not scope:
+        raise InputError("a manager token needs a scope: region:ID or store:ID")
+    if role == "admin" and scope:
+        raise InputError("an admin token sees the whole chain; give no scope")
     token = new_token()
     row = ApiToken(name=name, token_hash=token_hash(token), created_at=to_utc_text(now))
-    row.scope = scope
+    row.scope, row.role = scope, role
     _add(session, row, f"API token {name!r}")
     return token
 

@@ -25,6 +25,7 @@ from hq.api import (
     reports,
     whatif,
 )
+from hq.api.alerts import setup as alert_setup
 from hq.core import client_address
 from hq.fleet.releases import release_folder
 from hq.ingest.device_calls import Admission, KnownDevices
@@ -85,6 +86,7 @@ def create_app(
     routers = (ratings, devices, config, releases, enrol, reports, actions, whatif, export, health)
     for module in routers:
         app.include_router(module.router)
+    app.include_router(alert_setup.router)
     api.document_bodies(app, Batch)  # read by the endpoint itself (hq.api.ratings)
     install_dashboard(app, sessions, secure_cookies)
     docs.install(app)

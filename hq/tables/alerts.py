@@ -1,4 +1,4 @@
-"""The alert tables (migration 0010). Timestamps are HQ's UTC text, as in
+"""The alert tables (migrations 0010 and 0014). Timestamps are HQ's UTC text, as in
 :mod:`hq.tables.models`."""
 
 from __future__ import annotations
@@ -38,6 +38,8 @@ class Channel(Base):
     digest: Mapped[bool] = mapped_column(Boolean, default=False)
     language: Mapped[str] = mapped_column(String(8), default="en")
     created_at: Mapped[str] = mapped_column(String(40))
+    # the part of the chain it belongs to: "" (an admin's), region:ID or store:ID (a manager's)
+    scope: Mapped[str] = mapped_column(String(80), server_default="")
 
 
 class Alert(Base):

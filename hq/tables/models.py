@@ -152,6 +152,8 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[str] = mapped_column(String(40))
     scope: Mapped[str] = mapped_column(String(80), server_default="")
+    # analyst (reads), manager (also sets up alerts within its scope) or admin
+    role: Mapped[str] = mapped_column(String(16), server_default="analyst")
 
 
 class Survey(Base):

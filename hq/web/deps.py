@@ -59,18 +59,18 @@ WriteLock = Annotated[AbstractContextManager, Depends(write_lock)]
 def reader(
     request: Request, session: DB, credentials: Annotated[Bearer, Depends(reader_bearer)]
 ) -> Access:
-    """Who reads, and which stores they may see (:mod:`hq.people.access`): an API token (an
-    analyst over its scope), or the user of a live dashboard session
+    """Who reads, and which stores they may see (:mod:`hq.people.access`): an API token (its
+    role over its scope: an analyst's reads only), or the user of a live dashboard session
     (:mod:`hq.people.sessions`); 401 otherwise."""
     if credentials is not None:
         found = session.execute(
-            select(ApiToken.name, ApiToken.scope).where(
+            select(ApiToken.name, ApiToken.scope, ApiToken.role).where(
                 ApiToken.token_hash == token_hash(credentials.credentials)
             )
         ).first()
         if found is None:
             raise ApiError(401, "bad_token", "the API token is not one HQ knows")
-        return access_of(session, f"token:{found.name}", "analyst", found.scope)
+        return access_of(session, f"token:{found.name}", found.role, found.scope)
     sid = request.session.get("sid") if "session" in request.scope else None
     username = login_sessions.user_of(
         session, sid, request.app.state.clock(), request.app.state.write_lock

@@ -88,6 +88,13 @@ def test_the_schema_lists_every_api_operation(fuzz_hq):
         "GET /api/v1/export.csv",
         "GET /api/v1/export.xlsx",
         "GET /healthz",
+        "GET /api/v1/alert-rules",
+        "POST /api/v1/alert-rules",
+        "PUT /api/v1/alert-rules/{rule_id}",
+        "GET /api/v1/alert-channels",
+        "POST /api/v1/alert-channels",
+        "PUT /api/v1/alert-channels/{name}",
+        "POST /api/v1/alert-channels/{name}/test",
     }
 
 

@@ -25,6 +25,7 @@ PAGES = {
     "/fleet": "/fleet",
     "/alerts": "/alerts",
     "/alerts/{alert_id}": "/alerts/{alert}",
+    "/alerts/setup": "/alerts/setup?kind=unhappy_share",
     "/reports": "/reports",
     "/admin": "/admin",
     "/stores/{store_id}": "/stores/s1",

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from hq.alerts import manage
 from hq.alerts.episodes import OPEN_STATES
+from hq.alerts.setup import may_set_up
 from hq.core.errors import HQError
 from hq.core.language import N_
 from hq.dashboard.pages import EXPIRED, _check_csrf, _page, _to_login, logged_in, speaks
@@ -85,7 +86,7 @@ def alerts_page(request: Request, db: DB, now: Now, lock: WriteLock):
     names = {store: name for store, name in db.execute(query)}  # noqa: C416 (Rows)
     return _page(
         request, "alerts.html", user, current=current, closed=closed, rules=_rules(db, access),
-        failing=failing, names=names, **_names(request, user),
+        failing=failing, names=names, sets_up=may_set_up(access), **_names(request, user),
     )  # fmt: skip
 
 
