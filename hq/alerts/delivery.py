@@ -31,9 +31,11 @@ from hq.alerts.targets import TargetRefusedError, WebhookPolicy, guarded, refusa
 from hq.core.errors import HQError
 from hq.core.mail import MailError, MailSettings, send
 from hq.tables.alerts import Alert, AlertEvent, AlertRule, Channel, Delivery
+from hq.tables.models import User
 from kiosk.timekeeping.localtime import to_utc_text
 
 KINDS = ("email", "webhook", "slack", "teams")
+USER = "user:"  # a delivery to one person (hq.alerts.subscriptions)
 MAX_ATTEMPTS = 30  # about a day of tries
 CLAIM = timedelta(minutes=2)
 TIMEOUT = 10.0
@@ -170,12 +172,24 @@ def deliver_due(
     return delivered
 
 
+def _person(session: Session, name: str) -> Channel | None:
+    """One person's e-mail as a channel (not kept): their address as it is now."""
+    user = session.get(User, name.removeprefix(USER))
+    if user is None or not user.email:
+        return None
+    return Channel(name=name, kind="email", target=user.email, secret="", digest=False,
+                   language=user.language or "", scope="")  # fmt: skip
+
+
 def _try(sessions, delivery_id: int, now: datetime, mail, http, lock, policy) -> int:
     with sessions() as session:
         d = session.get(Delivery, delivery_id)
-        channel = session.get(Channel, d.channel)
+        channel = _person(session, d.channel) if d.channel.startswith(USER) else None
+        channel = channel or session.get(Channel, d.channel)
         error, refused = "", False
         try:
+            if channel is None and d.channel.startswith(USER):
+                raise HQError(f"{d.channel} no longer exists or has no e-mail address")
             if channel is None:
                 raise HQError(f"channel {d.channel!r} no longer exists")
             send_one(channel, d.key, d.message, mail, http, policy)

@@ -115,8 +115,10 @@ def channel_of(session: Session, access: Access, name: str) -> Channel | None:
 def save_rule(
     session: Session, access: Access, now: datetime, *, rule_id: int | None = None,
     name: str, kind: str, scope: str, params: dict, channels: list[str], enabled: bool = True,
+    notify_managers: bool = False,
 ) -> AlertRule:  # fmt: skip
-    """A new rule (*rule_id* ``None``) or the rule *rule_id* changed; committed."""
+    """A new rule (*rule_id* ``None``) or the rule *rule_id* changed; committed. With
+    *notify_managers* it also goes to the managers of the store, each by e-mail."""
     _setter(access)
     rule = None
     if rule_id is not None and (rule := rule_of(session, access, rule_id)) is None:
@@ -131,7 +133,8 @@ def save_rule(
         if c not in mine:
             raise SetupError("channels", f"no channel {c!r}; add it first")
     values = {"name": name, "kind": kind, "scope": scope, "params": checked,
-              "channels": list(dict.fromkeys(channels)), "enabled": bool(enabled)}  # fmt: skip
+              "channels": list(dict.fromkeys(channels)), "enabled": bool(enabled),
+              "notify_managers": bool(notify_managers)}  # fmt: skip
     if rule is None:
         rule = AlertRule(**values, created_at=to_utc_text(now))
         session.add(rule)
@@ -223,5 +226,19 @@ def parts_of(session: Session, access: Access) -> list[tuple[str, str]]:
     for kind, rows in (("region", regions.all()), ("store", stores.all())):
         for ident, label in rows:
             if owns(access, f"{kind}:{ident}"):
+                out.append((f"{kind}:{ident}", label))
+    return out
+
+
+def seen_parts(session: Session, access: Access) -> list[tuple[str, str]]:
+    """The parts of the chain *access* sees (to subscribe to): (scope, its name), the
+    widest first; "" (the whole chain) only for a whole-chain reader."""
+    out = [("", "")] if access.whole_chain else []
+    regions = session.execute(select(Region.id, Region.name).order_by(Region.name, Region.id))
+    stores = session.execute(select(Store.id, Store.name).order_by(Store.name, Store.id))
+    for kind, rows in (("region", regions.all()), ("store", stores.all())):
+        for ident, label in rows:
+            parsed = read_stored(access.tree, f"{kind}:{ident}")
+            if parsed is not None and access.covers(parsed):
                 out.append((f"{kind}:{ident}", label))
     return out

@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.sql import true
+from sqlalchemy.sql import false, true
 
 from hq.tables.base import Base
 
@@ -23,6 +23,8 @@ class AlertRule(Base):
     channels: Mapped[list] = mapped_column(JSON)
     enabled: Mapped[bool] = mapped_column(Boolean, server_default=true())
     created_at: Mapped[str] = mapped_column(String(40))
+    # also to the managers of the store, each by e-mail (resolved when the alert opens)
+    notify_managers: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
 class Channel(Base):
@@ -100,3 +102,18 @@ class RuleRun(Base):
     __tablename__ = "alert_rule_runs"
     rule_id: Mapped[int] = mapped_column(ForeignKey("alert_rules.id"), primary_key=True)
     window: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class Subscription(Base):
+    """A user's wish to hear of the alerts of *kind* ("" every kind) in the stores of
+    *scope* (within what they see): each by e-mail at once (``now``) or in a daily
+    ``digest``. Checked again when an alert opens (the user may have lost the store)."""
+
+    __tablename__ = "alert_subscriptions"
+    __table_args__ = (UniqueConstraint("username", "kind", "scope"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(32), default="")
+    scope: Mapped[str] = mapped_column(String(80), default="")
+    mode: Mapped[str] = mapped_column(String(8))  # now, digest
+    created_at: Mapped[str] = mapped_column(String(40))

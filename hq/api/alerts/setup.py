@@ -43,6 +43,7 @@ class RuleIn(BaseModel):
         default_factory=list, max_length=50
     )
     enabled: bool = True
+    notify_managers: bool = Field(False, description="also to the managers of the store")
 
 
 class Rule(RuleIn):
@@ -88,7 +89,8 @@ class Tested(BaseModel):
 
 def _rule(r: AlertRule) -> Rule:
     return Rule(id=r.id, name=r.name, kind=r.kind, scope=r.scope, params=r.params,
-                channels=r.channels, enabled=r.enabled, created_at=r.created_at)  # fmt: skip
+                channels=r.channels, enabled=r.enabled, created_at=r.created_at,
+                notify_managers=r.notify_managers)  # fmt: skip
 
 
 def _channel(c: Channel) -> ChannelOut:

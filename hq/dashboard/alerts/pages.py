@@ -14,13 +14,15 @@ from sqlalchemy import select
 
 from hq.alerts import manage
 from hq.alerts.episodes import OPEN_STATES
-from hq.alerts.setup import may_set_up
+from hq.alerts.kinds import LABELS
+from hq.alerts.setup import may_set_up, seen_parts
+from hq.alerts.subscriptions import subscribe, subscriptions_of, unsubscribe
 from hq.core.errors import HQError
 from hq.core.language import N_
 from hq.dashboard.pages import EXPIRED, _check_csrf, _page, _to_login, logged_in, speaks
 from hq.people.access import Access, read_stored
 from hq.tables.alerts import Alert, AlertRule, Delivery
-from hq.tables.models import Store
+from hq.tables.models import Store, User
 from hq.web.deps import DB, Now, WriteLock
 
 router = APIRouter(include_in_schema=False)
@@ -32,6 +34,8 @@ EVENTS = {
     "delivery": N_("delivery"),
 }  # fmt: skip
 Csrf = Annotated[str, Form(max_length=100)]
+Text = Annotated[str, Form(max_length=200)]
+MODES = {"now": N_("by e-mail at once"), "digest": N_("in a daily digest")}
 
 
 def _names(request: Request, user) -> dict:
@@ -87,7 +91,21 @@ def alerts_page(request: Request, db: DB, now: Now, lock: WriteLock):
     return _page(
         request, "alerts.html", user, current=current, closed=closed, rules=_rules(db, access),
         failing=failing, names=names, sets_up=may_set_up(access), **_names(request, user),
+        **_subscriptions(request, db, user),
     )  # fmt: skip
+
+
+def _subscriptions(request: Request, db: DB, user) -> dict:
+    """What the page's "your alerts by e-mail" section needs."""
+    words = speaks(request, user)
+    parts = [(s, n or words.gettext("The whole chain")) for s, n in seen_parts(db, user.access)]
+    person = db.get(User, user.username)
+    return {
+        "subscriptions": subscriptions_of(db, user.username), "parts": dict(parts),
+        "kind_names": {k: words.gettext(v) for k, v in LABELS.items()},
+        "mode_names": {k: words.gettext(v) for k, v in MODES.items()},
+        "email": person.email if person else "",
+    }  # fmt: skip
 
 
 @router.get("/alerts/{alert_id}", response_class=HTMLResponse)
@@ -145,3 +163,38 @@ def close(
 ):  # fmt: skip
     return _act(request, db, now, lock, csrf, alert_id,
                 lambda who: manage.close_alert(db, who, alert_id, now, text))  # fmt: skip
+
+
+def _mine_only(request: Request, db: DB, now: Now, lock: WriteLock, csrf: str, change):
+    if not (user := logged_in(request, db, now, lock)):
+        return _to_login()
+    if not _check_csrf(request, csrf):
+        why = speaks(request, user).gettext(EXPIRED)
+        return _page(request, "problem.html", user, 403, why=why, store=None)
+    try:
+        with lock:
+            change(user.access)
+    except HQError as e:
+        db.rollback()
+        field = getattr(e, "field", "scope")
+        status = 404 if field == "subscription" else 400
+        return _page(request, "problem.html", user, status, why=str(e), field=field, store=None)
+    return RedirectResponse("/alerts#subscriptions", status_code=303)
+
+
+@router.post("/alerts/subscriptions", response_class=HTMLResponse)
+def new_subscription(
+    request: Request, db: DB, now: Now, lock: WriteLock, csrf: Csrf = "", kind: Text = "",
+    scope: Text = "", mode: Text = "",
+):  # fmt: skip
+    """Hear of the alerts of a kind in a part of what one sees, at once or in a digest."""
+    return _mine_only(request, db, now, lock, csrf,
+                      lambda who: subscribe(db, who, kind, scope, mode, now))  # fmt: skip
+
+
+@router.post("/alerts/subscriptions/{subscription_id}/remove", response_class=HTMLResponse)
+def remove_subscription(
+    subscription_id: int, request: Request, db: DB, now: Now, lock: WriteLock, csrf: Csrf = ""
+):
+    return _mine_only(request, db, now, lock, csrf,
+                      lambda who: unsubscribe(db, who, subscription_id))  # fmt: skip

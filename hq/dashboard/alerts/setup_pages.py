@@ -119,22 +119,22 @@ def _change(request: Request, db: DB, now: Now, lock: WriteLock, csrf: str,
 def new_rule(
     request: Request, db: DB, now: Now, lock: WriteLock, params: Params, csrf: Csrf = "",
     name: Text = "", kind: Text = "", scope: Text = "", channels: Names = [],  # noqa: B006
-    enabled: Text = "",
+    enabled: Text = "", managers: Text = "",
 ):  # fmt: skip
     return _change(request, db, now, lock, csrf, lambda u: setup.save_rule(
         db, u.access, now, name=name, kind=kind, scope=scope, params=params,
-        channels=channels, enabled=bool(enabled)))  # fmt: skip
+        channels=channels, enabled=bool(enabled), notify_managers=bool(managers)))  # fmt: skip
 
 
 @router.post("/alerts/rules/{rule_id}", response_class=HTMLResponse)
 def change_rule(
     rule_id: int, request: Request, db: DB, now: Now, lock: WriteLock, params: Params,
     csrf: Csrf = "", name: Text = "", kind: Text = "", scope: Text = "",
-    channels: Names = [], enabled: Text = "",  # noqa: B006
+    channels: Names = [], enabled: Text = "", managers: Text = "",  # noqa: B006
 ):  # fmt: skip
     return _change(request, db, now, lock, csrf, lambda u: setup.save_rule(
-        db, u.access, now, rule_id=rule_id, name=name, kind=kind, scope=scope,
-        params=params, channels=channels, enabled=bool(enabled)))  # fmt: skip
+        db, u.access, now, rule_id=rule_id, name=name, kind=kind, scope=scope, params=params,
+        channels=channels, enabled=bool(enabled), notify_managers=bool(managers)))  # fmt: skip
 
 
 @router.post("/alerts/channels", response_class=HTMLResponse)

@@ -80,6 +80,8 @@ ROUTES = {
     ("POST", "/alerts/channels"): "setup",
     ("POST", "/alerts/channels/{name}"): "setup",
     ("POST", "/alerts/channels/{name}/test"): "setup",
+    ("POST", "/alerts/subscriptions"): "own",
+    ("POST", "/alerts/subscriptions/{subscription_id}/remove"): "own",
     ("GET", "/api/v1/alert-rules"): "setup",
     ("POST", "/api/v1/alert-rules"): "setup",
     ("PUT", "/api/v1/alert-rules/{rule_id}"): "setup",

@@ -1,7 +1,9 @@
 """alerts set up in the browser and the API: a channel belongs to a part of the chain
 (``scope``: "" an admin's, ``region:ID`` or ``store:ID`` a manager's), and an API token
 has a role (``analyst`` reads, as every token did; ``manager`` and ``admin`` may also set
-up alert rules and channels within their scope).
+up alert rules and channels within their scope); users subscribe to alerts
+(``alert_subscriptions``), and a rule may also go to the managers of the store
+(``notify_managers``).
 
 Revision ID: 0014_alerts
 Revises: 0013
@@ -20,6 +22,21 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "alert_subscriptions",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("username", sa.String(length=64), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("scope", sa.String(length=80), nullable=False),
+        sa.Column("mode", sa.String(length=8), nullable=False),
+        sa.Column("created_at", sa.String(length=40), nullable=False),
+        sa.UniqueConstraint("username", "kind", "scope"),
+    )
+    op.create_index("ix_alert_subscriptions_username", "alert_subscriptions", ["username"])
+    with op.batch_alter_table("alert_rules") as batch:
+        batch.add_column(
+            sa.Column("notify_managers", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
     with op.batch_alter_table("alert_channels") as batch:
         batch.add_column(
             sa.Column("scope", sa.String(length=80), nullable=False, server_default="")
@@ -31,6 +48,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("alert_rules") as batch:
+        batch.drop_column("notify_managers")
+    op.drop_index("ix_alert_subscriptions_username", table_name="alert_subscriptions")
+    op.drop_table("alert_subscriptions")
     with op.batch_alter_table("api_tokens") as batch:
         batch.drop_column("role")
     with op.batch_alter_table("alert_channels") as batch:
