@@ -4,7 +4,7 @@ Each checks everything before it changes anything, and names what is wrong."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 from hq.alerts.episodes import OPEN_STATES, close
 from hq.alerts.setup import save_channel, save_rule
 from hq.alerts.targets import WebhookPolicy
-from hq.core.errors import HQError
-from hq.people.access import Access, access_of
+from hq.core.errors import N_, ActionError, HQError
+from hq.people.access import Access, access_of, user_access
 from hq.tables.alerts import Alert, AlertEvent, AlertRule, Channel
+from hq.tables.models import User
 from kiosk.timekeeping.localtime import to_utc_text
 
 MAX_COMMENT = 2000
@@ -92,6 +93,52 @@ def close_alert(session: Session, reader: Access, alert_id: int, now: datetime, 
     if alert.state not in OPEN_STATES:
         raise HQError(f"alert {alert_id} is closed already")
     close(session, alert, reader.username or "", now, text.strip()[:MAX_COMMENT])
+    session.commit()
+
+
+STATUSES = {"open": "open", "in progress": "acknowledged", "resolved": "closed"}
+
+
+def track(
+    session: Session, reader: Access, alert_id: int, now: datetime,
+    owner: str, due: str, status: str,
+) -> None:  # fmt: skip
+    """Set *alert_id*'s owner (a user who acts on its store, or "" for nobody), due day
+    (YYYY-MM-DD or "") and status (open, in progress, resolved); each change goes into
+    its history. Everything is checked first; a refusal names the field."""
+    alert = _acting(session, reader, alert_id)
+    if status not in STATUSES:
+        raise ActionError("status", N_("status {value!r} is not open, in progress or resolved"),
+                          value=status)  # fmt: skip
+    if alert.state == "closed" and STATUSES[status] != "closed":
+        raise ActionError("status", N_("alert {id} is resolved; a new episode opens a new alert"),
+                          id=alert_id)  # fmt: skip
+    if owner:
+        user = session.get(User, owner)
+        if user is None or not user_access(session, user, reader.tree).acts_on(alert.store_id):
+            raise ActionError("owner", N_("{value!r} is not a user who acts on this store"),
+                              value=owner)  # fmt: skip
+    if due:
+        try:
+            day = date.fromisoformat(due)
+        except ValueError:
+            day = None
+        if day is None or len(due) != 10 or not 2000 <= day.year <= 2100:
+            raise ActionError("due", N_("due {value!r} is not a day like 2026-12-31"), value=due)
+    at, who = to_utc_text(now), reader.username or ""
+    for kind, old, new in (("owner", alert.owner, owner), ("due", alert.due, due)):
+        if old != new:
+            setattr(alert, kind, new)
+            session.add(AlertEvent(alert_id=alert.id, at=at, who=who, kind=kind, text=new))
+    wanted = STATUSES[status]
+    if wanted != alert.state:
+        if wanted == "closed":
+            close(session, alert, who, now)
+        else:
+            alert.state = wanted
+            kind = "acknowledged" if wanted == "acknowledged" else "reopened"
+            session.add(AlertEvent(alert_id=alert.id, at=at, who=who, kind=kind, text=""))
+    alert.updated_at = at
     session.commit()
 
 

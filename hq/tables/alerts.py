@@ -63,6 +63,11 @@ class Alert(Base):
     updated_at: Mapped[str] = mapped_column(String(40))
     closed_at: Mapped[str | None] = mapped_column(String(40))
     closed_by: Mapped[str | None] = mapped_column(String(80))
+    # who sees to it (a user who acts on the store; "" nobody yet) and by when (a local
+    # day, YYYY-MM-DD, or ""); the state is its status: open, in progress (acknowledged),
+    # resolved (closed)
+    owner: Mapped[str] = mapped_column(String(64), server_default="")
+    due: Mapped[str] = mapped_column(String(10), server_default="")
 
 
 class AlertEvent(Base):

@@ -17,21 +17,23 @@ from hq.alerts.episodes import OPEN_STATES
 from hq.alerts.kinds import LABELS
 from hq.alerts.setup import may_set_up, seen_parts
 from hq.alerts.subscriptions import subscribe, subscriptions_of, unsubscribe
-from hq.core.errors import HQError
+from hq.core.errors import ActionError, HQError
 from hq.core.language import N_
 from hq.dashboard.pages import EXPIRED, _check_csrf, _page, _to_login, logged_in, speaks
-from hq.people.access import Access, read_stored
+from hq.people.access import Access, read_stored, user_access
 from hq.tables.alerts import Alert, AlertRule, Delivery
 from hq.tables.models import Store, User
 from hq.web.deps import DB, Now, WriteLock
 
 router = APIRouter(include_in_schema=False)
 RECENT = 50
-STATES = {"open": N_("open"), "acknowledged": N_("acknowledged"), "closed": N_("closed")}
+# the states as their status reads: open, in progress (acknowledged), resolved (closed)
+STATES = {"open": N_("open"), "acknowledged": N_("in progress"), "closed": N_("resolved")}
 EVENTS = {
     "opened": N_("opened"), "acknowledged": N_("acknowledged"), "comment": N_("comment"),
     "closed": N_("closed"), "auto-closed": N_("closed by itself: back to normal"),
-    "delivery": N_("delivery"),
+    "delivery": N_("delivery"), "owner": N_("owner"), "due": N_("due"),
+    "reopened": N_("reopened"),
 }  # fmt: skip
 Csrf = Annotated[str, Form(max_length=100)]
 Text = Annotated[str, Form(max_length=200)]
@@ -116,10 +118,16 @@ def alert_page(alert_id: int, request: Request, db: DB, now: Now, lock: WriteLoc
     if alert is None:
         why = speaks(request, user).translate("There is no alert {id}.", id=alert_id)
         return _page(request, "problem.html", user, 404, why=why, store=None)
+    acts = user.access.acts_on(alert.store_id)
+    owners = []
+    if acts:
+        people = db.scalars(select(User).order_by(User.username)).all()
+        owners = [u.username for u in people
+                  if user_access(db, u, user.access.tree).acts_on(alert.store_id)]  # fmt: skip
     return _page(
         request, "alert.html", user, alert=alert, rule=db.get(AlertRule, alert.rule_id),
         store=db.get(Store, alert.store_id), events=manage.history(db, alert.id),
-        acts=user.access.acts_on(alert.store_id), **_names(request, user),
+        acts=acts, owners=owners, statuses=manage.STATUSES, **_names(request, user),
     )  # fmt: skip
 
 
@@ -135,7 +143,11 @@ def _act(request: Request, db: DB, now: Now, lock: WriteLock, csrf: str, alert_i
     except HQError as e:
         db.rollback()
         missing = manage.alert_for(db, user.access, alert_id) is None
-        return _page(request, "problem.html", user, 404 if missing else 400, why=str(e), store=None)
+        why, field = str(e), getattr(e, "field", None)
+        if isinstance(e, ActionError):
+            why = speaks(request, user).translate(e.text, **e.values)
+        return _page(request, "problem.html", user, 404 if missing else 400, why=why,
+                     field=field, store=None)  # fmt: skip
     return RedirectResponse(f"/alerts/{alert_id}", status_code=303)
 
 
@@ -145,6 +157,17 @@ def acknowledge(
 ):
     return _act(request, db, now, lock, csrf, alert_id,
                 lambda who: manage.acknowledge(db, who, alert_id, now))  # fmt: skip
+
+
+@router.post("/alerts/{alert_id}/track", response_class=HTMLResponse)
+def track(
+    alert_id: int, request: Request, db: DB, now: Now, lock: WriteLock, csrf: Csrf = "",
+    owner: Annotated[str, Form(max_length=64)] = "", due: Annotated[str, Form(max_length=40)] = "",
+    status: Annotated[str, Form(max_length=40)] = "",
+):  # fmt: skip
+    """The alert's owner, due day and status, set together."""
+    return _act(request, db, now, lock, csrf, alert_id,
+                lambda who: manage.track(db, who, alert_id, now, owner, due, status))  # fmt: skip
 
 
 @router.post("/alerts/{alert_id}/comment", response_class=HTMLResponse)

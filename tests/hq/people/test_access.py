@@ -73,6 +73,7 @@ ROUTES = {
     ("POST", "/alerts/{alert_id}/acknowledge"): "alert",
     ("POST", "/alerts/{alert_id}/comment"): "alert",
     ("POST", "/alerts/{alert_id}/close"): "alert",
+    ("POST", "/alerts/{alert_id}/track"): "alert",
     # setup: an admin or a manager within their part (tests/hq/dashboard/test_alert_setup.py)
     ("GET", "/alerts/setup"): "setup",
     ("POST", "/alerts/rules"): "setup",

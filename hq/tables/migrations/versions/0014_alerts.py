@@ -3,7 +3,7 @@
 has a role (``analyst`` reads, as every token did; ``manager`` and ``admin`` may also set
 up alert rules and channels within their scope); users subscribe to alerts
 (``alert_subscriptions``), and a rule may also go to the managers of the store
-(``notify_managers``).
+(``notify_managers``); an alert has an owner and a due day.
 
 Revision ID: 0014_alerts
 Revises: 0013
@@ -33,6 +33,11 @@ def upgrade() -> None:
         sa.UniqueConstraint("username", "kind", "scope"),
     )
     op.create_index("ix_alert_subscriptions_username", "alert_subscriptions", ["username"])
+    with op.batch_alter_table("alerts") as batch:
+        batch.add_column(
+            sa.Column("owner", sa.String(length=64), nullable=False, server_default="")
+        )
+        batch.add_column(sa.Column("due", sa.String(length=10), nullable=False, server_default=""))
     with op.batch_alter_table("alert_rules") as batch:
         batch.add_column(
             sa.Column("notify_managers", sa.Boolean(), nullable=False, server_default=sa.false())
@@ -48,6 +53,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("alerts") as batch:
+        batch.drop_column("due")
+        batch.drop_column("owner")
     with op.batch_alter_table("alert_rules") as batch:
         batch.drop_column("notify_managers")
     op.drop_index("ix_alert_subscriptions_username", table_name="alert_subscriptions")
