@@ -6,7 +6,9 @@ A webhook gets the alert as JSON, signed: ``X-Hymio-Signature: sha256=HEX``, the
 HMAC-SHA256 with the channel's secret of ``TIMESTAMP.BODY`` (``X-Hymio-Timestamp``, Unix
 seconds), so a receiver can check it came from HQ and is fresh. ``X-Hymio-Delivery`` is
 the same on every retry of one delivery, for receivers that may see one twice (a timeout
-after they took it). Slack and Teams channels get their incoming webhooks' payloads.
+after they took it). A Slack channel gets its incoming webhook's ``{"text": …}``; a Teams
+channel gets an Adaptive Card for a Workflows webhook (:func:`adaptive_card`; Microsoft
+retires the Office 365 connectors and their MessageCard).
 Any answer but a 2xx is a failure (redirects are not followed).
 
 Several workers may run: a delivery is claimed (a conditional ``UPDATE``) before it is sent.
@@ -73,14 +75,28 @@ def payload(channel: Channel, m: dict) -> dict:
     if channel.kind == "slack":
         return {"text": text_of(m)}
     if channel.kind == "teams":
-        return {
-            "@type": "MessageCard",
-            "@context": "https://schema.org/extensions",
-            "summary": m["title"],
-            "title": m["title"],
-            "text": text_of(m).replace("\n", "  \n"),
-        }
+        return adaptive_card(m)
     return m
+
+
+def adaptive_card(m: dict) -> dict:
+    """The message a Teams channel's Workflows webhook ("Post to a channel when a webhook
+    request is received") takes: one Adaptive Card (1.4) with the title, the text and,
+    when ``HYMIO_HQ_URL`` makes the link absolute, a button that opens the alert."""
+    title, *rest = text_of(m).split("\n\n", 1)
+    body = [
+        {"type": "TextBlock", "text": title, "weight": "Bolder", "size": "Medium", "wrap": True},
+        {"type": "TextBlock", "text": rest[0] if rest else "", "wrap": True},
+    ]
+    card = {"$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+            "type": "AdaptiveCard", "version": "1.4", "body": body}  # fmt: skip
+    url = link(m.get("link", ""))
+    if url.startswith(("https://", "http://")):
+        card["actions"] = [{"type": "Action.OpenUrl", "title": "Hymiö HQ", "url": url}]
+    return {"type": "message", "attachments": [{
+        "contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None,
+        "content": card,
+    }]}  # fmt: skip
 
 
 def _post(
