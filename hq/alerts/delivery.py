@@ -122,13 +122,20 @@ def _post(
         raise HQError(f"{channel.target} answered {answer.status_code} {answer.reason}")
 
 
-def _mail(settings: MailSettings | None, channel: Channel, m: dict) -> None:
+def _mail(settings: MailSettings | None, channel: Channel, m: dict, session=None) -> None:
+    """An alert's e-mail in the channel's (the person's) language with its reasons and
+    chart (:mod:`hq.alerts.mail`) when *session* is given; plain text otherwise."""
     if settings is None:
         raise HQError("no SMTP server: set HYMIO_SMTP_HOST for hymio hq worker")
-    message = EmailMessage()
-    message["Subject"] = " ".join(f"[Hymiö] {m['title']}".split())[:250]  # one line
+    if session is not None and "alert_id" in m and "opened_at" in m:
+        from hq.alerts.mail import compose  # it reads the figures; delivery need not
+
+        message = compose(session, m, channel.language or "en")
+    else:
+        message = EmailMessage()
+        message["Subject"] = " ".join(f"[Hymiö] {m['title']}".split())[:250]  # one line
+        message.set_content(text_of(m))
     message["To"] = ", ".join(a.strip() for a in channel.target.split(",") if a.strip())
-    message.set_content(text_of(m))
     try:
         send(settings, message)
     except MailError as e:
@@ -137,12 +144,12 @@ def _mail(settings: MailSettings | None, channel: Channel, m: dict) -> None:
 
 def send_one(
     channel: Channel, key: str, m: dict, mail: MailSettings | None,
-    http: requests.Session, policy: WebhookPolicy,
+    http: requests.Session, policy: WebhookPolicy, session: Session | None = None,
 ) -> None:  # fmt: skip
     """Send *m* to *channel* now (*http* guarded by *policy*); an :class:`HQError` saying
     why not (a :class:`TargetRefusedError` if HQ will not post there)."""
     if channel.kind == "email":
-        _mail(mail, channel, m)
+        _mail(mail, channel, m, session)
     else:
         _post(http, channel, key, m, policy)
 
@@ -208,7 +215,7 @@ def _try(sessions, delivery_id: int, now: datetime, mail, http, lock, policy) ->
                 raise HQError(f"{d.channel} no longer exists or has no e-mail address")
             if channel is None:
                 raise HQError(f"channel {d.channel!r} no longer exists")
-            send_one(channel, d.key, d.message, mail, http, policy)
+            send_one(channel, d.key, d.message, mail, http, policy, session)
         except TargetRefusedError as e:  # not a failure to try again: HQ will not post there
             error, refused = str(e)[:500], True
         except HQError as e:

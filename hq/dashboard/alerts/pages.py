@@ -17,6 +17,7 @@ from hq.alerts.episodes import OPEN_STATES
 from hq.alerts.kinds import LABELS
 from hq.alerts.setup import may_set_up, seen_parts
 from hq.alerts.subscriptions import subscribe, subscriptions_of, unsubscribe
+from hq.alerts.texts import kind_in, local_time, title_in
 from hq.core.errors import ActionError, HQError
 from hq.core.language import N_
 from hq.dashboard.pages import EXPIRED, _check_csrf, _page, _to_login, logged_in, speaks
@@ -40,11 +41,19 @@ Text = Annotated[str, Form(max_length=200)]
 MODES = {"now": N_("by e-mail at once"), "digest": N_("in a daily digest")}
 
 
-def _names(request: Request, user) -> dict:
+def _names(request: Request, user, db: DB | None = None, alerts=()) -> dict:
+    """The page's words, and its alerts' titles and times as the reader reads them."""
     words = speaks(request, user)
+    zones = {}
+    if db is not None and alerts:
+        stores = sorted({a.store_id for a in alerts})
+        zones = dict(db.execute(select(Store.id, Store.timezone).where(Store.id.in_(stores))).all())
     return {
         "state_names": {k: words.gettext(v) for k, v in STATES.items()},
         "event_names": {k: words.gettext(v) for k, v in EVENTS.items()},
+        "titles": {a.id: title_in(words, a.title, a.detail) for a in alerts},
+        "local": lambda text, store: local_time(words, text, zones.get(store, "UTC")),
+        "kind_name": lambda kind: kind_in(words, kind),
     }
 
 
@@ -92,7 +101,8 @@ def alerts_page(request: Request, db: DB, now: Now, lock: WriteLock):
     names = {store: name for store, name in db.execute(query)}  # noqa: C416 (Rows)
     return _page(
         request, "alerts.html", user, current=current, closed=closed, rules=_rules(db, access),
-        failing=failing, names=names, sets_up=may_set_up(access), **_names(request, user),
+        failing=failing, names=names, sets_up=may_set_up(access),
+        **_names(request, user, db, [*current, *closed]),
         **_subscriptions(request, db, user),
     )  # fmt: skip
 
@@ -127,7 +137,7 @@ def alert_page(alert_id: int, request: Request, db: DB, now: Now, lock: WriteLoc
     return _page(
         request, "alert.html", user, alert=alert, rule=db.get(AlertRule, alert.rule_id),
         store=db.get(Store, alert.store_id), events=manage.history(db, alert.id),
-        acts=acts, owners=owners, statuses=manage.STATUSES, **_names(request, user),
+        acts=acts, owners=owners, statuses=manage.STATUSES, **_names(request, user, db, [alert]),
     )  # fmt: skip
 
 
