@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import time
 from contextlib import nullcontext
 from datetime import datetime, timedelta
@@ -30,6 +29,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from hq.alerts.targets import TargetRefusedError, WebhookPolicy, guarded, refusal
+from hq.alerts.texts import link
 from hq.core.errors import HQError
 from hq.core.mail import MailError, MailSettings, send
 from hq.tables.alerts import Alert, AlertEvent, AlertRule, Channel, Delivery
@@ -52,11 +52,6 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
     """The ``X-Hymio-Signature`` of *body* sent at *timestamp*."""
     digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
     return "sha256=" + digest.hexdigest()
-
-
-def link(path: str) -> str:
-    """*path* on HQ's dashboard, absolute when ``HYMIO_HQ_URL`` says where HQ is."""
-    return os.environ.get("HYMIO_HQ_URL", "").rstrip("/") + path
 
 
 def text_of(m: dict) -> str:

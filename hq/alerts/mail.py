@@ -14,7 +14,7 @@ from markupsafe import escape
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hq.alerts.texts import kind_in, local_time, title_in
+from hq.alerts.texts import kind_in, link, local_time, title_in
 from hq.core.errors import N_
 from hq.core.language import LANGUAGES, Language, language
 from hq.insight.charts import shares
@@ -74,8 +74,6 @@ def compose(session: Session, m: dict, code: str) -> EmailMessage:
         (words.gettext("Opened"), f"{local_time(words, m['opened_at'], tz)} ({tz})"),
         (words.gettext("Rule"), f"{m['rule']} ({kind_in(words, m['kind'])})"),
     ]
-    from hq.alerts.delivery import link  # the one place that makes a link absolute
-
     url = link(m["link"])
     lines = [title, ""] + [f"{k}: {v}" for k, v in facts]
     if reasons:

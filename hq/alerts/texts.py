@@ -4,9 +4,16 @@ language's own marks, its rule's kind by name, and its times in the store's time
 
 from __future__ import annotations
 
+import os
+
 from hq.alerts.kinds import LABELS
 from hq.core.language import Language
 from kiosk.timekeeping.localtime import parse_utc_text, zone
+
+
+def link(path: str) -> str:
+    """*path* on HQ's dashboard, absolute when ``HYMIO_HQ_URL`` says where HQ is."""
+    return os.environ.get("HYMIO_HQ_URL", "").rstrip("/") + path
 
 
 def _shown(language: Language, value: object) -> str:
