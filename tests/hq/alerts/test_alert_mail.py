@@ -47,7 +47,7 @@ def test_the_manager_gets_the_alert_in_finnish_with_local_times_and_reasons(hq, 
     fi, sv = by["maria@hymio.test"], by["erik@hymio.test"]
     assert (
         fi["Subject"]
-        == "[Hymiö] Kamppi: indeksi 25,0 alle 75,0 viimeisten 1 päivän aikana (40 vastausta)"
+        == "[Hymiö] Kamppi: indeksi 25,0 alle 75,0 viimeisen 1 päivän aikana (40 vastausta)"
     )
     assert sv["Subject"].startswith("[Hymiö] Kamppi: index 25,0 under 75,0")
     text = fi.get_body(("plain",)).get_content()
