@@ -12,8 +12,12 @@ from datetime import timedelta
 import pytest
 
 from hq.alerts.manage import add_rule
+from hq.alerts.subscriptions import subscribe
 from hq.insight.scheduled.subscriptions import add_subscription
+from hq.people.access import user_access
+from hq.people.roles import set_role
 from hq.tables.alerts import Alert
+from hq.tables.models import User
 from tests.hq.conftest import LiveServer
 from tests.hq.dashboard.test_dashboard import ARTIFACTS, _fill, _log_in, browser  # noqa: F401
 from tests.hq.people.test_access import ROUTES, chain  # noqa: F401 -- the fixture
@@ -58,13 +62,17 @@ def test_every_page_of_the_dashboard_is_walked():
 
 @pytest.fixture
 def phone_hq(hq, chain):  # noqa: F811
-    """The access test's chain with a month of ratings, an open alert and a report."""
+    """The access test's chain with a month of ratings, an open alert, a report and an
+    alert subscription of the admin's (so the subscription form and list are walked)."""
     _fill(hq)
     now = hq.clock.now
     with hq.sessions() as s:
         add_subscription(s, "store:s1", "weekly", "fi", ["kauppa@hymio.test"], "admin", now)
         alert = s.query(Alert).order_by(Alert.id).first().id
         add_rule(s, "silent", "kiosk_silent", "store:s1", {}, [], now)
+        set_role(s, "admin", "admin", "", "admin@hymio.test")
+        admin = user_access(s, s.get(User, "admin"))
+        subscribe(s, admin, "high_temperature", "store:s1", "digest", now)
     hq.clock.now = now + timedelta(minutes=1)
     with LiveServer(hq.app) as server:
         yield hq, server.url, {"alert": alert}
