@@ -126,6 +126,10 @@ def _mail(settings: MailSettings | None, channel: Channel, m: dict, session=None
         from hq.alerts.mail import compose  # it reads the figures; delivery need not
 
         message = compose(session, m, channel.language or "en")
+    elif session is not None and channel.name.startswith(USER) and "alerts" in m:
+        from hq.alerts.mail import compose_digest
+
+        message = compose_digest(session, m, channel.language or "en")
     else:
         message = EmailMessage()
         message["Subject"] = " ".join(f"[Hymiö] {m['title']}".split())[:250]  # one line

@@ -1,8 +1,9 @@
 """An alert's e-mail in its reader's language (issue 30): the title translated, the times
 in the store's time zone, the rule's kind by name, the reasons the unhappy answers gave in
 the days the rule looked at (the top three, with their shares), and the same as a small
-bar chart (inline SVG, :func:`hq.insight.charts.shares`) in the HTML part. A digest's and
-a test's messages stay plain text."""
+bar chart (inline SVG, :func:`hq.insight.charts.shares`) in the HTML part. A person's
+daily digest is in their language too (plain text); a digest channel's and a test's
+messages stay as they were."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from hq.core.language import LANGUAGES, Language, language
 from hq.insight.charts import shares
 from hq.insight.counts import reason_shares
 from hq.insight.exports.labels import ReasonLabels
+from hq.tables.alerts import Alert
 from hq.tables.models import HourCount, Store
 from kiosk.timekeeping.localtime import parse_utc_text, zone
 
@@ -97,4 +99,29 @@ def compose(session: Session, m: dict, code: str) -> EmailMessage:
         f"<style>{STYLE}</style></head><body>{''.join(html)}</body></html>",
         subtype="html",
     )
+    return message
+
+
+DIGEST = N_("Alerts opened on {day}: {n}")
+
+
+def compose_digest(session: Session, m: dict, code: str) -> EmailMessage:
+    """A day's digest *m* in the language *code*: each alert's title translated, with
+    when it opened in its store's time and its link."""
+    words = language(code if code in LANGUAGES else "en")
+    ids = [a["alert_id"] for a in m["alerts"]]
+    alerts = {a.id: a for a in session.scalars(select(Alert).where(Alert.id.in_(ids)))}
+    stores = sorted({a["store_id"] for a in m["alerts"]})
+    query = select(Store.id, Store.timezone).where(Store.id.in_(stores))
+    zones = dict(session.execute(query).all())
+    subject = words.translate(DIGEST, day=words.day(m["day"]), n=words.number(len(ids)))
+    lines = [subject, ""]
+    for item in m["alerts"]:
+        alert = alerts.get(item["alert_id"])
+        title = title_in(words, item["title"], alert.detail if alert is not None else None)
+        when = local_time(words, item["opened_at"], zones.get(item["store_id"], "UTC"))
+        lines += [f"- {title} · {when}", f"  {link(item['link'])}"]
+    message = EmailMessage()
+    message["Subject"] = " ".join(f"[Hymiö] {subject}".split())[:250]
+    message.set_content("\n".join(lines))
     return message

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from hq.alerts.manage import operator
 from hq.alerts.setup import save_rule
-from hq.people.admin import add_user
+from hq.people.admin import add_user, set_language
 from hq.people.roles import add_region, set_role, set_store_region
 from hq.tables.alerts import Subscription
 from tests.hq.alert_fixtures import worker_of
@@ -65,6 +65,8 @@ def test_subscribers_hear_at_once_or_in_the_digest_of_what_they_see(staff, smtp)
     hq, (inbox, mail) = staff, smtp
     assert subscribe(hq, "south", "clock_unsynced", "store:s1", "now").status_code == 303
     assert subscribe(hq, "reader", "", "", "digest").status_code == 303
+    with hq.sessions() as s:
+        set_language(s, "reader", "sv")
     assert subscribe(hq, "north", "low_disk", "region:north", "now").status_code == 303
     page = hq.client.get("/alerts").text  # north's own list
     assert "A kiosk&#39;s disk is nearly full" in page and "North" in page
@@ -74,8 +76,12 @@ def test_subscribers_hear_at_once_or_in_the_digest_of_what_they_see(staff, smtp)
     hq.clock.now = hq.clock.now.replace(hour=7)
     worker_of(hq, mail).run_once()
     assert [r for r, _ in to(inbox)] == ["reader@hymio.test", "south@hymio.test"]
-    digest = inbox.messages[-1].get_content()
-    assert "Kamppi" in digest and "Tampere" in digest
+    digest = next(m for (_, rcpt), m in zip(inbox.envelopes, inbox.messages, strict=True)
+                  if rcpt == ["reader@hymio.test"])  # fmt: skip
+    assert digest["Subject"] == "[Hymiö] Larm som öppnades fre 20 nov. 2026: 2"
+    text = digest.get_content()
+    assert "Kamppi: kiosken k1s klocka är inte synkroniserad · fre 20 nov. 2026 12:00" in text
+    assert "Tampere" in text
     worker_of(hq, mail).run_once()  # once a day
     assert len(inbox.messages) == 2
 
