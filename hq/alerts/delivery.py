@@ -6,7 +6,9 @@ A webhook gets the alert as JSON, signed: ``X-Hymio-Signature: sha256=HEX``, the
 HMAC-SHA256 with the channel's secret of ``TIMESTAMP.BODY`` (``X-Hymio-Timestamp``, Unix
 seconds), so a receiver can check it came from HQ and is fresh. ``X-Hymio-Delivery`` is
 the same on every retry of one delivery, for receivers that may see one twice (a timeout
-after they took it). Slack and Teams channels get their incoming webhooks' payloads.
+after they took it). A Slack channel gets its incoming webhook's ``{"text": …}``; a Teams
+channel gets an Adaptive Card for a Workflows webhook (:func:`adaptive_card`; Microsoft
+retires the Office 365 connectors and their MessageCard).
 Any answer but a 2xx is a failure (redirects are not followed).
 
 Several workers may run: a delivery is claimed (a conditional ``UPDATE``) before it is sent.
@@ -17,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import time
 from contextlib import nullcontext
 from datetime import datetime, timedelta
@@ -28,12 +29,15 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from hq.alerts.targets import TargetRefusedError, WebhookPolicy, guarded, refusal
+from hq.alerts.texts import link
 from hq.core.errors import HQError
 from hq.core.mail import MailError, MailSettings, send
 from hq.tables.alerts import Alert, AlertEvent, AlertRule, Channel, Delivery
+from hq.tables.models import User
 from kiosk.timekeeping.localtime import to_utc_text
 
 KINDS = ("email", "webhook", "slack", "teams")
+USER = "user:"  # a delivery to one person (hq.alerts.subscriptions)
 MAX_ATTEMPTS = 30  # about a day of tries
 CLAIM = timedelta(minutes=2)
 TIMEOUT = 10.0
@@ -50,13 +54,10 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
     return "sha256=" + digest.hexdigest()
 
 
-def link(path: str) -> str:
-    """*path* on HQ's dashboard, absolute when ``HYMIO_HQ_URL`` says where HQ is."""
-    return os.environ.get("HYMIO_HQ_URL", "").rstrip("/") + path
-
-
 def text_of(m: dict) -> str:
-    """The plain text of an alert's or a digest's message."""
+    """The plain text of an alert's, a digest's or a test's message."""
+    if m.get("test"):
+        return f"{m['title']}\n\n{m['text']}\n{link(m['link'])}"
     if "alerts" in m:
         lines = [f"- {a['title']} ({link(a['link'])})" for a in m["alerts"]]
         return f"{m['title']}\n\n" + "\n".join(lines)
@@ -69,14 +70,28 @@ def payload(channel: Channel, m: dict) -> dict:
     if channel.kind == "slack":
         return {"text": text_of(m)}
     if channel.kind == "teams":
-        return {
-            "@type": "MessageCard",
-            "@context": "https://schema.org/extensions",
-            "summary": m["title"],
-            "title": m["title"],
-            "text": text_of(m).replace("\n", "  \n"),
-        }
+        return adaptive_card(m)
     return m
+
+
+def adaptive_card(m: dict) -> dict:
+    """The message a Teams channel's Workflows webhook ("Post to a channel when a webhook
+    request is received") takes: one Adaptive Card (1.4) with the title, the text and,
+    when ``HYMIO_HQ_URL`` makes the link absolute, a button that opens the alert."""
+    title, *rest = text_of(m).split("\n\n", 1)
+    body = [
+        {"type": "TextBlock", "text": title, "weight": "Bolder", "size": "Medium", "wrap": True},
+        {"type": "TextBlock", "text": rest[0] if rest else "", "wrap": True},
+    ]
+    card = {"$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+            "type": "AdaptiveCard", "version": "1.4", "body": body}  # fmt: skip
+    url = link(m.get("link", ""))
+    if url.startswith(("https://", "http://")):
+        card["actions"] = [{"type": "Action.OpenUrl", "title": "Hymiö HQ", "url": url}]
+    return {"type": "message", "attachments": [{
+        "contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None,
+        "content": card,
+    }]}  # fmt: skip
 
 
 def _post(
@@ -102,17 +117,40 @@ def _post(
         raise HQError(f"{channel.target} answered {answer.status_code} {answer.reason}")
 
 
-def _mail(settings: MailSettings | None, channel: Channel, m: dict) -> None:
+def _mail(settings: MailSettings | None, channel: Channel, m: dict, session=None) -> None:
+    """An alert's e-mail in the channel's (the person's) language with its reasons and
+    chart (:mod:`hq.alerts.mail`) when *session* is given; plain text otherwise."""
     if settings is None:
         raise HQError("no SMTP server: set HYMIO_SMTP_HOST for hymio hq worker")
-    message = EmailMessage()
-    message["Subject"] = " ".join(f"[Hymiö] {m['title']}".split())[:250]  # one line
+    if session is not None and "alert_id" in m and "opened_at" in m:
+        from hq.alerts.mail import compose  # it reads the figures; delivery need not
+
+        message = compose(session, m, channel.language or "en")
+    elif session is not None and channel.name.startswith(USER) and "alerts" in m:
+        from hq.alerts.mail import compose_digest
+
+        message = compose_digest(session, m, channel.language or "en")
+    else:
+        message = EmailMessage()
+        message["Subject"] = " ".join(f"[Hymiö] {m['title']}".split())[:250]  # one line
+        message.set_content(text_of(m))
     message["To"] = ", ".join(a.strip() for a in channel.target.split(",") if a.strip())
-    message.set_content(text_of(m))
     try:
         send(settings, message)
     except MailError as e:
         raise HQError(str(e)) from None
+
+
+def send_one(
+    channel: Channel, key: str, m: dict, mail: MailSettings | None,
+    http: requests.Session, policy: WebhookPolicy, session: Session | None = None,
+) -> None:  # fmt: skip
+    """Send *m* to *channel* now (*http* guarded by *policy*); an :class:`HQError` saying
+    why not (a :class:`TargetRefusedError` if HQ will not post there)."""
+    if channel.kind == "email":
+        _mail(mail, channel, m, session)
+    else:
+        _post(http, channel, key, m, policy)
 
 
 def _claim(session: Session, delivery_id: int, now: datetime) -> bool:
@@ -156,18 +194,27 @@ def deliver_due(
     return delivered
 
 
+def _person(session: Session, name: str) -> Channel | None:
+    """One person's e-mail as a channel (not kept): their address as it is now."""
+    user = session.get(User, name.removeprefix(USER))
+    if user is None or not user.email:
+        return None
+    return Channel(name=name, kind="email", target=user.email, secret="", digest=False,
+                   language=user.language or "", scope="")  # fmt: skip
+
+
 def _try(sessions, delivery_id: int, now: datetime, mail, http, lock, policy) -> int:
     with sessions() as session:
         d = session.get(Delivery, delivery_id)
-        channel = session.get(Channel, d.channel)
+        channel = _person(session, d.channel) if d.channel.startswith(USER) else None
+        channel = channel or session.get(Channel, d.channel)
         error, refused = "", False
         try:
+            if channel is None and d.channel.startswith(USER):
+                raise HQError(f"{d.channel} no longer exists or has no e-mail address")
             if channel is None:
                 raise HQError(f"channel {d.channel!r} no longer exists")
-            if channel.kind == "email":
-                _mail(mail, channel, d.message)
-            else:
-                _post(http, channel, d.key, d.message, policy)
+            send_one(channel, d.key, d.message, mail, http, policy, session)
         except TargetRefusedError as e:  # not a failure to try again: HQ will not post there
             error, refused = str(e)[:500], True
         except HQError as e:

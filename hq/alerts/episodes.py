@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hq.alerts.kinds import KINDS, Finding
+from hq.alerts.subscriptions import queue_people
 from hq.core.names import flat
 from hq.people.access import stores_in
 from hq.tables.alerts import Alert, AlertEvent, AlertRule, Channel, Delivery, RuleRun
@@ -101,7 +102,8 @@ def apply(session: Session, rule: AlertRule, findings: list[Finding], now: datet
 
 
 def queue(session: Session, rule: AlertRule, alert: Alert, now: datetime) -> None:
-    """One delivery of *alert* to each of the rule's channels that is not a digest."""
+    """One delivery of *alert* to each of the rule's channels that is not a digest, and to
+    each person who hears of it at once (:mod:`hq.alerts.subscriptions`)."""
     names = [str(n) for n in rule.channels]
     channels = session.scalars(select(Channel).where(Channel.name.in_(names))).all()
     for channel in channels:
@@ -112,6 +114,7 @@ def queue(session: Session, rule: AlertRule, alert: Alert, now: datetime) -> Non
             message=message(rule, alert), created_at=to_utc_text(now),
             next_at=to_utc_text(now), attempts=0, failed=False, last_error="",
         ))  # fmt: skip
+    queue_people(session, rule, alert, message(rule, alert), now)
 
 
 def message(rule: AlertRule, alert: Alert) -> dict:

@@ -26,7 +26,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hq.core.errors import HQError
+from hq.core.errors import N_, HQError
 from hq.ingest.completeness import completeness_of
 from hq.insight.chain_health import silent_devices
 from hq.tables.models import DayCount, Device, HourCount, Store
@@ -37,13 +37,30 @@ from kiosk.timekeeping.localtime import zone
 
 @dataclass(frozen=True)
 class Finding:
-    """A rule true for a store (``device_id`` "") or kiosk: what to say, and its figure."""
+    """A rule true for a store (``device_id`` "") or kiosk: what to say, and its figure.
+    ``detail["says"]`` is the title to translate: ``{"text": N_ template, "values": …}``
+    (:mod:`hq.alerts.texts`); ``title`` is it in English."""
 
     store_id: str
     device_id: str
     title: str
     value: float | None = None
     detail: dict = field(default_factory=dict)
+
+
+def says(text: str, **values: object) -> dict:
+    """A title to translate: the English *text* with ``{name}`` fields, and *values*."""
+    return {"text": text, "values": values}
+
+
+def found(store_id: str, device_id: str, said: dict, value=None, **detail) -> Finding:
+    """A :class:`Finding` whose title is *said* (:func:`says`), in English."""
+    english = said["text"].format(**{k: _plain(v) for k, v in said["values"].items()})
+    return Finding(store_id, device_id, english, value, {**detail, "says": said})
+
+
+def _plain(value: object) -> str:
+    return f"{value:.1f}" if isinstance(value, float) else str(value)
 
 
 Finder = Callable[[Session, list[Store], datetime, dict], list[Finding]]
@@ -129,13 +146,18 @@ def unhappy_share(session: Session, stores: list[Store], now: datetime, p: dict)
             share, chance = k / n, binomial_tail(k, n, base)
             if share - base >= p["margin"] and chance < p["alpha"]:
                 hours = f"{min(h for _, h in slots):02d}–{max(h for _, h in slots) + 1:02d}"
-                out.append(Finding(
-                    store.id, "",
-                    f"{store.name}: {round(100 * share)} % unhappy at {hours} "
-                    f"(norm {round(100 * base)} %, {k} of {n})",
-                    round(100 * share, 1),
-                    {"unhappy": k, "answers": n, "share": share, "norm": base,
-                     "norm_answers": n0, "p": chance, "hours": hours},
+                said = says(
+                    N_("{store}: {share} % unhappy at {hours} (norm {norm} %, {k} of {n})"),
+                    store=store.name,
+                    share=round(100 * share),
+                    hours=hours,
+                    norm=round(100 * base),
+                    k=k,
+                    n=n,
+                )
+                out.append(found(
+                    store.id, "", said, round(100 * share, 1), unhappy=k, answers=n,
+                    share=share, norm=base, norm_answers=n0, p=chance, hours=hours,
                 ))  # fmt: skip
     return out
 
@@ -158,20 +180,25 @@ def index_below(session: Session, stores: list[Store], now: datetime, p: dict) -
             summary = summarize(scale, {i: int(n or 0) for i, n in enumerate(counts) if n})
             index = summary.index
             if summary.count >= p["min_n"] and index is not None and index < p["value"]:
-                out.append(Finding(
-                    store_id, "",
-                    f"{names[store_id]}: index {index:.1f} < {p['value']:g} "
-                    f"over {len(days)} days ({summary.count} answers)",
-                    round(index, 1), {"answers": summary.count, "scale": scale},
-                ))  # fmt: skip
+                said = says(
+                    N_("{store}: index {index} below {value} over {days} days ({n} answers)"),
+                    store=names[store_id],
+                    index=round(index, 1),
+                    value=float(p["value"]),
+                    days=len(days),
+                    n=summary.count,
+                )
+                out.append(found(store_id, "", said, round(index, 1), answers=summary.count,
+                                 scale=scale, days=len(days)))  # fmt: skip
     return sorted(out, key=lambda f: f.store_id)
 
 
 def kiosk_silent(session: Session, stores: list[Store], now: datetime, p: dict) -> list[Finding]:
     names = {s.id: s.name for s in stores}
     silent, _ = silent_devices(session, now, frozenset(names))
+    said = N_("{store}: kiosk {device} silent")
     return [
-        Finding(s.store_id, s.device_id, f"{names[s.store_id]}: kiosk {s.device_id} silent")
+        found(s.store_id, s.device_id, says(said, store=names[s.store_id], device=s.device_id))
         for s in silent
     ]
 
@@ -183,55 +210,66 @@ def _devices(session: Session, stores: list[Store]) -> list[tuple[Device, Store]
 
 
 def ratings_held(session: Session, stores: list[Store], now: datetime, p: dict) -> list[Finding]:
-    found = _devices(session, stores)
-    known = completeness_of(session, [d.id for d, _ in found])
+    pairs = _devices(session, stores)
+    known = completeness_of(session, [d.id for d, _ in pairs])
     out = []
-    for device, store in found:
+    for device, store in pairs:
         c = known[device.id]
         if c.held or c.missing:
-            out.append(Finding(
-                store.id, device.id,
-                f"{store.name}: kiosk {device.id} holds {c.held}, HQ misses {c.missing}",
-                float(c.held + c.missing), {"held": c.held, "missing": c.missing},
-            ))  # fmt: skip
+            said = says(
+                N_("{store}: kiosk {device} holds {held}, HQ misses {missing}"),
+                store=store.name,
+                device=device.id,
+                held=c.held,
+                missing=c.missing,
+            )
+            out.append(found(store.id, device.id, said, float(c.held + c.missing),
+                             held=c.held, missing=c.missing))  # fmt: skip
     return out
 
 
-def _status_rule(test: Callable[[dict, dict], str | None]) -> Finder:
-    """A kind read from each kiosk's last heartbeat: *test* says what is wrong, or None."""
+def _status_rule(test: Callable[[dict, dict], dict | None]) -> Finder:
+    """A kind read from each kiosk's last heartbeat: *test* says what is wrong
+    (:func:`says`, with ``{store}`` and ``{device}`` filled here), or None."""
 
     def find(session: Session, stores: list[Store], now: datetime, p: dict) -> list[Finding]:
         out = []
         for device, store in _devices(session, stores):
             said = test(device.last_status or {}, p)
             if said:
-                out.append(Finding(store.id, device.id, f"{store.name}: kiosk {device.id} {said}"))
+                said["values"] |= {"store": store.name, "device": device.id}
+                out.append(found(store.id, device.id, said))
         return out
 
     return find
 
 
-def _stuck(status: dict, p: dict) -> str | None:
+def _stuck(status: dict, p: dict) -> dict | None:
     stuck = status.get("stuck_buttons") or []
-    return f"button(s) stuck: {', '.join(map(str, stuck))}" if stuck else None
+    text = N_("{store}: kiosk {device} button(s) stuck: {buttons}")
+    return says(text, buttons=", ".join(map(str, stuck))) if stuck else None
 
 
-def _disk(status: dict, p: dict) -> str | None:
+def _disk(status: dict, p: dict) -> dict | None:
     free = status.get("disk_free")
     if free is not None and free < p["mb"] * 1_000_000:
-        return f"has {free // 1_000_000} MB of disk free (< {p['mb']:g} MB)"
+        text = N_("{store}: kiosk {device} has {free} MB of disk free (below {mb} MB)")
+        return says(text, free=free // 1_000_000, mb=round(p["mb"]))
     return None
 
 
-def _hot(status: dict, p: dict) -> str | None:
+def _hot(status: dict, p: dict) -> dict | None:
     t = status.get("cpu_temperature")
-    return (
-        f"is at {t:.0f} °C (> {p['celsius']:g} °C)" if t is not None and t > p["celsius"] else None
-    )
+    if t is not None and t > p["celsius"]:
+        text = N_("{store}: kiosk {device} is at {t} °C (above {celsius} °C)")
+        return says(text, t=round(t), celsius=round(p["celsius"]))
+    return None
 
 
-def _clock(status: dict, p: dict) -> str | None:
-    return "clock not synchronised" if status.get("clock_synced") is False else None
+def _clock(status: dict, p: dict) -> dict | None:
+    if status.get("clock_synced") is False:
+        return says(N_("{store}: kiosk {device} clock not synchronised"))
+    return None
 
 
 @dataclass(frozen=True)
@@ -251,6 +289,30 @@ KINDS: dict[str, Kind] = {
     "high_temperature": Kind(_status_rule(_hot), {"celsius": 75.0}),
     "clock_unsynced": Kind(_status_rule(_clock), {}),
 }  # fmt: skip
+
+
+# What each kind and parameter is called on pages and in messages (translated there).
+LABELS = {
+    "unhappy_share": N_("More unhappy answers than the store's norm"),
+    "index_below": N_("Satisfaction index below a value"),
+    "kiosk_silent": N_("A kiosk is silent while its store is open"),
+    "ratings_held": N_("A kiosk holds ratings HQ does not have"),
+    "stuck_button": N_("A stuck button"),
+    "low_disk": N_("A kiosk's disk is nearly full"),
+    "high_temperature": N_("A kiosk runs hot"),
+    "clock_unsynced": N_("A kiosk's clock is not synchronised"),
+}
+PARAM_LABELS = {
+    "window_hours": N_("Hours looked at"),
+    "weeks": N_("Weeks of norm"),
+    "min_n": N_("At least this many answers"),
+    "margin": N_("Margin above the norm (share, 0–1)"),
+    "alpha": N_("Significance (p below)"),
+    "value": N_("Index below"),
+    "days": N_("Days looked at"),
+    "mb": N_("MB free below"),
+    "celsius": N_("°C above"),
+}
 
 
 def check_params(kind: str, given: dict) -> dict:

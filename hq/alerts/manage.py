@@ -4,72 +4,44 @@ Each checks everything before it changes anything, and names what is wrong."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hq.alerts.delivery import KINDS as CHANNEL_KINDS
 from hq.alerts.episodes import OPEN_STATES, close
-from hq.alerts.kinds import check_params
-from hq.alerts.targets import TargetRefusedError, WebhookPolicy, host_and_port
-from hq.core.errors import HQError
-from hq.core.names import check_id, on_one_line, one_line
-from hq.people.access import Access, check_scope
-from hq.people.admin import _add, check_email
+from hq.alerts.setup import save_channel, save_rule
+from hq.alerts.targets import WebhookPolicy
+from hq.core.errors import N_, ActionError, HQError
+from hq.people.access import Access, access_of, user_access
 from hq.tables.alerts import Alert, AlertEvent, AlertRule, Channel
+from hq.tables.models import User
 from kiosk.timekeeping.localtime import to_utc_text
 
 MAX_COMMENT = 2000
+
+
+def operator(session: Session) -> Access:
+    """The command line's operator: an admin of the whole chain."""
+    return access_of(session, "operator", "admin", "")
 
 
 def add_channel(
     session: Session, name: str, kind: str, target: str, now: datetime,
     secret: str = "", digest: bool = False, policy: WebhookPolicy | None = None,
 ) -> Channel:  # fmt: skip
-    """A channel: e-mail addresses (comma-separated) or a webhook URL (http or https) to
-    a public address or one *policy* allows (:mod:`hq.alerts.targets`; it is checked
-    again at every delivery)."""
-    check_id("channel name", name)
-    if kind not in CHANNEL_KINDS:
-        raise HQError(f"channel kind {kind!r} is not one of {', '.join(CHANNEL_KINDS)}")
-    target = target.strip()
-    if kind == "email":
-        addresses = [a.strip() for a in target.split(",") if a.strip()]
-        if not addresses:
-            raise HQError("an e-mail channel needs --to address(es)")
-        target = ", ".join(check_email(a) for a in addresses)
-    else:
-        if len(target) > 2000 or not on_one_line(target) or " " in target:
-            raise TargetRefusedError(f"webhook URL {target!r} is not an http:// or https:// URL")
-        host, port = host_and_port(target)
-        if kind == "webhook" and len(secret) < 16:
-            raise HQError("a webhook needs a --secret of at least 16 characters to sign with")
-        (policy or WebhookPolicy.from_env()).addresses(host, port, must_resolve=False)
-    channel = Channel(name=name, kind=kind, target=target, secret=secret, digest=digest,
-                      language="en", created_at=to_utc_text(now))  # fmt: skip
-    _add(session, channel, f"channel {name!r}")
-    return channel
+    """A channel of the whole chain, as the operator adds it (:mod:`hq.alerts.setup`)."""
+    return save_channel(session, operator(session), now, name=name, kind=kind, target=target,
+                        secret=secret, digest=digest, scope="", policy=policy)  # fmt: skip
 
 
 def add_rule(
     session: Session, name: str, kind: str, scope: str, params: dict, channels: list[str],
     now: datetime,
 ) -> AlertRule:  # fmt: skip
-    """A rule of *kind* over *scope*, to *channels* (that exist)."""
-    name = one_line("alert rule name", name)
-    checked = check_params(kind, params)
-    check_scope(session, scope)
-    for c in channels:
-        if session.get(Channel, c) is None:
-            raise HQError(f"no channel {c!r}; add it with hymio hq add-channel")
-    rule = AlertRule(
-        name=name, kind=kind, scope=scope, params=checked, channels=list(channels),
-        enabled=True, created_at=to_utc_text(now),
-    )  # fmt: skip
-    session.add(rule)
-    session.commit()
-    return rule
+    """A rule of *kind* over *scope*, to *channels* (that exist), as the operator adds it."""
+    return save_rule(session, operator(session), now, name=name, kind=kind, scope=scope,
+                     params=params, channels=channels)  # fmt: skip
 
 
 def set_rule_enabled(session: Session, rule_id: int, enabled: bool) -> None:
@@ -121,6 +93,52 @@ def close_alert(session: Session, reader: Access, alert_id: int, now: datetime, 
     if alert.state not in OPEN_STATES:
         raise HQError(f"alert {alert_id} is closed already")
     close(session, alert, reader.username or "", now, text.strip()[:MAX_COMMENT])
+    session.commit()
+
+
+STATUSES = {"open": "open", "in progress": "acknowledged", "resolved": "closed"}
+
+
+def track(
+    session: Session, reader: Access, alert_id: int, now: datetime,
+    owner: str, due: str, status: str,
+) -> None:  # fmt: skip
+    """Set *alert_id*'s owner (a user who acts on its store, or "" for nobody), due day
+    (YYYY-MM-DD or "") and status (open, in progress, resolved); each change goes into
+    its history. Everything is checked first; a refusal names the field."""
+    alert = _acting(session, reader, alert_id)
+    if status not in STATUSES:
+        raise ActionError("status", N_("status {value!r} is not open, in progress or resolved"),
+                          value=status)  # fmt: skip
+    if alert.state == "closed" and STATUSES[status] != "closed":
+        raise ActionError("status", N_("alert {id} is resolved; a new episode opens a new alert"),
+                          id=alert_id)  # fmt: skip
+    if owner:
+        user = session.get(User, owner)
+        if user is None or not user_access(session, user, reader.tree).acts_on(alert.store_id):
+            raise ActionError("owner", N_("{value!r} is not a user who acts on this store"),
+                              value=owner)  # fmt: skip
+    if due:
+        try:
+            day = date.fromisoformat(due)
+        except ValueError:
+            day = None
+        if day is None or len(due) != 10 or not 2000 <= day.year <= 2100:
+            raise ActionError("due", N_("due {value!r} is not a day like 2026-12-31"), value=due)
+    at, who = to_utc_text(now), reader.username or ""
+    for kind, old, new in (("owner", alert.owner, owner), ("due", alert.due, due)):
+        if old != new:
+            setattr(alert, kind, new)
+            session.add(AlertEvent(alert_id=alert.id, at=at, who=who, kind=kind, text=new))
+    wanted = STATUSES[status]
+    if wanted != alert.state:
+        if wanted == "closed":
+            close(session, alert, who, now)
+        else:
+            alert.state = wanted
+            kind = "acknowledged" if wanted == "acknowledged" else "reopened"
+            session.add(AlertEvent(alert_id=alert.id, at=at, who=who, kind=kind, text=""))
+    alert.updated_at = at
     session.commit()
 
 

@@ -42,12 +42,13 @@ def install(app: FastAPI, sessions: sessionmaker[Session], secure_cookies: bool)
     from hq.dashboard import (
         actions,
         admin_pages,
-        alerts_pages,
         business,
         pages,
         reports_page,
         whatif,
     )
+    from hq.dashboard.alerts import pages as alerts_pages
+    from hq.dashboard.alerts import setup_pages as alert_setup
     from hq.dashboard.chain import audit_page, kiosks_page, stores_page
     from hq.dashboard.enrol import pages as enrol_pages
     from hq.dashboard.people import admin_people, links_pages, oidc_pages, second_factor
@@ -66,6 +67,7 @@ def install(app: FastAPI, sessions: sessionmaker[Session], secure_cookies: bool)
     app.include_router(pages.router)
     app.include_router(whatif.router)
     app.include_router(admin_pages.router)
+    app.include_router(alert_setup.router)  # before /alerts/{alert_id}
     app.include_router(alerts_pages.router)
     app.include_router(actions.router)
     app.include_router(reports_page.router)

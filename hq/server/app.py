@@ -26,6 +26,7 @@ from hq.api import (
     reports,
     whatif,
 )
+from hq.api.alerts import setup as alert_setup
 from hq.api.chain import audit as chain_audit
 from hq.api.chain import devices as chain_devices
 from hq.api.chain import stores as chain_stores
@@ -100,6 +101,7 @@ def create_app(
     app.include_router(region_api.router)
     app.include_router(survey_routes.router)
     api.document_bodies(app, survey_routes.Publish, survey_routes.Schedule)
+    app.include_router(alert_setup.router)
     api.document_bodies(app, Batch)  # read by the endpoint itself (hq.api.ratings)
     install_dashboard(app, sessions, secure_cookies)
     docs.install(app)

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hq.alerts.delivery import deliver_due, queue_digests
 from hq.alerts.episodes import evaluate, forget_runs
+from hq.alerts.subscriptions import queue_people_digests
 from hq.alerts.targets import WebhookPolicy
 from hq.core.mail import MailSettings
 from hq.tables.database import open_database, writer_lock
@@ -54,6 +55,7 @@ class Worker:
         with self.lock or nullcontext(), self.sessions() as session:
             if now.hour >= DIGEST_HOUR:
                 queue_digests(session, now)
+                queue_people_digests(session, now)
             if now.minute == 0:
                 forget_runs(session, now)
         for job in self.extra:

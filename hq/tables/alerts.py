@@ -1,11 +1,11 @@
-"""The alert tables (migration 0010). Timestamps are HQ's UTC text, as in
+"""The alert tables (migrations 0010 and 0014). Timestamps are HQ's UTC text, as in
 :mod:`hq.tables.models`."""
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.sql import true
+from sqlalchemy.sql import false, true
 
 from hq.tables.base import Base
 
@@ -23,6 +23,8 @@ class AlertRule(Base):
     channels: Mapped[list] = mapped_column(JSON)
     enabled: Mapped[bool] = mapped_column(Boolean, server_default=true())
     created_at: Mapped[str] = mapped_column(String(40))
+    # also to the managers of the store, each by e-mail (resolved when the alert opens)
+    notify_managers: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
 class Channel(Base):
@@ -38,6 +40,8 @@ class Channel(Base):
     digest: Mapped[bool] = mapped_column(Boolean, default=False)
     language: Mapped[str] = mapped_column(String(8), default="en")
     created_at: Mapped[str] = mapped_column(String(40))
+    # the part of the chain it belongs to: "" (an admin's), region:ID or store:ID (a manager's)
+    scope: Mapped[str] = mapped_column(String(80), server_default="")
 
 
 class Alert(Base):
@@ -59,6 +63,11 @@ class Alert(Base):
     updated_at: Mapped[str] = mapped_column(String(40))
     closed_at: Mapped[str | None] = mapped_column(String(40))
     closed_by: Mapped[str | None] = mapped_column(String(80))
+    # who sees to it (a user who acts on the store; "" nobody yet) and by when (a local
+    # day, YYYY-MM-DD, or ""); the state is its status: open, in progress (acknowledged),
+    # resolved (closed)
+    owner: Mapped[str] = mapped_column(String(64), server_default="")
+    due: Mapped[str] = mapped_column(String(10), server_default="")
 
 
 class AlertEvent(Base):
@@ -98,3 +107,18 @@ class RuleRun(Base):
     __tablename__ = "alert_rule_runs"
     rule_id: Mapped[int] = mapped_column(ForeignKey("alert_rules.id"), primary_key=True)
     window: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class Subscription(Base):
+    """A user's wish to hear of the alerts of *kind* ("" every kind) in the stores of
+    *scope* (within what they see): each by e-mail at once (``now``) or in a daily
+    ``digest``. Checked again when an alert opens (the user may have lost the store)."""
+
+    __tablename__ = "alert_subscriptions"
+    __table_args__ = (UniqueConstraint("username", "kind", "scope"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(32), default="")
+    scope: Mapped[str] = mapped_column(String(80), default="")
+    mode: Mapped[str] = mapped_column(String(8))  # now, digest
+    created_at: Mapped[str] = mapped_column(String(40))

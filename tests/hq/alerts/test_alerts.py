@@ -288,18 +288,24 @@ def test_the_worker_sends_the_weekly_report_once_its_week_is_over(hq, smtp):
     assert "application/pdf" in parts and "text/html" in parts
 
 
-def test_slack_and_teams_channels_get_their_incoming_webhooks_payloads(hq, webhook):
+def test_slack_and_teams_channels_get_their_incoming_webhooks_payloads(hq, webhook, monkeypatch):
+    monkeypatch.setenv("HYMIO_HQ_URL", "https://hq.example.com/")
     with hq.sessions() as s:
         add_channel(s, "chat", "slack", webhook.url + "/slack", hq.clock.now)
         add_channel(s, "teams", "teams", webhook.url + "/teams", hq.clock.now)
     setup_rule(hq, "clock_unsynced", ["chat", "teams"])
     hq.client.post("/api/v1/heartbeat", json={"clock_synced": False}, headers=hq.auth())
     assert worker_of(hq, None).run_once() == (1, 2)
-    slack, teams = sorted(webhook.got, key=lambda g: "@type" in g["json"])
+    slack, teams = sorted(webhook.got, key=lambda g: "attachments" in g["json"])
     assert set(slack["json"]) == {"text"} and "clock not synchronised" in slack["json"]["text"]
-    card = teams["json"]
-    assert card["@type"] == "MessageCard" and "clock not synchronised" in card["title"]
-    assert "/alerts/1" in card["text"] and card["summary"] == card["title"]
+    assert teams["json"]["type"] == "message"  # a Workflows webhook's Adaptive Card
+    (attachment,) = teams["json"]["attachments"]
+    assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
+    card = attachment["content"]
+    assert card["type"] == "AdaptiveCard" and card["version"] == "1.4"
+    assert "clock not synchronised" in card["body"][0]["text"]
+    assert card["actions"] == [{"type": "Action.OpenUrl", "title": "Hymiö HQ",
+                                "url": "https://hq.example.com/alerts/1"}]  # fmt: skip
     assert "X-Hymio-Signature" not in slack["headers"]  # theirs are not ours to sign
 
 

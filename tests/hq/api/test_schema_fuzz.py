@@ -124,6 +124,13 @@ def test_the_schema_lists_every_api_operation(fuzz_hq):
         "POST /api/v1/users/{username}/reset",
         "POST /api/v1/users/{username}/deactivate",
         "POST /api/v1/users/{username}/reactivate",
+        "GET /api/v1/alert-rules",
+        "POST /api/v1/alert-rules",
+        "PUT /api/v1/alert-rules/{rule_id}",
+        "GET /api/v1/alert-channels",
+        "POST /api/v1/alert-channels",
+        "PUT /api/v1/alert-channels/{name}",
+        "POST /api/v1/alert-channels/{name}/test",
     }
 
 

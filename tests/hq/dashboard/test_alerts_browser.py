@@ -60,14 +60,14 @@ def test_an_admin_sets_up_a_manager_who_handles_an_alert_in_the_browser(hq, brow
         rows.first.locator("a").first.click()
         page.locator("#acknowledge").click()
         page.wait_for_load_state()
-        assert page.locator("#alert-state").inner_text() == "kuitattu"
+        assert page.locator("#alert-state").inner_text() == "työn alla"
         page.locator("#comment input[name=text]").fill("Kello korjattu, NTP palautettu")
         page.locator("#comment button[type=submit]").click()
         page.wait_for_load_state()
         page.locator("input[name=text]").first.fill("korjattu")
         page.locator("#close").click()
         page.wait_for_load_state()
-        assert page.locator("#alert-state").inner_text() == "suljettu"
+        assert page.locator("#alert-state").inner_text() == "ratkaistu"
         history = page.locator("#history li").all_inner_texts()
         assert any("Kello korjattu" in h for h in history)
         kinds = page.locator("#history li").evaluate_all("li => li.map(e => e.dataset.event)")

@@ -28,6 +28,7 @@ FORMS = {
     "/alerts/{}/close": ("text",),
     "/enrolment-codes": ("store", "uses", "days", "print_language"),
     "/enrolment-codes/{}/revoke": (),
+    "/alerts/{}/track": ("owner", "due", "status"),
 }
 ODD = ["", "admin", "manager", "analyst", "region:", "store:s1", "region:nope", "s1", "1", "fi",
        "-1", "9" * 30, "\x00", "<b>", "a@b.fi", "x" * 300, "\ud7ff", "../", "%00"]  # fmt: skip
@@ -41,7 +42,7 @@ def everything(hq) -> tuple:
             sorted((r.id, r.name, r.parent_id) for r in s.scalars(select(Region))),
             sorted((t.name, t.scope, t.role) for t in s.scalars(select(ApiToken))),
             sorted((x.id, x.region_id) for x in s.scalars(select(Store))),
-            sorted((a.id, a.state) for a in s.scalars(select(Alert))),
+            sorted((a.id, a.state, a.owner, a.due) for a in s.scalars(select(Alert))),
             len(s.scalars(select(AlertEvent)).all()),
             sorted((c.id, c.uses_left, c.revoked_at) for c in s.scalars(select(EnrolCode))),
         )

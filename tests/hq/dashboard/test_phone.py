@@ -12,10 +12,13 @@ from datetime import timedelta
 import pytest
 
 from hq.alerts.manage import add_rule
+from hq.alerts.subscriptions import subscribe
 from hq.insight.business.saving import import_business
 from hq.insight.scheduled.subscriptions import add_subscription
-from hq.people.access import access_of
+from hq.people.access import access_of, user_access
+from hq.people.roles import set_role
 from hq.tables.alerts import Alert
+from hq.tables.models import User
 from tests.hq.conftest import LiveServer
 from tests.hq.dashboard.test_dashboard import ARTIFACTS, _fill, _log_in, browser  # noqa: F401
 from tests.hq.people.test_access import ROUTES, chain  # noqa: F401 -- the fixture
@@ -27,6 +30,7 @@ PAGES = {
     "/fleet": "/fleet",
     "/alerts": "/alerts",
     "/alerts/{alert_id}": "/alerts/{alert}",
+    "/alerts/setup": "/alerts/setup?kind=unhappy_share",
     "/reports": "/reports",
     "/admin": "/admin",
     "/enrolment-codes": "/enrolment-codes",
@@ -69,7 +73,8 @@ def test_every_page_of_the_dashboard_is_walked():
 
 @pytest.fixture
 def phone_hq(hq, chain):  # noqa: F811
-    """The access test's chain with a month of ratings, an open alert and a report."""
+    """The access test's chain with a month of ratings, an open alert, a report and an
+    alert subscription of the admin's (so the subscription form and list are walked)."""
     _fill(hq)
     now = hq.clock.now
     with hq.sessions() as s:
@@ -85,6 +90,9 @@ def phone_hq(hq, chain):  # noqa: F811
             s, operator, "store,date,hour,transactions,sales,footfall,staff\n" + figures, now
         )
         s.commit()
+        set_role(s, "admin", "admin", "", "admin@hymio.test")
+        admin = user_access(s, s.get(User, "admin"))
+        subscribe(s, admin, "high_temperature", "store:s1", "digest", now)
     hq.clock.now = now + timedelta(minutes=1)
     with LiveServer(hq.app) as server:
         yield hq, server.url, {"alert": alert}

@@ -20,7 +20,9 @@ from tests.hq.people.test_access import (  # noqa: F401 -- chain is a fixture
 
 def test_alerts_are_seen_and_acted_on_only_within_the_readers_part(hq, chain):  # noqa: F811
     mine, theirs = alert_of(hq, "s1"), alert_of(hq, "zzstore")
-    acts = [("acknowledge", {}), ("comment", {"text": "looked at it"}), ("close", {})]
+    acts = [("acknowledge", {}), ("track", {"owner": "south", "due": "2026-11-27",
+                                            "status": "in progress"}),
+            ("comment", {"text": "looked at it"}), ("close", {})]  # fmt: skip
     routes = {p for (m, p), k in ROUTES.items() if k == "alert" and m == "POST"}
     assert routes == {f"/alerts/{{alert_id}}/{a}" for a, _ in acts}
 
@@ -53,7 +55,7 @@ def test_alerts_are_seen_and_acted_on_only_within_the_readers_part(hq, chain):  
         assert answer.status_code == 303, (act, answer.text[:300])
     page = hq.client.get(f"/alerts/{mine}").text
     assert "looked at it" in page and 'data-event="acknowledged"' in page
-    assert 'data-event="closed"' in page
+    assert 'data-event="closed"' in page and 'data-event="owner"' in page
     again = hq.client.post(f"/alerts/{mine}/acknowledge", data={"csrf": csrf})
     assert again.status_code == 400 and "closed" in again.text
 

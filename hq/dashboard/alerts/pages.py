@@ -14,30 +14,46 @@ from sqlalchemy import select
 
 from hq.alerts import manage
 from hq.alerts.episodes import OPEN_STATES
-from hq.core.errors import HQError
+from hq.alerts.kinds import LABELS
+from hq.alerts.setup import may_set_up, seen_parts
+from hq.alerts.subscriptions import subscribe, subscriptions_of, unsubscribe
+from hq.alerts.texts import kind_in, local_time, title_in
+from hq.core.errors import ActionError, HQError
 from hq.core.language import N_
 from hq.dashboard.pages import EXPIRED, _check_csrf, _page, _to_login, logged_in, speaks
-from hq.people.access import Access, read_stored
+from hq.people.access import Access, read_stored, user_access
 from hq.tables.alerts import Alert, AlertRule, Delivery
-from hq.tables.models import Store
+from hq.tables.models import Store, User
 from hq.web.deps import DB, Now, WriteLock
 
 router = APIRouter(include_in_schema=False)
 RECENT = 50
-STATES = {"open": N_("open"), "acknowledged": N_("acknowledged"), "closed": N_("closed")}
+# the states as their status reads: open, in progress (acknowledged), resolved (closed)
+STATES = {"open": N_("open"), "acknowledged": N_("in progress"), "closed": N_("resolved")}
 EVENTS = {
     "opened": N_("opened"), "acknowledged": N_("acknowledged"), "comment": N_("comment"),
     "closed": N_("closed"), "auto-closed": N_("closed by itself: back to normal"),
-    "delivery": N_("delivery"),
+    "delivery": N_("delivery"), "owner": N_("owner"), "due": N_("due"),
+    "reopened": N_("reopened"),
 }  # fmt: skip
 Csrf = Annotated[str, Form(max_length=100)]
+Text = Annotated[str, Form(max_length=200)]
+MODES = {"now": N_("by e-mail at once"), "digest": N_("in a daily digest")}
 
 
-def _names(request: Request, user) -> dict:
+def _names(request: Request, user, db: DB | None = None, alerts=()) -> dict:
+    """The page's words, and its alerts' titles and times as the reader reads them."""
     words = speaks(request, user)
+    zones = {}
+    if db is not None and alerts:
+        stores = sorted({a.store_id for a in alerts})
+        zones = dict(db.execute(select(Store.id, Store.timezone).where(Store.id.in_(stores))).all())
     return {
         "state_names": {k: words.gettext(v) for k, v in STATES.items()},
         "event_names": {k: words.gettext(v) for k, v in EVENTS.items()},
+        "titles": {a.id: title_in(words, a.title, a.detail) for a in alerts},
+        "local": lambda text, store: local_time(words, text, zones.get(store, "UTC")),
+        "kind_name": lambda kind: kind_in(words, kind),
     }
 
 
@@ -85,8 +101,23 @@ def alerts_page(request: Request, db: DB, now: Now, lock: WriteLock):
     names = {store: name for store, name in db.execute(query)}  # noqa: C416 (Rows)
     return _page(
         request, "alerts.html", user, current=current, closed=closed, rules=_rules(db, access),
-        failing=failing, names=names, **_names(request, user),
+        failing=failing, names=names, sets_up=may_set_up(access),
+        **_names(request, user, db, [*current, *closed]),
+        **_subscriptions(request, db, user),
     )  # fmt: skip
+
+
+def _subscriptions(request: Request, db: DB, user) -> dict:
+    """What the page's "your alerts by e-mail" section needs."""
+    words = speaks(request, user)
+    parts = [(s, n or words.gettext("The whole chain")) for s, n in seen_parts(db, user.access)]
+    person = db.get(User, user.username)
+    return {
+        "subscriptions": subscriptions_of(db, user.username), "parts": dict(parts),
+        "kind_names": {k: words.gettext(v) for k, v in LABELS.items()},
+        "mode_names": {k: words.gettext(v) for k, v in MODES.items()},
+        "email": person.email if person else "",
+    }  # fmt: skip
 
 
 @router.get("/alerts/{alert_id}", response_class=HTMLResponse)
@@ -97,10 +128,16 @@ def alert_page(alert_id: int, request: Request, db: DB, now: Now, lock: WriteLoc
     if alert is None:
         why = speaks(request, user).translate("There is no alert {id}.", id=alert_id)
         return _page(request, "problem.html", user, 404, why=why, store=None)
+    acts = user.access.acts_on(alert.store_id)
+    owners = []
+    if acts:
+        people = db.scalars(select(User).order_by(User.username)).all()
+        owners = [u.username for u in people
+                  if user_access(db, u, user.access.tree).acts_on(alert.store_id)]  # fmt: skip
     return _page(
         request, "alert.html", user, alert=alert, rule=db.get(AlertRule, alert.rule_id),
         store=db.get(Store, alert.store_id), events=manage.history(db, alert.id),
-        acts=user.access.acts_on(alert.store_id), **_names(request, user),
+        acts=acts, owners=owners, statuses=manage.STATUSES, **_names(request, user, db, [alert]),
     )  # fmt: skip
 
 
@@ -116,7 +153,11 @@ def _act(request: Request, db: DB, now: Now, lock: WriteLock, csrf: str, alert_i
     except HQError as e:
         db.rollback()
         missing = manage.alert_for(db, user.access, alert_id) is None
-        return _page(request, "problem.html", user, 404 if missing else 400, why=str(e), store=None)
+        why, field = str(e), getattr(e, "field", None)
+        if isinstance(e, ActionError):
+            why = speaks(request, user).translate(e.text, **e.values)
+        return _page(request, "problem.html", user, 404 if missing else 400, why=why,
+                     field=field, store=None)  # fmt: skip
     return RedirectResponse(f"/alerts/{alert_id}", status_code=303)
 
 
@@ -126,6 +167,17 @@ def acknowledge(
 ):
     return _act(request, db, now, lock, csrf, alert_id,
                 lambda who: manage.acknowledge(db, who, alert_id, now))  # fmt: skip
+
+
+@router.post("/alerts/{alert_id}/track", response_class=HTMLResponse)
+def track(
+    alert_id: int, request: Request, db: DB, now: Now, lock: WriteLock, csrf: Csrf = "",
+    owner: Annotated[str, Form(max_length=64)] = "", due: Annotated[str, Form(max_length=40)] = "",
+    status: Annotated[str, Form(max_length=40)] = "",
+):  # fmt: skip
+    """The alert's owner, due day and status, set together."""
+    return _act(request, db, now, lock, csrf, alert_id,
+                lambda who: manage.track(db, who, alert_id, now, owner, due, status))  # fmt: skip
 
 
 @router.post("/alerts/{alert_id}/comment", response_class=HTMLResponse)
@@ -144,3 +196,38 @@ def close(
 ):  # fmt: skip
     return _act(request, db, now, lock, csrf, alert_id,
                 lambda who: manage.close_alert(db, who, alert_id, now, text))  # fmt: skip
+
+
+def _mine_only(request: Request, db: DB, now: Now, lock: WriteLock, csrf: str, change):
+    if not (user := logged_in(request, db, now, lock)):
+        return _to_login()
+    if not _check_csrf(request, csrf):
+        why = speaks(request, user).gettext(EXPIRED)
+        return _page(request, "problem.html", user, 403, why=why, store=None)
+    try:
+        with lock:
+            change(user.access)
+    except HQError as e:
+        db.rollback()
+        field = getattr(e, "field", "scope")
+        status = 404 if field == "subscription" else 400
+        return _page(request, "problem.html", user, status, why=str(e), field=field, store=None)
+    return RedirectResponse("/alerts#subscriptions", status_code=303)
+
+
+@router.post("/alerts/subscriptions", response_class=HTMLResponse)
+def new_subscription(
+    request: Request, db: DB, now: Now, lock: WriteLock, csrf: Csrf = "", kind: Text = "",
+    scope: Text = "", mode: Text = "",
+):  # fmt: skip
+    """Hear of the alerts of a kind in a part of what one sees, at once or in a digest."""
+    return _mine_only(request, db, now, lock, csrf,
+                      lambda who: subscribe(db, who, kind, scope, mode, now))  # fmt: skip
+
+
+@router.post("/alerts/subscriptions/{subscription_id}/remove", response_class=HTMLResponse)
+def remove_subscription(
+    subscription_id: int, request: Request, db: DB, now: Now, lock: WriteLock, csrf: Csrf = ""
+):
+    return _mine_only(request, db, now, lock, csrf,
+                      lambda who: unsubscribe(db, who, subscription_id))  # fmt: skip
