@@ -233,7 +233,7 @@ def test_the_store_page_in_finnish_has_finnish_words_numbers_dates_and_reasons(h
         set_survey(s, "s1", "", read_survey_file(survey), hq.clock.now)
     ratings = [
         hq.rating(score=s, reason=r, flag=f)
-        for s, r, f in [(1, "queue", None), (2, "parking", None), (4, None, None)] * 3
+        for s, r, f in [(1, "queue", None), (2, "parking", None), (4, None, None)] * 5
         + [(4, None, "repeat")]
     ]
     assert hq.post(ratings).status_code == 200
@@ -242,10 +242,11 @@ def test_the_store_page_in_finnish_has_finnish_words_numbers_dates_and_reasons(h
     page = hq.client.get("/stores/s1").text
     assert '<html lang="fi">' in page
     assert "<h2>Päivittäin</h2>" in page and "Miksi asiakkaat olivat tyytymättömiä" in page
-    assert 'data-metric="csat">33,3<' in page  # 3 of 9 happy: a decimal comma
+    assert 'data-metric="csat">33,3<' in page  # 5 of 15 happy: a decimal comma
     assert "pe 20.11.2026" in page  # the daily table's day, with its weekday
     assert 'data-date="2026-11-20"' in page and 'value="2026-10-22"' in page  # machine-readable
-    assert ">Jono</text>" in page and ">Pysäköinti</text>" in page  # as the kiosk says them
+    # as the kiosk says them (5 answers each: the privacy guard's floor)
+    assert ">Jono</text>" in page and ">Pysäköinti</text>" in page
     assert "toistot (sama hymiö uudelleen toistoikkunan sisällä)" in page
     assert "Last seen" not in page and "Viimeksi yhteydessä" in page
     chosen = hq.client.get("/stores/s1?from=2026-11-01&to=2026-11-20").text
