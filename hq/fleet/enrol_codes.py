@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from hq.core.errors import HQError, InputError
 from hq.fleet.enrolment import MAX_DAYS, MAX_USES, code_hash, make_code
 from hq.people.access import Access
+from hq.people.audit import CLI, record
 from hq.tables.models import EnrolCode, Store
 from kiosk.settings.enrol_link import enrol_link
 from kiosk.timekeeping.localtime import to_utc_text
@@ -116,6 +117,8 @@ def new_code(
     made_by = "operator" if reader is None else reader.who
     code = make_code(session, store.id, count, length, now, made_by)
     row = session.scalar(select(EnrolCode).where(EnrolCode.code_hash == code_hash(code)))
+    record(session, CLI if reader is None else reader.who, "add", "enrol-code", str(row.id),
+           {"store": store.id, "uses": count, "expires_at": row.expires_at}, now)  # fmt: skip
     return NewCode(row.id, code, store.id, store.name, row.uses, row.expires_at)
 
 
@@ -161,6 +164,8 @@ def revoke_code(session: Session, reader: Access | None, code_id: int, now: date
         raise UnknownCodeError(f"there is no enrol code {code_id}")
     if row.revoked_at is None:
         row.revoked_at = to_utc_text(now)
+        record(session, CLI if reader is None else reader.who, "revoke", "enrol-code",
+               str(row.id), {"store": row.store_id}, now)  # fmt: skip
         session.commit()
     store_name = session.get(Store, row.store_id).name
     at = to_utc_text(now)

@@ -101,12 +101,13 @@ def _mailed(settings: MailSettings, db: DB, lock: WriteLock, make) -> Sent:
 @router.post(
     "/users", status_code=201, response_model=Sent, responses=errors(400, 401, 403, 409, 422, 502)
 )
-def new_user(body: NewUser, request: Request, db: DB, now: Now, lock: WriteLock, _: Admin) -> Sent:
+def new_user(body: NewUser, request: Request, db: DB, now: Now, lock: WriteLock, by: Admin) -> Sent:
     """Invite a new user: made at once, their password set from the mailed link."""
     settings = _settings(request)
     return _mailed(
         settings, db, lock,
-        lambda: invite(db, body.username, body.email, now, body.role, body.scope, body.language),
+        lambda: invite(db, body.username, body.email, now, body.role, body.scope, body.language,
+                       actor=by.who),
     )  # fmt: skip
 
 
@@ -115,29 +116,29 @@ def new_user(body: NewUser, request: Request, db: DB, now: Now, lock: WriteLock,
     response_model=Sent,
     responses=errors(400, 401, 403, 409, 422, 502),
 )
-def invite_again(username: str, request: Request, db: DB, now: Now, lock: WriteLock, _: Admin):
+def invite_again(username: str, request: Request, db: DB, now: Now, lock: WriteLock, by: Admin):
     """Mail *username* a fresh invite link; their unused links stop working."""
     settings = _settings(request)
-    return _mailed(settings, db, lock, lambda: resend_invite(db, username, now))
+    return _mailed(settings, db, lock, lambda: resend_invite(db, username, now, actor=by.who))
 
 
 @router.post(
     "/users/{username}/reset", response_model=Sent, responses=errors(400, 401, 403, 409, 422, 502)
 )
-def reset_link(username: str, request: Request, db: DB, now: Now, lock: WriteLock, _: Admin):
+def reset_link(username: str, request: Request, db: DB, now: Now, lock: WriteLock, by: Admin):
     """Mail *username* a link that sets a new password (the old one works until it is used)."""
     settings = _settings(request)
-    return _mailed(settings, db, lock, lambda: admin_reset(db, username, now))
+    return _mailed(settings, db, lock, lambda: admin_reset(db, username, now, actor=by.who))
 
 
 @router.post(
     "/users/{username}/deactivate", response_model=State, responses=errors(400, 401, 403, 422)
 )
-def deactivate_user(username: str, db: DB, now: Now, lock: WriteLock, _: Admin) -> State:
+def deactivate_user(username: str, db: DB, now: Now, lock: WriteLock, by: Admin) -> State:
     """*username* can no longer log in; their sessions end; they are kept."""
     try:
         with lock:
-            ended = deactivate(db, username, now)
+            ended = deactivate(db, username, now, actor=by.who)
     except InputError as e:
         db.rollback()
         raise _bad(e) from None
@@ -147,11 +148,11 @@ def deactivate_user(username: str, db: DB, now: Now, lock: WriteLock, _: Admin) 
 @router.post(
     "/users/{username}/reactivate", response_model=State, responses=errors(400, 401, 403, 422)
 )
-def reactivate_user(username: str, db: DB, lock: WriteLock, _: Admin) -> State:
+def reactivate_user(username: str, db: DB, lock: WriteLock, by: Admin) -> State:
     """*username* may log in again."""
     try:
         with lock:
-            reactivate(db, username)
+            reactivate(db, username, actor=by.who)
     except InputError as e:
         db.rollback()
         raise _bad(e) from None

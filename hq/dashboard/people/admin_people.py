@@ -84,26 +84,32 @@ def new_invite(
     email: Annotated[str, Form(max_length=254)] = "",
     role: Text = "", scope: Text = "", language: Annotated[str, Form(max_length=8)] = "",
 ):  # fmt: skip
-    def change(_: Reader) -> Letter:
-        return invite(db, username, email, now, role, scope, language)
+    def change(admin: Reader) -> Letter:
+        return invite(db, username, email, now, role, scope, language, actor=admin.access.who)
 
     return _act(request, db, now, lock, csrf, change, mails=True)
 
 
 @router.post("/admin/users/{username}/invite", response_class=HTMLResponse)
 def again(username: str, request: Request, db: DB, now: Now, lock: WriteLock, csrf: Csrf = ""):
-    return _act(request, db, now, lock, csrf, lambda _: resend_invite(db, username, now), True)
+    def change(admin: Reader) -> Letter:
+        return resend_invite(db, username, now, actor=admin.access.who)
+
+    return _act(request, db, now, lock, csrf, change, True)
 
 
 @router.post("/admin/users/{username}/reset", response_class=HTMLResponse)
 def reset(username: str, request: Request, db: DB, now: Now, lock: WriteLock, csrf: Csrf = ""):
-    return _act(request, db, now, lock, csrf, lambda _: admin_reset(db, username, now), True)
+    def change(admin: Reader) -> Letter:
+        return admin_reset(db, username, now, actor=admin.access.who)
+
+    return _act(request, db, now, lock, csrf, change, True)
 
 
 @router.post("/admin/users/{username}/deactivate", response_class=HTMLResponse)
 def off(username: str, request: Request, db: DB, now: Now, lock: WriteLock, csrf: Csrf = ""):
     def change(admin: Reader) -> tuple:
-        ended = deactivate(db, username, now, by=admin.username)
+        ended = deactivate(db, username, now, by=admin.username, actor=admin.access.who)
         return DEACTIVATED, {"username": username, "n": ended}
 
     return _act(request, db, now, lock, csrf, change, mails=False)
@@ -111,8 +117,8 @@ def off(username: str, request: Request, db: DB, now: Now, lock: WriteLock, csrf
 
 @router.post("/admin/users/{username}/reactivate", response_class=HTMLResponse)
 def on(username: str, request: Request, db: DB, now: Now, lock: WriteLock, csrf: Csrf = ""):
-    def change(_: Reader) -> tuple:
-        reactivate(db, username)
+    def change(admin: Reader) -> tuple:
+        reactivate(db, username, actor=admin.access.who)
         return REACTIVATED, {"username": username}
 
     return _act(request, db, now, lock, csrf, change, mails=False)

@@ -33,6 +33,7 @@ from hq.core.client_address import address_key
 from hq.core.errors import HQError, InputError
 from hq.people import sessions as login_sessions
 from hq.people.admin import _check_password, add_user, check_email
+from hq.people.audit import CLI, record
 from hq.people.credentials import hash_password, new_token, token_hash
 from hq.tables.models import User
 from hq.tables.people import PasswordLink, ResetRequest
@@ -122,34 +123,39 @@ def invite(
     scope: str = "",
     language: str = "",
     alive: timedelta | None = None,
+    actor: str = CLI,
 ) -> Letter:
     """A new user who sets their own password from the link mailed to *email*; until then
-    no password opens the account. Committed; the caller mails the :class:`Letter`."""
+    no password opens the account. Committed, with the audit log's line (*actor*); the
+    caller mails the :class:`Letter`."""
     if not check_email(email):
         raise InputError("email: an invite needs an e-mail address")
-    add_user(db, username, new_token() + new_token(), now, language, role, scope, email)
-    return resend_invite(db, username, now, alive)
+    add_user(db, username, new_token() + new_token(), now, language, role, scope, email,
+             actor=actor)  # fmt: skip
+    return resend_invite(db, username, now, alive, actor)
 
 
 def resend_invite(
-    db: Session, username: str, now: datetime, alive: timedelta | None = None
+    db: Session, username: str, now: datetime, alive: timedelta | None = None, actor: str = CLI
 ) -> Letter:
     """A fresh invite link for *username*; their unused links die. Committed."""
     user = _user(db, username)
     _drop_unused(db, user.username)
     letter = _make(db, user, "invite", now, alive or lifetime())
+    record(db, actor, "invite", "user", user.username, {"email": user.email}, now)
     db.commit()
     return letter
 
 
 def admin_reset(
-    db: Session, username: str, now: datetime, alive: timedelta | None = None
+    db: Session, username: str, now: datetime, alive: timedelta | None = None, actor: str = CLI
 ) -> Letter:
     """A reset link for *username*, from an admin; their unused links die. The password
     stays what it is until the link is used. Committed."""
     user = _user(db, username)
     _drop_unused(db, user.username)
     letter = _make(db, user, "reset", now, alive or lifetime())
+    record(db, actor, "send-reset", "user", user.username, None, now)
     db.commit()
     return letter
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from hq.core.errors import InputError
 from hq.people import sessions as login_sessions
+from hq.people.audit import CLI, record
 from hq.tables.models import User
 from hq.tables.people import PasswordLink
 from kiosk.timekeeping.localtime import to_utc_text
@@ -24,7 +25,9 @@ def _user(db: Session, username: str) -> User:
     return user
 
 
-def deactivate(db: Session, username: str, now: datetime, by: str | None = None) -> int:
+def deactivate(
+    db: Session, username: str, now: datetime, by: str | None = None, actor: str = CLI
+) -> int:
     """Deactivate *username* (by the admin *by*, who may not be them); returns how many
     sessions ended. Deactivating someone already deactivated changes nothing."""
     user = _user(db, username)
@@ -32,6 +35,7 @@ def deactivate(db: Session, username: str, now: datetime, by: str | None = None)
         raise InputError("username: you cannot deactivate yourself; another admin can")
     if not user.deactivated_at:
         user.deactivated_at = to_utc_text(now)
+        record(db, actor, "deactivate", "user", user.username, None, now)
     db.execute(
         delete(PasswordLink).where(PasswordLink.username == username, PasswordLink.used_at == "")
     )
@@ -39,9 +43,11 @@ def deactivate(db: Session, username: str, now: datetime, by: str | None = None)
     return login_sessions.end_all(db, user.username)  # commits
 
 
-def reactivate(db: Session, username: str) -> None:
+def reactivate(db: Session, username: str, actor: str = CLI) -> None:
     """Let *username* log in again."""
     user = _user(db, username)
+    if user.deactivated_at:
+        record(db, actor, "reactivate", "user", user.username)
     user.deactivated_at = ""
     db.commit()
 

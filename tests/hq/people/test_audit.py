@@ -134,8 +134,10 @@ def test_a_cell_a_spreadsheet_would_run_is_quoted_and_an_admin_token_has_no_scop
         token = add_api_token(s, "ops", now, role="admin")
         with pytest.raises(HQError, match="admin token"):
             add_api_token(s, "ops2", now, scope="region:r1", role="admin")
-        with pytest.raises(HQError, match="role"):
+        with pytest.raises(HQError, match="a manager token needs a scope"):
             add_api_token(s, "ops3", now, role="manager")
+        with pytest.raises(HQError, match="role 'boss'"):
+            add_api_token(s, "ops4", now, role="boss")
         assert s.scalar(select(func.count()).select_from(AuditEvent)) == 8
     text = hq.client.get("/api/v1/audit.csv", headers={"Authorization": f"Bearer {token}"}).text
     assert '"{""name"": ""=HYPERLINK(1)""' in text  # inside JSON: not at the cell's start
