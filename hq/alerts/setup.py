@@ -34,6 +34,7 @@ from hq.core.mail import MailSettings
 from hq.core.names import check_id, on_one_line, one_line
 from hq.people.access import Access, normal_scope, read_stored
 from hq.people.admin import _add, check_email
+from hq.people.audit import record
 from hq.tables.alerts import AlertRule, Channel
 from hq.tables.models import Region, Store
 from kiosk.timekeeping.localtime import to_utc_text
@@ -141,6 +142,9 @@ def save_rule(
     else:
         for key, value in values.items():
             setattr(rule, key, value)
+    session.flush()
+    record(session, access.who, "change" if rule_id else "add", "alert-rule", str(rule.id),
+           values, now)  # fmt: skip
     session.commit()
     return rule
 
@@ -188,6 +192,9 @@ def save_channel(
     scope = part(access, access.scope if scope is None else scope)
     values = {"kind": kind, "target": target, "secret": secret if kind == "webhook" else "",
               "digest": bool(digest), "scope": scope}  # fmt: skip
+    shown = {k: v for k, v in values.items() if k != "secret"}  # a secret is never logged
+    record(session, access.who, "add" if channel is None else "change", "alert-channel", name,
+           shown, now)  # fmt: skip
     if channel is None:
         channel = Channel(name=name, language="en", created_at=to_utc_text(now), **values)
         _add(session, channel, f"channel {name!r}")

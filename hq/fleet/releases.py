@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from hq.core.errors import DuplicateError, HQError, UnknownDeviceError, UnknownStoreError
 from hq.core.names import check_id
 from hq.fleet.release_metadata import is_newer, keep_metadata
+from hq.people.audit import CLI, record
 from hq.tables.models import Device, DeviceGroup, Release, Rollout, Store
 from kiosk.releases.manifest import (
     CHUNK,
@@ -126,6 +127,8 @@ def add_release(session: Session, folder: Path, bundle: Path, now: datetime) -> 
             added_at=to_utc_text(now),
         )
     )
+    record(session, CLI, "add", "release", manifest.version,
+           {"files": len(manifest.files)}, now)  # fmt: skip
     session.commit()
     if metadata is not None:
         keep_metadata(folder, *metadata)
@@ -204,6 +207,7 @@ def roll_out(session: Session, version: str, scope: str, target: str, now: datet
         raise HQError(f"--percent is a whole number from 1 to 100, not {target!r}")
     step = Rollout(version=version, scope=scope, target=target, created_at=to_utc_text(now))
     session.add(step)
+    record(session, CLI, "roll-out", "release", version, {scope: target}, now)
     session.commit()
     return step
 

@@ -19,6 +19,7 @@ from hq.fleet.survey.draft import SurveyDraft, check_table, survey_table
 from hq.fleet.survey.scopes import NotYours, check_publish, read_scope, visible_scope
 from hq.fleet.surveys import issue_version
 from hq.people.access import Access
+from hq.people.audit import record
 from hq.tables.surveys import SurveyCampaign, SurveyCampaignTarget
 from kiosk.timekeeping.localtime import to_utc_text
 
@@ -73,6 +74,9 @@ def schedule_campaign(
                 campaign_id=campaign.id, store_id=store_id, device_id=device_id, version=version
             )
         )
+    record(session, access.who, "schedule", "survey", scope or "chain",
+           {"campaign": campaign.id, "from": campaign.starts_on, "to": campaign.ends_on,
+            "question_id": table.get("question_id")}, now)  # fmt: skip
     session.commit()
     return campaign
 
@@ -113,4 +117,6 @@ def cancel_campaign(session: Session, access: Access, campaign_id: int, now: dat
         raise NotYours(f"{access.who} may not change campaign {campaign_id}")
     if campaign.cancelled_at is None:
         campaign.cancelled_at = to_utc_text(now)
+        record(session, access.who, "cancel", "survey", campaign.scope or "chain",
+               {"campaign": campaign.id}, now)  # fmt: skip
     session.commit()

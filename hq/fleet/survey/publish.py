@@ -16,6 +16,7 @@ from hq.fleet.survey.draft import SurveyDraft, check_table, survey_table
 from hq.fleet.survey.scopes import Target, check_publish, read_scope, visible_scope
 from hq.fleet.surveys import keep_survey, survey_row
 from hq.people.access import Access
+from hq.people.audit import record
 from hq.tables.models import Survey
 from hq.tables.surveys import SurveyPublication
 from kiosk.timekeeping.localtime import to_utc_text
@@ -45,6 +46,8 @@ def publish_survey(
         created_by=access.who,
     )  # fmt: skip
     session.add(publication)
+    record(session, access.who, "publish", "survey", scope or "chain",
+           {"versions": versions, "question_id": table.get("question_id")}, now)  # fmt: skip
     session.commit()
     return publication
 

@@ -4,6 +4,8 @@ made and revoked from the command line and the page; a refused change writes no 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from hq.fleet.enrol_codes import new_code, revoke_code
 from hq.people.access import access_of
 from tests.hq.conftest import log_in
@@ -50,3 +52,35 @@ def test_enrol_codes_made_and_revoked_are_logged(hq):
     ]
     assert found[0][4]["store"] == "s1" and found[0][4]["uses"] == 2
     assert made.code not in str(found)  # the code itself is never written
+
+
+def test_surveys_and_alert_setup_are_logged_and_a_secret_never(hq):
+    from hq.alerts.setup import save_channel, save_rule
+    from hq.fleet.survey.campaigns import cancel_campaign, schedule_campaign
+    from hq.fleet.survey.draft import read_draft
+    from hq.fleet.survey.publish import publish_survey
+    from tests.hq.fleet.test_survey_editor import CHRISTMAS
+
+    before = len(lines(hq))
+    now = hq.clock.now
+    with hq.sessions() as s:
+        admin = access_of(s, "user:admin", "admin", "")
+        publish_survey(s, admin, "store:s1", read_draft(CHRISTMAS), now)
+        first = now.date() + timedelta(days=7)
+        campaign = schedule_campaign(s, admin, "", read_draft(CHRISTMAS), first, first, now)
+        cancel_campaign(s, admin, campaign.id, now)
+        save_channel(s, admin, now, name="ops", kind="email", target="ops@hymio.test")
+        rule = save_rule(s, admin, now, name="Clocks", kind="clock_unsynced", scope="",
+                         params={}, channels=["ops"])  # fmt: skip
+        save_rule(s, admin, now, rule_id=rule.id, name="Clocks", kind="clock_unsynced",
+                  scope="", params={}, channels=["ops"], enabled=False)  # fmt: skip
+    found = [(a, b, c, d) for a, b, c, d, _ in lines(hq)[before:]]
+    assert found == [
+        ("user:admin", "publish", "survey", "store:s1"),
+        ("user:admin", "schedule", "survey", "chain"),
+        ("user:admin", "cancel", "survey", "chain"),
+        ("user:admin", "add", "alert-channel", "ops"),
+        ("user:admin", "add", "alert-rule", str(rule.id)),
+        ("user:admin", "change", "alert-rule", str(rule.id)),
+    ]
+    assert lines(hq)[-1][4]["enabled"] is False
