@@ -235,7 +235,8 @@ def guard(figures: StoreFigures, few: int, split: bool = False) -> StoreFigures:
     figures.periods = {
         name: guarded(s, few) if split or name == "today" else s for name, s in cards.items()
     }
-    if figures.periods != cards:
+    # the change is of the page's period, not of today: only a hidden period hides it
+    if any(figures.periods[name] != s for name, s in cards.items() if name != "today"):
         figures.change = None
     return figures
 

@@ -71,7 +71,7 @@ def test_an_invited_person_sets_a_password_and_logs_in(
         page.fill("input[name=username]", "liisa")
         page.fill("input[name=password]", NEW)
         page.click("button[type=submit]")
-        page.wait_for_url(f"{server.url}/")
+        page.wait_for_url(f"{server.url}/stores/s1")  # a store's manager lands on their store
         assert page.locator("main").count() == 1 and "Kamppi" in page.content()
         assert page.evaluate(WIDE) <= width
 
