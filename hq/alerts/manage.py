@@ -54,7 +54,7 @@ def set_rule_enabled(session: Session, rule_id: int, enabled: bool) -> None:
 
 def alert_for(session: Session, reader: Access, alert_id: int) -> Alert | None:
     """The alert *alert_id* if *reader* may see it (its store is theirs)."""
-    alert = session.get(Alert, alert_id)
+    alert = session.get(Alert, alert_id) if 0 < alert_id < 2**31 else None  # INTEGER's range
     return alert if alert is not None and reader.sees(alert.store_id) else None
 
 

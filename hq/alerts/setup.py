@@ -96,8 +96,8 @@ def rules_of(session: Session, access: Access) -> list[AlertRule]:
 
 
 def rule_of(session: Session, access: Access, rule_id: int) -> AlertRule | None:
-    """The rule *rule_id* if *access* may change it."""
-    rule = session.get(AlertRule, rule_id)
+    """The rule *rule_id* if *access* may change it (an id no INTEGER holds is none)."""
+    rule = session.get(AlertRule, rule_id) if 0 < rule_id < 2**31 else None
     return rule if rule is not None and owns(access, rule.scope) else None
 
 

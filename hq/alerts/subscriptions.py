@@ -72,7 +72,7 @@ def subscribe(
 
 
 def unsubscribe(session: Session, access: Access, subscription_id: int) -> None:
-    found = session.get(Subscription, subscription_id)
+    found = session.get(Subscription, subscription_id) if 0 < subscription_id < 2**31 else None
     if found is None or found.username != access.username:
         raise SubscriptionError("subscription", f"no subscription {subscription_id}")
     session.delete(found)

@@ -26,8 +26,19 @@ from hq.tables.chain import AuditEvent
 from kiosk.timekeeping.localtime import to_utc_text
 
 CLI = "cli"
-KINDS = ("user", "region", "store", "token", "device", "hours", "enrol-code", "survey",
-         "alert-rule", "alert-channel", "release")
+KINDS = (
+    "user",
+    "region",
+    "store",
+    "token",
+    "device",
+    "hours",
+    "enrol-code",
+    "survey",
+    "alert-rule",
+    "alert-channel",
+    "release",
+)
 PAGE = 50
 CHANGES_LENGTH = 2000  # characters of the JSON of what changed
 SECRET = ("password", "token", "pin")  # never written, whatever a caller hands in

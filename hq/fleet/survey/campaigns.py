@@ -109,7 +109,8 @@ def cancel_campaign(session: Session, access: Access, campaign_id: int, now: dat
     """Stop the campaign: its stores go back to their standing survey; committed. A
     campaign *access* may not change is :class:`NotYours`; one it does not see, or none,
     :class:`ActionError` naming ``campaign``."""
-    campaign = session.get(SurveyCampaign, campaign_id)
+    # an id no INTEGER column holds is no campaign (PostgreSQL would refuse the query)
+    campaign = session.get(SurveyCampaign, campaign_id) if 0 < campaign_id < 2**31 else None
     reached = [(s, d) for s, d, _ in targets(session, campaign)] if campaign else []
     if campaign is None or not visible_scope(access, campaign.scope, reached):
         raise ActionError("campaign", N_("{where}: there is no such campaign"), where="campaign")
