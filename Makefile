@@ -20,8 +20,10 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/hymio demo
 
+# Two processes (pytest-xdist), a test file's tests on one of them; PYTEST_ARGS="-n 0"
+# runs them in one.
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 # The long forms: schemathesis with up to 3 600 cases per HQ operation, at least 50 000
 # requests on SQLite and 50 000 on PostgreSQL (make test runs 25 per operation; the
