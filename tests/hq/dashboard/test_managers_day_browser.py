@@ -1,9 +1,9 @@
-"""The region manager's and the store manager's day (issue 30), in Debian's Chromium: a
-store manager on a phone (390 px) in Finnish and a region manager at a desk (1 366 px) in
-Swedish each log in and land on their part (the store's page, the region's page), read
-its figures, subscribe to the index alerts on /alerts, get the alert's e-mail at a real
-SMTP server in their language with the store's local time and the reasons, and
-acknowledge it in the browser. Screenshots: artifacts/managers-day-*.png."""
+"""The region manager's and the store manager's day (issue 30), in Debian's Chromium, each
+on a phone (390 px) and at a desk (1 366 px), in Finnish and in Swedish: they log in and
+land on their part (the store's page, the region's page), read its figures, subscribe to
+the index alerts on /alerts, get the alert's e-mail at a real SMTP server in their
+language with the store's local time and the reasons, and acknowledge it in the browser.
+Screenshots: artifacts/managers-day-*.png."""
 
 from __future__ import annotations
 
@@ -19,42 +19,46 @@ from tests.hq.conftest import PASSWORD, LiveServer
 from tests.hq.dashboard.test_dashboard import ARTIFACTS, _log_in, browser  # noqa: F401
 from tests.hq.dashboard.test_phone import WIDEST
 
-DAYS = {
-    "maria": {
-        "width": 390, "locale": "fi-FI", "language": "fi", "lands": "/stores/s1",
-        "scope": "store:s1", "landing_says": "Kamppi",
-        "sent_to": "Lähetetään osoitteeseen maria@hymio.test.",
+WORDS = {
+    "fi": {
+        "locale": "fi-FI", "sent_to": "Lähetetään osoitteeseen {who}@hymio.test.",
         "kind": "Tyytyväisyysindeksi alle rajan", "mode": "sähköpostilla heti",
         "subject": "[Hymiö] Kamppi: indeksi 25,0 alle 75,0",
         "opened": "Avattu:", "reasons": "Tyytymättömien vastausten syyt:",
         "open": "avoin", "in_progress": "työn alla",
     },
-    "erik": {
-        "width": 1366, "locale": "sv-SE", "language": "sv", "lands": "/regions/etela",
-        "scope": "region:etela", "landing_says": "Etelä",
-        "sent_to": "Skickas till erik@hymio.test.",
+    "sv": {
+        "locale": "sv-SE", "sent_to": "Skickas till {who}@hymio.test.",
         "kind": "Nöjdhetsindex under ett värde", "mode": "per e-post genast",
         "subject": "[Hymiö] Kamppi: index 25,0 under 75,0",
         "opened": "Öppnad:", "reasons": "Skälen som de missnöjda svaren gav:",
         "open": "öppen", "in_progress": "pågår",
     },
 }  # fmt: skip
+PEOPLE = {  # where each lands, what their page is called, the part they subscribe to
+    "maria": ("/stores/s1", "Kamppi", "store:s1"),
+    "erik": ("/regions/etela", "Etelä", "region:etela"),
+}
+DAYS = [(who, width, language) for who in PEOPLE for width, language in ((390, "fi"), (1366, "sv"))]
+DAYS += [("maria", 1366, "fi"), ("erik", 390, "sv")]
 
 
-@pytest.mark.parametrize("who", list(DAYS))
-def test_a_managers_day_from_landing_to_acknowledging_an_alert(hq, browser, smtp, who):  # noqa: F811
-    day = DAYS[who]
+@pytest.mark.parametrize(("who", "width", "language"), DAYS)
+def test_a_managers_day_from_landing_to_acknowledging_an_alert(hq, browser, smtp,  # noqa: F811
+                                                                who, width, language):  # fmt: skip
+    lands, called, scope = PEOPLE[who]
+    day = {**WORDS[language], "lands": lands, "landing_says": called, "scope": scope}
+    day["sent_to"] = day["sent_to"].format(who=who)
     inbox, mail = smtp
     now = hq.clock.now
     with hq.sessions() as s:
         add_region(s, "etela", "Etelä", None, now)
         set_store_region(s, "s1", "etela")
-        add_user(s, "maria", PASSWORD, now, "fi", "manager", "store:s1", "maria@hymio.test")
-        add_user(s, "erik", PASSWORD, now, "sv", "manager", "region:etela", "erik@hymio.test")
+        for name, (_, _, part) in PEOPLE.items():
+            add_user(s, name, PASSWORD, now, language, "manager", part, f"{name}@hymio.test")
         save_rule(s, operator(s), now, name="Index", kind="index_below", scope="",
                   params={"value": 75, "days": 1, "min_n": 30}, channels=[])  # fmt: skip
     ARTIFACTS.mkdir(exist_ok=True)
-    width = day["width"]
     with LiveServer(hq.app) as server:
         phone = width < 800
         size = {"width": width, "height": 844 if phone else 900}
@@ -69,7 +73,8 @@ def test_a_managers_day_from_landing_to_acknowledging_an_alert(hq, browser, smtp
         assert page.evaluate("document.documentElement.scrollWidth") <= width, page.evaluate(
             WIDEST, width
         )
-        page.screenshot(path=ARTIFACTS / f"managers-day-{who}-landing.png", full_page=True)
+        page.screenshot(path=ARTIFACTS / f"managers-day-{who}-{width}-{language}-landing.png",
+                        full_page=True)  # fmt: skip
 
         page.goto(f"{server.url}/alerts")
         form = page.locator("#subscribe")
@@ -81,7 +86,8 @@ def test_a_managers_day_from_landing_to_acknowledging_an_alert(hq, browser, smtp
         page.wait_for_url(f"{server.url}/alerts#subscriptions")
         mine = page.locator("#my-subscriptions li").all_inner_texts()
         assert len(mine) == 1 and day["kind"] in mine[0] and day["mode"] in mine[0]
-        page.screenshot(path=ARTIFACTS / f"managers-day-{who}-subscribed.png", full_page=True)
+        page.screenshot(path=ARTIFACTS / f"managers-day-{who}-{width}-{language}-subscribed.png",
+                        full_page=True)  # fmt: skip
 
         unhappy_day(hq)  # the morning goes badly at Kamppi; the worker runs
         assert worker_of(hq, mail).run_once()[0] == 1
@@ -106,5 +112,6 @@ def test_a_managers_day_from_landing_to_acknowledging_an_alert(hq, browser, smtp
         assert page.locator("#alert-state").inner_text() == day["in_progress"]
         assert who in page.locator("#history li[data-event=acknowledged]").inner_text()
         assert page.evaluate("document.documentElement.scrollWidth") <= width
-        page.screenshot(path=ARTIFACTS / f"managers-day-{who}-acknowledged.png", full_page=True)
+        page.screenshot(path=ARTIFACTS / f"managers-day-{who}-{width}-{language}-done.png",
+                        full_page=True)  # fmt: skip
         context.close()
