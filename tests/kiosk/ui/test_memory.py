@@ -44,6 +44,9 @@ def test_a_calm_kiosk_drops_its_frame_rate_and_releases_memory(kiosk_ui, monkeyp
     released = []
     monkeypatch.setattr(memory, "release", lambda: released.append(True) or True)
     k = kiosk_ui()
+    # a start slower than CALM_AFTER (a busy machine) has calmed down already: what counts
+    # is what the touch does
+    released.clear()
     k.touch(k.face(3))
     calm = k.app.conductor.timers["calm"]  # set by the touch, CALM_AFTER s on
     assert calm.timeout == CALM_AFTER and Clock._max_fps > CALM_FPS and not released
