@@ -2,8 +2,9 @@
 of :mod:`hq.insight.business.layout` (all or nothing, an upsert on store and hour), and
 ``GET /api/v1/stores/{id}/business`` gives a store's figures and response rate by day.
 
-Importing needs a reader who may act on the stores (a manager or admin, or a token with
-that role); an analyst's token only reads. A file with problems is a 400 whose
+Importing needs an API token whose role may act on the stores (``manager`` or ``admin``;
+a browser imports through the Business page, whose form carries its CSRF token); an
+analyst's token only reads. A file with problems is a 400 whose
 ``problems`` name each line and column (at most 50, and how many more).
 """
 
@@ -102,6 +103,8 @@ class StoreBusiness(BaseModel):
 async def import_hours(request: Request, reader: Reader, session: DB, now: Now,
                        lock: WriteLock):  # fmt: skip
     """Import business figures per store and local hour (the CSV layout in the docs)."""
+    if not reader.who.startswith("token:"):  # a browser imports through the Business page
+        raise ApiError(403, "token_required", "importing needs an API token (or the page)")
     if not reader.acts_on_any():
         raise ApiError(403, "read_only", "this reader only reads; importing needs a manager")
     body = bytearray()

@@ -122,6 +122,11 @@ def test_a_manager_imports_into_their_stores_only_and_a_reader_not_at_all(hq, ch
     assert analyst.status_code == 403 and analyst.json()["error"]["code"] == "read_only"
     manager_script = _post(hq, HEAD + "s1,2026-11-02,9,9,,,\n", chain)  # a reading token
     assert manager_script.status_code == 403
+    log_in_as(hq, "south")  # a manager's browser session: the page, not the API
+    body = (HEAD + "s1,2026-11-02,9,9,,,\n").encode()
+    session = hq.client.post("/api/v1/business-hours", content=body,
+                             headers={"Content-Type": "text/csv"})  # fmt: skip
+    assert session.status_code == 403 and session.json()["error"]["code"] == "token_required"
     assert _stored(hq) == [("s1", "2026-11-02", 9, 2, None, None, None)]
 
 
