@@ -43,6 +43,7 @@ def install(app: FastAPI, sessions: sessionmaker[Session], secure_cookies: bool)
         actions,
         admin_pages,
         business,
+        fleet_page,
         pages,
         reports_page,
         whatif,
@@ -65,6 +66,7 @@ def install(app: FastAPI, sessions: sessionmaker[Session], secure_cookies: bool)
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages.router)
+    app.include_router(fleet_page.router)
     app.include_router(whatif.router)
     app.include_router(admin_pages.router)
     app.include_router(alert_setup.router)  # before /alerts/{alert_id}

@@ -1,4 +1,4 @@
-"""Dashboard routes: login and logout, all stores, one store, the fleet.
+"""Dashboard routes: login and logout, all stores, one store (the fleet: :mod:`.fleet_page`).
 
 Every page but the login needs a live session (:mod:`hq.people.sessions`): the signed
 cookie carries the session's id and a CSRF token that every form sends back. Logins are
@@ -28,7 +28,7 @@ from hq.core.speaking import speaking
 from hq.dashboard.regions import landing
 from hq.dashboard.templating import make_templates
 from hq.fleet.added import added
-from hq.fleet.rollouts import progress, updates
+from hq.fleet.rollouts import updates
 from hq.ingest.ratelimit import retry_after
 from hq.ingest.wire import Day
 from hq.insight.business.action_effects import effects_of
@@ -44,7 +44,7 @@ from hq.insight.chain import (
 )
 from hq.insight.chain_health import lacking, silent_devices
 from hq.insight.counts import today
-from hq.insight.figures import fleet, store_page
+from hq.insight.figures import store_page
 from hq.insight.period import choose
 from hq.insight.splits import choose_split
 from hq.people import sessions as login_sessions
@@ -344,23 +344,4 @@ def one_store(
         business=store_rates(db, store.id, period.first, period.last, split),
         bands=by_busyness(db, [store.id], period.first, period.last, figures["figures"].scale),
         min_cell=request.app.state.min_cell,
-    )  # fmt: skip
-
-
-@router.get("/fleet", response_class=HTMLResponse)
-def fleet_page(request: Request, db: DB, now: Now, lock: WriteLock, silent: str = ""):
-    """The fleet; ``?silent=1`` only its silent kiosks (the all-stores page's banner)."""
-    silent = silent not in ("", "0")
-    if not (user := logged_in(request, db, now, lock)):
-        return _to_login()
-    only = user.access.stores
-    stores = user.access.visible(db.scalars(select(Store).order_by(Store.name)))
-    devices = fleet(db, now, only=only)
-    if silent:
-        devices = [d for d in devices if d.silent]
-    releases = updates(db, only=only)
-    return _page(
-        request, "fleet.html", user, devices=devices, stores=stores, added=added(db, only=only),
-        only_silent=bool(silent),
-        updates=releases, rollouts=progress(db, releases, only), now=now,
     )  # fmt: skip

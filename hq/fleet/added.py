@@ -28,10 +28,13 @@ class Added:
 
 
 def added(
-    session: Session, store_id: str | None = None, only: frozenset[str] | None = None
+    session: Session,
+    store_id: str | None = None,
+    only: frozenset[str] | None = None,
+    ids: list[str] | None = None,
 ) -> dict[str, Added]:
-    """Device id → how and when it was added, for every device (of one store, or of the
-    stores *only*, if given)."""
+    """Device id → how and when it was added, for every device (of one store, of the
+    stores *only*, or the devices *ids*, if given)."""
     query = (
         select(DeviceEnrolment, Store.timezone)
         .join(Device, Device.id == DeviceEnrolment.device_id)
@@ -41,6 +44,8 @@ def added(
         query = query.where(Device.store_id == store_id)
     if only is not None:
         query = query.where(Device.store_id.in_(sorted(only)))
+    if ids is not None:
+        query = query.where(Device.id.in_(sorted(ids)))
     out = {}
     for row, timezone in session.execute(query):
         day = parse_utc_text(row.enrolled_at).astimezone(zone(timezone)).date().isoformat()

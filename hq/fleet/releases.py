@@ -30,6 +30,7 @@ from hq.core.errors import DuplicateError, HQError, UnknownDeviceError, UnknownS
 from hq.core.names import check_id
 from hq.fleet.release_metadata import is_newer, keep_metadata
 from hq.people.audit import CLI, record
+from hq.tables.database import device_bucket
 from hq.tables.models import Device, DeviceGroup, Release, Rollout, Store
 from kiosk.releases.manifest import (
     CHUNK,
@@ -226,9 +227,7 @@ def add_to_group(session: Session, name: str, devices: Iterable[str]) -> int:
     return added
 
 
-def bucket(device_id: str) -> int:
-    """The device's place 0–99 in percentage rollouts (the same for every release)."""
-    return int(hashlib.sha256(device_id.encode()).hexdigest()[:8], 16) % 100
+bucket = device_bucket  # the device's place 0–99 in percentage rollouts
 
 
 @dataclass(frozen=True)

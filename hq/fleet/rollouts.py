@@ -6,11 +6,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    and_,
+    case,
+    false,
+    func,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import Session
 
 from hq.fleet.releases import plan
-from hq.tables.models import Device, Release
+from hq.tables.models import Device, DeviceGroup, Release, Rollout
 
 FAILED = ("rolled_back", "refused", "failed")
 
@@ -43,16 +56,21 @@ class Progress:
 
 
 def updates(
-    session: Session, store_id: str | None = None, only: frozenset[str] | None = None
+    session: Session,
+    store_id: str | None = None,
+    only: frozenset[str] | None = None,
+    ids: list[str] | None = None,
 ) -> dict[str, DeviceUpdate]:
-    """Device id → its releases, for every device (of one store, or of the stores *only*,
-    if given)."""
+    """Device id → its releases, for every device (of one store, of the stores *only*, or
+    the devices *ids*, if given)."""
     steps = plan(session)
     query = select(Device.id, Device.store_id, Device.version, Device.last_status)
     if store_id:
         query = query.where(Device.store_id == store_id)
     if only is not None:
         query = query.where(Device.store_id.in_(sorted(only)))
+    if ids is not None:
+        query = query.where(Device.id.in_(sorted(ids)))
     out = {}
     for device_id, store, version, status in session.execute(query):
         last = (status or {}).get("last_update") or {}
@@ -67,24 +85,76 @@ def updates(
     return out
 
 
-def progress(
-    session: Session, devices: dict[str, DeviceUpdate], only: frozenset[str] | None = None
-) -> list[Progress]:
+def bucket_sql(session: Session) -> ColumnElement[int]:
+    """:func:`hq.fleet.releases.bucket` of ``devices.id`` in SQL: PostgreSQL's sha256(),
+    SQLite's ``hymio_bucket`` (registered on every connection, :mod:`hq.tables.database`)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return literal_column(
+            "(('x' || substr(encode(sha256(convert_to(devices.id, 'UTF8')), 'hex'), 1, 8))"
+            "::bit(32)::bigint % 100)"
+        )
+    return func.hymio_bucket(Device.id)
+
+
+def wanted_sql(session: Session) -> ColumnElement[str | None] | None:
+    """The release each device should run (:meth:`hq.fleet.releases.Plan.wanted`) as one
+    SQL ``CASE`` over the rollout steps, newest first (NULL where no step covers it);
+    None when there are no steps."""
+    whens = []
+    for step in session.scalars(select(Rollout).order_by(Rollout.id.desc())):
+        if step.scope == "all":
+            when = true()
+        elif step.scope == "store":
+            when = Device.store_id == step.target
+        elif step.scope == "device":
+            when = Device.id == step.target
+        elif step.scope == "group":
+            members = select(DeviceGroup.device_id).where(DeviceGroup.name == step.target)
+            when = Device.id.in_(members)
+        elif step.scope == "percent" and step.target.isdigit():
+            when = bucket_sql(session) < int(step.target)
+        else:
+            continue
+        whens.append((when, literal(step.version, String)))
+    return case(*whens, else_=null()) if whens else None
+
+
+def behind_sql(wanted: ColumnElement | None) -> ColumnElement[bool]:
+    """A device should run another release than it does (:attr:`DeviceUpdate.behind`)."""
+    if wanted is None:
+        return false()
+    return and_(wanted.is_not(None), or_(Device.version.is_(None), Device.version != wanted))
+
+
+def outcome_sql() -> ColumnElement[str | None]:
+    """The outcome of a device's last update, as its last heartbeat said."""
+    return Device.last_status[("last_update", "outcome")].as_string()
+
+
+def progress(session: Session, only: frozenset[str] | None = None) -> list[Progress]:
     """Each release some device should run, or runs, newest first (of the devices of the
-    stores *only*, if given)."""
-    running: dict[str, int] = {}
-    query = select(Device.version)
-    if only is not None:
-        query = query.where(Device.store_id.in_(sorted(only)))
-    for (version,) in session.execute(query):
-        running[version] = running.get(version, 0) + 1
+    stores *only*, if given); counted in SQL, never device by device."""
+    scope = [Device.store_id.in_(sorted(only))] if only is not None else []
+    counted = select(Device.version, func.count()).where(*scope).group_by(Device.version)
+    running = dict(session.execute(counted).all())
     known = [
         v for (v,) in session.execute(select(Release.version).order_by(Release.added_at.desc()))
     ]
+    asked: dict[str, int] = {}
+    if known and (wanted := wanted_sql(session)) is not None:
+        # one sum per release (a GROUP BY over a CASE of bound values groups wrongly)
+        sums = [func.sum(case((wanted == v, 1), else_=0)) for v in known]
+        found = session.execute(select(*sums).select_from(Device).where(*scope)).one()
+        asked = {v: int(n or 0) for v, n in zip(known, found, strict=True)}
+    last = Device.last_status[("last_update", "version")].as_string().label("version")
+    failing = select(last).where(*scope, outcome_sql().in_(FAILED)).subquery()
+    query = select(failing.c.version, func.count()).group_by(failing.c.version)
+    failed = dict(session.execute(query).all())
     out = []
     for version in known:
-        wanted = sum(d.wanted == version for d in devices.values())
-        failed = sum(d.version == version and d.outcome in FAILED for d in devices.values())
-        if wanted or running.get(version):
-            out.append(Progress(version, wanted, running.get(version, 0), failed))
+        if asked.get(version) or running.get(version):
+            out.append(
+                Progress(version, asked.get(version, 0), running.get(version, 0),
+                         failed.get(version, 0))
+            )  # fmt: skip
     return out

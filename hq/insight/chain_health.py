@@ -13,14 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select, union
+from sqlalchemy import ColumnElement, and_, func, or_, select, union
 from sqlalchemy.orm import Session
 
 from hq.ingest.completeness import Completeness, completeness_of
-from hq.insight.figures import OPEN, is_silent
+from hq.insight.figures import SILENT
 from hq.insight.hours import all_store_hours
 from hq.tables.models import Device, DeviceDatabase, DeviceReceived, Store
-from kiosk.timekeeping.localtime import zone
+from kiosk.timekeeping.localtime import to_utc_text, zone
 
 
 @dataclass(frozen=True)
@@ -31,29 +31,52 @@ class Silent:
     store_id: str
 
 
+def closed_stores(session: Session, now: datetime) -> list[str]:
+    """The stores closed at *now* by their opening hours (a store without hours is open all
+    day, so only the stores that have some are looked at: stores, never devices)."""
+    hours = all_store_hours(session)
+    if not hours:
+        return []
+    zones = session.execute(select(Store.id, Store.timezone).where(Store.id.in_(sorted(hours))))
+    local: dict[str, datetime] = {}
+    out = []
+    for store_id, tz in zones:
+        if tz not in local:
+            local[tz] = now.astimezone(zone(tz))
+        if not hours[store_id].is_open(local[tz]):
+            out.append(store_id)
+    return sorted(out)
+
+
+def silent_where(session: Session, now: datetime) -> ColumnElement[bool]:
+    """The SQL condition of a silent device (:func:`hq.insight.figures.is_silent`): not
+    retired, not heard from for over :data:`SILENT` (``last_seen_at`` is HQ's UTC text,
+    whose order is the times' order), in a store open at *now*."""
+    closed = closed_stores(session, now)
+    cutoff = to_utc_text(now - SILENT)
+    quiet = or_(Device.last_seen_at.is_(None), Device.last_seen_at < cutoff)
+    where = and_(Device.retired_at.is_(None), quiet)
+    return and_(where, Device.store_id.not_in(closed)) if closed else where
+
+
 def silent_devices(
     session: Session, now: datetime, only: frozenset[str] | None = None
 ) -> tuple[list[Silent], int]:
     """The silent devices, by store name and id, and how many working devices there are
-    (of the stores *only*, if given); a retired one is neither."""
-    hours = all_store_hours(session)
+    (of the stores *only*, if given); a retired one is neither. Both from SQL: only the
+    silent devices are read."""
+    working = select(func.count()).select_from(Device).where(Device.retired_at.is_(None))
     query = (
-        select(Device.id, Device.store_id, Device.last_seen_at, Store.timezone)
+        select(Device.id, Device.store_id)
         .join(Store)
-        .where(Device.retired_at.is_(None))  # a retired kiosk is never silent
+        .where(silent_where(session, now))
         .order_by(Store.name, Device.id)
     )
     if only is not None:
+        working = working.where(Device.store_id.in_(sorted(only)))
         query = query.where(Device.store_id.in_(sorted(only)))
-    rows = session.execute(query).all()
-    local: dict[str, datetime] = {}
-    out = []
-    for device_id, store_id, seen_at, tz in rows:
-        if tz not in local:
-            local[tz] = now.astimezone(zone(tz))
-        if is_silent(now, local[tz], hours.get(store_id, OPEN), seen_at):
-            out.append(Silent(device_id, store_id))
-    return out, len(rows)
+    out = [Silent(device_id, store_id) for device_id, store_id in session.execute(query)]
+    return out, session.scalar(working) or 0
 
 
 def lacking(session: Session) -> dict[str, list[Completeness]]:

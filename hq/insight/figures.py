@@ -320,15 +320,21 @@ def fleet(
     now: datetime,
     store_id: str | None = None,
     only: frozenset[str] | None = None,
+    ids: list[str] | None = None,
 ) -> list[DeviceHealth]:
-    """Every device (of one store, or of the stores *only*, if given) with what makes it
-    healthy or not."""
+    """Every device (of one store, of the stores *only*, or the devices *ids* in that
+    order, if given) with what makes it healthy or not."""
     query = select(Device, Store).join(Store).order_by(Store.name, Device.id)
     if store_id:
         query = query.where(Device.store_id == store_id)
     if only is not None:
         query = query.where(Device.store_id.in_(sorted(only)))
+    if ids is not None:
+        query = query.where(Device.id.in_(sorted(ids)))
     found = session.execute(query).all()
+    if ids is not None:
+        place = {device_id: i for i, device_id in enumerate(ids)}
+        found.sort(key=lambda row: place[row[0].id])
     hours = all_store_hours(session)
     known = completeness_of(session, [device.id for device, _ in found])
     out = []

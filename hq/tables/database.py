@@ -8,6 +8,7 @@ HQ database is brought up to date by ``hymio hq serve``.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
@@ -70,6 +71,14 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
+    # the rollouts' percentage buckets in SQL (hq.fleet.rollouts); PostgreSQL has sha256()
+    dbapi_connection.create_function("hymio_bucket", 1, device_bucket, deterministic=True)
+
+
+def device_bucket(device_id: str) -> int:
+    """The device's place 0–99 in percentage rollouts (the same for every release): the
+    first 32 bits of the SHA-256 of its id, modulo 100."""
+    return int(hashlib.sha256(device_id.encode()).hexdigest()[:8], 16) % 100
 
 
 def writer_lock(engine: Engine) -> AbstractContextManager:
