@@ -14,59 +14,24 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
-from hq.dashboard.pages import _page, _to_login, logged_in, shown_regions, speaks
+from hq.core.language import N_
+from hq.dashboard.pages import _page, _to_login, logged_in, speaks
 from hq.fleet.added import added
-from hq.fleet.problems import LABELS, PER_PAGE, PROBLEMS, Scope, fleet_page
+from hq.fleet.problems import (
+    LABELS,
+    PER_PAGE,
+    BadParameter,
+    choose_scope,
+    fleet_page,
+    page_number,
+)
 from hq.fleet.rollouts import progress, updates
 from hq.insight.chain_health import lacking
 from hq.insight.figures import fleet
-from hq.people.access import Scope as AccessScope
 from hq.tables.models import Store
 from hq.web.deps import DB, Now, WriteLock
 
 router = APIRouter(include_in_schema=False)
-MOST_PAGES = 100_000
-
-
-class BadParameter(ValueError):
-    """A GET parameter of the fleet page that cannot be used; ``text`` to translate."""
-
-    def __init__(self, field: str, text: str, **values: object):
-        super().__init__(text)
-        self.field, self.text, self.values = field, text, values
-
-
-def page_number(value: str) -> int:
-    """``page`` as a whole number 1–100 000; a :class:`BadParameter` otherwise."""
-    if not value.isdigit() or not 1 <= int(value) <= MOST_PAGES:
-        raise BadParameter(
-            "page", "page: {value} is not a page number (1, 2, …)", value=repr(value[:20])
-        )
-    return int(value)
-
-
-def choose_scope(db: DB, user, store: str, region: str, problem: str) -> tuple[Scope, list]:
-    """The kiosks the reader asked for, and the regions they may filter by; a
-    :class:`BadParameter` naming ``store``, ``region`` or ``problem`` that is not theirs."""
-    stores = user.access.visible(db.scalars(select(Store).order_by(Store.name, Store.id)))
-    regions = shown_regions(db, stores)
-    if problem and problem not in PROBLEMS:
-        raise BadParameter(
-            "problem", "problem: {value} is not one of {known}",
-            value=repr(problem[:40]), known=", ".join(PROBLEMS),
-        )  # fmt: skip
-    chosen: frozenset[str] | None = None
-    if store:
-        if store not in {s.id for s in stores}:
-            raise BadParameter("store", "store: {value} is not a store of yours", value=repr(store))
-        chosen = frozenset([store])
-    if region:
-        if region not in {r.id for r in regions}:
-            why = "region: {value} is not a region of yours"
-            raise BadParameter("region", why, value=repr(region))
-        inside = user.access.tree.stores_of(AccessScope("region", region))
-        chosen = frozenset(s for s in (chosen or inside) if s in inside)
-    return Scope(user.access.stores, chosen), [stores, regions]
 
 
 @router.get("/fleet", response_class=HTMLResponse)
@@ -91,11 +56,11 @@ def fleet_view(
         problem = "silent"
     try:
         number = page_number(page)
-        scope, (stores, regions) = choose_scope(db, user, store, region, problem)
+        scope, stores, regions = choose_scope(db, user.access, store, region, problem)
         view = fleet_page(db, now, scope, problem, number)
         if number > view.pages:
             raise BadParameter(
-                "page", "there is no page {page} of the kiosks; there are {pages}",
+                "page", N_("there is no page {page} of the kiosks; there are {pages}"),
                 page=number, pages=view.pages,
             )  # fmt: skip
     except BadParameter as e:

@@ -27,7 +27,9 @@ from hq.core.language import N_
 from hq.fleet.rollouts import FAILED, behind_sql, outcome_sql, wanted_sql
 from hq.ingest.completeness import completeness_of
 from hq.insight.chain_health import silent_where
-from hq.tables.models import Device, DeviceDatabase, DeviceReceived, Store
+from hq.people.access import Access, load_tree
+from hq.people.access import Scope as AccessScope
+from hq.tables.models import Device, DeviceDatabase, DeviceReceived, Region, Store
 
 PROBLEMS = ("silent", "behind", "holding", "clock", "disk", "temperature", "stuck", "failed")
 LABELS = {  # English; the page translates them
@@ -43,6 +45,7 @@ LABELS = {  # English; the page translates them
 DISK_MB = 200  # the alert rule low_disk's default (hq.alerts.kinds)
 HOT_CELSIUS = 75  # the alert rule high_temperature's default
 PER_PAGE = 50
+MOST_PAGES = 100_000
 
 
 @dataclass(frozen=True)
@@ -162,6 +165,52 @@ def fleet_page(
         Row(device_id, tuple(p for p, on in zip(PROBLEMS, flags, strict=True) if on))
         for device_id, *flags in session.execute(query)
     ]
-    return FleetPage(
-        int(total or 0), int(with_problems or 0), by_name, rows, page, pages, shown
-    )
+    return FleetPage(int(total or 0), int(with_problems or 0), by_name, rows, page, pages, shown)
+
+
+class BadParameter(ValueError):
+    """A GET parameter of the fleet page that cannot be used; ``text`` to translate."""
+
+    def __init__(self, field: str, text: str, **values: object):
+        super().__init__(text)
+        self.field, self.text, self.values = field, text, values
+
+
+def page_number(value: str) -> int:
+    """``page`` as a whole number 1–100 000; a :class:`BadParameter` otherwise."""
+    if not value.isdigit() or not 1 <= int(value) <= MOST_PAGES:
+        raise BadParameter(
+            "page", N_("page: {value} is not a page number (1, 2, …)"), value=repr(value[:20])
+        )
+    return int(value)
+
+
+def choose_scope(
+    session: Session, access: Access, store: str, region: str, problem: str
+) -> tuple[Scope, list[Store], list[Region]]:
+    """The kiosks *access*'s reader asked for, their stores and the regions they may
+    filter by; a :class:`BadParameter` naming ``store``, ``region`` or ``problem`` that is
+    not theirs."""
+    stores = access.visible(session.scalars(select(Store).order_by(Store.name, Store.id)))
+    tree = load_tree(session)
+    ids = {r for s in stores for r in tree.path_up(s.region_id)}
+    regions = list(session.scalars(select(Region).where(Region.id.in_(ids)).order_by(Region.name)))
+    if problem and problem not in PROBLEMS:
+        raise BadParameter(
+            "problem", N_("problem: {value} is not one of {known}"),
+            value=repr(problem[:40]), known=", ".join(PROBLEMS),
+        )  # fmt: skip
+    chosen: frozenset[str] | None = None
+    if store:
+        if store not in {s.id for s in stores}:
+            raise BadParameter(
+                "store", N_("store: {value} is not a store of yours"), value=repr(store)
+            )
+        chosen = frozenset([store])
+    if region:
+        if region not in {r.id for r in regions}:
+            why = N_("region: {value} is not a region of yours")
+            raise BadParameter("region", why, value=repr(region))
+        inside = access.tree.stores_of(AccessScope("region", region))
+        chosen = frozenset(s for s in (chosen or inside) if s in inside)
+    return Scope(access.stores, chosen), stores, regions

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from hq.api import errors
 from hq.api.chain.guard import refusal
+from hq.core.errors import ApiError
 from hq.fleet.chain import kiosks as chain_kiosks
 from hq.fleet.chain.errors import ChainError
+from hq.fleet.problems import PER_PAGE, BadParameter, choose_scope, fleet_page, page_number
 from hq.insight.figures import DeviceHealth, fleet
 from hq.tables.models import Device
 from hq.web.deps import DB, Now, Reader, WriteLock
@@ -21,6 +23,7 @@ from hq.web.deps import DB, Now, Reader, WriteLock
 router = APIRouter(prefix="/api/v1", tags=["chain"])
 ANSWERS = errors(400, 401, 403, 404, 409, 422)
 Id = Annotated[str, Field(max_length=64)]
+MOST_PER_PAGE = 500
 
 
 class Strict(BaseModel):
@@ -39,6 +42,7 @@ class DeviceOut(BaseModel):
     silent: bool
     version: str
     clock: str
+    problems: list[str] = []  # of hq.fleet.problems.PROBLEMS; filled on a paged list
 
 
 class NewDevice(Strict):
@@ -70,10 +74,44 @@ def _out(d: DeviceHealth) -> DeviceOut:
     )  # fmt: skip
 
 
-@router.get("/devices", response_model=list[DeviceOut], responses=errors(401))
-def list_devices(session: DB, reader: Reader, now: Now) -> list[DeviceOut]:
-    """The kiosks of the stores the reader may see, with their state."""
-    return [_out(d) for d in fleet(session, now, only=reader.stores)]
+@router.get("/devices", response_model=list[DeviceOut], responses=errors(400, 401))
+def list_devices(
+    session: DB,
+    reader: Reader,
+    now: Now,
+    response: Response,
+    store: Annotated[str, Query(max_length=64, description="one store's kiosks")] = "",
+    region: Annotated[str, Query(max_length=64, description="one region's kiosks")] = "",
+    problem: Annotated[str, Query(max_length=40, description="kiosks with this problem")] = "",
+    page: Annotated[str, Query(max_length=20, description="a page, problems first")] = "",
+    per_page: Annotated[str, Query(max_length=20, description=f"1–{MOST_PER_PAGE}")] = "",
+) -> list[DeviceOut]:
+    """The kiosks of the stores the reader may see, with their state; of one ``store``,
+    ``region`` or ``problem`` if given. With ``page`` (and ``per_page``, default 50) a page
+    of them, the kiosks with a problem first, as on the fleet page, with ``X-Total-Count``;
+    without, every one, by store name and id (as before)."""
+    try:
+        scope, _, _ = choose_scope(session, reader, store, region, problem)
+        number = page_number(page) if page else None
+        size = PER_PAGE
+        if per_page:
+            if not per_page.isdigit() or not 1 <= int(per_page) <= MOST_PER_PAGE:
+                why = f"per_page: {per_page[:20]!r} is not a whole number 1–{MOST_PER_PAGE}"
+                raise BadParameter("per_page", why)
+            size = int(per_page)
+        if number is None and not problem:
+            chosen = scope.stores if scope.stores is not None else reader.stores
+            return [_out(d) for d in fleet(session, now, only=chosen)]
+        view = fleet_page(session, now, scope, problem, number or 1, size if number else 10**9)
+    except BadParameter as e:
+        raise ApiError(400, f"bad_{e.field}", str(e.text.format(**e.values))) from None
+    if number is not None and number > view.pages:
+        why = f"page: there is no page {number}; there are {view.pages}"
+        raise ApiError(400, "bad_page", why)
+    response.headers["X-Total-Count"] = str(view.total_shown)
+    problems = {row.device_id: list(row.problems) for row in view.rows}
+    found = fleet(session, now, ids=[row.device_id for row in view.rows])
+    return [_out(d).model_copy(update={"problems": problems[d.device.id]}) for d in found]
 
 
 @router.post("/devices", response_model=NewToken, status_code=201, responses=ANSWERS)
