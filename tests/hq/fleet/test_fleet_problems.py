@@ -22,7 +22,9 @@ from hq.people.roles import add_region, set_role, set_store_region
 from hq.tables.models import Device, DeviceDatabase, DeviceGroup, Release, Rollout, Survey
 from kiosk.timekeeping.hours import WEEKDAYS
 from kiosk.timekeeping.localtime import to_utc_text
-from tests.hq.conftest import PASSWORD, log_in
+from tests.hq.conftest import PASSWORD, LiveServer, log_in
+from tests.hq.dashboard.test_dashboard import ARTIFACTS, _log_in, browser  # noqa: F401
+from tests.hq.dashboard.test_phone import TAPPED, WIDEST
 from tests.hq.region_fixtures import client_of
 
 STORES = ("s1", "s2", "s3", "s4")  # s3, s4 in the region "north"; s4 closed all week
@@ -224,3 +226,37 @@ def test_silent_devices_come_from_sql_and_read_only_the_silent(hq):
         event.remove(engine, "before_cursor_execute", heard)
     assert any("last_seen_at <" in q for q in statements)
     assert silent and all(d.store_id != "s4" for d in silent)  # s4 is closed
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_paged_fleet_page_in_chromium_at_390_and_1366_px(hq, browser):  # noqa: F811
+    seed(hq)
+    (ARTIFACTS / "issue31").mkdir(parents=True, exist_ok=True)
+    problems = []
+    with LiveServer(hq.app) as server:
+        for width, language in ((390, "fi"), (390, "sv"), (1366, "fi"), (1366, "sv")):
+            context = browser.new_context(
+                viewport={"width": width, "height": 844 if width < 800 else 900},
+                extra_http_headers={"Accept-Language": language},
+            )
+            page = context.new_page()
+            _log_in(page, server.url)
+            page.goto(server.url + "/fleet")
+            if page.evaluate("document.documentElement.scrollWidth") > width:
+                problems.append(f"{width} {language}: {page.evaluate(WIDEST, width)}")
+            if width == 390:
+                for element in page.locator(TAPPED + ", ul.problems a, .pager a").all():
+                    box = element.bounding_box()
+                    if box and box["height"] < 44:
+                        problems.append(f"{language}: {element.evaluate('e => e.outerHTML')}")
+            page.screenshot(path=str(ARTIFACTS / "issue31" / f"fleet-{width}-{language}.png"))
+            page.locator("ul.problems a[data-problem=disk]").click()  # a link, no JavaScript
+            assert "problem=disk" in page.url
+            assert page.locator("tbody tr[data-device]").count() == int(
+                page.locator("a[data-problem=disk]").get_attribute("data-count")
+            )
+            page.goto(server.url + "/fleet")
+            page.locator("#fleet-pages a[rel=next]").click()
+            assert "page=2" in page.url and page.locator("tbody tr[data-device]").count() == 50
+            context.close()
+    assert problems == [], "\n".join(problems)
