@@ -215,7 +215,7 @@ def busy_map(
     hours). A cell without such figures says so. No rating is shown, so no privacy floor."""
     cell, left, top = 26, 40, 18
     weekdays = language.weekdays()
-    width, height = left + 24 * cell, top + 7 * cell + 22
+    width, height = left + 24 * cell, top + 7 * cell + 36  # the legend on two lines
     cells = []
     for d, row in enumerate(grid):
         cells.append(f'<text x="4" y="{top + d * cell + 17}">{weekdays[d]}</text>')
@@ -249,15 +249,19 @@ def busy_map(
         f'<text x="{left + h * cell + 12}" y="12" text-anchor="middle">{h}</text>'
         for h in range(0, 24, 3)
     )
-    legend = escape(language.translate(
+    says = language.translate(
         "colour: transactions per staff member (light 0, dark {top} or more) · figure: the"
         " same, rounded · blank: no business figures", top=BUSY_TOP,
-    ))  # fmt: skip
+    )  # fmt: skip
+    first, _, second = says.partition(" · ")  # two lines: one is wider than a phone's map
+    legend = "".join(
+        f'<text class="legend" x="{left}" y="{height - y}">{escape(line)}</text>'
+        for y, line in ((18, first), (4, second))
+    )
     name = escape(language.gettext("transactions per staff member by weekday and hour"))
     return _svg(
         f'<svg class="heat busy" id="{escape(ident)}" viewBox="0 0 {width} {height}"'
-        f' role="img" aria-label="{name}">{hours_row}{"".join(cells)}'
-        f'<text class="legend" x="{left}" y="{height - 4}">{legend}</text></svg>'
+        f' role="img" aria-label="{name}">{hours_row}{"".join(cells)}{legend}</svg>'
     )
 
 

@@ -49,7 +49,8 @@ def test_the_heat_map_switches_to_transactions_per_staff_member_by_a_link(hq):
     assert "16,0 transactions per staff member (2 hours, 80 transactions)" not in busy  # en
     assert "16.0 transactions per staff member (2 hours, 80 transactions)" in busy
     assert busy.count('data-busy="none"') == 7 * 24 - 1  # 10:00 has no staff: no figure
-    assert "no business figures" in busy and "blank: no business figures" in busy
+    assert "no business figures" in busy
+    assert ">figure: the same, rounded · blank: no business figures<" in busy  # the legend
     # the other choices of the page stay as they were; a bad choice names the field
     kept = hq.client.get("/stores/s1?heat=busy&hour_from=9&hour_to=12").text
     assert 'href="/stores/s1?hour_from=9&amp;hour_to=12&amp;heat=unhappy#heat"' in kept
