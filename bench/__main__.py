@@ -2,6 +2,7 @@
 
 from bench import (
     alerts,
+    business,
     dashboard,
     fleet,
     ingest,
@@ -18,3 +19,5 @@ for module in (record, press, sdcard, tally, ingest, sync, fleet, rollout, dashb
                kiosk):  # fmt: skip
     print()
     module.main()
+print()
+business.main([])  # the short run; python -m bench.business --full for the size

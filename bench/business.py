@@ -1,17 +1,28 @@
 """Importing business figures against the bare load of the same rows (issue 33: ≤ 2×).
 
-A file of every hour of a year of 500 stores (4.4 M lines; ``HYMIO_BENCH_BUSINESS_STORES``
-and ``…_DAYS`` make it smaller) is imported by :func:`hq.insight.business.saving.import_business`
-from its text, as the page, the API and the command line do: read, checked, the local
-hours placed in UTC, then written (COPY into a temporary table and one upsert on
-PostgreSQL; one ``executemany`` upsert on SQLite). The baseline loads the same rows,
-already parsed, into the same empty table the fastest way the database has: ``COPY`` on
-PostgreSQL, a plain ``executemany`` in one transaction on SQLite. Interleaved, three
-rounds each, the table emptied between; min, median and max, and the ratio of medians.
+A file of every hour of some days of some stores is imported by
+:func:`hq.insight.business.saving.import_business` from its text, as the page, the API
+and the command line do: read, checked, the local hours placed in UTC, then written
+(COPY straight in, or into a temporary table and one upsert, on PostgreSQL; one
+``executemany`` upsert on SQLite). The baseline loads the same rows, already parsed, into
+the same empty table the fastest way the database has: ``COPY`` on PostgreSQL, a plain
+``executemany`` in one transaction on SQLite. Interleaved, three rounds each
+(``--rounds``), the table emptied between; min, median and max, each round's ratio, and
+the ratio of medians.
+
+The default run is short (50 stores × 30 days, 36 000 store-hours: well under a minute);
+``--full`` is the issue's size, a year of 500 stores (4.4 M store-hours, a file of some
+200 MB, several GB of memory and tens of minutes): run it on a machine of its own.
+``--stores`` and ``--days`` (or ``HYMIO_BENCH_BUSINESS_STORES`` and ``…_DAYS``) choose any
+other size::
+
+    python -m bench.business            # the short run
+    python -m bench.business --full     # 500 stores × 365 days
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import sqlite3
 import statistics
@@ -30,8 +41,9 @@ from hq.people.access import access_of
 from hq.people.admin import add_store
 from hq.tables.database import open_database
 
-STORES = int(os.environ.get("HYMIO_BENCH_BUSINESS_STORES", "500"))
-DAYS = int(os.environ.get("HYMIO_BENCH_BUSINESS_DAYS", "365"))
+STORES = int(os.environ.get("HYMIO_BENCH_BUSINESS_STORES", "50"))
+DAYS = int(os.environ.get("HYMIO_BENCH_BUSINESS_DAYS", "30"))
+FULL = (500, 365)  # the issue's file: 4.4 M store-hours
 ROUNDS = 3
 ZONES = ("Europe/Helsinki", "Europe/Stockholm")
 NAMES = "store_id, starts_at, day, hour, transactions, sales_cents, footfall, staff, imported_at"
@@ -67,22 +79,24 @@ def _offset(delta: timedelta) -> str:
     return f"+{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def measure(url: str, label: str) -> dict[str, float]:
+def measure(url: str, label: str, stores: int = STORES, days: int = DAYS,
+            rounds: int = ROUNDS) -> dict[str, float]:  # fmt: skip
     engine, sessions = open_database(url)
     now = datetime.now(UTC)
     with sessions() as s:
-        for i in range(STORES):
+        for i in range(stores):
             add_store(s, f"s{i:04d}", f"Store {i:04d}", ZONES[0], now)
         s.commit()
-    zones = {f"s{i:04d}": ZONES[0] for i in range(STORES)}
-    text = the_file(STORES, DAYS)
+    zones = {f"s{i:04d}": ZONES[0] for i in range(stores)}
+    text = the_file(stores, days)
     read = read_file(text, zones)
     assert not read.problems, read.problems[:3]
     rows = [(*r, "2026-12-05T00:00:00.000000+00:00") for r in read.rows]
     print(f"  {label}: {len(rows):,} store-hours, a file of {len(text) / 1e6:.0f} MB")
     pg = url.startswith("postgresql")
     bare_times, hq_times = [], []
-    for _ in range(ROUNDS):
+    base = "COPY" if pg else "executemany"
+    for n in range(1, rounds + 1):
         _empty(url, pg)
         started = time.perf_counter()
         _bare(url, pg, rows)
@@ -95,9 +109,10 @@ def measure(url: str, label: str) -> dict[str, float]:
             s.commit()
         hq_times.append(time.perf_counter() - started)
         assert done.rows == len(rows)
+        print(f"    round {n}: bare {base} {bare_times[-1]:.2f} s, import_business"
+              f" {hq_times[-1]:.2f} s, ratio {hq_times[-1] / bare_times[-1]:.2f}×")  # fmt: skip
     engine.dispose()
     bare, ours = statistics.median(bare_times), statistics.median(hq_times)
-    base = "COPY" if pg else "executemany"
     row(f"bare {base}, {label}", _spread(bare_times))
     row(f"import_business, {label}", _spread(hq_times), f"ratio {ours / bare:.2f}× (goal ≤ 2×)")
     return {"bare": bare, "import": ours, "ratio": ours / bare}
@@ -139,16 +154,30 @@ def _bare(url: str, pg: bool, rows: list[tuple]) -> None:
         conn.close()
 
 
-def main() -> dict[str, dict]:
-    print(f"Business figures import: {STORES} stores × {DAYS} days × 24 hours, "
-          f"{ROUNDS} rounds interleaved (min / median / max)")  # fmt: skip
+def main(argv: list[str] | None = None) -> dict[str, dict]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--full",
+        action="store_true",
+        help="the issue's size: 500 stores × 365 days (4.4 M store-hours)",
+    )
+    parser.add_argument("--stores", type=int, default=STORES)
+    parser.add_argument("--days", type=int, default=DAYS)
+    parser.add_argument("--rounds", type=int, default=ROUNDS, choices=range(3, 100),
+                        metavar="N", help="rounds of each, 3 or more")  # fmt: skip
+    args = parser.parse_args(argv)
+    stores, days = FULL if args.full else (args.stores, args.days)
+    print(f"Business figures import: {stores} stores × {days} days × 24 hours, "
+          f"{args.rounds} rounds interleaved (min / median / max)")  # fmt: skip
     figures = {}
     try:
-        figures["postgresql"] = measure(_pg_db("bench_business"), "PostgreSQL")
+        figures["postgresql"] = measure(_pg_db("bench_business"), "PostgreSQL", stores, days,
+                                        args.rounds)  # fmt: skip
     finally:
         _pg_drop("bench_business")
     with bench_dir() as tmp:
-        figures["sqlite"] = measure(f"sqlite:///{Path(tmp) / 'hq.db'}", "SQLite")
+        figures["sqlite"] = measure(f"sqlite:///{Path(tmp) / 'hq.db'}", "SQLite", stores, days,
+                                    args.rounds)  # fmt: skip
     return figures
 
 

@@ -1,6 +1,8 @@
 """``GET /api/v1/export.csv`` and ``GET /api/v1/export.xlsx``: every rating of the chosen
 stores and local days, with the store's name and local time, whether it counts and whether
-its store-day is complete (:mod:`hq.insight.exports`)."""
+its store-day is complete (:mod:`hq.insight.exports`); ``GET /api/v1/export-business.csv``:
+the business figures per store and hour with the hour's ratings and response rate
+(:mod:`hq.insight.exports.business`)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from hq.api import errors
 from hq.core.errors import ApiError, UnknownStoreError
 from hq.ingest.wire import Day
 from hq.insight.exports import xlsx_file
+from hq.insight.exports.business import business_chunks, prepare_business
 from hq.insight.exports.csv_file import csv_chunks
 from hq.insight.exports.rows import Export, prepare
 from hq.insight.exports.streamed import ExportStream
@@ -141,3 +144,45 @@ def _built(session: Session, export: Export) -> tuple[IO[bytes], int]:
         return xlsx_file.open_built(session, export)
     except xlsx_file.TooManyRowsError as e:
         raise ApiError(422, "too_many_rows", str(e)) from None
+
+
+@router.get(
+    "/export-business.csv",
+    response_class=StreamingResponse,
+    responses={**errors(400, 401, 404, 422, 503), 200: {"content": {"text/csv": {}}}},
+    tags=["business"],
+)
+def export_business_csv(
+    request: Request,
+    session: DB,
+    reader: Reader,
+    from_: From = None,
+    to: To = None,
+    store: StoreId = None,
+) -> StreamingResponse:
+    """The business figures per store and local hour (transactions, sales, footfall,
+    staff) with the hour's counted ratings and the response rate (ratings per 100
+    transactions and per 100 visitors), streamed; the reader's stores only. For a reader
+    who may not export single ratings, an hour with fewer ratings than the privacy floor
+    (``HYMIO_HQ_MIN_CELL``) shows neither its ratings nor its rate."""
+    if from_ and to and from_ > to:
+        raise ApiError(400, "bad_range", f"from {from_} is after to {to}")
+    done = request.app.state.exports.enter()
+    try:
+        floor = 0 if reader.reads_raw else request.app.state.min_cell
+        try:
+            export = prepare_business(session, store, from_, to, reader.stores, floor)
+        except UnknownStoreError as e:
+            raise ApiError(404, "unknown_store", str(e)) from None
+        session.close()  # its connection back to the API's pool before the body is sent
+        headers = {"Content-Disposition":
+                   f'attachment; filename="hymio-business-{store or "all"}.csv"'}  # fmt: skip
+        return ExportStream(
+            business_chunks(request.app.state.export_sessions, export),
+            done,
+            media_type="text/csv; charset=utf-8",
+            headers=headers,
+        )
+    except BaseException:
+        done()
+        raise

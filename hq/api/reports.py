@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from hq.api import FirstDay, LastDay, days_asked, errors
+from hq.api.business import RateOut
+from hq.insight.business.rates import store_rates
 from hq.insight.counts import daily, day_counts
 from hq.insight.splits import guarded_days
 from hq.web.deps import DB, Now, Reader, visible_store
@@ -20,7 +22,11 @@ class Daily(BaseModel):
 
     store_id: str
     timezone: str
-    days: list[dict]
+    days: list[dict]  # each with ratings_per_100_transactions (None: no figures)
+    per_transactions: RateOut = Field(
+        description="the response rate over the days: ratings per 100 transactions"
+    )
+    per_visitors: RateOut
 
 
 @router.get("/stores/{store_id}/daily", response_model=Daily, responses=errors(400, 401, 404, 422))
@@ -33,11 +39,19 @@ def store_daily(
     from_: FirstDay = None,
     to: LastDay = None,
 ) -> Daily:
-    """Counts and metrics per local day, quiet days included; a day with fewer ratings than
-    HQ's privacy limit (``HYMIO_HQ_MIN_CELL``, default 5) has its count but no metrics."""
+    """Counts and metrics per local day, quiet days included, with the response rate
+    (counted ratings per 100 transactions of the hours with business figures); a day with
+    fewer ratings than HQ's privacy limit (``HYMIO_HQ_MIN_CELL``, default 5) has its count
+    but no metrics."""
     store = visible_store(session, reader, store_id)
     first, last = days_asked(store, now, from_, to)
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     counted = day_counts(session, store, days)
     days = guarded_days(daily(counted), request.app.state.min_cell)
-    return Daily(store_id=store.id, timezone=store.timezone, days=days)
+    rates = store_rates(session, store.id, first, last)
+    for day in days:
+        rate = rates.days.get(day["date"])
+        day["ratings_per_100_transactions"] = rate[0].per_100 if rate else None
+    return Daily(store_id=store.id, timezone=store.timezone, days=days,
+                 per_transactions=RateOut.of_rate(rates.transactions),
+                 per_visitors=RateOut.of_rate(rates.visitors))  # fmt: skip

@@ -80,4 +80,5 @@ async def upload(
 
 def _show(request: Request, user, status: int = 200, **context) -> HTMLResponse:
     return _page(request, "business.html", user, status, store=None, columns=COLUMNS,
-                 acts=user.access.acts_on_any(), **context)  # fmt: skip
+                 acts=user.access.acts_on_any(), min_cell=request.app.state.min_cell,
+                 **context)  # fmt: skip

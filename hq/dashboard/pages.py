@@ -25,6 +25,7 @@ from hq.core.client_address import client_host
 from hq.core.errors import LanguageError, PeriodError
 from hq.core.language import LANGUAGES, N_, Language, language, negotiate
 from hq.core.speaking import speaking
+from hq.dashboard.heat import HeatBy, heat_links, heat_problem
 from hq.dashboard.regions import landing
 from hq.dashboard.templating import make_templates
 from hq.fleet.added import added
@@ -32,11 +33,13 @@ from hq.fleet.rollouts import updates
 from hq.ingest.ratelimit import retry_after
 from hq.ingest.wire import Day
 from hq.insight.business.action_effects import effects_of
-from hq.insight.business.busyness import by_busyness
-from hq.insight.business.rates import store_rates
+from hq.insight.business.busyness import busy_grid, by_busyness
+from hq.insight.business.rates import Rate, rates_of, store_rates
 from hq.insight.chain import (
+    DAYS,
     PAGE,
     SORTS,
+    by_today,
     incomplete_by_store,
     last_days,
     rankings,
@@ -278,7 +281,10 @@ def all_stores(
         "overview.html",
         user,
         stores=shown,
-        ranking=rankings(db, chain, now, sort, period, only),
+        ranking=(ranking := rankings(db, chain, now, sort, period, only)),
+        rates=_response_rates(
+            db, [r.store for rows in ranking.values() for r in rows], now, period
+        ),
         period=period,
         sort=sort if sort in SORTS else "rank",
         page=page,
@@ -290,6 +296,21 @@ def all_stores(
         regions=regions,
         region=region,
     )
+
+
+def _response_rates(db: DB, stores: list[Store], now, period) -> dict[str, Rate]:
+    """The ranked stores' ratings per 100 transactions over the ranking's days (each
+    store's own last 30, or the chosen period); a store without figures is left out."""
+    if period.chosen:
+        spans = {(period.first, period.last): stores}
+    else:
+        spans = {(last - timedelta(days=DAYS - 1), last): group
+                 for last, group in by_today(stores, now).items()}  # fmt: skip
+    out = {}
+    for (first, last), group in spans.items():
+        found = rates_of(db, [s.id for s in group], first, last)
+        out |= {store: tx for store, (tx, _) in found.items() if tx.of}
+    return out
 
 
 def shown_regions(db: DB, stores: list[Store]) -> list[Region]:
@@ -317,11 +338,13 @@ def one_store(
     hour_from: Annotated[str | None, Query(max_length=8, description="first hour, 0–23")] = None,
     hour_to: Annotated[str | None, Query(max_length=8, description="last hour, 0–23")] = None,
     weekday: Annotated[list[Weekday] | None, Query(max_length=7, description="0 = Monday")] = None,
+    heat: HeatBy = "unhappy",
 ):
     """A store's page, over the last 30 days or the days ``from`` … ``to`` (at most 366),
     compared with the period before or (``compare=year``) the same days a year before;
     of one kiosk (``kiosk``), one question version (``asked``), some hours of the day
-    (``hour_from``–``hour_to``) or weekdays (``weekday``, repeated) if given."""
+    (``hour_from``–``hour_to``) or weekdays (``weekday``, repeated) if given; the heat
+    map coloured by transactions per staff member with ``heat=busy``."""
     if not (user := logged_in(request, db, now, lock)):
         return _to_login()
     store = store_for(db, user, store_id)
@@ -334,6 +357,8 @@ def one_store(
     except PeriodError as e:
         why = words.translate(e.text, **e.values)
         return _page(request, "problem.html", user, 400, why=why, store=store)
+    if why := heat_problem(heat, words):
+        return _page(request, "problem.html", user, 400, why=why, store=store, field="heat")
     figures = store_page(db, store, now, request.app.state.min_cell, period, split, words.code)
     return _page(
         request, "store.html", user, **figures, period=period, added=added(db, store.id),
@@ -343,5 +368,6 @@ def one_store(
         messages=messages_of(db, store.id), acts=user.access.acts_on(store.id),
         business=store_rates(db, store.id, period.first, period.last, split),
         bands=by_busyness(db, [store.id], period.first, period.last, figures["figures"].scale),
-        min_cell=request.app.state.min_cell,
+        min_cell=request.app.state.min_cell, heat_by=heat, heat_links=heat_links(request),
+        busy=busy_grid(db, [store.id], period.first, period.last) if heat == "busy" else None,
     )  # fmt: skip

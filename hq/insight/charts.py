@@ -202,6 +202,69 @@ def heat_map(
     )
 
 
+BUSY_TOP = 40  # transactions per staff member at which a cell is darkest (busyness.EDGES)
+
+
+def busy_map(
+    grid: list[list[tuple[int, int, float]]],
+    language: Language = ENGLISH,
+    ident: str = "heat-map",
+) -> Markup:
+    """Weekday × hour-of-day cells coloured by transactions per staff member: *grid* holds
+    (store-hours with transactions and staff figures, their transactions, their staff
+    hours). A cell without such figures says so. No rating is shown, so no privacy floor."""
+    cell, left, top = 26, 40, 18
+    weekdays = language.weekdays()
+    width, height = left + 24 * cell, top + 7 * cell + 36  # the legend on two lines
+    cells = []
+    for d, row in enumerate(grid):
+        cells.append(f'<text x="4" y="{top + d * cell + 17}">{weekdays[d]}</text>')
+        for h, (hours, transactions, staff) in enumerate(row):
+            x, y, when = left + h * cell, top + d * cell, f"{weekdays[d]} {h:02d}:00"
+            tip = f'<text class="tip" x="{left}" y="{height - 4}">{escape(when)} – '
+            if not hours:
+                label = escape(language.gettext("no business figures"))
+                cells.append(
+                    f'<g class="c" tabindex="-1"><rect class="cell none" data-busy="none"'
+                    f' x="{x}" y="{y}" width="{cell - 2}" height="{cell - 2}">'
+                    f"<title>{escape(when)} – {label}</title></rect>{tip}{label}</text></g>"
+                )
+                continue
+            per_staff = transactions / staff
+            says = escape(language.translate(
+                "{per_staff} transactions per staff member ({hours} hours, {n} transactions)",
+                per_staff=language.number(per_staff, 1), hours=language.number(hours),
+                n=language.number(transactions),
+            ))  # fmt: skip
+            shade = 0.08 + 0.92 * min(per_staff / BUSY_TOP, 1)
+            cells.append(
+                f'<g class="c" tabindex="-1"><rect class="cell busy" data-hours="{hours}"'
+                f' data-per-staff="{per_staff:.2f}" x="{x}" y="{y}" width="{cell - 2}"'
+                f' height="{cell - 2}" fill-opacity="{shade:.2f}">'
+                f"<title>{escape(when)} – {says}</title></rect>"
+                f'<text class="n" x="{x + (cell - 2) / 2}" y="{y + cell / 2 + 3}"'
+                f' text-anchor="middle">{per_staff:.0f}</text>{tip}{says}</text></g>'
+            )
+    hours_row = "".join(
+        f'<text x="{left + h * cell + 12}" y="12" text-anchor="middle">{h}</text>'
+        for h in range(0, 24, 3)
+    )
+    says = language.translate(
+        "colour: transactions per staff member (light 0, dark {top} or more) · figure: the"
+        " same, rounded · blank: no business figures", top=BUSY_TOP,
+    )  # fmt: skip
+    first, _, second = says.partition(" · ")  # two lines: one is wider than a phone's map
+    legend = "".join(
+        f'<text class="legend" x="{left}" y="{height - y}">{escape(line)}</text>'
+        for y, line in ((18, first), (4, second))
+    )
+    name = escape(language.gettext("transactions per staff member by weekday and hour"))
+    return _svg(
+        f'<svg class="heat busy" id="{escape(ident)}" viewBox="0 0 {width} {height}"'
+        f' role="img" aria-label="{name}">{hours_row}{"".join(cells)}{legend}</svg>'
+    )
+
+
 def shares(items: list[tuple[str, object]], language: Language = ENGLISH) -> Markup:
     """Follow-up reasons as bars of their share of the unhappy answers: *items* are
     (label, :class:`hq.insight.counts.ReasonShare`), most frequent first."""

@@ -7,10 +7,12 @@ region the token may not see is a 404, as one that does not exist."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from hq.api import FirstDay, LastDay, errors
+from hq.api.business import HIDDEN, BandOut, RateOut
 from hq.core.errors import ApiError, PeriodError
+from hq.insight.business.rates import rates_of
 from hq.insight.figures import headline
 from hq.insight.period import choose
 from hq.insight.regions.figures import region_group, region_page
@@ -35,6 +37,9 @@ class Ranked(BaseModel):
     low: float | None
     high: float | None
     change: float | None
+    per_100_transactions: float | None = Field(
+        description="a store's response rate over the period (None: no business figures)"
+    )
 
 
 class RegionFigures(BaseModel):
@@ -52,6 +57,13 @@ class RegionFigures(BaseModel):
     place: Ranked | None  # among the regions beside it
     of: int
     ranking: list[Ranked]  # the region's stores on its main kind of scale
+    per_transactions: RateOut = Field(
+        description="the response rate of the region's stores, pooled: per 100 transactions"
+    )
+    per_visitors: RateOut
+    busyness: list[BandOut] = Field(
+        description="satisfaction by transactions per staff member, pooled over the stores"
+    )
 
 
 def _value(summary, few: int) -> float | None:
@@ -59,9 +71,10 @@ def _value(summary, few: int) -> float | None:
     return guarded(summary.as_dict(), few)[headline(summary.scale)[0]]
 
 
-def _ranked(ident: str, name: str, r) -> Ranked:
+def _ranked(ident: str, name: str, r, rate=None) -> Ranked:
     return Ranked(id=ident, name=name, place=r.rank, n=r.n, estimate=r.estimate, low=r.low,
-                  high=r.high, change=r.change)  # fmt: skip
+                  high=r.high, change=r.change,
+                  per_100_transactions=rate[0].per_100 if rate else None)  # fmt: skip
 
 
 @router.get(
@@ -90,6 +103,10 @@ def region_figures(
     page = region_page(session, group, now, period, "en", few)
     figures, place = page["figures"], page["place"]
     key = headline(figures.scale)[0]
+    rates = rates_of(session, group.store_ids, period.first, period.last)
+    tx, visitors = page["rates"]
+    bands = [BandOut(**{**vars(b), **({} if b.ratings >= few else dict.fromkeys(HIDDEN))})
+             for b in page["bands"]]  # fmt: skip
     days = [
         {"date": d, "ratings": n, "value": _value(figures.counted.summary(i, figures.scale), few)}
         for i, (d, n) in enumerate(zip(figures.days, figures.counts, strict=True))
@@ -106,5 +123,9 @@ def region_figures(
         days=days,
         place=_ranked(place.region.id, place.region.name, place.ranked) if place else None,
         of=page["of"],
-        ranking=[_ranked(r.store.id, r.store.name, r.ranked) for r in page["stores"].get(key, [])],
-    )
+        ranking=[_ranked(r.store.id, r.store.name, r.ranked, rates.get(r.store.id))
+                 for r in page["stores"].get(key, [])],
+        per_transactions=RateOut.of_rate(tx),
+        per_visitors=RateOut.of_rate(visitors),
+        busyness=bands,
+    )  # fmt: skip

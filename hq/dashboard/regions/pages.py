@@ -13,8 +13,10 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
 from hq.core.errors import PeriodError
+from hq.dashboard.heat import HeatBy, heat_links, heat_problem
 from hq.dashboard.pages import _page, _to_login, logged_in, speaks
 from hq.ingest.wire import Day
+from hq.insight.business.busyness import busy_grid
 from hq.insight.period import choose
 from hq.insight.regions.figures import region_group, region_page
 from hq.insight.regions.ranking import chain_today, rank_regions
@@ -65,9 +67,11 @@ def one_region(
     first: First = None,
     last: Last = None,
     compare: Compare = "previous",
+    heat: HeatBy = "unhappy",
 ):
-    """A region's page: its cards, trend, heat map and reasons, its place among the
-    regions beside it, its stores and its own regions ranked."""
+    """A region's page: its cards, trend, heat map (``heat=busy``: by transactions per
+    staff member) and reasons, its satisfaction by busyness, its place among the regions
+    beside it, its stores and its own regions ranked."""
     if not (user := logged_in(request, db, now, lock)):
         return _to_login()
     words = speaks(request, user)
@@ -79,6 +83,11 @@ def one_region(
     except PeriodError as e:
         return _page(request, "problem.html", user, 400, why=words.translate(e.text, **e.values),
                      store=None)  # fmt: skip
+    if why := heat_problem(heat, words):
+        return _page(request, "problem.html", user, 400, why=why, store=None, field="heat")
     few = request.app.state.min_cell
     figures = region_page(db, group, now, period, words.code, few)
-    return _page(request, "region.html", user, **figures, period=period, few=few)
+    days = figures["figures"].counted.days
+    busy = busy_grid(db, group.store_ids, days[0], days[-1]) if heat == "busy" else None
+    return _page(request, "region.html", user, **figures, period=period, few=few, heat_by=heat,
+                 heat_links=heat_links(request), busy=busy)  # fmt: skip

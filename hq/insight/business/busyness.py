@@ -95,3 +95,29 @@ def by_busyness(session: Session, stores: Iterable[str], first: date, last: date
         bands.append(Band(low, high, hours[i], total, headline,
                           100 * unhappy / total if total else None, *interval))  # fmt: skip
     return bands
+
+
+def busy_grid(
+    session: Session, stores: Iterable[str], first: date, last: date
+) -> list[list[tuple[int, int, float]]]:
+    """*stores*' local days *first* … *last* by local weekday (0 = Monday) × hour of day:
+    (store-hours with transactions and staff figures, their transactions, their staff
+    hours), for a heat map coloured by transactions per staff member."""
+    stores = list(stores)
+    grid = [[(0, 0, 0.0)] * 24 for _ in range(7)]
+    if not stores:
+        return grid
+    rows = session.execute(
+        select(BusinessHour.day, BusinessHour.hour, func.count(),
+               func.sum(BusinessHour.transactions), func.sum(BusinessHour.staff))
+        .where(BusinessHour.store_id.in_(stores),
+               BusinessHour.day.between(first.isoformat(), last.isoformat()),
+               BusinessHour.transactions.is_not(None), BusinessHour.staff > 0)
+        .group_by(BusinessHour.day, BusinessHour.hour)
+    )  # fmt: skip
+    for day, hour, hours, transactions, staff in rows:
+        weekday = date.fromisoformat(day).weekday()
+        had = grid[weekday][hour]
+        grid[weekday][hour] = (had[0] + int(hours), had[1] + int(transactions),
+                               had[2] + float(staff))  # fmt: skip
+    return grid

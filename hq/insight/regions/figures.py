@@ -15,6 +15,8 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hq.insight.business.busyness import by_busyness
+from hq.insight.business.rates import pooled, rates_of
 from hq.insight.chain import rankings
 from hq.insight.counts import COUNTS, Days, Key, add_day, heat_map, reason_shares, summarize
 from hq.insight.exports.labels import ReasonLabels
@@ -133,6 +135,9 @@ def region_page(
         "of": of,
         "stores": rankings(session, list(group.stores), now, "rank", period),
         "regions": rank_regions(session, period, group.id),
+        # satisfaction against busyness and the response rate, pooled over its stores
+        "bands": by_busyness(session, group.store_ids, days[0], days[-1], scale),
+        "rates": pooled(rates_of(session, group.store_ids, days[0], days[-1]).values()),
     }
 
 

@@ -30,7 +30,7 @@ from tests.hq.conftest import _pg, _url, make_hq
 EXAMPLES = int(os.environ.get("HYMIO_FUZZ_EXAMPLES", "25"))
 MIN_CASES = int(os.environ.get("HYMIO_FUZZ_MIN_CASES", "0"))  # sent on each database
 
-READER_PATHS = ("/stores/", "/gaps", "/export.")
+READER_PATHS = ("/stores/", "/gaps", "/export.", "/export-")
 # Sent with an admin token: the enrol codes', the survey editor's, the alert set-up's and
 # the people's twins.
 ADMIN_PATHS = ("/enrolment-codes", "/surveys", "/alert-rules", "/alert-channels", "/users")
@@ -99,6 +99,7 @@ def test_the_schema_lists_every_api_operation(fuzz_hq):
         "POST /api/v1/devices/{device_id}/write-offs",
         "GET /api/v1/export.csv",
         "GET /api/v1/export.xlsx",
+        "GET /api/v1/export-business.csv",
         "GET /healthz",
         "GET /api/v1/audit",
         "GET /api/v1/audit.csv",
@@ -177,6 +178,7 @@ def test_no_generated_request_gives_a_500_or_breaks_the_schema(fuzz_hq):
     assert any(s >= 400 for s in seen["POST /api/v1/ratings"])
     assert any(s >= 400 for s in seen["GET /api/v1/stores/{store_id}/what-if"])
     assert any(s == 200 for s in seen["GET /api/v1/enrolment-codes"])
+    assert any(s == 200 for s in seen["GET /api/v1/export-business.csv"])
     sent = sum(len(s) for s in seen.values())
     dialect = fuzz_hq.app.state.engine.dialect.name
     print(f"\nschemathesis on {dialect}: {sent} requests in {time.monotonic() - started:.0f} s,")

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from hq.alerts.manage import add_rule
 from hq.core.errors import HQError
+from hq.insight.business.saving import import_business
 from hq.people.access import access_of, stores_in
 from hq.people.admin import add_api_token, add_device, add_store, add_user
 from hq.people.roles import (
@@ -121,6 +122,7 @@ ROUTES = {
     ("GET", "/business/sample.csv"): "page",
     ("POST", "/business"): "import",
     ("POST", "/api/v1/business-hours"): "import",
+    ("GET", "/api/v1/export-business.csv"): "list",
     ("POST", "/fleet/write-offs"): "write-off",
     ("POST", "/api/v1/devices/{device_id}/write-offs"): "write-off",
     ("GET", "/regions"): "regions",
@@ -284,6 +286,11 @@ def _path(path: str, store: str, device: str) -> str:
 
 def test_a_region_manager_and_a_region_token_see_only_their_stores_everywhere(hq, chain):
     south_token = {"Authorization": f"Bearer {chain}"}
+    with hq.sessions() as s:  # business figures in every store, for the business export
+        everyone = access_of(s, "admin", "admin", "")
+        figures = "store,date,hour,transactions\ns1,2026-11-20,9,5\nzzstore,2026-11-20,9,7\n"
+        import_business(s, everyone, figures, hq.clock.now)
+        s.commit()
     log_in_as(hq, "south")
     checked = 0
     for (method, path), kind in ROUTES.items():
