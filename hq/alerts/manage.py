@@ -29,10 +29,13 @@ def operator(session: Session) -> Access:
 def add_channel(
     session: Session, name: str, kind: str, target: str, now: datetime,
     secret: str = "", digest: bool = False, policy: WebhookPolicy | None = None,
+    language: str | None = None,
 ) -> Channel:  # fmt: skip
-    """A channel of the whole chain, as the operator adds it (:mod:`hq.alerts.setup`)."""
+    """A channel of the whole chain, as the operator adds it (:mod:`hq.alerts.setup`);
+    *language* ``None``: the chain's default language."""
     return save_channel(session, operator(session), now, name=name, kind=kind, target=target,
-                        secret=secret, digest=digest, scope="", policy=policy)  # fmt: skip
+                        secret=secret, digest=digest, scope="", policy=policy,
+                        language=language)  # fmt: skip
 
 
 def add_rule(
