@@ -128,7 +128,7 @@ def track(
             day = None
         if day is None or len(due) != 10 or not 2000 <= day.year <= 2100:
             raise ActionError("due", N_("due {value!r} is not a day like 2026-12-31"), value=due)
-    at, who = to_utc_text(now), reader.username or ""
+    at, who = to_utc_text(now), reader.username or reader.who  # a token: "token:NAME"
     for kind, old, new in (("owner", alert.owner, owner), ("due", alert.due, due)):
         if old != new:
             setattr(alert, kind, new)
