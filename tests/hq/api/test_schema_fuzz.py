@@ -35,7 +35,7 @@ READER_PATHS = ("/stores/", "/gaps", "/export.")
 # alerts', the regions' and the people's (and their subscriptions') twins.
 ADMIN_PATHS = ("/enrolment-codes", "/surveys", "/alert-rules", "/alert-channels", "/users",
                "/alerts", "/regions")  # fmt: skip
-KNOWN = {"store_id": "s1", "device_id": "k1"}  # made by make_hq
+KNOWN = {"store_id": "s1", "device_id": "k1", "username": "admin"}  # made by make_hq
 # A schema cannot say "the score must be on the rating's own scale" or "a real calendar
 # date": such schema-valid requests are rightly refused with a 422, so the check that
 # every schema-valid request is accepted is left out. Every other check runs.
