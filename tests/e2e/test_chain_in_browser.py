@@ -21,6 +21,7 @@ import types
 from datetime import UTC, datetime
 
 import pytest
+import segno
 from sqlalchemy import func, select
 
 from hq.people.admin import add_user
@@ -36,6 +37,7 @@ from tests.hq.alert_fixtures import worker_of
 from tests.hq.conftest import PASSWORD, LiveServer
 from tests.hq.dashboard.test_alert_setup import mail_env
 from tests.hq.dashboard.test_dashboard import ARTIFACTS, _log_in, browser  # noqa: F401
+from tests.hq.fleet.qr_reading import svg_matrix
 from tests.hq.served import hymio
 from tests.sync.conftest import sync_once
 
@@ -89,6 +91,8 @@ def make_a_code(page, url: str) -> str:
     page.wait_for_selector("#sheet")
     link = page.get_attribute("#sheet", "data-link")
     assert link.startswith("hymio-enrol:?hq=") and "&code=" in link
+    qr = segno.make_qr(link, error="m", boost_error=False)  # the QR code holds the link
+    assert svg_matrix(page.inner_html(".enrol-qr")) == [list(map(bool, r)) for r in qr.matrix]
     assert "Itis" in page.inner_text("#store")
     shoot(page, "enrol-print")
     return link
