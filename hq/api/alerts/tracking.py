@@ -115,9 +115,10 @@ def track_alert(
     """Set the alert's owner, due day and status; each change goes into its history."""
     if not reader.who.startswith("token:"):
         raise ApiError(401, "token_required", "acting on an alert takes an API token as Bearer")
-    if manage.alert_for(db, reader, alert_id) is None:
+    alert = manage.alert_for(db, reader, alert_id)
+    if alert is None:
         raise ApiError(404, "not_found", f"no alert {alert_id}")
-    if not reader.acts_on(manage.alert_for(db, reader, alert_id).store_id):
+    if not reader.acts_on(alert.store_id):
         raise ApiError(403, "forbidden", "an analyst's token reads alerts; it does not act")
     try:
         with lock:
