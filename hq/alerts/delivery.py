@@ -126,7 +126,7 @@ def _mail(settings: MailSettings | None, channel: Channel, m: dict, session=None
         from hq.alerts.mail import compose  # it reads the figures; delivery need not
 
         message = compose(session, m, channel.language or "en")
-    elif session is not None and channel.name.startswith(USER) and "alerts" in m:
+    elif session is not None and "alerts" in m and "day" in m:  # a person's or a channel's
         from hq.alerts.mail import compose_digest
 
         message = compose_digest(session, m, channel.language or "en")

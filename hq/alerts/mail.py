@@ -2,8 +2,8 @@
 in the store's time zone, the rule's kind by name, the reasons the unhappy answers gave in
 the days the rule looked at (the top three, with their shares), and the same as a small
 bar chart (inline SVG, :func:`hq.insight.charts.shares`) in the HTML part. A person's
-daily digest is in their language too (plain text); a digest channel's and a test's
-messages stay as they were."""
+daily digest, and a digest channel's, is in their language too (plain text); a channel's
+test message is written in its language by :func:`hq.alerts.setup.send_test`."""
 
 from __future__ import annotations
 

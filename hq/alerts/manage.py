@@ -29,10 +29,13 @@ def operator(session: Session) -> Access:
 def add_channel(
     session: Session, name: str, kind: str, target: str, now: datetime,
     secret: str = "", digest: bool = False, policy: WebhookPolicy | None = None,
+    language: str | None = None,
 ) -> Channel:  # fmt: skip
-    """A channel of the whole chain, as the operator adds it (:mod:`hq.alerts.setup`)."""
+    """A channel of the whole chain, as the operator adds it (:mod:`hq.alerts.setup`);
+    *language* ``None``: the chain's default language."""
     return save_channel(session, operator(session), now, name=name, kind=kind, target=target,
-                        secret=secret, digest=digest, scope="", policy=policy)  # fmt: skip
+                        secret=secret, digest=digest, scope="", policy=policy,
+                        language=language)  # fmt: skip
 
 
 def add_rule(
@@ -125,7 +128,7 @@ def track(
             day = None
         if day is None or len(due) != 10 or not 2000 <= day.year <= 2100:
             raise ActionError("due", N_("due {value!r} is not a day like 2026-12-31"), value=due)
-    at, who = to_utc_text(now), reader.username or ""
+    at, who = to_utc_text(now), reader.username or reader.who  # a token: "token:NAME"
     for kind, old, new in (("owner", alert.owner, owner), ("due", alert.due, due)):
         if old != new:
             setattr(alert, kind, new)

@@ -9,7 +9,10 @@ command line all call the functions here.
 - A **channel** belongs to a part of the chain (``scope``): a manager's to their store or
   region, an admin's to any part (``""``, the whole chain). A manager sees and uses only
   the channels of their part; the secret of a webhook is never shown again.
-- **Test this channel** sends a test message now and says what happened.
+- A channel has a **language** (fi, sv or en; :data:`CHAIN_LANGUAGE` unless told): its
+  alerts, digests and test messages are written in it.
+- **Test this channel** sends a test message now, in the channel's language, and says what
+  happened.
 
 Everything is checked before anything changes; a refusal is a :class:`SetupError` whose
 message starts with the field it is about (``scope: …``, ``params: …``).
@@ -29,7 +32,8 @@ from hq.alerts.delivery import KINDS as CHANNEL_KINDS
 from hq.alerts.delivery import send_one
 from hq.alerts.kinds import KINDS, check_params
 from hq.alerts.targets import TargetRefusedError, WebhookPolicy, guarded, host_and_port
-from hq.core.errors import HQError, InputError
+from hq.core.errors import N_, HQError, InputError
+from hq.core.language import language
 from hq.core.mail import MailSettings
 from hq.core.names import check_id, on_one_line, one_line
 from hq.people.access import Access, normal_scope, read_stored
@@ -37,9 +41,16 @@ from hq.people.admin import _add, check_email
 from hq.people.audit import record
 from hq.tables.alerts import AlertRule, Channel
 from hq.tables.models import Region, Store
+from kiosk.settings.model import LANGUAGES
+from kiosk.settings.model import Survey as KioskSurvey
 from kiosk.timekeeping.localtime import to_utc_text
 
 SETTERS = ("admin", "manager")
+# The chain's default language: the one its kiosks greet shoppers in unless a survey says
+# otherwise; a channel made without a language writes in it.
+CHAIN_LANGUAGE: str = KioskSurvey.model_fields["default_language"].default
+TEST_TITLE = N_("Hymiö: a test message to the channel {name}")
+TEST_TEXT = N_("{who} sent it from HQ at {when}.")
 T = TypeVar("T")
 
 
@@ -165,10 +176,12 @@ def _target(kind: str, target: str) -> str:
 def save_channel(
     session: Session, access: Access, now: datetime, *, name: str, kind: str, target: str,
     secret: str = "", digest: bool = False, scope: str | None = None, new: bool = True,
-    policy: WebhookPolicy | None = None,
+    policy: WebhookPolicy | None = None, language: str | None = None,
 ) -> Channel:  # fmt: skip
     """A new channel *name* (*new*) or the channel *name* changed; committed. A webhook
-    keeps its secret when *secret* is empty. *scope* ``None``: the setter's own part."""
+    keeps its secret when *secret* is empty. *scope* ``None``: the setter's own part;
+    *language* ``None`` (or empty): a new channel's is :data:`CHAIN_LANGUAGE`, a changed
+    one keeps its own."""
     _setter(access)
     channel = None
     if new:
@@ -189,14 +202,18 @@ def save_channel(
     if kind != "email":  # where it posts: checked again at every delivery
         policy = policy or WebhookPolicy.from_env()
         _named("target", policy.addresses, *host_and_port(target), False)
+    if language and language not in LANGUAGES:
+        raise SetupError("language", f"{language!r} is not one of {', '.join(LANGUAGES)}")
+    kept_language = channel.language if channel is not None else CHAIN_LANGUAGE
     scope = part(access, access.scope if scope is None else scope)
     values = {"kind": kind, "target": target, "secret": secret if kind == "webhook" else "",
-              "digest": bool(digest), "scope": scope}  # fmt: skip
+              "digest": bool(digest), "scope": scope,
+              "language": language or kept_language or CHAIN_LANGUAGE}  # fmt: skip
     shown = {k: v for k, v in values.items() if k != "secret"}  # a secret is never logged
     record(session, access.who, "add" if channel is None else "change", "alert-channel", name,
            shown, now)  # fmt: skip
     if channel is None:
-        channel = Channel(name=name, language="en", created_at=to_utc_text(now), **values)
+        channel = Channel(name=name, created_at=to_utc_text(now), **values)
         _add(session, channel, f"channel {name!r}")
     else:
         for key, value in values.items():
@@ -209,16 +226,18 @@ def send_test(
     session: Session, access: Access, name: str, now: datetime, mail: MailSettings | None,
     http: requests.Session | None = None, policy: WebhookPolicy | None = None,
 ) -> str:  # fmt: skip
-    """Send a test message to the channel *name* now; what happened, in a line (an
-    :class:`HQError` saying why it was not delivered)."""
+    """Send a test message to the channel *name* now, in the channel's language; what
+    happened, in a line (an :class:`HQError` saying why it was not delivered)."""
     _setter(access)
     channel = channel_of(session, access, name)
     if channel is None:
         raise SetupError("name", f"no channel {name!r}")
     policy = policy or WebhookPolicy.from_env()
     http = guarded(http or requests.Session(), policy)
-    m = {"test": True, "title": f"Hymiö: a test message to the channel {channel.name}",
-         "text": f"{access.username or access.who} sent it from HQ at {to_utc_text(now)}.",
+    words = language(channel.language if channel.language in LANGUAGES else CHAIN_LANGUAGE)
+    who = access.username or access.who
+    m = {"test": True, "title": words.translate(TEST_TITLE, name=channel.name),
+         "text": words.translate(TEST_TEXT, who=who, when=to_utc_text(now)),
          "link": "/alerts/setup", "channel": channel.name}  # fmt: skip
     send_one(channel, f"test:{channel.name}:{to_utc_text(now)}", m, mail, http, policy)
     return f"sent to {channel.target}" if channel.kind == "email" else "the receiver took it"

@@ -20,6 +20,10 @@ def add_commands(command) -> None:
     p.add_argument("--to", required=True, help="e-mail addresses (comma-separated) or the URL")
     p.add_argument("--secret", default="", help="a webhook's HMAC secret (16+ characters)")
     p.add_argument("--digest", action="store_true", help="one message a day, not each alert")
+    p.add_argument(
+        "--language", choices=("fi", "sv", "en"), default=None,
+        help="what its messages are written in (default: the chain's default language, fi)",
+    )  # fmt: skip
     p = command("add-alert-rule", "add an alert rule over a part of the chain", _rule)
     p.add_argument("--name", required=True, help="what people see the rule as")
     p.add_argument("--kind", required=True, help="unhappy_share, index_below, kiosk_silent, …")
@@ -66,7 +70,7 @@ def _channel(args: argparse.Namespace) -> int:
 
     with _session(args) as session:
         add_channel(session, args.name, args.kind, args.to, datetime.now(UTC), args.secret,
-                    args.digest)  # fmt: skip
+                    args.digest, language=args.language)  # fmt: skip
     print(f"added {args.kind} channel {args.name}" + (" (daily digest)" if args.digest else ""))
     return 0
 

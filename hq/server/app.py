@@ -27,11 +27,14 @@ from hq.api import (
     whatif,
 )
 from hq.api.alerts import setup as alert_setup
+from hq.api.alerts import subscriptions as alert_subscriptions
+from hq.api.alerts import tracking as alert_tracking
 from hq.api.chain import audit as chain_audit
 from hq.api.chain import devices as chain_devices
 from hq.api.chain import stores as chain_stores
 from hq.api.people import users as people_users
 from hq.api.regions import figures as region_api
+from hq.api.regions import manage as region_manage
 from hq.api.survey import routes as survey_routes
 from hq.core import client_address
 from hq.fleet.releases import release_folder
@@ -99,9 +102,12 @@ def create_app(
     for module in routers:
         app.include_router(module.router)
     app.include_router(region_api.router)
+    app.include_router(region_manage.router)
     app.include_router(survey_routes.router)
     api.document_bodies(app, survey_routes.Publish, survey_routes.Schedule)
     app.include_router(alert_setup.router)
+    app.include_router(alert_tracking.router)
+    app.include_router(alert_subscriptions.router)
     api.document_bodies(app, Batch)  # read by the endpoint itself (hq.api.ratings)
     install_dashboard(app, sessions, secure_cookies)
     docs.install(app)

@@ -62,6 +62,11 @@ class ChannelIn(BaseModel):
     secret: str = Field("", max_length=200, description="a webhook's HMAC secret, 16+ chars")
     digest: bool = False
     scope: Text | None = Field(None, description="default: the token's own part")
+    language: Literal["fi", "sv", "en"] | None = Field(
+        None,
+        description="what its messages are written in; default: a new channel the chain's"
+        " default language (fi), a changed one its own",
+    )
 
 
 class NewChannel(ChannelIn):
@@ -76,6 +81,7 @@ class ChannelOut(BaseModel):
     target: str
     digest: bool
     scope: str
+    language: str
     has_secret: bool
     created_at: str
 
@@ -96,7 +102,7 @@ def _rule(r: AlertRule) -> Rule:
 def _channel(c: Channel) -> ChannelOut:
     return ChannelOut(
         name=c.name, kind=c.kind, target=c.target, digest=c.digest, scope=c.scope,
-        has_secret=bool(c.secret), created_at=c.created_at,
+        language=c.language, has_secret=bool(c.secret), created_at=c.created_at,
     )  # fmt: skip
 
 

@@ -21,7 +21,7 @@ from hq.alerts import setup
 from hq.alerts.delivery import KINDS as CHANNEL_KINDS
 from hq.alerts.kinds import KINDS, LABELS, PARAM_LABELS
 from hq.core.errors import HQError
-from hq.core.language import N_
+from hq.core.language import N_, NAMES
 from hq.core.mail import MailSettings
 from hq.dashboard.pages import EXPIRED, Reader, _check_csrf, _page, _to_login, logged_in, speaks
 from hq.web.deps import DB, Now, WriteLock
@@ -66,6 +66,7 @@ def _show(request: Request, db: DB, user: Reader, status: int = 200, **asked) ->
         param_names={k: words.gettext(v) for k, v in PARAM_LABELS.items()},
         defaults={k: v.defaults for k, v in KINDS.items()},
         channel_kinds={k: words.gettext(CHANNEL_NAMES[k]) for k in CHANNEL_KINDS},
+        language_names=NAMES, chain_language=setup.CHAIN_LANGUAGE,
     )  # fmt: skip
 
 
@@ -141,20 +142,22 @@ def change_rule(
 def new_channel(
     request: Request, db: DB, now: Now, lock: WriteLock, csrf: Csrf = "", name: Text = "",
     kind: Text = "", target: Long = "", secret: Text = "", digest: Text = "", scope: Text = "",
+    language: Text = "",
 ):  # fmt: skip
     return _change(request, db, now, lock, csrf, lambda u: setup.save_channel(
         db, u.access, now, name=name, kind=kind, target=target, secret=secret,
-        digest=bool(digest), scope=scope))  # fmt: skip
+        digest=bool(digest), scope=scope, language=language))  # fmt: skip
 
 
 @router.post("/alerts/channels/{name}", response_class=HTMLResponse)
 def change_channel(
     name: str, request: Request, db: DB, now: Now, lock: WriteLock, csrf: Csrf = "",
     kind: Text = "", target: Long = "", secret: Text = "", digest: Text = "", scope: Text = "",
+    language: Text = "",
 ):  # fmt: skip
     return _change(request, db, now, lock, csrf, lambda u: setup.save_channel(
         db, u.access, now, name=name, kind=kind, target=target, secret=secret,
-        digest=bool(digest), scope=scope, new=False))  # fmt: skip
+        digest=bool(digest), scope=scope, new=False, language=language))  # fmt: skip
 
 
 @router.post("/alerts/channels/{name}/test", response_class=HTMLResponse)

@@ -59,7 +59,8 @@ def setup_rule(hq, kind: str, channels: list[str], **params) -> int:
 
 def channels(hq, inbox_settings, receiver) -> list[str]:
     with hq.sessions() as s:
-        add_channel(s, "ops-mail", "email", "ops@hymio.test, boss@hymio.test", hq.clock.now)
+        add_channel(s, "ops-mail", "email", "ops@hymio.test, boss@hymio.test", hq.clock.now,
+                    language="en")  # fmt: skip
         add_channel(s, "ops-hook", "webhook", receiver.url, hq.clock.now, secret=SECRET)
     return ["ops-mail", "ops-hook"]
 
@@ -200,7 +201,8 @@ def test_two_workers_in_the_same_minute_evaluate_a_rule_once(hq, webhook):
 def test_a_daily_digest_channel_gets_one_message_with_the_days_alerts(hq, smtp):
     inbox, mail = smtp
     with hq.sessions() as s:
-        add_channel(s, "daily", "email", "ops@hymio.test", hq.clock.now, digest=True)
+        add_channel(s, "daily", "email", "ops@hymio.test", hq.clock.now, digest=True,
+                    language="en")  # fmt: skip
     setup_rule(hq, "clock_unsynced", ["daily"])
     hq.client.post("/api/v1/heartbeat", json={"clock_synced": False}, headers=hq.auth())
     worker = worker_of(hq, mail)
@@ -212,7 +214,9 @@ def test_a_daily_digest_channel_gets_one_message_with_the_days_alerts(hq, smtp):
     worker.run_once()
     assert len(inbox.messages) == 1
     body = inbox.messages[0].get_body().get_content()
-    assert "1 alert(s)" in inbox.messages[0]["Subject"] and "clock not synchronised" in body
+    subject = inbox.messages[0]["Subject"]  # in the channel's language, with local times
+    assert subject.startswith("[Hymiö] Alerts opened on") and subject.endswith(": 1")
+    assert "clock not synchronised" in body
 
 
 def test_a_mail_server_that_is_away_leaves_the_alert_to_deliver_later(hq, smtp):

@@ -31,10 +31,11 @@ EXAMPLES = int(os.environ.get("HYMIO_FUZZ_EXAMPLES", "25"))
 MIN_CASES = int(os.environ.get("HYMIO_FUZZ_MIN_CASES", "0"))  # sent on each database
 
 READER_PATHS = ("/stores/", "/gaps", "/export.", "/export-")
-# Sent with an admin token: the enrol codes', the survey editor's, the alert set-up's and
-# the people's twins.
-ADMIN_PATHS = ("/enrolment-codes", "/surveys", "/alert-rules", "/alert-channels", "/users")
-KNOWN = {"store_id": "s1", "device_id": "k1"}  # made by make_hq
+# Sent with an admin token: the enrol codes', the survey editor's, the alert set-up's, the
+# alerts', the regions' and the people's (and their subscriptions') twins.
+ADMIN_PATHS = ("/enrolment-codes", "/surveys", "/alert-rules", "/alert-channels", "/users",
+               "/alerts", "/regions")  # fmt: skip
+KNOWN = {"store_id": "s1", "device_id": "k1", "username": "admin"}  # made by make_hq
 # A schema cannot say "the score must be on the rating's own scale" or "a real calendar
 # date": such schema-valid requests are rightly refused with a 422, so the check that
 # every schema-valid request is accepted is left out. Every other check runs.
@@ -61,6 +62,9 @@ STATE = [
     "SELECT count(*), max(reported_at), sum(pending) FROM device_databases",
     "SELECT id, last_seen_at, version, CAST(last_status AS TEXT) FROM devices ORDER BY id",
     "SELECT count(*), max(revoked_at), sum(uses_left) FROM enrol_codes",
+    "SELECT id, name, parent_id FROM regions ORDER BY id",
+    "SELECT id, username, kind, scope, mode FROM alert_subscriptions ORDER BY id",
+    "SELECT id, state, owner, due FROM alerts ORDER BY id",
 ]
 
 
@@ -133,6 +137,14 @@ def test_the_schema_lists_every_api_operation(fuzz_hq):
         "POST /api/v1/alert-channels",
         "PUT /api/v1/alert-channels/{name}",
         "POST /api/v1/alert-channels/{name}/test",
+        "GET /api/v1/regions",
+        "POST /api/v1/regions",
+        "GET /api/v1/alerts",
+        "GET /api/v1/alerts/{alert_id}",
+        "PUT /api/v1/alerts/{alert_id}/tracking",
+        "GET /api/v1/users/{username}/subscriptions",
+        "POST /api/v1/users/{username}/subscriptions",
+        "DELETE /api/v1/users/{username}/subscriptions/{subscription_id}",
     }
 
 

@@ -197,6 +197,18 @@ ROUTES = {
     ("POST", "/api/v1/users/{username}/reset"): "admin-token",
     ("POST", "/api/v1/users/{username}/deactivate"): "admin-token",
     ("POST", "/api/v1/users/{username}/reactivate"): "admin-token",
+    ("GET", "/api/v1/regions"): "regions",
+    # admin-token-other: only an admin's API token, with more than a POST of a user
+    # (tests/e2e/test_chain_api.py, tests/hq/api/test_alert_people_api.py)
+    ("POST", "/api/v1/regions"): "admin-token-other",
+    ("GET", "/api/v1/users/{username}/subscriptions"): "admin-token-other",
+    ("POST", "/api/v1/users/{username}/subscriptions"): "admin-token-other",
+    ("DELETE", "/api/v1/users/{username}/subscriptions/{subscription_id}"): "admin-token-other",
+    # alert-api: an alert's API twin (tests/hq/api/test_alert_people_api.py): read within
+    # the reader's stores, acted on with the token of someone who acts on the store
+    ("GET", "/api/v1/alerts"): "alert-api",
+    ("GET", "/api/v1/alerts/{alert_id}"): "alert-api",
+    ("PUT", "/api/v1/alerts/{alert_id}/tracking"): "alert-api",
 }
 
 
@@ -371,7 +383,7 @@ def test_a_region_manager_and_token_see_only_their_regions(hq, chain):
                     assert other.status_code == none.status_code == 404, path
                     assert _named(other.text, theirs) == _named(none.text, "nosuch"), path
             checked += 1
-    assert checked == 4
+    assert checked == 6  # /regions, /regions/south and both APIs, by session and token
 
 
 def _named(text: str, ident: str) -> str:
