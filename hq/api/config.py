@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from hq.api import errors
 from hq.fleet.chain.kiosks import was_moved
-from hq.fleet.surveys import survey_for
+from hq.fleet.survey.resolve import survey_now
 from hq.ingest.device_calls import Caller, device_call, still_valid
 from hq.tables.models import Device
 from hq.web.deps import Bearer, device_bearer
@@ -55,8 +55,9 @@ async def get_config(
     if_none_match: str | None = Header(None, max_length=200),
 ):
     """The survey settings the device should use today: a campaign running on it, else
-    its own, else its store's; for a kiosk moved at HQ, the store it is in now
-    (``store_id``), which it stamps its new ratings with."""
+    its own, else its store's, as published to its part of the chain now (a store or
+    kiosk that came into it after the publish gets it here); for a kiosk moved at HQ,
+    the store it is in now (``store_id``), which it stamps its new ratings with."""
 
     def work(session: Session, device: Caller) -> dict:
         still_valid(session, device)
@@ -64,7 +65,7 @@ async def get_config(
         store_id = session.scalar(select(Device.store_id).where(Device.id == device.id))
         device = replace(device, store_id=store_id or device.store_id)
         now = request.app.state.clock()  # a campaign runs on the store's local days
-        body = DeviceConfig.model_validate(survey_for(session, device, now)).model_dump()
+        body = DeviceConfig.model_validate(survey_now(session, device, now)).model_dump()
         if not body["message"]:
             del body["message"]  # an older kiosk's answer, byte for byte
         if was_moved(session, device.id):
