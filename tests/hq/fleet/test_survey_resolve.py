@@ -6,8 +6,11 @@ the version. On SQLite and PostgreSQL, through ``GET /api/v1/config``."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 
+import requests
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, func, select
@@ -205,3 +208,40 @@ def test_migration_0022_names_the_publication_each_kept_survey_came_from(hq, dat
     with hq.sessions() as s:  # so s1, moved north, takes the north's (older) survey
         move_store(s, None, "s1", "north", later(hq))
     assert asks(hq)[:2] == (2, "north")
+
+
+def test_the_kiosks_of_a_new_store_asking_at_once_get_one_version(live_hq):
+    hq, url = live_hq
+    with hq.sessions() as s:
+        add_region(s, "south", "South", None, hq.clock.now)
+        set_store_region(s, "s1", "south")
+        s.commit()
+        create_store(s, None, "s1b", "Kamppi 2", "Europe/Helsinki", "", hq.clock.now)
+        publish_survey(s, admin(s), "region:south", read_draft(WINTER), later(hq))
+        schedule_campaign(s, admin(s), "region:south", read_draft(CHRISTMAS),
+                          MONDAY, MONDAY + timedelta(days=6), later(hq))  # fmt: skip
+        tokens = [add_device(s, "s1b", f"k-{i}", hq.clock.now) for i in range(6)]
+        s.commit()
+        move_store(s, None, "s1b", "south", later(hq))
+    hq.clock.now = datetime(2026, 12, 8, 10, 0, tzinfo=UTC)  # in the campaign's week
+    start = threading.Barrier(len(tokens))
+
+    def ask(token: str) -> tuple[int, int, str]:
+        start.wait(10)
+        answer = requests.get(f"{url}/api/v1/config", headers=hq.auth(token), timeout=30)
+        body = answer.json()
+        return answer.status_code, body.get("version"), body.get("survey", {}).get("question_id")
+
+    with ThreadPoolExecutor(len(tokens)) as pool:
+        answers = list(pool.map(ask, tokens))
+    # HQ may ask one to come back (a 503 with Retry-After, as for any busy moment): never a 500
+    assert {a[0] for a in answers} <= {200, 503} and any(a[0] == 200 for a in answers)
+    assert {a[1:] for a in answers if a[0] == 200} <= {(2, "christmas")}
+    assert [asks(hq, t)[:2] for t in tokens] == [(2, "christmas")] * len(tokens)
+    with hq.sessions() as s:
+        rows = s.scalars(select(Survey).where(Survey.store_id == "s1b")).all()
+        targets = s.scalars(
+            select(SurveyCampaignTarget).where(SurveyCampaignTarget.store_id == "s1b")
+        ).all()
+    assert [(r.device_id, r.version) for r in rows] == [("", 1)]
+    assert [(t.device_id, t.version) for t in targets] == [("", 2)]
