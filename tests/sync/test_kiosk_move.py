@@ -7,16 +7,20 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Iterator
 
 import pytest
 import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from hq.people.credentials import token_hash
 from hq.tables.chain import DeviceStore
 from hq.tables.models import DayCount, Rating
 from kiosk.settings.load import load_settings
+from kiosk.settings.model import ID_PATTERN
 from kiosk.settings.overlay import apply_overlay, overlay_path
 from kiosk.store.ledger import Ledger
 from kiosk.store.store import RatingContext, Store
@@ -149,3 +153,21 @@ def test_a_store_id_the_kiosk_cannot_use_is_refused_and_its_store_stays(kiosk, t
     assert pull_config(settings, ledger, home) == "none"  # moved back where its file says
     assert not overlay_path(settings).exists()
     assert apply_overlay(settings).device.store_id == "s1"
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(store=st.one_of(st.text(max_size=80), st.from_regex(ID_PATTERN, fullmatch=True)))
+def test_whatever_store_hq_sends_the_kiosk_uses_it_whole_or_not_at_all(kiosk, tmp_path, store):
+    settings_path = write_settings(tmp_path, "http://127.0.0.1:9", "t", kiosk.path)
+    local = load_settings(settings_path)
+    overlay_path(local).unlink(missing_ok=True)
+    answer = Replying({"version": 0, "survey": {}, "hours": {}, "store_id": store})
+    outcome = pull_config(local, Ledger(kiosk), answer)
+    used = apply_overlay(load_settings(settings_path)).device.store_id
+    if store and store != "s1" and re.fullmatch(ID_PATTERN, store):
+        assert (outcome, used) == ("updated", store)
+    else:  # none sent, its own store, or one the kiosk's settings model refuses
+        assert outcome in ("none", "refused") and used == "s1"
+        assert not overlay_path(local).exists()
