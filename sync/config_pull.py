@@ -12,6 +12,7 @@ from kiosk.settings.overlay import (
     hq_messages,
     hq_pin_hash,
     merge,
+    moved,
     overlay_body,
     overlay_path,
     write_overlay,
@@ -42,7 +43,8 @@ def pull_config(settings: Settings, ledger: Ledger, client: HQClient) -> str:
     body = answer.body
     path = overlay_path(settings)
     surveyed = isinstance(body.get("version"), int) and body["version"] >= 1
-    if not surveyed and not hq_pin_hash(body) and not hq_messages(body):
+    kept = hq_pin_hash(body) or hq_messages(body) or moved(settings, body)
+    if not surveyed and not kept:
         path.unlink(missing_ok=True)
         ledger.note(config_etag=answer.etag)
         return "none"
@@ -54,4 +56,6 @@ def pull_config(settings: Settings, ledger: Ledger, client: HQClient) -> str:
     write_overlay(path, overlay_body(body))
     ledger.note(config_etag=answer.etag)
     log.info("survey settings version %s from HQ written to %s", body["version"], path)
+    if moved(settings, body):
+        log.info("HQ moved this kiosk to store %s: new ratings name it", body["store_id"])
     return "updated"

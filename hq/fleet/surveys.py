@@ -12,6 +12,7 @@ same survey again keeps its version (issue 30).
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -94,6 +95,7 @@ def keep_survey(
     row.version = row.issued = version
     row.body = {k: tables.get(k, {}) for k in TABLES}
     row.updated_at = to_utc_text(now)
+    row.publication_id = None  # set directly; a publish names itself after this
     return version
 
 
@@ -108,13 +110,19 @@ def set_survey(
     return version
 
 
-def survey_for(session: Session, device: Device, now: datetime | None = None) -> dict[str, Any]:
+def survey_for(
+    session: Session,
+    device: Device,
+    now: datetime | None = None,
+    find_campaign: Callable[[Session, str, str, date], tuple[int, dict] | None] | None = None,
+) -> dict[str, Any]:
     """The device's survey settings: a campaign running on it today (in its store's zone,
     at *now*; none without *now*), else its own, else its store's, else version 0 with
     none; with the store's exceptions to its opening hours in ``hours.exceptions`` (when
     it has any), ``staff.pin_hash`` when HQ has a staff PIN for it
     (:mod:`hq.fleet.staff_pins`) and ``message`` (language → text) when its store has a
-    kiosk message (:mod:`hq.actions.log`)."""
+    kiosk message (:mod:`hq.actions.log`). *find_campaign* finds the campaign running
+    (:func:`campaign_today` unless given: :mod:`hq.fleet.survey.resolve` gives its own)."""
     rows = session.scalars(
         select(Survey).where(
             Survey.store_id == device.store_id,
@@ -127,7 +135,8 @@ def survey_for(session: Session, device: Device, now: datetime | None = None) ->
     if now is not None:
         store = session.get(Store, device.store_id)
         today = now.astimezone(ZoneInfo(store.timezone)).date() if store else now.date()
-        running = campaign_today(session, device.store_id, device.id, today)
+        find = find_campaign or campaign_today
+        running = find(session, device.store_id, device.id, today)
         if running is not None:
             version, survey = running
             body = {"version": version, "survey": survey, "hours": body.get("hours", {})}

@@ -9,6 +9,12 @@ the kiosk's clock repair of a rating HQ took before the kiosk's clock was set is
 database already used for another id) is a 409 naming the rating, and the whole batch is
 rolled back.
 
+A rating names its store as the kiosk knew it when it was recorded. A kiosk moved at HQ
+learns of the move only at its next settings pull, so a rating stamped with a store the
+kiosk has been in (its store now or one in its store history,
+:class:`~hq.tables.chain.DeviceStore`) is taken and counted in the store it names; one
+stamped with a store the kiosk never belonged to is refused (403 ``not_your_rating``).
+
 HQ refuses only what breaks the wire contract. A time HQ cannot believe (more than a day
 ahead of its own clock, or before Hymiö existed) is stored and marked ``time_suspect``:
 it is kept out of the metrics, like a flagged rating, and counted apart.
@@ -30,7 +36,8 @@ from hq.ingest.bulk import insert_new
 from hq.ingest.device_calls import Caller, touch
 from hq.ingest.received import count_received, recount_times
 from hq.ingest.wire import Accepted, RatingIn
-from hq.tables.models import Rating
+from hq.tables.chain import DeviceStore
+from hq.tables.models import Device, Rating
 from hq.tables.rollups import count_ratings, move
 from kiosk.timekeeping.localtime import to_utc_text
 
@@ -58,7 +65,7 @@ def ingest(
     *lock* is held from the first write to the commit (see :func:`hq.tables.database.writer_lock`).
     The device's received counts (:mod:`hq.ingest.received`) change in the same transaction.
     """
-    _check_owner(device, batch)
+    _check_owner(session, device, batch)
     received = to_utc_text(now)
     future = to_utc_text(now + FUTURE)
     rows, repeats = _unique(batch)
@@ -74,12 +81,14 @@ def ingest(
                 repairs = _check_known(session, known, future)
                 new = [r for r in rows if r["id"] in inserted]
                 count_received(session, device.id, new)
-                count_ratings(session, device.store_id, new, device.timezone or None)
+                for store_id, rows_there in _by_store(new).items():
+                    count_ratings(session, store_id, rows_there, _zone_of(device, store_id))
                 if repairs:
                     recount_times(
                         session, device.id, [before["database_id"] for before, _ in repairs]
                     )
-                    move(session, device.store_id, repairs, device.timezone or None)
+                    for store_id, there in _by_store(repairs, 0).items():
+                        move(session, store_id, there, _zone_of(device, store_id))
                 touch(session, device, last_seen_at=received)
                 session.commit()
                 break
@@ -126,10 +135,27 @@ def _suspect(recorded_at: str, future: str) -> bool:
     return recorded_at > future or recorded_at < EPOCH
 
 
-def _check_owner(device: Caller, batch: Sequence[dict]) -> None:
+def _by_store(rows: Sequence, at: int | None = None) -> dict[str, list]:
+    """*rows* (or the item *at* of each, for pairs) grouped by the store each names."""
+    out: dict[str, list] = {}
+    for row in rows:
+        out.setdefault((row if at is None else row[at])["store_id"], []).append(row)
+    return out
+
+
+def _zone_of(device: Caller, store_id: str) -> str | None:
+    """The time zone of *store_id* if the caller knows it (its own store); else None, and
+    the counts look it up."""
+    return (device.timezone or None) if store_id == device.store_id else None
+
+
+def _check_owner(session: Session, device: Caller, batch: Sequence[dict]) -> None:
+    """A 403 unless every rating is the device's own, stamped with a store it has been in."""
     device_id, store_id = device.id, device.store_id
+    other = {r["store_id"] for r in batch if r["store_id"] != store_id}
+    allowed = _stores_of(session, device_id) if other else {store_id}
     for r in batch:
-        if r["device_id"] != device_id or r["store_id"] != store_id:
+        if r["device_id"] != device_id or r["store_id"] not in allowed:
             raise ApiError(
                 403,
                 "not_your_rating",
@@ -138,6 +164,13 @@ def _check_owner(device: Caller, batch: Sequence[dict]) -> None:
                 f" token is device {device.id!r} of store {device.store_id!r}; a device may only"
                 " send its own ratings",
             )
+
+
+def _stores_of(session: Session, device_id: str) -> set[str]:
+    """Every store the device has been in: its store now and its store history."""
+    now = session.scalars(select(Device.store_id).where(Device.id == device_id)).all()
+    before = session.scalars(select(DeviceStore.store_id).where(DeviceStore.device_id == device_id))
+    return {*now, *before}
 
 
 def _check_known(session: Session, rows: list[dict], future: str) -> list[tuple[dict, dict]]:

@@ -42,3 +42,18 @@ class HoursException(Base):
     day: Mapped[str] = mapped_column(String(10), primary_key=True)  # local, ISO
     hours: Mapped[str] = mapped_column(String(200))
     note: Mapped[str] = mapped_column(String(200), server_default="")
+
+
+class DeviceStore(Base):
+    """A kiosk's store from a time on (``since``, UTC): its first store, then every move
+    (:func:`hq.fleet.chain.kiosks.move_kiosk`). Ingest takes a rating stamped with any
+    store the kiosk has been in (a kiosk learns its move at its next settings pull) and
+    counts it there; migration ``0022_kiosk_moves`` makes it."""
+
+    __tablename__ = "device_stores"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"))
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"))
+    since: Mapped[str] = mapped_column(String(40))
+
+    __table_args__ = (Index("ix_device_stores_device", "device_id", "store_id"),)

@@ -175,6 +175,10 @@ class Survey(Base):
     # The highest version given out here: the standing survey's, or a campaign's after it
     # (hq.fleet.survey.campaigns); the next publish takes the number after it.
     issued: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The publication (hq.tables.surveys.SurveyPublication) this row's survey came from;
+    # None for one set directly (hymio hq set-survey --store). A kiosk asking later takes
+    # the newest publication that covers it now (hq.fleet.survey.resolve).
+    publication_id: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (UniqueConstraint("store_id", "device_id", name="uq_surveys_target"),)
 

@@ -6,7 +6,10 @@ valid settings for this kiosk. The kiosk reads them with :func:`apply_overlay`; 
 the file, or when HQ has none (version 0), the local file's own tables are used. HQ's
 staff PIN hash, if it sent one, is kept in the same file and used where the local file
 sets none (:func:`merge`), and so is the store's message to its shoppers
-(:func:`read_messages`, :mod:`kiosk.store_message`).
+(:func:`read_messages`, :mod:`kiosk.store_message`). When HQ has moved the kiosk to
+another store, HQ's ``store_id`` is kept there too and stamps every rating recorded from
+then on (the local file's ``[device] store_id`` is the store it was set up in); ratings
+already recorded keep the store they were recorded in.
 """
 
 from __future__ import annotations
@@ -47,9 +50,23 @@ def hq_messages(body: dict[str, Any]) -> dict[str, str]:
     return clean_messages(body.get("message"))
 
 
+def hq_store(body: dict[str, Any]) -> str | None:
+    """The store HQ says the kiosk is in (``store_id``), or None from an HQ that sends none."""
+    store = body.get("store_id")
+    return store if isinstance(store, str) and store else None
+
+
+def moved(settings: Settings, body: dict[str, Any]) -> bool:
+    """Whether HQ's answer *body* puts the kiosk in another store than *settings* name."""
+    store = hq_store(body)
+    return store is not None and store != settings.device.store_id
+
+
 def overlay_body(body: dict[str, Any]) -> dict[str, Any]:
     """What of HQ's answer *body* is kept in the overlay file."""
     kept = {k: body.get(k) for k in ("version", *TABLES)}
+    if hq_store(body):
+        kept["store_id"] = hq_store(body)
     if hq_pin_hash(body):
         kept["staff"] = {"pin_hash": hq_pin_hash(body)}
     if hq_messages(body):
@@ -58,19 +75,24 @@ def overlay_body(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def merge(settings: Settings, body: dict[str, Any]) -> Settings:
-    """*settings* with HQ's tables from *body* (``{"version", "survey", "hours", "staff"}``).
+    """*settings* with HQ's tables from *body* (``{"version", "survey", "hours", "staff",
+    "store_id"}``).
 
     HQ's version becomes ``survey.version``, so each rating names the settings it was
-    given under. HQ's staff PIN hash is used only when the local file has no
-    ``[staff] pin_hash``: a PIN set on the kiosk with ``hymio set-pin`` always wins there.
+    given under; HQ's ``store_id`` becomes ``device.store_id`` (HQ decides which store a
+    kiosk is in: a move at HQ reaches the kiosk this way). HQ's staff PIN hash is used
+    only when the local file has no ``[staff] pin_hash``: a PIN set on the kiosk with
+    ``hymio set-pin`` always wins there.
     Raises :class:`SettingsError` when the result is not valid here.
     """
     version = body.get("version")
     surveyed = isinstance(version, int) and not isinstance(version, bool) and version >= 1
     pin_hash = hq_pin_hash(body)
-    if not surveyed and pin_hash is None:
+    if not surveyed and pin_hash is None and not moved(settings, body):
         return settings
     data = tomllib.loads(settings.source.read_text(encoding="utf-8"))
+    if moved(settings, body):
+        data["device"] = {**data.get("device", {}), "store_id": hq_store(body)}
     if surveyed:
         local_hours = data.get("hours", {})
         for table in TABLES:

@@ -3,14 +3,17 @@ its token stops working), give a new token (shown once). Who may is asked of
 :mod:`hq.people.access`: an admin any kiosk; a manager the kiosks of their stores, and
 moves them only between their own stores.
 
-A kiosk's own settings file names its store (``[device] store_id``), and HQ takes only
-ratings that name the device's store now: after a move, set the kiosk's ``store_id`` (or
-enrol it again) so that what it records from then on is counted for the new store."""
+A move takes effect at once at HQ and is kept in the kiosk's store history
+(:class:`~hq.tables.chain.DeviceStore`). The kiosk learns its new store at its next
+settings pull (``store_id`` in ``GET /api/v1/config``) and stamps its ratings with it from
+then on; the ratings it recorded before are taken in the store they name, as HQ takes
+any rating stamped with a store the kiosk has been in (:mod:`hq.ingest.batches`)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hq.core.errors import N_, HQError
@@ -21,6 +24,7 @@ from hq.people.access import Access
 from hq.people.admin import add_device, rotate_token
 from hq.people.audit import record
 from hq.people.credentials import new_token, token_hash
+from hq.tables.chain import DeviceStore
 from hq.tables.models import Device
 from kiosk.timekeeping.localtime import to_utc_text
 
@@ -65,7 +69,9 @@ def rename_kiosk(
 def move_kiosk(
     session: Session, by: Access | None, device_id: str, store_id: str, now: datetime
 ) -> None:
-    """Move the kiosk to the store *store_id* (one *by* may change, not retired)."""
+    """Move the kiosk to the store *store_id* (one *by* may change, not retired), from
+    *now* on: kept in its store history and the audit log. The page, the API and
+    ``hymio hq set-device --store`` all call this."""
     device = kiosk_to_change(session, by, device_id)
     try:
         store_to_change(session, by, store_id)
@@ -76,8 +82,30 @@ def move_kiosk(
         raise ChainError("store", what, id=repr(device_id), store=repr(store_id))
     changes = {"store": [device.store_id, store_id]}
     record(session, actor_of(by), "move", "device", device_id, changes, now)
+    had = session.scalar(select(DeviceStore.id).where(DeviceStore.device_id == device_id).limit(1))
+    if had is None:  # added after migration 0022 and never moved: its first store first
+        session.add(DeviceStore(device_id=device_id, store_id=device.store_id,
+                                since=device.created_at))  # fmt: skip
+    session.add(DeviceStore(device_id=device_id, store_id=store_id, since=to_utc_text(now)))
     device.store_id = store_id
     session.commit()
+
+
+def was_moved(session: Session, device_id: str) -> bool:
+    """Whether the kiosk was ever moved at HQ (its history has a store after its first)."""
+    rows = select(DeviceStore.id).where(DeviceStore.device_id == device_id).limit(2)
+    return len(session.scalars(rows).all()) > 1
+
+
+def store_history(session: Session, device_id: str) -> list[tuple[str, str]]:
+    """The kiosk's stores, each with the time it moved there (UTC text), oldest first;
+    ``[]`` for a kiosk never moved since it was added."""
+    rows = session.execute(
+        select(DeviceStore.store_id, DeviceStore.since)
+        .where(DeviceStore.device_id == device_id)
+        .order_by(DeviceStore.id)
+    )
+    return [(r.store_id, r.since) for r in rows]
 
 
 def retire_kiosk(session: Session, by: Access | None, device_id: str, now: datetime) -> None:

@@ -1,5 +1,8 @@
 """Publish a survey to a part of the chain: each store (a group: each kiosk) it reaches
 keeps it as its standing survey under its next version number; its opening hours stay.
+A store or kiosk that comes into the part later (a new store, a store moved to the
+region, a kiosk put into the group) gets it when it next asks
+(:mod:`hq.fleet.survey.resolve`).
 A store's kiosks with a survey of their own get it too, so a publish reaches every kiosk
 of the part it names. The editor, ``POST /api/v1/surveys`` and ``hymio hq set-survey
 --scope`` all call :func:`publish_survey`."""
@@ -34,22 +37,36 @@ def publish_survey(
     table = survey_table(survey) if isinstance(survey, SurveyDraft) else dict(survey)
     check_table(table)
     targets = check_publish(session, access, scope)
-    versions = []
-    for store_id, device_id in _with_own(session, targets):
-        row = survey_row(session, store_id, device_id)
-        hours = (row.body or {}).get("hours", {}) if row else {}
-        tables = {"survey": table, "hours": hours}
-        version = keep_survey(session, store_id, device_id, tables, now)
-        versions.append({"store": store_id, "device": device_id, "version": version})
     publication = SurveyPublication(
-        scope=scope, survey=table, versions=versions, created_at=to_utc_text(now),
+        scope=scope, survey=table, versions=[], created_at=to_utc_text(now),
         created_by=access.who,
     )  # fmt: skip
     session.add(publication)
+    session.flush()
+    versions = []
+    for store_id, device_id in _with_own(session, targets):
+        version = keep_published(session, publication, store_id, device_id, now)
+        versions.append({"store": store_id, "device": device_id, "version": version})
+    publication.versions = versions
     record(session, access.who, "publish", "survey", scope or "chain",
            {"versions": versions, "question_id": table.get("question_id")}, now)  # fmt: skip
     session.commit()
     return publication
+
+
+def keep_published(
+    session: Session, publication: SurveyPublication, store_id: str, device_id: str,
+    now: datetime,
+) -> int:  # fmt: skip
+    """Keep *publication*'s survey as the standing survey of the store (``device_id``
+    empty) or device, with its opening hours as they are; its version (the one it had if
+    the survey is the same). Not committed."""
+    row = survey_row(session, store_id, device_id)
+    hours = (row.body or {}).get("hours", {}) if row else {}
+    tables = {"survey": dict(publication.survey), "hours": hours}
+    version = keep_survey(session, store_id, device_id, tables, now)
+    survey_row(session, store_id, device_id).publication_id = publication.id
+    return version
 
 
 def _with_own(session: Session, targets: list[Target]) -> list[Target]:
