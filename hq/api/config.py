@@ -17,7 +17,7 @@ from hq.api import errors
 from hq.fleet.chain.kiosks import was_moved
 from hq.fleet.survey.resolve import survey_now
 from hq.ingest.device_calls import Caller, device_call, still_valid
-from hq.tables.models import Device
+from hq.tables.models import Device, Store
 from hq.web.deps import Bearer, device_bearer
 
 
@@ -29,6 +29,9 @@ class DeviceConfig(BaseModel):
     # moved (its settings file names its store), so its answer and ETag stay as they were.
     store_id: str = Field(
         "", description="a kiosk moved at HQ: the store it is in now; its new ratings name it"
+    )
+    timezone: str = Field(
+        "", description="a kiosk moved at HQ: its new store's time zone (IANA), for its days"
     )
     survey: dict
     hours: dict
@@ -70,8 +73,11 @@ async def get_config(
             del body["message"]  # an older kiosk's answer, byte for byte
         if was_moved(session, device.id):
             body["store_id"] = device.store_id
+            body["timezone"] = session.scalar(
+                select(Store.timezone).where(Store.id == device.store_id)
+            )
         else:
-            del body["store_id"]
+            del body["store_id"], body["timezone"]
         return body
 
     body = await device_call(request, credentials and credentials.credentials, work)

@@ -7,9 +7,9 @@ the file, or when HQ has none (version 0), the local file's own tables are used.
 staff PIN hash, if it sent one, is kept in the same file and used where the local file
 sets none (:func:`merge`), and so is the store's message to its shoppers
 (:func:`read_messages`, :mod:`kiosk.store_message`). When HQ has moved the kiosk to
-another store, HQ's ``store_id`` is kept there too and stamps every rating recorded from
-then on (the local file's ``[device] store_id`` is the store it was set up in); ratings
-already recorded keep the store they were recorded in.
+another store, HQ's ``store_id`` (and the new store's ``timezone``) is kept there too
+and stamps every rating recorded from then on (the local file's ``[device] store_id`` is
+the store it was set up in); ratings already recorded keep the store they were recorded in.
 """
 
 from __future__ import annotations
@@ -56,6 +56,12 @@ def hq_store(body: dict[str, Any]) -> str | None:
     return store if isinstance(store, str) and store else None
 
 
+def hq_zone(body: dict[str, Any]) -> str | None:
+    """The time zone of the store HQ moved the kiosk to (``timezone``), or None."""
+    zone = body.get("timezone")
+    return zone if isinstance(zone, str) and zone and hq_store(body) else None
+
+
 def moved(settings: Settings, body: dict[str, Any]) -> bool:
     """Whether HQ's answer *body* puts the kiosk in another store than *settings* name."""
     store = hq_store(body)
@@ -67,6 +73,8 @@ def overlay_body(body: dict[str, Any]) -> dict[str, Any]:
     kept = {k: body.get(k) for k in ("version", *TABLES)}
     if hq_store(body):
         kept["store_id"] = hq_store(body)
+    if hq_zone(body):
+        kept["timezone"] = hq_zone(body)
     if hq_pin_hash(body):
         kept["staff"] = {"pin_hash": hq_pin_hash(body)}
     if hq_messages(body):
@@ -80,7 +88,8 @@ def merge(settings: Settings, body: dict[str, Any]) -> Settings:
 
     HQ's version becomes ``survey.version``, so each rating names the settings it was
     given under; HQ's ``store_id`` becomes ``device.store_id`` (HQ decides which store a
-    kiosk is in: a move at HQ reaches the kiosk this way). HQ's staff PIN hash is used
+    kiosk is in: a move at HQ reaches the kiosk this way), and its ``timezone`` (the new
+    store's) ``device.timezone``. HQ's staff PIN hash is used
     only when the local file has no ``[staff] pin_hash``: a PIN set on the kiosk with
     ``hymio set-pin`` always wins there.
     Raises :class:`SettingsError` when the result is not valid here.
@@ -93,6 +102,8 @@ def merge(settings: Settings, body: dict[str, Any]) -> Settings:
     data = tomllib.loads(settings.source.read_text(encoding="utf-8"))
     if moved(settings, body):
         data["device"] = {**data.get("device", {}), "store_id": hq_store(body)}
+        if hq_zone(body):  # the new store's days and hours are counted in its zone
+            data["device"]["timezone"] = hq_zone(body)
     if surveyed:
         local_hours = data.get("hours", {})
         for table in TABLES:

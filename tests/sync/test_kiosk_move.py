@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from hq.people.credentials import token_hash
 from hq.tables.chain import DeviceStore
 from hq.tables.models import DayCount, Rating
+from hq.tables.models import Store as StoreRow
 from kiosk.settings.load import load_settings
 from kiosk.settings.model import ID_PATTERN
 from kiosk.settings.overlay import apply_overlay, overlay_path
@@ -70,7 +71,8 @@ def test_a_moved_kiosk_sends_what_it_held_to_its_old_store_and_the_rest_to_its_n
     path = write_settings(tmp_path, url, hq.token, kiosk_db)
     ledger, client = Ledger(kiosk), HQClient(url, hq.token)
     assert pull_config(load_settings(path), ledger, client) == "none"  # in s1, as set up
-    assert "store_id" not in client.config().body  # never moved: its file names its store
+    never = client.config().body  # never moved: its file names its store and zone
+    assert "store_id" not in never and "timezone" not in never
 
     before = press(kiosk, 5)
     moved = hq.client.patch("/api/v1/devices/k1", json={"store": "s2"}, headers=admin_token(hq))
@@ -93,6 +95,9 @@ def test_a_moved_kiosk_sends_what_it_held_to_its_old_store_and_the_rest_to_its_n
 
     # The settings pull carries the store; the kiosk keeps it beside its database.
     assert client.config().body["store_id"] == "s2"
+    with hq.sessions() as s:  # and the zone its new store's days are counted in
+        zone = s.scalar(select(StoreRow.timezone).where(StoreRow.id == "s2"))
+    assert client.config().body["timezone"] == zone
     assert pull_config(load_settings(path), ledger, client) == "updated"
     assert json.loads(overlay_path(load_settings(path)).read_text())["store_id"] == "s2"
     settings = apply_overlay(load_settings(path))
@@ -171,3 +176,21 @@ def test_whatever_store_hq_sends_the_kiosk_uses_it_whole_or_not_at_all(kiosk, tm
     else:  # none sent, its own store, or one the kiosk's settings model refuses
         assert outcome in ("none", "refused") and used == "s1"
         assert not overlay_path(local).exists()
+
+
+def test_a_moved_kiosk_counts_its_days_in_its_new_stores_zone(kiosk, tmp_path):
+    settings = load_settings(write_settings(tmp_path, "http://127.0.0.1:9", "t", kiosk.path))
+    ledger = Ledger(kiosk)
+    assert settings.device.timezone == "Europe/Helsinki"
+    bad = Replying({"version": 0, "survey": {}, "hours": {}, "store_id": "s2",
+                    "timezone": "Mars/Olympus"})  # fmt: skip
+    assert pull_config(settings, ledger, bad) == "refused"  # whole or not at all
+    assert "timezone" in ledger.notes()["last_error"]
+    assert not overlay_path(settings).exists()
+    assert apply_overlay(settings).device.timezone == "Europe/Helsinki"
+    good = Replying({"version": 0, "survey": {}, "hours": {}, "store_id": "s2",
+                     "timezone": "Europe/Stockholm"})  # fmt: skip
+    assert pull_config(settings, ledger, good) == "updated"
+    used = apply_overlay(load_settings(settings.source))
+    assert (used.device.store_id, used.device.timezone) == ("s2", "Europe/Stockholm")
+    assert load_settings(settings.source).device.timezone == "Europe/Helsinki"  # file as it was
