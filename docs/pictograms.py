@@ -27,7 +27,8 @@ def person(d: ImageDraw.ImageDraw, x: int, y: int, s: float) -> None:
 
 def queue(d: ImageDraw.ImageDraw) -> None:
     for x, s in ((190, 0.8), (384, 0.8), (578, 0.8)):
-        person(d, x, 250, s)
+        person(d, x, 290, s)
+    d.line((110, 560, 658, 560), fill=INK, width=W)  # the line they stand in
 
 
 def service(d: ImageDraw.ImageDraw) -> None:
