@@ -47,6 +47,8 @@ from hq.insight.counts import today
 from hq.insight.figures import fleet, store_page
 from hq.insight.period import choose
 from hq.insight.splits import choose_split
+from hq.insight.weekly.summary import store_summary
+from hq.insight.weekly.words import told
 from hq.people import sessions as login_sessions
 from hq.people.access import Access, Scope, load_tree, user_access
 from hq.people.admin import set_language
@@ -344,6 +346,7 @@ def one_store(
         business=store_rates(db, store.id, period.first, period.last, split),
         bands=by_busyness(db, [store.id], period.first, period.last, figures["figures"].scale),
         min_cell=request.app.state.min_cell,
+        weekly=told(db, store_summary(db, store, now, request.app.state.min_cell), words),
     )  # fmt: skip
 
 

@@ -26,6 +26,7 @@ from hq.api import (
     reports,
     whatif,
 )
+from hq.api import weekly as weekly_api
 from hq.api.alerts import setup as alert_setup
 from hq.api.chain import audit as chain_audit
 from hq.api.chain import devices as chain_devices
@@ -99,6 +100,7 @@ def create_app(
     for module in routers:
         app.include_router(module.router)
     app.include_router(region_api.router)
+    app.include_router(weekly_api.router)
     app.include_router(survey_routes.router)
     api.document_bodies(app, survey_routes.Publish, survey_routes.Schedule)
     app.include_router(alert_setup.router)

@@ -18,6 +18,8 @@ from hq.ingest.wire import Day
 from hq.insight.period import choose
 from hq.insight.regions.figures import region_group, region_page
 from hq.insight.regions.ranking import chain_today, rank_regions
+from hq.insight.weekly.summary import region_summary
+from hq.insight.weekly.words import told
 from hq.people.access import Scope
 from hq.tables.models import Store
 from hq.web.deps import DB, Now, WriteLock
@@ -81,4 +83,7 @@ def one_region(
                      store=None)  # fmt: skip
     few = request.app.state.min_cell
     figures = region_page(db, group, now, period, words.code, few)
-    return _page(request, "region.html", user, **figures, period=period, few=few)
+    weekly = region_summary(db, group.id, group.name, group.stores,
+                            chain_today(list(group.stores), now), few)  # fmt: skip
+    return _page(request, "region.html", user, **figures, period=period, few=few,
+                 weekly=told(db, weekly, words))  # fmt: skip

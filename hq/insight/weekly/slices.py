@@ -111,36 +111,56 @@ def band_of_hour(hour: int) -> str:
     return next(name for name, first, end in HOUR_BANDS if first <= hour < end)
 
 
-def _wheres(cell: Cell, unit: str) -> list[Where]:
-    weekday, band = cell.day.weekday(), band_of_hour(cell.hour)
+BAND_OF = tuple(band_of_hour(h) for h in range(24))
+
+
+def _wheres(weekday: int, band: str, unit_name: str, unit: str, busy: int | None) -> list[Where]:
     out: list[Where] = [
         (),
         (("weekday", weekday),),
         (("hours", band),),
         (("weekday", weekday), ("hours", band)),
-        ((unit, cell.unit),),
-        ((unit, cell.unit), ("hours", band)),
+        ((unit_name, unit),),
+        ((unit_name, unit), ("hours", band)),
     ]
-    if cell.busy is not None:
-        out.append((("busyness", cell.busy),))
+    if busy is not None:
+        out.append((("busyness", busy),))
     return out
 
 
 def examine(
-    cells: Iterable[Cell], scale: str, unit: str = "kiosk", few: int = 5, alpha: float = ALPHA
+    cells: Iterable[Cell],
+    scale: str,
+    unit: str = "kiosk",
+    few: int = 5,
+    alpha: float = ALPHA,
+    given: Iterable[tuple[int, str, int, int]] | None = None,
 ) -> Examined:
     """The changes of the week against the norm in *cells* (on *scale*); *unit* names
     what :attr:`Cell.unit` is (``kiosk`` or ``store``); no slice of fewer than *few*
-    ratings (the privacy guard) is examined."""
+    ratings (the privacy guard) is examined. The reasons come from the cells, or from
+    *given* if set: (week, reason, score, n), read apart from the cells because a reason
+    multiplies their rows."""
     sc = get_scale(scale)
     weeks = NORM_WEEKS + 1
     scores: dict[Where, list[Counter[int]]] = defaultdict(lambda: [Counter() for _ in range(weeks)])
     reasons: dict[str, list[int]] = defaultdict(lambda: [0] * weeks)
+    # First the counts by what the slices need (many rows become few keys), then the slices.
+    weekdays: dict[date, int] = {}
+    kept: Counter[tuple] = Counter()
     for cell in cells:
-        for where in _wheres(cell, unit):
-            scores[where][cell.week][cell.score] += cell.n
-        if cell.reason and is_negative(sc, cell.score):
+        weekday = weekdays.get(cell.day)
+        if weekday is None:
+            weekday = weekdays[cell.day] = cell.day.weekday()
+        kept[(cell.week, weekday, BAND_OF[cell.hour], cell.unit, cell.busy, cell.score)] += cell.n
+        if cell.reason and given is None and is_negative(sc, cell.score):
             reasons[cell.reason][cell.week] += cell.n
+    for week, reason, score, n in given or ():
+        if is_negative(sc, score):
+            reasons[reason][week] += n
+    for (week, weekday, band, unit_id, busy, score), n in kept.items():
+        for where in _wheres(weekday, band, unit, unit_id, busy):
+            scores[where][week][score] += n
     found = Examined()
     whole = scores.get((), [Counter() for _ in range(weeks)])
     found.ratings = sum(whole[NORM_WEEKS].values())

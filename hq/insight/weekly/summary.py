@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from hq.insight.business.busyness import band_of
 from hq.insight.counts import today
-from hq.insight.weekly.slices import NORM_WEEKS, Cell, Examined, examine
+from hq.insight.weekly.slices import HOUR_BANDS, NORM_WEEKS, Cell, Examined, examine
 from hq.tables.business import BusinessHour
 from hq.tables.models import HourCount, Store
 
@@ -91,23 +91,36 @@ def _summary(session: Session, scope: str, ident: str, name: str, store_ids: lis
     busy = _busyness(session, store_ids, span)
     t = HourCount
     by = t.device_id if unit == "kiosk" else t.store_id
-    query = (
-        select(t.store_id, by, t.day, t.hour, t.reason, t.score, func.sum(t.n))
-        .where(t.store_id.in_(store_ids), t.day.between(*span), t.flag == "", t.scale == scale)
-        .group_by(t.store_id, by, t.day, t.hour, t.reason, t.score)
+    # Without business figures the hour matters only by its band: four rows, not 24.
+    hour = t.hour if busy else case(*[(t.hour < end, first) for _, first, end in HOUR_BANDS])
+    kept = (t.store_id.in_(store_ids), t.day.between(*span), t.flag == "", t.scale == scale)
+    conn = session.connection()
+    counts = conn.execute(
+        select(t.store_id, by, t.day, hour, t.score, func.sum(t.n))
+        .where(*kept)
+        .group_by(t.store_id, by, t.day, hour, t.score)
+    )
+    reasons = conn.execute(
+        select(t.day, t.reason, t.score, func.sum(t.n))
+        .where(*kept, t.reason != "")
+        .group_by(t.day, t.reason, t.score)
     )
     weeks: dict[str, tuple[int, date]] = {}
 
-    def cells():
-        for store_id, unit_id, day, hour, reason, score, n in session.execute(query):
-            known = weeks.get(day)
-            if known is None:
-                d = date.fromisoformat(day)
-                known = weeks[day] = ((d - norm_first).days // 7, d)
-            yield Cell(known[0], unit_id, known[1], hour, reason, score, int(n),
-                       busy.get((store_id, day, hour)))  # fmt: skip
+    def week_of(day: str) -> tuple[int, date]:
+        known = weeks.get(day)
+        if known is None:
+            d = date.fromisoformat(day)
+            known = weeks[day] = ((d - norm_first).days // 7, d)
+        return known
 
-    examined = examine(cells(), scale, unit, few)
+    def cells():
+        for store_id, unit_id, day, h, score, n in counts:
+            week, d = week_of(day)
+            yield Cell(week, unit_id, d, int(h), "", score, int(n), busy.get((store_id, day, h)))
+
+    given = ((week_of(day)[0], reason, score, int(n)) for day, reason, score, n in reasons)
+    examined = examine(cells(), scale, unit, few, given=given)
     return WeeklySummary(scope, ident, name, first, last, norm_first, scale, examined)
 
 

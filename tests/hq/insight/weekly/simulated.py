@@ -4,11 +4,13 @@ then the week looked at) with an hourly rhythm, weeks that differ more than bino
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, timedelta
 
 import numpy as np
 
 from hq.insight.weekly.slices import NORM_WEEKS, Cell
+from hq.tables.models import DayCount, HourCount
 
 FIRST = date(2026, 9, 7)  # a Monday: the first norm week
 HOURS = range(8, 22)
@@ -65,3 +67,21 @@ def store_weeks(
             if c:
                 cells.append(Cell(w, kiosk, day, hr, "", score, c))
     return cells
+
+
+def keep(hq, store_id: str, cells: list[Cell], flagged: bool = False) -> None:
+    """Put *cells* into *store_id*'s kept counts as ingest keeps them: ``rating_hours``
+    (and, if *flagged*, the same again as repeats, which count for nothing) and
+    ``rating_days`` (the cards)."""
+    days: dict[str, Counter] = {}
+    with hq.sessions() as s, s.begin():
+        for c in cells:
+            for flag in ("", "repeat") if flagged else ("",):
+                s.add(HourCount(store_id=store_id, day=c.day.isoformat(), hour=c.hour,
+                                device_id=c.unit, survey_id="default", question_id="overall",
+                                config_version=1, scale="smiley4", score=c.score, flag=flag,
+                                reason=c.reason, n=c.n))  # fmt: skip
+            days.setdefault(c.day.isoformat(), Counter())[c.score] += c.n
+        for day, scores in days.items():
+            row = {f"s{k}": v for k, v in scores.items()}
+            s.add(DayCount(store_id=store_id, day=day, scale="smiley4", **row))
