@@ -16,7 +16,6 @@ from hq.core.errors import ApiError
 from hq.core.language import language
 from hq.ingest.wire import Day
 from hq.insight.regions.figures import region_group
-from hq.insight.regions.ranking import chain_today
 from hq.insight.weekly.summary import WeeklySummary, region_summary, store_summary
 from hq.insight.weekly.words import Told, told
 from hq.people.access import Scope
@@ -114,7 +113,6 @@ def region_changes(request: Request, region_id: str, session: DB, now: Now, read
     group = region_group(session, region_id) if reader.covers(Scope("region", region_id)) else None
     if group is None:
         raise ApiError(404, "unknown_region", f"no region {region_id!r}")
-    summary = region_summary(session, group.id, group.name, group.stores,
-                             chain_today(list(group.stores), now), request.app.state.min_cell,
-                             week)  # fmt: skip
+    summary = region_summary(session, group.id, group.name, group.stores, now,
+                             request.app.state.min_cell, week)  # fmt: skip
     return _answer(summary, told(session, summary, language(lang)))

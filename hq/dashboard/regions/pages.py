@@ -83,7 +83,6 @@ def one_region(
                      store=None)  # fmt: skip
     few = request.app.state.min_cell
     figures = region_page(db, group, now, period, words.code, few)
-    weekly = region_summary(db, group.id, group.name, group.stores,
-                            chain_today(list(group.stores), now), few)  # fmt: skip
+    weekly = region_summary(db, group.id, group.name, group.stores, now, few)
     return _page(request, "region.html", user, **figures, period=period, few=few,
                  weekly=told(db, weekly, words))  # fmt: skip

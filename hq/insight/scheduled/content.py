@@ -130,8 +130,8 @@ def build_report(
     weekly = None
     if period.kind == "weekly":  # at the top: what changed against the scope's own norm
         if group:
-            found = region_summary(session, group.id, group.name, group.stores, period.last,
-                                   few, period.first)  # fmt: skip
+            found = region_summary(session, group.id, group.name, group.stores, now, few,
+                                   period.first)  # fmt: skip
         else:
             found = store_summary(session, stores[0], now, few, period.first)
         weekly = told(session, found, language)

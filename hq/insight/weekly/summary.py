@@ -3,7 +3,7 @@ Sunday) against its eight weeks before, read from the kept counts (``rating_hour
 the business figures (``business_hours``), then examined by :func:`.slices.examine`.
 
 A region is its stores pooled, each store a slice where a store has kiosks; its week is
-the last one complete in all of its stores (:func:`hq.insight.regions.ranking.chain_today`).
+the last one that has ended in all of its stores.
 Only counted ratings (no flag) on the scope's main scale of those weeks count.
 """
 
@@ -66,12 +66,13 @@ def region_summary(
     region_id: str,
     name: str,
     stores: Sequence[Store],
-    local_today: date,
+    now: datetime,
     few: int = 5,
     week: date | None = None,
 ) -> WeeklySummary:
     """The summary of the region *region_id* (its *stores* pooled) of the week holding
-    *week* (default: the last complete one before *local_today*)."""
+    *week* (default: the last one that has ended in every one of its stores at *now*)."""
+    local_today = min((today(s, now) for s in stores), default=now.date())
     first = week - timedelta(days=week.weekday()) if week else last_week(local_today)[0]
     ids = [s.id for s in stores]
     summary = _summary(session, "region", region_id, name, ids, first, few, "store")

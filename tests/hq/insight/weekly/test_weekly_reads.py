@@ -73,7 +73,7 @@ def test_a_region_pools_its_stores_and_tells_which_store_changed(hq):
     keep(hq, "s9", store_weeks(22, planted={"share": 0.4}, first=NORM))
     with hq.sessions() as s:
         stores = [s.get(Store, "s1"), s.get(Store, "s9")]
-        summary = region_summary(s, "south", "South", stores, NOON.date())
+        summary = region_summary(s, "south", "South", stores, NOON)
     assert summary.verdict == "changes"
     assert summary.changes[0].parts == {"store": "s9"}
     assert summary.units["s9"] == "Itäkeskus"
@@ -128,3 +128,15 @@ def test_the_weekly_report_opens_with_what_changed_in_its_language(hq):
     assert "p < 0,001 efter Holms korrektion" in text
     assert 'id="weekly" data-verdict="changes"' in mail.html
     assert mail.html.index('id="weekly"') < mail.html.index('class="figures"')
+
+
+def test_a_regions_week_is_the_last_one_ended_in_all_of_its_stores(hq):
+    with hq.sessions() as s:
+        add_store(s, "la", "Los Angeles", "America/Los_Angeles", hq.clock.now)
+        stores = [s.get(Store, "s1"), s.get(Store, "la")]
+        monday = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)  # Monday in Helsinki, Sunday in LA
+        both = region_summary(s, "r", "R", stores, monday)
+        helsinki = region_summary(s, "r", "R", stores[:1], monday)
+    assert helsinki.first == WEEK + timedelta(weeks=1)  # 16.–22.11. has ended in Helsinki
+    assert both.first == WEEK  # … but not in Los Angeles
+    assert both.verdict == "too_early"  # no ratings at all
