@@ -39,11 +39,13 @@ Where = tuple[tuple[str, object], ...]  # ((dimension, value), ...) in ORDER; ()
 class Cell:
     """Counted ratings of one score: *week* 0 … NORM_WEEKS − 1 the norm (oldest first),
     NORM_WEEKS the week looked at; *unit* the kiosk (a store) or the store (a region);
-    *busy* the band of busyness of the hour, or ``None`` without figures."""
+    *busy* the band of busyness of the hour, or ``None`` without figures. A cell without
+    a unit counts only in the slices by time, one without a day only in the unit's (so
+    the counts can be read pooled over the units, and by week for each unit)."""
 
     week: int
-    unit: str
-    day: date
+    unit: str | None
+    day: date | None
     hour: int
     reason: str
     score: int
@@ -114,15 +116,14 @@ def band_of_hour(hour: int) -> str:
 BAND_OF = tuple(band_of_hour(h) for h in range(24))
 
 
-def _wheres(weekday: int, band: str, unit_name: str, unit: str, busy: int | None) -> list[Where]:
-    out: list[Where] = [
-        (),
-        (("weekday", weekday),),
-        (("hours", band),),
-        (("weekday", weekday), ("hours", band)),
-        ((unit_name, unit),),
-        ((unit_name, unit), ("hours", band)),
-    ]
+def _wheres(weekday: int | None, band: str, unit_name: str, unit: str | None,
+            busy: int | None) -> list[Where]:  # fmt: skip
+    out: list[Where] = []
+    if weekday is not None:  # a cell of a day: the store's slices by time
+        out += [(), (("weekday", weekday),), (("hours", band),),
+                (("weekday", weekday), ("hours", band))]  # fmt: skip
+    if unit is not None:  # a cell of a kiosk (or store): its slices
+        out += [((unit_name, unit),), ((unit_name, unit), ("hours", band))]
     if busy is not None:
         out.append((("busyness", busy),))
     return out
@@ -150,7 +151,7 @@ def examine(
     kept: Counter[tuple] = Counter()
     for cell in cells:
         weekday = weekdays.get(cell.day)
-        if weekday is None:
+        if weekday is None and cell.day is not None:
             weekday = weekdays[cell.day] = cell.day.weekday()
         kept[(cell.week, weekday, BAND_OF[cell.hour], cell.unit, cell.busy, cell.score)] += cell.n
         if cell.reason and given is None and is_negative(sc, cell.score):

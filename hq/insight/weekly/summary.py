@@ -92,20 +92,8 @@ def _summary(session: Session, scope: str, ident: str, name: str, store_ids: lis
     busy = _busyness(session, store_ids, span)
     t = HourCount
     by = t.device_id if unit == "kiosk" else t.store_id
-    # Without business figures the hour matters only by its band: four rows, not 24.
-    hour = t.hour if busy else case(*[(t.hour < end, first) for _, first, end in HOUR_BANDS])
     kept = (t.store_id.in_(store_ids), t.day.between(*span), t.flag == "", t.scale == scale)
     conn = session.connection()
-    counts = conn.execute(
-        select(t.store_id, by, t.day, hour, t.score, func.sum(t.n))
-        .where(*kept)
-        .group_by(t.store_id, by, t.day, hour, t.score)
-    )
-    reasons = conn.execute(
-        select(t.day, t.reason, t.score, func.sum(t.n))
-        .where(*kept, t.reason != "")
-        .group_by(t.day, t.reason, t.score)
-    )
     weeks: dict[str, tuple[int, date]] = {}
 
     def week_of(day: str) -> tuple[int, date]:
@@ -115,13 +103,40 @@ def _summary(session: Session, scope: str, ident: str, name: str, store_ids: lis
             known = weeks[day] = ((d - norm_first).days // 7, d)
         return known
 
-    def cells():
-        for store_id, unit_id, day, h, score, n in counts:
+    def with_business():  # each hour of each kiosk or store, for its band of busyness
+        for store_id, unit_id, day, h, score, n in conn.execute(
+            select(t.store_id, by, t.day, t.hour, t.score, func.sum(t.n))
+            .where(*kept)
+            .group_by(t.store_id, by, t.day, t.hour, t.score)
+        ):
             week, d = week_of(day)
-            yield Cell(week, unit_id, d, int(h), "", score, int(n), busy.get((store_id, day, h)))
+            yield Cell(week, unit_id, d, h, "", score, int(n), busy.get((store_id, day, h)))
 
+    def without():  # the days pooled, then each kiosk or store by week: far fewer rows
+        band = case(*[(t.hour < end, first) for _, first, end in HOUR_BANDS])
+        for day, h, score, n in conn.execute(
+            select(t.day, band, t.score, func.sum(t.n)).where(*kept).group_by(t.day, band, t.score)
+        ):
+            week, d = week_of(day)
+            yield Cell(week, None, d, int(h), "", score, int(n))
+        starts = [norm_first + timedelta(weeks=i) for i in range(NORM_WEEKS + 1)]
+        week = case(*[(t.day.between(a.isoformat(), (a + timedelta(days=6)).isoformat()), i)
+                      for i, a in enumerate(starts)])  # fmt: skip
+        for unit_id, w, h, score, n in conn.execute(
+            select(by, week, band, t.score, func.sum(t.n))
+            .where(*kept)
+            .group_by(by, week, band, t.score)
+        ):
+            yield Cell(int(w), unit_id, None, int(h), "", score, int(n))
+
+    cells = with_business() if busy else without()
+    reasons = conn.execute(
+        select(t.day, t.reason, t.score, func.sum(t.n))
+        .where(*kept, t.reason != "")
+        .group_by(t.day, t.reason, t.score)
+    )
     given = ((week_of(day)[0], reason, score, int(n)) for day, reason, score, n in reasons)
-    examined = examine(cells(), scale, unit, few, given=given)
+    examined = examine(cells, scale, unit, few, given=given)
     return WeeklySummary(scope, ident, name, first, last, norm_first, scale, examined)
 
 
