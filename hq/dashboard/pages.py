@@ -50,6 +50,8 @@ from hq.insight.counts import today
 from hq.insight.figures import store_page
 from hq.insight.period import choose
 from hq.insight.splits import choose_split
+from hq.insight.weekly.summary import store_summary
+from hq.insight.weekly.words import told
 from hq.people import sessions as login_sessions
 from hq.people.access import Access, Scope, load_tree, user_access
 from hq.people.admin import set_language
@@ -370,4 +372,5 @@ def one_store(
         bands=by_busyness(db, [store.id], period.first, period.last, figures["figures"].scale),
         min_cell=request.app.state.min_cell, heat_by=heat, heat_links=heat_links(request),
         busy=busy_grid(db, [store.id], period.first, period.last) if heat == "busy" else None,
+        weekly=told(db, store_summary(db, store, now, request.app.state.min_cell), words),
     )  # fmt: skip

@@ -26,6 +26,7 @@ from hq.api import (
     reports,
     whatif,
 )
+from hq.api import weekly as weekly_api
 from hq.api.alerts import setup as alert_setup
 from hq.api.alerts import subscriptions as alert_subscriptions
 from hq.api.alerts import tracking as alert_tracking
@@ -103,6 +104,7 @@ def create_app(
         app.include_router(module.router)
     app.include_router(region_api.router)
     app.include_router(region_manage.router)
+    app.include_router(weekly_api.router)
     app.include_router(survey_routes.router)
     api.document_bodies(app, survey_routes.Publish, survey_routes.Schedule)
     app.include_router(alert_setup.router)

@@ -20,6 +20,8 @@ from hq.insight.business.busyness import busy_grid
 from hq.insight.period import choose
 from hq.insight.regions.figures import region_group, region_page
 from hq.insight.regions.ranking import chain_today, rank_regions
+from hq.insight.weekly.summary import region_summary
+from hq.insight.weekly.words import told
 from hq.people.access import Scope
 from hq.tables.models import Store
 from hq.web.deps import DB, Now, WriteLock
@@ -89,5 +91,7 @@ def one_region(
     figures = region_page(db, group, now, period, words.code, few)
     days = figures["figures"].counted.days
     busy = busy_grid(db, group.store_ids, days[0], days[-1]) if heat == "busy" else None
+    weekly = region_summary(db, group.id, group.name, group.stores, now, few)
     return _page(request, "region.html", user, **figures, period=period, few=few, heat_by=heat,
-                 heat_links=heat_links(request), busy=busy)  # fmt: skip
+                 heat_links=heat_links(request), busy=busy,
+                 weekly=told(db, weekly, words))  # fmt: skip

@@ -21,6 +21,8 @@ from hq.insight.regions.figures import region_group, region_total
 from hq.insight.scheduled.periods import ReportPeriod
 from hq.insight.scheduled.subscriptions import stores_of
 from hq.insight.splits import Split
+from hq.insight.weekly.summary import region_summary, store_summary
+from hq.insight.weekly.words import Told, told
 from hq.tables.models import Region, Store
 
 TOP_REASONS = 5
@@ -87,6 +89,7 @@ class Report:
     ranking: dict[str, list[RankRow]]  # a region's stores by kind of scale; {} for a store
     few: int  # an hour of the heat map with fewer ratings shows no figure
     total: StoreFigures | None = None  # a region's totals (hq.insight.regions); None: a store
+    weekly: Told | None = None  # a weekly report's "what changed" (hq.insight.weekly)
 
     @property
     def weekdays(self) -> list[int]:
@@ -124,7 +127,15 @@ def build_report(
     ranking = places[None][1] if kind == "region" else {}
     group = region_group(session, ident) if kind == "region" else None
     total = region_total(session, group, period) if group else None
-    return Report(scope, name, period, language, parts, ranking, few, total)
+    weekly = None
+    if period.kind == "weekly":  # at the top: what changed against the scope's own norm
+        if group:
+            found = region_summary(session, group.id, group.name, group.stores, now, few,
+                                   period.first)  # fmt: skip
+        else:
+            found = store_summary(session, stores[0], now, few, period.first)
+        weekly = told(session, found, language)
+    return Report(scope, name, period, language, parts, ranking, few, total, weekly)
 
 
 def _peers(session: Session, store: Store, now: datetime, period: ReportPeriod):

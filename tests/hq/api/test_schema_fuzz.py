@@ -99,6 +99,8 @@ def test_the_schema_lists_every_api_operation(fuzz_hq):
         "GET /api/v1/stores/{store_id}/business",
         "POST /api/v1/business-hours",
         "GET /api/v1/regions/{region_id}/figures",
+        "GET /api/v1/stores/{store_id}/weekly-changes",
+        "GET /api/v1/regions/{region_id}/weekly-changes",
         "GET /api/v1/devices/{device_id}/gaps",
         "POST /api/v1/devices/{device_id}/write-offs",
         "GET /api/v1/export.csv",

@@ -128,6 +128,8 @@ ROUTES = {
     ("GET", "/regions"): "regions",
     ("GET", "/regions/{region_id}"): "region",
     ("GET", "/api/v1/regions/{region_id}/figures"): "region",
+    ("GET", "/api/v1/stores/{store_id}/weekly-changes"): "store",
+    ("GET", "/api/v1/regions/{region_id}/weekly-changes"): "region",
     ("GET", "/admin/audit"): "admin",
     ("GET", "/api/v1/audit"): "admin",
     ("GET", "/api/v1/audit.csv"): "admin",
@@ -383,7 +385,7 @@ def test_a_region_manager_and_token_see_only_their_regions(hq, chain):
                     assert other.status_code == none.status_code == 404, path
                     assert _named(other.text, theirs) == _named(none.text, "nosuch"), path
             checked += 1
-    assert checked == 6  # /regions, /regions/south and both APIs, by session and token
+    assert checked == 8  # /regions, /regions/south, and three APIs by session and token
 
 
 def _named(text: str, ident: str) -> str:
