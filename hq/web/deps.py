@@ -86,6 +86,18 @@ def reader(
 Reader = Annotated[Access, Depends(reader)]
 
 
+def admin_token(reader: Reader, credentials: Annotated[Bearer, Depends(reader_bearer)]) -> Access:
+    """The reader, if it is an admin's API token (a 403 otherwise): for the API twins of
+    what an admin does in the browser (people, subscriptions, regions), whose pages carry
+    a CSRF token that an API call has not."""
+    if credentials is None or not reader.is_admin or not reader.who.startswith("token:"):
+        raise ApiError(403, "admin_token_required", "this is done with an admin's API token")
+    return reader
+
+
+AdminToken = Annotated[Access, Depends(admin_token)]
+
+
 def visible_store(session: Session, reader: Access, store_id: str) -> Store:
     """The store *store_id* if *reader* may see it; else 404, as for a store that does not
     exist, so that its existence does not leak."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from hq.alerts import subscriptions as subs
@@ -21,24 +21,11 @@ from hq.core.errors import ApiError, HQError
 from hq.people.access import Access, user_access
 from hq.tables.alerts import Subscription
 from hq.tables.models import User
-from hq.web.deps import DB, Bearer, Now, WriteLock, reader, reader_bearer
+from hq.web.deps import DB, AdminToken, Now, WriteLock
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
 Username = Annotated[str, Path(max_length=64)]
 SubscriptionId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-
-
-def admin_token(
-    access: Annotated[Access, Depends(reader)],
-    credentials: Annotated[Bearer, Depends(reader_bearer)],
-) -> Access:
-    """The reader, if it is an admin's API token (a 403 otherwise)."""
-    if credentials is None or not access.is_admin or not access.who.startswith("token:"):
-        raise ApiError(403, "admin_token_required", "subscriptions are kept with an admin token")
-    return access
-
-
-Admin = Annotated[Access, Depends(admin_token)]
 
 
 class SubscriptionIn(BaseModel):
@@ -70,7 +57,7 @@ def _person(db: DB, username: str) -> Access:
 
 @router.get("/users/{username}/subscriptions", response_model=list[SubscriptionOut],
             responses=errors(401, 403, 404))  # fmt: skip
-def list_subscriptions(username: Username, db: DB, by: Admin) -> list[SubscriptionOut]:
+def list_subscriptions(username: Username, db: DB, by: AdminToken) -> list[SubscriptionOut]:
     """The person's subscriptions."""
     person = _person(db, username)
     return [_out(s) for s in subs.subscriptions_of(db, person.username)]
@@ -79,7 +66,7 @@ def list_subscriptions(username: Username, db: DB, by: Admin) -> list[Subscripti
 @router.post("/users/{username}/subscriptions", status_code=201, response_model=SubscriptionOut,
              responses=errors(400, 401, 403, 404, 422))  # fmt: skip
 def new_subscription(
-    username: Username, body: SubscriptionIn, db: DB, now: Now, lock: WriteLock, by: Admin
+    username: Username, body: SubscriptionIn, db: DB, now: Now, lock: WriteLock, by: AdminToken
 ) -> SubscriptionOut:
     """Subscribe the person (a second one to the same kind and part changes its mode)."""
     person = _person(db, username)
@@ -95,7 +82,7 @@ def new_subscription(
 @router.delete("/users/{username}/subscriptions/{subscription_id}", status_code=204,
                responses=errors(401, 403, 404, 422))  # fmt: skip
 def remove_subscription(
-    username: Username, subscription_id: SubscriptionId, db: DB, lock: WriteLock, by: Admin
+    username: Username, subscription_id: SubscriptionId, db: DB, lock: WriteLock, by: AdminToken
 ) -> None:
     """The person no longer hears of these alerts."""
     person = _person(db, username)

@@ -10,34 +10,18 @@ to ``HYMIO_HQ_URL``; with either missing the request is a 409 and nothing change
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from hq.api import errors
 from hq.core.errors import ApiError, HQError, InputError
 from hq.core.mail import MailError, MailSettings
-from hq.people.access import Access
 from hq.people.auth.letters import NO_MAIL, deliver, hq_url
 from hq.people.auth.links import Letter, admin_reset, invite, resend_invite
 from hq.people.auth.status import deactivate, reactivate
-from hq.web.deps import DB, Bearer, Now, WriteLock, reader, reader_bearer
+from hq.web.deps import DB, AdminToken, Now, WriteLock
 
 router = APIRouter(prefix="/api/v1", tags=["people"])
-
-
-def admin_token(
-    access: Annotated[Access, Depends(reader)],
-    credentials: Annotated[Bearer, Depends(reader_bearer)],
-) -> Access:
-    """The reader, if it is an admin's API token (a 403 otherwise)."""
-    if credentials is None or not access.is_admin or not access.who.startswith("token:"):
-        raise ApiError(403, "admin_token_required", "people are managed with an admin API token")
-    return access
-
-
-Admin = Annotated[Access, Depends(admin_token)]
 
 
 class NewUser(BaseModel):
@@ -101,7 +85,9 @@ def _mailed(settings: MailSettings, db: DB, lock: WriteLock, make) -> Sent:
 @router.post(
     "/users", status_code=201, response_model=Sent, responses=errors(400, 401, 403, 409, 422, 502)
 )
-def new_user(body: NewUser, request: Request, db: DB, now: Now, lock: WriteLock, by: Admin) -> Sent:
+def new_user(
+    body: NewUser, request: Request, db: DB, now: Now, lock: WriteLock, by: AdminToken
+) -> Sent:
     """Invite a new user: made at once, their password set from the mailed link."""
     settings = _settings(request)
     return _mailed(
@@ -116,7 +102,9 @@ def new_user(body: NewUser, request: Request, db: DB, now: Now, lock: WriteLock,
     response_model=Sent,
     responses=errors(400, 401, 403, 409, 422, 502),
 )
-def invite_again(username: str, request: Request, db: DB, now: Now, lock: WriteLock, by: Admin):
+def invite_again(
+    username: str, request: Request, db: DB, now: Now, lock: WriteLock, by: AdminToken
+):
     """Mail *username* a fresh invite link; their unused links stop working."""
     settings = _settings(request)
     return _mailed(settings, db, lock, lambda: resend_invite(db, username, now, actor=by.who))
@@ -125,7 +113,7 @@ def invite_again(username: str, request: Request, db: DB, now: Now, lock: WriteL
 @router.post(
     "/users/{username}/reset", response_model=Sent, responses=errors(400, 401, 403, 409, 422, 502)
 )
-def reset_link(username: str, request: Request, db: DB, now: Now, lock: WriteLock, by: Admin):
+def reset_link(username: str, request: Request, db: DB, now: Now, lock: WriteLock, by: AdminToken):
     """Mail *username* a link that sets a new password (the old one works until it is used)."""
     settings = _settings(request)
     return _mailed(settings, db, lock, lambda: admin_reset(db, username, now, actor=by.who))
@@ -134,7 +122,7 @@ def reset_link(username: str, request: Request, db: DB, now: Now, lock: WriteLoc
 @router.post(
     "/users/{username}/deactivate", response_model=State, responses=errors(400, 401, 403, 422)
 )
-def deactivate_user(username: str, db: DB, now: Now, lock: WriteLock, by: Admin) -> State:
+def deactivate_user(username: str, db: DB, now: Now, lock: WriteLock, by: AdminToken) -> State:
     """*username* can no longer log in; their sessions end; they are kept."""
     try:
         with lock:
@@ -148,7 +136,7 @@ def deactivate_user(username: str, db: DB, now: Now, lock: WriteLock, by: Admin)
 @router.post(
     "/users/{username}/reactivate", response_model=State, responses=errors(400, 401, 403, 422)
 )
-def reactivate_user(username: str, db: DB, lock: WriteLock, by: Admin) -> State:
+def reactivate_user(username: str, db: DB, lock: WriteLock, by: AdminToken) -> State:
     """*username* may log in again."""
     try:
         with lock:

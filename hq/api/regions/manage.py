@@ -7,28 +7,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from hq.api import errors
 from hq.core.errors import ApiError, HQError
-from hq.people.access import Access, Scope
+from hq.people.access import Scope
 from hq.people.roles import add_region
 from hq.tables.models import Region
-from hq.web.deps import DB, Bearer, Now, Reader, WriteLock, reader, reader_bearer
+from hq.web.deps import DB, AdminToken, Now, Reader, WriteLock
 
 router = APIRouter(prefix="/api/v1", tags=["chain"])
-
-
-def admin_token(
-    access: Annotated[Access, Depends(reader)],
-    credentials: Annotated[Bearer, Depends(reader_bearer)],
-) -> Access:
-    """The reader, if it is an admin's API token (a 403 otherwise)."""
-    if credentials is None or not access.is_admin or not access.who.startswith("token:"):
-        raise ApiError(403, "admin_token_required", "regions are added with an admin API token")
-    return access
 
 
 class RegionOut(BaseModel):
@@ -63,7 +53,7 @@ def list_regions(db: DB, reader: Reader) -> list[RegionOut]:
              responses=errors(400, 401, 403, 422))  # fmt: skip
 def new_region(
     body: NewRegion, db: DB, now: Now, lock: WriteLock,
-    admin: Annotated[Access, Depends(admin_token)],
+    admin: AdminToken,
 ) -> RegionOut:  # fmt: skip
     """Add a region."""
     try:
