@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test soak bench lint format docs dist screenshots venv clean
+.PHONY: demo test soak bench lint format docs dist screenshots venv clean field field-clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,9 +54,20 @@ dist: docs
 screenshots: $(STAMP)
 	$(BIN)/python -m docs.screenshots
 
+# The field rig (never part of make test): Hymiö installed by deploy/install-pi.sh in a
+# Debian bookworm guest under QEMU, booted by systemd, with a DRM card and gpio-sim as its
+# GPIO chip; the checks in field/. Runs as root; the image is cached in .field/.
+# See docs/build-a-kiosk/field-rig.md.
+field: $(STAMP)
+	$(BIN)/python -m pytest field -o testpaths=field --timeout 3600 -p no:cacheprovider $(PYTEST_ARGS)
+
+# Removes the rig's images and caches (.field/).
+field-clean:
+	rm -rf .field
+
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .demo artifacts site hq/web/help dist .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .field .demo artifacts site hq/web/help dist .pytest_cache .ruff_cache .hypothesis

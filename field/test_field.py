@@ -1,0 +1,155 @@
+"""The kiosk as a Pi runs it: booted by systemd in a QEMU guest, installed by
+deploy/install-pi.sh, drawing on a DRM card, reading buttons from a GPIO chip (gpio-sim).
+
+Run by ``make field`` only (pyproject's testpaths is tests/: ``make test`` never sees these).
+The checks run in this file's order: the press comes before the sync that delivers it.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from field.image import REPO
+from field.rig import Rig
+
+DEVICE = "field-kiosk"  # the guest's host name: install-pi.sh makes it the device id
+DB = "/var/lib/hymio/ratings.db"
+IMAGES = REPO / "docs/images"
+
+
+def eventually(check, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"not within {timeout:.0f} s: {what}"
+        time.sleep(1)
+
+
+def png_colours(path: Path) -> int:
+    """How many different colours a screenshot has (a blank screen has one, the text
+    console two or three)."""
+    from PIL import Image  # in make field's virtual environment (Kivy and WeasyPrint need it)
+
+    with Image.open(path) as image:
+        return len(image.convert("RGB").getcolors(maxcolors=1 << 24) or [])
+
+
+def sql(rig: Rig, query: str) -> str:
+    return rig.guest.ssh(f"sqlite3 {DB} {query!r}").stdout.strip()
+
+
+def sim_line(rig: Rig, line: int, attribute: str) -> str:
+    return f"/sys/devices/platform/gpio-sim.*/gpiochip*/sim_gpio{line}/{attribute}"
+
+
+def test_the_units_start_at_boot_with_nobody_logged_in(rig: Rig):
+    guest = rig.guest
+    units = "hymio-kiosk.service hymio-sync.service hymio-update.timer"
+
+    def states() -> list[str]:
+        return guest.ssh(f"systemctl is-active {units}", check=False).stdout.split()
+
+    # Both are Type=notify: active once the window is up and the scheduler runs (slow
+    # under TCG), and never "failed" on the way.
+    started = time.monotonic()
+    while (now := states()) != ["active"] * 3:
+        status = "systemctl status 'hymio*'; journalctl -b -u hymio-kiosk --no-pager | tail -40"
+        assert "failed" not in now, guest.ssh(status, check=False).stdout
+        assert time.monotonic() - started < 400, guest.ssh(status, check=False).stdout
+        time.sleep(3)
+    rig.times["units active after ssh"] = time.monotonic() - started
+    # The sessions are the kiosk's own on tty1 (its unit's PAM session) and the rig's ssh.
+    sessions = guest.ssh(
+        "for s in $(loginctl list-sessions --no-legend | awk '{print $1}'); do"
+        " loginctl show-session $s -p Name -p Service -p TTY --value | paste -sd' '; done"
+    ).stdout.splitlines()
+    others = [s for s in sessions if not s.startswith("root sshd")]
+    assert others == ["hymio login tty1"], sessions
+
+
+def test_the_kiosk_draws_on_the_drm_card(rig: Rig):
+    guest = rig.guest
+    assert guest.ssh("ls /dev/dri/card0").returncode == 0
+    journal = guest.ssh("journalctl -b -u hymio-kiosk --no-pager", check=False).stdout
+    assert "Traceback" not in journal, journal[-4000:]
+    # What the virtio GPU scans out: the kiosk's screen, not the console's text.
+    shot = eventually(
+        lambda: (
+            (p := guest.screendump(IMAGES / "field-kiosk.png")).exists()
+            and png_colours(p) > 8
+            and p
+        ),
+        120,
+        "a drawn screen on the DRM card",
+    )
+    assert png_colours(shot) > 8
+
+
+def test_doctor_finds_no_problem(rig: Rig):
+    out = rig.guest.ssh("hymio doctor", check=False, timeout=300)
+    assert "0 problem(s)" in out.stdout, out.stdout + out.stderr
+    # the pins on the GPIO chip, the DRM card and HQ checked, the units not restarting
+    for line in ("ok    pins", "ok    display", "ok    hq"):
+        assert line in out.stdout, out.stdout
+    assert "WARN  units" not in out.stdout, out.stdout
+
+
+def test_a_press_on_a_gpio_line_is_a_committed_rating_and_a_lit_led(rig: Rig):
+    eventually(lambda: kiosk_ready(rig), 300, "the kiosk running")
+    before = int(sql(rig, "SELECT count(*) FROM ratings"))
+    # The happiest face: BCM 19, its LED on BCM 23 (kiosk.example.toml). A finger pulls
+    # the line to ground until the LED lights, and lets go.
+    press_until_lit(rig)
+    eventually(lambda: int(sql(rig, "SELECT count(*) FROM ratings")) == before + 1, 30, "a rating")
+    assert sql(rig, "SELECT score, source FROM ratings ORDER BY seq DESC LIMIT 1") == "4|button"
+
+
+def test_sync_delivers_the_ratings_to_hq_on_the_host(rig: Rig):
+    count = int(sql(rig, "SELECT count(*) FROM ratings"))
+    assert count >= 1
+    eventually(lambda: rig.hq.received(DEVICE) >= count, 240, "HQ has the kiosk's ratings")
+
+
+def press_until_lit(rig: Rig, button: int = 19, led: int = 23) -> None:
+    """A press, held until the kiosk acknowledges it (the face's LED, lit after the
+    commit), then let go."""
+    guest = rig.guest
+    guest.ssh(
+        f"echo pull-down > {sim_line(rig, button, 'pull')};"
+        f" for i in $(seq 300); do [ $(cat {sim_line(rig, led, 'value')}) = 1 ] && break;"
+        " sleep 0.1; done;"
+        f" echo pull-up > {sim_line(rig, button, 'pull')};"
+        f" [ $(cat {sim_line(rig, led, 'value')}) = 1 ]"
+    )
+
+
+def kiosk_ready(rig: Rig) -> bool:
+    return rig.guest.ssh("systemctl is-active hymio-kiosk", check=False).stdout.strip() == (
+        "active"
+    )
+
+
+def test_a_killed_kiosk_loses_no_acknowledged_press(rig: Rig):
+    guest = rig.guest
+    eventually(lambda: kiosk_ready(rig), 120, "the kiosk running")
+    time.sleep(4)  # past the last press's thank-you (presses during it are a lockout)
+    before = int(sql(rig, "SELECT count(*) FROM ratings"))
+    press_until_lit(rig)
+    guest.ssh("systemctl kill -s KILL hymio-kiosk.service")
+    eventually(lambda: kiosk_ready(rig), 180, "the kiosk restarted by systemd")
+    assert int(sql(rig, "SELECT count(*) FROM ratings")) == before + 1
+
+
+def test_a_hard_power_off_loses_no_acknowledged_press(rig: Rig):
+    guest = rig.guest
+    time.sleep(4)
+    before = int(sql(rig, "SELECT count(*) FROM ratings"))
+    press_until_lit(rig)
+    guest.power_off_hard()  # QEMU quits: no shutdown, no sync of the guest's caches
+    guest.start()  # the same disk
+    guest.wait_ssh(400)
+    assert int(sql(rig, "SELECT count(*) FROM ratings")) == before + 1
+    eventually(lambda: kiosk_ready(rig), 180, "the kiosk up again after the power cut")
