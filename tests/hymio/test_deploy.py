@@ -140,6 +140,34 @@ def test_systemd_analyze_verifies_every_unit(root):
     assert done.returncode == 0 and done.stdout + done.stderr == "", done.stdout + done.stderr
 
 
+def _syscall_group(name: str) -> set[str]:
+    """The system calls of a ``systemd-analyze syscall-filter`` group, groups in it expanded."""
+    listed = subprocess.run(["systemd-analyze", "syscall-filter", name],
+                            capture_output=True, text=True, check=True).stdout  # fmt: skip
+    words = [w.strip() for w in listed.splitlines()[1:] if w.strip() and w.strip()[0] != "#"]
+    return set().union(*(_syscall_group(w) if w[0] == "@" else {w} for w in words))
+
+
+def _allowed_syscalls(unit: Path) -> set[str]:
+    """The system calls a unit's ``SystemCallFilter=`` lines allow, as systemd expands them."""
+    allowed: set[str] = set()
+    for line in unit.read_text().splitlines():
+        if line.startswith("SystemCallFilter=") and not line.startswith("SystemCallFilter=~"):
+            for name in line.split("=", 1)[1].split():
+                allowed |= _syscall_group(name) if name[0] == "@" else {name}
+    return allowed
+
+
+def test_sync_may_read_the_clocks_state_under_its_system_call_filter():
+    # sync's heartbeat reads the clock's state with adjtimex(2) (glibc: clock_adjtime, or
+    # clock_adjtime64 on 32 bits); a filter without it kills sync with SIGSYS at once.
+    assert "libc.adjtimex(" in (REPO / "kiosk" / "timekeeping" / "clock.py").read_text()
+    allowed = _allowed_syscalls(REPO / "systemd" / "hymio-sync.service")
+    assert "read" in allowed and "openat" in allowed  # the groups were expanded
+    assert {"adjtimex", "clock_adjtime", "clock_adjtime64"} <= allowed
+    assert "settimeofday" not in allowed and "clock_settime" not in allowed
+
+
 @pytest.mark.parametrize("unit", [u.name for u in UNITS])
 def test_every_unit_restarts_forever_and_is_hardened(unit):
     text = (REPO / "systemd" / unit).read_text()
