@@ -1,7 +1,7 @@
 """The question check of the rankings and the store page finds the stores that asked more
-than one question version in two steps (the stores whose versions differ, then their
-versions' first days); it finds the same stores and the same days as one query grouping
-every store's rows by version. On SQLite and PostgreSQL."""
+than one question version in two steps on SQLite (the stores whose versions differ, then
+their versions' first days); it finds the same stores and the same days as one query
+grouping every store's rows by version, which PostgreSQL keeps. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
