@@ -272,10 +272,13 @@ def all_stores(
         return _page(request, "problem.html", user, 400, why=why, store=None)
     shown = store_table(db, every[(page - 1) * PAGE : page * PAGE], now, request.app.state.min_cell)
     lack = lacking(db)
-    incomplete = incomplete_by_store([(s, last_days(s, now)) for s in every], lack, now)
+    # only a store with a device that lacks something can have a day marked: the others
+    # are complete without a look (the template reads a missing store as [])
+    lacks = [s for s in every if s.id in lack]
+    incomplete = incomplete_by_store([(s, last_days(s, now)) for s in lacks], lack, now)
     if period.chosen:  # the ranking's own days; else the table's 30 days, already marked
         days = [d.isoformat() for d in period.days]
-        ranked = incomplete_by_store([(s, days) for s in every], lack, now)
+        ranked = incomplete_by_store([(s, days) for s in lacks], lack, now)
     else:
         ranked = incomplete
     return _page(

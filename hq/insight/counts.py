@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 
 from sqlalchemy import case, func, select, text
 from sqlalchemy.orm import Session
@@ -259,4 +260,10 @@ def reason_shares(
 
 def today(store: Store, now: datetime) -> date:
     """The store's local date at *now*."""
-    return local_date(now, store.timezone)
+    return _local_today(now, store.timezone)
+
+
+@lru_cache(maxsize=64)
+def _local_today(now: datetime, timezone: str) -> date:
+    # A chain's pages ask it of every store at one instant: once per time zone.
+    return local_date(now, timezone)

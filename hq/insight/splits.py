@@ -203,11 +203,28 @@ def question_changes(
     if not store_ids:
         return {}
     t = HourCount
+    span = (t.flag == "", t.day >= first.isoformat(), t.day <= last.isoformat(), *where)
+    parts = (t.scale, t.survey_id, t.question_id, t.config_version)
+    changed = store_ids
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite sorts the rows for a GROUP BY that is not its index's order (seconds for
+        # the all-stores page's 60 days of every store; PostgreSQL hashes them): first the
+        # stores that asked more than one version, where a part's least and greatest
+        # differ, grouped by store alone in the index's order, nothing sorted; only those
+        # few are grouped by version.
+        bounds = [f(c) for c in parts for f in (func.min, func.max)]
+        spread = select(t.store_id, *bounds).where(t.store_id.in_(store_ids), *span)
+        changed = [
+            store_id
+            for store_id, *ends in session.execute(spread.group_by(t.store_id))
+            if any(low != high for low, high in zip(ends[::2], ends[1::2], strict=True))
+        ]
+        if not changed:
+            return {}
     query = (
-        select(t.store_id, t.scale, t.survey_id, t.question_id, t.config_version, func.min(t.day))
-        .where(t.store_id.in_(store_ids), t.flag == "", *where)
-        .where(t.day >= first.isoformat(), t.day <= last.isoformat())
-        .group_by(t.store_id, t.scale, t.survey_id, t.question_id, t.config_version)
+        select(t.store_id, *parts, func.min(t.day))
+        .where(t.store_id.in_(changed), *span)
+        .group_by(t.store_id, *parts)
     )
     starts: dict[str, list[str]] = {}
     for store_id, *_version, since in session.execute(query):
