@@ -4,6 +4,7 @@ from bench import (
     alerts,
     business,
     dashboard,
+    exports,
     fleet,
     ingest,
     kiosk,
@@ -15,8 +16,8 @@ from bench import (
     tally,
 )
 
-for module in (record, press, sdcard, tally, ingest, sync, fleet, rollout, dashboard, alerts,
-               kiosk):  # fmt: skip
+for module in (record, press, sdcard, tally, ingest, sync, fleet, rollout, dashboard, exports,
+               alerts, kiosk):  # fmt: skip
     print()
     module.main()
 print()

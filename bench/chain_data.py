@@ -60,8 +60,8 @@ def store_rows(i: int, n: int, last: date, days: int, rng: random.Random):
             )  # fmt: skip
 
 
-def fill(url: str, stores: int, ratings: int, seed: int = 1) -> None:
-    """*stores* stores with *ratings* ratings in all over the last 365 days, in *url*."""
+def fill(url: str, stores: int, ratings: int, seed: int = 1, days: int = 365) -> None:
+    """*stores* stores with *ratings* ratings in all over the last *days* days, in *url*."""
     engine, sessions = open_database(url)
     now = datetime.now(UTC)
     with sessions() as s:
@@ -82,7 +82,7 @@ def fill(url: str, stores: int, ratings: int, seed: int = 1) -> None:
             counts, received = Counts(), Counter()
             tz = zone(ZONES[i % 2])
             rows = []
-            for r in store_rows(i, ratings // stores, last, 365, rng):
+            for r in store_rows(i, ratings // stores, last, days, rng):
                 rows.append(r)
                 counts.add(dict(zip(COLUMNS, r, strict=True)), tz)
                 received[r[1]] = max(received[r[1]], r[4])
@@ -124,9 +124,12 @@ def _load(conn, pg: bool, rows, counts: Counts, devices, received: Counter) -> N
             conn.executemany(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})", values)  # noqa: S608 -- our names
 
 
-def on_both(name: str, stores: int, pg_ratings: int, sqlite_ratings: int, measure) -> dict:
+def on_both(
+    name: str, stores: int, pg_ratings: int, sqlite_ratings: int, measure, days: int = 365
+) -> dict:
     """*measure* (url, label) → figures, on a PostgreSQL database *name* and on a SQLite
-    file, each filled first with a year of *stores* stores; the figures by database."""
+    file, each filled first with *days* days (a year) of *stores* stores; the figures by
+    database."""
     from bench.common import bench_dir
     from bench.ingest import _pg_db, _pg_drop
 
@@ -134,7 +137,7 @@ def on_both(name: str, stores: int, pg_ratings: int, sqlite_ratings: int, measur
     try:
         url = _pg_db(name)
         started = time.perf_counter()
-        fill(url, stores, pg_ratings)
+        fill(url, stores, pg_ratings, days=days)
         print(f"  (PostgreSQL filled in {time.perf_counter() - started:.0f} s)")
         figures["postgresql"] = measure(url, "PostgreSQL")
     finally:
@@ -142,7 +145,7 @@ def on_both(name: str, stores: int, pg_ratings: int, sqlite_ratings: int, measur
     with bench_dir() as tmp:
         url = f"sqlite:///{Path(tmp) / 'hq.db'}"
         started = time.perf_counter()
-        fill(url, stores, sqlite_ratings)
+        fill(url, stores, sqlite_ratings, days=days)
         print(f"  (SQLite filled in {time.perf_counter() - started:.0f} s)")
         figures["sqlite"] = measure(url, "SQLite")
     return figures

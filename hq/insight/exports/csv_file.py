@@ -1,5 +1,7 @@
 """The export as CSV: UTF-8 without a BOM, comma-separated, one header line, streamed in
-chunks of :data:`~hq.insight.exports.rows.CHUNK` rows.
+chunks (written by PostgreSQL's ``COPY``, :mod:`hq.insight.exports.pg_csv`, or a chunk of
+rows at a time, :mod:`hq.insight.exports.fast_csv`; both are tested byte for byte against
+:func:`python_chunks`).
 
 A text cell that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``,
 ``@``, a tab or a carriage return: OWASP's "CSV injection") is written with a leading
@@ -21,6 +23,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from hq.insight.exports.columns import COLUMNS, HEADER, cell
+from hq.insight.exports.fast_csv import fast_chunks
 from hq.insight.exports.rows import CHUNK, Export, ExportRow
 
 
@@ -65,12 +68,13 @@ def csv_chunks(
 
             yield from pg_csv_chunks(session, export)
             return
-        yield from python_chunks(session, export)
+        yield from fast_chunks(session, export)
 
 
 def python_chunks(session: Session, export: Export) -> Iterator[str]:
-    """The CSV text of *export*, written row by row (SQLite, and the model the PostgreSQL
-    export is tested against)."""
+    """The CSV text of *export*, written row by row: the model the exports HQ serves are
+    tested against (:mod:`hq.insight.exports.pg_csv` on PostgreSQL,
+    :mod:`hq.insight.exports.fast_csv` elsewhere)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(HEADER)

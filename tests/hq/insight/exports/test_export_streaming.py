@@ -14,7 +14,7 @@ import pytest
 import requests
 from sqlalchemy import event
 
-from hq.insight.exports import csv_file, pg_csv, xlsx_file
+from hq.insight.exports import csv_file, fast_csv, pg_csv, xlsx_file
 from hq.insight.exports import rows as rows_module
 from hq.insight.exports.csv_file import csv_chunks
 from hq.insight.exports.rows import CHUNK, prepare
@@ -96,6 +96,7 @@ def test_memory_does_not_grow_with_the_number_of_ratings(hq, tmp_path, monkeypat
     # Chunks of 200 rows instead of 2000, so that a few thousand ratings are many chunks.
     monkeypatch.setattr(rows_module, "CHUNK", 200)
     monkeypatch.setattr(csv_file, "CHUNK", 200)
+    monkeypatch.setattr(fast_csv, "CHUNK", 200)  # the CSV elsewhere: 200 rows at a time
     monkeypatch.setattr(pg_csv, "BLOCK", 16 * 1024)  # PostgreSQL's CSV: pieces of 16 KB
     _post_many(hq, 1000)
     _csv_peak(hq), _xlsx_peak(hq, tmp_path)  # caches and compiled statements: not the rows

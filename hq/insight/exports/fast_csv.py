@@ -1,0 +1,260 @@
+"""The CSV export written in Python at the speed of the database (SQLite, and any database
+without PostgreSQL's ``COPY``): the same bytes as
+:func:`hq.insight.exports.csv_file.python_chunks` writes row by row (a test compares them).
+
+The rows come from the driver as plain tuples, :data:`CHUNK` at a time, and each chunk is
+written by the csv module into a buffer in one call. What a row needs from its store
+is worked out once per store and UTC hour, not per row: the store's offset from UTC is
+one for the whole hour (checked at its first and last microsecond), so where it is a whole
+number of hours the local date and time are the hour's local text and the row's minutes
+and seconds; any other hour (an offset such as +05:45, an hour the clocks change in, the
+last hours of year 9999) is converted row by row as before. Text cells are guarded as
+:mod:`hq.insight.exports.pg_csv` guards them: the store's name, the reason's label and why
+a day may lack ratings (ids, keys and the fixed words start with a letter or digit).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from contextlib import suppress
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from hq.insight.exports.columns import FORMULA_START, HEADER, cell
+from hq.insight.exports.rows import Export, StoreInfo, offset_text
+
+CHUNK = 5000  # rows fetched and written at a time
+_HOUR = timedelta(hours=1) - timedelta(microseconds=1)
+
+
+def fast_chunks(session: Session, export: Export) -> Iterator[str]:
+    """The CSV text of *export*, a chunk of rows at a time."""
+    header = io.StringIO()
+    csv.writer(header, lineterminator="\r\n").writerow(HEADER)
+    yield header.getvalue()
+    if not export.stores:
+        return
+    query = export.query().compile(
+        bind=session.get_bind(), compile_kwargs={"render_postcompile": True}
+    )
+    params = (
+        [query.params[k] for k in query.positiontup]
+        if query.positional and query.positiontup is not None
+        else query.params
+    )
+    cursor = session.connection().connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(str(query), params)
+        rows = _Rows(export)
+        while chunk := cursor.fetchmany(CHUNK):
+            yield rows.text(chunk)
+    finally:
+        cursor.close()
+
+
+def quoted(text: str) -> str:
+    """*text* as the csv module writes a cell of it (quoted if it holds a comma, a quote
+    or a line end)."""
+    if any(c in text for c in SPECIAL):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+SPECIAL = (",", '"', "\r", "\n")
+# A cell that starts as a formula would, after a comma or at a line's start.
+STARTS = re.compile("[,\n][" + re.escape("".join(FORMULA_START)) + "]")
+_NONE = (0, 0, 0, 0, 0)
+Counts = tuple[int, int, int, int, int]
+
+
+def _counts(text: str) -> Counts:
+    """How many commas, quotes, CRs, LFs and formula starts *text* holds; :data:`_NONE`
+    itself if none."""
+    counts = (*(text.count(c) for c in SPECIAL), len(STARTS.findall(text)))
+    return _NONE if counts == _NONE else counts  # type: ignore[return-value]
+
+
+class _Rows:
+    """The lines of the export's rows; what a store, a zone's hour or a label share, kept.
+
+    Cells that hold free text are written quoted as the csv module would; the others (ids,
+    keys, numbers, times) are written as they are, and each chunk's commas, quotes and
+    line ends are counted to prove that none of those held a character that needs quoting:
+    a chunk where one did is written again by the csv module."""
+
+    def __init__(self, export: Export) -> None:
+        self.export = export
+        self.store: StoreInfo | None = None
+        self.store_id: str | None = None
+        self.name = ""
+        self.name_counts = _NONE
+        self.incomplete: dict[str, tuple[str, Counts]] = {}
+        self.zone_hours: dict[str, dict[str, tuple[str, str, str] | None]] = {}
+        self.hours: dict[str, tuple[str, str, str] | None] = {}
+        self.labels: dict[tuple[str, str], tuple[str, Counts]] = {}
+        self.offsets: dict[timedelta | None, str] = {}
+
+    def _enter(self, store_id: str) -> None:
+        store = self.export.stores.get(store_id)
+        self.store, self.store_id = store, store_id
+        self.labels = {}
+        if store is not None:
+            self.name = quoted(cell(store.name))
+            self.name_counts = _counts(self.name)
+            self.incomplete = {}
+            for d, w in store.incomplete.items():
+                why = quoted(cell(w))
+                self.incomplete[d.isoformat()] = (why, _counts(why))
+            self.hours = self.zone_hours.setdefault(store.timezone, {})
+
+    def _hour(self, recorded_at: str) -> tuple[str, str, str] | None:
+        """(local date, local hour's text "YYYY-MM-DD HH", offset) of the UTC hour of
+        *recorded_at*; None when the hour must be converted row by row."""
+        start = datetime.fromisoformat(recorded_at[:13] + ":00:00+00:00")
+        zone = self.store.zone  # type: ignore[union-attr]
+        try:
+            offset = start.astimezone(zone).utcoffset()
+            if (start + _HOUR).astimezone(zone).utcoffset() != offset:
+                return None
+        except OverflowError:
+            return None
+        if offset is None or offset.total_seconds() % 3600:
+            return None
+        try:
+            local = start + offset
+        except OverflowError:
+            return None
+        text = local.isoformat(sep=" ")
+        return text[:10], text[:13], self._offset(offset)
+
+    def _offset(self, offset: timedelta | None) -> str:
+        if offset not in self.offsets:
+            self.offsets[offset] = offset_text(offset or timedelta())
+        return self.offsets[offset]
+
+    def _label(self, device_id: str, reason: str) -> tuple[str, Counts]:
+        at = (device_id, reason)
+        if at not in self.labels:
+            label = quoted(cell(self.export.labels(self.store_id, device_id, reason)))
+            self.labels[at] = (label, _counts(label))
+        return self.labels[at]
+
+    def _slow(self, recorded_at: str) -> tuple[str, str, str]:
+        """The local date, time and offset of *recorded_at*, as :meth:`Export.rows` works
+        them out."""
+        local = datetime.fromisoformat(recorded_at)
+        with suppress(OverflowError):  # year 9999's last hours: left in UTC
+            local = local.astimezone(self.store.zone)  # type: ignore[union-attr]
+        offset = self._offset(local.utcoffset())
+        return (
+            local.date().isoformat(),
+            local.replace(tzinfo=None, microsecond=0).isoformat(sep=" "),
+            offset,
+        )
+
+    def text(self, chunk: list[tuple]) -> str:
+        """The CSV lines of *chunk*, proven to be what the csv module writes."""
+        seen = _NONE
+        lines = []
+        add = lines.append
+        hours, incomplete = self.hours, self.incomplete
+        name, name_counts = self.name, self.name_counts
+        for (
+            rating_id, store_id, device_id, survey_id, question_id, config_version,
+            scale, score, source, reason, recorded_at, flag, suspect, received_at,
+        ) in chunk:  # fmt: skip
+            if store_id != self.store_id:
+                self._enter(store_id)
+                hours, incomplete = self.hours, self.incomplete
+                name, name_counts = self.name, self.name_counts
+            store = self.store
+            if store is None:  # a store added after the export began
+                continue
+            if (store.start and recorded_at < store.start) or (
+                store.end and recorded_at >= store.end
+            ):
+                continue
+            prefix = recorded_at[:13]
+            if prefix not in hours:
+                hours[prefix] = self._hour(recorded_at)
+            hour = hours[prefix]
+            if hour is None:
+                day, local_time, offset = self._slow(recorded_at)
+            else:
+                day, local_hour, offset = hour
+                local_time = local_hour + recorded_at[13:19]
+            if name_counts is not _NONE:
+                seen = _add(seen, name_counts)
+            label = ""
+            if reason:
+                label, counts = self._label(device_id, reason)
+                if counts is not _NONE:
+                    seen = _add(seen, counts)
+            why = incomplete.get(day)
+            if why is None:
+                complete, why_text = "yes", ""
+            else:
+                complete, (why_text, counts) = "no", why
+                if counts is not _NONE:
+                    seen = _add(seen, counts)
+            add(
+                f"{rating_id},{store_id},{name},{day},{local_time},{offset},{recorded_at},"
+                f"{device_id},{survey_id},{question_id},{config_version},{scale},{score},"
+                f"{source},{reason or ''},{label},{flag or ''},{'yes' if suspect else 'no'},"
+                f"{'no' if flag is not None or suspect else 'yes'},{complete},{why_text},"
+                f"{received_at}\r\n"
+            )
+        text = "".join(lines)
+        n = len(lines)
+        # Each line has 21 commas, a CR and an LF, and one cell that starts with a sign
+        # (its offset); any more are the free text's, counted as it was written.
+        if (
+            text.count(",") != seen[0] + 21 * n
+            or text.count('"') != seen[1]
+            or text.count("\r") != seen[2] + n
+            or text.count("\n") != seen[3] + n
+            or len(STARTS.findall(text)) != seen[4] + n
+            or text[:1] in FORMULA_START
+        ):
+            return self._by_csv_module(chunk)
+        return text
+
+    def _by_csv_module(self, chunk: list[tuple]) -> str:
+        """*chunk* written cell by cell by the csv module (a cell held a comma, a quote or
+        a line end where none was expected)."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        labels = self.export.labels
+        for (
+            rating_id, store_id, device_id, survey_id, question_id, config_version,
+            scale, score, source, reason, recorded_at, flag, suspect, received_at,
+        ) in chunk:  # fmt: skip
+            store = self.export.stores.get(store_id)
+            if (
+                store is None
+                or (store.start and recorded_at < store.start)
+                or (store.end and recorded_at >= store.end)
+            ):
+                continue
+            self.hours = self.zone_hours.setdefault(store.timezone, {})
+            self.store = store
+            day, local_time, offset = self._slow(recorded_at)
+            why = store.incomplete.get(date.fromisoformat(day))
+            writer.writerow((
+                cell(rating_id), cell(store_id), cell(store.name), day, local_time, offset,
+                recorded_at, cell(device_id), cell(survey_id), cell(question_id),
+                config_version, cell(scale), score, cell(source), cell(reason),
+                cell(labels(store_id, device_id, reason)), cell(flag),
+                "yes" if suspect else "no", "no" if flag is not None or suspect else "yes",
+                "no" if why is not None else "yes", cell(why), received_at,
+            ))  # fmt: skip
+        self._enter(self.store_id)  # type: ignore[arg-type]
+        return buffer.getvalue()
+
+
+def _add(a: Counts, b: Counts) -> Counts:
+    return a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3], a[4] + b[4]
