@@ -130,17 +130,38 @@ def move(
     conn.execute(delete(DayCount).where(DayCount.store_id == store_id, empty))
 
 
-def write(conn: Connection, counts: Counts) -> None:
-    """Add *counts* to the tables: one upsert per table (per CHUNK keys), keys sorted."""
+def postgres_upserts(counts: Counts) -> list[tuple[str, str]] | None:
+    """The upserts of *counts* on PostgreSQL, the hours' then the days', each as (its
+    statement, its one JSON parameter), for a statement of the caller's; None unless
+    both tables have 1 to CHUNK keys to add."""
+    hours, days = _rows(counts)
+    if not (0 < len(hours) <= CHUNK and 0 < len(days) <= CHUNK):
+        return None
+    names = ((*HOUR_KEYS, "n"), (*DAY_KEYS, *DAY_COUNTS))
+    sqls = (
+        _postgres_sql(HourCount.__tablename__, HOUR_KEYS, ("n",)),
+        _postgres_sql(DayCount.__tablename__, DAY_KEYS, DAY_COUNTS),
+    )
+    return [
+        (sql, to_json([dict(zip(n, r, strict=True)) for r in rows]).decode())
+        for sql, n, rows in zip(sqls, names, (hours, days), strict=True)
+    ]
+
+
+def _rows(counts: Counts) -> tuple[list[tuple], list[tuple]]:
     hours = [(*k, n) for k, n in sorted(counts.hours.items()) if n]
     days = [(*k, *c) for k, c in sorted(counts.days.items()) if any(c)]
-    if conn.dialect.name == "postgresql" and 0 < len(hours) <= CHUNK and 0 < len(days) <= CHUNK:
+    return hours, days
+
+
+def write(conn: Connection, counts: Counts) -> None:
+    """Add *counts* to the tables: one upsert per table (per CHUNK keys), keys sorted."""
+    both = postgres_upserts(counts) if conn.dialect.name == "postgresql" else None
+    if both is not None:
         # A batch's counts in one statement, one round trip: the hours, then the days.
-        sql, names = _postgres_both(), ((*HOUR_KEYS, "n"), (*DAY_KEYS, *DAY_COUNTS))
-        bodies = [[dict(zip(n, r, strict=True)) for r in rows]
-                  for n, rows in zip(names, (hours, days), strict=True)]  # fmt: skip
-        conn.exec_driver_sql(sql, tuple(to_json(b).decode() for b in bodies))
+        conn.exec_driver_sql(_postgres_both(), tuple(body for _, body in both))
         return
+    hours, days = _rows(counts)
     for table, keys, values, rows in (
         (HourCount.__tablename__, HOUR_KEYS, ("n",), hours),
         (DayCount.__tablename__, DAY_KEYS, DAY_COUNTS, days),
@@ -178,6 +199,11 @@ def rebuild(session: Session, store_id: str | None = None) -> int:
             total += 1
         write(conn, counts)
     return total
+
+
+def zone_of(session: Session, store_id: str, timezone: str | None = None):
+    """The time zone of *store_id*: *timezone* if the caller knows it, else looked up."""
+    return zone(timezone) if timezone else _zone(session, store_id)
 
 
 def _zone(session: Session, store_id: str):
