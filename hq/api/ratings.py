@@ -54,7 +54,9 @@ def parse_batch(body: bytes) -> list[dict]:
     """The ratings of *body*, validated; a :class:`RequestValidationError` as FastAPI
     would raise it (locations under ``body``) if they do not validate."""
     try:
-        return Batch.model_validate_json(body).model_dump()["ratings"]
+        # A RatingIn holds exactly its fields in its __dict__ (extra="forbid", no
+        # serialisers): a copy of it is model_dump() at a fraction of the cost.
+        return [dict(r.__dict__) for r in Batch.model_validate_json(body).ratings]
     except ValidationError as e:
         found = [{**error, "loc": ("body", *error["loc"])} for error in e.errors()]
         raise RequestValidationError(found, body=loose_json(body)) from None

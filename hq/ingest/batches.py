@@ -34,11 +34,12 @@ from sqlalchemy.orm import Session
 from hq.core.errors import ApiError
 from hq.ingest.bulk import insert_new
 from hq.ingest.device_calls import Caller, touch
+from hq.ingest.kept import keep_at_once
 from hq.ingest.received import count_received, recount_times
 from hq.ingest.wire import Accepted, RatingIn
 from hq.tables.chain import DeviceStore
 from hq.tables.models import Device, Rating
-from hq.tables.rollups import count_ratings, move
+from hq.tables.rollups import count_ratings, move, zone_of
 from kiosk.timekeeping.localtime import to_utc_text
 
 log = logging.getLogger(__name__)
@@ -80,16 +81,11 @@ def ingest(
                 known = [r for r in rows if r["id"] not in inserted]
                 repairs = _check_known(session, known, future)
                 new = [r for r in rows if r["id"] in inserted]
-                count_received(session, device.id, new)
-                for store_id, rows_there in _by_store(new).items():
-                    count_ratings(session, store_id, rows_there, _zone_of(device, store_id))
-                if repairs:
-                    recount_times(
-                        session, device.id, [before["database_id"] for before, _ in repairs]
-                    )
-                    for store_id, there in _by_store(repairs, 0).items():
-                        move(session, store_id, there, _zone_of(device, store_id))
-                touch(session, device, last_seen_at=received)
+                if repairs or not keep_at_once(
+                    session, device, new, received,
+                    lambda store: zone_of(session, store, _zone_of(device, store)),
+                ):  # fmt: skip
+                    _keep(session, device, new, repairs, received)
                 session.commit()
                 break
             except DBAPIError as exc:
@@ -106,6 +102,18 @@ def ingest(
     return Accepted(
         accepted=len(inserted), duplicates=len(rows) - len(inserted) + repeats, repaired=repaired
     )
+
+
+def _keep(session: Session, device: Caller, new: list[dict], repairs: list, received: str) -> None:
+    """The figures of the batch kept, and the device touched, one statement after another."""
+    count_received(session, device.id, new)
+    for store_id, rows_there in _by_store(new).items():
+        count_ratings(session, store_id, rows_there, _zone_of(device, store_id))
+    if repairs:
+        recount_times(session, device.id, [before["database_id"] for before, _ in repairs])
+        for store_id, there in _by_store(repairs, 0).items():
+            move(session, store_id, there, _zone_of(device, store_id))
+    touch(session, device, last_seen_at=received)
 
 
 def _retryable(exc: DBAPIError) -> bool:

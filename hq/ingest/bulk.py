@@ -12,6 +12,8 @@ array quoting); on SQLite as one multi-row ``VALUES`` (SQLite 3.35+ has RETURNIN
 from __future__ import annotations
 
 from functools import cache
+from itertools import chain
+from operator import itemgetter
 
 from pydantic_core import to_json
 from sqlalchemy import Connection
@@ -19,6 +21,7 @@ from sqlalchemy import Connection
 from hq.tables.models import Rating
 
 COLUMNS = tuple(c.name for c in Rating.__table__.columns)
+VALUES = itemgetter(*COLUMNS)  # a row's values in COLUMNS' order
 CHUNK = 1000
 PG_TYPES = {
     "seq": "bigint",
@@ -38,7 +41,7 @@ def insert_new(conn: Connection, rows: list[dict]) -> set[str]:
         if conn.dialect.name == "postgresql":
             result = conn.exec_driver_sql(_postgres_sql(), (to_json(chunk).decode(),))
         else:
-            params = tuple(r[c] for r in chunk for c in COLUMNS)
+            params = tuple(chain.from_iterable(map(VALUES, chunk)))
             result = conn.exec_driver_sql(_sqlite_sql(len(chunk)), params)
         inserted.update(result.scalars().all())
     return inserted

@@ -14,6 +14,7 @@ ratings of it; repairs come once, for what a kiosk recorded before its clock was
 
 from __future__ import annotations
 
+from pydantic_core import to_json
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -21,12 +22,42 @@ from sqlalchemy.orm import Session
 from hq.tables.models import DeviceReceived, Rating
 
 
-def count_received(session: Session, device_id: str, rows: list[dict]) -> None:
-    """Add the just inserted *rows* of *device_id* to its received figures."""
+def figures(rows: list[dict]) -> dict[str, tuple[int, int, str]]:
+    """Per database of the just inserted *rows*: how many, the highest seq, the newest time."""
     per: dict[str, tuple[int, int, str]] = {}
     for r in rows:
         n, seq, at = per.get(r["database_id"], (0, 0, ""))
         per[r["database_id"]] = (n + 1, max(seq, r["seq"]), max(at, r["recorded_at"]))
+    return per
+
+
+def postgres_upsert(device_id: str, rows: list[dict]) -> tuple[str, str]:
+    """:func:`count_received`'s upsert on PostgreSQL as (its statement, its one JSON
+    parameter), for a statement of the caller's; databases in order."""
+    per = figures(rows)
+    body = [
+        {"device_id": device_id, "database_id": d, "received": n, "last_seq": seq,
+         "last_recorded_at": at}
+        for d, (n, seq, at) in sorted(per.items())
+    ]  # fmt: skip
+    return _POSTGRES, to_json(body).decode()
+
+
+_POSTGRES = (
+    "INSERT INTO device_received (device_id, database_id, received, last_seq, last_recorded_at)"
+    " SELECT device_id, database_id, received, last_seq, last_recorded_at"
+    " FROM json_to_recordset(%s::json) AS r(device_id text, database_id text, received bigint,"
+    " last_seq bigint, last_recorded_at text)"
+    " ON CONFLICT (device_id, database_id) DO UPDATE SET"
+    " received = device_received.received + excluded.received,"
+    " last_seq = greatest(device_received.last_seq, excluded.last_seq),"
+    " last_recorded_at = greatest(device_received.last_recorded_at, excluded.last_recorded_at)"
+)
+
+
+def count_received(session: Session, device_id: str, rows: list[dict]) -> None:
+    """Add the just inserted *rows* of *device_id* to its received figures."""
+    per = figures(rows)
     if not per:
         return
     pg = session.get_bind().dialect.name == "postgresql"

@@ -25,8 +25,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from contextlib import suppress
-from datetime import datetime
-from functools import cache
+from datetime import datetime, timedelta
+from functools import cache, lru_cache
 
 from pydantic_core import to_json
 from sqlalchemy import Connection, delete, select
@@ -58,13 +58,18 @@ class Counts:
 
     def add(self, row: Mapping, tz, sign: int = 1) -> None:
         """Count one rating (*row*: its columns by name) of a store in zone *tz*."""
-        at = datetime.fromisoformat(row["recorded_at"])
-        with suppress(OverflowError):  # year 9999's last hours (a suspect time): UTC's day
-            at = at.astimezone(tz)
-        day = at.date().isoformat()
+        text = row["recorded_at"]
+        local = _hour_in(text[:13], tz) if text.endswith("+00:00") else None
+        if local is None:
+            at = datetime.fromisoformat(text)
+            with suppress(OverflowError):  # year 9999's last hours (a suspect time): UTC's day
+                at = at.astimezone(tz)
+            day, hour = at.date().isoformat(), at.hour
+        else:
+            day, hour = local
         flag = TIME_SUSPECT if row["time_suspect"] else (row["flag"] or "")
         self.hours[
-            (row["store_id"], day, at.hour, row["device_id"], row["survey_id"],
+            (row["store_id"], day, hour, row["device_id"], row["survey_id"],
              row["question_id"], row["config_version"], row["scale"], row["score"], flag,
              row["reason"] or "")
         ] += sign  # fmt: skip
@@ -72,6 +77,23 @@ class Counts:
         if counts is None:
             counts = self.days[(row["store_id"], day, row["scale"])] = [0] * len(DAY_COUNTS)
         counts[SLOT[flag] if flag else row["score"]] += sign
+
+
+@lru_cache(maxsize=4096)
+def _hour_in(utc_hour: str, tz) -> tuple[str, int] | None:
+    """The local day and hour in *tz* of every instant of the UTC hour *utc_hour*
+    (``YYYY-MM-DDTHH``), or None where that hour is not one whole local hour (an offset of
+    part of an hour, or one that changes within it): a batch's ratings mostly share a few
+    hours, and converting each of their times was a third of counting them."""
+    try:
+        start = datetime.fromisoformat(f"{utc_hour}:00:00+00:00")
+        first = start.astimezone(tz)
+        last = (start + timedelta(hours=1, microseconds=-1)).astimezone(tz)
+    except (ValueError, OverflowError):
+        return None
+    if first.minute or first.second or first.utcoffset() != last.utcoffset():
+        return None
+    return first.date().isoformat(), first.hour
 
 
 def count_ratings(
@@ -108,17 +130,38 @@ def move(
     conn.execute(delete(DayCount).where(DayCount.store_id == store_id, empty))
 
 
-def write(conn: Connection, counts: Counts) -> None:
-    """Add *counts* to the tables: one upsert per table (per CHUNK keys), keys sorted."""
+def postgres_upserts(counts: Counts) -> list[tuple[str, str]] | None:
+    """The upserts of *counts* on PostgreSQL, the hours' then the days', each as (its
+    statement, its one JSON parameter), for a statement of the caller's; None unless
+    both tables have 1 to CHUNK keys to add."""
+    hours, days = _rows(counts)
+    if not (0 < len(hours) <= CHUNK and 0 < len(days) <= CHUNK):
+        return None
+    names = ((*HOUR_KEYS, "n"), (*DAY_KEYS, *DAY_COUNTS))
+    sqls = (
+        _postgres_sql(HourCount.__tablename__, HOUR_KEYS, ("n",)),
+        _postgres_sql(DayCount.__tablename__, DAY_KEYS, DAY_COUNTS),
+    )
+    return [
+        (sql, to_json([dict(zip(n, r, strict=True)) for r in rows]).decode())
+        for sql, n, rows in zip(sqls, names, (hours, days), strict=True)
+    ]
+
+
+def _rows(counts: Counts) -> tuple[list[tuple], list[tuple]]:
     hours = [(*k, n) for k, n in sorted(counts.hours.items()) if n]
     days = [(*k, *c) for k, c in sorted(counts.days.items()) if any(c)]
-    if conn.dialect.name == "postgresql" and 0 < len(hours) <= CHUNK and 0 < len(days) <= CHUNK:
+    return hours, days
+
+
+def write(conn: Connection, counts: Counts) -> None:
+    """Add *counts* to the tables: one upsert per table (per CHUNK keys), keys sorted."""
+    both = postgres_upserts(counts) if conn.dialect.name == "postgresql" else None
+    if both is not None:
         # A batch's counts in one statement, one round trip: the hours, then the days.
-        sql, names = _postgres_both(), ((*HOUR_KEYS, "n"), (*DAY_KEYS, *DAY_COUNTS))
-        bodies = [[dict(zip(n, r, strict=True)) for r in rows]
-                  for n, rows in zip(names, (hours, days), strict=True)]  # fmt: skip
-        conn.exec_driver_sql(sql, tuple(to_json(b).decode() for b in bodies))
+        conn.exec_driver_sql(_postgres_both(), tuple(body for _, body in both))
         return
+    hours, days = _rows(counts)
     for table, keys, values, rows in (
         (HourCount.__tablename__, HOUR_KEYS, ("n",), hours),
         (DayCount.__tablename__, DAY_KEYS, DAY_COUNTS, days),
@@ -156,6 +199,11 @@ def rebuild(session: Session, store_id: str | None = None) -> int:
             total += 1
         write(conn, counts)
     return total
+
+
+def zone_of(session: Session, store_id: str, timezone: str | None = None):
+    """The time zone of *store_id*: *timezone* if the caller knows it, else looked up."""
+    return zone(timezone) if timezone else _zone(session, store_id)
 
 
 def _zone(session: Session, store_id: str):

@@ -250,3 +250,37 @@ def test_rebuild_figures_counts_again_what_was_lost_and_the_migration_fills_them
     with sessions() as s:
         assert kept(s, "s1") == before
     engine.dispose()
+
+
+NEAR_CHANGES = [
+    m.replace(tzinfo=None) + timedelta(minutes=k)
+    for m in MOMENTS
+    for k in (-61, -31, -1, 0, 29, 59, 89)
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.sampled_from([*ZONES, "Asia/Kolkata", "Australia/Lord_Howe", "America/St_Johns"]),
+    st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2100, 1, 1))
+    | st.sampled_from(NEAR_CHANGES),
+)
+def test_a_ratings_local_day_and_hour_read_from_its_utc_hour_are_its_own(zone_name, instant):
+    """The counts take a rating's local day and hour from a cache of its UTC hour; that is
+    the day and hour of the rating's own time, in zones of part-hour offsets, across the
+    changes of the clocks, and in the years of local mean time (offsets with seconds)."""
+    from hq.tables.rollups import Counts
+    from kiosk.timekeeping.localtime import zone
+
+    tz = zone(zone_name)
+    at = instant.replace(tzinfo=UTC)
+    counts = Counts()
+    counts.add(
+        {"recorded_at": to_utc_text(at), "time_suspect": False, "flag": None,
+         "store_id": "s", "device_id": "k", "survey_id": "v", "question_id": "q",
+         "config_version": 1, "scale": "smiley4", "score": 3, "reason": None},
+        tz,
+    )  # fmt: skip
+    local = at.astimezone(tz)
+    ((key, n),) = counts.hours.items()
+    assert (key[1], key[2], n) == (local.date().isoformat(), local.hour, 1)

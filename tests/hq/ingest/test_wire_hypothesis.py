@@ -102,3 +102,31 @@ def test_hq_answers_any_mangled_rating_with_a_clear_error_and_stores_nothing(wir
         assert wire_hq.count() == before
     else:
         assert wire_hq.count() == before + 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-02-30T10:00:00.000000+00:00",  # the stored form, but no such day
+        "2026-13-01T10:00:00.000000+00:00",
+        "2026-11-22T24:00:00.000000+00:00",
+        "2026-11-22T10:60:00.000000+00:00",
+    ],
+)
+def test_a_time_in_the_stored_form_that_is_no_real_time_is_refused(text):
+    """The stored form is taken as sent without being rewritten, but only if it is a real time."""
+    rating = {**_valid(), "recorded_at": text}
+    with pytest.raises(ValidationError, match="recorded_at"):
+        RatingIn.model_validate(rating)
+    good = {**rating, "recorded_at": "2026-11-22T10:00:00.000000+00:00"}
+    assert RatingIn.model_validate(good).recorded_at == good["recorded_at"]
+
+
+def _valid() -> dict:
+    return {
+        "id": "0192f3a4-5b6c-7d8e-9f00-112233445566", "device_id": "k1", "store_id": "s1",
+        "database_id": "db1", "seq": 1, "survey_id": "default", "question_id": "overall",
+        "config_version": 1, "scale": "smiley4", "score": 3, "source": "button",
+        "reason": None, "recorded_at": "2026-11-22T10:00:00.000000+00:00",
+        "clock_synced": True, "boot_id": "b00t", "mono_ns": 1, "flag": None,
+    }  # fmt: skip
