@@ -6,6 +6,7 @@ import argparse
 
 from kiosk import doctor
 from kiosk.settings.load import add_config_option, load_settings
+from kiosk.settings.overlay import apply_overlay
 
 MARK = {doctor.OK: "ok  ", doctor.WARN: "WARN", doctor.FAIL: "FAIL"}
 
@@ -29,7 +30,8 @@ def run(args: argparse.Namespace) -> int:
     from kiosk.releases.state import check_update
     from sync.doctor_checks import check_hq, check_sync
 
-    settings = load_settings(args.config)
+    # as the kiosk runs: HQ's survey, store and zone over the local file
+    settings = apply_overlay(load_settings(args.config))
     factory = make_factory(simulate=True) if args.simulate else None
     context = doctor.Context(settings, pin_factory=factory)
     # hq before sync: sync's last error points at the hq line above it

@@ -8,6 +8,7 @@ from datetime import date
 
 from kiosk.counting.metrics import Summary
 from kiosk.settings.load import add_config_option, load_settings
+from kiosk.settings.overlay import apply_overlay
 from kiosk.store.store import Store
 from kiosk.tally import Tally, tally
 
@@ -25,7 +26,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = load_settings(args.config)
+    # as the kiosk runs: HQ's survey, store and zone over the local file
+    settings = apply_overlay(load_settings(args.config))
     with Store.from_settings(settings, readonly=True) as store:
         result = tally(store, args.date, args.days)
     if args.json:

@@ -15,6 +15,7 @@ import pytest
 from kiosk import __version__
 from kiosk.sample import generate
 from kiosk.settings.load import CONFIG_VAR, INSTALLED, default_settings_file, load_settings
+from kiosk.settings.overlay import overlay_path, write_overlay
 from kiosk.store.store import Store
 from kiosk.tally import tally
 
@@ -86,6 +87,21 @@ def test_doctor_on_a_healthy_sample(sample):
     assert "ok    database" in out.stdout and "integrity ok" in out.stdout
     assert "WARN  hq" in out.stdout and "hq.url and hq.token not set" in out.stdout
     assert "0 problem(s)" in out.stdout
+
+
+def test_tally_and_doctor_name_the_store_hq_moved_the_kiosk_to(tmp_path):
+    config = generate(tmp_path, days=3, seed=5)
+    own = load_settings(config).device
+    before = json.loads(hymio("tally", "--config", str(config), "--json").stdout)
+    assert (before["store_id"], before["timezone"]) == (own.store_id, own.timezone)
+    write_overlay(overlay_path(load_settings(config)), {
+        "version": 0, "survey": {}, "hours": {}, "store_id": "moved-here",
+        "timezone": "Europe/Stockholm"})  # fmt: skip
+    after = json.loads(hymio("tally", "--config", str(config), "--json").stdout)
+    assert (after["store_id"], after["timezone"]) == ("moved-here", "Europe/Stockholm")
+    assert after["days"] != [] and after["scale"] == before["scale"]
+    out = hymio("doctor", "--config", str(config))
+    assert "of store moved-here, Europe/Stockholm" in out.stdout.splitlines()[0], out.stdout
 
 
 def test_without_config_the_commands_read_the_installed_settings(sample, tmp_path):
