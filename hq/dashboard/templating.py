@@ -13,12 +13,14 @@ from hq.insight import charts
 from hq.insight.figures import headline
 
 FOLDER = Path(__file__).with_name("templates")
+# The reports' templates: the parts a page and a report share (_effect.html) live there.
+REPORTS = FOLDER.parents[1] / "insight" / "scheduled" / "templates"
 
 
 def make_templates() -> Jinja2Templates:
     """The dashboard's templates, with the i18n extension and the filters."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(FOLDER),
+        loader=jinja2.FileSystemLoader([FOLDER, REPORTS]),
         autoescape=jinja2.select_autoescape(),
         extensions=EXTENSIONS,
     )

@@ -7,13 +7,16 @@ the reasons, the completeness marks) and the ranking of the stores of its region
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hq.core.language import Language
 from hq.ingest.completeness import incomplete_days
+from hq.insight.business.action_effects import effects_of
+from hq.insight.business.effects import Effect
 from hq.insight.chain import RankRow, rankings
 from hq.insight.figures import DeviceHealth, StoreFigures, headline, store_page
 from hq.insight.ranking import kind_of
@@ -23,6 +26,7 @@ from hq.insight.scheduled.subscriptions import stores_of
 from hq.insight.splits import Split
 from hq.insight.weekly.summary import region_summary, store_summary
 from hq.insight.weekly.words import Told, told
+from hq.tables.actions import StoreAction
 from hq.tables.models import Region, Store
 
 TOP_REASONS = 5
@@ -69,6 +73,10 @@ class StoreReport:
     place: Place | None
     incomplete: int  # the period's days that may lack ratings
     lacking: list[Lack]
+    # What the store did in the ACTED weeks up to the period's end, oldest day first: the
+    # day and what was done, and what it changed (hq.insight.business.effects) where known.
+    actions: list[tuple[str, list[StoreAction]]] = ()
+    effects: dict[str, Effect] = field(default_factory=dict)
 
     @property
     def hours(self) -> range:
@@ -180,7 +188,27 @@ def store_report(
         place=place,
         incomplete=page["incomplete"],
         lacking=_lacking(page["devices"], store, period, now),
+        **_acted(session, store, period),
     )
+
+
+ACTED = 8  # weeks: an action's effect is told from 3 weeks after it (hq.insight.business)
+
+
+def _acted(session: Session, store: Store, period: ReportPeriod) -> dict:
+    """The store's actions of the ACTED weeks up to the period's end, by day, and what
+    each day's actions changed: what a manager did, and whether it worked."""
+    first = (period.last - timedelta(weeks=ACTED)).isoformat()
+    done = session.scalars(
+        select(StoreAction)
+        .where(StoreAction.store_id == store.id,
+               StoreAction.day.between(first, period.last.isoformat()))
+        .order_by(StoreAction.day, StoreAction.id)
+    ).all()  # fmt: skip
+    days: dict[str, list[StoreAction]] = {}
+    for action in done:
+        days.setdefault(action.day, []).append(action)
+    return {"actions": list(days.items()), "effects": effects_of(session, store, days, period.last)}
 
 
 def _top(reasons: list[tuple[str, object]]) -> list[tuple[str, object]]:
