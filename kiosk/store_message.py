@@ -12,7 +12,8 @@ import unicodedata
 from datetime import tzinfo
 from typing import Any
 
-from kiosk.settings.model import LANGUAGES, Hours
+from kiosk.settings.model import Hours
+from kiosk.settings.survey import LANGUAGES
 from kiosk.timekeeping.clock import Clock
 
 log = logging.getLogger(__name__)

@@ -25,7 +25,7 @@ from hq.ingest.wire import FIRST_DAY
 from hq.insight.counts import today
 from hq.tables.actions import ACTION_LENGTH, MESSAGE_LENGTH, StoreAction, StoreMessage
 from hq.tables.models import Store
-from kiosk.settings.model import LANGUAGES
+from kiosk.settings.survey import LANGUAGES
 from kiosk.timekeeping.localtime import to_utc_text
 
 AUTHOR_LENGTH = 64  # as users.username

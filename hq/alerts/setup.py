@@ -41,8 +41,8 @@ from hq.people.admin import _add, check_email
 from hq.people.audit import record
 from hq.tables.alerts import AlertRule, Channel
 from hq.tables.models import Region, Store
-from kiosk.settings.model import LANGUAGES
-from kiosk.settings.model import Survey as KioskSurvey
+from kiosk.settings.survey import LANGUAGES
+from kiosk.settings.survey import Survey as KioskSurvey
 from kiosk.timekeeping.localtime import to_utc_text
 
 SETTERS = ("admin", "manager")

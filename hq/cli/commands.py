@@ -13,7 +13,7 @@ from hq import ENV_VAR, HQ_PACKAGES, default_url
 from kiosk.errors import HymioError
 
 PASSWORD_VAR = "HYMIO_HQ_PASSWORD"  # noqa: S105 -- the name of a variable, not a password
-DASHBOARD_LANGUAGES = ("fi", "sv", "en")  # kiosk.settings.model.LANGUAGES, without pydantic
+DASHBOARD_LANGUAGES = ("fi", "sv", "en")  # kiosk.settings.survey.LANGUAGES, without pydantic
 USAGE = 2  # exit code of bad usage (SPEC §4)
 BROWSER = "browser"  # set-language: forget the choice, follow the browser's Accept-Language
 

@@ -19,7 +19,7 @@ from functools import cache
 from importlib import resources
 
 from hq.core.errors import N_
-from kiosk.settings.model import LANGUAGES
+from kiosk.settings.survey import LANGUAGES
 from kiosk.timekeeping.localtime import parse_utc_text
 
 DOMAIN = "hq"

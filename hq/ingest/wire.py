@@ -18,7 +18,7 @@ from hq.ingest.json_depth import too_deep
 from kiosk.counting.flags import FLAGS
 from kiosk.counting.scales import SCALES
 from kiosk.rating import LEGACY_DATABASE
-from kiosk.settings.model import ID_PATTERN, REASON_PATTERN
+from kiosk.settings.survey import ID_PATTERN, REASON_PATTERN
 from kiosk.timekeeping.localtime import parse_utc_text, to_utc_text
 
 CANONICAL_LENGTH = len("2026-11-22T15:16:24.123456+00:00")

@@ -24,7 +24,7 @@ from hq.people.access import check_role, check_scope, check_token_role
 from hq.people.audit import CLI, record
 from hq.people.credentials import hash_password, new_token, token_hash
 from hq.tables.models import ApiToken, Device, DeviceEnrolment, Region, Store, User
-from kiosk.settings.model import LANGUAGES
+from kiosk.settings.survey import LANGUAGES
 from kiosk.timekeeping.localtime import to_utc_text, zone
 
 # Good enough to catch a typo; the SMTP server has the last word.

@@ -20,14 +20,9 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from kiosk.errors import SettingsError
-from kiosk.settings.model import (
-    ID_PATTERN,
-    REASON_PATTERN,
-    TABLES,
-    TOKEN_PATTERN,
-    Problem,
-    Settings,
-)
+from kiosk.settings.base import Problem
+from kiosk.settings.model import TABLES, TOKEN_PATTERN, Settings
+from kiosk.settings.survey import ID_PATTERN, REASON_PATTERN
 
 __all__ = ["Settings", "SettingsError", "load_settings", "parse_settings"]
 

@@ -11,7 +11,8 @@ import pytest
 from kiosk.errors import SettingsError
 from kiosk.pin import hash_pin
 from kiosk.settings.load import EXAMPLE, load_settings, parse_settings
-from kiosk.settings.model import BUILTIN_REASONS, TABLES, Settings
+from kiosk.settings.model import TABLES, Settings
+from kiosk.settings.survey import BUILTIN_REASONS
 
 
 def problems(text: str, path: str = "/etc/hymio/kiosk.toml") -> dict[str, str]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from hq.fleet.survey.draft import SurveyDraft
 from kiosk.i18n import gettext
-from kiosk.settings.model import DEFAULT_FACES, LANGUAGES
+from kiosk.settings.survey import DEFAULT_FACES, LANGUAGES
 
 MAX_REASONS = 6
 MAX_ALTERNATES = 3

@@ -32,8 +32,8 @@ from hq.fleet.survey.publish import publications, publish_survey, standing_surve
 from hq.fleet.survey.scopes import GROUP, NotYours, may_publish
 from hq.tables.models import DeviceGroup, Region, Store
 from hq.web.deps import DB, Now, WriteLock
-from kiosk.settings.model import LANGUAGES
 from kiosk.settings.pictograms import PICTOGRAMS, pictogram_file
+from kiosk.settings.survey import LANGUAGES
 
 router = APIRouter(include_in_schema=False)
 EDITORS_ONLY = N_("Only an admin, or a manager for their own stores, edits the survey.")

@@ -19,13 +19,13 @@ from hq.core.errors import ActionError
 from hq.core.language import N_
 from kiosk.errors import SettingsError
 from kiosk.settings.load import parse_settings
-from kiosk.settings.model import BUILTIN_REASONS, ID_PATTERN, LANGUAGES, REASON_PATTERN
-from kiosk.settings.model import Survey as KioskSurvey
 from kiosk.settings.pictograms import PICTOGRAMS
+from kiosk.settings.survey import BUILTIN_REASONS, ID_PATTERN, LANGUAGES, REASON_PATTERN
+from kiosk.settings.survey import Survey as KioskSurvey
 
 SCALES = ("smiley3", "smiley4", "smiley5", "nps", "ces")
 ASK = ("never", "negative", "always")
-TEXT = 120  # characters, as the kiosk takes (kiosk.settings.model.Texts)
+TEXT = 120  # characters, as the kiosk takes (kiosk.settings.survey.Texts)
 
 
 class Texts(BaseModel):

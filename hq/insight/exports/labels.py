@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from hq.tables.models import Survey
 from hq.tables.surveys import SurveyCampaign, SurveyCampaignTarget
 from kiosk.i18n import gettext
-from kiosk.settings.model import BUILTIN_REASONS, LANGUAGES
+from kiosk.settings.survey import BUILTIN_REASONS, LANGUAGES
 
 Texts = dict[str, dict[str, Any]]  # reason key → {language: label}
 

@@ -40,7 +40,7 @@ from hq.people.access import (
 from hq.people.admin import EMAIL
 from hq.tables.models import Store, User
 from hq.tables.reports import ReportDelivery, ReportSubscription
-from kiosk.settings.model import LANGUAGES
+from kiosk.settings.survey import LANGUAGES
 from kiosk.timekeeping.localtime import to_utc_text
 
 MAX_RECIPIENTS = 50

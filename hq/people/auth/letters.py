@@ -18,7 +18,7 @@ from hq.core.errors import HQError
 from hq.core.language import N_, language
 from hq.core.mail import MailSettings, send
 from hq.people.auth.links import Letter
-from kiosk.settings.model import LANGUAGES
+from kiosk.settings.survey import LANGUAGES
 from kiosk.timekeeping.localtime import parse_utc_text
 
 log = logging.getLogger(__name__)

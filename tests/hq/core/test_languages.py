@@ -335,6 +335,6 @@ def test_add_user_and_set_language_save_it_and_refuse_unknown_ones(
 
 def test_the_commands_languages_are_the_kiosks():
     from hq.cli.commands import DASHBOARD_LANGUAGES
-    from kiosk.settings.model import LANGUAGES as KIOSK
+    from kiosk.settings.survey import LANGUAGES as KIOSK
 
     assert DASHBOARD_LANGUAGES == KIOSK == LANGUAGES
