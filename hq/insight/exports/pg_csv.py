@@ -120,7 +120,10 @@ def pg_csv_chunks(session: Session, export: Export) -> Iterator[bytes]:
     with raw.cursor() as cursor:
         cursor.execute("SELECT set_config('DateStyle', 'ISO, YMD', true)")  # timestamp::text
         for store in (export.stores[k] for k in sorted(export.stores)):
-            reach = cursor.execute(*_reach(store)).fetchone()
+            if store.start and store.end:  # a range of days: its bounds, no query
+                reach: tuple | None = (store.start, store.end)
+            else:
+                reach = cursor.execute(*_reach(store)).fetchone()
             if reach is None or reach[0] is None:
                 continue  # no ratings in its bounds
             for lower, upper, offset in offset_spans(store.timezone, utc(reach[0]), utc(reach[1])):
@@ -132,7 +135,8 @@ def pg_csv_chunks(session: Session, export: Export) -> Iterator[bytes]:
 
 
 def _reach(store: StoreInfo) -> tuple[str, dict]:
-    """The first and last ``recorded_at`` of *store* within its bounds (two index probes)."""
+    """The first and last ``recorded_at`` of *store* within its bounds, for an export
+    open at one end or both (two index probes)."""
     where = ["store_id = %(store)s"]
     if store.start:
         where.append("recorded_at >= %(start)s")
