@@ -12,12 +12,13 @@ from bench import (
     record,
     rollout,
     sdcard,
+    sizing,
     sync,
     tally,
 )
 
 for module in (record, press, sdcard, tally, ingest, sync, fleet, rollout, dashboard, exports,
-               alerts, kiosk):  # fmt: skip
+               alerts, kiosk, sizing):  # fmt: skip
     print()
     module.main()
 print()

@@ -81,6 +81,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="proxies whose X-Forwarded-For names the client, e.g. 127.0.0.1,::1"
         " (default $FORWARDED_ALLOW_IPS, else none)",
     )
+    _budget_options(p)
     p = command("add-store", "add a store", _add_store)
     p.add_argument("--id", required=True, help="store id, as in the kiosk's [device] store_id")
     p.add_argument("--name", required=True, help="the store's name")
@@ -141,6 +142,38 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     cli_business.add_commands(command)
 
 
+def _budget_options(p: argparse.ArgumentParser) -> None:
+    """``hymio hq serve``'s connection budget (:mod:`hq.tables.budget`)."""
+    from hq.tables.budget import ENV
+
+    def number(name: str, text: str) -> None:
+        p.add_argument(
+            f"--db-{name}", type=int, default=None, metavar="N",
+            help=f"{text} (default ${ENV[name]}, else {_BUDGET_DEFAULTS[name]})",
+        )  # fmt: skip
+
+    number("pool", "database connections each process keeps open")
+    number("overflow", "more it may open in a burst, closed after")
+    number("kiosks", "of the pool, the kiosks' share: device requests at work at once")
+    number("exports", "connections of its own for exports (downloads at once)")
+    p.add_argument(
+        "--db-pooler",
+        action="store_const",
+        const=True,
+        default=None,
+        help="the database URL points at PgBouncer in transaction mode: prepare no"
+        f" statement on the server (default ${ENV['pooler']}, else off)",
+    )
+
+
+_BUDGET_DEFAULTS = {
+    "pool": "15 on PostgreSQL, 10 on SQLite",
+    "overflow": "25 on PostgreSQL, 40 on SQLite",
+    "kiosks": "4",
+    "exports": "2",
+}
+
+
 def _needs_hq(run):
     """*run*, with a clear error on a kiosk installed without HQ's packages; what was
     typed that HQ cannot use (:class:`hq.core.errors.InputError`) is a usage error, exit 2."""
@@ -184,10 +217,17 @@ def _serve(args: argparse.Namespace) -> int:
 
     from hq.core.client_address import ENV_VAR as FORWARDED_VAR
     from hq.core.client_address import ForwardedSettingError, trusted_proxies
+    from hq.tables.budget import BudgetError, budget_for, environment
     from hq.tables.database import open_database
 
     if args.min_cell < 1:
         raise SystemExit("hymio hq serve: --min-cell must be 1 or more")
+    given = {name: getattr(args, f"db_{name}") for name in environment_names()}
+    try:
+        budget = budget_for(_url(args), given)
+    except BudgetError as e:
+        print(f"hymio: {e}", file=sys.stderr)
+        return 2
     proxies = args.forwarded_allow_ips
     if proxies is None:
         proxies = os.environ.get(FORWARDED_VAR, "")
@@ -196,7 +236,9 @@ def _serve(args: argparse.Namespace) -> int:
     except ForwardedSettingError as e:
         print(f"hymio: {e}", file=sys.stderr)
         return 2
-    open_database(_url(args))  # migrate once, before the workers start
+    engine, _ = open_database(_url(args), budget)  # migrate once, before the workers start
+    engine.dispose()  # its connection is not the workers' to count
+    os.environ.update(environment(budget))
     os.environ[ENV_VAR] = _url(args)
     os.environ["HYMIO_HQ_SECURE_COOKIES"] = "1" if args.secure_cookies else ""
     os.environ["HYMIO_HQ_RATE_LIMIT"] = str(args.rate_limit)
@@ -205,7 +247,7 @@ def _serve(args: argparse.Namespace) -> int:
     from hq.server.serving import uvicorn_options
 
     options = uvicorn_options(args.read_timeout, args.http, args.loop)
-    print(serving_line(args.host, args.port, _url(args), args.workers), flush=True)
+    print(serving_line(args.host, args.port, _url(args), args.workers, budget), flush=True)
     uvicorn.run(
         "hq.server.main:app",
         host=args.host,
@@ -218,14 +260,25 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def serving_line(host: str, port: int, url: str, workers: int) -> str:
-    """What ``hymio hq serve`` says at start: where, on which database (no password)."""
+def serving_line(host: str, port: int, url: str, workers: int, budget=None) -> str:
+    """What ``hymio hq serve`` says at start: where, on which database (no password), and
+    each process's connection *budget* (:class:`hq.tables.budget.Budget`) when given."""
     from sqlalchemy.engine import make_url
 
     shown = f"[{host}]" if ":" in host else host
     database = make_url(url).render_as_string(hide_password=True)
     many = f", {workers} worker processes" if workers > 1 else ""
-    return f"hymio hq serve: HQ at http://{shown}:{port}/ on {database}{many}; Ctrl+C stops"
+    each = ""
+    if budget is not None:
+        each = f"; {'each process: ' if workers > 1 else ''}{budget.described()}"
+    return f"hymio hq serve: HQ at http://{shown}:{port}/ on {database}{many}{each}; Ctrl+C stops"
+
+
+def environment_names() -> tuple[str, ...]:
+    """The budget's values, as ``hymio hq serve``'s ``--db-…`` options name them."""
+    from hq.tables.budget import ENV
+
+    return tuple(ENV)
 
 
 def _add_store(args: argparse.Namespace) -> int:

@@ -35,15 +35,17 @@ from starlette.concurrency import run_in_threadpool
 from hq.core.errors import ApiError
 from hq.ingest.ratelimit import retry_after
 from hq.people.credentials import token_hash
+from hq.tables.budget import KIOSKS
 from hq.tables.models import Device, Store
 
 T = TypeVar("T")
 CACHE_SECONDS = 600.0  # how long a token stays known without a lookup
 CACHE_SIZE = 100_000  # tokens kept; past it the cache starts again
-# Device requests at work at once per process. Their work is mostly Python, which holds
-# the interpreter's lock: more threads only take it from the event loop, which then
-# cannot even answer its 503s (with 12, at twice the capacity, requests waited 10 s).
-WORKING = 4
+# Device requests at work at once per process (the kiosks' share of the connection budget,
+# --db-kiosks). Their work is mostly Python, which holds the interpreter's lock: more
+# threads only take it from the event loop, which then cannot even answer its 503s (with
+# 12, at twice the capacity, requests waited 10 s).
+WORKING = KIOSKS
 QUEUED = 64  # waiting for one of those; more are answered 503 at once
 WAIT = 1.0  # seconds a request waits in the queue before it is answered 503
 UNKNOWN_DEVICE = "the token is not one HQ knows; check [hq] token in the kiosk settings"

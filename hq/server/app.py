@@ -43,8 +43,9 @@ from hq.ingest.device_calls import Admission, KnownDevices
 from hq.ingest.health import Health
 from hq.ingest.ratelimit import RateLimiter
 from hq.ingest.wire import Batch
-from hq.insight.exports.streamed import EXPORTS, ExportGate
-from hq.tables.database import export_sessions, open_database, writer_lock
+from hq.insight.exports.streamed import ExportGate
+from hq.tables.budget import Budget, Share, budget_for
+from hq.tables.database import POOL_TIMEOUT, export_sessions, open_database, writer_lock
 from hq.web import docs, errors_http, headers, help
 from kiosk import __version__
 
@@ -59,6 +60,7 @@ def create_app(
     release_files: Path | None = None,
     forwarded_allow_ips: str = "",
     help_site: Path | None = None,
+    budget: Budget | None = None,
 ) -> FastAPI:
     """The HQ app on *database_url* (migrated on start).
 
@@ -67,11 +69,13 @@ def create_app(
     or a day with fewer than *min_cell* ratings shows no figure on the dashboard. Release
     files are served from the folder *release_files* (default
     :func:`hq.fleet.releases.release_folder`). The documentation at ``/help`` is the site
-    built into *help_site* (default :func:`hq.web.help.folder`).
+    built into *help_site* (default :func:`hq.web.help.folder`). The process keeps to the
+    connection *budget* (default :func:`hq.tables.budget.budget_for` the URL).
     """
     from hq.dashboard import install as install_dashboard
 
-    engine, sessions = open_database(database_url)
+    budget = budget or budget_for(database_url)
+    engine, sessions = open_database(database_url, budget)
     app = FastAPI(
         title="Hymiö HQ",
         version=__version__,
@@ -84,10 +88,12 @@ def create_app(
     app.state.clock = clock or (lambda: datetime.now(UTC))
     app.state.limiter = RateLimiter(rate, burst)
     app.state.devices = KnownDevices()
-    app.state.admission = Admission()
+    app.state.budget = budget
+    app.state.admission = Admission(limit=budget.kiosks)
+    app.state.share = Share(budget.dashboard, POOL_TIMEOUT)  # the dashboard's and the API's
     app.state.health = Health(engine)
-    app.state.exports = ExportGate(EXPORTS)
-    app.state.export_sessions = export_sessions(database_url, EXPORTS)
+    app.state.exports = ExportGate(budget.exports)
+    app.state.export_sessions = export_sessions(database_url, budget.exports, budget)
     if min_cell < 1:
         raise ValueError(f"min_cell {min_cell} must be 1 or more")
     app.state.min_cell = min_cell

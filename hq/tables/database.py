@@ -9,6 +9,7 @@ HQ database is brought up to date by ``hymio hq serve``.
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hq.core.errors import DatabaseURLError
 from hq.tables import every_table
+from hq.tables.budget import Budget, budget_for
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 # Seconds a request waits for a pooled connection before it is answered 503 (not 30 s:
@@ -29,11 +31,14 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 POOL_TIMEOUT = 5.0
 
 
-def make_engine(url: str, pool: int | None = None) -> Engine:
+def make_engine(url: str, pool: int | None = None, budget: Budget | None = None) -> Engine:
     """An engine for *url*; a :class:`DatabaseURLError` naming the URL if it is unusable.
 
     *pool*: exactly that many connections (no overflow), for a pool of its own such as
-    the exports' (:func:`export_sessions`); by default the API's pool."""
+    the exports' (:func:`export_sessions`); else the *budget*'s pool and overflow (by
+    default :func:`hq.tables.budget.budget_for` the URL). On PostgreSQL each connection
+    says ``hymio-hq <pid>`` as its ``application_name`` (what ``pg_stat_activity`` shows),
+    and through a pooler (``budget.pooler``) psycopg prepares no statement on the server."""
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -45,23 +50,36 @@ def make_engine(url: str, pool: int | None = None) -> Engine:
         raise DatabaseURLError(
             f"database URL {url!r}: HQ runs on sqlite or postgresql, not {parsed.drivername}"
         )
-    sized = {"pool_size": pool, "max_overflow": 0} if pool else {}
+    budget = budget or budget_for(url)
+    if pool:
+        sized = {"pool_size": pool, "max_overflow": 0}
+    else:
+        sized = {"pool_size": budget.pool, "max_overflow": budget.overflow}
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
             pool_timeout=POOL_TIMEOUT,
-            # FastAPI runs sync handlers on up to 40 threads
-            **(sized or {"pool_size": 10, "max_overflow": 40}),
+            **sized,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+    connect: dict[str, object] = {}
+    if "application_name" not in parsed.query:
+        connect["application_name"] = application_name()
+    if budget.pooler:
+        # PgBouncer in transaction mode hands each transaction any server connection: a
+        # statement psycopg prepared on one (after 5 runs, by default) is unknown on the
+        # next ("prepared statement _pg3_0 does not exist"). None: never prepare.
+        connect["prepare_threshold"] = None
     return create_engine(
-        url,
-        pool_pre_ping=True,
-        pool_timeout=POOL_TIMEOUT,
-        **(sized or {"pool_size": 15, "max_overflow": 25}),
+        url, pool_pre_ping=True, pool_timeout=POOL_TIMEOUT, connect_args=connect, **sized
     )
+
+
+def application_name() -> str:
+    """What this process's PostgreSQL connections call themselves."""
+    return f"hymio-hq {os.getpid()}"
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -101,15 +119,19 @@ def upgrade(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
-def export_sessions(url: str, connections: int) -> sessionmaker[Session]:
+def export_sessions(
+    url: str, connections: int, budget: Budget | None = None
+) -> sessionmaker[Session]:
     """Sessions on a pool of *connections* of its own, for the exports: a download that
     takes minutes, or many at once, never takes a connection the kiosks' uploads need."""
-    return sessionmaker(make_engine(url, pool=connections), expire_on_commit=False)
+    engine = make_engine(url, pool=connections, budget=budget)
+    return sessionmaker(engine, expire_on_commit=False)
 
 
-def open_database(url: str) -> tuple[Engine, sessionmaker[Session]]:
-    """The engine and session factory of *url*, migrated to the newest schema."""
+def open_database(url: str, budget: Budget | None = None) -> tuple[Engine, sessionmaker[Session]]:
+    """The engine and session factory of *url*, migrated to the newest schema; the
+    engine's pool is *budget*'s (default :func:`hq.tables.budget.budget_for` the URL)."""
     every_table()  # the features' tables known to the sessions too
-    engine = make_engine(url)
+    engine = make_engine(url, budget=budget)
     upgrade(engine)
     return engine, sessionmaker(engine, expire_on_commit=False)

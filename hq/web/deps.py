@@ -31,9 +31,17 @@ Bearer = HTTPAuthorizationCredentials | None
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """One session per request; rolled back unless the handler commits."""
-    with request.app.state.sessions() as session:
-        yield session
+    """One session per request; rolled back unless the handler commits. The dashboard and
+    the API hold at most their share of the connections (:class:`hq.tables.budget.Share`);
+    past it, after a short wait, the answer is 503."""
+    share = request.app.state.share
+    if not share.take():
+        raise ApiError(503, "busy", "HQ is busy; try again shortly", headers={"Retry-After": "5"})
+    try:
+        with request.app.state.sessions() as session:
+            yield session
+    finally:
+        share.give_back()
 
 
 DB = Annotated[Session, Depends(get_session)]

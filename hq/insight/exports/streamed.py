@@ -26,9 +26,9 @@ from fastapi.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from hq.core.errors import ApiError
+from hq.tables.budget import EXPORTS  # exports at once in a process (the connection budget)
 
 log = logging.getLogger(__name__)
-EXPORTS = 2  # exports at work at once in a process (each a connection and a thread)
 RETRY_AFTER = 10  # seconds an export refused for being one too many waits
 
 

@@ -48,4 +48,11 @@ def test_hymio_hq_serve_says_where_it_is_in_one_line_and_logs_nothing_else(datab
     lines = log.read_text().splitlines()
     port = base.rsplit(":", 1)[1]
     shown = database_url.replace(":s3cret@", ":***@")
-    assert lines == [f"hymio hq serve: HQ at http://127.0.0.1:{port}/ on {shown}; Ctrl+C stops"]
+    kept, bursts = (10, 40) if database_url.startswith("sqlite") else (15, 25)
+    budget = (
+        f"at most {kept + bursts + 2} database connections ({kept} kept, {bursts} in bursts,"
+        f" 2 for exports; kiosks 4, dashboard and API {kept + bursts - 4})"
+    )
+    assert lines == [
+        f"hymio hq serve: HQ at http://127.0.0.1:{port}/ on {shown}; {budget}; Ctrl+C stops"
+    ]
