@@ -32,6 +32,7 @@ from hq.api.alerts import subscriptions as alert_subscriptions
 from hq.api.alerts import tracking as alert_tracking
 from hq.api.chain import audit as chain_audit
 from hq.api.chain import devices as chain_devices
+from hq.api.chain import receipts as chain_receipts
 from hq.api.chain import stores as chain_stores
 from hq.api.people import users as people_users
 from hq.api.regions import figures as region_api
@@ -99,6 +100,7 @@ def create_app(
         health,
     )  # fmt: skip
     routers += (chain_audit, chain_stores, chain_devices)
+    routers += (chain_receipts,)
     routers += (people_users,)
     for module in routers:
         app.include_router(module.router)
