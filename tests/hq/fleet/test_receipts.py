@@ -306,3 +306,25 @@ def test_the_api_mints_with_an_admin_token_only(hq, link):
         "/api/v1/touchpoints/nosuch/receipt-links", json=body, headers=hq.auth(admin)
     )
     assert none.status_code == 404 and none.json()["error"]["code"] == "not_found"
+
+
+def test_the_documented_snippet_mints_links_hq_accepts(hq, link):
+    """docs/run-a-fleet/receipt-links.md's Python, run as written, against HQ's check."""
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parents[3] / "docs" / "run-a-fleet" / "receipt-links.md"
+    snippet = page.read_text().split("<!-- receipt-snippet -->\n```python\n")[1].split("```")[0]
+    space: dict = {}
+    exec(snippet, space)  # noqa: S102 -- our own documentation
+    now = datetime.now(UTC)
+    with hq.sessions() as s:
+        key = keys.current_key(s, now)
+        url = space["receipt_link"](BASE, link, key.id, key.text, 3)
+        assert url.startswith(f"{BASE}/r/{link}?t=")
+        found = check_receipt(s, url.split("?t=")[1], link, now)
+        assert found.expires_at - now < timedelta(days=3, seconds=1)
+        wrong = space["receipt_link"](
+            BASE, link, key.id, keys.ReceiptKey(1, b"x" * 32, "", None).text, 3
+        )
+    assert reason_of(hq, link, wrong.split("?t=")[1], now) == "forged"
