@@ -22,6 +22,7 @@ from hq.dashboard.chain.kiosks_page import kiosks_of
 from hq.dashboard.pages import Reader, _page, _to_login, logged_in, speaks
 from hq.fleet.chain import hours as chain_hours
 from hq.fleet.chain import stores as chain_stores
+from hq.fleet.touchpoints import STAGES, is_web, touchpoints_of
 from hq.tables.models import Region, Store
 from hq.web.deps import DB, Now, WriteLock
 from kiosk.timekeeping.hours import WEEKDAYS
@@ -86,7 +87,9 @@ def store_page(store_id: str, request: Request, db: DB, now: Now, lock: WriteLoc
         week=chain_hours.weekly_hours(db, store_id),
         day_names={d: words.gettext(DAY_NAMES[d]) for d in WEEKDAYS},
         exceptions=chain_hours.exceptions_list(db, store_id),
-        kiosks=kiosks_of(db, user, store, now), now=now,
+        kiosks=kiosks_of(db, user, store, now), now=now, stages=STAGES,
+        web_links=[d for d in touchpoints_of(db, user.access, store_id, retired=False)
+                   if is_web(d)],
         others=[s for s in chain_stores.stores_for(db, user.access)
                 if s.id != store_id and s.retired_at is None and user.access.acts_on(s.id)],
     )  # fmt: skip
