@@ -282,6 +282,7 @@ NOT_COUNTED = {
     "stuck": N_("a button held down or stuck"),
     "closed": N_("outside opening hours"),
     "time_suspect": N_("an implausible time (a kiosk clock far off)"),
+    "burst": N_("web answers in a burst from one address"),
 }
 
 

@@ -69,7 +69,7 @@ class Device(Base):
     # link's token_hash is of a token nobody was given, so no device token works for it
     kind: Mapped[str] = mapped_column(String(8), server_default="kiosk")
     stage: Mapped[str] = mapped_column(String(32), server_default="")  # journey stage, '' unset
-    code: Mapped[str | None] = mapped_column(String(16), unique=True)  # web links only
+    code: Mapped[str | None] = mapped_column(String(16), unique=True, index=True)  # web links only
 
 
 class WebClient(Base):
@@ -344,7 +344,9 @@ class HourCount(Base):
 
 
 SCORES = range(11)  # every score of every scale (NPS 0–10; smileys and CES 1–7)
-DAY_FLAGS = ("repeat", "lockout", "stuck", "closed", "time_suspect")
+# "burst" (issue 32): a web answer from an address that answered more than a few times in
+# a minute; kiosks never send it.
+DAY_FLAGS = ("repeat", "lockout", "stuck", "closed", "time_suspect", "burst")
 
 
 class DayCount(Base):
@@ -373,6 +375,7 @@ class DayCount(Base):
     stuck: Mapped[int] = mapped_column(BigInteger, default=0)
     closed: Mapped[int] = mapped_column(BigInteger, default=0)
     time_suspect: Mapped[int] = mapped_column(BigInteger, default=0)
+    burst: Mapped[int] = mapped_column(BigInteger, default=0)
 
     __table_args__ = (
         # the chain's days across every store (the all-stores page), read from the index

@@ -4,7 +4,8 @@ figure, ranking, alert and report sees its answers through the tables they alrea
 journey stage the admin set ('' unset) and ``devices.code`` a web link's short code
 (``/r/<code>``; null for kiosks, unique). ``web_clients`` keeps, for a few minutes, a keyed
 hash of each answering address and when it answered, so every HQ process flags a burst
-and rate-limits alike (HQ keeps no state of its own between requests).
+and rate-limits alike (HQ keeps no state of its own between requests). ``rating_days``
+gets a count of the new flag ``burst``.
 
 Revision ID: 0023_touchpoints
 Revises: 0022
@@ -23,15 +24,16 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("devices") as batch:
-        batch.add_column(
-            sa.Column("kind", sa.String(length=8), server_default="kiosk", nullable=False)
-        )
-        batch.add_column(
-            sa.Column("stage", sa.String(length=32), server_default="", nullable=False)
-        )
-        batch.add_column(sa.Column("code", sa.String(length=16), nullable=True))
-        batch.create_unique_constraint("uq_devices_code", ["code"])
+    # plain ALTER TABLE … ADD COLUMN and a unique index: SQLite need not copy devices
+    # (which the ratings point at)
+    op.add_column(
+        "devices", sa.Column("kind", sa.String(length=8), server_default="kiosk", nullable=False)
+    )
+    op.add_column(
+        "devices", sa.Column("stage", sa.String(length=32), server_default="", nullable=False)
+    )
+    op.add_column("devices", sa.Column("code", sa.String(length=16), nullable=True))
+    op.create_index("ix_devices_code", "devices", ["code"], unique=True)
     op.create_table(
         "web_clients",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -40,13 +42,43 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_web_clients_client_at", "web_clients", ["client", "at"])
+    # a web answer in a burst from one address is kept and counted apart, like a repeat
+    with op.batch_alter_table("rating_days") as batch:
+        batch.add_column(sa.Column("burst", sa.BigInteger(), server_default="0", nullable=False))
+    _day_index(FLAGS + ("burst",))
+    conn = op.get_bind()
+    counted = conn.execute(sa.text("SELECT 1 FROM rating_days LIMIT 1")).first()
+    if counted is None and conn.execute(sa.text("SELECT 1 FROM ratings LIMIT 1")).first():
+        # migrated from before 0008, whose counting waits for this column (see there)
+        from sqlalchemy.orm import Session
+
+        from hq.tables.rollups import rebuild
+
+        rebuild(Session(bind=conn))
+
+
+FLAGS = ("repeat", "lockout", "stuck", "closed", "time_suspect")
+
+
+def _day_index(flags: tuple[str, ...]) -> None:
+    """The all-stores page's index of ``rating_days``, read alone on PostgreSQL: with
+    every count column, so again after one was added."""
+    op.drop_index("ix_rating_days_day", table_name="rating_days")
+    counts = [f"s{i}" for i in range(11)]
+    op.create_index(
+        "ix_rating_days_day",
+        "rating_days",
+        ["day", "store_id"],
+        postgresql_include=["scale", *counts, *flags],
+    )
 
 
 def downgrade() -> None:
+    _day_index(FLAGS)
+    with op.batch_alter_table("rating_days") as batch:
+        batch.drop_column("burst")
     op.drop_index("ix_web_clients_client_at", table_name="web_clients")
     op.drop_table("web_clients")
-    with op.batch_alter_table("devices") as batch:
-        batch.drop_constraint("uq_devices_code", type_="unique")
-        batch.drop_column("code")
-        batch.drop_column("stage")
-        batch.drop_column("kind")
+    op.drop_index("ix_devices_code", table_name="devices")
+    for column in ("code", "stage", "kind"):  # SQLite 3.35+ drops a column in place
+        op.drop_column("devices", column)
