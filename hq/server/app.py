@@ -33,6 +33,7 @@ from hq.api.alerts import tracking as alert_tracking
 from hq.api.chain import audit as chain_audit
 from hq.api.chain import devices as chain_devices
 from hq.api.chain import stores as chain_stores
+from hq.api.chain import touchpoints as chain_touchpoints
 from hq.api.people import users as people_users
 from hq.api.regions import figures as region_api
 from hq.api.regions import manage as region_manage
@@ -98,7 +99,7 @@ def create_app(
         ratings, devices, config, releases, enrol, reports, actions, whatif, export, business,
         health,
     )  # fmt: skip
-    routers += (chain_audit, chain_stores, chain_devices)
+    routers += (chain_audit, chain_stores, chain_devices, chain_touchpoints)
     routers += (people_users,)
     for module in routers:
         app.include_router(module.router)
