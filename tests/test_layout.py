@@ -29,6 +29,7 @@ HQ_ROOMS = (
     "tables",
     "people",
     "ingest",
+    "words",
     "insight",
     "actions",
     "fleet",

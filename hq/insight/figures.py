@@ -326,6 +326,7 @@ def fleet(
     """Every device (of one store, of the stores *only*, or the devices *ids* in that
     order, if given) with what makes it healthy or not."""
     query = select(Device, Store).join(Store).order_by(Store.name, Device.id)
+    query = query.where(Device.kind == "kiosk")  # web links have no health (issue 32)
     if store_id:
         query = query.where(Device.store_id == store_id)
     if only is not None:

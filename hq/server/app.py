@@ -34,6 +34,7 @@ from hq.api.chain import audit as chain_audit
 from hq.api.chain import devices as chain_devices
 from hq.api.chain import receipts as chain_receipts
 from hq.api.chain import stores as chain_stores
+from hq.api.chain import touchpoints as chain_touchpoints
 from hq.api.people import users as people_users
 from hq.api.regions import figures as region_api
 from hq.api.regions import manage as region_manage
@@ -99,7 +100,7 @@ def create_app(
         ratings, devices, config, releases, enrol, reports, actions, whatif, export, business,
         health,
     )  # fmt: skip
-    routers += (chain_audit, chain_stores, chain_devices)
+    routers += (chain_audit, chain_stores, chain_devices, chain_touchpoints)
     routers += (chain_receipts,)
     routers += (people_users,)
     for module in routers:

@@ -84,6 +84,15 @@ class WebClient(Base):
     __table_args__ = (Index("ix_web_clients_client_at", "client", "at"),)
 
 
+class WebFollowup(Base):
+    """That a web answer's second step (its reason, its words) was taken: once per rating,
+    so a form sent twice changes nothing the second time (issue 32)."""
+
+    __tablename__ = "web_followups"
+    rating_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    answered_at: Mapped[str] = mapped_column(String(40))
+
+
 class Rating(Base):
     """One press, as the kiosk sent it (SPEC §2), plus when HQ received it.
 

@@ -161,6 +161,14 @@ ROUTES = {
     ("PATCH", "/api/v1/devices/{device_id}"): "manage",
     ("POST", "/api/v1/devices/{device_id}/retire"): "manage",
     ("POST", "/api/v1/devices/{device_id}/token"): "manage",
+    # touchpoints (tests/hq/fleet/test_touchpoints.py): an admin all, a manager theirs
+    ("POST", "/chain/stores/{store_id}/touchpoints"): "manage",
+    ("POST", "/chain/devices/{device_id}/stage"): "manage",
+    ("POST", "/chain/devices/{device_id}/retire-link"): "manage",
+    ("GET", "/api/v1/stores/{store_id}/touchpoints"): "store",
+    ("POST", "/api/v1/stores/{store_id}/touchpoints"): "manage",
+    ("PATCH", "/api/v1/touchpoints/{device_id}"): "manage",
+    ("POST", "/api/v1/touchpoints/{device_id}/retire"): "manage",
     # The survey editor (tests/hq/dashboard/survey, tests/hq/api/survey): an admin anywhere,
     # a manager within their stores, an analyst nothing.
     ("GET", "/surveys"): "survey",

@@ -5,7 +5,8 @@ journey stage the admin set ('' unset) and ``devices.code`` a web link's short c
 (``/r/<code>``; null for kiosks, unique). ``web_clients`` keeps, for a few minutes, a keyed
 hash of each answering address and when it answered, so every HQ process flags a burst
 and rate-limits alike (HQ keeps no state of its own between requests). ``rating_days``
-gets a count of the new flag ``burst``.
+gets a count of the new flag ``burst``; ``web_followups`` marks a web answer whose
+second step (reason, words) was taken, so it is taken once.
 
 Revision ID: 0023_touchpoints
 Revises: 0022
@@ -42,10 +43,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_web_clients_client_at", "web_clients", ["client", "at"])
+    op.create_table(
+        "web_followups",
+        sa.Column("rating_id", sa.String(length=36), nullable=False),
+        sa.Column("answered_at", sa.String(length=40), nullable=False),
+        sa.PrimaryKeyConstraint("rating_id"),
+    )
     # a web answer in a burst from one address is kept and counted apart, like a repeat
     with op.batch_alter_table("rating_days") as batch:
         batch.add_column(sa.Column("burst", sa.BigInteger(), server_default="0", nullable=False))
-    _day_index(FLAGS + ("burst",))
+    _day_index((*FLAGS, "burst"))
     conn = op.get_bind()
     counted = conn.execute(sa.text("SELECT 1 FROM rating_days LIMIT 1")).first()
     if counted is None and conn.execute(sa.text("SELECT 1 FROM ratings LIMIT 1")).first():
@@ -77,6 +84,7 @@ def downgrade() -> None:
     _day_index(FLAGS)
     with op.batch_alter_table("rating_days") as batch:
         batch.drop_column("burst")
+    op.drop_table("web_followups")
     op.drop_index("ix_web_clients_client_at", table_name="web_clients")
     op.drop_table("web_clients")
     op.drop_index("ix_devices_code", table_name="devices")

@@ -4,7 +4,7 @@ so a token answers exactly once. The keys tokens are signed with live in ``meta`
 (``receipt_key.N``, made when first needed), so they need no table.
 
 Revision ID: 0025_receipts
-Revises: 0023_touchpoints (the lead rechains it onto 0024_comments when the branches meet)
+Revises: 0024_comments
 Create Date: 2026-12-06 03:30:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0025_receipts"
-down_revision = "0023_touchpoints"
+down_revision = "0024_comments"
 branch_labels = None
 depends_on = None
 
