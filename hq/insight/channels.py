@@ -5,10 +5,11 @@ A touchpoint is a row of ``devices`` (``kind`` ``kiosk`` or ``web``, its ``stage
 the kept hour counts (:class:`hq.tables.models.HourCount`) carry each rating's device, so
 a store's split is its per-device summaries (:func:`hq.insight.counts.device_summaries`,
 which the kiosk ranking reads already) added up by the devices' kind: one more small read
-of the store's devices. The kept day counts (``rating_days``, which the all-stores page
-and the ranking read) do not carry the device, so the ranking of one channel reads the
-hour counts of every store instead (:func:`channel_day_counts`): dearer, and done only
-when a channel is asked for. Every figure comes with its n, and none is shown from fewer
+of the store's devices, none at all for a store without a web link. The kept day counts
+(``rating_days``, which the all-stores page and the ranking read) do not carry the
+device, so the ranking of one channel reads the web links' rows of the hour counts
+(:func:`channel_span_counts`; the kiosks' are the day counts less those): dearer, and
+done only when a channel is asked for. Every figure comes with its n, and none is shown from fewer
 than the privacy guard's minimum (:func:`hq.insight.splits.guarded`).
 """
 
@@ -18,11 +19,11 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from hq.core.language import N_
-from hq.insight.counts import Key, device_summaries
+from hq.insight.counts import Key, device_summaries, span_counts
 from hq.insight.splits import guarded
 from hq.tables.models import Device, HourCount, Store
 from kiosk.counting import metrics
@@ -66,6 +67,9 @@ def channel_split(
     """*store*'s counted ratings on *scale* in its local days *first* … *last* (and
     *where*, conditions on :class:`HourCount`) by channel and by touchpoint: each
     touchpoint that answered then or still works, kiosks first, each by name."""
+    web = select(Device.id).where(Device.store_id == store.id, Device.kind == WEB).limit(1)
+    if session.scalar(web) is None:
+        return ChannelSplit(few=few)  # kiosks only: the split would repeat the kiosks
     summaries = device_summaries(session, store, first, last, scale, *where)
     devices = session.execute(
         select(Device.id, Device.kind, Device.stage, Device.name, Device.retired_at).where(
@@ -98,19 +102,39 @@ def channel_span_counts(
     session: Session, store_ids: list[str], spans: list[tuple[date, date]], channel: str
 ) -> dict[str, list[Counter[Key]]]:
     """Per store of *store_ids*, the counted ratings of its touchpoints of *channel* in
-    each of the *spans* of local days, as :func:`hq.insight.counts.span_counts` has them
-    (scale, score, ``None``): what the ranking of one channel ranks. From the hour counts,
-    the day counts not carrying the device; one query per span."""
+    each of the *spans* of local days (not overlapping), as
+    :func:`hq.insight.counts.span_counts` has them (scale, score, ``None``): what the
+    ranking of one channel ranks. The day counts do not carry the device, so the web's
+    are read from the hour counts (its links' rows only) and the kiosks' are the day
+    counts less the web's."""
+    web = _web_span_counts(session, store_ids, spans)
+    if channel == WEB:
+        return web
+    out = span_counts(session, store_ids, spans)
+    for store_id, counted in web.items():
+        for every, online in zip(out[store_id], counted, strict=True):
+            every.subtract(online)
+    return out
+
+
+def _web_span_counts(
+    session: Session, store_ids: list[str], spans: list[tuple[date, date]]
+) -> dict[str, list[Counter[Key]]]:
     t = HourCount
-    of_channel = select(Device.id).where(Device.kind == channel).scalar_subquery()
+    bucket = case(
+        *[(t.day.between(a.isoformat(), b.isoformat()), i) for i, (a, b) in enumerate(spans)],
+        else_=-1,
+    ).label("span")
+    links = select(Device.id).where(Device.kind == WEB, Device.store_id.in_(store_ids))
+    query = (
+        select(t.store_id, bucket, t.scale, t.score, func.sum(t.n))
+        .where(t.store_id.in_(store_ids), t.flag == "", t.device_id.in_(links.scalar_subquery()))
+        .where(t.day.between(min(a for a, _ in spans).isoformat(),
+                             max(b for _, b in spans).isoformat()))
+        .group_by(t.store_id, bucket, t.scale, t.score)
+    )  # fmt: skip
     out: dict[str, list[Counter[Key]]] = {s: [Counter() for _ in spans] for s in store_ids}
-    for i, (first, last) in enumerate(spans):
-        query = (
-            select(t.store_id, t.scale, t.score, func.sum(t.n))
-            .where(t.store_id.in_(store_ids), t.day.between(first.isoformat(), last.isoformat()))
-            .where(t.flag == "", t.device_id.in_(of_channel))
-            .group_by(t.store_id, t.scale, t.score)
-        )
-        for store_id, scale, score, n in session.execute(query):
-            out[store_id][i][(scale, score, None)] += int(n)
+    for store_id, span, scale, score, n in session.execute(query):
+        if span >= 0:
+            out[store_id][span][(scale, score, None)] += int(n)
     return out
