@@ -37,7 +37,7 @@ def test_the_chains_admin_api_never_gives_a_5xx_and_a_refusal_changes_nothing(hq
         and not op.path.endswith(("/daily", "/actions", "/what-if", "/gaps", "/write-offs",
                                   "/business", "/weekly-changes"))
     ]  # fmt: skip
-    assert len(chain) == 19  # 15, and the touchpoints' 4 (issue 32)
+    assert len(chain) == 20  # 15, the touchpoints' 4 and their receipt links (issue 32)
     for operation in chain:
         _fuzz(hq, operation, token, seen.setdefault(operation.label, []))
     assert any(s < 300 for s in seen["PATCH /api/v1/stores/{store_id}"])

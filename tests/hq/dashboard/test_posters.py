@@ -13,8 +13,10 @@ import segno
 from hq.dashboard.chain.posters import poster_html, poster_of
 from hq.fleet.surveys import set_survey
 from hq.fleet.touchpoints import add_web_link, retire_web_link
+from hq.people.admin import add_user
+from hq.people.roles import set_role
 from hq.tables.models import Device
-from tests.hq.conftest import log_in
+from tests.hq.conftest import PASSWORD, csrf_of, log_in
 from tests.hq.fleet.qr_reading import svg_matrix
 
 QUESTIONS = {"fi": "Löysitkö etsimäsi?", "sv": "Hittade du det du sökte?", "en": "Did you find it?"}
@@ -101,3 +103,14 @@ def test_a_poster_is_refused_clearly(hq, code):
     with hq.sessions() as s:
         retire_web_link(s, None, f"web-{code}", hq.clock.now)
     assert hq.client.get(path).status_code == 404
+
+
+def test_a_poster_of_a_store_one_does_not_see_is_not_there(hq, code):
+    with hq.sessions() as s:
+        add_user(s, "tampere", PASSWORD, hq.clock.now)
+        set_role(s, "tampere", "manager", "store:s2")
+    page = hq.client.get("/login").text
+    data = {"username": "tampere", "password": PASSWORD, "csrf": csrf_of(page)}
+    assert hq.client.post("/login", data=data, follow_redirects=False).status_code == 303
+    answer = hq.client.get(f"/chain/touchpoints/{code}/poster.pdf?lang=fi")
+    assert answer.status_code == 404 and "Kamppi" not in answer.text

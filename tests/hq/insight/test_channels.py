@@ -148,3 +148,19 @@ def test_a_channel_hq_does_not_know_is_a_400_naming_it(hq):
     log_in(hq)
     answer = hq.client.get("/?channel=fax")
     assert answer.status_code == 400 and "channel: &#39;fax&#39; is not kiosk or web" in answer.text
+
+
+def test_the_daily_api_gives_the_split_under_the_same_guard(hq):
+    code = link(hq)
+    send(hq, hq.token, "k1", "s1", [4] * 10 + [1] * 10)
+    web_answers(hq, code, "s1", [4, 4, 4])
+    auth = hq.auth(hq.reader_token)
+    body = hq.client.get("/api/v1/stores/s1/daily", headers=auth).json()
+    split = body["by_channel"]["smiley4"]
+    kiosk, web = split["channels"]
+    assert (kiosk["channel"], kiosk["ratings"], kiosk["metrics"]["csat"]) == ("kiosk", 20, 50.0)
+    assert (web["channel"], web["ratings"], web["metrics"]["csat"]) == ("web", 3, None)
+    row = next(t for t in split["touchpoints"] if t["id"] == f"web-{code}")
+    assert (row["stage"], row["name"], row["ratings"]) == ("after_purchase", "Receipt", 3)
+    other = hq.client.get("/api/v1/stores/s2/daily", headers=auth).json()
+    assert other["by_channel"] == {}  # no web link: nothing more

@@ -48,6 +48,7 @@ HIDDEN = ("Zzhidden", "zzdevice", "zzstore")  # every trace of the store outside
 #   region: /…/{region_id}… of one region; regions: lists regions (only the reader's);
 #   raw: single ratings, for analysts, admins and tokens (their stores only), no manager.
 #   admin-token: only an admin's API token (not a session, not a read token).
+#   poster: a web link's QR poster, for whoever sees its store (a 404 to anyone else).
 ROUTES = {
     ("GET", "/login"): "public",
     ("POST", "/login"): "public",
@@ -169,6 +170,10 @@ ROUTES = {
     ("POST", "/api/v1/stores/{store_id}/touchpoints"): "manage",
     ("PATCH", "/api/v1/touchpoints/{device_id}"): "manage",
     ("POST", "/api/v1/touchpoints/{device_id}/retire"): "manage",
+    # receipt links and posters (tests/hq/fleet/test_receipts.py, tests/hq/dashboard/
+    # test_posters.py): links by an admin's token; a poster for whoever sees the store
+    ("POST", "/api/v1/touchpoints/{code}/receipt-links"): "admin-token",
+    ("GET", "/chain/touchpoints/{code}/poster.pdf"): "poster",
     # The survey editor (tests/hq/dashboard/survey, tests/hq/api/survey): an admin anywhere,
     # a manager within their stores, an analyst nothing.
     ("GET", "/surveys"): "survey",
