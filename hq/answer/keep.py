@@ -83,7 +83,7 @@ def keep_answer(
     the survey's scale (the caller checked it)."""
     device = web.device
     caller = Caller(device.id, device.store_id, device.token_hash, True, web.timezone)
-    survey_id, question_id, version = web.stamp
+    survey_id, question_id, version, _scale = web.stamp
     for attempt in range(1, ATTEMPTS + 1):
         with lock or nullcontext():
             from_address = recent(session, address, now, BURST_WINDOW) + 1

@@ -232,7 +232,7 @@ async def answer(code: str, request: Request):
             web = _touchpoint(session, code, now)
             lang = _lang(request, web, form.get("lang"))
             try:
-                stamp = (form["survey"], form["question"], int(form["version"]))
+                stamp = (form["survey"], form["question"], int(form["version"]), form["scale"])
             except (KeyError, ValueError):
                 raise Refusal(400, "missing") from None
             if not guard.signed(state.answer_secret, form.get("sig", ""), code, *stamp):

@@ -45,9 +45,10 @@ class WebSurvey:
         return self.survey.scale_info
 
     @property
-    def stamp(self) -> tuple[str, str, int]:
-        """(survey id, question id, config version): what an answer names."""
-        return self.survey.id, self.survey.question_id, self.version
+    def stamp(self) -> tuple[str, str, int, str]:
+        """(survey id, question id, config version, scale): what an answer names. The
+        scale too: a store's first survey from HQ is version 1, as the built-in one is."""
+        return self.survey.id, self.survey.question_id, self.version, self.scale.name
 
     def closed(self, now: datetime) -> bool:
         """Whether an answer at *now* is outside the store's opening hours, on its own

@@ -169,6 +169,12 @@ ROUTES = {
     ("POST", "/api/v1/stores/{store_id}/touchpoints"): "manage",
     ("PATCH", "/api/v1/touchpoints/{device_id}"): "manage",
     ("POST", "/api/v1/touchpoints/{device_id}/retire"): "manage",
+    # the web survey (tests/hq/answer): anyone with the link; it shows no figures
+    ("GET", "/r/{code}"): "public",
+    ("POST", "/r/{code}"): "public",
+    ("GET", "/r/{code}/more"): "public",
+    ("POST", "/r/{code}/more"): "public",
+    ("GET", "/r/{code}/thanks"): "public",
     # The survey editor (tests/hq/dashboard/survey, tests/hq/api/survey): an admin anywhere,
     # a manager within their stores, an analyst nothing.
     ("GET", "/surveys"): "survey",
