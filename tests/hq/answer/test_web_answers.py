@@ -5,7 +5,6 @@ page that changes nothing, never a 5xx."""
 
 from __future__ import annotations
 
-import gzip
 import re
 from datetime import timedelta
 
