@@ -29,7 +29,17 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from hq.answer import guard, keep
+from hq.answer.guard import (
+    BURST_WINDOW,
+    COOKIE,
+    address_name,
+    browser_name,
+    new_browser_id,
+    over_limit,
+    sign,
+    signed,
+)
+from hq.answer.keep import FollowupError, follow_up, keep_answer
 from hq.answer.pages import CSP, render
 from hq.answer.survey import WebSurvey, web_survey
 from hq.core.client_address import client_host
@@ -179,14 +189,14 @@ async def _form(request: Request) -> dict[str, str]:
 def _browser(request: Request) -> tuple[str, bool]:
     """The browser's random id from its cookie (a new one if it has none or a bad one),
     and whether it is new."""
-    found = request.cookies.get(guard.COOKIE, "")
+    found = request.cookies.get(COOKIE, "")
     if 16 <= len(found) <= 40 and found.replace("-", "").replace("_", "").isalnum():
         return found, False
-    return guard.new_browser_id(), True
+    return new_browser_id(), True
 
 
 def _with_cookie(request: Request, response: Response, browser: str) -> Response:
-    response.set_cookie(guard.COOKIE, browser, max_age=24 * 3600, path="/r/", httponly=True,
+    response.set_cookie(COOKIE, browser, max_age=24 * 3600, path="/r/", httponly=True,
                         samesite="lax", secure=request.url.scheme == "https")  # fmt: skip
     return response
 
@@ -200,13 +210,13 @@ async def survey_page(code: str, request: Request):
             now = state.clock()
             web = _touchpoint(session, code, now)
             lang = _lang(request, web)
-            wait = guard.over_limit(session, state.answer_secret, client_host(request), now)
+            wait = over_limit(session, state.answer_secret, client_host(request), now)
             if wait:
                 raise Refusal(429, "slow_down", {"Retry-After": str(wait)}, lang)
             stamp = web.stamp
             return lang, render(
                 "answer.html", language_of(lang), web=web, lang=lang, code=code,
-                stamp=stamp, sig=guard.sign(state.answer_secret, code, *stamp),
+                stamp=stamp, sig=sign(state.answer_secret, code, *stamp),
                 here=f"/r/{code}", closed=web.closed(now), ends=ENDS.get(web.scale.kind),
             )  # fmt: skip
 
@@ -235,7 +245,7 @@ async def answer(code: str, request: Request):
                 stamp = (form["survey"], form["question"], int(form["version"]), form["scale"])
             except (KeyError, ValueError):
                 raise Refusal(400, "missing") from None
-            if not guard.signed(state.answer_secret, form.get("sig", ""), code, *stamp):
+            if not signed(state.answer_secret, form.get("sig", ""), code, *stamp):
                 raise Refusal(400, "forged")
             if stamp != web.stamp:
                 raise Refusal(409, "stale")
@@ -243,9 +253,9 @@ async def answer(code: str, request: Request):
             if not score.isdigit() or int(score) not in web.scale.scores:
                 raise Refusal(400, "score")
             host = client_host(request)
-            kept = keep.keep_answer(
-                session, web, int(score), now, guard.address_name(state.answer_secret, host),
-                guard.browser_name(state.answer_secret, browser, web.device.store_id),
+            kept = keep_answer(
+                session, web, int(score), now, address_name(state.answer_secret, host),
+                browser_name(state.answer_secret, browser, web.device.store_id),
                 state.write_lock,
             )  # fmt: skip
             return web, lang, kept, now
@@ -255,12 +265,10 @@ async def answer(code: str, request: Request):
     except Refusal as e:
         return _with_cookie(request, _refused(request, e, None, form.get("lang")), browser)
     if kept.limited:
-        e = Refusal(429, "slow_down", {"Retry-After": str(int(guard.BURST_WINDOW.seconds))})
+        e = Refusal(429, "slow_down", {"Retry-After": str(int(BURST_WINDOW.seconds))})
         return _with_cookie(request, _refused(request, e, web, lang), browser)
     until = int(now.timestamp()) + OPEN
-    ticket = (
-        f"{kept.rating_id}.{until}.{guard.sign(state.answer_secret, code, kept.rating_id, until)}"
-    )
+    ticket = f"{kept.rating_id}.{until}.{sign(state.answer_secret, code, kept.rating_id, until)}"
     where = f"/r/{code}/more?" + urlencode({"t": ticket, "lang": lang})
     return _with_cookie(request, RedirectResponse(where, status_code=303), browser)
 
@@ -271,7 +279,7 @@ def _ticket(state, code: str, ticket: str, now: datetime) -> str:
     if len(parts) != 3 or not parts[1].isdigit() or len(parts[0]) != 36:
         raise Refusal(400, "missing")
     rating_id, until, signature = parts
-    if not guard.signed(state.answer_secret, signature, code, rating_id, int(until)):
+    if not signed(state.answer_secret, signature, code, rating_id, int(until)):
         raise Refusal(400, "forged")
     if int(until) < now.timestamp():
         raise Refusal(410, "closed")
@@ -334,9 +342,9 @@ async def more(code: str, request: Request):
             if reason is not None and not web.survey.asks_followup(rating.score):
                 raise Refusal(400, "reason")
             try:
-                keep.follow_up(session, web, rating_id, reason, words, lang, now,
+                follow_up(session, web, rating_id, reason, words, lang, now,
                                state.write_lock)  # fmt: skip
-            except keep.FollowupError as e:
+            except FollowupError as e:
                 raise Refusal(409 if e.why == "answered" else 404, e.why) from None
             return lang
 
