@@ -35,7 +35,7 @@ HQ_ROOMS = (
     "fleet",
     "alerts",
     "web",
-    ("api", "dashboard"),
+    ("api", "dashboard", "answer"),
     "server",
     "cli",
 )

@@ -71,6 +71,7 @@ def create_app(
     :func:`hq.fleet.releases.release_folder`). The documentation at ``/help`` is the site
     built into *help_site* (default :func:`hq.web.help.folder`).
     """
+    from hq.answer import install as install_answer
     from hq.dashboard import install as install_dashboard
 
     engine, sessions = open_database(database_url)
@@ -115,6 +116,7 @@ def create_app(
     app.include_router(alert_subscriptions.router)
     api.document_bodies(app, Batch)  # read by the endpoint itself (hq.api.ratings)
     install_dashboard(app, sessions, secure_cookies)
+    install_answer(app)
     docs.install(app)
     help.install(app, help_site)
     headers.install(app, hsts=secure_cookies)

@@ -174,6 +174,12 @@ ROUTES = {
     # test_posters.py): links by an admin's token; a poster for whoever sees the store
     ("POST", "/api/v1/touchpoints/{code}/receipt-links"): "admin-token",
     ("GET", "/chain/touchpoints/{code}/poster.pdf"): "poster",
+    # the web survey (tests/hq/answer): anyone with the link; it shows no figures
+    ("GET", "/r/{code}"): "public",
+    ("POST", "/r/{code}"): "public",
+    ("GET", "/r/{code}/more"): "public",
+    ("POST", "/r/{code}/more"): "public",
+    ("GET", "/r/{code}/thanks"): "public",
     # The survey editor (tests/hq/dashboard/survey, tests/hq/api/survey): an admin anywhere,
     # a manager within their stores, an analyst nothing.
     ("GET", "/surveys"): "survey",
