@@ -38,6 +38,7 @@ from uuid6 import uuid7
 from hq.answer.guard import BURST, BURST_WINDOW, LIMIT, REPEAT_WINDOW, note, recent
 from hq.answer.survey import WebSurvey
 from hq.core.errors import ApiError
+from hq.fleet.receipts.links import consume_receipt
 from hq.ingest.batches import ingest
 from hq.ingest.device_calls import Caller
 from hq.tables.models import DeviceReceived, Rating, WebFollowup
@@ -77,10 +78,13 @@ def keep_answer(
     address: str,
     browser: str,
     lock: AbstractContextManager | None = None,
+    receipt: str = "",
 ) -> Answer:
     """Keep the answer *score* to *web* at *now* from the client *address* and browser
     *browser* (their keyed names, :mod:`hq.answer.guard`); commits. *score* must be on
-    the survey's scale (the caller checked it)."""
+    the survey's scale (the caller checked it). With a *receipt* token its use is kept in
+    the same transaction (:func:`consume_receipt`): a token already used, expired or not
+    HQ's is a :class:`~hq.fleet.receipts.tokens.ReceiptError` and nothing is kept."""
     device = web.device
     caller = Caller(device.id, device.store_id, device.token_hash, True, web.timezone)
     survey_id, question_id, version, _scale = web.stamp
@@ -104,6 +108,8 @@ def keep_answer(
                 "recorded_at": to_utc_text(now), "clock_synced": True, "boot_id": BOOT,
                 "mono_ns": 0, "flag": flag,
             }  # fmt: skip
+            if receipt:  # rolls back and raises if the token cannot answer (issue 32)
+                consume_receipt(session, receipt, device.code, row["id"], now)
             try:
                 ingest(session, caller, [row], now)  # commits, or rolls back and raises
             except ApiError as e:

@@ -41,11 +41,16 @@ from hq.answer.guard import (
 )
 from hq.answer.keep import FollowupError, follow_up, keep_answer
 from hq.answer.pages import CSP, render
+from hq.answer.receipt import MOST as RECEIPT_MOST
+from hq.answer.receipt import REFUSALS as RECEIPT_REFUSALS
+from hq.answer.receipt import check as check_receipt
+from hq.answer.receipt import refusal_of
 from hq.answer.survey import WebSurvey, web_survey
 from hq.core.client_address import client_host
 from hq.core.errors import N_
 from hq.core.language import language as language_of
 from hq.core.language import negotiate
+from hq.fleet.receipts.tokens import ReceiptError
 from hq.fleet.touchpoints import find_by_code
 from hq.tables.models import Rating, WebFollowup
 from hq.words.keep import MAX_INPUT
@@ -112,6 +117,7 @@ REFUSALS = {
         ),
     ),
 }
+REFUSALS.update(RECEIPT_REFUSALS)  # a receipt link used, expired or not HQ's (issue 32)
 BACK = ("stale", "forged", "missing", "score", "slow_down")  # a link back to the survey
 ENDS = {
     "nps": (N_("not at all likely"), N_("extremely likely")),
@@ -214,10 +220,14 @@ async def survey_page(code: str, request: Request):
             if wait:
                 raise Refusal(429, "slow_down", {"Retry-After": str(wait)}, lang)
             stamp = web.stamp
+            token = request.query_params.get("t", "")
+            if token:
+                _receipt(session, token, code, now, lang)
             return lang, render(
                 "answer.html", language_of(lang), web=web, lang=lang, code=code,
                 stamp=stamp, sig=sign(state.answer_secret, code, *stamp),
-                here=f"/r/{code}", closed=web.closed(now), ends=ENDS.get(web.scale.kind),
+                here=f"/r/{code}" + (f"?{urlencode({'t': token})}" if token else ""),
+                closed=web.closed(now), ends=ENDS.get(web.scale.kind), receipt=token,
             )  # fmt: skip
 
     try:
@@ -253,11 +263,14 @@ async def answer(code: str, request: Request):
             if not score.isdigit() or int(score) not in web.scale.scores:
                 raise Refusal(400, "score")
             host = client_host(request)
-            kept = keep_answer(
-                session, web, int(score), now, address_name(state.answer_secret, host),
-                browser_name(state.answer_secret, browser, web.device.store_id),
-                state.write_lock,
-            )  # fmt: skip
+            try:
+                kept = keep_answer(
+                    session, web, int(score), now, address_name(state.answer_secret, host),
+                    browser_name(state.answer_secret, browser, web.device.store_id),
+                    state.write_lock, form.get("receipt", "")[:RECEIPT_MOST],
+                )  # fmt: skip
+            except ReceiptError as e:
+                raise Refusal(*refusal_of(e), lang=lang) from None
             return web, lang, kept, now
 
     try:
@@ -271,6 +284,14 @@ async def answer(code: str, request: Request):
     ticket = f"{kept.rating_id}.{until}.{sign(state.answer_secret, code, kept.rating_id, until)}"
     where = f"/r/{code}/more?" + urlencode({"t": ticket, "lang": lang})
     return _with_cookie(request, RedirectResponse(where, status_code=303), browser)
+
+
+def _receipt(session, token: str, code: str, now: datetime, lang: str) -> None:
+    """A :class:`Refusal` unless the receipt *token* may still answer (issue 32)."""
+    try:
+        check_receipt(session, token, code, now)
+    except ReceiptError as e:
+        raise Refusal(*refusal_of(e), lang=lang) from None
 
 
 def _ticket(state, code: str, ticket: str, now: datetime) -> str:
