@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 from sqlalchemy import func, insert, select
@@ -78,7 +78,7 @@ def mint_links(
 
 
 def _at(expires: int) -> datetime:
-    return Token(0, expires, "").expires_at
+    return datetime.fromtimestamp(expires, UTC)
 
 
 def _web_link(session: Session, by: Access | None, code: str) -> Device:

@@ -44,6 +44,7 @@ TAG = 16
 SIZE = HEAD.size + TAG  # 32 bytes
 TEXT = 43  # base64url characters of SIZE bytes, unpadded
 MAX_EXPIRES = 2**32 - 1
+_ALPHABET = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
 class ReceiptError(HQError, ValueError):
@@ -101,9 +102,6 @@ def unpack(text: str) -> tuple[int, bytes, bytes]:
     if len(raw) != SIZE or raw[0] != VERSION or not canonical:
         raise ReceiptError("garbled", "the link's token is not one HQ makes")
     return raw[1], raw[: HEAD.size], raw[HEAD.size :]
-
-
-_ALPHABET = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
 def read(text: str, code: str, keys: dict[int, bytes], now: datetime) -> Token:
