@@ -16,6 +16,8 @@ from hq.fleet.receipts.links import mint_links
 from hq.fleet.touchpoints import add_web_link, retire_web_link
 from hq.tables.models import Rating
 from hq.tables.receipts import ReceiptUse
+from tests.hq.conftest import LiveServer
+from tests.hq.dashboard.test_dashboard import ARTIFACTS, browser  # noqa: F401
 
 USED = {
     "en": "This link was already used",
@@ -139,3 +141,28 @@ def test_two_answers_racing_with_one_token_keep_one(hq, receipt):
         r.join(60)
     assert sorted(statuses) == [303, 409]
     assert kept(hq) == (1, 1)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_phone_answers_through_a_receipt_link_once(hq, receipt, browser):  # noqa: F811
+    """Chromium at 390 × 844, in Finnish and Swedish: the survey, the answer, and the
+    same link again says it was used; screenshots in artifacts/receipts/."""
+    code, _ = receipt
+    folder = ARTIFACTS / "receipts"
+    folder.mkdir(parents=True, exist_ok=True)
+    with hq.sessions() as s:
+        tokens = [m.token for m in mint_links(s, None, code, 2, 14, hq.clock.now, "http://x")]
+    with LiveServer(hq.app) as server:
+        for lang, token in zip(("fi", "sv"), tokens, strict=True):
+            context = browser.new_context(viewport={"width": 390, "height": 844})
+            page = context.new_page()
+            page.goto(f"{server.url}/r/{code}?t={token}&lang={lang}")
+            page.screenshot(path=str(folder / f"survey-390-{lang}.png"))
+            page.locator('button[name="score"]').last.click()
+            page.wait_for_url(lambda at: "/more" in at)
+            page.goto(f"{server.url}/r/{code}?t={token}&lang={lang}")
+            assert USED[lang] in page.locator("main").inner_text()
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390
+            page.screenshot(path=str(folder / f"used-390-{lang}.png"))
+            context.close()
+    assert kept(hq) == (2, 2)
