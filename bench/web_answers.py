@@ -128,17 +128,18 @@ def answers_per_second(base: str, code: str, form: dict[str, str]) -> float:
     stop = time.monotonic() + SECONDS
     done, failed = [0] * CLIENTS, [0] * CLIENTS
     lock = threading.Lock()
-    address = [0]
+    counter = [0]
 
     def shopper(i: int) -> None:
         conn = http.client.HTTPConnection(urlsplit(base).netloc, timeout=30)
         while time.monotonic() < stop:
             with lock:
-                address[0] += 1
-                n = address[0]
+                counter[0] += 1
+                n = counter[0]
             body = urlencode({**form, "score": str(1 + n % 4)})
+            address = f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"  # another phone each time
             headers = {"Content-Type": "application/x-www-form-urlencoded",
-                       "X-Forwarded-For": f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"}  # fmt: skip
+                       "X-Forwarded-For": address}  # fmt: skip
             conn.request("POST", f"/r/{code}", body, headers)
             answer = conn.getresponse()
             answer.read()
