@@ -46,6 +46,7 @@ from hq.insight.chain import (
     store_table,
 )
 from hq.insight.chain_health import lacking, silent_devices
+from hq.insight.comments import store_topics
 from hq.insight.counts import today
 from hq.insight.figures import store_page
 from hq.insight.period import choose
@@ -376,4 +377,6 @@ def one_store(
         min_cell=request.app.state.min_cell, heat_by=heat, heat_links=heat_links(request),
         busy=busy_grid(db, [store.id], period.first, period.last) if heat == "busy" else None,
         weekly=told(db, store_summary(db, store, now, request.app.state.min_cell), words),
+        comment_topics=store_topics(db, user.access, store, period.first, period.last,
+                                    request.app.state.min_cell, words.code),
     )  # fmt: skip
