@@ -14,10 +14,11 @@ from bench import (
     sdcard,
     sync,
     tally,
+    web_answers,
 )
 
 for module in (record, press, sdcard, tally, ingest, sync, fleet, rollout, dashboard, exports,
-               alerts, kiosk):  # fmt: skip
+               alerts, kiosk, web_answers):  # fmt: skip
     print()
     module.main()
 print()

@@ -23,7 +23,7 @@ INK = "#212126"
 CURVE = {"very_unhappy": -0.30, "unhappy": -0.15, "neutral": 0.0, "happy": 0.18}
 NAMES = {
     "very_unhappy": N_("Very unhappy"),
-    "unhappy": N_("Unhappy"),
+    "unhappy": N_("Somewhat unhappy"),  # "Unhappy" is taken: the charts say "Tyytymättömät"
     "neutral": N_("Neither happy nor unhappy"),
     "happy": N_("Happy"),
     "very_happy": N_("Very happy"),

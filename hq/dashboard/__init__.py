@@ -55,6 +55,7 @@ def install(app: FastAPI, sessions: sessionmaker[Session], secure_cookies: bool)
     from hq.dashboard.people import admin_people, links_pages, oidc_pages, second_factor
     from hq.dashboard.regions import pages as region_pages
     from hq.dashboard.survey import pages as survey_pages
+    from hq.dashboard.words import pages as comment_pages
 
     app.add_middleware(
         SessionMiddleware,
@@ -82,6 +83,7 @@ def install(app: FastAPI, sessions: sessionmaker[Session], secure_cookies: bool)
     app.include_router(kiosks_page.router)
     app.include_router(touchpoints_page.router)
     app.include_router(survey_pages.router)
+    app.include_router(comment_pages.router)
     app.include_router(links_pages.router)
     app.include_router(admin_people.router)
     app.include_router(second_factor.router)

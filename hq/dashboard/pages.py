@@ -48,6 +48,7 @@ from hq.insight.chain import (
 )
 from hq.insight.chain_health import lacking, silent_devices
 from hq.insight.channels import CHANNELS, channel_split
+from hq.insight.comments import store_topics
 from hq.insight.counts import today
 from hq.insight.figures import store_page
 from hq.insight.period import choose
@@ -387,4 +388,6 @@ def one_store(
         channels=channel_split(db, store, days[0], days[-1], figures["figures"].scale,
                                request.app.state.min_cell, *split.where),
         stages=STAGES, kinds=KIND_NAMES,
+        comment_topics=store_topics(db, user.access, store, period.first, period.last,
+                                    request.app.state.min_cell, words.code),
     )  # fmt: skip

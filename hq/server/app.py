@@ -35,6 +35,7 @@ from hq.api.chain import devices as chain_devices
 from hq.api.chain import receipts as chain_receipts
 from hq.api.chain import stores as chain_stores
 from hq.api.chain import touchpoints as chain_touchpoints
+from hq.api.comments import routes as comment_routes
 from hq.api.people import users as people_users
 from hq.api.regions import figures as region_api
 from hq.api.regions import manage as region_manage
@@ -110,6 +111,7 @@ def create_app(
     app.include_router(region_manage.router)
     app.include_router(weekly_api.router)
     app.include_router(survey_routes.router)
+    app.include_router(comment_routes.router)
     api.document_bodies(app, survey_routes.Publish, survey_routes.Schedule)
     app.include_router(alert_setup.router)
     app.include_router(alert_tracking.router)

@@ -106,3 +106,8 @@ NAME_CUES = (
     r"named",
     r"signed,?",
 )
+
+# "I am …": a name only when the one or two capitalised words after it end the clause
+# ("Olen Kyllikki, vakioasiakas"), and not a Finnish place in a case form ("Olen
+# Helsingistä.").
+SELF_CUES = (r"olen", r"minä\s+olen", r"mä\s+oon", r"jag\s+är", r"i\s+am", r"i'm")

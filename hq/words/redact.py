@@ -51,7 +51,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from hq.words.names import FIRST_NAMES, NAME_CUES
+from hq.words.names import FIRST_NAMES, NAME_CUES, SELF_CUES
 
 KINDS = ("url", "email", "iban", "card", "id", "phone", "address", "name")
 PLACEHOLDER = {kind: f"[{kind}]" for kind in KINDS}
@@ -140,11 +140,11 @@ _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"]+", re.IGNORECASE)
 _AT = r"(?:@|\s?[(\[{]\s?(?:at|ät|miukumauku)\s?[)\]}]\s?|\s(?:at|ät)\s)"
 _DOT = r"(?:\.|\s?[(\[{]\s?(?:dot|piste|punkt)\s?[)\]}]\s?|\s(?:dot|piste|punkt)\s)"
 _EMAIL = re.compile(
-    rf"[\w.+%-]+{_AT}[\w-]+(?:{_DOT}[\w-]+)*{_DOT}[a-z]{{2,24}}\b", re.IGNORECASE | re.UNICODE
+    rf"(?<![\w.+%-])[\w.+%-]+{_AT}[\w-]+(?:{_DOT}[\w-]+)*{_DOT}[a-z]{{2,24}}\b",
+    re.IGNORECASE | re.UNICODE,
 )
 # A run of letters and digits in groups (an IBAN's shape); its length is checked per country.
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){10,30}", re.IGNORECASE)
-_CARD = re.compile(r"(?<![\d,.])\d(?:[ -]?\d){12,18}(?![\d])")
 _HETU = re.compile(r"(?<![\w-])\d{6}[-+A-FU-Y]\d{3}[0-9A-Y](?!\w)", re.IGNORECASE)
 _PERSONNUMMER = re.compile(r"(?<![\w-])(?:\d{2})?\d{6}[-+ ]?\d{4}(?![\w-])")
 _SEP = r"[ \-/]?"
@@ -160,9 +160,9 @@ _PHONE = re.compile(
     r"(?![\w])"
 )
 _PHONE_CUE = re.compile(
-    r"\b(?:puh(?:elin)?(?:numero)?|p\.|gsm|kännykkä|numero(?:ni|on|a|sta)?|soita(?:kaa)?|"
-    r"tel(?:efon|ephone)?|tfn|mobil|mob\.?|nummer|ring(?:a|er)?|sms(?:a)?|"
-    r"phone|number|call|text|whatsapp|nro)\b[:.]?\s*(\+?\d(?:[ \-/()]?\d){4,14})",
+    r"\b(?:puh(?:elin)?(?:numero)?|p\.|gsm|kännykkä|numeroni|soita(?:kaa)?|tekstaa|"
+    r"tel(?:efon|ephone)?|tfn|mobil|mob\.?|mitt\s+nummer|ring(?:a|er)?|sms(?:a)?|"
+    r"phone|my\s+number|call|text\s+me|whatsapp)\b[:.]?\s*(\+?\d(?:[ \-/()]?\d){4,14})",
     re.IGNORECASE,
 )
 _STREET_ENDS = (
@@ -175,7 +175,7 @@ _STREET_ENDS = (
     r"esplanaden|esplanadi"
 )
 _ADDRESS = re.compile(
-    rf"\b[A-ZÅÄÖ][\wåäöÅÄÖ-]*?(?:{_STREET_ENDS})\s+\d{{1,4}}(?:\s?[A-Za-z](?![\w]))?"
+    rf"\b(?=[A-ZÅÄÖ])[\wåäöÅÄÖ-]*?(?i:{_STREET_ENDS})\s+\d{{1,4}}(?:\s?[A-Za-z](?![\w]))?"
     r"(?:\s?(?:as\.?|lgh\.?|bst\.?)?\s?\d{1,4}(?!\s?(?:€|e\b|kr\b|%|,\d)))?"
     r"(?:,?\s\d{3}\s?\d{2}\s[A-ZÅÄÖ][\wåäö-]+)?"  # and a postal code and town
     r"|\b\d{1,5}\s(?:[A-Z][a-z]+\s){1,3}(?:Street|St|Road|Rd|Avenue|Ave|Lane|Close|Drive|Way)\b\.?",
@@ -183,10 +183,14 @@ _ADDRESS = re.compile(
 )
 _NAME_WORD = r"[A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ][a-zåäöé]+)?"
 _CUE = re.compile(rf"\b(?i:{'|'.join(NAME_CUES)})\s+({_NAME_WORD}(?:\s+{_NAME_WORD})?)")
-# Finnish case endings after a name ("Maijalle", "Pekan", "Annasta").
-_FI_ENDINGS = (
-    r"(?::?(?:n|a|ä|lle|lla|llä|lta|ltä|sta|stä|ssa|ssä|ksi|ni|kin|han|hän|sta|n kanssa))?"
+_PLACE_CASE = r"(?:sta|stä|ssa|ssä|lla|llä|lta|ltä|lle|ksi)"
+_SELF = re.compile(
+    rf"\b(?i:{'|'.join(SELF_CUES)})\s+"
+    rf"((?!\w+{_PLACE_CASE}\b){_NAME_WORD}(?:\s+(?!\w+{_PLACE_CASE}\b){_NAME_WORD})?)"
+    r"(?=\s*(?:[,.!;]|$))"
 )
+# Finnish case endings after a name ("Maijalle", "Pekan", "Annasta").
+_FI_ENDINGS = r"(?::?(?:n|lle|lla|llä|lta|ltä|sta|stä|ssa|ssä|ksi|ni|kin|han|hän))?"
 
 
 def _grade(name: str) -> set[str]:
@@ -204,35 +208,86 @@ _LISTED = re.compile(
 )
 
 
-def _cards(match: re.Match) -> str | None:
-    digits = re.sub(r"\D", "", match.group())
-    return "card" if 13 <= len(digits) <= 19 and luhn_ok(digits) else None
+Spans = list[tuple[int, int]]
 
 
-def _ids_se(match: re.Match) -> str | None:
-    digits = re.sub(r"\D", "", match.group())
-    return "id" if personnummer_ok(digits) else None
+def _matches(pattern: re.Pattern, group: int = 0) -> Callable[[str], Spans]:
+    """Every match of *pattern* (its *group*) is one."""
+    return lambda text: [m.span(group) for m in pattern.finditer(text)]
 
 
-_STEPS: tuple[tuple[str, re.Pattern, Callable[[re.Match], str | None] | None, int], ...] = (
-    ("url", _URL, None, 0),
-    ("email", _EMAIL, None, 0),
-    ("iban", _IBAN, None, 0),
-    ("card", _CARD, _cards, 0),
-    ("id", _HETU, lambda m: "id" if hetu_ok(m.group()) else None, 0),
-    ("id", _PERSONNUMMER, _ids_se, 0),
-    ("phone", _PHONE_CUE, None, 1),
-    ("phone", _PHONE, None, 0),
-    ("address", _ADDRESS, None, 0),
-    ("name", _CUE, None, 1),
-    ("name", _LISTED, None, 0),
-)
+def _checked(pattern: re.Pattern, ok: Callable[[str], bool]) -> Callable[[str], Spans]:
+    """Every match of *pattern* that passes *ok* is one."""
+    return lambda text: [m.span() for m in pattern.finditer(text) if ok(m.group())]
 
 
-def _iban_spans(text: str) -> list[tuple[int, int]]:
-    """Where IBANs are in *text*: each candidate cut to its country's length and checked."""
+_RUN = re.compile(r"\d(?:[ -]?\d)*")
+
+
+def _card_ok(text: str) -> bool:
+    digits = re.sub(r"\D", "", text)
+    return 13 <= len(digits) <= 19 and luhn_ok(digits)
+
+
+def _card_spans(text: str) -> Spans:
+    """Card numbers in every run of digits (over single spaces or dashes): from each
+    group of the run, the longest groups after it that make a card number, so a card
+    after a till number ("kassa 12 4111 …") or two cards in one run are found whole."""
     spans = []
-    for m in _IBAN.finditer(text):
+    for run in _RUN.finditer(text):
+        if run.start() and text[run.start() - 1] in ",.":
+            continue  # the decimals of a price
+        groups = [g.span() for g in re.finditer(r"\d+", run.group())]
+        i = 0
+        while i < len(groups):
+            last, digits = i, 0
+            while last < len(groups) and digits + groups[last][1] - groups[last][0] <= 19:
+                digits += groups[last][1] - groups[last][0]
+                last += 1
+            for j in range(last - 1, i - 1, -1):
+                a, b = run.start() + groups[i][0], run.start() + groups[j][1]
+                if _card_ok(text[a:b]):
+                    spans.append((a, b))
+                    i = j
+                    break
+            i += 1
+    return spans
+
+
+def _phone_ok(text: str) -> bool:
+    digits = re.sub(r"\D", "", text)
+    if text.startswith(("+", "00")):
+        return 8 <= len(digits) <= 16
+    return 7 <= len(digits) <= 12
+
+
+def _phone_spans(text: str) -> Spans:
+    """Phone numbers: each match of the shape, cut back group by group from its end until
+    its digits are a phone number's ("040 123 4567 2026" is "040 123 4567")."""
+    spans, at = [], 0
+    while (m := _PHONE.search(text, at)) is not None:
+        ends = [m.start() + g.end() for g in re.finditer(r"\d+", m.group())]
+        found = next((e for e in reversed(ends) if _phone_ok(text[m.start() : e])), None)
+        if found is None:
+            at = m.start() + 1
+            continue
+        if text[found : found + 1] == ")":
+            found += 1
+        spans.append((m.start(), found))
+        at = found
+    return spans
+
+
+def _personnummer_ok(text: str) -> bool:
+    return personnummer_ok(re.sub(r"\D", "", text))
+
+
+def _iban_spans(text: str) -> Spans:
+    """Where IBANs are in *text*: each candidate cut to its country's length and checked,
+    the search going on right after it (a candidate may run on into the next words)."""
+    spans, at = [], 0
+    while (m := _IBAN.search(text, at)) is not None:
+        at = m.start() + 1
         want = IBAN_LENGTH.get(m.group()[:2].upper())
         if want is None:
             continue
@@ -245,22 +300,33 @@ def _iban_spans(text: str) -> list[tuple[int, int]]:
                 break
         if count == want and iban_ok(text[m.start() : end]):
             spans.append((m.start(), end))
+            at = end
     return spans
+
+
+# The kinds in the order they are looked for: a longer, surer pattern first.
+_STEPS: tuple[tuple[str, Callable[[str], Spans]], ...] = (
+    ("url", _matches(_URL)),
+    ("email", _matches(_EMAIL)),
+    ("iban", _iban_spans),
+    ("card", _card_spans),
+    ("id", _checked(_HETU, hetu_ok)),
+    ("id", _checked(_PERSONNUMMER, _personnummer_ok)),
+    ("address", _matches(_ADDRESS)),
+    ("phone", _matches(_PHONE_CUE, 1)),
+    ("phone", _phone_spans),
+    ("name", _matches(_CUE, 1)),
+    ("name", _matches(_SELF, 1)),
+    ("name", _matches(_LISTED)),
+)
 
 
 def redact(text: str) -> Redacted:
     """*text* with every piece of personal data :mod:`this module <hq.words.redact>` finds
     replaced by its placeholder, and the count of each kind replaced."""
     removed: Counter = Counter()
-    for kind, pattern, check, group in _STEPS:
-        if kind == "iban":
-            spans = _iban_spans(text)
-        else:
-            spans = []
-            for m in pattern.finditer(text):
-                if check is not None and check(m) is None:
-                    continue
-                spans.append(m.span(group))
+    for kind, find in _STEPS:
+        spans = find(text)
         if not spans:
             continue
         parts, last = [], 0

@@ -83,7 +83,7 @@ def _label_entries(label: str) -> tuple[_Entry, ...]:
 
 def tag(text: str, language: str, reasons: Mapping[str, str]) -> Topics:
     """The reasons of *reasons* (key → label in *language*, in the survey's order) that
-    *text* speaks of, with the words of *text* that matched each."""
+    *text* speaks of, with the words of *text* that matched each, in the comment's order."""
     written = words_of(text)
     folded = [w.casefold() for w in written]
     lists = word_lists()
@@ -91,14 +91,20 @@ def tag(text: str, language: str, reasons: Mapping[str, str]) -> Topics:
     matched: dict[str, list[str]] = {}
     for key, label in reasons.items():
         entries = (*lists.get(key, {}).get(language, ()), *_label_entries(label or ""))
-        found: list[str] = []
+        hits: set[tuple[int, int]] = set()  # (first word, number of words)
         for entry in entries:
             n = len(entry.words)
             for i in range(len(folded) - n + 1):
                 if all(p.fullmatch(folded[i + j]) for j, p in enumerate(entry.words)):
-                    words = " ".join(written[i : i + n])
-                    if words not in found:
-                        found.append(words)
+                    hits.add((i, n))
+        # in the comment's order, a word inside a longer match ("out of stock") not again
+        kept = [(i, n) for i, n in hits
+                if not any(a <= i and i + n <= a + m and m > n for a, m in hits)]  # fmt: skip
+        found: list[str] = []
+        for i, n in sorted(kept):
+            words = " ".join(written[i : i + n])
+            if words not in found:
+                found.append(words)
         if found:
             keys.append(key)
             matched[key] = found

@@ -260,3 +260,23 @@ def test_web_links_are_never_missing_anything_on_the_fleets_pages(hq, link):
         assert lacking(s) == {}
         silent, working = silent_devices(s, hq.clock.now + timedelta(days=3))
         assert f"web-{link}" not in [x.device_id for x in silent] and working == 2
+
+
+def test_two_hq_processes_count_one_address_together(hq, link, database_url):
+    from fastapi.testclient import TestClient
+
+    from hq.server.app import create_app
+
+    other = create_app(database_url, clock=hq.clock)
+    try:
+        second = TestClient(other)
+        fields = form_of(hq.client.get(f"/r/{link}").text)
+        for i in range(guard.BURST + 1):  # one address, every other answer to the other HQ
+            client = (hq.client, second)[i % 2]
+            client.cookies.clear()
+            sent = client.post(f"/r/{link}", data={**fields, "score": "4"}, follow_redirects=False)
+            assert sent.status_code == 303
+        assert [r[6] for r in ratings(hq)] == [None] * guard.BURST + ["burst"]
+        assert [r[3] for r in ratings(hq)] == list(range(1, guard.BURST + 2))  # one seq line
+    finally:
+        other.state.engine.dispose()

@@ -44,6 +44,7 @@ PAGES = {
     "/regions/{region_id}": "/regions/south",
     "/surveys": "/surveys",
     "/account": "/account",
+    "/comments": "/comments",
 }
 NOT_PAGES = ("/api/", "/healthz", "/openapi.json", "/docs", "/help", "/login", "/business/sample")
 NOT_PAGES += ("/surveys/pictograms",)  # the kiosk's pictogram files, for the survey preview

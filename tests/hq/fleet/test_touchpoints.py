@@ -20,7 +20,7 @@ from hq.people.access import access_of
 from hq.people.admin import add_api_token
 from hq.tables.chain import AuditEvent
 from hq.tables.database import open_database
-from hq.tables.models import Device
+from hq.tables.models import Device, Store
 from hymio.cli import main
 from tests.hq.conftest import csrf_of, log_in
 
@@ -174,3 +174,19 @@ def test_the_commands_add_list_stage_and_retire_links(tmp_path, capsys):
     with open_database(url)[1]() as s:
         assert s.get(Device, f"web-{code}").retired_at is not None
         assert s.scalar(select(AuditEvent.actor).where(AuditEvent.action == "stage")) == "cli"
+
+
+def test_a_store_with_a_live_web_link_is_not_retired_until_the_link_is(hq):
+    from hq.fleet.chain.kiosks import retire_kiosk
+    from hq.fleet.chain.stores import retire_store
+
+    with hq.sessions() as s:
+        retire_kiosk(s, None, "k2", hq.clock.now)
+        link = add_web_link(s, None, "s2", "Door", "", hq.clock.now)
+        with pytest.raises(ChainError) as e:
+            retire_store(s, None, "s2", hq.clock.now)
+        assert e.value.status == 409 and "web links" in str(e.value)
+        s.rollback()
+        retire_web_link(s, None, link.id, hq.clock.now)
+        retire_store(s, None, "s2", hq.clock.now)
+        assert s.get(Store, "s2").retired_at is not None

@@ -230,6 +230,12 @@ ROUTES = {
     ("GET", "/api/v1/alerts"): "alert-api",
     ("GET", "/api/v1/alerts/{alert_id}"): "alert-api",
     ("PUT", "/api/v1/alerts/{alert_id}/tracking"): "alert-api",
+    # comments (tests/hq/words/test_comments_page.py): read within the reader's stores (a
+    # store or touchpoint outside them is a 404); topics set by an analyst or an admin
+    ("GET", "/comments"): "comments",
+    ("POST", "/comments/{rating_id}/topics"): "comments",
+    ("GET", "/api/v1/comments"): "comments",
+    ("PUT", "/api/v1/comments/{rating_id}/topics"): "comments",
 }
 
 
