@@ -15,10 +15,11 @@ from bench import (
     sizing,
     sync,
     tally,
+    web_answers,
 )
 
 for module in (record, press, sdcard, tally, ingest, sync, fleet, rollout, dashboard, exports,
-               alerts, kiosk, sizing):  # fmt: skip
+               alerts, kiosk, sizing, web_answers):  # fmt: skip
     print()
     module.main()
 print()

@@ -45,6 +45,8 @@ CARRIED = (
     "hq/insight/scheduled/templates/*",
     "hq/core/locale/*/LC_MESSAGES/hq.po",
     "hq/web/static/*",
+    "hq/words/topics.toml",
+    "hq/dashboard/templates/words/*.html",
 )
 
 

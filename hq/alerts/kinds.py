@@ -205,7 +205,8 @@ def kiosk_silent(session: Session, stores: list[Store], now: datetime, p: dict) 
 
 def _devices(session: Session, stores: list[Store]) -> list[tuple[Device, Store]]:
     by_id = {s.id: s for s in stores}
-    query = select(Device).where(Device.store_id.in_(sorted(by_id))).order_by(Device.id)
+    query = select(Device).where(Device.store_id.in_(sorted(by_id)), Device.kind == "kiosk")
+    query = query.order_by(Device.id)
     return [(d, by_id[d.store_id]) for d in session.scalars(query)]
 
 

@@ -121,8 +121,8 @@ class Gaps(BaseModel):
 def gaps(device_id: str, session: DB, reader: Reader) -> Gaps:
     """Per database: missing ``seq`` ranges, the tail not received yet, held ratings."""
     device = session.get(Device, device_id)
-    if device is None or not reader.sees(device.store_id):
-        raise ApiError(404, "unknown_device", f"no device {device_id!r}")
+    if device is None or not reader.sees(device.store_id) or device.kind != "kiosk":
+        raise ApiError(404, "unknown_device", f"no kiosk {device_id!r}")
     c = completeness(session, device_id)
     return Gaps(
         device_id=device_id,
@@ -191,8 +191,8 @@ def write_off_lost(
     """Write off ratings HQ lacks and will never get (a card that died) as lost for good:
     an admin's session only. The range must lie inside what HQ lacks of that database."""
     device = session.get(Device, device_id)
-    if device is None or not reader.sees(device.store_id):
-        raise ApiError(404, "unknown_device", f"no device {device_id!r}")
+    if device is None or not reader.sees(device.store_id) or device.kind != "kiosk":
+        raise ApiError(404, "unknown_device", f"no kiosk {device_id!r}")
     if not reader.is_admin:
         raise ApiError(403, "admins_only", "only an admin may write ratings off as lost")
     try:

@@ -1,7 +1,9 @@
 """``hymio hq set-store``, ``set-hours``, ``add-day``, ``remove-day``, ``retire-store``,
-``set-device`` and ``retire-device``: the stores' and kiosks' pages as commands, through
-the same functions (:mod:`hq.fleet.chain`), as the operator on HQ's server (``cli`` in
-the audit log). Added to ``hymio hq`` by :mod:`hq.cli.commands`."""
+``set-device`` and ``retire-device``, and the touchpoints' ``touchpoints``, ``add-link``,
+``set-stage`` and ``retire-link`` (issue 32): the stores' and kiosks' pages as commands,
+through the same functions (:mod:`hq.fleet.chain`, :mod:`hq.fleet.touchpoints`), as the
+operator on HQ's server (``cli`` in the audit log). Added to ``hymio hq`` by
+:mod:`hq.cli.commands`."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from hq import default_url
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # kiosk.timekeeping.hours
 HOURS = '"08:00-21:00", "08:00-12:00,13:00-18:00" or "closed"'
+STAGES = "entrance, fitting_room, checkout, service_desk, after_purchase"  # hq.fleet.touchpoints
 
 
 def add_commands(command) -> None:
@@ -41,6 +44,17 @@ def add_commands(command) -> None:
     p.add_argument("--store", default=None, help="the store to move it to")
     p = command("retire-device", "retire a kiosk; its token stops working", _retire_device)
     p.add_argument("--id", required=True, help="device id")
+    p = command("touchpoints", "list a store's kiosks and web links with their stages", _list)
+    p.add_argument("--store", required=True, help="store id")
+    p = command("add-link", "add a web link (QR code, receipt link) to a store", _add_link)
+    p.add_argument("--store", required=True, help="store id")
+    p.add_argument("--name", default="", help="the name people know it by")
+    p.add_argument("--stage", default="", help=f"journey stage: {STAGES}")
+    p = command("set-stage", "set the journey stage of a kiosk or web link", _set_stage)
+    p.add_argument("--id", required=True, help="device id of the kiosk or web link")
+    p.add_argument("--stage", required=True, help=f'{STAGES}, or "" for none')
+    p = command("retire-link", "retire a web link; its page says it is gone", _retire_link)
+    p.add_argument("--id", required=True, help="device id of the web link (web-…)")
 
 
 def _session(args: argparse.Namespace):
@@ -119,4 +133,44 @@ def _retire_device(args: argparse.Namespace) -> int:
     with _session(args) as session:
         retire_kiosk(session, None, args.id, _now())
     print(f"device {args.id} is retired; its token no longer works")
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    from hq.fleet.chain.stores import store_to_change
+    from hq.fleet.touchpoints import touchpoints_of
+
+    with _session(args) as session:
+        store_to_change(session, None, args.store)
+        for d in touchpoints_of(session, None, args.store):
+            where = f"/r/{d.code}" if d.code else "-"
+            state = " retired" if d.retired_at else ""
+            print(f"{d.id}\t{d.kind}\t{d.stage or '-'}\t{where}\t{d.name}{state}")
+    return 0
+
+
+def _add_link(args: argparse.Namespace) -> int:
+    from hq.fleet.touchpoints import add_web_link
+
+    with _session(args) as session:
+        device = add_web_link(session, None, args.store, args.name, args.stage, _now())
+        print(f"web link {device.id} of store {args.store}: /r/{device.code}")
+    return 0
+
+
+def _set_stage(args: argparse.Namespace) -> int:
+    from hq.fleet.touchpoints import set_stage
+
+    with _session(args) as session:
+        set_stage(session, None, args.id, args.stage, _now())
+    print(f"touchpoint {args.id}: stage {args.stage or '-'}")
+    return 0
+
+
+def _retire_link(args: argparse.Namespace) -> int:
+    from hq.fleet.touchpoints import retire_web_link
+
+    with _session(args) as session:
+        retire_web_link(session, None, args.id, _now())
+    print(f"web link {args.id} is retired; its page says it is gone")
     return 0

@@ -26,6 +26,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     from hq.cli import fleet as cli_fleet
     from hq.cli import invites as cli_invites
     from hq.cli import people as cli_people
+    from hq.cli import receipts as cli_receipts
     from hq.cli import releases as cli_releases
     from hq.cli import reports as cli_reports
 
@@ -140,6 +141,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     cli_releases.add_commands(command)
     cli_reports.add_commands(command)
     cli_business.add_commands(command)
+    cli_receipts.add_commands(command)
 
 
 def _budget_options(p: argparse.ArgumentParser) -> None:

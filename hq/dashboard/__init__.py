@@ -50,11 +50,12 @@ def install(app: FastAPI, sessions: sessionmaker[Session], secure_cookies: bool)
     )
     from hq.dashboard.alerts import pages as alerts_pages
     from hq.dashboard.alerts import setup_pages as alert_setup
-    from hq.dashboard.chain import audit_page, kiosks_page, stores_page
+    from hq.dashboard.chain import audit_page, kiosks_page, posters, stores_page, touchpoints_page
     from hq.dashboard.enrol import pages as enrol_pages
     from hq.dashboard.people import admin_people, links_pages, oidc_pages, second_factor
     from hq.dashboard.regions import pages as region_pages
     from hq.dashboard.survey import pages as survey_pages
+    from hq.dashboard.words import pages as comment_pages
 
     app.add_middleware(
         SessionMiddleware,
@@ -78,8 +79,11 @@ def install(app: FastAPI, sessions: sessionmaker[Session], secure_cookies: bool)
     app.include_router(region_pages.router)
     app.include_router(audit_page.router)
     app.include_router(stores_page.router)
+    app.include_router(posters.router)
     app.include_router(kiosks_page.router)
+    app.include_router(touchpoints_page.router)
     app.include_router(survey_pages.router)
+    app.include_router(comment_pages.router)
     app.include_router(links_pages.router)
     app.include_router(admin_people.router)
     app.include_router(second_factor.router)

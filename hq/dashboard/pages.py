@@ -30,6 +30,7 @@ from hq.dashboard.regions import landing
 from hq.dashboard.templating import make_templates
 from hq.fleet.added import added
 from hq.fleet.rollouts import updates
+from hq.fleet.touchpoints import KIND_NAMES, STAGES
 from hq.ingest.ratelimit import retry_after
 from hq.ingest.wire import Day
 from hq.insight.business.action_effects import effects_of
@@ -46,6 +47,8 @@ from hq.insight.chain import (
     store_table,
 )
 from hq.insight.chain_health import lacking, silent_devices
+from hq.insight.channels import CHANNELS, channel_split
+from hq.insight.comments import store_topics
 from hq.insight.counts import today
 from hq.insight.figures import store_page
 from hq.insight.period import choose
@@ -238,11 +241,12 @@ def all_stores(
     last: Annotated[Day | None, Query(alias="to", description="last local day")] = None,
     compare: Annotated[str, Query(max_length=20)] = "previous",
     region: Annotated[str, Query(max_length=64, description="one region's stores")] = "",
+    channel: Annotated[str, Query(max_length=20, description="kiosk or web answers only")] = "",
 ):
     """Every store: the rankings of every store over the last 30 days or the days
     ``from`` … ``to`` (each store's own), and a page of the table by name; of one
     region's stores (``region``) if given. The rankings are the whole chain's, cut to the
-    stores shown (issue 30)."""
+    stores shown (issue 30); of one ``channel``'s answers if given (issue 32)."""
     if not (user := logged_in(request, db, now, lock)):
         return _to_login()
     working = select(Store).where(Store.retired_at.is_(None))  # a retired store is kept apart
@@ -256,6 +260,9 @@ def all_stores(
             return _page(request, "problem.html", user, 400, why=why, store=None, field="region")
         inside = user.access.tree.stores_of(Scope("region", region))
         every = [s for s in every if s.id in inside]
+    if channel not in ("", *CHANNELS):
+        why = words.translate("channel: {value} is not kiosk or web", value=repr(channel[:20]))
+        return _page(request, "problem.html", user, 400, why=why, store=None, field="channel")
     only = user.access.stores if not region else frozenset(s.id for s in every)
     silent, devices = silent_devices(db, now, only)
     pages = max(1, -(-len(every) // PAGE))
@@ -286,7 +293,8 @@ def all_stores(
         "overview.html",
         user,
         stores=shown,
-        ranking=(ranking := rankings(db, chain, now, sort, period, only)),
+        ranking=(ranking := rankings(db, chain, now, sort, period, only, channel or None)),
+        channel=channel,
         rates=_response_rates(
             db, [r.store for rows in ranking.values() for r in rows], now, period
         ),
@@ -365,6 +373,7 @@ def one_store(
     if why := heat_problem(heat, words):
         return _page(request, "problem.html", user, 400, why=why, store=store, field="heat")
     figures = store_page(db, store, now, request.app.state.min_cell, period, split, words.code)
+    days = figures["figures"].counted.days
     return _page(
         request, "store.html", user, **figures, period=period, added=added(db, store.id),
         updates=updates(db, store.id), now=now, store_today=today(store, now),
@@ -376,4 +385,9 @@ def one_store(
         min_cell=request.app.state.min_cell, heat_by=heat, heat_links=heat_links(request),
         busy=busy_grid(db, [store.id], period.first, period.last) if heat == "busy" else None,
         weekly=told(db, store_summary(db, store, now, request.app.state.min_cell), words),
+        channels=channel_split(db, store, days[0], days[-1], figures["figures"].scale,
+                               request.app.state.min_cell, *split.where),
+        stages=STAGES, kinds=KIND_NAMES,
+        comment_topics=store_topics(db, user.access, store, period.first, period.last,
+                                    request.app.state.min_cell, words.code),
     )  # fmt: skip

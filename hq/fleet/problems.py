@@ -57,7 +57,7 @@ class Scope:
     stores: frozenset[str] | None = None
 
     def where(self) -> list[ColumnElement[bool]]:
-        out = []
+        out = [Device.kind == "kiosk"]  # web links (issue 32) have no kiosk problems
         if self.only is not None:
             out.append(Device.store_id.in_(sorted(self.only)))
         if self.stores is not None:

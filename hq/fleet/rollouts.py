@@ -65,6 +65,7 @@ def updates(
     the devices *ids*, if given)."""
     steps = plan(session)
     query = select(Device.id, Device.store_id, Device.version, Device.last_status)
+    query = query.where(Device.kind == "kiosk")  # a web link runs no release
     if store_id:
         query = query.where(Device.store_id == store_id)
     if only is not None:
@@ -135,6 +136,7 @@ def progress(session: Session, only: frozenset[str] | None = None) -> list[Progr
     """Each release some device should run, or runs, newest first (of the devices of the
     stores *only*, if given); counted in SQL, never device by device."""
     scope = [Device.store_id.in_(sorted(only))] if only is not None else []
+    scope.append(Device.kind == "kiosk")
     counted = select(Device.version, func.count()).where(*scope).group_by(Device.version)
     running = dict(session.execute(counted).all())
     known = [

@@ -164,7 +164,7 @@ def _in_session(state, hashed: str, caller: Caller | None, work: Callable[[Sessi
             row = session.execute(
                 select(Device.id, Device.store_id, Store.timezone)
                 .join(Store, Store.id == Device.store_id)
-                .where(Device.token_hash == hashed)
+                .where(Device.token_hash == hashed, Device.kind == "kiosk")
             ).first()
             if row is None:
                 raise ApiError(401, "bad_token", UNKNOWN_DEVICE)

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hq.ingest.completeness import Completeness, incomplete_days
+from hq.insight.channels import channel_span_counts
 from hq.insight.counts import COUNTS, Days, Key, add_day, span_counts, summarize, today
 from hq.insight.figures import StoreFigures, figures_of, guard, headline
 from hq.insight.period import Period
@@ -71,6 +72,7 @@ def rankings(
     sort: str = "rank",
     period: Period | None = None,
     shown: frozenset[str] | None = None,
+    channel: str | None = None,
 ) -> dict[str, list[RankRow]]:
     """Every store ranked (:mod:`hq.insight.ranking`) over its last 30 days, with the change
     against the 30 days before, or over a chosen *period* (each store's own local days)
@@ -93,13 +95,19 @@ def rankings(
             before = (first - timedelta(days=DAYS), first - timedelta(days=1))
             spanned.append(((first, last), before, group))
     for current_days, before_days, group in spanned:
-        counted = _two_spans(session, [s.id for s in group], current_days, before_days)
+        if channel:
+            ids = [s.id for s in group]
+            counted = channel_span_counts(session, ids, [current_days, before_days], channel)
+        else:
+            counted = _two_spans(session, [s.id for s in group], current_days, before_days)
         span = (min(current_days[0], before_days[0]), max(current_days[1], before_days[1]))
         changed |= question_changes(session, [s.id for s in group], *span)
         for s in group:
             current, previous = counted[s.id]
             scale = _main_scale(current)
             summaries = (summarize(current, scale), summarize(previous, scale))
+            if channel and not summaries[0].count:
+                continue  # no answers on that channel: not in its ranking
             groups.setdefault(kind_of(scale), {})[s.id] = (s, scale, *summaries)
     out = {}
     for kind in ("csat", "nps", "ces"):

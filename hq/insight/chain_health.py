@@ -55,7 +55,7 @@ def silent_where(session: Session, now: datetime) -> ColumnElement[bool]:
     closed = closed_stores(session, now)
     cutoff = to_utc_text(now - SILENT)
     quiet = or_(Device.last_seen_at.is_(None), Device.last_seen_at < cutoff)
-    where = and_(Device.retired_at.is_(None), quiet)
+    where = and_(Device.retired_at.is_(None), Device.kind == "kiosk", quiet)
     return and_(where, Device.store_id.not_in(closed)) if closed else where
 
 
@@ -65,7 +65,8 @@ def silent_devices(
     """The silent devices, by store name and id, and how many working devices there are
     (of the stores *only*, if given); a retired one is neither. Both from SQL: only the
     silent devices are read."""
-    working = select(func.count()).select_from(Device).where(Device.retired_at.is_(None))
+    working = select(func.count()).select_from(Device)
+    working = working.where(Device.retired_at.is_(None), Device.kind == "kiosk")
     query = (
         select(Device.id, Device.store_id)
         .join(Store)
@@ -91,7 +92,8 @@ def lacking(session: Session) -> dict[str, list[Completeness]]:
     maybe = sorted(session.scalars(union(gaps, reported)))
     if not maybe:
         return {}
-    query = select(Device.id, Device.store_id).where(Device.id.in_(maybe))
+    # web links (issue 32) number their answers themselves: completeness is the kiosks'
+    query = select(Device.id, Device.store_id).where(Device.id.in_(maybe), Device.kind == "kiosk")
     # A Result has .keys(), so dict() would take it for a mapping: unpack the rows.
     owners = {device: store for device, store in session.execute(query)}  # noqa: C416
     out: dict[str, list[Completeness]] = {}

@@ -282,6 +282,7 @@ NOT_COUNTED = {
     "stuck": N_("a button held down or stuck"),
     "closed": N_("outside opening hours"),
     "time_suspect": N_("an implausible time (a kiosk clock far off)"),
+    "burst": N_("web answers in a burst from one address"),
 }
 
 
@@ -325,6 +326,7 @@ def fleet(
     """Every device (of one store, of the stores *only*, or the devices *ids* in that
     order, if given) with what makes it healthy or not."""
     query = select(Device, Store).join(Store).order_by(Store.name, Device.id)
+    query = query.where(Device.kind == "kiosk")  # web links have no health (issue 32)
     if store_id:
         query = query.where(Device.store_id == store_id)
     if only is not None:

@@ -49,6 +49,7 @@ LEAD_IN = timedelta(hours=1)
 CHUNK = 2000  # rows fetched from the database at a time
 KEPT = (STUCK, CLOSED)  # flags HQ cannot decide again
 TIME_SUSPECT = "time_suspect"
+WEB = "web"  # the database of web answers (hq.answer.keep): no kiosk flagged them
 DEFAULTS = Behaviour()
 WINDOW_LIMITS = (0.0, 3600.0)  # the kiosk's bounds of behaviour.repeat_window
 THANK_YOU_LIMITS = (0.5, 30.0)  # and of behaviour.thank_you
@@ -85,6 +86,9 @@ def reflag(
     for row in rows:
         if (row.device_id, row.database_id) != where:
             where, recent = (row.device_id, row.database_id), Recent()
+        if row.database_id == WEB:  # a web answer (issue 32): flagged by HQ, kept as it is
+            yield row, row.flag
+            continue
         press = Press(row.boot_id, row.mono_ns, _NOWHERE, clock_synced=False)
         flag = row.flag if row.flag in KEPT else decide_flag(press, recent, rules)
         recent = recent.after(press, flag)

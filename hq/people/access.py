@@ -244,6 +244,12 @@ class Access:
         """Whether this reader may act on the store (alerts, actions, kiosk message)."""
         return store_id is not None and self.covers(Scope("store", store_id), act=True)
 
+    def edits_topics(self, store_id: str | None) -> bool:
+        """Whether this reader may set the topics of the store's comments by hand
+        (issue 32): admins and analysts, users or API tokens, of a store they see; never a
+        manager, whose store the comments judge."""
+        return self.role in ("admin", "analyst") and self.sees(store_id)
+
     def acts_on_any(self) -> bool:
         """Whether this reader may act on at least one store (a form or route that changes
         stores' data is refused outright otherwise)."""

@@ -38,6 +38,7 @@ KINDS = (
     "alert-rule",
     "alert-channel",
     "release",
+    "comment",
 )
 PAGE = 50
 CHANGES_LENGTH = 2000  # characters of the JSON of what changed

@@ -32,7 +32,10 @@ from hq.api.alerts import subscriptions as alert_subscriptions
 from hq.api.alerts import tracking as alert_tracking
 from hq.api.chain import audit as chain_audit
 from hq.api.chain import devices as chain_devices
+from hq.api.chain import receipts as chain_receipts
 from hq.api.chain import stores as chain_stores
+from hq.api.chain import touchpoints as chain_touchpoints
+from hq.api.comments import routes as comment_routes
 from hq.api.people import users as people_users
 from hq.api.regions import figures as region_api
 from hq.api.regions import manage as region_manage
@@ -72,6 +75,7 @@ def create_app(
     built into *help_site* (default :func:`hq.web.help.folder`). The process keeps to the
     connection *budget* (default :func:`hq.tables.budget.budget_for` the URL).
     """
+    from hq.answer import install as install_answer
     from hq.dashboard import install as install_dashboard
 
     budget = budget or budget_for(database_url)
@@ -104,7 +108,8 @@ def create_app(
         ratings, devices, config, releases, enrol, reports, actions, whatif, export, business,
         health,
     )  # fmt: skip
-    routers += (chain_audit, chain_stores, chain_devices)
+    routers += (chain_audit, chain_stores, chain_devices, chain_touchpoints)
+    routers += (chain_receipts,)
     routers += (people_users,)
     for module in routers:
         app.include_router(module.router)
@@ -112,12 +117,14 @@ def create_app(
     app.include_router(region_manage.router)
     app.include_router(weekly_api.router)
     app.include_router(survey_routes.router)
+    app.include_router(comment_routes.router)
     api.document_bodies(app, survey_routes.Publish, survey_routes.Schedule)
     app.include_router(alert_setup.router)
     app.include_router(alert_tracking.router)
     app.include_router(alert_subscriptions.router)
     api.document_bodies(app, Batch)  # read by the endpoint itself (hq.api.ratings)
     install_dashboard(app, sessions, secure_cookies)
+    install_answer(app)
     docs.install(app)
     help.install(app, help_site)
     headers.install(app, hsts=secure_cookies)

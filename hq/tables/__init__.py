@@ -1,6 +1,6 @@
 """HQ's tables in one place: the SQLAlchemy models of every capability on one
 declarative ``Base`` (:mod:`.models`, :mod:`.actions`, :mod:`.reports`, :mod:`.alerts`,
-:mod:`.business`, :mod:`.chain`, :mod:`.people`, :mod:`.surveys`),
+:mod:`.business`, :mod:`.chain`, :mod:`.people`, :mod:`.surveys`, :mod:`.receipts`),
 the counts kept beside the ratings in the same transaction (:mod:`.rollups`), the database
 itself (:mod:`.database`: the URL, the engine, short transactions) and the Alembic
 migrations that build it (``migrations/``).
@@ -26,6 +26,7 @@ def every_table() -> type[Base]:
     import hq.tables.chain
     import hq.tables.models
     import hq.tables.people
+    import hq.tables.receipts
     import hq.tables.reports
     import hq.tables.surveys  # noqa: F401
 

@@ -51,7 +51,9 @@ class Store(Base):
 
 
 class Device(Base):
-    """A kiosk: its store, the SHA-256 of its token, and what it last told HQ."""
+    """A touchpoint of a store: a kiosk (its store, the SHA-256 of its token, what it
+    last told HQ) or a web link (``kind`` ``web``, its ``code``; see
+    :mod:`hq.fleet.touchpoints`)."""
 
     __tablename__ = "devices"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -63,6 +65,32 @@ class Device(Base):
     version: Mapped[str | None] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(String(200), server_default="")  # "": its id
     retired_at: Mapped[str | None] = mapped_column(String(40))  # its token no longer works
+    # issue 32: a touchpoint is a kiosk or a web link (``/r/<code>``) of the store; a web
+    # link's token_hash is of a token nobody was given, so no device token works for it
+    kind: Mapped[str] = mapped_column(String(8), server_default="kiosk")
+    stage: Mapped[str] = mapped_column(String(32), server_default="")  # journey stage, '' unset
+    code: Mapped[str | None] = mapped_column(String(16), unique=True, index=True)  # web links only
+
+
+class WebClient(Base):
+    """One web answer's client, for a few minutes: a keyed hash of its address (never the
+    address) and when it answered, so every HQ process counts a burst alike (issue 32)."""
+
+    __tablename__ = "web_clients"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    client: Mapped[str] = mapped_column(String(64))
+    at: Mapped[str] = mapped_column(String(40))
+
+    __table_args__ = (Index("ix_web_clients_client_at", "client", "at"),)
+
+
+class WebFollowup(Base):
+    """That a web answer's second step (its reason, its words) was taken: once per rating,
+    so a form sent twice changes nothing the second time (issue 32)."""
+
+    __tablename__ = "web_followups"
+    rating_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    answered_at: Mapped[str] = mapped_column(String(40))
 
 
 class Rating(Base):
@@ -325,7 +353,9 @@ class HourCount(Base):
 
 
 SCORES = range(11)  # every score of every scale (NPS 0–10; smileys and CES 1–7)
-DAY_FLAGS = ("repeat", "lockout", "stuck", "closed", "time_suspect")
+# "burst" (issue 32): a web answer from an address that answered more than a few times in
+# a minute; kiosks never send it.
+DAY_FLAGS = ("repeat", "lockout", "stuck", "closed", "time_suspect", "burst")
 
 
 class DayCount(Base):
@@ -354,6 +384,7 @@ class DayCount(Base):
     stuck: Mapped[int] = mapped_column(BigInteger, default=0)
     closed: Mapped[int] = mapped_column(BigInteger, default=0)
     time_suspect: Mapped[int] = mapped_column(BigInteger, default=0)
+    burst: Mapped[int] = mapped_column(BigInteger, default=0)
 
     __table_args__ = (
         # the chain's days across every store (the all-stores page), read from the index

@@ -19,9 +19,11 @@ from sqlalchemy import select
 from hq.core.language import N_
 from hq.dashboard.chain.forms import change, forbidden, may_manage
 from hq.dashboard.chain.kiosks_page import kiosks_of
+from hq.dashboard.chain.touchpoints_page import link_of
 from hq.dashboard.pages import Reader, _page, _to_login, logged_in, speaks
 from hq.fleet.chain import hours as chain_hours
 from hq.fleet.chain import stores as chain_stores
+from hq.fleet.touchpoints import KIND_NAMES, STAGES, touchpoints_of
 from hq.tables.models import Region, Store
 from hq.web.deps import DB, Now, WriteLock
 from kiosk.timekeeping.hours import WEEKDAYS
@@ -87,6 +89,10 @@ def store_page(store_id: str, request: Request, db: DB, now: Now, lock: WriteLoc
         day_names={d: words.gettext(DAY_NAMES[d]) for d in WEEKDAYS},
         exceptions=chain_hours.exceptions_list(db, store_id),
         kiosks=kiosks_of(db, user, store, now), now=now,
+        touchpoints=[(d, link_of(request, d) if d.code else "")
+                     for d in touchpoints_of(db, user.access, store_id)],
+        stages={k: words.gettext(v) for k, v in STAGES.items()},
+        kinds={k: words.gettext(v) for k, v in KIND_NAMES.items()},
         others=[s for s in chain_stores.stores_for(db, user.access)
                 if s.id != store_id and s.retired_at is None and user.access.acts_on(s.id)],
     )  # fmt: skip

@@ -34,7 +34,11 @@ def kiosk_to_change(session: Session, by: Access | None, device_id: str) -> Devi
     none or its store is not *by*'s to see, a 403 if *by* may only read it, a 409 if it
     is retired."""
     device = session.get(Device, device_id)
-    if device is None or (by is not None and not by.sees(device.store_id)):
+    if (
+        device is None
+        or (by is not None and not by.sees(device.store_id))
+        or device.kind != "kiosk"
+    ):
         raise ChainError("device", N_("there is no kiosk {id}"), status=404, id=repr(device_id))
     if by is not None and not by.acts_on(device.store_id):
         raise ChainError("device", N_("you may not change this kiosk"), status=403)

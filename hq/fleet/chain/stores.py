@@ -151,11 +151,14 @@ def retire_store(session: Session, by: Access | None, store_id: str, now: dateti
     """Retire the store: kept with its ratings, read-only, out of the ranking and the
     all-stores page. Its kiosks must be retired or moved first."""
     store = store_to_change(session, by, store_id)
-    working = session.scalar(
-        select(Device.id).where(Device.store_id == store_id, Device.retired_at.is_(None)).limit(1)
-    )
-    if working:
+    working = session.scalars(
+        select(Device.kind).where(Device.store_id == store_id, Device.retired_at.is_(None))
+    ).all()
+    if "kiosk" in working:
         what = N_("store {id} still has kiosks; retire them or move them to another store first")
+        raise ChainError("store", what, status=409, id=repr(store_id))
+    if working:  # web links (issue 32): they would go on asking for a retired store
+        what = N_("store {id} still has web links; retire them under Touchpoints first")
         raise ChainError("store", what, status=409, id=repr(store_id))
     record(session, actor_of(by), "retire", "store", store_id, {}, now)
     store.retired_at = to_utc_text(now)

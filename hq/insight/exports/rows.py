@@ -174,7 +174,9 @@ def prepare(
     An unknown *store_id*, or one not in *only*, is an :class:`~hq.core.errors.UnknownStoreError`.
     """
     query = select(Store).order_by(Store.id)
-    device_query = select(Device.store_id, Device.id).order_by(Device.id)
+    device_query = (
+        select(Device.store_id, Device.id).where(Device.kind == "kiosk").order_by(Device.id)
+    )
     if store_id is not None:
         query = query.where(Store.id == store_id)
         device_query = device_query.where(Device.store_id == store_id)

@@ -1,4 +1,4 @@
-"""The chain's admin API (stores, hours, kiosks, the audit log) fuzzed from its OpenAPI
+"""The chain's admin API (stores, hours, kiosks, touchpoints, the audit log) fuzzed from its OpenAPI
 schema with an admin token, on SQLite and PostgreSQL: never a 5xx, never an answer
 outside the schema, and a refused request changes nothing."""
 
@@ -14,7 +14,7 @@ from tests.hq.api.test_schema_fuzz import ACCEPTS_VALID, EXAMPLES, _operations
 KNOWN = {"store_id": "s1", "device_id": "k1", "day": "2026-12-24"}
 STATE = [
     "SELECT id, name, region_id, timezone, retired_at FROM stores ORDER BY id",
-    "SELECT id, name, store_id, token_hash, retired_at FROM devices ORDER BY id",
+    "SELECT id, name, store_id, token_hash, retired_at, kind, stage, code FROM devices ORDER BY id",
     "SELECT store_id, version, CAST(body AS TEXT) FROM surveys ORDER BY store_id",
     "SELECT store_id, day, hours, note FROM store_hours_exceptions ORDER BY store_id, day",
     "SELECT count(*) FROM audit_events",
@@ -32,11 +32,12 @@ def test_the_chains_admin_api_never_gives_a_5xx_and_a_refusal_changes_nothing(hq
     seen: dict[str, list[int]] = {}
     chain = [
         op for op in _operations(hq)
-        if op.path.startswith(("/api/v1/stores", "/api/v1/devices", "/api/v1/audit"))
+        if op.path.startswith(("/api/v1/stores", "/api/v1/devices", "/api/v1/audit",
+                                "/api/v1/touchpoints"))
         and not op.path.endswith(("/daily", "/actions", "/what-if", "/gaps", "/write-offs",
                                   "/business", "/weekly-changes"))
     ]  # fmt: skip
-    assert len(chain) == 15
+    assert len(chain) == 20  # 15, the touchpoints' 4 and their receipt links (issue 32)
     for operation in chain:
         _fuzz(hq, operation, token, seen.setdefault(operation.label, []))
     assert any(s < 300 for s in seen["PATCH /api/v1/stores/{store_id}"])

@@ -122,6 +122,7 @@ def test_the_schema_lists_every_api_operation(fuzz_hq):
         "PATCH /api/v1/devices/{device_id}",
         "POST /api/v1/devices/{device_id}/retire",
         "POST /api/v1/devices/{device_id}/token",
+        "POST /api/v1/touchpoints/{code}/receipt-links",
         "GET /api/v1/surveys",
         "POST /api/v1/surveys",
         "GET /api/v1/surveys/schedules",

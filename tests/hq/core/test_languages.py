@@ -28,10 +28,11 @@ from tests.hq.conftest import PASSWORD, LiveServer, csrf_of, log_in
 LANGUAGES = ("fi", "sv", "en")
 HQ = resources.files("hq")
 # The templates are read as the app reads them: Jinja's i18n extension, trimmed; the
-# scheduled reports' e-mail and PDF templates (hq/insight/scheduled/templates) too.
+# scheduled reports' e-mail and PDF templates (hq/insight/scheduled/templates) and the
+# web survey's pages (hq/answer/templates) too.
 JINJA = {"extensions": "jinja2.ext.i18n", "trimmed": "true"}
 TEMPLATES = ("dashboard/templates/**.html", "insight/scheduled/templates/**.html",
-             "insight/scheduled/templates/**.txt")  # fmt: skip
+             "insight/scheduled/templates/**.txt", "answer/templates/**.html")  # fmt: skip
 METHODS = [*((t, "jinja2") for t in TEMPLATES), ("**.py", "python")]
 OPTIONS = dict.fromkeys(TEMPLATES, JINJA)
 KEYWORDS = {**DEFAULT_KEYWORDS, "translate": None}  # Language.translate(text, **values)

@@ -44,9 +44,11 @@ PAGES = {
     "/regions/{region_id}": "/regions/south",
     "/surveys": "/surveys",
     "/account": "/account",
+    "/comments": "/comments",
 }
 NOT_PAGES = ("/api/", "/healthz", "/openapi.json", "/docs", "/help", "/login", "/business/sample")
 NOT_PAGES += ("/surveys/pictograms",)  # the kiosk's pictogram files, for the survey preview
+NOT_PAGES += ("/chain/touchpoints/",)  # a web link's QR poster: a PDF (test_posters.py)
 # The outermost element that reaches past the window and is not inside a box that scrolls.
 WIDEST = """w => {
   for (const e of document.querySelectorAll('main *, header *')) {

@@ -48,6 +48,7 @@ HIDDEN = ("Zzhidden", "zzdevice", "zzstore")  # every trace of the store outside
 #   region: /…/{region_id}… of one region; regions: lists regions (only the reader's);
 #   raw: single ratings, for analysts, admins and tokens (their stores only), no manager.
 #   admin-token: only an admin's API token (not a session, not a read token).
+#   poster: a web link's QR poster, for whoever sees its store (a 404 to anyone else).
 ROUTES = {
     ("GET", "/login"): "public",
     ("POST", "/login"): "public",
@@ -161,6 +162,24 @@ ROUTES = {
     ("PATCH", "/api/v1/devices/{device_id}"): "manage",
     ("POST", "/api/v1/devices/{device_id}/retire"): "manage",
     ("POST", "/api/v1/devices/{device_id}/token"): "manage",
+    # touchpoints (tests/hq/fleet/test_touchpoints.py): an admin all, a manager theirs
+    ("POST", "/chain/stores/{store_id}/touchpoints"): "manage",
+    ("POST", "/chain/devices/{device_id}/stage"): "manage",
+    ("POST", "/chain/devices/{device_id}/retire-link"): "manage",
+    ("GET", "/api/v1/stores/{store_id}/touchpoints"): "store",
+    ("POST", "/api/v1/stores/{store_id}/touchpoints"): "manage",
+    ("PATCH", "/api/v1/touchpoints/{device_id}"): "manage",
+    ("POST", "/api/v1/touchpoints/{device_id}/retire"): "manage",
+    # receipt links and posters (tests/hq/fleet/test_receipts.py, tests/hq/dashboard/
+    # test_posters.py): links by an admin's token; a poster for whoever sees the store
+    ("POST", "/api/v1/touchpoints/{code}/receipt-links"): "admin-token",
+    ("GET", "/chain/touchpoints/{code}/poster.pdf"): "poster",
+    # the web survey (tests/hq/answer): anyone with the link; it shows no figures
+    ("GET", "/r/{code}"): "public",
+    ("POST", "/r/{code}"): "public",
+    ("GET", "/r/{code}/more"): "public",
+    ("POST", "/r/{code}/more"): "public",
+    ("GET", "/r/{code}/thanks"): "public",
     # The survey editor (tests/hq/dashboard/survey, tests/hq/api/survey): an admin anywhere,
     # a manager within their stores, an analyst nothing.
     ("GET", "/surveys"): "survey",
@@ -211,6 +230,12 @@ ROUTES = {
     ("GET", "/api/v1/alerts"): "alert-api",
     ("GET", "/api/v1/alerts/{alert_id}"): "alert-api",
     ("PUT", "/api/v1/alerts/{alert_id}/tracking"): "alert-api",
+    # comments (tests/hq/words/test_comments_page.py): read within the reader's stores (a
+    # store or touchpoint outside them is a 404); topics set by an analyst or an admin
+    ("GET", "/comments"): "comments",
+    ("POST", "/comments/{rating_id}/topics"): "comments",
+    ("GET", "/api/v1/comments"): "comments",
+    ("PUT", "/api/v1/comments/{rating_id}/topics"): "comments",
 }
 
 

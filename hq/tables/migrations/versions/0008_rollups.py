@@ -61,10 +61,13 @@ def upgrade() -> None:
         postgresql_include=["scale", *counts, *flags],
     )
     # The counts of the ratings already here, by the code ingest keeps them with (local
-    # days need each store's time zone, which SQLite cannot apply).
-    from hq.tables.rollups import rebuild
+    # days need each store's time zone, which SQLite cannot apply). That code writes the
+    # count columns of today's rating_days; once a later migration added one (0023: burst),
+    # it cannot write these, and that migration counts them instead.
+    from hq.tables.rollups import DAY_COUNTS, rebuild
 
-    rebuild(Session(bind=op.get_bind()))
+    if tuple(DAY_COUNTS) == (*counts, *flags):
+        rebuild(Session(bind=op.get_bind()))
 
 
 def downgrade() -> None:
