@@ -280,3 +280,27 @@ def test_two_hq_processes_count_one_address_together(hq, link, database_url):
         assert [r[3] for r in ratings(hq)] == list(range(1, guard.BURST + 2))  # one seq line
     finally:
         other.state.engine.dispose()
+
+
+def test_answers_at_once_to_one_link_each_get_their_own_seq(hq, link):
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+
+    from tests.hq.conftest import LiveServer
+
+    fields = form_of(hq.client.get(f"/r/{link}").text)
+    with LiveServer(hq.app) as server:
+
+        def shopper(i: int) -> int:
+            sent = requests.post(f"{server.url}/r/{link}", data={**fields, "score": str(1 + i % 4)},
+                                 allow_redirects=False, timeout=30)  # fmt: skip
+            return sent.status_code
+
+        with ThreadPoolExecutor(8) as pool:
+            statuses = list(pool.map(shopper, range(16)))
+    assert statuses == [303] * 16
+    assert sorted(r[3] for r in ratings(hq)) == list(range(1, 17))
+    with hq.sessions() as s:
+        days = s.scalar(select(DayCount).where(DayCount.store_id == "s1"))
+        assert days.s1 + days.s2 + days.s3 + days.s4 + days.burst == 16
