@@ -9,8 +9,9 @@ What HQ makes for it: the id (a UUIDv7), ``recorded_at`` (HQ's clock, so
 ``clock_synced``), ``boot_id`` ``web`` and ``mono_ns`` 0 (no kiosk clock to repair), and
 its place in the link's one database ``web``: ``seq`` 1, 2, 3 … given from the link's
 received figures, one answer of a link at a time (its ``devices`` row locked until the
-commit; should two still take one number, the second tries again with the next). Completeness is the kiosks' alone: the fleet's pages and
-figures never list a web link as missing anything.
+commit; should two still take one number, the second tries again with the next).
+Completeness is the kiosks' alone: the fleet's pages and figures never list a web link
+as missing anything.
 
 The flag (the first that applies, as the kiosk decides its own): ``closed`` outside the
 store's opening hours, ``burst`` from an address over :data:`hq.answer.guard.BURST` a
