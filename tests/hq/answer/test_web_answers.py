@@ -205,6 +205,8 @@ def test_the_second_step_is_taken_once_and_only_while_open(hq, link):
     assert late.status_code == 410 and ratings(hq)[1][5] is None
     other = dict(form_of(more.text), t=form_of(more.text)["t"].replace(".", ".9", 1))
     assert hq.client.post(f"/r/{link}/more", data=other).status_code == 400
+    for t in ("x.1.y", "a" * 36 + "." + "9" * 5000 + ".s", "a" * 36 + ".²." + "0" * 32, ""):
+        assert hq.client.get(f"/r/{link}/more", params={"t": t}).status_code == 400
 
 
 @pytest.mark.parametrize(
@@ -235,7 +237,7 @@ def test_a_huge_comment_or_a_forged_score_changes_nothing(hq, link):
     huge = hq.client.post(f"/r/{link}/more", data={**form_of(more.text), "words": "x" * 5000})
     assert huge.status_code == 413 and state(hq) == before
     page = hq.client.get(f"/r/{link}")
-    for score in ("0", "5", "-1", "one", ""):
+    for score in ("0", "5", "-1", "one", "", "²", "1" * 5000, "٣"):
         sent = hq.client.post(f"/r/{link}", data={**form_of(page.text), "score": score})
         assert sent.status_code == 400, score
     assert state(hq) == before
