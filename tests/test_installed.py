@@ -47,6 +47,7 @@ CARRIED = (
     "hq/web/static/*",
     "hq/words/topics.toml",
     "hq/dashboard/templates/words/*.html",
+    "hq/answer/templates/*",
 )
 
 

@@ -8,9 +8,10 @@ exports see it at once.
 What HQ makes for it: the id (a UUIDv7), ``recorded_at`` (HQ's clock, so
 ``clock_synced``), ``boot_id`` ``web`` and ``mono_ns`` 0 (no kiosk clock to repair), and
 its place in the link's one database ``web``: ``seq`` 1, 2, 3 … given from the link's
-received figures at commit (two answers at once that took the same number: the second
-tries again with the next). Completeness is the kiosks' alone: the fleet's pages and
-figures never list a web link as missing anything.
+received figures, one answer of a link at a time (its ``devices`` row locked until the
+commit; should two still take one number, the second tries again with the next).
+Completeness is the kiosks' alone: the fleet's pages and figures never list a web link
+as missing anything.
 
 The flag (the first that applies, as the kiosk decides its own): ``closed`` outside the
 store's opening hours, ``burst`` from an address over :data:`hq.answer.guard.BURST` a
@@ -41,7 +42,7 @@ from hq.core.errors import ApiError
 from hq.fleet.receipts.links import consume_receipt
 from hq.ingest.batches import ingest
 from hq.ingest.device_calls import Caller
-from hq.tables.models import DeviceReceived, Rating, WebFollowup
+from hq.tables.models import Device, DeviceReceived, Rating, WebFollowup
 from hq.tables.rollups import move
 from hq.words.keep import keep_comment
 from kiosk.timekeeping.localtime import to_utc_text
@@ -90,6 +91,10 @@ def keep_answer(
     survey_id, question_id, version, _scale = web.stamp
     for attempt in range(1, ATTEMPTS + 1):
         with lock or nullcontext():
+            # One answer of a link at a time from here to the commit: its row of devices
+            # (which ingest touches anyway) is locked first, so the next seq is read
+            # after the previous answer's commit (PostgreSQL; SQLite has one writer).
+            session.execute(select(Device.id).where(Device.id == device.id).with_for_update())
             from_address = recent(session, address, now, BURST_WINDOW) + 1
             repeat = recent(session, browser, now, REPEAT_WINDOW) > 0
             flag = None

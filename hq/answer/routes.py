@@ -260,7 +260,8 @@ async def answer(code: str, request: Request):
             if stamp != web.stamp:
                 raise Refusal(409, "stale")
             score = form.get("score", "")
-            if not score.isdigit() or int(score) not in web.scale.scores:
+            ok = score.isascii() and score.isdigit() and len(score) <= 2  # "²" is a digit too
+            if not ok or int(score) not in web.scale.scores:
                 raise Refusal(400, "score")
             host = client_host(request)
             try:
@@ -297,7 +298,9 @@ def _receipt(session, token: str, code: str, now: datetime, lang: str) -> None:
 def _ticket(state, code: str, ticket: str, now: datetime) -> str:
     """The rating id in the signed *ticket*, if it is this link's and still open."""
     parts = (ticket or "").split(".")
-    if len(parts) != 3 or not parts[1].isdigit() or len(parts[0]) != 36:
+    if len(parts) != 3 or not (parts[1].isascii() and parts[1].isdigit() and len(parts[1]) <= 12):
+        raise Refusal(400, "missing")
+    if len(parts[0]) != 36:
         raise Refusal(400, "missing")
     rating_id, until, signature = parts
     if not signed(state.answer_secret, signature, code, rating_id, int(until)):

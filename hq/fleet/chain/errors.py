@@ -13,5 +13,6 @@ class ChainError(InputError):
     (marked ``N_``) and ``values`` say why, translated where it is shown."""
 
     def __init__(self, field: str, text: str, status: int = 400, **values: object):
-        super().__init__(f"{field}: {text.format(**values)}")
+        # without values the text is said as it is: it may quote what was typed ("{")
+        super().__init__(f"{field}: {text.format(**values) if values else text}")
         self.field, self.text, self.status, self.values = field, text, status, values

@@ -205,6 +205,8 @@ def test_the_second_step_is_taken_once_and_only_while_open(hq, link):
     assert late.status_code == 410 and ratings(hq)[1][5] is None
     other = dict(form_of(more.text), t=form_of(more.text)["t"].replace(".", ".9", 1))
     assert hq.client.post(f"/r/{link}/more", data=other).status_code == 400
+    for t in ("x.1.y", "a" * 36 + "." + "9" * 5000 + ".s", "a" * 36 + ".²." + "0" * 32, ""):
+        assert hq.client.get(f"/r/{link}/more", params={"t": t}).status_code == 400
 
 
 @pytest.mark.parametrize(
@@ -235,7 +237,7 @@ def test_a_huge_comment_or_a_forged_score_changes_nothing(hq, link):
     huge = hq.client.post(f"/r/{link}/more", data={**form_of(more.text), "words": "x" * 5000})
     assert huge.status_code == 413 and state(hq) == before
     page = hq.client.get(f"/r/{link}")
-    for score in ("0", "5", "-1", "one", ""):
+    for score in ("0", "5", "-1", "one", "", "²", "1" * 5000, "٣"):
         sent = hq.client.post(f"/r/{link}", data={**form_of(page.text), "score": score})
         assert sent.status_code == 400, score
     assert state(hq) == before
@@ -280,3 +282,27 @@ def test_two_hq_processes_count_one_address_together(hq, link, database_url):
         assert [r[3] for r in ratings(hq)] == list(range(1, guard.BURST + 2))  # one seq line
     finally:
         other.state.engine.dispose()
+
+
+def test_answers_at_once_to_one_link_each_get_their_own_seq(hq, link):
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+
+    from tests.hq.conftest import LiveServer
+
+    fields = form_of(hq.client.get(f"/r/{link}").text)
+    with LiveServer(hq.app) as server:
+
+        def shopper(i: int) -> int:
+            sent = requests.post(f"{server.url}/r/{link}", data={**fields, "score": str(1 + i % 4)},
+                                 allow_redirects=False, timeout=30)  # fmt: skip
+            return sent.status_code
+
+        with ThreadPoolExecutor(8) as pool:
+            statuses = list(pool.map(shopper, range(16)))
+    assert statuses == [303] * 16
+    assert sorted(r[3] for r in ratings(hq)) == list(range(1, 17))
+    with hq.sessions() as s:
+        days = s.scalar(select(DayCount).where(DayCount.store_id == "s1"))
+        assert days.s1 + days.s2 + days.s3 + days.s4 + days.burst == 16

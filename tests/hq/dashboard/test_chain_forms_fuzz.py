@@ -1,4 +1,4 @@
-"""The stores' and kiosks' forms with whatever a browser (or an attacker) can send, on
+"""The stores', kiosks' and touchpoints' forms with whatever a browser (or an attacker) can send, on
 SQLite and PostgreSQL: never a 5xx, and whatever is refused changes nothing."""
 
 from __future__ import annotations
@@ -24,10 +24,13 @@ FORMS = {
     "/chain/devices/{}/store": ("store",),
     "/chain/devices/{}/retire": (),
     "/chain/devices/{}/token": (),
+    "/chain/stores/{}/touchpoints": ("name", "stage"),
+    "/chain/devices/{}/stage": ("stage",),
+    "/chain/devices/{}/retire-link": (),
 }
-ODD = ["", "s1", "s2", "k1", "k2", "closed", "08:00-21:00", "08:00-12:00,13:00-18:00",
-       "25:00-26:00", "2026-12-24", "2026-02-30", "Europe/Helsinki", "Mars/X", "\x00",
-       "<b>", "x" * 300, "\ud7ff", "../", "%00", "line\nbreak"]  # fmt: skip
+ODD = ["", "s1", "s2", "k1", "k2", "entrance", "after_purchase", "closed", "08:00-21:00",
+       "08:00-12:00,13:00-18:00", "25:00-26:00", "2026-12-24", "2026-02-30", "Europe/Helsinki",
+       "Mars/X", "\x00", "<b>", "x" * 300, "\ud7ff", "../", "%00", "line\nbreak"]  # fmt: skip
 TEXT = st.text(st.characters(codec="utf-8"), max_size=30) | st.sampled_from(ODD)
 
 

@@ -190,3 +190,9 @@ def test_a_store_with_a_live_web_link_is_not_retired_until_the_link_is(hq):
         retire_web_link(s, None, link.id, hq.clock.now)
         retire_store(s, None, "s2", hq.clock.now)
         assert s.get(Store, "s2").retired_at is not None
+
+
+def test_a_name_with_braces_is_refused_by_name_not_by_an_error(hq):
+    with hq.sessions() as s, pytest.raises(ChainError) as e:
+        add_web_link(s, None, "s1", "{a\nb}", "", hq.clock.now)
+    assert e.value.field == "name" and "{" in str(e.value)
