@@ -157,7 +157,7 @@ def test_outside_opening_hours_an_answer_is_closed_but_not_after_purchase(hq, li
     with hq.sessions() as s:
         set_survey(s, "s1", "", {"survey": {}, "hours": {"fri": "14:00-20:00"}}, hq.clock.now)
         receipt = add_web_link(s, None, "s1", "Receipt", "after_purchase", hq.clock.now).code
-    page = hq.client.get(f"/r/{link}")
+    page = hq.client.get(f"/r/{link}?lang=en")
     assert "The store is closed now" in page.text
     answer(hq, link, 4)
     hq.client.cookies.clear()
