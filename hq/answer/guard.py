@@ -63,7 +63,9 @@ def sign(secret: bytes, *parts: object) -> str:
 
 def signed(secret: bytes, signature: str, *parts: object) -> bool:
     """Whether *signature* is :func:`sign` of *parts*."""
-    return hmac.compare_digest(sign(secret, *parts), signature or "")
+    if not (signature or "").isascii():  # compare_digest refuses to compare those
+        return False
+    return hmac.compare_digest(sign(secret, *parts), signature)
 
 
 def new_browser_id() -> str:

@@ -157,7 +157,7 @@ def test_outside_opening_hours_an_answer_is_closed_but_not_after_purchase(hq, li
     with hq.sessions() as s:
         set_survey(s, "s1", "", {"survey": {}, "hours": {"fri": "14:00-20:00"}}, hq.clock.now)
         receipt = add_web_link(s, None, "s1", "Receipt", "after_purchase", hq.clock.now).code
-    page = hq.client.get(f"/r/{link}")
+    page = hq.client.get(f"/r/{link}?lang=en")
     assert "The store is closed now" in page.text
     answer(hq, link, 4)
     hq.client.cookies.clear()
@@ -181,6 +181,9 @@ def test_a_changed_survey_refuses_the_old_form_and_a_forged_one(hq, link):
     fields = form_of(page.text)
     forged = hq.client.post(f"/r/{link}", data={**fields, "version": "7", "score": "1"})
     assert forged.status_code == 400 and "not the one we sent" in forged.text
+    for sig in ("\x80", "ä" * 32, ""):
+        sent = hq.client.post(f"/r/{link}", data={**fields, "sig": sig, "score": "1"})
+        assert sent.status_code == 400
     with hq.sessions() as s:
         set_survey(s, "s1", "", {"survey": NPS, "hours": {}}, hq.clock.now)
     stale = hq.client.post(f"/r/{link}", data={**fields, "score": "1"})

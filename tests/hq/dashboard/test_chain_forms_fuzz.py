@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.hq.api.test_chain_fuzz import _state
@@ -43,6 +43,8 @@ def test_no_store_or_kiosk_form_gives_a_5xx_and_a_refusal_changes_nothing(hq):
               suppress_health_check=list(HealthCheck))  # fmt: skip
     @given(form=st.sampled_from(sorted(FORMS)), target=TEXT,
            values=st.lists(TEXT, min_size=4, max_size=4), good_csrf=st.booleans())  # fmt: skip
+    @example(form="/chain/devices/{}/stage", target="k1", values=["checkout", "", "", ""],
+             good_csrf=True)  # fmt: skip
     def check(form, target, values, good_csrf):
         path = form.format(quote(target, safe="")) if "{}" in form else form
         data = dict(zip(FORMS[form], values, strict=False))
