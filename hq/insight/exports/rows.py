@@ -11,6 +11,7 @@ ratings never sits in memory. Days are each store's local ones (SPEC §3).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from hq.core.errors import UnknownStoreError
 from hq.ingest.completeness import completeness_of, incomplete_days
 from hq.insight.exports.labels import ReasonLabels
 from hq.tables.models import Device, Rating, Store
+from hq.tables.surveys import Comment
 from kiosk.timekeeping.localtime import day_bounds, to_utc_text, zone
 
 CHUNK = 2000  # rows fetched from the database at a time
@@ -42,7 +44,19 @@ SELECTED = (  # in the order Export.rows unpacks them
     Rating.flag,
     Rating.time_suspect,
     Rating.received_at,
+    Comment.text,
+    Comment.topics,
 )
+
+
+def topics_text(topics: list | str | None) -> str:
+    """A comment's topics as the export writes them: the keys joined by ``;`` ("" for
+    none). *topics* as the driver hands them: a list, or JSON text (SQLite's raw cursor)."""
+    if not topics:
+        return ""
+    if isinstance(topics, str):
+        topics = json.loads(topics)
+    return ";".join(k for k in topics if isinstance(k, str))
 
 
 @dataclass(frozen=True)
@@ -87,6 +101,8 @@ class ExportRow:
     day_complete: bool
     day_incomplete_reason: str | None  # why its store-day may lack ratings
     received_utc: str
+    comment: str | None  # the words of a web answer, personal data removed
+    comment_topics: str  # their topics' keys joined by ";"
 
 
 @dataclass
@@ -102,7 +118,11 @@ class Export:
 
     def query(self) -> Select:
         """The ratings, ordered by store and time (``ix_ratings_store_recorded``)."""
-        query = select(*SELECTED).order_by(Rating.store_id, Rating.recorded_at, Rating.id)
+        query = (
+            select(*SELECTED)
+            .outerjoin(Comment, Comment.rating_id == Rating.id)
+            .order_by(Rating.store_id, Rating.recorded_at, Rating.id)
+        )
         if self.store_id is not None:
             query = query.where(Rating.store_id == self.store_id)
         elif self.limited:
@@ -133,6 +153,7 @@ class Export:
             for (
                 rating_id, store_id, device_id, survey_id, question_id, config_version,
                 scale, score, source, reason, recorded_at, flag, suspect, received_at,
+                comment, topics,
             ) in chunk:  # fmt: skip
                 store = self.stores.get(store_id)
                 if store is None:  # a store added after the export began
@@ -155,7 +176,8 @@ class Export:
                     local.replace(tzinfo=None, microsecond=0), offsets[offset], recorded_at,
                     device_id, survey_id, question_id, config_version, scale, score, source,
                     reason, labels(store_id, device_id, reason), flag, bool(suspect),
-                    flag is None and not suspect, why is None, why, received_at,
+                    flag is None and not suspect, why is None, why, received_at, comment,
+                    topics_text(topics),
                 )  # fmt: skip
 
 

@@ -23,6 +23,7 @@ from hq.insight.exports.fast_csv import fast_chunks
 from hq.insight.exports.rows import prepare
 from hq.people.admin import add_device, add_store
 from hq.tables.models import Rating, Store
+from hq.tables.surveys import Comment
 from kiosk.timekeeping.localtime import to_utc_text
 from tests.hq.exports import at, get
 
@@ -73,6 +74,13 @@ def _awkward_chain(hq, tmp_path) -> list[str]:
                 flag=["repeat", None, None, None][h % 4],
             ))  # fmt: skip
         assert hq.post(batch, token=token).status_code == 200
+        with hq.sessions() as s:  # words beside some of them, as awkward (issue 32)
+            for j, r in enumerate(batch[::3]):
+                s.add(Comment(rating_id=r["id"], store_id=store, device_id=f"{store}k",
+                              language="fi", text=AWKWARD[(i + j) % len(AWKWARD)],
+                              created_at=r["recorded_at"], topics=["wait", "queue"][: j % 3],
+                              matched={}))  # fmt: skip
+            s.commit()
         ids.append(store)
     return ids
 
@@ -95,6 +103,7 @@ def test_awkward_names_and_labels_are_written_as_the_csv_module_writes_them(hq, 
     assert b"'=SUM(1)" in answer and b'"say ""hi"""' in answer and b'"two\nlines"' in answer
     assert "Åbo – Turku €".encode() in answer and b"'@x" in answer and b"'-1" in answer
     assert b"day_incomplete_reason" in answer and b",no," in answer
+    assert b",wait;queue\r\n" in answer and b",wait\r\n" in answer
 
 
 def prepare_all(hq):
