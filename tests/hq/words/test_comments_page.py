@@ -199,3 +199,25 @@ def test_the_api_twin_reads_and_sets_topics_with_the_same_access(hq):
     )
     with hq.sessions() as s:
         assert s.get(Comment, ids[4]).topics == ["cleanliness"]
+
+
+def test_comments_come_a_page_at_a_time_with_and_without_a_topic(hq):
+    words = [(1, "fi", f"Jono {i}" if i % 2 else f"Hinta {i}") for i in range(55)]
+    seed(hq, words=words)
+    auth = hq.auth(hq.reader_token)
+
+    def read(query):
+        return hq.client.get(f"/api/v1/comments?{query}", headers=auth).json()
+
+    first, second = read("page=1"), read("page=2")
+    assert first["total"] == second["total"] == 55 and first["page_size"] == 50
+    assert len(first["comments"]) == 50 and len(second["comments"]) == 5
+    ids = [c["rating_id"] for c in first["comments"] + second["comments"]]
+    assert len(set(ids)) == 55  # newest first, none twice
+    times = [c["recorded_at"] for c in first["comments"] + second["comments"]]
+    assert times == sorted(times, reverse=True)
+    queue = read("topic=queue"), read("topic=queue&page=2")
+    assert (
+        queue[0]["total"] == 27 and len(queue[0]["comments"]) == 27 and queue[1]["comments"] == []
+    )
+    assert all(c["topics"] == ["queue"] for c in queue[0]["comments"])
