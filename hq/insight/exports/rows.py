@@ -17,7 +17,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, null, select
 from sqlalchemy.orm import Session
 
 from hq.core.errors import UnknownStoreError
@@ -29,7 +29,7 @@ from kiosk.timekeeping.localtime import day_bounds, to_utc_text, zone
 
 CHUNK = 2000  # rows fetched from the database at a time
 
-SELECTED = (  # in the order Export.rows unpacks them
+RATED = (  # in the order Export.rows unpacks them, then a comment's text and topics
     Rating.id,
     Rating.store_id,
     Rating.device_id,
@@ -44,9 +44,9 @@ SELECTED = (  # in the order Export.rows unpacks them
     Rating.flag,
     Rating.time_suspect,
     Rating.received_at,
-    Comment.text,
-    Comment.topics,
 )
+SELECTED = (*RATED, Comment.text, Comment.topics)
+NO_COMMENT = (*RATED, null().label("text"), null().label("topics"))
 
 
 def topics_text(topics: list | str | None) -> str:
@@ -115,14 +115,17 @@ class Export:
     first: date | None = None
     last: date | None = None
     limited: bool = False  # to the stores of a reader's part of the chain
+    # whether any of its stores has a comment: without, the ratings are read alone (on
+    # SQLite a look-up of each rating's comment costs as much again as the rest of a row)
+    with_comments: bool = True
 
     def query(self) -> Select:
         """The ratings, ordered by store and time (``ix_ratings_store_recorded``)."""
-        query = (
-            select(*SELECTED)
-            .outerjoin(Comment, Comment.rating_id == Rating.id)
-            .order_by(Rating.store_id, Rating.recorded_at, Rating.id)
-        )
+        if self.with_comments:
+            query = select(*SELECTED).outerjoin(Comment, Comment.rating_id == Rating.id)
+        else:
+            query = select(*NO_COMMENT)
+        query = query.order_by(Rating.store_id, Rating.recorded_at, Rating.id)
         if self.store_id is not None:
             query = query.where(Rating.store_id == self.store_id)
         elif self.limited:
@@ -225,7 +228,11 @@ def prepare(
         )
     kept = [store_id] if store_id else (sorted(only) if only is not None else None)
     labels = ReasonLabels(session, language, kept)
-    return Export(infos, labels, store_id, first, last, limited=only is not None)
+    commented = select(Comment.rating_id).limit(1)
+    if kept is not None:
+        commented = commented.where(Comment.store_id.in_(kept))
+    with_comments = session.scalar(commented) is not None
+    return Export(infos, labels, store_id, first, last, only is not None, with_comments)
 
 
 def offset_text(offset: timedelta) -> str:
