@@ -160,6 +160,7 @@ class _Rows:
         """The CSV lines of *chunk*, proven to be what the csv module writes."""
         seen = _NONE
         lines = []
+        bare = 0  # lines whose last cell (the comment's topics) is empty: they end ",\r\n"
         add = lines.append
         hours, incomplete = self.hours, self.incomplete
         name, name_counts = self.name, self.name_counts
@@ -213,18 +214,21 @@ class _Rows:
                 f"{device_id},{survey_id},{question_id},{config_version},{scale},{score},"
                 f"{source},{reason or ''},{label},{flag or ''},{'yes' if suspect else 'no'},"
                 f"{'no' if flag is not None or suspect else 'yes'},{complete},{why_text},"
-                f"{received_at},{words},{topics_text(topics) if topics else ''}\r\n"
+                f"{received_at},{words},{(tags := topics_text(topics) if topics else '')}\r\n"
             )
+            if not tags:
+                bare += 1
         text = "".join(lines)
         n = len(lines)
         # Each line has 23 commas, a CR and an LF, and one cell that starts with a sign
-        # (its offset); any more are the free text's, counted as it was written.
+        # (its offset), and one more ",\r" where its last cell is empty; any more are the
+        # free text's, counted as it was written.
         if (
             text.count(",") != seen[0] + 23 * n
             or text.count('"') != seen[1]
             or text.count("\r") != seen[2] + n
             or text.count("\n") != seen[3] + n
-            or len(STARTS.findall(text)) != seen[4] + n
+            or len(STARTS.findall(text)) != seen[4] + n + bare
             or text[:1] in FORMULA_START
         ):
             return self._by_csv_module(chunk)

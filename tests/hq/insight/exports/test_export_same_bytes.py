@@ -169,3 +169,32 @@ def test_any_name_zone_and_time_is_written_as_the_csv_module_writes_it(
         model, served, fast = _both(hq, export)
         assert served == model
         assert fast == model
+
+
+def test_ordinary_rows_are_written_by_the_fast_writer_not_the_csv_module(hq, monkeypatch):
+    """The fast writer's own counts hold for ordinary rows, with and without a comment
+    (a comment's empty topics end a line in ",\\r\\n"): no chunk falls back to the csv
+    module, which is several times slower."""
+    from hq.insight.exports import fast_csv
+
+    batch = [hq.rating(recorded_at=at(2026, 11, 19, 8, m), reason="queue") for m in range(9)]
+    assert hq.post(batch).status_code == 200
+    with hq.sessions() as s:
+        for i, r in enumerate(batch[:3]):
+            s.add(Comment(rating_id=r["id"], store_id="s1", device_id="k1", language="fi",
+                          text=["Jono oli pitkä", "a, b", ""][i], created_at=r["recorded_at"],
+                          topics=[["queue"], [], ["queue", "staff"]][i], matched={}))  # fmt: skip
+        s.commit()
+
+    def refuse(self, chunk):
+        raise AssertionError("a chunk of ordinary rows went to the csv module")
+
+    for commented in (True, False):
+        export = prepare_all(hq)
+        export.with_comments = commented
+        with hq.sessions() as s:
+            model = "".join(python_chunks(s, export))
+            monkeypatch.setattr(fast_csv._Rows, "_by_csv_module", refuse)
+            fast = "".join(fast_chunks(s, export))
+            monkeypatch.undo()
+        assert fast == model and fast.count("\r\n") == 10
