@@ -29,12 +29,21 @@ from pydantic_core import to_json
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hq.insight.exports.columns import COLUMNS, HEADER, cell
+from hq.insight.exports.columns import COLUMNS, FORMULA_START, HEADER, cell
 from hq.insight.exports.offsets import offset_spans, utc
 from hq.insight.exports.rows import Export, StoreInfo, offset_text
 from hq.tables.models import HourCount
+from hq.tables.surveys import Comment
 
 BLOCK = 256 * 1024  # bytes of CSV written to the answer at a time
+
+
+STARTS = ", ".join(f"chr({ord(c)})" for c in FORMULA_START)
+
+
+def _text(sql: str) -> str:
+    """A text cell: empty for NULL or "", a leading ' before what a spreadsheet would run."""
+    return f"NULLIF(CASE WHEN left({sql}, 1) IN ({STARTS}) THEN '''' || {sql} ELSE {sql} END, '')"
 
 
 def _yes(condition: str) -> str:
@@ -67,12 +76,18 @@ CELLS = {
     "day_complete": _yes("NOT %(incomplete)s::jsonb ? v.d"),
     "day_incomplete_reason": "NULLIF(%(incomplete)s::jsonb ->> v.d, '')",
     "received_utc": "r.received_at",
+    "comment": _text("c.text"),
+    "comment_topics": "(SELECT string_agg(k, ';') FROM json_array_elements_text(c.topics) AS k)",
 }
+# A store none of whose ratings has words (every store without a web link) is read
+# without the join: NULL cells, and the rows keep the index's order.
+NO_COMMENT = {"comment": "NULL", "comment_topics": "NULL"}
 
 
 @cache
-def _sql(lower: bool, upper: bool) -> str:
-    cells = ", ".join(f'{CELLS[c.name]} AS "{c.name}"' for c in COLUMNS)
+def _sql(lower: bool, upper: bool, comments: bool) -> str:
+    cell_of = CELLS if comments else {**CELLS, **NO_COMMENT}
+    cells = ", ".join(f'{cell_of[c.name]} AS "{c.name}"' for c in COLUMNS)
     where = ["r.store_id = %(store)s"]
     if lower:
         where.append("r.recorded_at >= %(start)s")
@@ -85,7 +100,8 @@ def _sql(lower: bool, upper: bool) -> str:
         " CROSS JOIN LATERAL (SELECT (left(r.recorded_at, 19)::timestamp"
         "  + %(shift)s::interval)::text AS l OFFSET 0) AS u"
         " CROSS JOIN LATERAL (SELECT left(u.l, 10) AS d OFFSET 0) AS v"
-        f" WHERE {' AND '.join(where)}"
+        + (" LEFT JOIN comments c ON c.rating_id = r.id" if comments else "")
+        + f" WHERE {' AND '.join(where)}"
         " ORDER BY r.recorded_at, r.id) TO STDOUT WITH (FORMAT csv)"
     )
 
@@ -104,6 +120,13 @@ def _labels(session: Session, export: Export) -> dict[str, dict[str, str]]:
     return out
 
 
+def _worded(session: Session, export: Export) -> set[str]:
+    """The stores of *export* with at least one comment (an index probe each)."""
+    ids = [export.store_id] if export.store_id is not None else list(export.stores)
+    found = select(Comment.store_id).where(Comment.store_id.in_(ids)).distinct()
+    return set(session.scalars(found)) if ids else set()
+
+
 def pg_csv_chunks(session: Session, export: Export) -> Iterator[bytes]:
     """The CSV bytes of *export* as PostgreSQL writes them, with CSV's ``\r\n``: a
     ``COPY`` per store and span of one offset, in the order of the Python export (by id,
@@ -116,6 +139,7 @@ def pg_csv_chunks(session: Session, export: Export) -> Iterator[bytes]:
     csv.writer(header, lineterminator="\r\n").writerow(HEADER)
     yield header.getvalue().encode()
     labels = _labels(session, export)
+    worded = _worded(session, export)
     raw = session.connection().connection.dbapi_connection
     with raw.cursor() as cursor:
         cursor.execute("SELECT set_config('DateStyle', 'ISO, YMD', true)")  # timestamp::text
@@ -127,7 +151,9 @@ def pg_csv_chunks(session: Session, export: Export) -> Iterator[bytes]:
             if reach is None or reach[0] is None:
                 continue  # no ratings in its bounds
             for lower, upper, offset in offset_spans(store.timezone, utc(reach[0]), utc(reach[1])):
-                sql, params = _copy(store, labels.get(store.id, {}), lower, upper, offset)
+                sql, params = _copy(
+                    store, labels.get(store.id, {}), lower, upper, offset, store.id in worded
+                )
                 # The COPY's block is here, around the yield, not in an inner generator
                 # that would be closed only when the garbage collector gets to it.
                 with cursor.copy(sql, params) as copy:
@@ -152,6 +178,7 @@ def _copy(
     lower: str | None,
     upper: str | None,
     offset: timedelta,
+    comments: bool = False,
 ) -> tuple[str, dict]:
     """The ``COPY`` of the rows of *store* from *lower* to *upper* (default its bounds),
     a span with one UTC *offset*, and its parameters."""
@@ -168,7 +195,7 @@ def _copy(
             {d.isoformat(): cell(w) for d, w in store.incomplete.items()}
         ).decode(),
     }
-    return _sql(bool(start), bool(end)), params
+    return _sql(bool(start), bool(end), comments), params
 
 
 def _pieces(rows: Iterable[bytes], size: int | None = None) -> Iterator[bytes]:
