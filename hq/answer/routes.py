@@ -54,7 +54,7 @@ from hq.fleet.receipts.tokens import ReceiptError
 from hq.fleet.touchpoints import find_by_code
 from hq.tables.models import Rating, WebFollowup
 from hq.words.keep import MAX_INPUT
-from kiosk.settings.model import LANGUAGES
+from kiosk.settings.survey import LANGUAGES
 
 router = APIRouter(include_in_schema=False)
 # What each refusal says (title, text); English, translated where shown.

@@ -20,7 +20,7 @@ from hq.people import audit
 from hq.tables.surveys import Comment
 from hq.words.redact import PLACEHOLDER, redact
 from hq.words.topics import LANGUAGES, tag
-from kiosk.settings.model import REASON_PATTERN
+from kiosk.settings.survey import REASON_PATTERN
 from kiosk.timekeeping.localtime import to_utc_text
 
 MAX_LENGTH = 1000  # characters kept; the web survey's text box says so (maxlength)

@@ -24,7 +24,7 @@ from hq.core.errors import N_, InputError
 from hq.people.access import Access
 from hq.tables.models import Device, Rating, Store
 from hq.tables.surveys import Comment
-from kiosk.settings.model import BUILTIN_REASONS, REASON_PATTERN
+from kiosk.settings.survey import BUILTIN_REASONS, REASON_PATTERN
 from kiosk.timekeeping.localtime import day_bounds, parse_utc_text, to_utc_text, zone
 
 PAGE = 50

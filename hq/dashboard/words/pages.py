@@ -29,7 +29,7 @@ from hq.tables.surveys import Comment
 from hq.web.deps import DB, Now, WriteLock
 from hq.words import read
 from hq.words.keep import TopicsError, set_topics
-from kiosk.settings.model import BUILTIN_REASONS, DEFAULT_FACES
+from kiosk.settings.survey import BUILTIN_REASONS, DEFAULT_FACES
 
 router = APIRouter(include_in_schema=False)
 Param = Annotated[str, Q(max_length=80)]
