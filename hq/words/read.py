@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from hq.core.errors import N_, InputError
@@ -205,11 +205,25 @@ def comments(
 ) -> tuple[list[Shown], int]:
     """The comments under *chosen* that *access* may see, newest first, page *page* of
     :data:`PAGE`, and how many there are in all."""
-    query = _query().where(*_where(session, access, chosen))
-    rows = session.execute(query.order_by(Comment.created_at.desc(), Comment.rating_id)).all()
-    if chosen.topic:  # JSON lists are read here, the same on SQLite and PostgreSQL
-        rows = [r for r in rows if chosen.topic in (r[0].topics or [])]
-    return [_shown(r) for r in rows[(page - 1) * PAGE : page * PAGE]], len(rows)
+    where = _where(session, access, chosen)
+    order = (Comment.created_at.desc(), Comment.rating_id)
+    if not chosen.topic:  # a page of rows from the database, and their number
+        query = _query().where(*where).order_by(*order).limit(PAGE).offset((page - 1) * PAGE)
+        total = session.scalar(
+            select(func.count()).select_from(Comment)
+            .join(Rating, Rating.id == Comment.rating_id).where(*where)
+        )  # fmt: skip
+        return [_shown(r) for r in session.execute(query)], total or 0
+    # JSON lists are read here, the same on SQLite and PostgreSQL: the topics of the
+    # filter's comments (small), then the page of those with the topic
+    keys = session.execute(
+        select(Comment.rating_id, Comment.topics)
+        .join(Rating, Rating.id == Comment.rating_id).where(*where).order_by(*order)
+    ).all()  # fmt: skip
+    ids = [rid for rid, topics in keys if chosen.topic in (topics or [])]
+    chosen_ids = ids[(page - 1) * PAGE : page * PAGE]
+    rows = session.execute(_query().where(Comment.rating_id.in_(chosen_ids)).order_by(*order))
+    return [_shown(r) for r in rows], len(ids)
 
 
 def one(session: Session, access: Access, rating_id: str) -> Shown | None:

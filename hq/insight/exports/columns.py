@@ -46,6 +46,10 @@ COLUMNS: tuple[Column, ...] = (
     Column("day_complete", "bool"),
     Column("day_incomplete_reason", "text"),
     Column("received_utc", "plain"),
+    # a web answer's words, personal data removed (hq.words), and their topics (reason
+    # keys joined by ";"); empty for a kiosk's rating, which has no words (issue 32)
+    Column("comment", "text"),
+    Column("comment_topics", "text"),
 )
 HEADER = tuple(c.name for c in COLUMNS)
 

@@ -25,7 +25,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from hq.insight.exports.columns import FORMULA_START, HEADER, cell
-from hq.insight.exports.rows import Export, StoreInfo, offset_text
+from hq.insight.exports.rows import Export, StoreInfo, offset_text, topics_text
 
 CHUNK = 5000  # rows fetched and written at a time
 _HOUR = timedelta(hours=1) - timedelta(microseconds=1)
@@ -160,12 +160,14 @@ class _Rows:
         """The CSV lines of *chunk*, proven to be what the csv module writes."""
         seen = _NONE
         lines = []
+        bare = 0  # lines whose last cell (the comment's topics) is empty: they end ",\r\n"
         add = lines.append
         hours, incomplete = self.hours, self.incomplete
         name, name_counts = self.name, self.name_counts
         for (
             rating_id, store_id, device_id, survey_id, question_id, config_version,
             scale, score, source, reason, recorded_at, flag, suspect, received_at,
+            comment, topics,
         ) in chunk:  # fmt: skip
             if store_id != self.store_id:
                 self._enter(store_id)
@@ -201,23 +203,32 @@ class _Rows:
                 complete, (why_text, counts) = "no", why
                 if counts is not _NONE:
                     seen = _add(seen, counts)
+            words = ""
+            if comment:  # a web answer's words: free text, guarded and counted
+                words = quoted(cell(comment))
+                counts = _counts(words)
+                if counts is not _NONE:
+                    seen = _add(seen, counts)
             add(
                 f"{rating_id},{store_id},{name},{day},{local_time},{offset},{recorded_at},"
                 f"{device_id},{survey_id},{question_id},{config_version},{scale},{score},"
                 f"{source},{reason or ''},{label},{flag or ''},{'yes' if suspect else 'no'},"
                 f"{'no' if flag is not None or suspect else 'yes'},{complete},{why_text},"
-                f"{received_at}\r\n"
+                f"{received_at},{words},{(tags := topics_text(topics) if topics else '')}\r\n"
             )
+            if not tags:
+                bare += 1
         text = "".join(lines)
         n = len(lines)
-        # Each line has 21 commas, a CR and an LF, and one cell that starts with a sign
-        # (its offset); any more are the free text's, counted as it was written.
+        # Each line has 23 commas, a CR and an LF, and one cell that starts with a sign
+        # (its offset), and one more ",\r" where its last cell is empty; any more are the
+        # free text's, counted as it was written.
         if (
-            text.count(",") != seen[0] + 21 * n
+            text.count(",") != seen[0] + 23 * n
             or text.count('"') != seen[1]
             or text.count("\r") != seen[2] + n
             or text.count("\n") != seen[3] + n
-            or len(STARTS.findall(text)) != seen[4] + n
+            or len(STARTS.findall(text)) != seen[4] + n + bare
             or text[:1] in FORMULA_START
         ):
             return self._by_csv_module(chunk)
@@ -232,6 +243,7 @@ class _Rows:
         for (
             rating_id, store_id, device_id, survey_id, question_id, config_version,
             scale, score, source, reason, recorded_at, flag, suspect, received_at,
+            comment, topics,
         ) in chunk:  # fmt: skip
             store = self.export.stores.get(store_id)
             if (
@@ -250,7 +262,8 @@ class _Rows:
                 config_version, cell(scale), score, cell(source), cell(reason),
                 cell(labels(store_id, device_id, reason)), cell(flag),
                 "yes" if suspect else "no", "no" if flag is not None or suspect else "yes",
-                "no" if why is not None else "yes", cell(why), received_at,
+                "no" if why is not None else "yes", cell(why), received_at, cell(comment),
+                topics_text(topics),
             ))  # fmt: skip
         self._enter(self.store_id)  # type: ignore[arg-type]
         return buffer.getvalue()

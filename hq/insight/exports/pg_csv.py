@@ -72,6 +72,8 @@ CELLS = {
     "day_complete": _yes("inc.why IS NULL"),
     "day_incomplete_reason": _text("inc.why"),
     "received_utc": "r.received_at",
+    "comment": _text("c.text"),
+    "comment_topics": "(SELECT string_agg(k, ';') FROM json_array_elements_text(c.topics) AS k)",
 }
 
 
@@ -86,6 +88,7 @@ def _sql(lower: bool, upper: bool) -> str:
     return (
         f"COPY (SELECT {cells}"  # noqa: S608 -- fixed names; values are parameters
         " FROM ratings r"
+        " LEFT JOIN comments c ON c.rating_id = r.id"
         " CROSS JOIN LATERAL (SELECT r.recorded_at::timestamptz AS t OFFSET 0) AS u"
         " LEFT JOIN json_to_recordset(%(labels)s::json)"
         " AS lab(device_id text, key text, label text)"

@@ -11,23 +11,25 @@ ratings never sits in memory. Days are each store's local ones (SPEC §3).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, null, select
 from sqlalchemy.orm import Session
 
 from hq.core.errors import UnknownStoreError
 from hq.ingest.completeness import completeness_of, incomplete_days
 from hq.insight.exports.labels import ReasonLabels
 from hq.tables.models import Device, Rating, Store
+from hq.tables.surveys import Comment
 from kiosk.timekeeping.localtime import day_bounds, to_utc_text, zone
 
 CHUNK = 2000  # rows fetched from the database at a time
 
-SELECTED = (  # in the order Export.rows unpacks them
+RATED = (  # in the order Export.rows unpacks them, then a comment's text and topics
     Rating.id,
     Rating.store_id,
     Rating.device_id,
@@ -43,6 +45,18 @@ SELECTED = (  # in the order Export.rows unpacks them
     Rating.time_suspect,
     Rating.received_at,
 )
+SELECTED = (*RATED, Comment.text, Comment.topics)
+NO_COMMENT = (*RATED, null().label("text"), null().label("topics"))
+
+
+def topics_text(topics: list | str | None) -> str:
+    """A comment's topics as the export writes them: the keys joined by ``;`` ("" for
+    none). *topics* as the driver hands them: a list, or JSON text (SQLite's raw cursor)."""
+    if not topics:
+        return ""
+    if isinstance(topics, str):
+        topics = json.loads(topics)
+    return ";".join(k for k in topics if isinstance(k, str))
 
 
 @dataclass(frozen=True)
@@ -87,6 +101,8 @@ class ExportRow:
     day_complete: bool
     day_incomplete_reason: str | None  # why its store-day may lack ratings
     received_utc: str
+    comment: str | None  # the words of a web answer, personal data removed
+    comment_topics: str  # their topics' keys joined by ";"
 
 
 @dataclass
@@ -99,10 +115,17 @@ class Export:
     first: date | None = None
     last: date | None = None
     limited: bool = False  # to the stores of a reader's part of the chain
+    # whether any of its stores has a comment: without, the ratings are read alone (on
+    # SQLite a look-up of each rating's comment costs as much again as the rest of a row)
+    with_comments: bool = True
 
     def query(self) -> Select:
         """The ratings, ordered by store and time (``ix_ratings_store_recorded``)."""
-        query = select(*SELECTED).order_by(Rating.store_id, Rating.recorded_at, Rating.id)
+        if self.with_comments:
+            query = select(*SELECTED).outerjoin(Comment, Comment.rating_id == Rating.id)
+        else:
+            query = select(*NO_COMMENT)
+        query = query.order_by(Rating.store_id, Rating.recorded_at, Rating.id)
         if self.store_id is not None:
             query = query.where(Rating.store_id == self.store_id)
         elif self.limited:
@@ -133,6 +156,7 @@ class Export:
             for (
                 rating_id, store_id, device_id, survey_id, question_id, config_version,
                 scale, score, source, reason, recorded_at, flag, suspect, received_at,
+                comment, topics,
             ) in chunk:  # fmt: skip
                 store = self.stores.get(store_id)
                 if store is None:  # a store added after the export began
@@ -155,7 +179,8 @@ class Export:
                     local.replace(tzinfo=None, microsecond=0), offsets[offset], recorded_at,
                     device_id, survey_id, question_id, config_version, scale, score, source,
                     reason, labels(store_id, device_id, reason), flag, bool(suspect),
-                    flag is None and not suspect, why is None, why, received_at,
+                    flag is None and not suspect, why is None, why, received_at, comment,
+                    topics_text(topics),
                 )  # fmt: skip
 
 
@@ -205,7 +230,11 @@ def prepare(
         )
     kept = [store_id] if store_id else (sorted(only) if only is not None else None)
     labels = ReasonLabels(session, language, kept)
-    return Export(infos, labels, store_id, first, last, limited=only is not None)
+    commented = select(Comment.rating_id).limit(1)
+    if kept is not None:
+        commented = commented.where(Comment.store_id.in_(kept))
+    with_comments = session.scalar(commented) is not None
+    return Export(infos, labels, store_id, first, last, only is not None, with_comments)
 
 
 def offset_text(offset: timedelta) -> str:

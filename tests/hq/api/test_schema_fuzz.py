@@ -30,7 +30,7 @@ from tests.hq.conftest import _pg, _url, make_hq
 EXAMPLES = int(os.environ.get("HYMIO_FUZZ_EXAMPLES", "25"))
 MIN_CASES = int(os.environ.get("HYMIO_FUZZ_MIN_CASES", "0"))  # sent on each database
 
-READER_PATHS = ("/stores/", "/gaps", "/export.", "/export-")
+READER_PATHS = ("/stores/", "/gaps", "/export.", "/export-", "/comments")
 # Sent with an admin token: the enrol codes', the survey editor's, the alert set-up's, the
 # alerts', the regions' and the people's (and their subscriptions') twins.
 ADMIN_PATHS = ("/enrolment-codes", "/surveys", "/alert-rules", "/alert-channels", "/users",
@@ -65,6 +65,7 @@ STATE = [
     "SELECT id, name, parent_id FROM regions ORDER BY id",
     "SELECT id, username, kind, scope, mode FROM alert_subscriptions ORDER BY id",
     "SELECT id, state, owner, due FROM alerts ORDER BY id",
+    "SELECT rating_id, CAST(topics AS TEXT), topics_edited_at FROM comments ORDER BY rating_id",
 ]
 
 
@@ -151,6 +152,8 @@ def test_the_schema_lists_every_api_operation(fuzz_hq):
         "GET /api/v1/users/{username}/subscriptions",
         "POST /api/v1/users/{username}/subscriptions",
         "DELETE /api/v1/users/{username}/subscriptions/{subscription_id}",
+        "GET /api/v1/comments",
+        "PUT /api/v1/comments/{rating_id}/topics",
     }
 
 

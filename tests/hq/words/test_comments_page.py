@@ -5,6 +5,8 @@ in the audit log), and bad input answered with a 4xx that changes nothing."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import timedelta
 
 import pytest
@@ -14,6 +16,7 @@ from hq.people.admin import add_api_token, add_user
 from hq.tables.chain import AuditEvent
 from hq.tables.surveys import Comment
 from hq.words.keep import keep_comment
+from kiosk.timekeeping.localtime import to_utc_text
 from tests.hq.conftest import PASSWORD, csrf_of
 from tests.hq.words.answers import REASONS, web_link, web_rating
 
@@ -199,3 +202,38 @@ def test_the_api_twin_reads_and_sets_topics_with_the_same_access(hq):
     )
     with hq.sessions() as s:
         assert s.get(Comment, ids[4]).topics == ["cleanliness"]
+
+
+def test_comments_come_a_page_at_a_time_with_and_without_a_topic(hq):
+    words = [(1, "fi", f"Jono {i}" if i % 2 else f"Hinta {i}") for i in range(55)]
+    seed(hq, words=words)
+    auth = hq.auth(hq.reader_token)
+
+    def read(query):
+        return hq.client.get(f"/api/v1/comments?{query}", headers=auth).json()
+
+    first, second = read("page=1"), read("page=2")
+    assert first["total"] == second["total"] == 55 and first["page_size"] == 50
+    assert len(first["comments"]) == 50 and len(second["comments"]) == 5
+    ids = [c["rating_id"] for c in first["comments"] + second["comments"]]
+    assert len(set(ids)) == 55  # newest first, none twice
+    times = [c["recorded_at"] for c in first["comments"] + second["comments"]]
+    assert times == sorted(times, reverse=True)
+    queue = read("topic=queue"), read("topic=queue&page=2")
+    assert (
+        queue[0]["total"] == 27 and len(queue[0]["comments"]) == 27 and queue[1]["comments"] == []
+    )
+    assert all(c["topics"] == ["queue"] for c in queue[0]["comments"])
+
+
+def test_the_export_carries_each_comment_redacted_and_its_topics_empty_for_kiosks(hq):
+    _, ids = seed(hq)
+    kiosk = hq.rating(recorded_at=to_utc_text(hq.clock.now - timedelta(minutes=30)))
+    assert hq.post([kiosk]).status_code == 200
+    answer = hq.client.get("/api/v1/export.csv", headers=hq.auth(hq.reader_token))
+    assert answer.status_code == 200
+    rows = {r["rating_id"]: r for r in csv.DictReader(io.StringIO(answer.text, newline=""))}
+    assert rows[ids[0]]["comment"].endswith("soita [phone]") and "040" not in answer.text
+    assert rows[ids[0]]["comment_topics"] == "queue;staff"
+    assert rows[ids[1]]["comment"] == "Kassajono ei liikkunut <script>alert(1)</script>"
+    assert rows[kiosk["id"]]["comment"] == rows[kiosk["id"]]["comment_topics"] == ""

@@ -20,7 +20,7 @@ HEADER = [
     "rating_id", "store_id", "store_name", "local_date", "local_time", "utc_offset",
     "utc_time", "device_id", "survey_id", "question_id", "config_version", "scale", "score",
     "source", "reason", "reason_label", "flag", "time_suspect", "counted", "day_complete",
-    "day_incomplete_reason", "received_utc",
+    "day_incomplete_reason", "received_utc", "comment", "comment_topics",
 ]  # fmt: skip
 
 
@@ -38,7 +38,7 @@ def test_the_columns_are_the_analysts_not_hqs_internals(hq):
         "scale": "smiley4", "score": "1", "source": "touch", "reason": "queue",
         "reason_label": "Queue", "flag": "", "time_suspect": "no", "counted": "yes",
         "day_complete": "yes", "day_incomplete_reason": "",
-        "received_utc": to_utc_text(hq.clock.now),
+        "received_utc": to_utc_text(hq.clock.now), "comment": "", "comment_topics": "",
     }  # fmt: skip
     for internal in ("seq", "database_id", "boot_id", "mono_ns", "clock_synced", "id"):
         assert internal not in row
