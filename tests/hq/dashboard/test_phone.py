@@ -49,6 +49,9 @@ PAGES = {
 NOT_PAGES = ("/api/", "/healthz", "/openapi.json", "/docs", "/help", "/login", "/business/sample")
 NOT_PAGES += ("/surveys/pictograms",)  # the kiosk's pictogram files, for the survey preview
 NOT_PAGES += ("/chain/touchpoints/",)  # a web link's QR poster: a PDF (test_posters.py)
+# the shoppers' web survey, not the dashboard: walked at 390 and 1366 px, without sideways
+# scrolling, by tests/hq/answer/test_web_survey_browser.py
+NOT_PAGES += ("/r/",)
 # The outermost element that reaches past the window and is not inside a box that scrolls.
 WIDEST = """w => {
   for (const e of document.querySelectorAll('main *, header *')) {
