@@ -145,8 +145,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def _budget_options(p: argparse.ArgumentParser) -> None:
-    """``hymio hq serve``'s connection budget (:mod:`hq.tables.budget`)."""
-    from hq.tables.budget import ENV
+    """``hymio hq serve``'s connection budget (:mod:`hq.core.budget`)."""
+    from hq.core.budget import ENV
 
     def number(name: str, text: str) -> None:
         p.add_argument(
@@ -217,9 +217,9 @@ def _now() -> datetime:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from hq.core.budget import BudgetError, budget_for, environment
     from hq.core.client_address import ENV_VAR as FORWARDED_VAR
     from hq.core.client_address import ForwardedSettingError, trusted_proxies
-    from hq.tables.budget import BudgetError, budget_for, environment
     from hq.tables.database import open_database
 
     if args.min_cell < 1:
@@ -264,7 +264,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 def serving_line(host: str, port: int, url: str, workers: int, budget=None) -> str:
     """What ``hymio hq serve`` says at start: where, on which database (no password), and
-    each process's connection *budget* (:class:`hq.tables.budget.Budget`) when given."""
+    each process's connection *budget* (:class:`hq.core.budget.Budget`) when given."""
     from sqlalchemy.engine import make_url
 
     shown = f"[{host}]" if ":" in host else host
@@ -278,7 +278,7 @@ def serving_line(host: str, port: int, url: str, workers: int, budget=None) -> s
 
 def environment_names() -> tuple[str, ...]:
     """The budget's values, as ``hymio hq serve``'s ``--db-…`` options name them."""
-    from hq.tables.budget import ENV
+    from hq.core.budget import ENV
 
     return tuple(ENV)
 

@@ -32,10 +32,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from hq.core.budget import KIOSKS
 from hq.core.errors import ApiError
 from hq.ingest.ratelimit import retry_after
 from hq.people.credentials import token_hash
-from hq.tables.budget import KIOSKS
 from hq.tables.models import Device, Store
 
 T = TypeVar("T")

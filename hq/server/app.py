@@ -41,13 +41,13 @@ from hq.api.regions import figures as region_api
 from hq.api.regions import manage as region_manage
 from hq.api.survey import routes as survey_routes
 from hq.core import client_address
+from hq.core.budget import Budget, Share, budget_for
 from hq.fleet.releases import release_folder
 from hq.ingest.device_calls import Admission, KnownDevices
 from hq.ingest.health import Health
 from hq.ingest.ratelimit import RateLimiter
 from hq.ingest.wire import Batch
 from hq.insight.exports.streamed import ExportGate
-from hq.tables.budget import Budget, Share, budget_for
 from hq.tables.database import POOL_TIMEOUT, export_sessions, open_database, writer_lock
 from hq.web import docs, errors_http, headers, help
 from kiosk import __version__
@@ -73,7 +73,7 @@ def create_app(
     files are served from the folder *release_files* (default
     :func:`hq.fleet.releases.release_folder`). The documentation at ``/help`` is the site
     built into *help_site* (default :func:`hq.web.help.folder`). The process keeps to the
-    connection *budget* (default :func:`hq.tables.budget.budget_for` the URL).
+    connection *budget* (default :func:`hq.core.budget.budget_for` the URL).
     """
     from hq.answer import install as install_answer
     from hq.dashboard import install as install_dashboard

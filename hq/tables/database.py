@@ -21,9 +21,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
+from hq.core.budget import Budget, budget_for
 from hq.core.errors import DatabaseURLError
 from hq.tables import every_table
-from hq.tables.budget import Budget, budget_for
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 # Seconds a request waits for a pooled connection before it is answered 503 (not 30 s:
@@ -36,7 +36,7 @@ def make_engine(url: str, pool: int | None = None, budget: Budget | None = None)
 
     *pool*: exactly that many connections (no overflow), for a pool of its own such as
     the exports' (:func:`export_sessions`); else the *budget*'s pool and overflow (by
-    default :func:`hq.tables.budget.budget_for` the URL). On PostgreSQL each connection
+    default :func:`hq.core.budget.budget_for` the URL). On PostgreSQL each connection
     says ``hymio-hq <pid>`` as its ``application_name`` (what ``pg_stat_activity`` shows),
     and through a pooler (``budget.pooler``) psycopg prepares no statement on the server."""
     try:
@@ -130,7 +130,7 @@ def export_sessions(
 
 def open_database(url: str, budget: Budget | None = None) -> tuple[Engine, sessionmaker[Session]]:
     """The engine and session factory of *url*, migrated to the newest schema; the
-    engine's pool is *budget*'s (default :func:`hq.tables.budget.budget_for` the URL)."""
+    engine's pool is *budget*'s (default :func:`hq.core.budget.budget_for` the URL)."""
     every_table()  # the features' tables known to the sessions too
     engine = make_engine(url, budget=budget)
     upgrade(engine)

@@ -32,7 +32,7 @@ Bearer = HTTPAuthorizationCredentials | None
 
 def get_session(request: Request) -> Iterator[Session]:
     """One session per request; rolled back unless the handler commits. The dashboard and
-    the API hold at most their share of the connections (:class:`hq.tables.budget.Share`);
+    the API hold at most their share of the connections (:class:`hq.core.budget.Share`);
     past it, after a short wait, the answer is 503."""
     share = request.app.state.share
     if not share.take():

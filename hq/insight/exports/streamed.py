@@ -25,8 +25,8 @@ import anyio
 from fastapi.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
+from hq.core.budget import EXPORTS  # exports at once in a process (the connection budget)
 from hq.core.errors import ApiError
-from hq.tables.budget import EXPORTS  # exports at once in a process (the connection budget)
 
 log = logging.getLogger(__name__)
 RETRY_AFTER = 10  # seconds an export refused for being one too many waits

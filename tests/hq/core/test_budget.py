@@ -1,4 +1,4 @@
-"""The connection budget (:mod:`hq.tables.budget`): read from options, the environment and
+"""The connection budget (:mod:`hq.core.budget`): read from options, the environment and
 the database's defaults, refused whole with a message naming the value and the option when
 it cannot be kept, and said by ``hymio hq serve`` at start."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from hq.tables.budget import Budget, BudgetError, Share, budget_for, environment
+from hq.core.budget import Budget, BudgetError, Share, budget_for, environment
 from tests.hq.served import hymio
 
 
