@@ -9,7 +9,9 @@ On PostgreSQL, against a real ``hymio hq serve`` (one process):
   wrote per request (``pg_current_wal_lsn()`` before and after);
 * **per rating kept**: a database filled with :data:`RATINGS` ratings of a year
   (:mod:`bench.chain_data`, with the counts ingest keeps); ``pg_total_relation_size`` of
-  every table over the number of ratings.
+  every table over the number of ratings;
+* **partitioned or not**: those ratings in one table and in a table partitioned by month
+  of a UUIDv7-shaped id (:func:`partitioned`): a month's export, an insert, a lookup.
 
 The WAL position is the whole server's: anything else writing at the same time adds to it,
 so the round with the least WAL per request is the one reported beside the median. Then
@@ -25,7 +27,8 @@ import os
 import statistics
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import psycopg
 import requests
@@ -35,6 +38,7 @@ from bench.common import row
 from bench.ingest import _pg_db, _pg_drop, ratings, start_hq
 from hq.people.admin import add_device, add_store
 from hq.tables.database import open_database
+from kiosk.timekeeping.localtime import to_utc_text
 
 RATINGS = int(os.environ.get("HYMIO_BENCH_SIZING_RATINGS", "1000000"))
 SECONDS = float(os.environ.get("HYMIO_BENCH_SIZING_SECONDS", "8"))
@@ -174,7 +178,7 @@ def per_rating(url: str) -> dict[str, float]:
           f" {time.perf_counter() - started:.0f} s)")  # fmt: skip
     plain = url.replace("postgresql+psycopg", "postgresql")
     with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute("VACUUM ANALYZE")
+        conn.execute("VACUUM ANALYZE")  # before the partitioning bench adds its tables
         (n,) = conn.execute("SELECT count(*) FROM ratings").fetchone()
         sizes = dict(
             conn.execute(
@@ -195,6 +199,104 @@ def per_rating(url: str) -> dict[str, float]:
         f"heap alone {out['ratings_heap']:.0f} B")  # fmt: skip
     row("kept hour and day counts", f"{out['counts']:.0f} B a rating")
     row("whole database", f"{out['database']:.0f} B a rating", f"{n:,} ratings")
+    return out
+
+
+def _v7(at: str, noise: str) -> str:
+    """SQL for a UUIDv7-shaped id: the milliseconds of the time *at*, then *noise* (hex)."""
+    ms = f"lpad(to_hex(floor(extract(epoch FROM ({at})::timestamptz) * 1000)::bigint), 12, '0')"
+    return (
+        f"substr({ms}, 1, 8) || '-' || substr({ms}, 9, 4) || '-7' || substr({noise}, 1, 3)"
+        f" || '-8' || substr({noise}, 4, 3) || '-' || substr({noise}, 7, 12)"
+    )
+
+
+def partitioned(url: str) -> dict[str, float]:
+    """The ratings of *url* copied twice with UUIDv7-shaped ids (the bench's own ids are
+    not): into one table and into a table partitioned by month of the id (with a default
+    partition), each with the same indexes. Then, rounds interleaved: a month's export of
+    every store (``COPY … TO '/dev/null'``, the export's own SQL), 1 000 new ratings
+    inserted with ``ON CONFLICT DO NOTHING`` (rolled back), and 1 000 ids looked up."""
+    from hq.insight.exports.pg_csv import _sql
+
+    plain = url.replace("postgresql+psycopg", "postgresql")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        cols = [r[0] for r in conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'ratings'"
+            " ORDER BY ordinal_position").fetchall()]  # fmt: skip
+        picked = ", ".join(_v7("recorded_at", "md5(id)") if c == "id" else c for c in cols)
+        fresh = ", ".join(_v7("now()::text", "md5(id || 'new')") if c == "id" else c for c in cols)
+        months = conn.execute(
+            "SELECT DISTINCT date_trunc('month', recorded_at::timestamptz) FROM ratings ORDER BY 1"
+        ).fetchall()
+        months = [m for (m,) in months] + [months[-1][0] + timedelta(days=32)]
+        conn.execute("CREATE TABLE r_one (LIKE ratings INCLUDING DEFAULTS)")
+        conn.execute(
+            "CREATE TABLE r_parts (LIKE ratings INCLUDING DEFAULTS) PARTITION BY RANGE (id)"
+        )
+        for a, b in pairwise(months):
+            zeros = "repeat('0', 12)"
+            bound = [conn.execute(f"SELECT {_v7(repr(m.isoformat()), zeros)}").fetchone()[0]
+                     for m in (a, b.replace(day=1))]  # fmt: skip
+            conn.execute(f"CREATE TABLE r_parts_{a:%Y%m} PARTITION OF r_parts FOR VALUES"
+                         f" FROM ('{bound[0]}') TO ('{bound[1]}')")  # fmt: skip
+        conn.execute("CREATE TABLE r_parts_other PARTITION OF r_parts DEFAULT")
+        for table in ("r_one", "r_parts"):
+            conn.execute(f"INSERT INTO {table} SELECT {picked} FROM ratings")  # noqa: S608
+            conn.execute(f"ALTER TABLE {table} ADD PRIMARY KEY (id)")
+            conn.execute(f"CREATE INDEX ON {table} (store_id, recorded_at)")
+            conn.execute(f"CREATE INDEX ON {table} (device_id, database_id, seq)")
+            conn.execute(f"VACUUM ANALYZE {table}")
+        stores = conn.execute("SELECT id, timezone FROM stores ORDER BY id").fetchall()
+        ids = [r[0] for r in conn.execute("SELECT id FROM r_one ORDER BY md5(id) LIMIT 1000")]
+        last = max(months[:-1])
+        start, end = (to_utc_text(last), to_utc_text(last + timedelta(days=28)))
+        times: dict[str, list[float]] = {}
+
+        def timed(name: str, work) -> None:
+            started = time.perf_counter()
+            work()
+            times.setdefault(name, []).append(time.perf_counter() - started)
+
+        cursor = psycopg.ClientCursor(conn)
+        for _ in range(ROUNDS):
+            for table in ("r_one", "r_parts"):
+                sql = _sql(True, True).replace("FROM ratings r", f"FROM {table} r")
+                sql = sql.replace("TO STDOUT", "TO '/dev/null'")
+                params = {"name": "x", "start": start, "end": end, "shift": "7200 seconds",
+                          "offset": "+02:00", "labels": "{}", "incomplete": "{}"}  # fmt: skip
+                timed(f"{table} export", lambda sql=sql, p=params: [
+                    cursor.execute(sql, {**p, "store": s}) for s, _ in stores])  # fmt: skip
+                insert = (
+                    f"INSERT INTO {table} SELECT {fresh}"  # noqa: S608 -- the bench's own names
+                    " FROM ratings LIMIT 1000 ON CONFLICT DO NOTHING RETURNING id"
+                )
+                with conn.transaction(force_rollback=True):
+                    timed(f"{table} insert", lambda q=insert: conn.execute(q).fetchall())
+                look = f"SELECT count(*) FROM {table} WHERE id = ANY(%s)"  # noqa: S608
+                timed(f"{table} lookup", lambda q=look: conn.execute(q, (ids,)).fetchone())
+        sizes = {
+            t: conn.execute(
+                "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c"
+                " WHERE c.relname = %s OR c.relname LIKE %s AND c.relkind = 'r'",
+                (t, f"{t}\\_%"),
+            ).fetchone()[0]
+            for t in ("r_one", "r_parts")
+        }
+    out = {}
+    for what in ("export", "insert", "lookup"):
+        one, parts = times[f"r_one {what}"], times[f"r_parts {what}"]
+        spread = " · ".join(f"{f(one) * 1000:,.1f}" for f in SPREAD)
+        row(f"{what}: one table", f"{spread} ms")
+        spread = " · ".join(f"{f(parts) * 1000:,.1f}" for f in SPREAD)
+        ratio = statistics.median(parts) / statistics.median(one)
+        row(
+            f"{what}: {len(months) - 1} monthly partitions",
+            f"{spread} ms",
+            f"{ratio:.2f}× one table",
+        )
+        out[what] = ratio
+    row("size: partitioned ÷ one table", f"{int(sizes['r_parts']) / int(sizes['r_one']):.2f}×")
     return out
 
 
@@ -251,7 +353,9 @@ def main() -> dict:
     finally:
         _pg_drop("hymio_bench_sizing_requests")
     try:
-        storage = per_rating(_pg_db("hymio_bench_sizing_storage"))
+        url = _pg_db("hymio_bench_sizing_storage")
+        storage = per_rating(url)
+        storage["partitioned"] = partitioned(url)
     finally:
         _pg_drop("hymio_bench_sizing_storage")
     sized = arithmetic(costs, storage)
