@@ -22,6 +22,7 @@ from hq.core.language import N_
 from hq.dashboard.pages import EXPIRED, Reader, _check_csrf, _page, _to_login, logged_in, speaks
 from hq.dashboard.survey.form import FACE_COLOURS, MOUTHS
 from hq.fleet.survey.publish import standing_survey
+from hq.fleet.touchpoints import STAGES
 from hq.insight.exports.labels import ReasonLabels
 from hq.people.access import Access
 from hq.tables.models import Device, Store
@@ -151,7 +152,7 @@ def comments_page(
         total=total, page=page, pages=max(1, -(-total // read.PAGE)), chosen=chosen,
         query=urlencode(chosen.params()), stores=stores, touchpoints=_touchpoints(db, stores),
         topics=choices, topic_names=dict(choices), topic_labels=topic_labels, counts=counts,
-        allowed=allowed, few=few, store=None,
+        allowed=allowed, few=few, store=None, stages=STAGES,
     )  # fmt: skip
 
 

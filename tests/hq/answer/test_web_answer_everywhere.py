@@ -103,6 +103,7 @@ def test_a_web_answer_counts_in_the_ranking_the_export_and_the_comments(hq, brow
         assert comments.count() == 1
         shown = comments.first.inner_text()
         assert "Kön var lång" in shown and not any(p in shown for p in PLANTED)
+        assert "Kassan (Kassa)" in shown  # the link's name and its stage, in Swedish
         desk.screenshot(path=ARTIFACTS / "web-everywhere-comments.png", full_page=True)
         analyst.close()
 
