@@ -18,6 +18,7 @@ from hq.ingest.completeness import incomplete_days
 from hq.insight.business.action_effects import effects_of
 from hq.insight.business.effects import Effect
 from hq.insight.chain import RankRow, rankings
+from hq.insight.comments import store_topics
 from hq.insight.figures import DeviceHealth, StoreFigures, headline, store_page
 from hq.insight.ranking import kind_of
 from hq.insight.regions.figures import region_group, region_total
@@ -26,6 +27,7 @@ from hq.insight.scheduled.subscriptions import stores_of
 from hq.insight.splits import Split
 from hq.insight.weekly.summary import region_summary, store_summary
 from hq.insight.weekly.words import Told, told
+from hq.people.access import access_of
 from hq.tables.actions import StoreAction
 from hq.tables.models import Region, Store
 
@@ -77,6 +79,9 @@ class StoreReport:
     # day and what was done, and what it changed (hq.insight.business.effects) where known.
     actions: list[tuple[str, list[StoreAction]]] = ()
     effects: dict[str, Effect] = field(default_factory=dict)
+    # the topics of the period's counted web comments, as the store page counts them
+    # (hq.insight.comments.store_topics: none from fewer than the privacy guard's few)
+    comment_topics: dict = field(default_factory=dict)
 
     @property
     def hours(self) -> range:
@@ -189,7 +194,15 @@ def store_report(
         incomplete=page["incomplete"],
         lacking=_lacking(page["devices"], store, period, now),
         **_acted(session, store, period),
+        comment_topics=_topics(session, store, period, few, language.code),
     )
+
+
+def _topics(session: Session, store: Store, period: ReportPeriod, few: int, code: str) -> dict:
+    """The counts of what the period's web comments speak of; counts only, never words, so
+    whoever gets the report may read them (the comments themselves stay behind a login)."""
+    reader = access_of(session, "report", "analyst", "")
+    return store_topics(session, reader, store, period.first, period.last, few, code)
 
 
 ACTED = 8  # weeks: an action's effect is told from 3 weeks after it (hq.insight.business)
