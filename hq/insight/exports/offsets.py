@@ -16,6 +16,9 @@ from zoneinfo import ZoneInfo
 from kiosk.timekeeping.localtime import to_utc_text
 
 STEP = timedelta(hours=6)
+# The last hour whose next hour a datetime can hold: a rating stamped 9999-12-31 (a kiosk
+# clock gone wild, stored and marked suspect) is sampled up to here, not past the calendar.
+LAST_HOUR = datetime.max.replace(minute=0, second=0, microsecond=0, tzinfo=UTC) - STEP
 
 
 def offset_spans(
@@ -24,7 +27,7 @@ def offset_spans(
     """The spans ``(from, to, offset)`` that cover the instants *first* … *last* (UTC):
     ``from`` and ``to`` in the stored text form, ``None`` at the two open ends (the span
     reaches as far as the ratings do); each span's offset holds from its ``from`` on."""
-    changes = _changes(timezone, _hour(first), _hour(last) + timedelta(hours=1))
+    changes = _changes(timezone, _hour(first), min(_hour(last), LAST_HOUR) + timedelta(hours=1))
     zone = ZoneInfo(timezone)
     spans: list[tuple[str | None, str | None, timedelta]] = []
     start: str | None = None

@@ -43,7 +43,7 @@ def test_an_admin_makes_a_link_sets_stages_and_opens_it(hq, browser):  # noqa: F
         with hq.sessions() as s:
             link = s.scalar(select(Device).where(Device.kind == "web"))
             assert s.get(Device, "k1").stage == "checkout"
-        address = row.locator("a").inner_text()
+        address = row.locator("a.code").inner_text()
         assert address == f"{server.url}/r/{link.code}"
 
         wide = browser.new_context(locale="sv-SE", viewport={"width": 1366, "height": 900})

@@ -10,7 +10,7 @@ from tests.hq.conftest import LiveServer
 from tests.hq.dashboard.test_dashboard import ARTIFACTS, _log_in, browser  # noqa: F401
 from tests.hq.insight.test_channels import NOTE, link, send, web_answers
 
-HEADING = {"en": "By channel and touchpoint", "fi": "Kanavittain ja kosketuspisteittäin",
+HEADING = {"en": "By channel and touchpoint", "fi": "Kanavittain ja kontaktipisteittäin",
            "sv": "Per kanal och kontaktpunkt"}  # fmt: skip
 
 
