@@ -10,23 +10,19 @@ shopper; a phone sees one shopper).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from hq.core.language import negotiate
 from hq.fleet.survey.resolve import survey_now
 from hq.insight.hours import store_hours
 from hq.tables.models import Device, Store
 from kiosk.counting.scales import Scale
 from kiosk.settings.model import Hours, Survey
 from kiosk.timekeeping.localtime import zone
-
-_RANGE = re.compile(
-    r"^\s*([A-Za-z]{1,8})(?:[-_][A-Za-z0-9]{1,8})*\s*(?:;\s*q\s*=\s*([0-9.]+))?\s*$"
-)
 
 
 @dataclass(frozen=True)
@@ -71,17 +67,7 @@ class WebSurvey:
         have = self.survey.languages
         if asked in have:
             return asked
-        liked = []
-        for position, item in enumerate((accept_language or "")[:1000].split(",")[:50]):
-            found = _RANGE.match(item)
-            code = found.group(1).lower() if found else ""
-            try:
-                q = float(found.group(2)) if found and found.group(2) else 1.0
-            except ValueError:
-                continue
-            if code in have and 0 < q <= 1:
-                liked.append((-q, position, code))
-        return min(liked)[2] if liked else have[0]
+        return negotiate(accept_language, tuple(have), have[0])
 
 
 def web_survey(session: Session, device: Device, now: datetime) -> WebSurvey:

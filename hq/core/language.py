@@ -59,9 +59,12 @@ def translations(language: str):
     return Translations(compiled, domain=DOMAIN)
 
 
-def negotiate(accept_language: str | None) -> str:
-    """The language of :data:`LANGUAGES` an ``Accept-Language`` header likes best (by its
-    q-values, then its order; ``fi-FI`` is Finnish); English if it names none of them."""
+def negotiate(
+    accept_language: str | None, among: tuple[str, ...] = LANGUAGES, default: str = DEFAULT
+) -> str:
+    """The language of *among* (default :data:`LANGUAGES`) an ``Accept-Language`` header
+    likes best (by its q-values, then its order; ``fi-FI`` is Finnish); *default* (English)
+    if it names none of them."""
     liked = []
     for position, item in enumerate((accept_language or "")[:1000].split(",")[:50]):
         found = _RANGE.match(item)
@@ -70,9 +73,9 @@ def negotiate(accept_language: str | None) -> str:
             q = float(found.group(2)) if found and found.group(2) else 1.0
         except ValueError:
             continue
-        if code in LANGUAGES and 0 < q <= 1:
+        if code in among and 0 < q <= 1:
             liked.append((-q, position, code))
-    return min(liked)[2] if liked else DEFAULT
+    return min(liked)[2] if liked else default
 
 
 @dataclass(frozen=True)
