@@ -21,3 +21,4 @@ app = create_app(
     min_cell=int(os.environ.get("HYMIO_HQ_MIN_CELL") or 5),
     forwarded_allow_ips=os.environ.get("HYMIO_HQ_FORWARDED_ALLOW_IPS", ""),
 )
+serving.settle_heap()  # the app lives as long as the worker: the collector need not walk it

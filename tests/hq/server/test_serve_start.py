@@ -5,6 +5,9 @@ Babel's warnings about the English catalogue): one line with its address and its
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 from contextlib import redirect_stderr, redirect_stdout
 
 import pytest
@@ -56,3 +59,21 @@ def test_hymio_hq_serve_says_where_it_is_in_one_line_and_logs_nothing_else(datab
     assert lines == [
         f"hymio hq serve: HQ at http://127.0.0.1:{port}/ on {shown}; {budget}; Ctrl+C stops"
     ]
+
+
+def test_a_worker_keeps_what_it_built_at_start_out_of_the_collectors_sight(tmp_path):
+    """The app a worker imports (``hq.server.main``) is frozen for the garbage collector:
+    a full collection walks what requests make, not the 10⁵ objects of the app."""
+    script = (
+        "import gc, hq.server.main;"
+        "print(gc.get_freeze_count(), len(gc.get_objects()), gc.isenabled())"
+    )
+    env = {**os.environ, "HYMIO_HQ_DATABASE": f"sqlite:///{tmp_path / 'hq.db'}"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    frozen, seen, enabled = done.stdout.split()
+    assert int(frozen) > 100_000
+    assert int(seen) < int(frozen) // 10  # what the collector still walks
+    assert enabled == "True"  # it still collects what requests leave behind
