@@ -106,8 +106,8 @@ def holding_ids(session: Session, scope: Scope) -> list[str]:
 def _stuck(session: Session) -> ColumnElement[bool]:
     if session.get_bind().dialect.name == "postgresql":
         return literal_column(
-            "CASE WHEN json_typeof(devices.last_status -> 'stuck_buttons') = 'array'"
-            " THEN json_array_length(devices.last_status -> 'stuck_buttons') ELSE 0 END > 0"
+            "CASE WHEN jsonb_typeof(devices.last_status -> 'stuck_buttons') = 'array'"
+            " THEN jsonb_array_length(devices.last_status -> 'stuck_buttons') ELSE 0 END > 0"
         )
     return func.json_array_length(Device.last_status, "$.stuck_buttons") > 0
 

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql import false
 
@@ -61,7 +62,8 @@ class Device(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[str] = mapped_column(String(40))
     last_seen_at: Mapped[str | None] = mapped_column(String(40))
-    last_status: Mapped[dict | None] = mapped_column(JSON)
+    # its last heartbeat; jsonb on PostgreSQL, so SQL reads its fields without parsing it
+    last_status: Mapped[dict | None] = mapped_column(JSON().with_variant(JSONB(), "postgresql"))
     version: Mapped[str | None] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(String(200), server_default="")  # "": its id
     retired_at: Mapped[str | None] = mapped_column(String(40))  # its token no longer works

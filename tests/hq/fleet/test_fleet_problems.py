@@ -135,6 +135,47 @@ def test_counts_and_pages_match_a_plain_model_of_the_rules(hq):
             assert only.total_shown == len(expected[name])
 
 
+def test_migration_0027_keeps_every_status_and_the_counts_read_it_as_before(hq, database_url):
+    """Statuses written before 0027 (``json`` on PostgreSQL) are the same after it
+    (``jsonb``), and the problems counted from them still match the plain model."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine, select, text
+
+    from hq.tables.database import MIGRATIONS
+
+    engine = create_engine(database_url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0025_receipts")
+    seed(hq)
+    with hq.sessions() as s:
+        before = dict(s.execute(select(Device.id, Device.last_status)).all())
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+    postgres = engine.dialect.name == "postgresql"
+    with engine.connect() as conn:
+        kind = conn.execute(
+            text(
+                "SELECT data_type FROM information_schema.columns"
+                " WHERE table_name = 'devices' AND column_name = 'last_status'"
+            )
+            if postgres
+            else text("SELECT type FROM pragma_table_info('devices') WHERE name = 'last_status'")
+        ).scalar()
+    engine.dispose()
+    assert kind == ("jsonb" if postgres else "JSON")
+    expected = model(hq)
+    with hq.sessions() as s:
+        assert dict(s.execute(select(Device.id, Device.last_status)).all()) == before
+        view = fp.fleet_page(s, hq.clock.now, fp.Scope(), per_page=1000)
+    assert view.counts == {k: len(v) for k, v in expected.items()}
+    assert all(expected.values())  # every problem seen, stuck buttons among them
+
+
 def test_the_sql_bucket_is_the_python_bucket(hq):
     from sqlalchemy import select
 
