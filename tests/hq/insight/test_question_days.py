@@ -90,13 +90,16 @@ def agree(session, store_id: str, tz: str) -> None:
     """The kept question days and every answer of the check, against the plain models."""
     afresh = counted(session, store_id, tz)
     assert kept(session, store_id) == {k: n for k, n in afresh.items() if n}
-    kiosk = HourCount.device_id == f"{store_id}a"  # a store page's split by kiosk
-    default = HourCount.survey_id == "default"  # and by question (kept on question days)
+    t = HourCount  # a store page's splits: by kiosk or hours (read from the hour counts),
+    # by question version or weekdays (from the question days)
+    splits = [(t.device_id == f"{store_id}a",), (t.hour.between(8, 12),),
+              (t.survey_id == "default",), (t.survey_id == "default", t.config_version == 1),
+              (t.day.in_([d.isoformat() for d in DAYS[::2]]),)]  # fmt: skip
     for first, last in SPANS:
         found = question_changes(session, [store_id], first, last)
         assert found == old_changes(session, [store_id], first, last)
         assert found == from_ratings(afresh, store_id, first, last)
-        for where in ((kiosk,), (default,), (default, HourCount.config_version == 1)):
+        for where in splits:
             assert question_changes(session, [store_id], first, last, *where) == old_changes(
                 session, [store_id], first, last, *where
             )
