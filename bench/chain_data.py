@@ -21,7 +21,7 @@ import psycopg
 from hq.people.admin import add_store, add_user
 from hq.tables.database import open_database
 from hq.tables.models import Rating
-from hq.tables.rollups import DAY_COUNTS, DAY_KEYS, HOUR_KEYS, Counts
+from hq.tables.rollups import DAY_COUNTS, DAY_KEYS, HOUR_KEYS, QUESTION_KEYS, Counts
 from kiosk.timekeeping.localtime import to_utc_text, zone
 
 ZONES = ("Europe/Helsinki", "Europe/Stockholm")
@@ -102,6 +102,7 @@ def fill(url: str, stores: int, ratings: int, seed: int = 1, days: int = 365) ->
 def _load(conn, pg: bool, rows, counts: Counts, devices, received: Counter) -> None:
     hours = [(*k, n) for k, n in counts.hours.items()]
     days = [(*k, *c) for k, c in counts.days.items()]
+    asked = [(*k, n) for k, n in counts.questions.items() if n]
     store = rows[0][2]
     created = to_utc_text(devices[0][2])
     device_rows = [(d, store, f"{d}-{'0' * 40}", created) for d, *_ in devices]
@@ -111,6 +112,7 @@ def _load(conn, pg: bool, rows, counts: Counts, devices, received: Counter) -> N
         ("ratings", COLUMNS, rows),
         ("rating_hours", (*HOUR_KEYS, "n"), hours),
         ("rating_days", (*DAY_KEYS, *DAY_COUNTS), days),
+        ("question_days", (*QUESTION_KEYS, "n"), asked),
         ("device_received", ("device_id", "database_id", "received", "last_seq",
                              "last_recorded_at"), got),
     ]  # fmt: skip

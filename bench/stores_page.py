@@ -1,8 +1,8 @@
 """The all-stores page and a store's page against the bare read of the kept counts they
 use, in process (no HTTP): a chain of ``HYMIO_BENCH_STORES_PAGE_STORES`` stores (default
-1 000) with 60 days of kept counts each (``rating_days`` and ``rating_hours``, as ingest
-keeps them, about 55 ratings a store a day), one store with two years of them, and
-``HYMIO_BENCH_STORES_PAGE_KIOSKS`` kiosks (default 5 000).
+1 000) with 60 days of kept counts each (``rating_days``, ``rating_hours`` and
+``question_days``, as ingest keeps them, about 55 ratings a store a day), one store with
+two years of them, and ``HYMIO_BENCH_STORES_PAGE_KIOSKS`` kiosks (default 5 000).
 
 The bare read is the driver reading the rollup rows the page reads (no Python around
 them): for ``GET /``, every store's ``rating_days`` of the ranking's 60 days; for
@@ -31,7 +31,7 @@ import psycopg
 from bench.common import row
 from hq.people.admin import add_store, add_user
 from hq.tables.database import open_database
-from hq.tables.rollups import DAY_COUNTS, DAY_KEYS, HOUR_KEYS
+from hq.tables.rollups import DAY_COUNTS, DAY_KEYS, HOUR_KEYS, QUESTION_KEYS
 from kiosk.timekeeping.localtime import to_utc_text
 
 STORES = int(os.environ.get("HYMIO_BENCH_STORES_PAGE_STORES", "1000"))
@@ -93,11 +93,16 @@ def fill(url: str) -> None:
                               kiosks.get(f"s{i:04d}", ["none"]))  # fmt: skip
             hours += h
             days.append(d)
+    asked: Counter = Counter()  # the question days: the hours' counted ratings
+    for store, day, _hour, _kiosk, survey, question, version, scale, _s, flag, _r, n in hours:
+        if not flag:
+            asked[(store, day, scale, survey, question, version)] += n
     tables = [
         ("devices", ("id", "store_id", "token_hash", "created_at", "last_seen_at", "version",
                      "name"), devices),
         ("rating_hours", (*HOUR_KEYS, "n"), hours),
         ("rating_days", (*DAY_KEYS, *DAY_COUNTS), days),
+        ("question_days", (*QUESTION_KEYS, "n"), [(*k, n) for k, n in asked.items()]),
     ]  # fmt: skip
     if url.startswith("postgresql"):
         with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as conn:

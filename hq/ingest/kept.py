@@ -1,11 +1,12 @@
 """A batch's kept figures on PostgreSQL in one statement, with the device's touch.
 
 After the ratings went in, a batch adds to the device's received figures
-(:mod:`hq.ingest.received`) and to the day and hour counts (:mod:`hq.tables.rollups`), and
-stamps the device's row with the time HQ last heard from it (:func:`hq.ingest.device_calls.touch`).
-On PostgreSQL these are one statement, one round trip: the three upserts as data-modifying
+(:mod:`hq.ingest.received`) and to the day, hour and question-day counts
+(:mod:`hq.tables.rollups`), and stamps the device's row with the time HQ last heard from it
+(:func:`hq.ingest.device_calls.touch`). On PostgreSQL these are one statement, one round
+trip: the upserts (three, or four where the batch has counted ratings) as data-modifying
 ``WITH`` queries and the device's ``UPDATE`` as the statement, whose row count says whether
-the token was still the device's. They change four different tables, so none needs to see
+the token was still the device's. They change different tables, so none needs to see
 another's work. SQLite (no round trips to save) and the rare batch that does not fit
 (more than 1000 keys in a table of counts) take the statements one by one.
 """

@@ -15,13 +15,14 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Column, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.visitors import replacement_traverse
 
 from hq.core.errors import PeriodError
 from hq.core.language import N_
 from hq.insight.period import Period
-from hq.tables.models import Device, HourCount, Store
+from hq.tables.models import Device, HourCount, QuestionDay, Store
 from kiosk.counting import metrics
 
 Question = tuple[str, str]  # survey_id, question_id
@@ -199,19 +200,52 @@ def question_changes(
     question, settings version or scale) in *first*–*last*, each with the day the newest
     one was first asked. A change between a period and what it is compared with is not a
     change of what shoppers think (issue 30, B8): the rankings and the reports show none
-    for these stores, and say the question changed on that day."""
+    for these stores, and say the question changed on that day.
+
+    Read from the kept question days (:class:`hq.tables.models.QuestionDay`, a row or two
+    per store-day); *where* (conditions on :class:`HourCount`) on a question version or
+    days is asked of them too, but one on what they do not keep (a kiosk, hours of the
+    day: a store page's split) is answered from the hour counts."""
     if not store_ids:
         return {}
-    t = HourCount
-    span = (t.flag == "", t.day >= first.isoformat(), t.day <= last.isoformat(), *where)
+    kept = _on_question_days(where)
+    if kept is None:
+        t = HourCount
+        return _changes(session, t, store_ids, (t.flag == "", *_days(t, first, last), *where))
+    q = QuestionDay
+    return _changes(session, q, store_ids, (*_days(q, first, last), *kept))
+
+
+def _days(t, first: date, last: date) -> tuple:
+    return t.day >= first.isoformat(), t.day <= last.isoformat()
+
+
+def _on_question_days(where: tuple) -> tuple | None:
+    """*where* (conditions on :class:`HourCount`) as conditions on :class:`QuestionDay`,
+    or None where one names a column the question days do not keep."""
+    columns, missing = QuestionDay.__table__.c, []
+
+    def swap(element):
+        if isinstance(element, Column) and element.table is HourCount.__table__:
+            if element.name not in columns or element.name == "n":
+                missing.append(element.name)
+                return None
+            return columns[element.name]
+        return None
+
+    out = tuple(replacement_traverse(w, {}, swap) for w in where)
+    return None if missing else out
+
+
+def _changes(session: Session, t, store_ids: list[str], span: tuple) -> dict[str, date]:
+    """:func:`question_changes` read from the table *t* (its rows kept by *span*)."""
     parts = (t.scale, t.survey_id, t.question_id, t.config_version)
     changed = store_ids
     if session.get_bind().dialect.name == "sqlite":
-        # SQLite sorts the rows for a GROUP BY that is not its index's order (seconds for
-        # the all-stores page's 60 days of every store; PostgreSQL hashes them): first the
-        # stores that asked more than one version, where a part's least and greatest
-        # differ, grouped by store alone in the index's order, nothing sorted; only those
-        # few are grouped by version.
+        # SQLite sorts the rows for a GROUP BY that is not its index's order (PostgreSQL
+        # hashes them): first the stores that asked more than one version, where a part's
+        # least and greatest differ, grouped by store alone in the index's order, nothing
+        # sorted; only those few are grouped by version.
         bounds = [f(c) for c in parts for f in (func.min, func.max)]
         spread = select(t.store_id, *bounds).where(t.store_id.in_(store_ids), *span)
         changed = [

@@ -354,6 +354,23 @@ class HourCount(Base):
     n: Mapped[int] = mapped_column(BigInteger)
 
 
+class QuestionDay(Base):
+    """The question versions a store asked on a local day: one row per store, day, scale,
+    survey, question and config version with its counted ratings (``n`` > 0; flagged
+    ones and times HQ marked are not counted, as in :class:`HourCount` with ``flag``
+    ``""``); kept at ingest (:mod:`hq.tables.rollups`), read by the question check of the
+    rankings and the store pages (:func:`hq.insight.splits.question_changes`)."""
+
+    __tablename__ = "question_days"
+    store_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # local, ISO
+    scale: Mapped[str] = mapped_column(String(16), primary_key=True)
+    survey_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    question_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    config_version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)
+
+
 SCORES = range(11)  # every score of every scale (NPS 0–10; smileys and CES 1–7)
 # "burst" (issue 32): a web answer from an address that answered more than a few times in
 # a minute; kiosks never send it.

@@ -1,6 +1,6 @@
 """The ratings counted as the figures need them, kept in the ingest transaction.
 
-Two tables of counts, both by the store's local day (its time zone never changes):
+Three tables of counts, all by the store's local day (its time zone never changes):
 
 - ``rating_hours``: per store, local day and hour, device, survey, question and config
   version, scale, score, flag and reason — what a store page reads (its heat map,
@@ -8,16 +8,21 @@ Two tables of counts, both by the store's local day (its time zone never changes
 - ``rating_days``: one row per store, local day and scale, with its counted ratings by
   score (``s0`` … ``s10``) and the others by why (a column per flag) — what the
   all-stores page, the rankings, a store's cards and the daily API read: one row per
-  store-day, so 60 days of 500 stores are 30 000 rows.
+  store-day, so 60 days of 500 stores are 30 000 rows;
+- ``question_days``: per store, local day, scale, survey, question and config version,
+  its counted ratings — which question versions a store asked on a day, what the
+  rankings' question check reads (a row or two per store-day instead of every hour ×
+  kiosk × score row of ``rating_hours``).
 
 ``flag`` is the rating's flag, ``time_suspect`` where HQ marked its time (it counts
 like a flagged rating), or ``""`` for a rating that counts; ``reason`` is ``""`` for none.
 Ingest adds the counts of the ratings it inserted (:func:`count_ratings`); a clock repair
 moves a rating from the day and hour of its old time to those of its new one
-(:func:`move`); :func:`rebuild` counts a store's ratings again from the rows (the
-migration fills the tables with it, and ``hymio hq rebuild-figures`` runs it). One
-statement per table and batch, the keys in one order, so concurrent batches of a store
-wait for each other's rows instead of deadlocking.
+(:func:`move`; a key whose count reaches 0 is deleted, so a question version no longer
+counted on a day is no longer asked on it); :func:`rebuild` counts a store's ratings
+again from the rows (the migration fills the tables with it, and ``hymio hq
+rebuild-figures`` runs it). One statement per table and batch, the keys in one order, so
+concurrent batches of a store wait for each other's rows instead of deadlocking.
 """
 
 from __future__ import annotations
@@ -32,13 +37,14 @@ from pydantic_core import to_json
 from sqlalchemy import Connection, delete, select
 from sqlalchemy.orm import Session
 
-from hq.tables.models import DAY_FLAGS, DayCount, HourCount, Rating, Store
+from hq.tables.models import DAY_FLAGS, DayCount, HourCount, QuestionDay, Rating, Store
 from kiosk.timekeeping.localtime import zone
 
 TIME_SUSPECT = "time_suspect"
 HOUR_KEYS = tuple(c.name for c in HourCount.__table__.primary_key.columns)
 DAY_KEYS = tuple(c.name for c in DayCount.__table__.primary_key.columns)
 DAY_COUNTS = DayCount.columns()
+QUESTION_KEYS = tuple(c.name for c in QuestionDay.__table__.primary_key.columns)
 SLOT = {flag: 11 + i for i, flag in enumerate(DAY_FLAGS)}  # a flag's place after s0 … s10
 INTS = {"hour", "config_version", "score"}
 CHUNK = 1000
@@ -50,11 +56,12 @@ READ = (
 
 
 class Counts:
-    """Counts to add to the two tables: key tuples (in the tables' key order) → n."""
+    """Counts to add to the three tables: key tuples (in the tables' key order) → n."""
 
     def __init__(self) -> None:
         self.hours: Counter[tuple] = Counter()
         self.days: dict[tuple, list[int]] = {}  # (store, day, scale) → DAY_COUNTS
+        self.questions: Counter[tuple] = Counter()  # QUESTION_KEYS → counted ratings
 
     def add(self, row: Mapping, tz, sign: int = 1) -> None:
         """Count one rating (*row*: its columns by name) of a store in zone *tz*."""
@@ -77,6 +84,11 @@ class Counts:
         if counts is None:
             counts = self.days[(row["store_id"], day, row["scale"])] = [0] * len(DAY_COUNTS)
         counts[SLOT[flag] if flag else row["score"]] += sign
+        if not flag:
+            self.questions[
+                (row["store_id"], day, row["scale"], row["survey_id"], row["question_id"],
+                 row["config_version"])
+            ] += sign  # fmt: skip
 
 
 @lru_cache(maxsize=4096)
@@ -126,46 +138,53 @@ def move(
     conn = session.connection()
     write(conn, counts)
     conn.execute(delete(HourCount).where(HourCount.store_id == store_id, HourCount.n == 0))
+    gone = QuestionDay.n == 0
+    conn.execute(delete(QuestionDay).where(QuestionDay.store_id == store_id, gone))
     empty = sum(getattr(DayCount, c) for c in DAY_COUNTS) == 0
     conn.execute(delete(DayCount).where(DayCount.store_id == store_id, empty))
 
 
 def postgres_upserts(counts: Counts) -> list[tuple[str, str]] | None:
-    """The upserts of *counts* on PostgreSQL, the hours' then the days', each as (its
-    statement, its one JSON parameter), for a statement of the caller's; None unless
-    both tables have 1 to CHUNK keys to add."""
-    hours, days = _rows(counts)
-    if not (0 < len(hours) <= CHUNK and 0 < len(days) <= CHUNK):
+    """The upserts of *counts* on PostgreSQL, the hours', the days' and the question
+    days' (none where no counted rating changed), each as (its statement, its one JSON
+    parameter), for a statement of the caller's; None unless the hours and the days have
+    1 to CHUNK keys to add and the question days at most CHUNK."""
+    tables = _tables(counts)
+    (_, _, _, hours), (_, _, _, days), (_, _, _, questions) = tables
+    if not (0 < len(hours) <= CHUNK and 0 < len(days) <= CHUNK and len(questions) <= CHUNK):
         return None
-    names = ((*HOUR_KEYS, "n"), (*DAY_KEYS, *DAY_COUNTS))
-    sqls = (
-        _postgres_sql(HourCount.__tablename__, HOUR_KEYS, ("n",)),
-        _postgres_sql(DayCount.__tablename__, DAY_KEYS, DAY_COUNTS),
-    )
     return [
-        (sql, to_json([dict(zip(n, r, strict=True)) for r in rows]).decode())
-        for sql, n, rows in zip(sqls, names, (hours, days), strict=True)
+        (
+            _postgres_sql(table, keys, values),
+            to_json([dict(zip((*keys, *values), r, strict=True)) for r in rows]).decode(),
+        )
+        for table, keys, values, rows in tables
+        if rows
     ]
 
 
-def _rows(counts: Counts) -> tuple[list[tuple], list[tuple]]:
-    hours = [(*k, n) for k, n in sorted(counts.hours.items()) if n]
-    days = [(*k, *c) for k, c in sorted(counts.days.items()) if any(c)]
-    return hours, days
+def _tables(counts: Counts) -> list[tuple[str, tuple[str, ...], tuple[str, ...], list[tuple]]]:
+    """Each table's name, key and count columns, and its rows to add (keys sorted)."""
+    return [
+        (HourCount.__tablename__, HOUR_KEYS, ("n",),
+         [(*k, n) for k, n in sorted(counts.hours.items()) if n]),
+        (DayCount.__tablename__, DAY_KEYS, DAY_COUNTS,
+         [(*k, *c) for k, c in sorted(counts.days.items()) if any(c)]),
+        (QuestionDay.__tablename__, QUESTION_KEYS, ("n",),
+         [(*k, n) for k, n in sorted(counts.questions.items()) if n]),
+    ]  # fmt: skip
 
 
 def write(conn: Connection, counts: Counts) -> None:
     """Add *counts* to the tables: one upsert per table (per CHUNK keys), keys sorted."""
-    both = postgres_upserts(counts) if conn.dialect.name == "postgresql" else None
-    if both is not None:
-        # A batch's counts in one statement, one round trip: the hours, then the days.
-        conn.exec_driver_sql(_postgres_both(), tuple(body for _, body in both))
+    upserts = postgres_upserts(counts) if conn.dialect.name == "postgresql" else None
+    if upserts is not None:
+        # A batch's counts in one statement, one round trip: the hours, the days, then
+        # the question days.
+        sql = _postgres_all(tuple(sql for sql, _ in upserts))
+        conn.exec_driver_sql(sql, tuple(body for _, body in upserts))
         return
-    hours, days = _rows(counts)
-    for table, keys, values, rows in (
-        (HourCount.__tablename__, HOUR_KEYS, ("n",), hours),
-        (DayCount.__tablename__, DAY_KEYS, DAY_COUNTS, days),
-    ):
+    for table, keys, values, rows in _tables(counts):
         names = (*keys, *values)
         for i in range(0, len(rows), CHUNK):
             chunk = rows[i : i + CHUNK]
@@ -178,25 +197,31 @@ def write(conn: Connection, counts: Counts) -> None:
                 conn.exec_driver_sql(_sqlite_sql(table, keys, values, len(chunk)), params)
 
 
-def rebuild(session: Session, store_id: str | None = None) -> int:
+def rebuild(session: Session, store_id: str | None = None, questions: bool = True) -> int:
     """Count the ratings of *store_id* (every store if ``None``) again from the rows,
-    replacing what the tables held; the number of ratings counted."""
+    replacing what the tables held; the number of ratings counted. Without *questions*
+    ``question_days`` is left alone (a migration before 0026, which makes it)."""
     query = select(Store.id, Store.timezone)  # only these: the migration runs this too
     conn = session.connection()
     if conn.dialect.name == "postgresql":
         # A batch that commits meanwhile either counted itself before the lock (and its
         # ratings are read here) or waits for it (and its ratings are not): none twice.
-        conn.exec_driver_sql("LOCK TABLE rating_hours, rating_days IN EXCLUSIVE MODE")
+        locked = "rating_hours, rating_days" + (", question_days" if questions else "")
+        conn.exec_driver_sql(f"LOCK TABLE {locked} IN EXCLUSIVE MODE")
     stores = conn.execute(query if store_id is None else query.where(Store.id == store_id)).all()
     total = 0
     for sid, timezone in stores:
         conn.execute(delete(HourCount).where(HourCount.store_id == sid))
         conn.execute(delete(DayCount).where(DayCount.store_id == sid))
+        if questions:
+            conn.execute(delete(QuestionDay).where(QuestionDay.store_id == sid))
         counts, tz = Counts(), zone(timezone)
         query = select(*READ).where(Rating.store_id == sid)
         for row in conn.execute(query.execution_options(stream_results=True, yield_per=10_000)):
             counts.add(row._mapping, tz)
             total += 1
+        if not questions:
+            counts.questions.clear()
         write(conn, counts)
     return total
 
@@ -228,11 +253,10 @@ def _postgres_sql(table: str, keys: tuple[str, ...], values: tuple[str, ...]) ->
 
 
 @cache
-def _postgres_both() -> str:
-    """The hours' upsert as a data-modifying ``WITH``, then the days' upsert."""
-    hours = _postgres_sql(HourCount.__tablename__, HOUR_KEYS, ("n",))
-    days = _postgres_sql(DayCount.__tablename__, DAY_KEYS, DAY_COUNTS)
-    return f"WITH hours AS ({hours} RETURNING 1) {days}"
+def _postgres_all(upserts: tuple[str, ...]) -> str:
+    """The *upserts* as one statement: all but the last as data-modifying ``WITH``s."""
+    withs = ", ".join(f"kept{i} AS ({sql} RETURNING 1)" for i, sql in enumerate(upserts[:-1]))
+    return f"WITH {withs} {upserts[-1]}" if withs else upserts[-1]
 
 
 @cache

@@ -55,7 +55,8 @@ def state(hq) -> list:
             for q in ("SELECT id, reason, flag FROM ratings ORDER BY id",
                       "SELECT rating_id, text FROM comments ORDER BY rating_id",
                       "SELECT * FROM rating_days ORDER BY store_id, day, scale",
-                      "SELECT * FROM rating_hours ORDER BY store_id, day, hour, device_id, reason")
+                      "SELECT * FROM rating_hours ORDER BY store_id, day, hour, device_id, reason",
+                      "SELECT * FROM question_days ORDER BY store_id, day, survey_id")
         ]  # fmt: skip
 
 

@@ -1,17 +1,19 @@
 """The question check of the rankings and the store page finds the stores that asked more
 than one question version in two steps on SQLite (the stores whose versions differ, then
-their versions' first days); it finds the same stores and the same days as one query
-grouping every store's rows by version, which PostgreSQL keeps. On SQLite and PostgreSQL."""
+their versions' first days), from the kept question days (or the hour counts, for a
+kiosk's split); it finds the same stores and the same days as one query grouping every
+store's hour counts by version, as the check once did. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 import random
+from collections import Counter
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
 from hq.insight.splits import question_changes
-from hq.tables.models import HourCount
+from hq.tables.models import HourCount, QuestionDay
 
 FIRST = date(2026, 10, 1)
 V1 = ("smiley4", "default", "overall", 1)  # scale, survey, question, settings version
@@ -43,21 +45,27 @@ def one_query(session, store_ids, first, last):
 
 def test_the_two_step_check_finds_what_one_query_found(hq):
     rng = random.Random(31)
+    asked: Counter = Counter()  # the question days, as ingest keeps them beside the hours
     with hq.sessions() as s:
         for store, weeks in HISTORIES.items():
             for d in range(42):
                 day = (FIRST + timedelta(days=d)).isoformat()
                 scale, survey, question, version = weeks[d // 7]
                 for hour in rng.sample(range(8, 20), 3):
+                    n = rng.randint(1, 9)
                     s.add(HourCount(store_id=store, day=day, hour=hour, device_id=f"{store}-k",
                                     survey_id=survey, question_id=question,
                                     config_version=version, scale=scale, score=2, flag="",
-                                    reason="", n=rng.randint(1, 9)))  # fmt: skip
+                                    reason="", n=n))  # fmt: skip
+                    asked[(store, day, scale, survey, question, version)] += n
                 if store == "flagged":
                     s.add(HourCount(store_id=store, day=day, hour=7, device_id=f"{store}-k",
                                     survey_id="other", question_id="other", config_version=9,
                                     scale="ces", score=2, flag="repeat", reason="",
                                     n=1))  # fmt: skip
+        for (store, day, scale, survey, question, version), n in asked.items():
+            s.add(QuestionDay(store_id=store, day=day, scale=scale, survey_id=survey,
+                              question_id=question, config_version=version, n=n))  # fmt: skip
         s.commit()
         stores = sorted(HISTORIES)
         d = lambda n: FIRST + timedelta(days=n)  # noqa: E731

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from hq.insight.weekly.slices import NORM_WEEKS, Cell
-from hq.tables.models import DayCount, HourCount
+from hq.tables.models import DayCount, HourCount, QuestionDay
 
 FIRST = date(2026, 9, 7)  # a Monday: the first norm week
 HOURS = range(8, 22)
@@ -71,8 +71,8 @@ def store_weeks(
 
 def keep(hq, store_id: str, cells: list[Cell], flagged: bool = False) -> None:
     """Put *cells* into *store_id*'s kept counts as ingest keeps them: ``rating_hours``
-    (and, if *flagged*, the same again as repeats, which count for nothing) and
-    ``rating_days`` (the cards)."""
+    (and, if *flagged*, the same again as repeats, which count for nothing),
+    ``rating_days`` (the cards) and ``question_days`` (one question asked)."""
     days: dict[str, Counter] = {}
     with hq.sessions() as s, s.begin():
         for c in cells:
@@ -85,3 +85,6 @@ def keep(hq, store_id: str, cells: list[Cell], flagged: bool = False) -> None:
         for day, scores in days.items():
             row = {f"s{k}": v for k, v in scores.items()}
             s.add(DayCount(store_id=store_id, day=day, scale="smiley4", **row))
+            s.add(QuestionDay(store_id=store_id, day=day, scale="smiley4", survey_id="default",
+                              question_id="overall", config_version=1,
+                              n=sum(scores.values())))  # fmt: skip
