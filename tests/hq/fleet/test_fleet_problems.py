@@ -149,7 +149,7 @@ def test_migration_0027_keeps_every_status_and_the_counts_read_it_as_before(hq, 
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:
         config.attributes["connection"] = conn
-        command.downgrade(config, "0025_receipts")
+        command.downgrade(config, "0026_question_days")
     seed(hq)
     with hq.sessions() as s:
         before = dict(s.execute(select(Device.id, Device.last_status)).all())

@@ -13,7 +13,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0027_status_jsonb"
-down_revision = "0025_receipts"  # TEMP
+down_revision = "0026_question_days"
 branch_labels = None
 depends_on = None
 
