@@ -12,6 +12,11 @@ scheduled time), answers per second, and the CPU per answered request of HQ's pr
 and of PostgreSQL's (from ``/proc``, exited processes included through their parent).
 Then the largest fleet that stays at 100 % ok with p99 under 100 ms, found by bisection.
 Bounded: every run stops after ``HYMIO_BENCH_FLEET_SECONDS`` (30) plus a 10 s drain.
+
+``HYMIO_BENCH_FLEET_STEPS=5000,10000,20000,5000`` runs the step load instead: one HQ (and
+one bare app) through those fleet sizes, ``HYMIO_BENCH_FLEET_STEP_SECONDS`` (300) each,
+without a restart, so the tokens are warm and slow drift shows; each step's figures, and
+how long HQ took to recover in the last step (windows of 10 s).
 """
 
 from __future__ import annotations
@@ -47,6 +52,10 @@ STORES = 200
 DB = "hymio_bench_fleet"
 URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{DB}"
 GOOD_P99_MS = 100.0
+# The step load (issue 31): one HQ, its tokens warm, through 5 000 → 10 000 → 20 000 → 5 000
+# kiosks, each step STEP_SECONDS long; then how long HQ took to recover in the last step.
+STEPS = [int(n) for n in os.environ.get("HYMIO_BENCH_FLEET_STEPS", "").split(",") if n]
+STEP_SECONDS = float(os.environ.get("HYMIO_BENCH_FLEET_STEP_SECONDS", "300"))
 
 
 def enrol(url: str, count: int, kiosks: Path) -> None:
@@ -110,13 +119,19 @@ def start_bare() -> tuple[subprocess.Popen, str]:
     raise RuntimeError("the bare app did not start")
 
 
-def load(base: str, kiosks: Path, count: int, seed: int, server_pid: int, pg: int) -> dict:
+def load(
+    base: str, kiosks: Path, count: int, seed: int, server_pid: int, pg: int, steps: str = ""
+) -> dict:
+    """One open-loop run of *count* kiosks for SECONDS (or the step load *steps*,
+    ``kiosks:seconds,…``), with the CPU the server and PostgreSQL spent per answer."""
     port = base.rsplit(":", 1)[1]
     hq_cpu, pg_cpu = cpu_seconds(server_pid), cpu_seconds(pg)
+    size = ["--steps", steps] if steps else ["--count", str(count), "--seconds", str(SECONDS)]
+    seconds = sum(float(s.split(":")[1]) for s in steps.split(",")) if steps else SECONDS
     out = subprocess.run(
         [sys.executable, "-m", "bench.openloop", "--port", port, "--kiosks", str(kiosks),
-         "--count", str(count), "--seconds", str(SECONDS), "--seed", str(seed)],
-        capture_output=True, text=True, check=True, timeout=SECONDS + 120,
+         *size, "--seed", str(seed)],
+        capture_output=True, text=True, check=True, timeout=seconds + 120,
     )  # fmt: skip
     result = json.loads(out.stdout)
     answered = sum(n for s, n in result["statuses"].items() if int(s) > 0) or 1
@@ -125,14 +140,14 @@ def load(base: str, kiosks: Path, count: int, seed: int, server_pid: int, pg: in
     return result
 
 
-def one_run(kind: str, kiosks: Path, count: int, seed: int, pg: int) -> dict:
+def one_run(kind: str, kiosks: Path, count: int, seed: int, pg: int, steps: str = "") -> dict:
     if kind == "bare":
         server, base = start_bare()
     else:
         server, base = start_hq(URL, "--workers", str(WORKERS))
     try:
         time.sleep(1)  # every worker up
-        return load(base, kiosks, count, seed, server.pid, pg)
+        return load(base, kiosks, count, seed, server.pid, pg, steps)
     finally:
         server.terminate()
         try:
@@ -174,6 +189,39 @@ def report(label: str, runs: list[dict]) -> None:
             "0: connection failed, -1: no answer in 10 s")  # fmt: skip
 
 
+def recovery(result: dict) -> float | None:
+    """Seconds from the start of the step load's last step until the first window from
+    which every window is at 100 % ok with p99 under GOOD_P99_MS; None if it never was."""
+    last = result["steps"][-1]["from_s"]
+    windows = [w for w in result["windows"] if w["from_s"] >= last]
+    for i, window in enumerate(windows):
+        if all(good(w) for w in windows[i:]):
+            return window["from_s"] - last
+    return None
+
+
+def step_load(kiosks: Path, pg: int) -> dict:
+    """The step load on the bare app and on HQ (one round each, bare first): each step's
+    figures, and HQ's recovery in the last step."""
+    steps = ",".join(f"{n}:{STEP_SECONDS:g}" for n in STEPS)
+    print(f"step load, {STEP_SECONDS:.0f} s a step, one process each, tokens warm: {steps}")
+    results = {kind: one_run(kind, kiosks, 0, 90 + i, pg, steps)
+               for i, kind in enumerate(("bare", "hq"))}  # fmt: skip
+    for kind, result in results.items():
+        label = "bare app" if kind == "bare" else "HQ"
+        for step in result["steps"]:
+            refused = sum(n for s, n in step["statuses"].items() if not s.startswith("2"))
+            said = f"p50 {step['p50_ms']:.0f} · p99 {step['p99_ms']:.0f} ms; not 2xx {refused}"
+            row(f"{label}: {step['kiosks']} kiosks from {step['from_s']:.0f} s",
+                f"{step['ok_share'] * 100:.2f} % ok", said)  # fmt: skip
+        row(f"{label}: CPU per request, server / PostgreSQL",
+            f"{result['hq_cpu_ms']:.2f} / {result['pg_cpu_ms']:.2f} ms")  # fmt: skip
+    back = recovery(results["hq"])
+    row("HQ: recovered in the last step after", "never" if back is None else f"{back:.0f} s",
+        f"(windows of 10 s at 100 % ok and p99 < {GOOD_P99_MS:.0f} ms from then on)")  # fmt: skip
+    return {"steps": results, "recovered_after_s": back}
+
+
 def main() -> dict:
     print(
         f"HQ fleet load, open loop: kiosks post 20 ratings every 60 s and a heartbeat every"
@@ -189,7 +237,9 @@ def main() -> dict:
     try:
         with tempfile.TemporaryDirectory(prefix="hymio-fleet-") as tmp:
             kiosks = Path(tmp) / "kiosks.txt"
-            enrol(URL, max(SIZES), kiosks)
+            enrol(URL, max(SIZES + STEPS), kiosks)
+            if STEPS:
+                return step_load(kiosks, pg)
             for count in SIZES:
                 runs: dict[str, list[dict]] = {"bare": [], "hq": []}
                 for _ in range(ROUNDS):

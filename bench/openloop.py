@@ -89,34 +89,65 @@ async def send(port: int, data: bytes) -> int:
         writer.close()
 
 
-def schedule(kiosks: list[Kiosk], seconds: float, seed: int) -> list[tuple[float, int, str]]:
-    """(when, kiosk, what) for every request of the run, in time order."""
+def schedule(
+    kiosks: list[Kiosk], steps: list[tuple[int, float]], seed: int
+) -> list[tuple[float, int, str]]:
+    """(when, kiosk, what) for every request of the run, in time order. *steps* are
+    (kiosks, seconds) one after another: in each, the first that many kiosks run, each
+    at its own phase, which it keeps from step to step (a kiosk that runs on does not
+    start over)."""
     rng = random.Random(seed)
+    phases = [(rng.uniform(0, BATCH_EVERY), rng.uniform(0, HEARTBEAT_EVERY)) for _ in kiosks]
     events = []
-    for i, _ in enumerate(kiosks):
-        for every, what in ((BATCH_EVERY, "batch"), (HEARTBEAT_EVERY, "heartbeat")):
-            at = rng.uniform(0, every)
-            while at < seconds:
-                events.append((at, i, what))
-                at += every
+    begin = 0.0
+    for count, seconds in steps:
+        end = begin + seconds
+        for i in range(min(count, len(kiosks))):
+            for every, what, phase in ((BATCH_EVERY, "batch", phases[i][0]),
+                                       (HEARTBEAT_EVERY, "heartbeat", phases[i][1])):  # fmt: skip
+                at = phase + every * max(0, -(-(begin - phase) // every))
+                while at < end:
+                    events.append((at, i, what))
+                    at += every
+        begin = end
     events.sort()
     return events
 
 
-async def run(port: int, kiosks: list[Kiosk], seconds: float, seed: int) -> dict:
-    events = schedule(kiosks, seconds, seed)
-    latencies: list[float] = []
-    statuses: dict[str, int] = {}
+WINDOW = 10.0  # seconds of one window of a step load's timeline
+
+
+def summary(latencies: list[float], statuses: list[int], seconds: float) -> dict:
+    """Answers by status, the ok share and latency percentiles of one stretch of a run."""
+    counted: dict[str, int] = {}
+    for status in statuses:
+        counted[str(status)] = counted.get(str(status), 0) + 1
+    ok = sum(1 for status in statuses if 200 <= status < 300)
+    return {
+        "requests": len(statuses),
+        "statuses": counted,
+        "ok_share": ok / len(statuses) if statuses else 1.0,
+        "p50_ms": percentile(latencies, 50) * 1000 if latencies else 0.0,
+        "p99_ms": percentile(latencies, 99) * 1000 if latencies else 0.0,
+        "max_ms": max(latencies) * 1000 if latencies else 0.0,
+        "answers_per_s": len(latencies) / seconds if seconds else 0.0,
+    }
+
+
+async def run(port: int, kiosks: list[Kiosk], steps: list[tuple[int, float]], seed: int) -> dict:
+    """Run *steps* (see :func:`schedule`) against HQ on *port*: the whole run's summary,
+    and with more than one step each step's and each :data:`WINDOW` seconds'."""
+    events = schedule(kiosks, steps, seed)
+    answers: list[tuple[float, float, int]] = []  # (scheduled at, latency, status)
     lateness = 0.0
     start = time.monotonic()
 
-    async def one(due: float, data: bytes) -> None:
+    async def one(at: float, data: bytes) -> None:
         try:
             status = await asyncio.wait_for(send(port, data), TIMEOUT)
         except TimeoutError:
             status = -1
-        statuses[str(status)] = statuses.get(str(status), 0) + 1
-        latencies.append(time.monotonic() - due)
+        answers.append((at, time.monotonic() - (start + at), status))
 
     tasks = set()
     for at, i, what in events:
@@ -130,44 +161,67 @@ async def run(port: int, kiosks: list[Kiosk], seconds: float, seed: int) -> dict
             data = request("/api/v1/ratings", kiosk.token, kiosk.batch())
         else:
             data = request("/api/v1/heartbeat", kiosk.token, kiosk.heartbeat())
-        task = asyncio.create_task(one(due, data))
+        task = asyncio.create_task(one(at, data))
         tasks.add(task)
         task.add_done_callback(tasks.discard)
     if tasks:
         await asyncio.wait(tasks)
     elapsed = time.monotonic() - start
-    ok = sum(n for s, n in statuses.items() if s.startswith("2"))
-    return {
-        "requests": len(events),
-        "statuses": statuses,
-        "ok_share": ok / len(events) if events else 1.0,
-        "p50_ms": percentile(latencies, 50) * 1000 if latencies else 0.0,
-        "p99_ms": percentile(latencies, 99) * 1000 if latencies else 0.0,
-        "max_ms": max(latencies) * 1000 if latencies else 0.0,
-        "answers_per_s": len(latencies) / elapsed,
-        "client_late_ms": lateness * 1000,
-    }
+    result = summary([a[1] for a in answers], [a[2] for a in answers], elapsed)
+    result["client_late_ms"] = lateness * 1000
+    if len(steps) > 1:
+        result["steps"], result["windows"], begin = [], [], 0.0
+        for count, seconds in steps:
+            part = [a for a in answers if begin <= a[0] < begin + seconds]
+            step = summary([a[1] for a in part], [a[2] for a in part], seconds)
+            result["steps"].append({"kiosks": count, "from_s": begin, **step})
+            begin += seconds
+        for w in range(int(-(-begin // WINDOW))):
+            part = [a for a in answers if w * WINDOW <= a[0] < (w + 1) * WINDOW]
+            result["windows"].append(
+                {
+                    "from_s": w * WINDOW,
+                    **summary([a[1] for a in part], [a[2] for a in part], WINDOW),
+                }
+            )
+    return result
+
+
+def steps_of(text: str) -> list[tuple[int, float]]:
+    """``5000:300,10000:300`` as [(5000, 300.0), (10000, 300.0)]: kiosks and seconds."""
+    out = []
+    for part in text.split(","):
+        count, _, seconds = part.partition(":")
+        out.append((int(count), float(seconds)))
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--kiosks", required=True, help="a file of 'id token store' lines")
-    parser.add_argument("--count", type=int, required=True, help="how many of them to run")
+    parser.add_argument("--count", type=int, help="how many of them to run")
     parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument(
+        "--steps", type=steps_of, help="a step load instead: kiosks:seconds,kiosks:seconds,…"
+    )
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
+    if (args.count is None) == (args.steps is None):
+        parser.error("give --count (with --seconds) or --steps")
+    steps = args.steps or [(args.count, args.seconds)]
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     with open(args.kiosks) as f:
-        kiosks = [Kiosk(*line.split(), f"run{args.seed}") for line in f][: args.count]
+        kiosks = [Kiosk(*line.split(), f"run{args.seed}") for line in f]
+    kiosks = kiosks[: max(count for count, _ in steps)]
     try:
         import uvloop  # the client's own overhead, kept small
 
         runner = uvloop.run
     except ImportError:
         runner = asyncio.run
-    result = runner(run(args.port, kiosks, args.seconds, args.seed))
+    result = runner(run(args.port, kiosks, steps, args.seed))
     json.dump(result, sys.stdout)
 
 
