@@ -29,7 +29,8 @@ from hq.people.roles import (
     set_token_scope,
 )
 from hq.tables.alerts import Alert
-from hq.tables.models import ApiToken, Region, Store, User
+from hq.tables.models import Region, Store
+from hq.tables.people import ApiToken, User
 from tests.hq.alert_fixtures import worker_of
 from tests.hq.conftest import PASSWORD, csrf_of
 from tests.hq.mailbox import Mailbox
