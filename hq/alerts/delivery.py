@@ -33,7 +33,7 @@ from hq.alerts.texts import link
 from hq.core.errors import HQError
 from hq.core.mail import MailError, MailSettings, send
 from hq.tables.alerts import Alert, AlertEvent, AlertRule, Channel, Delivery
-from hq.tables.models import User
+from hq.tables.people import User
 from kiosk.timekeeping.localtime import to_utc_text
 
 KINDS = ("email", "webhook", "slack", "teams")

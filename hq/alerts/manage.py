@@ -15,7 +15,7 @@ from hq.alerts.targets import WebhookPolicy
 from hq.core.errors import N_, ActionError, HQError
 from hq.people.access import Access, access_of, user_access
 from hq.tables.alerts import Alert, AlertEvent, AlertRule, Channel
-from hq.tables.models import User
+from hq.tables.people import User
 from kiosk.timekeeping.localtime import to_utc_text
 
 MAX_COMMENT = 2000

@@ -22,7 +22,7 @@ from hq.alerts.kinds import KINDS
 from hq.core.errors import InputError
 from hq.people.access import Access, Tree, load_tree, normal_scope, read_stored, user_access
 from hq.tables.alerts import Alert, AlertRule, Delivery, Subscription
-from hq.tables.models import User
+from hq.tables.people import User
 from kiosk.timekeeping.localtime import to_utc_text
 
 MODES = ("now", "digest")

@@ -24,8 +24,8 @@ from hq.ingest.writeoffs import WriteOffError, write_off
 from hq.people import roles as people
 from hq.people.access import ROLES
 from hq.people.admin import add_api_token, add_user
-from hq.tables.models import ApiToken, Region, Store, User
-from hq.tables.people import SecondFactor
+from hq.tables.models import Region, Store
+from hq.tables.people import ApiToken, SecondFactor, User
 from hq.web.deps import DB, Now, WriteLock
 
 router = APIRouter(include_in_schema=False)

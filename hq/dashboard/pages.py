@@ -60,7 +60,8 @@ from hq.people.access import Access, Scope, load_tree, user_access
 from hq.people.admin import set_language
 from hq.people.auth.totp import login_step
 from hq.people.login import check_login
-from hq.tables.models import Region, Store, User
+from hq.tables.models import Region, Store
+from hq.tables.people import User
 from hq.web.deps import DB, Now, WriteLock
 
 templates = make_templates()

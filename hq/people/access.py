@@ -42,7 +42,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hq.core.errors import N_, InputError
-from hq.tables.models import Region, Store, User
+from hq.tables.models import Region, Store
+from hq.tables.people import User
 
 ROLES = ("admin", "analyst", "manager")
 SCOPE_KINDS = ("region", "store")

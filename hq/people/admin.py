@@ -23,7 +23,8 @@ from hq.people import sessions as login_sessions
 from hq.people.access import check_role, check_scope, check_token_role
 from hq.people.audit import CLI, record
 from hq.people.credentials import hash_password, new_token, token_hash
-from hq.tables.models import ApiToken, Device, DeviceEnrolment, Region, Store, User
+from hq.tables.models import Device, DeviceEnrolment, Region, Store
+from hq.tables.people import ApiToken, User
 from kiosk.settings.survey import LANGUAGES
 from kiosk.timekeeping.localtime import to_utc_text, zone
 

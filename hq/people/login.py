@@ -44,7 +44,7 @@ from sqlalchemy.orm import Session
 
 from hq.core.client_address import address_key
 from hq.people.credentials import check_password, hash_password
-from hq.tables.models import LoginFailure, User
+from hq.tables.people import LoginFailure, User
 from kiosk.settings.model import ID_PATTERN
 from kiosk.timekeeping.localtime import parse_utc_text, to_utc_text
 

@@ -17,8 +17,16 @@ from hq.core.names import check_id, one_line
 from hq.people.access import check_role, check_scope, regions_under
 from hq.people.admin import _add, check_email
 from hq.people.audit import CLI, record
-from hq.tables.models import ApiToken, LoginSession, Region, Store, User
-from hq.tables.people import OidcIdentity, PasswordLink, RecoveryCode, SecondFactor
+from hq.tables.models import Region, Store
+from hq.tables.people import (
+    ApiToken,
+    LoginSession,
+    OidcIdentity,
+    PasswordLink,
+    RecoveryCode,
+    SecondFactor,
+    User,
+)
 from kiosk.timekeeping.localtime import to_utc_text
 
 

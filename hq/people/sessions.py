@@ -18,7 +18,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from hq.people.credentials import token_hash
-from hq.tables.models import LoginSession
+from hq.tables.people import LoginSession
 from kiosk.timekeeping.localtime import parse_utc_text, to_utc_text
 
 LIFETIME = timedelta(hours=12)

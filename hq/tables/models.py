@@ -161,37 +161,6 @@ class DeviceReceived(Base):
     last_recorded_at: Mapped[str] = mapped_column(String(40))
 
 
-class User(Base):
-    """A person who may log in to the dashboard; the password is kept as an argon2 hash.
-    What they may see and do is their ``role`` over their ``scope`` (:mod:`hq.people.access`)."""
-
-    __tablename__ = "users"
-    username: Mapped[str] = mapped_column(String(64), primary_key=True)
-    password_hash: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[str] = mapped_column(String(40))
-    # fi, sv or en; "" for the language the browser asks for (Accept-Language)
-    language: Mapped[str] = mapped_column(String(8), server_default="")
-    role: Mapped[str] = mapped_column(String(16), server_default="analyst")
-    # "" (the whole chain), "region:ID" or "store:ID"
-    scope: Mapped[str] = mapped_column(String(80), server_default="")
-    email: Mapped[str] = mapped_column(String(254), server_default="")
-    # when an admin deactivated them ("" while active): no login, kept for the record
-    deactivated_at: Mapped[str] = mapped_column(String(40), server_default="")
-
-
-class ApiToken(Base):
-    """A token for scripts; kept as SHA-256. It reads (and, with the role ``manager`` or
-    ``admin``, changes) the stores of its ``scope`` only, as a user of its ``role`` would
-    (:mod:`hq.people.access`); the default role ``analyst`` only reads."""
-
-    __tablename__ = "api_tokens"
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[str] = mapped_column(String(40))
-    scope: Mapped[str] = mapped_column(String(80), server_default="")
-    role: Mapped[str] = mapped_column(String(16), server_default="analyst")
-
-
 class Survey(Base):
     """Survey settings for a whole store (``device_id`` empty) or for one device."""
 
@@ -219,33 +188,6 @@ class Meta(Base):
     __tablename__ = "meta"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
-
-
-class LoginSession(Base):
-    """A browser logged in to the dashboard: the SHA-256 of the random id its signed cookie
-    carries, whose it is, and until when it holds. Deleting the row logs the browser out."""
-
-    __tablename__ = "sessions"
-    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    username: Mapped[str] = mapped_column(
-        ForeignKey("users.username", ondelete="CASCADE"), index=True
-    )
-    created_at: Mapped[str] = mapped_column(String(40))
-    last_seen_at: Mapped[str] = mapped_column(String(40))
-    expires_at: Mapped[str] = mapped_column(String(40))
-
-
-class LoginFailure(Base):
-    """A failed dashboard login, or one being checked: what the login throttle counts, per
-    client address and per username from that address (shared by every HQ process)."""
-
-    __tablename__ = "login_failures"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    address: Mapped[str] = mapped_column(String(64))
-    username: Mapped[str] = mapped_column(String(80))
-    at: Mapped[str] = mapped_column(String(40), index=True)
-
-    __table_args__ = (Index("ix_login_failures_address_at", "address", "at"),)
 
 
 class EnrolCode(Base):

@@ -19,7 +19,8 @@ from hq.core.errors import ApiError
 from hq.people import sessions as login_sessions
 from hq.people.access import Access, access_of, user_access
 from hq.people.credentials import token_hash
-from hq.tables.models import ApiToken, Store, User
+from hq.tables.models import Store
+from hq.tables.people import ApiToken, User
 
 device_bearer = HTTPBearer(
     auto_error=False, scheme_name="device", description="the device token from add-device"

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from kiosk.store.store import SENDABLE, Store
+from kiosk.store.reads import SENDABLE
+from kiosk.store.store import Store
 from kiosk.timekeeping.localtime import parse_utc_text, to_utc_text
 
 STATE_KEYS = (

@@ -20,18 +20,17 @@ from kiosk.notify import READY, STOPPING, WATCHDOG, notify, watchdog_period
 from kiosk.settings.load import load_settings
 from kiosk.settings.overlay import apply_overlay, overlay_path, read_messages
 from kiosk.shopper import CLOSED_SCREEN, FOLLOWUP, QUESTION, STAY, THANKS, Step
-from kiosk.staff import LOCKED, NO_PIN, OK, WRONG, staff_report
 from kiosk.store.ledger import Ledger
 from kiosk.store.store import RatingContext
 from kiosk.store_message import message_now
 from kiosk.ui import memory
+from kiosk.ui.staff_mode import STAFF_TIMEOUT, StaffMode
 from kiosk.ui.widgets import plain
 
 log = logging.getLogger(__name__)
 
 CALM_AFTER = 10.0  # seconds without a touch or press before the frame rate drops
 CALM_FPS = 10  # frames per second while nobody is there (idle CPU, SPEC §8)
-STAFF_TIMEOUT = 60.0  # seconds without a touch before staff mode closes by itself
 HOURS_CHECK = 30.0  # seconds between looks at the clock for opening and closing time
 SCALE_ENDS = {
     "nps": ("Not at all likely", "Extremely likely"),
@@ -40,8 +39,8 @@ SCALE_ENDS = {
 CANNOT_SAVE = "Your answer could not be saved. Please tell the staff."
 
 
-class Conductor:
-    """The screen logic of one kiosk window."""
+class Conductor(StaffMode):
+    """The screen logic of one kiosk window (its staff mode: :mod:`kiosk.ui.staff_mode`)."""
 
     def __init__(self, app: Any, manager: Any, parts: Any):
         self.app, self.manager, self.parts = app, manager, parts
@@ -350,69 +349,3 @@ class Conductor:
         self.screens["question"].setup(s.survey.faces, s.survey.scale_info.scores, self.tap)
         self.screens["question"].set_languages(s.survey.languages, self.choose_language)
         self.show_language()
-
-    # --- staff ----------------------------------------------------------------------------------
-
-    def corner_down(self) -> None:
-        if self.manager.current in ("question", "closed", "paused"):
-            self.later("corner", self.settings.staff.long_press, self.open_pin)
-
-    def corner_up(self) -> None:
-        self.cancel("corner")
-
-    def open_pin(self) -> None:
-        self.screens["pin"].clear()
-        self.go("pin")
-        self.activity()
-
-    def submit_pin(self, entered: str) -> None:
-        answer = self.pins.check(entered)
-        pad = self.screens["pin"]
-        if answer.result == OK:
-            self.open_staff()
-        elif answer.result == WRONG:
-            pad.message = self.t("Wrong PIN")
-        elif answer.result == LOCKED:
-            pad.message = self.t("Locked for {seconds} s", seconds=round(answer.seconds))
-        elif answer.result == NO_PIN:
-            pad.message = self.t("No staff PIN is set: run hymio set-pin")
-
-    def open_staff(self) -> None:
-        staff = self.screens["staff"]
-        self.refresh_staff()
-        self.go("staff")
-        self.activity()
-        staff.testing = False
-
-    def refresh_staff(self) -> None:
-        staff = self.screens["staff"]
-        staff.back_text = self.t("Back")
-        staff.pause_text = self.t("Resume collection" if self.flow.paused else "Pause collection")
-        staff.test_text = self.t("Hardware test")
-        report = staff_report(self.parts.store, self.settings)
-        staff.show(report, self.t, self.settings.survey.faces)
-
-    def leave_staff(self) -> None:
-        self.cancel("staff")
-        self.screens["staff"].testing = False
-        if self.panel is not None:
-            self.panel.mode = self._collecting()
-        self.back_to_question()
-
-    def toggle_pause(self) -> None:
-        self.flow.paused = not self.flow.paused
-        if self.panel is not None and not self.screens["staff"].testing:
-            self.panel.mode = self._collecting()
-        self.refresh_staff()
-
-    def _collecting(self) -> str:
-        return "paused" if self.flow.paused else "collect"
-
-    def toggle_test(self) -> None:
-        staff = self.screens["staff"]
-        staff.testing = not staff.testing
-        if self.panel is not None:
-            self.panel.mode = "test" if staff.testing else self._collecting()
-        if staff.testing:
-            self.refresh_staff()  # fresh faces, none ticked
-            staff.testing = True

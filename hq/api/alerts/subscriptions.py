@@ -20,7 +20,7 @@ from hq.api import errors
 from hq.core.errors import ApiError, HQError
 from hq.people.access import Access, user_access
 from hq.tables.alerts import Subscription
-from hq.tables.models import User
+from hq.tables.people import User
 from hq.web.deps import DB, AdminToken, Now, WriteLock
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])

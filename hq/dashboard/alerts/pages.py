@@ -23,7 +23,8 @@ from hq.core.language import N_
 from hq.dashboard.pages import EXPIRED, _check_csrf, _page, _to_login, logged_in, speaks
 from hq.people.access import Access, read_stored, user_access
 from hq.tables.alerts import Alert, AlertRule, Delivery
-from hq.tables.models import Store, User
+from hq.tables.models import Store
+from hq.tables.people import User
 from hq.web.deps import DB, Now, WriteLock
 
 router = APIRouter(include_in_schema=False)

@@ -27,8 +27,7 @@ from hq.dashboard.pages import EXPIRED, _check_csrf, _csrf, _page, _to_login, lo
 from hq.people import sessions as login_sessions
 from hq.people.auth import totp
 from hq.people.auth.status import is_active
-from hq.tables.models import User
-from hq.tables.people import OidcIdentity
+from hq.tables.people import OidcIdentity, User
 from hq.web.deps import DB, Now, WriteLock
 
 router = APIRouter(include_in_schema=False)

@@ -28,7 +28,7 @@ from hq.insight.scheduled.periods import ReportPeriod, finished, report_day
 from hq.insight.scheduled.render import Rendered, render
 from hq.insight.scheduled.subscriptions import Recipient, blocked, stores_of
 from hq.people.access import Tree, load_tree, read_stored, user_access
-from hq.tables.models import User
+from hq.tables.people import User
 from hq.tables.reports import ReportDelivery, ReportSubscription
 from kiosk.timekeeping.localtime import to_utc_text
 

@@ -38,7 +38,8 @@ from hq.people.access import (
     user_access,
 )
 from hq.people.admin import EMAIL
-from hq.tables.models import Store, User
+from hq.tables.models import Store
+from hq.tables.people import User
 from hq.tables.reports import ReportDelivery, ReportSubscription
 from kiosk.settings.survey import LANGUAGES
 from kiosk.timekeeping.localtime import to_utc_text

@@ -35,8 +35,7 @@ from hq.people import sessions as login_sessions
 from hq.people.admin import _check_password, add_user, check_email
 from hq.people.audit import CLI, record
 from hq.people.credentials import hash_password, new_token, token_hash
-from hq.tables.models import User
-from hq.tables.people import PasswordLink, ResetRequest
+from hq.tables.people import PasswordLink, ResetRequest, User
 from kiosk.timekeeping.localtime import to_utc_text
 
 log = logging.getLogger(__name__)

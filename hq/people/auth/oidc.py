@@ -41,8 +41,7 @@ from sqlalchemy.orm import Session
 from hq.core.errors import HQError
 from hq.people.access import check_role, check_scope
 from hq.people.credentials import hash_password, new_token
-from hq.tables.models import User
-from hq.tables.people import OidcIdentity
+from hq.tables.people import OidcIdentity, User
 from kiosk.timekeeping.localtime import to_utc_text
 
 TIMEOUT = 10.0

@@ -13,8 +13,7 @@ from sqlalchemy.orm import Session
 from hq.core.errors import InputError
 from hq.people import sessions as login_sessions
 from hq.people.audit import CLI, record
-from hq.tables.models import User
-from hq.tables.people import PasswordLink
+from hq.tables.people import PasswordLink, User
 from kiosk.timekeeping.localtime import to_utc_text
 
 

@@ -30,8 +30,7 @@ from sqlalchemy.orm import Session
 from hq.core.client_address import address_key
 from hq.core.errors import InputError
 from hq.people.login import WINDOW
-from hq.tables.models import LoginFailure, User
-from hq.tables.people import RecoveryCode, SecondFactor
+from hq.tables.people import LoginFailure, RecoveryCode, SecondFactor, User
 from kiosk.timekeeping.localtime import to_utc_text
 
 ISSUER = "Hymiö HQ"

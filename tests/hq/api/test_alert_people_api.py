@@ -14,8 +14,8 @@ from hq.people.admin import add_api_token, add_user
 from hq.tables.alerts import Alert, AlertEvent, Subscription
 from hq.tables.models import Region
 from tests.hq.conftest import PASSWORD
+from tests.hq.people.routes import ROUTES
 from tests.hq.people.test_access import (  # noqa: F401 -- chain is a fixture
-    ROUTES,
     _same_shape,
     alert_of,
     chain,

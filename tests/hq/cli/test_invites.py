@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from hq.people.auth import totp
 from hq.server.app import create_app
-from hq.tables.models import User
+from hq.tables.people import User
 from hymio.cli import main
 from tests.hq.conftest import csrf_of
 from tests.hq.mailbox import Mailbox

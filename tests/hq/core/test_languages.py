@@ -20,7 +20,7 @@ from hq.core.errors import LanguageError
 from hq.core.language import Language, language, negotiate
 from hq.fleet.surveys import read_survey_file, set_survey
 from hq.people.admin import add_user, set_language
-from hq.tables.models import User
+from hq.tables.people import User
 from hymio.cli import main
 from kiosk.timekeeping.localtime import to_utc_text
 from tests.hq.conftest import PASSWORD, LiveServer, csrf_of, log_in

@@ -11,7 +11,7 @@ from datetime import timedelta
 from hq.insight.business.rates import wilson
 from hq.insight.business.saving import import_business
 from hq.people.access import user_access
-from hq.tables.models import User
+from hq.tables.people import User
 from kiosk.timekeeping.localtime import to_utc_text
 from tests.hq.people.test_access import chain, log_in_as  # noqa: F401 -- the fixture
 

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from hq.alerts.manage import add_rule
 from hq.tables.alerts import Alert, AlertEvent
-from hq.tables.models import ApiToken, EnrolCode, Region, Store, User
+from hq.tables.models import EnrolCode, Region, Store
+from hq.tables.people import ApiToken, User
 from tests.hq.alert_fixtures import worker_of
 from tests.hq.conftest import csrf_of, log_in
 

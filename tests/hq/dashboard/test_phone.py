@@ -18,10 +18,11 @@ from hq.insight.scheduled.subscriptions import add_subscription
 from hq.people.access import access_of, user_access
 from hq.people.roles import set_role
 from hq.tables.alerts import Alert
-from hq.tables.models import User
+from hq.tables.people import User
 from tests.hq.conftest import LiveServer
 from tests.hq.dashboard.test_dashboard import ARTIFACTS, _fill, _log_in, browser  # noqa: F401
-from tests.hq.people.test_access import ROUTES, chain  # noqa: F401 -- the fixture
+from tests.hq.people.routes import ROUTES
+from tests.hq.people.test_access import chain  # noqa: F401 -- the fixture
 
 WIDTHS = (390, 768, 1366, 1920)
 # Every page a person opens, with the ids the chain fixture has.

@@ -18,7 +18,8 @@ from hq.fleet.backup import BackupError, tool
 from hq.people.admin import add_device, add_store, add_user
 from hq.tables.base import Base
 from hq.tables.database import open_database
-from hq.tables.models import Device, Rating, Store, User
+from hq.tables.models import Device, Rating, Store
+from hq.tables.people import User
 from tests.hq.conftest import PASSWORD, _pg, _url
 from tests.hq.served import hymio, rating, served
 

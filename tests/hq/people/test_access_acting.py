@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from hq.tables.alerts import AlertEvent
 from tests.hq.conftest import csrf_of
+from tests.hq.people.routes import ROUTES
 from tests.hq.people.test_access import (  # noqa: F401 -- chain is a fixture
-    ROUTES,
     _same_shape,
     alert_of,
     chain,

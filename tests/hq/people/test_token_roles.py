@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from fastapi.security import HTTPAuthorizationCredentials
 
-from hq.tables.models import ApiToken
+from hq.tables.people import ApiToken
 from hq.web.deps import reader
 from hymio.cli import main
 from tests.hq.conftest import PASSWORD, csrf_of, log_in

@@ -18,6 +18,7 @@ from hq.words.redact import hetu_ok, iban_ok, luhn_ok, personnummer_ok, redact
 from tests.hq.words import comments_set as cs
 from tests.hq.words.answers import REASONS, web_link, web_rating
 from tests.hq.words.evaluate import evaluate, own, table
+from tests.hq.words.numbers import card, hetu, iban, personnummer
 
 TOLERANCE = 0.02  # of the ordinary bits (prices, dates, times, order numbers) mangled
 
@@ -93,7 +94,7 @@ def test_what_is_removed_and_what_is_kept(text, kept):
 
 
 def _hetu(day: date, number: int, sign: str) -> str:
-    return cs.hetu(day.strftime("%d%m%y"), sign, f"{number:03d}")
+    return hetu(day.strftime("%d%m%y"), sign, f"{number:03d}")
 
 
 _SIGNS = {1800: "+", 1900: "-YXWVU", 2000: "ABCDEF"}
@@ -104,7 +105,7 @@ hetus = st.builds(
     st.integers(0, 5),
 )
 personnummers = st.builds(
-    lambda d, n, form, co: cs.personnummer(
+    lambda d, n, form, co: personnummer(
         (d + timedelta(0)).strftime("%y%m") + f"{d.day + (60 if co else 0):02d}", f"{n:03d}", form
     ),
     st.dates(date(1930, 1, 1), date(2025, 12, 31)),
@@ -113,15 +114,15 @@ personnummers = st.builds(
     st.booleans(),
 )
 cards = st.builds(
-    lambda prefix, body, sep: cs.card(prefix + body, (4, 4, 4, 4), sep),
+    lambda prefix, body, sep: card(prefix + body, (4, 4, 4, 4), sep),
     st.sampled_from(["4", "51", "52", "55", "6011"]),
     st.text("0123456789", min_size=11, max_size=11),
     st.sampled_from([" ", "-", ""]),
 ).map(lambda c: c[: len(c)])
 ibans = st.one_of(
-    st.builds(lambda b, s: cs.iban("FI", b, s), st.text("0123456789", min_size=14, max_size=14),
+    st.builds(lambda b, s: iban("FI", b, s), st.text("0123456789", min_size=14, max_size=14),
               st.booleans()),
-    st.builds(lambda b, s: cs.iban("SE", b, s), st.text("0123456789", min_size=20, max_size=20),
+    st.builds(lambda b, s: iban("SE", b, s), st.text("0123456789", min_size=20, max_size=20),
               st.booleans()),
 )  # fmt: skip
 _digits = st.text("0123456789", min_size=3, max_size=3)

@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 from hq.tables.models import Survey
 from hq.tables.surveys import SurveyCampaign, SurveyPublication
 from tests.hq.conftest import csrf_of
-from tests.hq.people.test_access import ROUTES, chain, log_in_as  # noqa: F401 (fixture)
+from tests.hq.people.routes import ROUTES
+from tests.hq.people.test_access import chain, log_in_as  # noqa: F401 (fixture)
 
 PROMPT = {"fi": "Mikä jäi mieleen?", "sv": "Vad stack ut?", "en": "What stood out?"}
 

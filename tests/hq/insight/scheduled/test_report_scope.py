@@ -162,7 +162,7 @@ def test_every_scope_typed_anywhere_is_read_the_same_way(regions, database_url, 
     monkeypatch.setenv("HYMIO_HQ_PASSWORD", PASSWORD)
     assert main(["hq", command, "--database", database_url, *args]) == 2
     assert "is not how a scope is written: write it as" in capsys.readouterr().err
-    from hq.tables.models import ApiToken, User
+    from hq.tables.people import ApiToken, User
 
     with regions.sessions() as s:
         assert s.get(User, "x") is None and s.get(User, "south").scope == "region:south"
@@ -182,7 +182,7 @@ def test_the_admin_pages_refuse_an_inexact_scope_naming_the_field(regions):
         answer = hq.client.post(path, data={**data, "csrf": csrf})
         assert answer.status_code == 400, path
         assert "scope: " in html.unescape(answer.text) and "write it as" in answer.text
-    from hq.tables.models import User
+    from hq.tables.people import User
 
     with hq.sessions() as s:
         assert s.get(User, "m") is None and s.get(User, "south").scope == "region:south"

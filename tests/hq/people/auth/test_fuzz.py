@@ -11,8 +11,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from hq.people.admin import add_api_token, add_user
-from hq.tables.models import LoginSession, User
-from hq.tables.people import PasswordLink, SecondFactor
+from hq.tables.people import LoginSession, PasswordLink, SecondFactor, User
 from tests.hq.conftest import PASSWORD, csrf_of, log_in
 from tests.hq.mailbox import Mailbox
 

@@ -12,8 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from hq.people.admin import add_api_token, add_user
-from hq.tables.models import LoginSession, User
-from hq.tables.people import PasswordLink
+from hq.tables.people import LoginSession, PasswordLink, User
 from tests.hq.conftest import PASSWORD, csrf_of, log_in
 from tests.hq.mailbox import Mailbox
 

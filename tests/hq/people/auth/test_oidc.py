@@ -16,7 +16,7 @@ from sqlalchemy import select
 from hq.core.errors import HQError
 from hq.people.auth.oidc import OidcSettings, parse_groups
 from hq.people.auth.status import deactivate
-from hq.tables.models import User
+from hq.tables.people import User
 from tests.hq.conftest import LiveServer
 from tests.hq.people.auth.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider
 

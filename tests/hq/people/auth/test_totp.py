@@ -13,8 +13,7 @@ from sqlalchemy import select
 
 from hq.people.admin import add_user
 from hq.people.roles import remove_user
-from hq.tables.models import LoginSession
-from hq.tables.people import RecoveryCode
+from hq.tables.people import LoginSession, RecoveryCode
 from tests.hq.conftest import PASSWORD, csrf_of, log_in
 
 
