@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from hq.core.errors import ApiError
 from hq.ingest.bulk import insert_new
-from hq.ingest.device_calls import Caller, touch
+from hq.ingest.device_calls import Caller, seen
 from hq.ingest.kept import keep_at_once
 from hq.ingest.received import count_received, recount_times
 from hq.ingest.wire import Accepted, RatingIn
@@ -113,7 +113,7 @@ def _keep(session: Session, device: Caller, new: list[dict], repairs: list, rece
         recount_times(session, device.id, [before["database_id"] for before, _ in repairs])
         for store_id, there in _by_store(repairs, 0).items():
             move(session, store_id, there, _zone_of(device, store_id))
-    touch(session, device, last_seen_at=received)
+    seen(session, device, received)
 
 
 def _retryable(exc: DBAPIError) -> bool:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from pydantic_core import to_json
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from hq.tables.models import DeviceReceived, Rating
@@ -55,35 +54,31 @@ _POSTGRES = (
 )
 
 
+_SQLITE = (
+    "INSERT INTO device_received (device_id, database_id, received, last_seq, last_recorded_at)"
+    " VALUES (?, ?, ?, ?, ?)"
+    " ON CONFLICT (device_id, database_id) DO UPDATE SET"
+    " received = device_received.received + excluded.received,"
+    " last_seq = max(device_received.last_seq, excluded.last_seq),"  # of two: the greater
+    " last_recorded_at = max(device_received.last_recorded_at, excluded.last_recorded_at)"
+)
+
+
 def count_received(session: Session, device_id: str, rows: list[dict]) -> None:
-    """Add the just inserted *rows* of *device_id* to its received figures."""
+    """Add the just inserted *rows* of *device_id* to its received figures: one upsert of
+    plain SQL, written once (building SQLAlchemy's upsert for each batch cost more CPU
+    than running it, a third of a small batch's ingest)."""
     per = figures(rows)
     if not per:
         return
-    pg = session.get_bind().dialect.name == "postgresql"
-    insert = postgresql.insert if pg else sqlite.insert
-    greatest = func.greatest if pg else func.max  # SQLite's max() of two is a scalar
-    table = DeviceReceived.__table__
-    for database_id in sorted(per):
-        n, seq, at = per[database_id]
-        stmt = insert(table).values(
-            device_id=device_id,
-            database_id=database_id,
-            received=n,
-            last_seq=seq,
-            last_recorded_at=at,
-        )
-        new = stmt.excluded
-        session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[table.c.device_id, table.c.database_id],
-                set_={
-                    "received": table.c.received + new.received,
-                    "last_seq": greatest(table.c.last_seq, new.last_seq),
-                    "last_recorded_at": greatest(table.c.last_recorded_at, new.last_recorded_at),
-                },
-            )
-        )
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        sql, body = postgres_upsert(device_id, rows)
+        conn.exec_driver_sql(sql, (body,))
+        return
+    conn.exec_driver_sql(
+        _SQLITE, [(device_id, d, n, seq, at) for d, (n, seq, at) in sorted(per.items())]
+    )
 
 
 def recount_times(session: Session, device_id: str, databases: list[str]) -> None:
