@@ -2,6 +2,8 @@
 
     python -m field.rig build   the image and gpio-sim.ko only (cached in .field/)
     python -m field.rig clean   remove .field/ (make field-clean)
+    python -m field.rig up      everything up as for the checks, then wait (until Ctrl+C
+                                or SIGTERM) with the guest's ssh command printed, to poke
 
 ``make field`` runs the checks (field/test_*.py), whose session fixture is :func:`rig`.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -200,7 +203,11 @@ def rig() -> Iterator[Rig]:
         guest.kill()
         hq.stop()
         times["total"] = time.monotonic() - started
-        log("times: " + ", ".join(f"{k} {v:.0f} s" for k, v in times.items()))
+        report = "times: " + ", ".join(f"{k} {v:.0f} s" for k, v in times.items())
+        log(report)
+        (FIELD / "last-run.txt").write_text(
+            f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} {report}\n"
+        )
 
 
 def clean() -> None:
@@ -209,7 +216,19 @@ def clean() -> None:
     log(f"removed {FIELD}")
 
 
+def up() -> None:
+    """The rig as the checks get it, kept up for a person (or a helper) to poke over ssh."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # the finally below still runs
+    with rig() as ready:
+        ssh = " ".join(ready.guest.ssh_cmd())
+        log("times: " + ", ".join(f"{k} {v:.0f} s" for k, v in ready.times.items()))
+        log(f"up: {ssh}\n  HQ {ready.hq.url} (token {ready.hq.reader}); monitor "
+            f"{ready.guest.monitor}; Ctrl+C or SIGTERM stops it")  # fmt: skip
+        while ready.guest.alive():
+            time.sleep(5)
+
+
 if __name__ == "__main__":
     if os.geteuid() != 0:
         sys.exit("field: the rig runs as root (debootstrap, chroot)")
-    {"build": build, "clean": clean}[sys.argv[1] if len(sys.argv) > 1 else "build"]()
+    {"build": build, "clean": clean, "up": up}[sys.argv[1] if len(sys.argv) > 1 else "build"]()
