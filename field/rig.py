@@ -145,8 +145,9 @@ class HQ:
 class Rig:
     """What the checks get: the guest (installed, rebooted), HQ, and the times taken."""
 
-    def __init__(self, guest: Guest, hq: HQ, times: dict[str, float]):
+    def __init__(self, guest: Guest, hq: HQ, times: dict[str, float], install_log: str = ""):
         self.guest, self.hq, self.times = guest, hq, times
+        self.install_log = install_log  # what install-pi.sh printed
 
 
 def install(guest: Guest, hq: HQ, wheel: Path, wheels: Path, source: Path) -> str:
@@ -156,8 +157,12 @@ def install(guest: Guest, hq: HQ, wheel: Path, wheels: Path, source: Path) -> st
     guest.put(wheels, "/root")
     for name in ("field-pi", "field-pi.service", "field-pi.conf", "60-field-gpio.rules"):
         guest.put(PI_FILES / name, "/root/field-pi")
+    # Raspberry Pi OS has the gpio group (install-pi.sh adds it only where it is missing);
+    # without it, the udev rule cannot give the chip to the group, and the kiosk that
+    # install-pi.sh starts could not open the chip until the next boot.
     guest.ssh(
-        "install -m 0755 /root/field-pi/field-pi /usr/local/sbin/field-pi"
+        "getent group gpio >/dev/null || groupadd --system gpio"
+        " && install -m 0755 /root/field-pi/field-pi /usr/local/sbin/field-pi"
         " && install -m 0644 /root/field-pi/field-pi.service /etc/systemd/system/"
         " && install -m 0644 /root/field-pi/60-field-gpio.rules /etc/udev/rules.d/"
         " && install -D -m 0644 /root/field-pi/field-pi.conf"
@@ -193,12 +198,12 @@ def rig() -> Iterator[Rig]:
         guest.start()
         times["first boot to ssh"] = guest.wait_ssh()
         mark = time.monotonic()
-        install(guest, hq, wheel, wheels, source)
+        installed = install(guest, hq, wheel, wheels, source)
         times["install-pi.sh"] = time.monotonic() - mark
         guest.ssh("systemctl reboot", check=False, timeout=10)
         guest.wait_down()
         times["reboot to ssh"] = guest.wait_ssh()
-        yield Rig(guest, hq, times)
+        yield Rig(guest, hq, times, installed)
     finally:
         guest.kill()
         hq.stop()

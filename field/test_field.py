@@ -53,6 +53,12 @@ def sim_line(rig: Rig, line: int, attribute: str) -> str:
     return f"/sys/devices/platform/gpio-sim.*/gpiochip*/sim_gpio{line}/{attribute}"
 
 
+def test_the_install_starts_the_units(rig: Rig):
+    # install-pi.sh starts (restarts) both units at its end, before any reboot
+    assert "hymio install: done" in rig.install_log, rig.install_log
+    assert "did not start" not in rig.install_log, rig.install_log
+
+
 def test_the_units_start_at_boot_with_nobody_logged_in(rig: Rig):
     guest = rig.guest
     units = "hymio-kiosk.service hymio-sync.service hymio-update.timer"
