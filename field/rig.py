@@ -2,6 +2,8 @@
 
     python -m field.rig build   the image and gpio-sim.ko only (cached in .field/)
     python -m field.rig clean   remove .field/ (make field-clean)
+    python -m field.rig up      everything up as for the checks, then wait (until Ctrl+C
+                                or SIGTERM) with the guest's ssh command printed, to poke
 
 ``make field`` runs the checks (field/test_*.py), whose session fixture is :func:`rig`.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -142,8 +145,9 @@ class HQ:
 class Rig:
     """What the checks get: the guest (installed, rebooted), HQ, and the times taken."""
 
-    def __init__(self, guest: Guest, hq: HQ, times: dict[str, float]):
+    def __init__(self, guest: Guest, hq: HQ, times: dict[str, float], install_log: str = ""):
         self.guest, self.hq, self.times = guest, hq, times
+        self.install_log = install_log  # what install-pi.sh printed
 
 
 def install(guest: Guest, hq: HQ, wheel: Path, wheels: Path, source: Path) -> str:
@@ -153,8 +157,12 @@ def install(guest: Guest, hq: HQ, wheel: Path, wheels: Path, source: Path) -> st
     guest.put(wheels, "/root")
     for name in ("field-pi", "field-pi.service", "field-pi.conf", "60-field-gpio.rules"):
         guest.put(PI_FILES / name, "/root/field-pi")
+    # Raspberry Pi OS has the gpio group (install-pi.sh adds it only where it is missing);
+    # without it, the udev rule cannot give the chip to the group, and the kiosk that
+    # install-pi.sh starts could not open the chip until the next boot.
     guest.ssh(
-        "install -m 0755 /root/field-pi/field-pi /usr/local/sbin/field-pi"
+        "getent group gpio >/dev/null || groupadd --system gpio"
+        " && install -m 0755 /root/field-pi/field-pi /usr/local/sbin/field-pi"
         " && install -m 0644 /root/field-pi/field-pi.service /etc/systemd/system/"
         " && install -m 0644 /root/field-pi/60-field-gpio.rules /etc/udev/rules.d/"
         " && install -D -m 0644 /root/field-pi/field-pi.conf"
@@ -190,17 +198,21 @@ def rig() -> Iterator[Rig]:
         guest.start()
         times["first boot to ssh"] = guest.wait_ssh()
         mark = time.monotonic()
-        install(guest, hq, wheel, wheels, source)
+        installed = install(guest, hq, wheel, wheels, source)
         times["install-pi.sh"] = time.monotonic() - mark
         guest.ssh("systemctl reboot", check=False, timeout=10)
         guest.wait_down()
         times["reboot to ssh"] = guest.wait_ssh()
-        yield Rig(guest, hq, times)
+        yield Rig(guest, hq, times, installed)
     finally:
         guest.kill()
         hq.stop()
         times["total"] = time.monotonic() - started
-        log("times: " + ", ".join(f"{k} {v:.0f} s" for k, v in times.items()))
+        report = "times: " + ", ".join(f"{k} {v:.0f} s" for k, v in times.items())
+        log(report)
+        (FIELD / "last-run.txt").write_text(
+            f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} {report}\n"
+        )
 
 
 def clean() -> None:
@@ -209,7 +221,19 @@ def clean() -> None:
     log(f"removed {FIELD}")
 
 
+def up() -> None:
+    """The rig as the checks get it, kept up for a person (or a helper) to poke over ssh."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # the finally below still runs
+    with rig() as ready:
+        ssh = " ".join(ready.guest.ssh_cmd())
+        log("times: " + ", ".join(f"{k} {v:.0f} s" for k, v in ready.times.items()))
+        log(f"up: {ssh}\n  HQ {ready.hq.url} (token {ready.hq.reader}); monitor "
+            f"{ready.guest.monitor}; Ctrl+C or SIGTERM stops it")  # fmt: skip
+        while ready.guest.alive():
+            time.sleep(5)
+
+
 if __name__ == "__main__":
     if os.geteuid() != 0:
         sys.exit("field: the rig runs as root (debootstrap, chroot)")
-    {"build": build, "clean": clean}[sys.argv[1] if len(sys.argv) > 1 else "build"]()
+    {"build": build, "clean": clean, "up": up}[sys.argv[1] if len(sys.argv) > 1 else "build"]()

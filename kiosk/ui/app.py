@@ -104,6 +104,7 @@ class KioskApp(App):
         self.parts = parts
         self.title = "Hymiö"
         self.gate = TouchGate()
+        self.fresh_surface = True  # the next flip is the window's first at its size
 
     def build(self) -> Widget:
         for name in KV_FILES:
@@ -139,6 +140,7 @@ class KioskApp(App):
         self.conductor = Conductor(self, screens, self.parts)
         Window.bind(on_request_close=self._refuse_close, on_keyboard=self._on_keyboard)
         Window.bind(on_key_up=self._on_key_up, size=self._on_resize)
+        Window.bind(on_flip=self._redraw_after_first_flip)
         self._on_resize(Window, Window.size)
         self.conductor.start()
         return root
@@ -156,6 +158,7 @@ class KioskApp(App):
         """Let go of the window's events (the window outlives the app in tests)."""
         Window.unbind(on_request_close=self._refuse_close, on_keyboard=self._on_keyboard)
         Window.unbind(on_key_up=self._on_key_up, size=self._on_resize)
+        Window.unbind(on_flip=self._redraw_after_first_flip)
 
     # --- hardening ----------------------------------------------------------------------
 
@@ -186,7 +189,22 @@ class KioskApp(App):
             return True
         return False
 
+    def _redraw_after_first_flip(self, window) -> None:
+        """One more frame after the first one at a new size.
+
+        SDL's KMS/DRM back-end (the kiosk on a Pi's console) makes the window's GBM and EGL
+        surfaces anew at the first swap after the window got its size (at start, when SDL
+        makes it full screen; at a resize), and then shows the new surfaces' buffer, never
+        drawn, instead of the frame just drawn (SDL_kmsdrmopengles.c: egl_surface_dirty).
+        Kivy draws only when something changed, so the screen stayed black until a shopper
+        pressed a button (found by the field rig, docs/build-a-kiosk/field-rig.md).
+        """
+        if self.fresh_surface:
+            self.fresh_surface = False
+            Clock.schedule_once(lambda _dt: window.canvas.ask_update(), 0)
+
     def _on_resize(self, _window, size) -> None:
+        self.fresh_surface = True
         width, height = size
         self.unit = min(width, height) / 100
         self.portrait = height > width

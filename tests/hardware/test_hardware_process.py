@@ -112,6 +112,39 @@ def test_doctor_says_which_pin_is_held_or_cannot_be_claimed():
         factory.close()
 
 
+def test_doctor_takes_a_busy_pin_for_the_running_kiosks_own():
+    # `sudo hymio doctor` right after install-pi.sh (which starts the kiosk): the kiosk
+    # holds every pin, and that is how it should be (found by the field rig)
+    from gpiozero import LED
+
+    factory = MockFactory()
+    try:
+        busy = LED(22, pin_factory=factory)  # the kiosk holds GPIO22
+        found = check_pins(_ctx(), factory, kiosk_runs=True)
+        assert [f.level for f in found] == [OK] * 8
+        assert "LED face_leds[2] (GPIO22): in use by the running kiosk" in found[6].detail
+        busy.close()
+    finally:
+        factory.reset()
+        factory.close()
+
+
+@pytest.mark.parametrize(
+    ("state", "running"),
+    [("active", True), ("activating", True), ("inactive", False), ("failed", False)],
+)
+def test_doctor_asks_systemd_whether_the_kiosk_runs(tmp_path, monkeypatch, state, running):
+    from hardware import pincheck
+
+    systemctl = tmp_path / "systemctl"
+    systemctl.write_text(f'#!/bin/sh\n[ "$2" = hymio-kiosk.service ] && echo {state}\nexit 3\n')
+    systemctl.chmod(0o755)
+    monkeypatch.setattr(pincheck, "SYSTEMCTL", str(systemctl))
+    assert pincheck.kiosk_running() is running
+    monkeypatch.setattr(pincheck, "SYSTEMCTL", str(tmp_path / "none"))  # no systemd here
+    assert pincheck.kiosk_running() is False
+
+
 def test_soak_10000_presses_rows_flags_and_leds_exactly_as_expected(db_path, clock, factory):
     store = Store(db_path, make_context(thank_you=3.0, repeat_window=6.0), clock=clock)
     panel = make_panel(store, factory, debounce_ms=0)  # presses come faster than any finger

@@ -31,6 +31,32 @@ def test_our_kivy_config_has_one_touch_provider_and_no_escape():
     assert windowed["graphics"]["fullscreen"] == "0" and windowed["graphics"]["show_cursor"] == "1"
 
 
+def test_the_first_frame_at_a_size_is_drawn_again(kiosk_ui):
+    # SDL's KMS/DRM back-end shows a never drawn buffer for the first swap at a new size
+    # (it makes its surfaces anew there): the frame after it must be drawn too, even when
+    # nothing on the screen changed, or a kiosk on a Pi's console stays black until a press.
+    k = kiosk_ui()
+    flips = []
+
+    def flipped(*_args):
+        flips.append(1)
+
+    k.window.bind(on_flip=flipped)
+    try:
+        k.frames(3)
+        assert flips == []  # an unchanged screen is not drawn again (idle CPU)
+        k.app._on_resize(k.window, k.window.size)  # the window got its size (again)
+        k.window.canvas.ask_update()
+        k.frames(1)
+        assert len(flips) == 1  # the frame that KMS/DRM loses
+        k.frames(3)
+        assert len(flips) == 2  # drawn once more: the one the screen shows
+        k.frames(3)
+        assert len(flips) == 2  # and no more
+    finally:
+        k.window.unbind(on_flip=flipped)
+
+
 def test_an_idle_kiosk_in_opening_hours_stays_lit_and_draws_shoppers_in(kiosk_ui):
     from kiosk.ui.screens import ATTRACT_EVERY
 
