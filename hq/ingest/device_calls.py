@@ -197,12 +197,15 @@ def touch(session: Session, caller: Caller, **values) -> None:
         raise ApiError(401, "bad_token", UNKNOWN_DEVICE)
 
 
+_SEEN = "UPDATE devices SET last_seen_at = {0} WHERE id = {0} AND token_hash = {0}"
+SEEN = {"qmark": _SEEN.format("?"), "pyformat": _SEEN.format("%s")}  # SQLite's, psycopg's
+
+
 def seen(session: Session, caller: Caller, at: str) -> None:
     """:func:`touch` the caller's ``last_seen_at`` with *at*, in plain SQL written once:
     what every batch does, where building the ORM's ``UPDATE`` cost more than running it."""
     conn = session.connection()
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    sql = f"UPDATE devices SET last_seen_at = {mark} WHERE id = {mark} AND token_hash = {mark}"  # noqa: S608 -- no input in it
+    sql = SEEN[conn.dialect.paramstyle]
     if conn.exec_driver_sql(sql, (at, caller.id, caller.token_hash)).rowcount != 1:
         raise ApiError(401, "bad_token", UNKNOWN_DEVICE)
 

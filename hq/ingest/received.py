@@ -33,13 +33,14 @@ def figures(rows: list[dict]) -> dict[str, tuple[int, int, str]]:
 def postgres_upsert(device_id: str, rows: list[dict]) -> tuple[str, str]:
     """:func:`count_received`'s upsert on PostgreSQL as (its statement, its one JSON
     parameter), for a statement of the caller's; databases in order."""
-    per = figures(rows)
-    body = [
-        {"device_id": device_id, "database_id": d, "received": n, "last_seq": seq,
-         "last_recorded_at": at}
-        for d, (n, seq, at) in sorted(per.items())
-    ]  # fmt: skip
+    names = ("device_id", "database_id", "received", "last_seq", "last_recorded_at")
+    body = [dict(zip(names, values, strict=True)) for values in _received(device_id, rows)]
     return _POSTGRES, to_json(body).decode()
+
+
+def _received(device_id: str, rows: list[dict]) -> list[tuple[str, str, int, int, str]]:
+    """Per database of *rows*, in order: the device, the database and its figures."""
+    return [(device_id, d, n, seq, at) for d, (n, seq, at) in sorted(figures(rows).items())]
 
 
 _POSTGRES = (
@@ -68,17 +69,14 @@ def count_received(session: Session, device_id: str, rows: list[dict]) -> None:
     """Add the just inserted *rows* of *device_id* to its received figures: one upsert of
     plain SQL, written once (building SQLAlchemy's upsert for each batch cost more CPU
     than running it, a third of a small batch's ingest)."""
-    per = figures(rows)
-    if not per:
+    if not rows:
         return
     conn = session.connection()
     if conn.dialect.name == "postgresql":
         sql, body = postgres_upsert(device_id, rows)
         conn.exec_driver_sql(sql, (body,))
-        return
-    conn.exec_driver_sql(
-        _SQLITE, [(device_id, d, n, seq, at) for d, (n, seq, at) in sorted(per.items())]
-    )
+    else:
+        conn.exec_driver_sql(_SQLITE, _received(device_id, rows))
 
 
 def recount_times(session: Session, device_id: str, databases: list[str]) -> None:
