@@ -138,26 +138,16 @@ def test_counts_and_pages_match_a_plain_model_of_the_rules(hq):
 def test_migration_0027_keeps_every_status_and_the_counts_read_it_as_before(hq, database_url):
     """Statuses written before 0027 (``json`` on PostgreSQL) are the same after it
     (``jsonb``), and the problems counted from them still match the plain model."""
-    from alembic import command
-    from alembic.config import Config
-    from sqlalchemy import create_engine, select, text
+    from sqlalchemy import select, text
 
-    from hq.tables.database import MIGRATIONS
+    from tests.hq.migrating import migrate, migrated
 
-    engine = create_engine(database_url)
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.downgrade(config, "0026_question_days")
+    migrate(database_url, "0026_question_days", down=True)
     seed(hq)
     with hq.sessions() as s:
         before = dict(s.execute(select(Device.id, Device.last_status)).all())
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, "head")
-    postgres = engine.dialect.name == "postgresql"
-    with engine.connect() as conn:
+    with migrated(database_url, "head") as conn:
+        postgres = conn.dialect.name == "postgresql"
         kind = conn.execute(
             text(
                 "SELECT data_type FROM information_schema.columns"
@@ -166,7 +156,6 @@ def test_migration_0027_keeps_every_status_and_the_counts_read_it_as_before(hq, 
             if postgres
             else text("SELECT type FROM pragma_table_info('devices') WHERE name = 'last_status'")
         ).scalar()
-    engine.dispose()
     assert kind == ("jsonb" if postgres else "JSON")
     expected = model(hq)
     with hq.sessions() as s:

@@ -11,9 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 
 import requests
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import func, select
 
 from hq.fleet.chain.kiosks import move_kiosk
 from hq.fleet.chain.stores import create_store, move_store
@@ -25,10 +23,10 @@ from hq.fleet.surveys import set_survey
 from hq.people.access import access_of
 from hq.people.admin import add_device
 from hq.people.roles import add_region, set_store_region
-from hq.tables.database import MIGRATIONS
 from hq.tables.models import Survey
 from hq.tables.surveys import SurveyCampaignTarget, SurveyPublication
 from tests.hq.fleet.test_survey_editor import CHRISTMAS
+from tests.hq.migrating import migrate
 
 WINTER = {**CHRISTMAS, "question_id": "winter", "scale": "smiley4"}
 PILOT = {**CHRISTMAS, "question_id": "pilot", "scale": "smiley3"}
@@ -191,24 +189,15 @@ def test_migration_0022_names_the_publication_each_kept_survey_came_from(hq, dat
         publish_survey(s, admin(s), "region:north", read_draft(NORTH), later(hq))
         publish_survey(s, admin(s), "region:south", read_draft(WINTER), later(hq))
         set_survey(s, "s2", "k4", {"survey": {"scale": "nps"}, "hours": {}}, later(hq))
-    engine = create_engine(database_url)
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    for revision in ("0021", "0022"):  # an HQ of before, upgraded
-        with engine.begin() as conn:
-            config.attributes["connection"] = conn
-            (command.downgrade if revision == "0021" else command.upgrade)(config, revision)
-    engine.dispose()
+    migrate(database_url, "0021", down=True)  # an HQ of before, upgraded
+    migrate(database_url, "0022")
     with hq.sessions() as s:
         ids = dict(s.execute(select(SurveyPublication.scope, SurveyPublication.id)).tuples().all())
         rows = {(r.store_id, r.device_id): r.publication_id for r in s.scalars(select(Survey))}
     # each row from a publish names it; k4's own, set after, names none
     assert rows == {("s2", ""): ids["region:north"], ("s1", ""): ids["region:south"],
                     ("s2", "k4"): None}  # fmt: skip
-    with engine.begin() as conn:  # and on to today's HQ (the later migrations change devices)
-        config.attributes["connection"] = conn
-        command.upgrade(config, "head")
-    engine.dispose()
+    migrate(database_url, "head")  # and on to today's HQ (the later migrations change devices)
     with hq.sessions() as s:  # so s1, moved north, takes the north's (older) survey
         move_store(s, None, "s1", "north", later(hq))
     assert asks(hq)[:2] == (2, "north")

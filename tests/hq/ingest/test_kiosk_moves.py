@@ -7,17 +7,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import func, select
 
 from hq.fleet.chain.kiosks import move_kiosk, store_history
 from hq.people.admin import add_store
 from hq.people.credentials import token_hash
 from hq.tables.chain import DeviceStore
-from hq.tables.database import MIGRATIONS
 from hq.tables.models import DayCount, HourCount, Rating
 from kiosk.timekeeping.localtime import to_utc_text
+from tests.hq.migrating import migrate
 
 AT = datetime(
     2026, 11, 20, 3, 30, tzinfo=UTC
@@ -97,23 +95,12 @@ def test_a_store_the_kiosk_never_belonged_to_is_refused_and_changes_nothing(hq):
 def test_migration_0022_gives_each_kiosk_its_store_and_a_move_adds_a_row(hq, database_url):
     """Every kiosk there is when migration 0022 runs gets its store as its first row;
     each move (the page, the API and ``hymio hq set-device`` call one function) adds one."""
-    engine = create_engine(database_url)
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.downgrade(config, "0021")
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, "0022")
-    engine.dispose()
+    migrate(database_url, "0021", down=True)
+    migrate(database_url, "0022")
     with hq.sessions() as s:
         rows = s.execute(select(DeviceStore.device_id, DeviceStore.store_id, DeviceStore.since))
         assert sorted((d, st) for d, st, _ in rows) == [("k1", "s1"), ("k2", "s2")]
-    with engine.begin() as conn:  # and on to today's HQ (the later migrations change devices)
-        config.attributes["connection"] = conn
-        command.upgrade(config, "head")
-    engine.dispose()
+    migrate(database_url, "head")  # and on to today's HQ (the later migrations change devices)
     move(hq, "s2")
     with hq.sessions() as s:
         history = store_history(s, "k1")

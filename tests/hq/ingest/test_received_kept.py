@@ -9,17 +9,15 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from alembic import command
-from alembic.config import Config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import create_engine, func, inspect, select
+from sqlalchemy import func, inspect, select
 
 from hq.ingest.completeness import completeness
 from hq.people.admin import add_device
-from hq.tables.database import MIGRATIONS
 from hq.tables.models import DeviceReceived, Rating
 from kiosk.timekeeping.localtime import to_utc_text
+from tests.hq.migrating import migrated
 
 step = st.one_of(
     st.tuples(st.just("new"), st.sampled_from(["a", "b"]), st.integers(1, 6), st.booleans()),
@@ -111,14 +109,8 @@ def test_the_kept_figures_equal_a_count_of_the_ratings(hq, steps):
 def test_the_migration_fills_the_figures_from_the_ratings_already_there(hq, database_url):
     hq.post([hq.rating() for _ in range(3)])
     hq.post([hq.rating(database_id="two", seq=7)])
-    engine = create_engine(database_url)
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:  # back to an HQ before migration 0004
-        config.attributes["connection"] = conn
-        command.downgrade(config, "0003")
+    with migrated(database_url, "0003", down=True) as conn:  # an HQ before migration 0004
         assert "device_received" not in inspect(conn).get_table_names()
-    engine.dispose()
     from hq.tables.database import open_database
 
     engine, sessions = open_database(database_url)

@@ -232,20 +232,13 @@ def test_rebuild_figures_counts_again_what_was_lost_and_the_migration_fills_them
         assert kept(s, "s1") == before == counted_afresh(raw(s, "s1"), "Europe/Helsinki")
     hq.app.state.engine.dispose()
 
-    from alembic import command
-    from alembic.config import Config
-    from sqlalchemy import create_engine, inspect
+    from sqlalchemy import inspect
 
-    from hq.tables.database import MIGRATIONS, open_database
+    from hq.tables.database import open_database
+    from tests.hq.migrating import migrated
 
-    engine = create_engine(database_url)
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:  # back to an HQ before the kept counts
-        config.attributes["connection"] = conn
-        command.downgrade(config, "0007")
+    with migrated(database_url, "0007", down=True) as conn:  # an HQ before the kept counts
         assert "rating_days" not in inspect(conn).get_table_names()
-    engine.dispose()
     engine, sessions = open_database(database_url)
     with sessions() as s:
         assert kept(s, "s1") == before

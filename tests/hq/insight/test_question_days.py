@@ -228,20 +228,11 @@ def test_an_upgraded_database_of_0025_gives_the_same_answers(hq, database_url):
         assert any(before[1]) and before[0]
     hq.app.state.engine.dispose()
 
-    from alembic import command
-    from alembic.config import Config
-    from sqlalchemy import create_engine
+    from hq.tables.database import open_database
+    from tests.hq.migrating import migrated
 
-    from hq.tables.database import MIGRATIONS, open_database
-
-    engine = create_engine(database_url)
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.downgrade(config, "0025_receipts")
+    with migrated(database_url, "0025_receipts", down=True) as conn:
         assert "question_days" not in inspect(conn).get_table_names()
-    engine.dispose()
     engine, sessions = open_database(database_url)  # upgrades to the newest
     try:
         with sessions() as s:

@@ -10,18 +10,17 @@ import html
 from datetime import timedelta
 
 import pytest
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import insert, select, text
 
 from hq.insight.scheduled.sending import send_due_reports
 from hq.insight.scheduled.subscriptions import add_subscription
 from hq.people.roles import remove_user, set_role, set_store_region
-from hq.tables.database import MIGRATIONS, open_database
+from hq.tables.database import open_database
 from hq.tables.reports import ReportSubscription
 from hymio.cli import main
 from tests.hq.conftest import PASSWORD
 from tests.hq.mailbox import Mailbox
+from tests.hq.migrating import migrated
 from tests.hq.people.test_access import log_in_as
 from tests.hq.report_data import MONDAY, four_regions
 
@@ -122,12 +121,7 @@ def test_the_control_a_report_whose_creator_sees_it_goes_out(regions, tmp_path):
 
 def test_migration_0013_records_the_creator_of_the_reports_already_there(hq, database_url):
     hq.app.state.engine.dispose()
-    engine = create_engine(database_url)
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:  # back to an HQ before 0013, with three reports
-        config.attributes["connection"] = conn
-        command.downgrade(config, "0012")
+    with migrated(database_url, "0012", down=True) as conn:  # before 0013, three reports
         for by in ("admin", "cli", "gone"):
             conn.execute(
                 text(
@@ -138,7 +132,6 @@ def test_migration_0013_records_the_creator_of_the_reports_already_there(hq, dat
                 ),
                 {"by": by},
             )
-    engine.dispose()
     engine, sessions = open_database(database_url)
     with sessions() as s:
         t = ReportSubscription
