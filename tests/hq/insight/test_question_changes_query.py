@@ -28,12 +28,13 @@ HISTORIES = {  # per store: the version asked each of six weeks
 }
 
 
-def one_query(session, store_ids, first, last):
-    """The check as it was: one query, grouped by store and version."""
+def one_query(session, store_ids, first, last, *where):
+    """The check as it was: one query over the counted hour counts of the span (and
+    *where*), grouped by store and version."""
     t = HourCount
     query = (
         select(t.store_id, t.scale, t.survey_id, t.question_id, t.config_version, func.min(t.day))
-        .where(t.store_id.in_(store_ids), t.flag == "")
+        .where(t.store_id.in_(store_ids), t.flag == "", *where)
         .where(t.day >= first.isoformat(), t.day <= last.isoformat())
         .group_by(t.store_id, t.scale, t.survey_id, t.question_id, t.config_version)
     )

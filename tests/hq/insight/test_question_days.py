@@ -27,6 +27,7 @@ from hq.tables.models import HourCount, QuestionDay, Rating
 from hq.tables.rollups import rebuild
 from kiosk.counting.scales import SCALES
 from kiosk.timekeeping.localtime import local_date, to_utc_text
+from tests.hq.insight.test_question_changes_query import one_query
 
 ZONES = ["Europe/Helsinki", "America/New_York", "Asia/Kathmandu"]
 MONDAY = datetime(2026, 11, 9, tzinfo=UTC)  # a week before the hq fixture's clock
@@ -41,21 +42,6 @@ SUSPECT = datetime(2023, 6, 1, 12, 0, tzinfo=UTC)  # before Hymiö: HQ marks the
 DAYS = [date(2026, 11, 8) + timedelta(days=i) for i in range(10)]
 SPANS = [(DAYS[0], DAYS[-1]), (DAYS[1], DAYS[3]), (DAYS[2], DAYS[2]), (DAYS[4], DAYS[9]),
          (DAYS[0], DAYS[5])]  # fmt: skip
-
-
-def old_changes(session, store_ids, first, last, *where) -> dict[str, date]:
-    """The check as it was: every counted hour count of the span, by store and version."""
-    t = HourCount
-    query = (
-        select(t.store_id, t.scale, t.survey_id, t.question_id, t.config_version, func.min(t.day))
-        .where(t.store_id.in_(store_ids), t.flag == "", *where)
-        .where(t.day >= first.isoformat(), t.day <= last.isoformat())
-        .group_by(t.store_id, t.scale, t.survey_id, t.question_id, t.config_version)
-    )
-    starts: dict[str, list[str]] = {}
-    for store_id, *_version, since in session.execute(query):
-        starts.setdefault(store_id, []).append(since)
-    return {s: date.fromisoformat(max(days)) for s, days in starts.items() if len(days) > 1}
 
 
 def counted(session, store_id: str, tz: str) -> Counter:
@@ -97,10 +83,10 @@ def agree(session, store_id: str, tz: str) -> None:
               (t.day.in_([d.isoformat() for d in DAYS[::2]]),)]  # fmt: skip
     for first, last in SPANS:
         found = question_changes(session, [store_id], first, last)
-        assert found == old_changes(session, [store_id], first, last)
+        assert found == one_query(session, [store_id], first, last)
         assert found == from_ratings(afresh, store_id, first, last)
         for where in splits:
-            assert question_changes(session, [store_id], first, last, *where) == old_changes(
+            assert question_changes(session, [store_id], first, last, *where) == one_query(
                 session, [store_id], first, last, *where
             )
 
@@ -168,7 +154,7 @@ def test_a_repair_that_takes_a_days_only_rating_of_a_version_away_ends_the_chang
     assert hq.post([sent[2]]).json()["repaired"] == 1
     with hq.sessions() as s:
         assert question_changes(s, ["s1"], DAYS[0], DAYS[-1]) == {}
-        assert old_changes(s, ["s1"], DAYS[0], DAYS[-1]) == {}
+        assert one_query(s, ["s1"], DAYS[0], DAYS[-1]) == {}
         assert {k[0] for k in kept(s, "s1")} == {DAYS[1].isoformat(), DAYS[3].isoformat()}
         agree(s, "s1", "Europe/Helsinki")
 
