@@ -36,6 +36,7 @@ import psycopg
 
 from bench.common import row
 from bench.ingest import PG, start_hq
+from bench.openloop import steps_of
 from hq.people.credentials import new_token, token_hash
 from hq.tables.database import open_database
 from hq.tables.models import Device, Store
@@ -127,7 +128,7 @@ def load(
     port = base.rsplit(":", 1)[1]
     hq_cpu, pg_cpu = cpu_seconds(server_pid), cpu_seconds(pg)
     size = ["--steps", steps] if steps else ["--count", str(count), "--seconds", str(SECONDS)]
-    seconds = sum(float(s.split(":")[1]) for s in steps.split(",")) if steps else SECONDS
+    seconds = sum(s for _, s in steps_of(steps)) if steps else SECONDS
     out = subprocess.run(
         [sys.executable, "-m", "bench.openloop", "--port", port, "--kiosks", str(kiosks),
          *size, "--seed", str(seed)],
