@@ -68,10 +68,19 @@ class Running:
         self.app, self.root, self.window = app, root, window
         self.parts, self.clock, self.factory = parts, clock, factory
         self.store = parts.store
+        # Every screen shown since the last tap or press began. The thank-you screen goes
+        # back on Kivy's clock, timed from the frame before the tap: on a busy machine a slow
+        # commit can use up its 0.6 s before the test looks, so tests ask what was shown.
+        self.shown: list[str] = []
+        app.conductor.manager.bind(current=lambda _manager, name: self.shown.append(name))
 
     @property
     def screen(self) -> str:
         return self.app.conductor.manager.current
+
+    def showed(self, name: str) -> bool:
+        """Whether screen *name* was shown since the last tap or press began."""
+        return name in self.shown
 
     def frames(self, n: int = 2) -> None:
         from kivy.base import EventLoop
@@ -96,6 +105,7 @@ class Running:
         from kivy.tests.common import UnitTestTouch
 
         self.frames(2)  # a screen switch completes on the next frame; touches wait for it
+        self.shown.clear()
         x, y = widget.to_window(*widget.center)
         touch = UnitTestTouch(x, y)
         touch.device = device
@@ -112,6 +122,7 @@ class Running:
         """The physical arcade button of *score*, pressed through its mock pin."""
         i = list(self.store.context.scale.scores).index(score)
         pin = self.factory.pin(self.parts.settings.buttons.face_buttons[i])
+        self.shown.clear()
         pin.drive_low()
         time.sleep(hold)
         pin.drive_high()
@@ -130,7 +141,11 @@ class Running:
 
 @pytest.fixture
 def kiosk_ui(window, tmp_path) -> Iterator[Callable[..., Running]]:
-    """``kiosk_ui(extra_toml, size=LANDSCAPE)``: a running kiosk app in the window."""
+    """``kiosk_ui(extra_toml, size=LANDSCAPE)``: a running kiosk app in the window.
+
+    The thank-you screen lasts 0.6 s of real time, so that tests can wait for the way back;
+    a test that looks at the thank-you screen at leisure (a screenshot) asks for a longer
+    ``thank_you`` and moves the kiosk's clock past it between shoppers."""
     from gpiozero.pins.mock import MockFactory
     from kivy.app import App
 
@@ -147,10 +162,12 @@ def kiosk_ui(window, tmp_path) -> Iterator[Callable[..., Running]]:
         clock: ManualClock | None = None,
         db: Path | None = None,
         behaviour: str = "",
+        thank_you: float = 0.6,
     ) -> Running:
         path = tmp_path / "kiosk.toml"
         base = BASE.replace('"ratings.db"', f'"{db}"') if db else BASE
         base = base.replace("[behaviour]\n", f"[behaviour]\n{behaviour}\n")
+        base = base.replace("thank_you = 0.6", f"thank_you = {thank_you}")
         path.write_text(base + extra, encoding="utf-8")
         settings = load_settings(path)
         clock = clock or ManualClock(datetime(2026, 11, 25, 10, 0, tzinfo=UTC))  # Wed 12:00

@@ -47,7 +47,7 @@ def test_the_thank_you_screen_shows_the_stores_message_on_one_line(
     kiosk_ui, tmp_path, size, language
 ):
     pulled(tmp_path, MESSAGES)
-    k = kiosk_ui(size=size)
+    k = kiosk_ui(size=size, thank_you=30)
     c = k.app.conductor
     c.choose_language(language)
     k.touch(k.face(4))  # a shopper's tap, through the store, to the thank-you screen
@@ -112,7 +112,7 @@ def test_no_message_in_a_language_without_one_and_no_room_taken(kiosk_ui, tmp_pa
 def test_the_message_is_never_shown_outside_opening_hours(kiosk_ui, tmp_path, size):
     pulled(tmp_path, MESSAGES)
     clock = ManualClock(WEDNESDAY_NOON)
-    k = kiosk_ui('\n[hours]\nwed = "16:00-21:00"\n', size=size, clock=clock)
+    k = kiosk_ui('\n[hours]\nwed = "16:00-21:00"\n', size=size, clock=clock, thank_you=30)
     c = k.app.conductor
     c.choose_language("en")
     c.check_hours()
@@ -168,7 +168,7 @@ def test_a_message_published_at_a_real_hq_is_shown_once_sync_has_pulled_it(kiosk
     from tests.sync.test_store_message_pull import dashboard, publish
 
     hq = make_hq(f"sqlite:///{tmp_path / 'hq.db'}")
-    k = kiosk_ui()
+    k = kiosk_ui(thank_you=30)
     c = k.app.conductor
     try:
         with LiveServer(hq.app) as server:
@@ -187,7 +187,7 @@ def test_a_message_published_at_a_real_hq_is_shown_once_sync_has_pulled_it(kiosk
     assert k.screen == "thanks" and message_label(k).text == ""
     c.back_to_question()
     for language in ("sv", "en", "fi"):
-        k.clock.advance(10)
+        k.clock.advance(31)  # past the last thank-you: a new shopper
         c.choose_language(language)
         k.touch(k.face(3))
         assert k.screen == "thanks" and message_label(k).text == MESSAGES[language]

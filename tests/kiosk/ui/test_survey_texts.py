@@ -34,7 +34,7 @@ def reasons(k) -> list:
 @SIZES
 @pytest.mark.parametrize("language", ["fi", "sv", "en"])
 def test_the_surveys_prompt_pictograms_and_thanks_are_shown(kiosk_ui, tmp_path, size, language):
-    k = kiosk_ui(size=size)
+    k = kiosk_ui(size=size, thank_you=30)
     pulled(tmp_path, SURVEY)  # sync pulls while the kiosk runs; it takes them up between shoppers
     k.app.conductor.reload_if_changed()
     assert k.app.conductor.settings.survey.version == 7
@@ -106,7 +106,7 @@ ALTERNATES = {
 def test_the_surveys_questions_are_shown_in_turn_each_rating_named_by_its_own(
     kiosk_ui, tmp_path, size
 ):
-    k = kiosk_ui(size=size)
+    k = kiosk_ui(size=size, thank_you=30)
     pulled(tmp_path, ALTERNATES)
     c = k.app.conductor
     c.reload_if_changed()
@@ -116,7 +116,7 @@ def test_the_surveys_questions_are_shown_in_turn_each_rating_named_by_its_own(
         asked.append(k.app.screens["question"].question)
         k.touch(k.face(4))  # happy: no follow-up, straight to the thanks
         assert k.screen == "thanks"
-        k.clock.advance(10)
+        k.clock.advance(31)  # past the thank-you: the next shopper
         c.back_to_question()
     assert asked == ["How did we do today?", "Was checkout smooth?", "Found a gift?",
                      "How did we do today?"]  # fmt: skip
