@@ -57,8 +57,8 @@ CELLS = {
     "rating_id": "r.id",
     "store_id": "r.store_id",
     "store_name": "%(name)s",
-    "local_date": "v.d",
-    "local_time": "u.l",
+    "local_date": "left(r.l, 10)",
+    "local_time": "r.l",
     "utc_offset": "%(offset)s",
     "utc_time": "r.recorded_at",
     "device_id": "r.device_id",
@@ -73,11 +73,11 @@ CELLS = {
     "flag": "r.flag",
     "time_suspect": _yes("r.time_suspect"),
     "counted": _yes("r.flag IS NULL AND NOT r.time_suspect"),
-    "day_complete": _yes("NOT %(incomplete)s::jsonb ? v.d"),
-    "day_incomplete_reason": "NULLIF(%(incomplete)s::jsonb ->> v.d, '')",
+    "day_complete": _yes("NOT %(incomplete)s::jsonb ? left(r.l, 10)"),
+    "day_incomplete_reason": "NULLIF(%(incomplete)s::jsonb ->> left(r.l, 10), '')",
     "received_utc": "r.received_at",
-    "comment": _text("c.text"),
-    "comment_topics": "(SELECT string_agg(k, ';') FROM json_array_elements_text(c.topics) AS k)",
+    "comment": _text("r.comment_text"),
+    "comment_topics": "(SELECT string_agg(k, ';') FROM json_array_elements_text(r.topics) AS k)",
 }
 # A store none of whose ratings has words (every store without a web link) is read
 # without the join: NULL cells, and the rows keep the index's order.
@@ -93,15 +93,16 @@ def _sql(lower: bool, upper: bool, comments: bool) -> str:
         where.append("r.recorded_at >= %(start)s")
     if upper:
         where.append("r.recorded_at < %(end)s")
+    words = ", c.text AS comment_text, c.topics" if comments else ""
     return (
         f"COPY (SELECT {cells}"  # noqa: S608 -- fixed names; values are parameters
-        " FROM ratings r"
-        # the wall clock: the stored UTC text (to the second) plus the span's offset
-        " CROSS JOIN LATERAL (SELECT (left(r.recorded_at, 19)::timestamp"
-        "  + %(shift)s::interval)::text AS l OFFSET 0) AS u"
-        " CROSS JOIN LATERAL (SELECT left(u.l, 10) AS d OFFSET 0) AS v"
+        # the wall clock, once a row: the stored UTC text (to the second) plus the span's
+        # offset, in a subquery kept whole (OFFSET 0) so its rows come sorted as they are
+        f" FROM (SELECT r.*, (left(r.recorded_at, 19)::timestamp + %(shift)s::interval)::text"
+        f" AS l{words} FROM ratings r"
         + (" LEFT JOIN comments c ON c.rating_id = r.id" if comments else "")
         + f" WHERE {' AND '.join(where)}"
+        " ORDER BY r.recorded_at, r.id OFFSET 0) AS r"
         " ORDER BY r.recorded_at, r.id) TO STDOUT WITH (FORMAT csv)"
     )
 
