@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from hq.core.errors import N_
@@ -128,23 +128,15 @@ class Language:
 
     def date(self, value: date | str) -> str:
         """A day: "20.11.2026", "20 nov. 2026"; in English ISO 8601, "2026-11-20"."""
-        from babel.dates import format_date
-
-        return format_date(_date(value), DATES.get(self.code, "medium"), locale=self.code)
+        return _dated(self.code, "date", _date(value))
 
     def day(self, value: date | str) -> str:
         """A day with its weekday: "pe 20.11.2026", "fre 20 nov. 2026", "Fri 2026-11-20"."""
-        from babel.dates import format_date
-
-        return f"{format_date(_date(value), 'EEE', locale=self.code)} {self.date(value)}"
+        return _dated(self.code, "day", _date(value))
 
     def short_day(self, value: date | str) -> str:
         """A day of a chart's axis: "20.11.", "20/11", "11-20"."""
-        from babel.dates import format_date, format_skeleton
-
-        if self.code in DATES:
-            return format_date(_date(value), "MM-dd", locale=self.code)
-        return format_skeleton("Md", _date(value), locale=self.code)
+        return _dated(self.code, "short", _date(value))
 
     def weekdays(self) -> list[str]:
         """Monday … Sunday, abbreviated."""
@@ -173,6 +165,21 @@ class Language:
 
 def _date(value: date | str) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+@lru_cache(maxsize=8192)
+def _dated(code: str, kind: str, value: date) -> str:
+    """*value* written as *kind* ("date", "day", "short") in language *code*, by Babel,
+    once: a year's store page writes some 700 days, and Babel's patterns are slow."""
+    from babel.dates import format_date, format_skeleton
+
+    if kind == "day":
+        return f"{format_date(value, 'EEE', locale=code)} {_dated(code, 'date', value)}"
+    if kind == "short":
+        if code in DATES:
+            return format_date(value, "MM-dd", locale=code)
+        return format_skeleton("Md", value, locale=code)
+    return format_date(value, DATES.get(code, "medium"), locale=code)
 
 
 ENGLISH = Language(DEFAULT)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ def get_scale(name: str) -> Scale:
         raise ValueError(f"unknown scale {name!r}; use one of {known}") from None
 
 
+@lru_cache(maxsize=256)  # HQ asks it for every cell of a year's heat map and slices
 def is_negative(scale: Scale, score: int) -> bool:
     """Whether *score* is a negative answer: the bottom half of the smileys, NPS
     detractors (0–6), or a CES of 1–3. The follow-up question is asked for these."""
