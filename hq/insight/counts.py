@@ -14,6 +14,7 @@ from functools import lru_cache
 from sqlalchemy import case, func, select, text
 from sqlalchemy.orm import Session
 
+from hq.tables.database import among
 from hq.tables.models import DAY_FLAGS, SCORES, DayCount, HourCount, Store
 from kiosk.counting import metrics
 from kiosk.counting.scales import DEFAULT_SCALE, get_scale, is_negative
@@ -114,7 +115,7 @@ def span_counts(
         select(t.store_id, bucket, t.scale, *COUNTS)
         .where(t.day >= min(a for a, _ in spans).isoformat())
         .where(t.day <= max(b for _, b in spans).isoformat())
-        .where(t.store_id.in_(store_ids))
+        .where(among(session, t.store_id, store_ids))
         .subquery()
     )
     c = inner.c

@@ -22,6 +22,7 @@ from sqlalchemy.sql.visitors import replacement_traverse
 from hq.core.errors import PeriodError
 from hq.core.language import N_
 from hq.insight.period import Period
+from hq.tables.database import among
 from hq.tables.models import Device, HourCount, QuestionDay, Store
 from kiosk.counting import metrics
 
@@ -247,7 +248,7 @@ def _changes(session: Session, t, store_ids: list[str], span: tuple) -> dict[str
         # least and greatest differ, grouped by store alone in the index's order, nothing
         # sorted; only those few are grouped by version.
         bounds = [f(c) for c in parts for f in (func.min, func.max)]
-        spread = select(t.store_id, *bounds).where(t.store_id.in_(store_ids), *span)
+        spread = select(t.store_id, *bounds).where(among(session, t.store_id, store_ids), *span)
         changed = [
             store_id
             for store_id, *ends in session.execute(spread.group_by(t.store_id))
@@ -257,7 +258,7 @@ def _changes(session: Session, t, store_ids: list[str], span: tuple) -> dict[str
             return {}
     query = (
         select(t.store_id, *parts, func.min(t.day))
-        .where(t.store_id.in_(changed), *span)
+        .where(among(session, t.store_id, changed), *span)
         .group_by(t.store_id, *parts)
     )
     starts: dict[str, list[str]] = {}

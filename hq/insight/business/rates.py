@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from hq.insight.splits import Split
 from hq.tables.business import BusinessHour
+from hq.tables.database import among
 from hq.tables.models import HourCount
 
 Z = 1.96  # a 95 % interval
@@ -132,14 +133,14 @@ def rates_of(
     business = (
         select(b.store_id, b.day, b.hour, func.sum(b.transactions).label("tx"),
                func.sum(b.footfall).label("ff"))
-        .where(b.store_id.in_(ids), b.day.between(*span))
+        .where(among(session, b.store_id, ids), b.day.between(*span))
         .group_by(b.store_id, b.day, b.hour)
         .subquery()
     )  # fmt: skip
     h = HourCount
     rated = (
         select(h.store_id, h.day, h.hour, func.sum(h.n).label("n"))
-        .where(h.store_id.in_(ids), h.day.between(*span), h.flag == "")
+        .where(among(session, h.store_id, ids), h.day.between(*span), h.flag == "")
         .group_by(h.store_id, h.day, h.hour)
         .subquery()
     )
