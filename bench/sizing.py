@@ -261,7 +261,7 @@ def partitioned(url: str) -> dict[str, float]:
         cursor = psycopg.ClientCursor(conn)
         for _ in range(ROUNDS):
             for table in ("r_one", "r_parts"):
-                sql = _sql(True, True).replace("FROM ratings r", f"FROM {table} r")
+                sql = _sql(True, True, False).replace("FROM ratings r", f"FROM {table} r")
                 sql = sql.replace("TO STDOUT", "TO '/dev/null'")
                 params = {"name": "x", "start": start, "end": end, "shift": "7200 seconds",
                           "offset": "+02:00", "labels": "{}", "incomplete": "{}"}  # fmt: skip
