@@ -6,8 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test soak bench lint format docs dist screenshots venv clean field field-clean \
-	field-arm64
+.PHONY: demo test soak bench lint format docs dist screenshots venv clean field field-clean field-arm64
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
