@@ -22,6 +22,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -88,7 +89,7 @@ def build_root() -> Path:
         shutil.rmtree(ROOT)
     (HERE / "debs").mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    run(nice(["debootstrap", "--variant=minbase", "--arch=arm64",
+    run(nice(["timeout", "3600", "debootstrap", "--variant=minbase", "--arch=arm64",
               f"--include={','.join(PACKAGES)}", f"--cache-dir={HERE / 'debs'}",
               SUITE, str(ROOT), MIRROR]))  # fmt: skip
     (ROOT / "etc/hostname").write_text(f"{DEVICE}\n")
@@ -104,11 +105,13 @@ def build_wheels() -> Path:
     shutil.rmtree(wheels, ignore_errors=True)
     wheels.mkdir(parents=True)
     dist = Path(tempfile.mkdtemp(prefix="dist-", dir=HERE))
-    run(nice([sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(REPO)]),
+    run(nice(["timeout", "600", sys.executable, "-m", "build", "--wheel", "--outdir", str(dist),
+              str(REPO)]),
         stdout=subprocess.DEVNULL)  # fmt: skip
     wheel = next(dist.glob("hymio-*.whl"))
     platforms = [arg for p in PLATFORMS for arg in ("--platform", p)]
-    run(nice([sys.executable, "-m", "pip", "download", "--quiet", "--only-binary", ":all:",
+    run(nice(["timeout", "900", sys.executable, "-m", "pip", "download", "--quiet",
+              "--only-binary", ":all:",
               *platforms, "--python-version", "3.11", "--implementation", "cp",
               "--abi", "cp311", "--dest", str(wheels),
               f"hymio[pi] @ {wheel.as_uri()}"]))  # fmt: skip
@@ -146,7 +149,7 @@ class HQ:
 
     def hq(self, args: list[str]) -> str:
         return run([sys.executable, "-m", "hymio", "hq", args[0], "--database", self.database,
-                    *args[1:]], capture_output=True, text=True).stdout  # fmt: skip
+                    *args[1:]], capture_output=True, text=True, timeout=120).stdout  # fmt: skip
 
     def received(self, device: str) -> int:
         answer = requests.get(f"{self.url}/api/v1/devices/{device}/gaps", timeout=10,
@@ -182,7 +185,10 @@ def in_root(command: str, timeout: float = 600) -> subprocess.CompletedProcess:
 
 
 def fresh(root: Path) -> None:
-    """A cached root without the last run's install, settings and ratings."""
+    """A cached root without the last run's install, settings and ratings, and with a
+    library hidden by an interrupted run put back."""
+    for hidden in (root / LIBDIR).glob("*.hidden"):
+        hidden.rename(hidden.with_name(hidden.name.removesuffix(".hidden")))
     for leftover in ("opt/hymio", "etc/hymio", "var/lib/hymio", "root/arm64-out"):
         shutil.rmtree(root / leftover, ignore_errors=True)
 
@@ -292,6 +298,7 @@ def broken_kiosk() -> str:
 def main() -> int:
     if os.geteuid() != 0:
         sys.exit("field: the arm64 check runs as root (debootstrap, chroot): sudo make field-arm64")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # the finally blocks still run
     times: dict[str, float] = {}
     started = mark = time.monotonic()
     interpreter = binfmt()
