@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test soak bench lint format docs dist screenshots venv clean field field-clean
+.PHONY: demo test soak bench lint format docs dist screenshots venv clean field field-clean field-arm64
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,6 +60,13 @@ screenshots: $(STAMP)
 # See docs/build-a-kiosk/field-rig.md.
 field: $(STAMP)
 	$(BIN)/python -m pytest field -o testpaths=field --timeout 3600 -p no:cacheprovider $(PYTEST_ARGS)
+
+# The arm64 smoke check (never part of make test): deploy/install-pi.sh's install in a
+# Debian bookworm arm64 root under qemu-user (chroot), then doctor, the kiosk offscreen, a
+# press and a sync to HQ on 127.0.0.1. Runs as root; the root is cached in .field/arm64/.
+# See docs/build-a-kiosk/arm64-check.md.
+field-arm64: $(STAMP)
+	$(BIN)/python -m field.arm64
 
 # Removes the rig's images and caches (.field/).
 field-clean:
