@@ -289,7 +289,8 @@ def broken_kiosk() -> str:
         else:
             raise AssertionError(f"the kiosk ran without {BROKEN}: this check cannot fail")
         assert BROKEN in message, f"the failure does not name {BROKEN}: {message}"
-        doctor("--simulate")  # and doctor still reports (none of its checks loads GL)
+        out = doctor("--simulate")  # doctor reports it, naming the library
+        assert f"the kiosk cannot open its window: {BROKEN} cannot be loaded" in out, out
         return message
     finally:
         aside.rename(real)

@@ -1,6 +1,6 @@
 """``hymio doctor``'s checks of the machine around the kiosk: the display, the touch
-input, the systemd units (when they are installed), and a card whose writes are thrown
-away at reboot.
+input, the system libraries its window loads, the systemd units (when they are
+installed), and a card whose writes are thrown away at reboot.
 
 The display check reads the kernel's DRM connectors (``/sys/class/drm/card*-*/status``):
 the kiosk draws with SDL2's KMS/DRM backend, so a connected connector and a DRM device
@@ -10,6 +10,7 @@ build a fake ``/sys`` and ``/dev``.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
 import subprocess
@@ -25,6 +26,41 @@ NO_KMS = (
     "on a Raspberry Pi, keep dtoverlay=vc4-kms-v3d in /boot/firmware/config.txt; "
     "elsewhere run doctor on the kiosk itself"
 )
+
+
+# The libraries Kivy's wheel loads from the system, by soname, and the Debian package of
+# each (deploy/install-pi.sh installs them): without libGL no window opens at all.
+LIBRARIES = {
+    "libGL.so.1": "libgl1",
+    "libEGL.so.1": "libegl1",
+    "libGLESv2.so.2": "libgles2",
+    "libgbm.so.1": "libgbm1",
+    "libmtdev.so.1": "libmtdev1",
+}
+
+
+def check_libraries(ctx: Context, libraries: dict[str, str] | None = None) -> list[Finding]:
+    """Each system library the kiosk's window needs loads, as Kivy and SDL load it."""
+    missing = []
+    for soname, package in (libraries or LIBRARIES).items():
+        try:
+            ctypes.CDLL(soname)
+        except OSError:
+            missing.append((soname, package))
+    if not missing:
+        return [
+            Finding("libraries", OK, f"the window's {len(libraries or LIBRARIES)} libraries load")
+        ]
+    names = ", ".join(soname for soname, _ in missing)
+    packages = " ".join(package for _, package in missing)
+    return [
+        Finding(
+            "libraries",
+            FAIL,
+            f"the kiosk cannot open its window: {names} cannot be loaded",
+            f"sudo apt-get install {packages} (deploy/install-pi.sh installs them)",
+        )
+    ]
 
 
 def check_display(ctx: Context) -> list[Finding]:

@@ -26,7 +26,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from hardware.factory import make_factory
     from hardware.pincheck import check_gpio, check_stuck
-    from hymio.doctor_system import check_display, check_overlay, check_units
+    from hymio.doctor_system import check_display, check_libraries, check_overlay, check_units
     from kiosk.releases.state import check_update
     from sync.doctor_checks import check_hq, check_sync
 
@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     context = doctor.Context(settings, pin_factory=factory)
     # hq before sync: sync's last error points at the hq line above it
     checks = [*doctor.CHECKS, check_overlay, check_gpio, check_stuck, check_display,
-              check_hq, check_sync, check_units, check_update]  # fmt: skip
+              check_libraries, check_hq, check_sync, check_units, check_update]  # fmt: skip
     findings = doctor.run(context, checks)
     width = max(len(f.check) for f in findings)
     for f in findings:

@@ -131,3 +131,21 @@ def test_a_display_setting_that_names_no_connected_screen_fails(tmp_path):
         "[device] display = 'HDMI-A-1': no connector HDMI-A-1 (connectors: DSI-2)"
     ]
     assert "DSI-2" in found[0].fix
+
+
+def test_the_windows_libraries_load_here(tmp_path):
+    # The suite's machine has them (.ci/run installs what install-pi.sh installs).
+    (found,) = doctor_system.check_libraries(context(tmp_path))
+    assert (found.level, found.detail) == (OK, "the window's 5 libraries load")
+
+
+def test_a_missing_library_is_a_problem_that_names_it_and_its_package(tmp_path):
+    # A real load of a library that is not on the machine, beside one that is (the
+    # arm64 smoke check found a kiosk without libGL.so.1 that doctor called healthy).
+    libraries = {"libGL.so.1": "libgl1", "libhymio-absent.so.1": "libhymio-absent1"}
+    (found,) = doctor_system.check_libraries(context(tmp_path), libraries)
+    assert found.level == FAIL
+    assert found.detail == (
+        "the kiosk cannot open its window: libhymio-absent.so.1 cannot be loaded"
+    )
+    assert found.fix.startswith("sudo apt-get install libhymio-absent1 ")
