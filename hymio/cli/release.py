@@ -24,6 +24,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--key", required=True, type=Path, help="the private release key")
     p.add_argument("--out", required=True, type=Path, help="the folder for the bundle")
     p.add_argument("--extras", default="pi", help="the wheel's extras to include (default pi)")
+    p.add_argument(
+        "--for-pi",
+        action="store_true",
+        help="a Raspberry Pi's wheels and Python (Raspberry Pi OS bookworm, 64-bit), built on"
+        " any machine",
+    )
     _expires_option(p)
     p.set_defaults(run=_build)
     p = sub.add_parser(
@@ -77,7 +83,9 @@ def _build(args: argparse.Namespace) -> int:
 
     _days(args.expires_in)
     args.out.mkdir(parents=True, exist_ok=True)
-    bundle = build_release(args.wheel, args.key, args.out, args.extras, args.expires_in)
+    bundle = build_release(
+        args.wheel, args.key, args.out, args.extras, args.expires_in, for_pi=args.for_pi
+    )
     print(f"release bundle {bundle}; at HQ: hymio hq add-release --file {bundle.name}")
     return 0
 

@@ -5,8 +5,10 @@ every file by size and SHA-256 and is signed with the release key. The bundle is
 file for ``hymio hq add-release``, with the release metadata that lists the new release
 (:mod:`kiosk.releases.metadata`): the next version of the one kept in the output folder.
 
-Build on the kind of machine the kiosks are (a Raspberry Pi with their Python), or pass
-pip's ``--platform`` and ``--python-version`` in ``$HYMIO_PIP_ARGS``.
+Build on the kind of machine the kiosks are (a Raspberry Pi with their Python); or, on any
+other machine, ``--for-pi`` (:data:`PI`) fetches the wheels of a Pi on Raspberry Pi OS
+bookworm and stamps the release with its Python; or pass pip's ``--platform`` and
+``--python-version`` in ``$HYMIO_PIP_ARGS`` for another kind of kiosk.
 """
 
 from __future__ import annotations
@@ -41,6 +43,14 @@ from kiosk.releases.metadata import (
 from kiosk.timekeeping.localtime import to_utc_text
 
 PIP_ARGS_VAR = "HYMIO_PIP_ARGS"
+PI_PYTHON = "3.11"  # Raspberry Pi OS bookworm's, as the kiosks run it
+# pip's options for a Pi's wheels: CPython 3.11 on aarch64, every manylinux tag up to
+# bookworm's glibc 2.36 (pip adds no older tags itself, and lgpio ships only 2_34).
+PI = (
+    "--python-version", PI_PYTHON, "--implementation", "cp",
+    "--abi", "cp311", "--abi", "abi3", "--abi", "none",
+    *(f"--platform=manylinux_2_{n}_aarch64" for n in range(17, 37)),
+)  # fmt: skip
 EXPIRES_IN = 30.0  # days the release metadata holds: kiosks refuse it after that
 
 
@@ -55,10 +65,16 @@ def wheel_version(wheel: Path) -> str:
 
 
 def build_release(
-    wheel: Path, key: Path, out: Path, extras: str = "pi", days: float = EXPIRES_IN
+    wheel: Path,
+    key: Path,
+    out: Path,
+    extras: str = "pi",
+    days: float = EXPIRES_IN,
+    for_pi: bool = False,
 ) -> Path:
     """The signed bundle of *wheel* and its dependencies (with *extras*), in *out*, with
-    the next release metadata (:func:`sign_metadata`), which lists it."""
+    the next release metadata (:func:`sign_metadata`), which lists it; *for_pi*: a Pi's
+    wheels and Python (:data:`PI`), whatever machine builds it."""
     private = load_private_key(key)  # before the long download: a wrong key says so at once
     version = wheel_version(wheel)
     if not wheel.name.startswith("hymio-"):
@@ -69,7 +85,7 @@ def build_release(
     files.mkdir(parents=True)
     shutil.copy2(wheel, files / wheel.name)
     wanted = f"{wheel.resolve()}[{extras}]" if extras else str(wheel.resolve())
-    options = shlex.split(os.environ.get(PIP_ARGS_VAR, ""))
+    options = [*(PI if for_pi else ()), *shlex.split(os.environ.get(PIP_ARGS_VAR, ""))]
     command = [sys.executable, "-m", "pip", "download", "--quiet", "--only-binary=:all:",
                "--dest", str(files), *options, wanted]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True)  # noqa: S603
@@ -84,7 +100,7 @@ def build_release(
     (files / REQUIREMENTS).write_text("\n".join(lines) + "\n")
     manifest = Manifest(
         version=version,
-        python=f"{sys.version_info.major}.{sys.version_info.minor}",
+        python=PI_PYTHON if for_pi else f"{sys.version_info.major}.{sys.version_info.minor}",
         built_at=to_utc_text(datetime.now(UTC)),
         files=[describe(p) for p in sorted(files.iterdir())],
     )
