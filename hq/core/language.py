@@ -110,9 +110,12 @@ class Language:
         # Babel's format_decimal with the pattern #,##0.0…, without its pattern machinery
         # (a fleet page formats ten thousand numbers): the same half-even rounding of the
         # decimal text, the locale's own symbols (a test compares the two).
-        decimal, group = _symbols(self.code)
-        exact = Decimal(str(value)).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_EVEN)
-        text = f"{abs(exact):,f}".translate({44: group, 46: decimal})
+        table = _marks(self.code)
+        if type(value) is int and digits == 0:  # a count: nothing to round
+            text = f"{abs(value):,}".translate(table)
+            return "-" + text if value < 0 else text
+        exact = _rounded(value, digits)
+        text = f"{abs(exact):,f}".translate(table)
         # Babel's "-"; but not for a value that rounds to zero (Babel prints "-0.0": issue 30, B3)
         return "-" + text if exact.is_signed() and exact else text
 
@@ -122,7 +125,7 @@ class Language:
         if value is None:
             return "–"
         text = self.number(abs(value), digits)
-        if not Decimal(str(abs(value))).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_EVEN):
+        if not _rounded(abs(value), digits):
             return text
         return ("+" if value >= 0 else "-") + text
 
@@ -191,6 +194,23 @@ def language(code: str) -> Language:
     if code not in LANGUAGES:
         raise ValueError(f"language {code!r} is not one of {', '.join(LANGUAGES)}")
     return Language(code)
+
+
+def _rounded(value: float, digits: int) -> Decimal:
+    """*value*'s decimal text rounded half-even to *digits* decimals, as Babel rounds."""
+    return Decimal(str(value)).quantize(_quantum(digits), ROUND_HALF_EVEN)
+
+
+@cache
+def _quantum(digits: int) -> Decimal:
+    return Decimal(1).scaleb(-digits)
+
+
+@cache
+def _marks(code: str) -> dict[int, str]:
+    """The table that turns Python's "," and "." into *code*'s group and decimal marks."""
+    decimal, group = _symbols(code)
+    return {44: group, 46: decimal}
 
 
 @cache
