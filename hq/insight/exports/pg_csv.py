@@ -57,8 +57,8 @@ CELLS = {
     "rating_id": "r.id",
     "store_id": "r.store_id",
     "store_name": "%(name)s",
-    "local_date": "left(r.l, 10)",
-    "local_time": "r.l",
+    "local_date": "left(r.local_wall, 10)",
+    "local_time": "r.local_wall",
     "utc_offset": "%(offset)s",
     "utc_time": "r.recorded_at",
     "device_id": "r.device_id",
@@ -73,11 +73,12 @@ CELLS = {
     "flag": "r.flag",
     "time_suspect": _yes("r.time_suspect"),
     "counted": _yes("r.flag IS NULL AND NOT r.time_suspect"),
-    "day_complete": _yes("NOT %(incomplete)s::jsonb ? left(r.l, 10)"),
-    "day_incomplete_reason": "NULLIF(%(incomplete)s::jsonb ->> left(r.l, 10), '')",
+    "day_complete": _yes("NOT %(incomplete)s::jsonb ? left(r.local_wall, 10)"),
+    "day_incomplete_reason": "NULLIF(%(incomplete)s::jsonb ->> left(r.local_wall, 10), '')",
     "received_utc": "r.received_at",
     "comment": _text("r.comment_text"),
-    "comment_topics": "(SELECT string_agg(k, ';') FROM json_array_elements_text(r.topics) AS k)",
+    "comment_topics": "(SELECT string_agg(k, ';')"
+    " FROM json_array_elements_text(r.comment_topics) AS k)",
 }
 # A store none of whose ratings has words (every store without a web link) is read
 # without the join: NULL cells, and the rows keep the index's order.
@@ -93,13 +94,13 @@ def _sql(lower: bool, upper: bool, comments: bool) -> str:
         where.append("r.recorded_at >= %(start)s")
     if upper:
         where.append("r.recorded_at < %(end)s")
-    words = ", c.text AS comment_text, c.topics" if comments else ""
+    words = ", c.text AS comment_text, c.topics AS comment_topics" if comments else ""
     return (
         f"COPY (SELECT {cells}"  # noqa: S608 -- fixed names; values are parameters
         # the wall clock, once a row: the stored UTC text (to the second) plus the span's
         # offset, in a subquery kept whole (OFFSET 0) so its rows come sorted as they are
         f" FROM (SELECT r.*, (left(r.recorded_at, 19)::timestamp + %(shift)s::interval)::text"
-        f" AS l{words} FROM ratings r"
+        f" AS local_wall{words} FROM ratings r"
         + (" LEFT JOIN comments c ON c.rating_id = r.id" if comments else "")
         + f" WHERE {' AND '.join(where)}"
         " ORDER BY r.recorded_at, r.id OFFSET 0) AS r"
