@@ -38,6 +38,12 @@ def png_colours(path: Path) -> int:
         return len(image.convert("RGB").getcolors(maxcolors=1 << 24) or [])
 
 
+def drawn(rig: Rig, name: str) -> bool:
+    """Whether the screen shows more than a console (a screendump to .field/*name*)."""
+    shot = rig.guest.screendump(FIELD / name)
+    return shot.exists() and png_colours(shot) > 8
+
+
 def small(shot: Path, page: Path) -> None:
     """The screenshot at half size for the docs' page (docs/build-a-kiosk/field-rig.md)."""
     from PIL import Image
@@ -296,7 +302,7 @@ def test_the_watchdog_restarts_a_hung_kiosk(rig: Rig):
         "the new kiosk's main loop",
     )
     eventually(
-        lambda: png_colours(guest.screendump(FIELD / "field-watchdog.png")) > 8,
+        lambda: drawn(rig, "field-watchdog.png"),
         180,
         "a drawn screen after the restart",
     )
