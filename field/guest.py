@@ -8,6 +8,7 @@ bounded by a timeout, and the process is killed when the rig ends, whatever happ
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shlex
 import socket
@@ -50,6 +51,7 @@ class Guest:
         self.disk = FIELD / f"{name}.qcow2"
         self.serial = FIELD / f"{name}-serial.log"
         self.monitor = FIELD / f"{name}-monitor.sock"
+        self.qmp = FIELD / f"{name}-qmp.sock"
         self.port = free_port()
         self.proc: subprocess.Popen | None = None
 
@@ -63,6 +65,7 @@ class Guest:
 
     def start(self) -> None:
         self.monitor.unlink(missing_ok=True)
+        self.qmp.unlink(missing_ok=True)
         cmd = nice([
             "qemu-system-x86_64", *accel(), "-m", "2048", "-smp", "2",
             "-kernel", str(self.kernel), "-initrd", str(self.initrd),
@@ -76,6 +79,7 @@ class Guest:
             "-display", "none", "-vga", "none",
             "-serial", f"file:{self.serial}",
             "-monitor", f"unix:{self.monitor},server,nowait",
+            "-qmp", f"unix:{self.qmp},server,nowait",  # input-send-event: the tablet's taps
         ])  # fmt: skip
         log(f"boot: ssh on 127.0.0.1:{self.port}, serial log {self.serial}")
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL)
@@ -170,6 +174,55 @@ class Guest:
                         break
                     out += chunk
         return out.decode(errors="replace")
+
+    def qmp_command(self, command: str, arguments: dict | None = None, timeout: float = 30):
+        """One command on QEMU's machine protocol (QMP); its ``return``."""
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.settimeout(timeout)
+            sock.connect(str(self.qmp))
+            lines = sock.makefile("rb")
+
+            def send(name: str, args: dict | None = None) -> dict:
+                message = {"execute": name, **({"arguments": args} if args else {})}
+                sock.sendall(json.dumps(message).encode() + b"\n")
+                while True:  # events (with "event") may come before the answer
+                    answer = json.loads(lines.readline())
+                    if "return" in answer:
+                        return answer["return"]
+                    if "error" in answer:
+                        raise RuntimeError(f"QMP {name}: {answer['error']}")
+
+            json.loads(lines.readline())  # the greeting
+            send("qmp_capabilities")
+            return send(command, arguments)
+
+    def tap(self, x: float, y: float, size: tuple[int, int]) -> None:
+        """A finger on the tablet (virtio-tablet-pci) at pixel (*x*, *y*) of a screen of
+        *size*: the pointer moves there, the button goes down and, a moment later, up.
+        QEMU's absolute axes run from 0 to 0x7fff across the screen.
+
+        The pointer comes from a pixel away: the kernel drops an absolute position equal
+        to the last one, and SDL knows the pointer only from the moves it reads, so a tap
+        where the last one was, after the kiosk restarted, would land where SDL's pointer
+        starts (0, 0)."""
+        top = 0x7FFF
+
+        def at(px: float, py: float) -> list[dict]:
+            return [
+                {"type": "abs", "data": {"axis": "x", "value": round(px * top / (size[0] - 1))}},
+                {"type": "abs", "data": {"axis": "y", "value": round(py * top / (size[1] - 1))}},
+            ]
+
+        def button(down: bool) -> list[dict]:
+            return [{"type": "btn", "data": {"down": down, "button": "left"}}]
+
+        self.qmp_command("input-send-event", {"events": at(x - 1, y - 1)})
+        time.sleep(0.3)
+        self.qmp_command("input-send-event", {"events": at(x, y)})
+        time.sleep(0.3)
+        self.qmp_command("input-send-event", {"events": at(x, y) + button(True)})
+        time.sleep(0.3)
+        self.qmp_command("input-send-event", {"events": at(x, y) + button(False)})
 
     def screendump(self, png: Path) -> Path:
         """The virtio GPU's scan-out (what the display shows) as a PNG."""

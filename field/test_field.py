@@ -12,6 +12,7 @@ from pathlib import Path
 
 from field.image import FIELD, REPO
 from field.rig import Rig
+from hymio.doctor_system import journal_command
 
 DEVICE = "field-kiosk"  # the guest's host name: install-pi.sh makes it the device id
 DB = "/var/lib/hymio/ratings.db"
@@ -35,6 +36,12 @@ def png_colours(path: Path) -> int:
 
     with Image.open(path) as image:
         return len(image.convert("RGB").getcolors(maxcolors=1 << 24) or [])
+
+
+def drawn(rig: Rig, name: str) -> bool:
+    """Whether the screen shows more than a console (a screendump to .field/*name*)."""
+    shot = rig.guest.screendump(FIELD / name)
+    return shot.exists() and png_colours(shot) > 8
 
 
 def small(shot: Path, page: Path) -> None:
@@ -90,14 +97,10 @@ def test_the_units_start_at_boot_with_nobody_logged_in(rig: Rig):
 
 
 def kiosk_journal(rig: Rig) -> str:
-    """What the kiosk logged. pam_systemd moves the kiosk's process into its login
-    session's scope, so its own lines are the session's, not the unit's (journalctl -u
-    shows only systemd's lines about it): they are read by the unit's main process."""
-    return rig.guest.ssh(
-        "journalctl -b -u hymio-kiosk --no-pager;"
-        " journalctl -b _PID=$(systemctl show -p MainPID --value hymio-kiosk) --no-pager",
-        check=False,
-    ).stdout
+    """What the kiosk logged in this boot, read with the command ``hymio doctor`` and the
+    troubleshooting page give (by the unit's SyslogIdentifier=: see
+    :func:`test_the_kiosks_own_lines_are_under_the_documented_command`)."""
+    return rig.guest.ssh(f"{journal_command('hymio-kiosk')} --no-pager", check=False).stdout
 
 
 def test_the_kiosk_draws_on_the_drm_card(rig: Rig):
@@ -124,6 +127,16 @@ def test_the_kiosk_draws_on_the_drm_card(rig: Rig):
     small(shot, IMAGES / "field-kiosk.png")
 
 
+def test_the_kiosks_own_lines_are_under_the_documented_command(rig: Rig):
+    # The command doctor gives (and the troubleshooting page names) shows the kiosk's own
+    # start line and Kivy's, not only systemd's lines about the unit.
+    command = journal_command("hymio-kiosk")
+    assert f"`{command}`" in (REPO / "docs/build-a-kiosk/troubleshooting.md").read_text()
+    journal = rig.guest.ssh(f"{command} --no-pager").stdout
+    assert "hymio.run_kiosk: drawing on card0" in journal, journal[-3000:]
+    assert "Start application main loop" in journal, journal[-3000:]
+
+
 def test_doctor_finds_no_problem(rig: Rig):
     out = rig.guest.ssh("hymio doctor", check=False, timeout=300)
     assert "0 problem(s)" in out.stdout, out.stdout + out.stderr
@@ -131,6 +144,47 @@ def test_doctor_finds_no_problem(rig: Rig):
     for line in ("ok    pins", "ok    display", "ok    hq"):
         assert line in out.stdout, out.stdout
     assert "WARN  units" not in out.stdout, out.stdout
+
+
+# The "happy" face (score 3 of smiley4) as llvmpipe draws it: kiosk/ui/faces.py's
+# COLOURS["happy"], (0.55, 0.78, 0.30), in 8 bits. Not the happiest (4, the button's), and
+# not a negative score (the follow-up question would stay on the screen).
+HAPPY, HAPPY_SCORE = (140, 199, 76), 3
+
+
+def face_centre(shot: Path, colour: tuple[int, int, int]) -> tuple[float, float, tuple]:
+    """Where a face of *colour* is on a screenshot (the middle of its pixels), and the
+    screen's size."""
+    from PIL import Image
+
+    with Image.open(shot) as image:
+        rgb = image.convert("RGB")
+    pixels = rgb.load()
+    found = [
+        (x, y)
+        for y in range(0, rgb.height, 2)
+        for x in range(0, rgb.width, 2)
+        if all(abs(a - b) <= 12 for a, b in zip(pixels[x, y], colour, strict=True))
+    ]
+    assert len(found) > 500, f"no face of colour {colour} on {shot} ({len(found)} pixels)"
+    xs, ys = sorted(x for x, _ in found), sorted(y for _, y in found)
+    return xs[len(xs) // 2], ys[len(ys) // 2], rgb.size
+
+
+def test_a_tap_on_the_touchscreen_is_a_committed_rating(rig: Rig):
+    guest = rig.guest
+    eventually(lambda: kiosk_ready(rig), 300, "the kiosk running")
+    time.sleep(4)  # past any thank-you: the question screen, with its faces
+    count = "SELECT count(*) FROM ratings WHERE source = 'touch'"
+    before = int(sql(rig, count))
+    # Where the face is, from what the screen shows; a finger there on the tablet (QEMU's
+    # virtio-tablet-pci, an absolute pointer: SDL reads it from /dev/input as a mouse).
+    x, y, size = face_centre(guest.screendump(FIELD / "field-tap.png"), HAPPY)
+    guest.tap(x, y, size)
+    eventually(lambda: int(sql(rig, count)) == before + 1, 60, "a rating from the tap")
+    assert sql(rig, "SELECT score, source FROM ratings ORDER BY seq DESC LIMIT 1") == (
+        f"{HAPPY_SCORE}|touch"
+    )
 
 
 def test_a_press_on_a_gpio_line_is_a_committed_rating_and_a_lit_led(rig: Rig):
@@ -177,6 +231,81 @@ def test_a_killed_kiosk_loses_no_acknowledged_press(rig: Rig):
     guest.ssh("systemctl kill -s KILL hymio-kiosk.service")
     eventually(lambda: kiosk_ready(rig), 180, "the kiosk restarted by systemd")
     assert int(sql(rig, "SELECT count(*) FROM ratings")) == before + 1
+
+
+def kiosk_unit(rig: Rig) -> dict[str, str]:
+    """The kiosk unit's state as systemd has it."""
+    out = rig.guest.ssh(
+        "systemctl show hymio-kiosk -p MainPID -p NRestarts -p ActiveState -p WatchdogUSec"
+        " -p TimeoutStartUSec -p TimeoutAbortUSec -p RestartUSec"
+    ).stdout
+    return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+
+
+def seconds(timespan: str) -> float:
+    """A systemd time span as ``systemctl show`` prints it ("5min", "1min 30s", "100ms")."""
+    total = 0.0
+    for part in timespan.split():
+        for unit, factor in (("min", 60), ("ms", 0.001), ("s", 1)):
+            if part.endswith(unit):
+                total += float(part.removesuffix(unit)) * factor
+                break
+        else:
+            raise ValueError(f"not a time span: {timespan!r}")
+    return total
+
+
+def test_the_watchdog_restarts_a_hung_kiosk(rig: Rig):
+    guest = rig.guest
+    eventually(lambda: kiosk_ready(rig), 300, "the kiosk running")
+    time.sleep(4)
+    before = int(sql(rig, "SELECT count(*) FROM ratings"))
+    press_until_lit(rig)  # acknowledged: committed before the LED lit
+    unit = kiosk_unit(rig)
+    pid, restarts = unit["MainPID"], int(unit["NRestarts"])
+    watchdog = seconds(unit["WatchdogUSec"])
+    assert watchdog > 0, unit
+    # The bound: no ping for WatchdogSec, systemd's SIGABRT (then SIGKILL after
+    # TimeoutAbortSec), RestartSec, and a start within TimeoutStartSec.
+    bound = watchdog + sum(seconds(unit[k]) for k in ("TimeoutAbortUSec", "RestartUSec"))
+    bound += seconds(unit["TimeoutStartUSec"])
+    since = guest.ssh("date +%s").stdout.strip()
+    # The hang: the kiosk's process stopped (SIGSTOP), alive but running nothing, so its
+    # main loop sends no WATCHDOG=1; nothing else tells systemd anything is wrong.
+    guest.ssh(f"kill -STOP {pid}")
+    started = time.monotonic()
+    # Its last ping came at most half the limit before the stop (the kiosk pings every
+    # WatchdogSec/2), so for half the limit nothing happens: no other path restarts it.
+    time.sleep(watchdog / 2 - 10)
+    unit = kiosk_unit(rig)
+    assert unit["MainPID"] == pid, unit
+    assert int(unit["NRestarts"]) == restarts, unit
+
+    def restarted() -> dict[str, str] | None:
+        now = kiosk_unit(rig)
+        new = now["MainPID"] not in ("0", pid) and int(now["NRestarts"]) > restarts
+        return now if new and now["ActiveState"] == "active" else None
+
+    eventually(restarted, bound - (time.monotonic() - started), "the watchdog's restart")
+    rig.times["hung kiosk to a restarted one"] = time.monotonic() - started
+    systemd = guest.ssh(f"journalctl -u hymio-kiosk --since @{since} --no-pager").stdout
+    assert "Watchdog timeout" in systemd, systemd[-3000:]
+    assert int(sql(rig, "SELECT count(*) FROM ratings")) == before + 1
+    # drawing again: Kivy's main loop in the new process, a drawn screen
+    new_pid = kiosk_unit(rig)["MainPID"]
+    eventually(
+        lambda: (
+            "Start application main loop"
+            in guest.ssh(f"journalctl -b _PID={new_pid} --no-pager", check=False).stdout
+        ),
+        180,
+        "the new kiosk's main loop",
+    )
+    eventually(
+        lambda: drawn(rig, "field-watchdog.png"),
+        180,
+        "a drawn screen after the restart",
+    )
 
 
 def test_a_hard_power_off_loses_no_acknowledged_press(rig: Rig):

@@ -22,6 +22,14 @@ from kiosk.doctor import FAIL, OK, WARN, Context, Finding
 UNITS = ("hymio-kiosk.service", "hymio-sync.service")
 SYSTEMCTL = "systemctl"
 PROPERTIES = "LoadState,ActiveState,SubState,Result,UnitFileState,NRestarts"
+
+
+def journal_command(name: str) -> str:
+    """The command that shows a unit's own log lines. By identifier, not by unit (``-u``):
+    the kiosk's process lives in its login session's scope, where ``-u`` misses it."""
+    return f"journalctl -t {name} -b"
+
+
 NO_KMS = (
     "on a Raspberry Pi, keep dtoverlay=vc4-kms-v3d in /boot/firmware/config.txt; "
     "elsewhere run doctor on the kiosk itself"
@@ -205,7 +213,7 @@ def _unit_finding(unit: str, state: dict[str, str]) -> Finding:
     enabled = state.get("UnitFileState", "?")
     restarts = int(state.get("NRestarts", "0") or 0)
     text = f"{name}: {active} ({sub}), {enabled}, restarted {restarts} time(s)"
-    journal = f"read `journalctl -u {name} -b` for why"
+    journal = f"read `{journal_command(name)}` for why"
     if active == "failed":
         result = state.get("Result", "?")
         return Finding(

@@ -3,7 +3,7 @@
 Under systemd (``JOURNAL_STREAM`` is set when stderr goes to the journal) each line starts
 with its syslog priority, ``<3>`` for an error, ``<4>`` a warning, ``<6>`` information,
 which journald reads (``SyslogLevelPrefix=`` is on by default), so ``journalctl -p
-warning -u hymio-sync`` shows exactly the problems. APScheduler's two lines per job run
+warning -t hymio-sync`` shows exactly the problems. APScheduler's two lines per job run
 ("Running job", "executed successfully") are kept out below WARNING, urllib3's warning at
 each connect retry below ERROR.
 """

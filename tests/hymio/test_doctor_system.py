@@ -91,7 +91,7 @@ def test_unit_states_are_reported_and_a_failed_unit_is_a_problem(systemctl, tmp_
     assert kiosk.level == OK
     assert kiosk.detail == "hymio-kiosk: active (running), enabled, restarted 0 time(s)"
     assert sync.level == FAIL and "result exit-code" in sync.detail
-    assert "journalctl -u hymio-sync -b" in sync.fix and "systemctl restart hymio-sync" in sync.fix
+    assert "journalctl -t hymio-sync -b" in sync.fix and "systemctl restart hymio-sync" in sync.fix
 
 
 def test_units_not_installed_or_no_systemd_say_nothing(systemctl, tmp_path):
@@ -149,3 +149,16 @@ def test_a_missing_library_is_a_problem_that_names_it_and_its_package(tmp_path):
         "the kiosk cannot open its window: libhymio-absent.so.1 cannot be loaded"
     )
     assert found.fix.startswith("sudo apt-get install libhymio-absent1 ")
+
+
+@pytest.mark.parametrize("unit", doctor_system.UNITS)
+def test_the_log_command_doctor_gives_names_the_units_own_identifier(unit):
+    # The kiosk's process lives in its login session's scope (PAMName=login), so journald
+    # files its lines under session-N.scope and `journalctl -u hymio-kiosk` misses them;
+    # SyslogIdentifier= goes with every line whatever the scope, and -t matches it.
+    name = unit.removesuffix(".service")
+    text = (Path(__file__).resolve().parents[2] / "systemd" / unit).read_text()
+    assert f"\nSyslogIdentifier={name}\n" in text
+    command = doctor_system.journal_command(name)
+    assert command == f"journalctl -t {name} -b"
+    assert "-u" not in command.split()
