@@ -23,17 +23,16 @@ UNITS = ("hymio-kiosk.service", "hymio-sync.service")
 SYSTEMCTL = "systemctl"
 PROPERTIES = "LoadState,ActiveState,SubState,Result,UnitFileState,NRestarts"
 
+NO_KMS = (
+    "on a Raspberry Pi, keep dtoverlay=vc4-kms-v3d in /boot/firmware/config.txt; "
+    "elsewhere run doctor on the kiosk itself"
+)
+
 
 def journal_command(name: str) -> str:
     """The command that shows a unit's own log lines. By identifier, not by unit (``-u``):
     the kiosk's process lives in its login session's scope, where ``-u`` misses it."""
     return f"journalctl -t {name} -b"
-
-
-NO_KMS = (
-    "on a Raspberry Pi, keep dtoverlay=vc4-kms-v3d in /boot/firmware/config.txt; "
-    "elsewhere run doctor on the kiosk itself"
-)
 
 
 # The libraries Kivy's wheel loads from the system, by soname, and the Debian package of
