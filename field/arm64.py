@@ -17,7 +17,6 @@ fail and name the library. Runs as root; the root is cached in .field/arm64/.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
@@ -29,14 +28,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import requests
-
 from field.image import FIELD, MIRROR, REPO, SUITE, log, nice, run
+from field.rig import HQ  # the field rig's: hymio hq serve on 127.0.0.1, a store, a code
 
 HERE = FIELD / "arm64"
 ROOT = HERE / "rootfs"
 DEVICE = "arm64-kiosk"  # the root's host name: install-pi.sh makes it the device id
-STORE = "arm64"
 LIBDIR = "usr/lib/aarch64-linux-gnu"
 BROKEN = "libGL.so.1"  # hidden for the check that must fail
 BINFMT = Path("/proc/sys/fs/binfmt_misc")
@@ -118,52 +115,6 @@ def build_wheels() -> Path:
     shutil.move(wheel, wheels / wheel.name)
     shutil.rmtree(dist)
     return wheels / wheel.name
-
-
-class HQ:
-    """``hymio hq serve`` on 127.0.0.1 with a fresh SQLite database (the chroot shares the
-    host's network), a store, an enrol code and a reading token."""
-
-    def __init__(self) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="hq-", dir=HERE))
-        self.database = f"sqlite:///{self.folder / 'hq.db'}"
-        with contextlib.closing(__import__("socket").socket()) as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.hq(["add-store", "--id", STORE, "--name", "Arm64", "--timezone", "Europe/Helsinki"])
-        self.code = self.hq(["enroll-code", "--store", STORE]).splitlines()[1].strip()
-        self.reader = self.hq(["add-token", "--name", "arm64"]).split()[-1]
-        self.log = (self.folder / "hq.log").open("w")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "hymio", "hq", "serve", "--database", self.database,
-             "--port", str(self.port)], stdout=self.log, stderr=self.log)  # fmt: skip
-        deadline = time.monotonic() + 60
-        while True:
-            with contextlib.suppress(requests.ConnectionError):
-                requests.get(f"{self.url}/healthz", timeout=2)
-                break
-            if time.monotonic() > deadline or self.proc.poll() is not None:
-                raise RuntimeError(f"HQ did not start: {self.folder / 'hq.log'}")
-            time.sleep(0.3)
-
-    def hq(self, args: list[str]) -> str:
-        return run([sys.executable, "-m", "hymio", "hq", args[0], "--database", self.database,
-                    *args[1:]], capture_output=True, text=True, timeout=120).stdout  # fmt: skip
-
-    def received(self, device: str) -> int:
-        answer = requests.get(f"{self.url}/api/v1/devices/{device}/gaps", timeout=10,
-                              headers={"Authorization": f"Bearer {self.reader}"})  # fmt: skip
-        answer.raise_for_status()
-        return answer.json()["received"]
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.log.close()
 
 
 def in_root(command: str, timeout: float = 600) -> subprocess.CompletedProcess:

@@ -122,7 +122,8 @@ class HQ:
 
     def hymio(self, args: list[str]) -> str:
         return run([sys.executable, "-m", "hymio", "hq", *args[:1], "--database",
-                    self.database, *args[1:]], capture_output=True, text=True).stdout  # fmt: skip
+                    self.database, *args[1:]], capture_output=True, text=True,
+                   timeout=120).stdout  # fmt: skip
 
     def received(self, device: str) -> int:
         """How many of *device*'s ratings HQ holds."""
