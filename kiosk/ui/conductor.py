@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from kivy.clock import Clock
+from kivy.config import Config
 
 from kiosk.errors import SettingsError, StoreError
 from kiosk.i18n import gettext
@@ -49,7 +50,9 @@ class Conductor(StaffMode):
         self.screens = app.screens
         self.language = self.settings.survey.default_language
         self.timers: dict[str, Any] = {}
-        self.busy_fps = Clock._max_fps
+        # the configured rate, not the clock's now: a window before this one in the same
+        # process may have left the clock calm
+        self.busy_fps = float(Config.getint("graphics", "maxfps"))
         self.staff_timeout = STAFF_TIMEOUT
         self.closed = False
         self.dimmed = False  # dark: the first touch only wakes the screen

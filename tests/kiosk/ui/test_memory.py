@@ -54,6 +54,18 @@ def test_a_calm_kiosk_drops_its_frame_rate_and_releases_memory(kiosk_ui, monkeyp
     assert Clock._max_fps == CALM_FPS and released == [True]
 
 
+def test_a_kiosk_started_after_a_calm_one_runs_at_its_configured_rate(kiosk_ui):
+    from kivy.clock import Clock
+    from kivy.config import Config
+
+    from kiosk.ui.conductor import CALM_FPS
+
+    Clock._max_fps = float(CALM_FPS)  # what a calm window before it in the process left
+    k = kiosk_ui()
+    k.touch(k.face(3))
+    assert Clock._max_fps == Config.getint("graphics", "maxfps") > CALM_FPS
+
+
 def test_mesa_draws_on_the_main_thread_unless_told_otherwise(tmp_path, monkeypatch):
     for name in ("KIVY_HOME", "KIVY_NO_ARGS", "KIVY_NO_FILELOG", "SDL_NO_SIGNAL_HANDLERS",
                  "KIVY_LOG_MODE", "SDL_VIDEODRIVER", "LP_NUM_THREADS"):  # fmt: skip
