@@ -60,8 +60,12 @@ def store_rows(i: int, n: int, last: date, days: int, rng: random.Random):
             )  # fmt: skip
 
 
-def fill(url: str, stores: int, ratings: int, seed: int = 1, days: int = 365) -> None:
-    """*stores* stores with *ratings* ratings in all over the last *days* days, in *url*."""
+def fill(
+    url: str, stores: int, ratings: int, seed: int = 1, days: int = 365, kiosks: int = 0
+) -> None:
+    """*stores* stores with *ratings* ratings in all over the last *days* days, in *url*;
+    with *kiosks* devices in all if that is more than the two a store that send them (the
+    others seen in the last 20 minutes, one in fifty three hours ago: silent)."""
     engine, sessions = open_database(url)
     now = datetime.now(UTC)
     with sessions() as s:
@@ -88,6 +92,7 @@ def fill(url: str, stores: int, ratings: int, seed: int = 1, days: int = 365) ->
                 received[r[1]] = max(received[r[1]], r[4])
             devices = [(d, f"{d}-token", now) for d in received]
             _load(conn, pg, rows, counts, devices, received)
+        _more_kiosks(conn, pg, stores, kiosks - 2 * stores, rng, now)
         conn.commit()
         if pg:
             conn.autocommit = True
@@ -97,6 +102,24 @@ def fill(url: str, stores: int, ratings: int, seed: int = 1, days: int = 365) ->
             conn.commit()
     finally:
         conn.close()
+
+
+def _more_kiosks(conn, pg: bool, stores: int, n: int, rng: random.Random, now: datetime) -> None:
+    """*n* kiosks more, spread over the stores, that sent no rating in the bench's data."""
+    names = ("id", "store_id", "token_hash", "created_at", "last_seen_at", "version", "name")
+    created = to_utc_text(now)
+    rows = []
+    for k in range(max(0, n)):
+        ago = timedelta(hours=3 if rng.random() < 0.02 else 0, minutes=rng.randint(1, 20))
+        rows.append((f"x{k:06d}", f"s{k % stores:04d}", f"{k:064x}", created,
+                     to_utc_text(now - ago), "1.0", ""))  # fmt: skip
+    if pg:
+        with conn.cursor().copy(f"COPY devices ({', '.join(names)}) FROM STDIN") as copy:
+            for r in rows:
+                copy.write_row(r)
+    else:
+        marks = ", ".join("?" * len(names))
+        conn.executemany(f"INSERT INTO devices ({', '.join(names)}) VALUES ({marks})", rows)  # noqa: S608 -- our names
 
 
 def _load(conn, pg: bool, rows, counts: Counts, devices, received: Counter) -> None:
@@ -127,7 +150,13 @@ def _load(conn, pg: bool, rows, counts: Counts, devices, received: Counter) -> N
 
 
 def on_both(
-    name: str, stores: int, pg_ratings: int, sqlite_ratings: int, measure, days: int = 365
+    name: str,
+    stores: int,
+    pg_ratings: int,
+    sqlite_ratings: int,
+    measure,
+    days: int = 365,
+    kiosks: int = 0,
 ) -> dict:
     """*measure* (url, label) → figures, on a PostgreSQL database *name* and on a SQLite
     file, each filled first with *days* days (a year) of *stores* stores; the figures by
@@ -139,7 +168,7 @@ def on_both(
     try:
         url = _pg_db(name)
         started = time.perf_counter()
-        fill(url, stores, pg_ratings, days=days)
+        fill(url, stores, pg_ratings, days=days, kiosks=kiosks)
         print(f"  (PostgreSQL filled in {time.perf_counter() - started:.0f} s)")
         figures["postgresql"] = measure(url, "PostgreSQL")
     finally:
@@ -147,7 +176,7 @@ def on_both(
     with bench_dir() as tmp:
         url = f"sqlite:///{Path(tmp) / 'hq.db'}"
         started = time.perf_counter()
-        fill(url, stores, sqlite_ratings, days=days)
+        fill(url, stores, sqlite_ratings, days=days, kiosks=kiosks)
         print(f"  (SQLite filled in {time.perf_counter() - started:.0f} s)")
         figures["sqlite"] = measure(url, "SQLite")
     return figures

@@ -5,7 +5,10 @@ every 300 s, at a random phase (:mod:`bench.openloop`, its own process). HQ runs
 ``hymio hq serve --workers 2`` on PostgreSQL, as a chain would run it. The baseline is a
 bare ASGI app under the same uvicorn (same workers, same HTTP parser and event loop) that
 reads each request and answers a fixed 200: what this machine and this client can carry
-at all. Rounds are interleaved (bare, HQ, bare, HQ, …) and min/median/max are printed.
+at all. The second is the bare app with the database (:mod:`bench.bare_db_app`): the
+token's device looked up, the batch inserted as it came, one commit; the least any HQ
+must do. Rounds are interleaved (bare, bare with the database, HQ, …) and
+min/median/max are printed, with HQ's CPU per request as a ratio of each baseline's.
 
 Printed per fleet size: the share of 2xx answers, p50 and p99 latency (from each request's
 scheduled time), answers per second, and the CPU per answered request of HQ's processes
@@ -49,8 +52,10 @@ SECONDS = float(os.environ.get("HYMIO_BENCH_FLEET_SECONDS", "30"))
 ROUNDS = int(os.environ.get("HYMIO_BENCH_FLEET_ROUNDS", "3"))
 BISECT = int(os.environ.get("HYMIO_BENCH_FLEET_BISECT", "2"))
 WORKERS = 2
+# interleaved in each round: the bare app, the bare app with the database, HQ
+KINDS = ("bare", "bare-db", "hq")
 STORES = 200
-DB = "hymio_bench_fleet"
+DB = os.environ.get("HYMIO_BENCH_FLEET_DB", "hymio_bench_fleet")  # another run needs another
 URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{DB}"
 GOOD_P99_MS = 100.0
 # The step load (issue 31): one HQ, its tokens warm, through 5 000 → 10 000 → 20 000 → 5 000
@@ -101,13 +106,14 @@ def postmaster() -> int:
     return int(Path(folder, "postmaster.pid").read_text().split()[0])
 
 
-def start_bare() -> tuple[subprocess.Popen, str]:
+def start_bare(app: str = "bench.bare_app:app") -> tuple[subprocess.Popen, str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    command = [sys.executable, "-m", "uvicorn", "bench.bare_app:app", "--port", str(port),
+    command = [sys.executable, "-m", "uvicorn", app, "--port", str(port),
                "--workers", str(WORKERS), "--log-level", "warning"]  # fmt: skip
-    server = subprocess.Popen(command)
+    database = URL.replace("postgresql+psycopg", "postgresql")
+    server = subprocess.Popen(command, env={**os.environ, "HYMIO_BARE_DB": database})
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -144,6 +150,8 @@ def load(
 def one_run(kind: str, kiosks: Path, count: int, seed: int, pg: int, steps: str = "") -> dict:
     if kind == "bare":
         server, base = start_bare()
+    elif kind == "bare-db":
+        server, base = start_bare("bench.bare_db_app:app")
     else:
         server, base = start_hq(URL, "--workers", str(WORKERS))
     try:
@@ -188,6 +196,20 @@ def report(label: str, runs: list[dict]) -> None:
     if refused:
         row(f"{label}: not 2xx (all rounds)", ", ".join(f"{s}: {n}" for s, n in refused.items()),
             "0: connection failed, -1: no answer in 10 s")  # fmt: skip
+
+
+def per_request(runs: dict[str, list[dict]]) -> None:
+    """HQ's CPU per request as a ratio of each baseline's in the same round: its own
+    processes' against the bare app's, and its own with PostgreSQL's against the bare app
+    with the database's own with PostgreSQL's (issue 31)."""
+    pairs = list(zip(runs["bare"], runs["bare-db"], runs["hq"], strict=True))
+    alone = [h["hq_cpu_ms"] / b["hq_cpu_ms"] for b, _, h in pairs]
+    both = [(h["hq_cpu_ms"] + h["pg_cpu_ms"]) / (d["hq_cpu_ms"] + d["pg_cpu_ms"])
+            for _, d, h in pairs]  # fmt: skip
+    row("HQ ÷ bare app, server CPU per request", f"{statistics.median(alone):.1f}×",
+        spread(alone, "{:.1f}"))  # fmt: skip
+    row("HQ ÷ bare app with the database, server + PostgreSQL CPU per request",
+        f"{statistics.median(both):.1f}×", spread(both, "{:.1f}"))  # fmt: skip
 
 
 def recovery(result: dict) -> float | None:
@@ -242,15 +264,17 @@ def main() -> dict:
             if STEPS:
                 return step_load(kiosks, pg)
             for count in SIZES:
-                runs: dict[str, list[dict]] = {"bare": [], "hq": []}
+                runs: dict[str, list[dict]] = {kind: [] for kind in KINDS}
                 for _ in range(ROUNDS):
-                    for kind in ("bare", "hq"):
+                    for kind in KINDS:
                         seed += 1
                         runs[kind].append(one_run(kind, kiosks, count, seed, pg))
                 rate = count / 60 + count / 300
                 print(f"{count} kiosks ({rate:.0f} requests/s offered)")
                 report("bare app", runs["bare"])
+                report("bare app with the database", runs["bare-db"])
                 report("HQ", runs["hq"])
+                per_request(runs)
                 figures[count] = {"good": all(good(r) for r in runs["hq"]), **runs}
             passing = [n for n in SIZES if figures[n]["good"]]
             failing = [n for n in SIZES if not figures[n]["good"] and n > max(passing, default=0)]
