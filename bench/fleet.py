@@ -62,6 +62,7 @@ GOOD_P99_MS = 100.0
 # kiosks, each step STEP_SECONDS long; then how long HQ took to recover in the last step.
 STEPS = [int(n) for n in os.environ.get("HYMIO_BENCH_FLEET_STEPS", "").split(",") if n]
 STEP_SECONDS = float(os.environ.get("HYMIO_BENCH_FLEET_STEP_SECONDS", "300"))
+STEP_KINDS = os.environ.get("HYMIO_BENCH_FLEET_STEP_KINDS", "bare,hq").split(",")  # or hq alone
 
 
 def enrol(url: str, count: int, kiosks: Path) -> None:
@@ -223,22 +224,36 @@ def recovery(result: dict) -> float | None:
     return None
 
 
+def _refused(part: dict) -> str:
+    """What was not a 2xx, by status (0: no connection, -1: no answer in 10 s)."""
+    refused = {s: n for s, n in part["statuses"].items() if not s.startswith("2")}
+    return "not 2xx: " + (", ".join(f"{s} × {n}" for s, n in sorted(refused.items())) or "none")
+
+
 def step_load(kiosks: Path, pg: int) -> dict:
     """The step load on the bare app and on HQ (one round each, bare first): each step's
     figures, and HQ's recovery in the last step."""
     steps = ",".join(f"{n}:{STEP_SECONDS:g}" for n in STEPS)
     print(f"step load, {STEP_SECONDS:.0f} s a step, one process each, tokens warm: {steps}")
     results = {kind: one_run(kind, kiosks, 0, 90 + i, pg, steps)
-               for i, kind in enumerate(("bare", "hq"))}  # fmt: skip
+               for i, kind in enumerate(STEP_KINDS)}  # fmt: skip
     for kind, result in results.items():
         label = "bare app" if kind == "bare" else "HQ"
         for step in result["steps"]:
-            refused = sum(n for s, n in step["statuses"].items() if not s.startswith("2"))
-            said = f"p50 {step['p50_ms']:.0f} · p99 {step['p99_ms']:.0f} ms; not 2xx {refused}"
+            said = (f"p50 {step['p50_ms']:.0f} · p99 {step['p99_ms']:.0f} · slowest"
+                    f" {step['max_ms']:.0f} ms; {_refused(step)}")  # fmt: skip
             row(f"{label}: {step['kiosks']} kiosks from {step['from_s']:.0f} s",
                 f"{step['ok_share'] * 100:.2f} % ok", said)  # fmt: skip
+        for window in result["windows"]:
+            if not good(window):  # each 10 s that was not at 100 % ok with p99 < 100 ms
+                row(f"  {label}: the 10 s from {window['from_s']:.0f} s",
+                    f"{window['ok_share'] * 100:.2f} % ok",
+                    f"p99 {window['p99_ms']:.0f} ms, slowest {window['max_ms']:.0f} ms;"
+                    f" {_refused(window)}")  # fmt: skip
         row(f"{label}: CPU per request, server / PostgreSQL",
             f"{result['hq_cpu_ms']:.2f} / {result['pg_cpu_ms']:.2f} ms")  # fmt: skip
+    if "hq" not in results:
+        return {"steps": results}
     back = recovery(results["hq"])
     row("HQ: recovered in the last step after", "never" if back is None else f"{back:.0f} s",
         f"(windows of 10 s at 100 % ok and p99 < {GOOD_P99_MS:.0f} ms from then on)")  # fmt: skip
