@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 
 import psycopg
 
+from bench.common import body_of
 from hq.ingest.bulk import COLUMNS, PG_TYPES
 
 CONNECTIONS = 4
@@ -43,11 +44,7 @@ async def app(scope, receive, send) -> None:
         return
     if scope["type"] != "http":
         return
-    body, more = b"", True
-    while more:
-        message = await receive()
-        body += message.get("body", b"")
-        more = message.get("more_body", False)
+    body = await body_of(receive)
     token = dict(scope["headers"]).get(b"authorization", b"")[7:].decode()
     digest = hashlib.sha256(token.encode()).hexdigest()
     now = datetime.now(UTC).isoformat(timespec="microseconds")

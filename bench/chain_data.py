@@ -113,13 +113,7 @@ def _more_kiosks(conn, pg: bool, stores: int, n: int, rng: random.Random, now: d
         ago = timedelta(hours=3 if rng.random() < 0.02 else 0, minutes=rng.randint(1, 20))
         rows.append((f"x{k:06d}", f"s{k % stores:04d}", f"{k:064x}", created,
                      to_utc_text(now - ago), "1.0", ""))  # fmt: skip
-    if pg:
-        with conn.cursor().copy(f"COPY devices ({', '.join(names)}) FROM STDIN") as copy:
-            for r in rows:
-                copy.write_row(r)
-    else:
-        marks = ", ".join("?" * len(names))
-        conn.executemany(f"INSERT INTO devices ({', '.join(names)}) VALUES ({marks})", rows)  # noqa: S608 -- our names
+    _write(conn, pg, "devices", names, rows)
 
 
 def _load(conn, pg: bool, rows, counts: Counts, devices, received: Counter) -> None:
@@ -140,13 +134,18 @@ def _load(conn, pg: bool, rows, counts: Counts, devices, received: Counter) -> N
                              "last_recorded_at"), got),
     ]  # fmt: skip
     for table, names, values in tables:
-        if pg:
-            with conn.cursor().copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
-                for v in values:
-                    copy.write_row(v)
-        else:
-            marks = ", ".join("?" * len(names))
-            conn.executemany(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})", values)  # noqa: S608 -- our names
+        _write(conn, pg, table, names, values)
+
+
+def _write(conn, pg: bool, table: str, names: tuple[str, ...], rows) -> None:
+    """*rows* into *table*'s columns *names*: ``COPY`` on PostgreSQL, ``executemany`` else."""
+    if pg:
+        with conn.cursor().copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        marks = ", ".join("?" * len(names))
+        conn.executemany(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})", rows)  # noqa: S608 -- our names
 
 
 def on_both(

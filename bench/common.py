@@ -38,3 +38,13 @@ def device_of(path: Path) -> str:
 
 def row(name: str, value: str, note: str = "") -> None:
     print(f"  {name:<44} {value:>14}  {note}")
+
+
+async def body_of(receive) -> bytes:
+    """The whole body of an ASGI request, from its ``http.request`` messages."""
+    body, more = b"", True
+    while more:
+        message = await receive()
+        body += message.get("body", b"")
+        more = message.get("more_body", False)
+    return body

@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from bench.common import bench_dir, row
+from bench.common import bench_dir, body_of, row
 from bench.ingest import start_hq
 
 SECONDS = float(os.environ.get("HYMIO_BENCH_WEB_SECONDS", "3"))
@@ -69,11 +69,7 @@ async def bare(scope, receive, send) -> None:
     global _bare_seq
     if scope["type"] != "http":
         return
-    body, more = b"", True
-    while more:
-        message = await receive()
-        body += message.get("body", b"")
-        more = message.get("more_body", False)
+    body = await body_of(receive)
     form = {k: v[0] for k, v in parse_qs(body.decode("ascii")).items()}
     from uuid6 import uuid7
 
