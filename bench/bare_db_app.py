@@ -13,7 +13,6 @@ app's and PostgreSQL's (:mod:`bench.fleet`): what a database costs is then in bo
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import os
 from datetime import UTC, datetime
 
@@ -21,6 +20,7 @@ import psycopg
 
 from bench.common import body_of
 from hq.ingest.bulk import COLUMNS, PG_TYPES
+from hq.people.credentials import token_hash
 
 CONNECTIONS = 4
 ANSWER = b'{"accepted":20,"duplicates":0,"repaired":0}'
@@ -45,8 +45,7 @@ async def app(scope, receive, send) -> None:
     if scope["type"] != "http":
         return
     body = await body_of(receive)
-    token = dict(scope["headers"]).get(b"authorization", b"")[7:].decode()
-    digest = hashlib.sha256(token.encode()).hexdigest()
+    digest = token_hash(dict(scope["headers"]).get(b"authorization", b"")[7:].decode())
     now = datetime.now(UTC).isoformat(timespec="microseconds")
     conn = await connections.get()
     try:

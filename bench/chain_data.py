@@ -92,7 +92,8 @@ def fill(
                 received[r[1]] = max(received[r[1]], r[4])
             devices = [(d, f"{d}-token", now) for d in received]
             _load(conn, pg, rows, counts, devices, received)
-        _more_kiosks(conn, pg, stores, kiosks - 2 * stores, rng, now)
+        silent = kiosk_rows(kiosks - 2 * stores, stores, rng, now, "x")  # sent nothing here
+        _write(conn, pg, "devices", KIOSK_COLUMNS, silent)
         conn.commit()
         if pg:
             conn.autocommit = True
@@ -104,16 +105,19 @@ def fill(
         conn.close()
 
 
-def _more_kiosks(conn, pg: bool, stores: int, n: int, rng: random.Random, now: datetime) -> None:
-    """*n* kiosks more, spread over the stores, that sent no rating in the bench's data."""
-    names = ("id", "store_id", "token_hash", "created_at", "last_seen_at", "version", "name")
+KIOSK_COLUMNS = ("id", "store_id", "token_hash", "created_at", "last_seen_at", "version", "name")
+
+
+def kiosk_rows(n: int, stores: int, rng: random.Random, now: datetime, prefix: str = "k"):
+    """*n* kiosks' rows of ``devices`` (:data:`KIOSK_COLUMNS`), spread over *stores* stores,
+    seen by HQ in the last 20 minutes, one in fifty 3 hours ago (silent)."""
     created = to_utc_text(now)
     rows = []
     for k in range(max(0, n)):
         ago = timedelta(hours=3 if rng.random() < 0.02 else 0, minutes=rng.randint(1, 20))
-        rows.append((f"x{k:06d}", f"s{k % stores:04d}", f"{k:064x}", created,
+        rows.append((f"{prefix}{k:06d}", f"s{k % stores:04d}", f"{k:064x}", created,
                      to_utc_text(now - ago), "1.0", ""))  # fmt: skip
-    _write(conn, pg, "devices", names, rows)
+    return rows
 
 
 def _load(conn, pg: bool, rows, counts: Counts, devices, received: Counter) -> None:

@@ -28,11 +28,11 @@ from pathlib import Path
 
 import psycopg
 
+from bench.chain_data import KIOSK_COLUMNS, kiosk_rows
 from bench.common import row
 from hq.people.admin import add_store, add_user
 from hq.tables.database import open_database
 from hq.tables.rollups import DAY_COUNTS, DAY_KEYS, HOUR_KEYS, QUESTION_KEYS
-from kiosk.timekeeping.localtime import to_utc_text
 
 STORES = int(os.environ.get("HYMIO_BENCH_STORES_PAGE_STORES", "1000"))
 KIOSKS = int(os.environ.get("HYMIO_BENCH_STORES_PAGE_KIOSKS", "5000"))
@@ -75,12 +75,7 @@ def fill(url: str) -> None:
         add_user(s, "bench", PASSWORD, now)
     engine.dispose()
     rng = random.Random(31)
-    created = to_utc_text(now)
-    devices = []
-    for k in range(KIOSKS):
-        seen = now - timedelta(hours=3 if rng.random() < 0.02 else 0, minutes=rng.randint(1, 20))
-        devices.append((f"k{k:06d}", f"s{k % STORES:04d}", f"{k:064x}", created,
-                        to_utc_text(seen), "1.0", ""))  # fmt: skip
+    devices = kiosk_rows(KIOSKS, STORES, rng, now)
     kiosks = {}
     for d in devices:
         kiosks.setdefault(d[1], []).append(d[0])
@@ -98,8 +93,7 @@ def fill(url: str) -> None:
         if not flag:
             asked[(store, day, scale, survey, question, version)] += n
     tables = [
-        ("devices", ("id", "store_id", "token_hash", "created_at", "last_seen_at", "version",
-                     "name"), devices),
+        ("devices", KIOSK_COLUMNS, devices),
         ("rating_hours", (*HOUR_KEYS, "n"), hours),
         ("rating_days", (*DAY_KEYS, *DAY_COUNTS), days),
         ("question_days", (*QUESTION_KEYS, "n"), [(*k, n) for k, n in asked.items()]),
