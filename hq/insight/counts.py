@@ -14,7 +14,7 @@ from functools import lru_cache
 from sqlalchemy import case, func, select, text
 from sqlalchemy.orm import Session
 
-from hq.tables.database import among
+from hq.tables.database import among, weekday
 from hq.tables.models import DAY_FLAGS, SCORES, DayCount, HourCount, Store
 from kiosk.counting import metrics
 from kiosk.counting.scales import DEFAULT_SCALE, get_scale, is_negative
@@ -173,20 +173,17 @@ def heat_map(
     (0 = Monday) × hour of day: (how many, how many of them unhappy, the negative half of
     the scale as the follow-up question counts it)."""
     t = HourCount
+    day = weekday(t.day)
     query = (
-        select(t.day, t.hour, t.score, func.sum(t.n))
+        select(day, t.hour, t.score, func.sum(t.n))
         .where(*_in_days(t, store, first, last, scale), t.flag == "", *where)
-        .group_by(t.day, t.hour, t.score)
+        .group_by(day, t.hour, t.score)
     )
     grid = [[(0, 0)] * 24 for _ in range(7)]
     sc = get_scale(scale)
-    weekdays: dict[str, int] = {}
-    for day, hour, score, n in session.execute(query):
-        weekday = weekdays.get(day)
-        if weekday is None:
-            weekday = weekdays[day] = date.fromisoformat(day).weekday()
-        had, unhappy = grid[weekday][hour]
-        grid[weekday][hour] = (had + int(n), unhappy + int(n) * is_negative(sc, score))
+    for day_of_week, hour, score, n in session.execute(query):
+        had, unhappy = grid[day_of_week][hour]
+        grid[day_of_week][hour] = (had + int(n), unhappy + int(n) * is_negative(sc, score))
     return grid
 
 

@@ -21,7 +21,10 @@ from sqlalchemy import Engine, any_, bindparam, create_engine, event
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import Integer
 
 from hq.core.budget import Budget, budget_for
 from hq.core.errors import DatabaseURLError
@@ -147,3 +150,23 @@ def among(session: Session, column, values: Iterable[str]):
     if session.get_bind().dialect.name == "postgresql":
         return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
     return column.in_(values)
+
+
+class weekday(FunctionElement):
+    """The weekday (0 = Monday) of a local day kept as ISO text (``2026-12-06``), in SQL,
+    so that a year of days is grouped by weekday in the database rather than in Python."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(weekday, "postgresql")
+def _weekday_postgresql(element, compiler, **kw) -> str:
+    day = compiler.process(element.clauses, **kw)
+    return f"(EXTRACT(ISODOW FROM CAST({day} AS date))::int - 1)"
+
+
+@compiles(weekday, "sqlite")
+def _weekday_sqlite(element, compiler, **kw) -> str:
+    day = compiler.process(element.clauses, **kw)
+    return f"((CAST(strftime('%w', {day}) AS INTEGER) + 6) % 7)"

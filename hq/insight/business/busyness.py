@@ -12,11 +12,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import Float, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from hq.insight.business.rates import wilson
 from hq.tables.business import BusinessHour
+from hq.tables.database import weekday
 from hq.tables.models import HourCount
 from kiosk.counting.metrics import summarize
 from kiosk.counting.scales import get_scale, is_negative
@@ -56,32 +57,38 @@ def band_of(per_staff: float) -> int:
     return max(i for i, edge in enumerate(EDGES) if per_staff >= edge)
 
 
+def _band(transactions, staff):
+    """:func:`band_of` of *transactions* / *staff* in SQL (the same division in double
+    precision, the same comparisons), so an hour's band is decided where it is read."""
+    per_staff = cast(transactions, Float) / staff
+    return case(*[(per_staff >= edge, i) for i, edge in reversed(list(enumerate(EDGES)))], else_=0)
+
+
 def by_busyness(session: Session, stores: Iterable[str], first: date, last: date,
                 scale: str) -> list[Band]:  # fmt: skip
     """The bands of *stores*' local days *first* … *last* on *scale* (every band, empty
     ones with 0 hours)."""
     stores = list(stores)
-    span = (first.isoformat(), last.isoformat())
-    per_hour = session.execute(
-        select(BusinessHour.store_id, BusinessHour.day, BusinessHour.hour,
-               func.sum(BusinessHour.transactions), func.sum(BusinessHour.staff))
-        .where(BusinessHour.store_id.in_(stores), BusinessHour.day.between(*span),
-               BusinessHour.transactions.is_not(None), BusinessHour.staff > 0)
-        .group_by(BusinessHour.store_id, BusinessHour.day, BusinessHour.hour)
-    ).all()  # fmt: skip
-    band = {(s, d, h): band_of(tx / staff) for s, d, h, tx, staff in per_hour}
-    hours = Counter(band.values())
+    b, t = BusinessHour, HourCount
+    per_hour = (
+        select(b.store_id, b.day, b.hour,
+               _band(func.sum(b.transactions), func.sum(b.staff)).label("band"))
+        .where(b.store_id.in_(stores), b.day.between(first.isoformat(), last.isoformat()),
+               b.transactions.is_not(None), b.staff > 0)
+        .group_by(b.store_id, b.day, b.hour)
+        .subquery()
+    )  # fmt: skip
+    band = per_hour.c.band
+    hours = Counter(dict(session.execute(select(band, func.count()).group_by(band)).all()))
     counts: dict[int, Counter[int]] = defaultdict(Counter)
-    for store, day, hour, score, n in session.execute(
-        select(HourCount.store_id, HourCount.day, HourCount.hour, HourCount.score,
-               func.sum(HourCount.n))
-        .where(HourCount.store_id.in_(stores), HourCount.day.between(*span),
-               HourCount.flag == "", HourCount.scale == scale)
-        .group_by(HourCount.store_id, HourCount.day, HourCount.hour, HourCount.score)
+    for i, score, n in session.execute(
+        select(band, t.score, func.sum(t.n))
+        .join(per_hour, (t.store_id == per_hour.c.store_id) & (t.day == per_hour.c.day)
+              & (t.hour == per_hour.c.hour))
+        .where(t.flag == "", t.scale == scale)
+        .group_by(band, t.score)
     ):  # fmt: skip
-        b = band.get((store, day, hour))
-        if b is not None:
-            counts[b][score] += int(n)
+        counts[int(i)][score] += int(n)
     sc = get_scale(scale)
     bands = []
     for i, low in enumerate(EDGES):
@@ -107,17 +114,17 @@ def busy_grid(
     grid = [[(0, 0, 0.0)] * 24 for _ in range(7)]
     if not stores:
         return grid
+    day = weekday(BusinessHour.day)
     rows = session.execute(
-        select(BusinessHour.day, BusinessHour.hour, func.count(),
+        select(day, BusinessHour.hour, func.count(),
                func.sum(BusinessHour.transactions), func.sum(BusinessHour.staff))
         .where(BusinessHour.store_id.in_(stores),
                BusinessHour.day.between(first.isoformat(), last.isoformat()),
                BusinessHour.transactions.is_not(None), BusinessHour.staff > 0)
-        .group_by(BusinessHour.day, BusinessHour.hour)
+        .group_by(day, BusinessHour.hour)
     )  # fmt: skip
-    for day, hour, hours, transactions, staff in rows:
-        weekday = date.fromisoformat(day).weekday()
-        had = grid[weekday][hour]
-        grid[weekday][hour] = (had[0] + int(hours), had[1] + int(transactions),
-                               had[2] + float(staff))  # fmt: skip
+    for day_of_week, hour, hours, transactions, staff in rows:
+        had = grid[day_of_week][hour]
+        grid[day_of_week][hour] = (had[0] + int(hours), had[1] + int(transactions),
+                                   had[2] + float(staff))  # fmt: skip
     return grid

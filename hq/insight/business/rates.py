@@ -78,27 +78,33 @@ def store_rates(
         only.append(BusinessHour.hour.between(*split.hours))
     if split and split.weekdays is not None:
         only.append(BusinessHour.day.in_(split.days))
-    business = session.execute(
-        select(BusinessHour.day, BusinessHour.hour, func.sum(BusinessHour.transactions),
-               func.sum(BusinessHour.footfall))
+    business = (
+        select(BusinessHour.day, BusinessHour.hour, func.sum(BusinessHour.transactions).label("tx"),
+               func.sum(BusinessHour.footfall).label("footfall"))
         .where(BusinessHour.store_id == store_id, BusinessHour.day.between(*span), *only)
         .group_by(BusinessHour.day, BusinessHour.hour)
+        .subquery()
+    )  # fmt: skip
+    counted = (
+        select(HourCount.day, HourCount.hour, func.sum(HourCount.n).label("n"))
+        .where(HourCount.store_id == store_id, HourCount.day.between(*span),
+               HourCount.flag == "", *(split.where if split else ()))
+        .group_by(HourCount.day, HourCount.hour)
+        .subquery()
+    )  # fmt: skip
+    # Each hour with business figures and its counted ratings, joined where they are kept:
+    # a store without figures reads no row of its counts.
+    hours = session.execute(
+        select(business.c.day, business.c.hour, business.c.tx, business.c.footfall,
+               func.coalesce(counted.c.n, 0))
+        .outerjoin(counted, (counted.c.day == business.c.day) & (counted.c.hour == business.c.hour))
     ).all()  # fmt: skip
-    counted = {
-        (r.day, r.hour): int(r.n)
-        for r in session.execute(
-            select(HourCount.day, HourCount.hour, func.sum(HourCount.n).label("n"))
-            .where(HourCount.store_id == store_id, HourCount.day.between(*span),
-                   HourCount.flag == "", *(split.where if split else ()))
-            .group_by(HourCount.day, HourCount.hour)
-        )
-    }  # fmt: skip
     # ratings in hours with transactions, the transactions; the same for footfall
     total = [0, 0, 0, 0]
     by_day: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     by_hour: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    for day, hour, transactions, footfall in business:
-        ratings = counted.get((day, hour), 0)
+    for day, hour, transactions, footfall, ratings in hours:
+        ratings = int(ratings)
         for sums in (total, by_day[day], by_hour[hour]):
             if transactions is not None:
                 sums[0] += ratings
@@ -110,7 +116,7 @@ def store_rates(
         *_pair(total),
         days={day: _pair(sums) for day, sums in sorted(by_day.items())},
         hours={hour: _pair(sums) for hour, sums in sorted(by_hour.items())},
-        hours_with_figures=len(business),
+        hours_with_figures=len(hours),
     )
 
 
