@@ -2,7 +2,10 @@
 
 HQ runs as its own process (``hymio hq serve``, one worker) so the client's work does not
 share its interpreter; the client sends pre-encoded batches of 1000 over one keep-alive
-connection. The baseline loads the very same rows into a fresh database of the same
+connection. On PostgreSQL the same bodies also go, the same way, to the bare app with the
+database (:mod:`bench.bare_db_app`: HTTP, the token looked up, ``INSERT … ON CONFLICT DO
+NOTHING`` from the JSON, a commit per batch), the least an HQ keeping the contract's
+idempotency does. The baseline loads the very same rows into a fresh database of the same
 schema the fastest way the database has, with no HTTP, no validation, no duplicate check:
 on PostgreSQL ``COPY`` (psycopg's binary-free text ``COPY … FROM STDIN``, one
 transaction), on SQLite the driver's ``executemany`` in one transaction (a file on the
@@ -56,6 +59,7 @@ def ratings(
             "reason": None,
             "recorded_at": to_utc_text(start + timedelta(seconds=i)),
             "clock_synced": True,
+            "database_id": "bench-db",
             "boot_id": "b00t",
             "mono_ns": i,
             "flag": None,
@@ -77,21 +81,59 @@ def over_http(url: str, rows: list[dict]) -> float:
     token = prepare(url)
     server, base = start_hq(url, "--rate-limit", "100000")
     try:
-        bodies = [
-            json.dumps({"ratings": rows[i : i + BATCH]}).encode()
-            for i in range(0, len(rows), BATCH)
-        ]
-        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-        with requests.Session() as http:
-            started = time.perf_counter()
-            for body in bodies:
-                answer = http.post(f"{base}/api/v1/ratings", data=body, headers=headers, timeout=60)
-                answer.raise_for_status()
-            elapsed = time.perf_counter() - started
+        return _post_all(base, token, rows)
     finally:
         server.terminate()
         server.wait(10)
+
+
+def over_bare_http(url: str, rows: list[dict]) -> float:
+    """The same bodies posted the same way to the bare app with the database
+    (:mod:`bench.bare_db_app`, one uvicorn worker): HTTP, the token's device found, the
+    rows inserted ``ON CONFLICT DO NOTHING`` and committed, per batch; what any HQ that
+    keeps the contract's idempotency must do, and nothing more."""
+    token = prepare(url)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    database = url.replace("postgresql+psycopg", "postgresql")
+    command = [sys.executable, "-m", "uvicorn", "bench.bare_db_app:app", "--port", str(port),
+               "--log-level", "warning"]  # fmt: skip
+    server = subprocess.Popen(command, env={**os.environ, "HYMIO_BARE_DB": database})
+    try:
+        return _post_all(f"http://127.0.0.1:{port}", token, rows, wait=_wait_port)
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def _post_all(base: str, token: str, rows: list[dict], wait=None) -> float:
+    """*rows* posted to *base* in batches of BATCH over one keep-alive connection; per second."""
+    if wait:
+        wait(base)
+    bodies = [
+        json.dumps({"ratings": rows[i : i + BATCH]}).encode() for i in range(0, len(rows), BATCH)
+    ]
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    with requests.Session() as http:
+        started = time.perf_counter()
+        for body in bodies:
+            answer = http.post(f"{base}/api/v1/ratings", data=body, headers=headers, timeout=60)
+            answer.raise_for_status()
+        elapsed = time.perf_counter() - started
     return len(rows) / elapsed
+
+
+def _wait_port(base: str) -> None:
+    port = int(base.rsplit(":", 1)[1])
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), 1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("the bare app with the database did not start")
 
 
 def start_hq(url: str, *options: str) -> tuple[subprocess.Popen, str]:
@@ -210,20 +252,33 @@ def main() -> dict[str, float]:
     )
     row("ratio HTTP / bare (medians)", f"{ratio:.2f}", "goal ≥ 0.5")
 
-    http, base = [], []
-    names = ("hymio_bench_http", "hymio_bench_bare")
+    http, base, floor = [], [], []
+    names = ("hymio_bench_http", "hymio_bench_bare", "hymio_bench_floor")
     try:
         for _ in range(ROUNDS):
-            http_url, bare_url = _pg_db(names[0]), _pg_db(names[1])
+            http_url, bare_url, floor_url = (_pg_db(name) for name in names)
             base.append(bare_copy(bare_url, rows))
+            floor.append(over_bare_http(floor_url, rows))
             http.append(over_http(http_url, rows))
     finally:
         _pg_drop(*names)
     ratio = statistics.median(http) / statistics.median(base)
-    figures.update(pg_http=statistics.median(http), pg_bare=statistics.median(base))
+    figures.update(pg_http=statistics.median(http), pg_bare=statistics.median(base),
+                   pg_floor=statistics.median(floor))  # fmt: skip
     row("PostgreSQL over HTTP", f"{statistics.median(http):,.0f}/s", _spread(http))
     row("PostgreSQL bare COPY", f"{statistics.median(base):,.0f}/s", _spread(base))
     row("ratio HTTP / COPY (medians)", f"{ratio:.2f}", "goal ≥ 0.5")
+    row(
+        "bare app with the database over HTTP",
+        f"{statistics.median(floor):,.0f}/s",
+        _spread(floor) + "; its ratio to COPY "
+        f"{statistics.median(floor) / statistics.median(base):.2f}",
+    )
+    row(
+        "ratio HTTP / the bare app with the database",
+        f"{statistics.median(http) / statistics.median(floor):.2f}",
+        "what HQ adds: validation, the owner's check, the 409s, the kept counts",
+    )
     return figures
 
 
