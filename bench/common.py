@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+
+BUSY = int(os.environ.get("HYMIO_BENCH_BUSY", "0"))  # processes spinning on the CPU meanwhile
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -48,3 +54,18 @@ async def body_of(receive) -> bytes:
         body += message.get("body", b"")
         more = message.get("more_body", False)
     return body
+
+
+@contextlib.contextmanager
+def busy_cpu(processes: int = BUSY, most: float = 900) -> Iterator[None]:
+    """*processes* Python processes spinning on the CPU while the block runs (a kiosk's
+    Pi drawing its screen, a machine under load); each stops by itself after *most*
+    seconds if the block never ends, and all are killed when it does."""
+    spin = f"import time\nend = time.monotonic() + {most}\nwhile time.monotonic() < end: pass"
+    spinners = [subprocess.Popen([sys.executable, "-c", spin]) for _ in range(processes)]
+    try:
+        yield
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
