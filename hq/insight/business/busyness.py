@@ -85,7 +85,8 @@ def by_busyness(session: Session, stores: Iterable[str], first: date, last: date
         select(band, t.score, func.sum(t.n))
         .join(per_hour, (t.store_id == per_hour.c.store_id) & (t.day == per_hour.c.day)
               & (t.hour == per_hour.c.hour))
-        .where(t.flag == "", t.scale == scale)
+        .where(t.store_id.in_(stores), t.day.between(first.isoformat(), last.isoformat()),
+               t.flag == "", t.scale == scale)  # the join's own bounds, for the index too
         .group_by(band, t.score)
     ):  # fmt: skip
         counts[int(i)][score] += int(n)
