@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,7 +37,7 @@ from pathlib import Path
 import psycopg
 
 from bench.common import row
-from bench.ingest import PG, start_hq
+from bench.ingest import PG, start_app, start_hq
 from bench.openloop import steps_of
 from hq.people.credentials import new_token, token_hash
 from hq.tables.database import open_database
@@ -108,23 +107,7 @@ def postmaster() -> int:
 
 
 def start_bare(app: str = "bench.bare_app:app") -> tuple[subprocess.Popen, str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    command = [sys.executable, "-m", "uvicorn", app, "--port", str(port),
-               "--workers", str(WORKERS), "--log-level", "warning"]  # fmt: skip
-    database = URL.replace("postgresql+psycopg", "postgresql")
-    server = subprocess.Popen(command, env={**os.environ, "HYMIO_BARE_DB": database})
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), 1).close()
-            return server, base
-        except OSError:
-            time.sleep(0.1)
-    server.kill()
-    raise RuntimeError("the bare app did not start")
+    return start_app(app, URL.replace("postgresql+psycopg", "postgresql"), WORKERS)
 
 
 def load(

@@ -93,24 +93,18 @@ def over_bare_http(url: str, rows: list[dict]) -> float:
     rows inserted ``ON CONFLICT DO NOTHING`` and committed, per batch; what any HQ that
     keeps the contract's idempotency must do, and nothing more."""
     token = prepare(url)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    database = url.replace("postgresql+psycopg", "postgresql")
-    command = [sys.executable, "-m", "uvicorn", "bench.bare_db_app:app", "--port", str(port),
-               "--log-level", "warning"]  # fmt: skip
-    server = subprocess.Popen(command, env={**os.environ, "HYMIO_BARE_DB": database})
+    server, base = start_app(
+        "bench.bare_db_app:app", url.replace("postgresql+psycopg", "postgresql")
+    )
     try:
-        return _post_all(f"http://127.0.0.1:{port}", token, rows, wait=_wait_port)
+        return _post_all(base, token, rows)
     finally:
         server.terminate()
         server.wait(10)
 
 
-def _post_all(base: str, token: str, rows: list[dict], wait=None) -> float:
+def _post_all(base: str, token: str, rows: list[dict]) -> float:
     """*rows* posted to *base* in batches of BATCH over one keep-alive connection; per second."""
-    if wait:
-        wait(base)
     bodies = [
         json.dumps({"ratings": rows[i : i + BATCH]}).encode() for i in range(0, len(rows), BATCH)
     ]
@@ -124,16 +118,25 @@ def _post_all(base: str, token: str, rows: list[dict], wait=None) -> float:
     return len(rows) / elapsed
 
 
-def _wait_port(base: str) -> None:
-    port = int(base.rsplit(":", 1)[1])
+def start_app(app: str, database: str, workers: int = 1) -> tuple[subprocess.Popen, str]:
+    """A bare ASGI *app* of the benches under uvicorn on a free loopback port, with
+    *database* (a libpq URL) in ``HYMIO_BARE_DB``, once it accepts connections; the
+    process and base URL."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    command = [sys.executable, "-m", "uvicorn", app, "--port", str(port),
+               "--workers", str(workers), "--log-level", "warning"]  # fmt: skip
+    server = subprocess.Popen(command, env={**os.environ, "HYMIO_BARE_DB": database})
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
             socket.create_connection(("127.0.0.1", port), 1).close()
-            return
+            return server, f"http://127.0.0.1:{port}"
         except OSError:
             time.sleep(0.1)
-    raise RuntimeError("the bare app with the database did not start")
+    server.kill()
+    raise RuntimeError(f"{app} did not start")
 
 
 def start_hq(url: str, *options: str) -> tuple[subprocess.Popen, str]:
