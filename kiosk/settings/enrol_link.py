@@ -25,7 +25,7 @@ class EnrolLinkError(ValueError):
 
 def enrol_link(hq_url: str, code: str) -> str:
     """The enrolment link for *code* at HQ's address *hq_url*."""
-    return f"{SCHEME}:?hq={quote(hq_url.rstrip('/'), safe='')}&code={quote(code, safe='')}"
+    return f"{SCHEME}:?hq={quote(hq_url.strip().rstrip('/'), safe='')}&code={quote(code, safe='')}"
 
 
 def is_enrol_link(text: str) -> bool:

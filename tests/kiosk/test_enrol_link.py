@@ -16,7 +16,10 @@ CODES = st.from_regex(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}", fullmatch=True)
 @given(scheme=st.sampled_from(["http", "https"]), path=PATHS, code=CODES)
 def test_a_link_reads_back_to_its_address_and_code(scheme, path, code):
     hq = f"{scheme}://hq.example.fi:8443/{path}".rstrip("/")
-    assert read_enrol_link(enrol_link(hq, code)) == (hq.strip(), code)
+    # an address that ends in "/" and white space ("…/\u2028") is written and read as one
+    # without either, as every address is
+    assert read_enrol_link(enrol_link(hq, code)) == (hq.strip().rstrip("/"), code)
+    assert enrol_link(hq, code) == enrol_link(f" {hq}\t", code)
 
 
 def test_the_link_is_one_line_of_its_own_scheme():
