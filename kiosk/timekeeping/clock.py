@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import subprocess
 import threading
 import time
@@ -93,9 +94,16 @@ class SystemClock:
         return _timedatectl_synchronized()
 
 
+@functools.cache
+def _libc() -> ctypes.CDLL:
+    """The C library, found once: ``find_library`` runs ``ldconfig``, about 1.4 ms, which
+    a press paid every *recheck* seconds on a kiosk without systemd-timesyncd's flag."""
+    return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+
+
 def _adjtimex_state() -> int | None:
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc = _libc()
         buf = ctypes.create_string_buffer(512)  # struct timex, modes = 0: read only
         return int(libc.adjtimex(buf))
     except (OSError, AttributeError):

@@ -55,3 +55,19 @@ def test_manual_clock_moves_both_clocks_together():
 def test_manual_clock_refuses_naive_time():
     with pytest.raises(ValueError, match="timezone-aware"):
         ManualClock(datetime(2026, 3, 1))
+
+
+def test_the_kernels_ntp_state_looks_for_the_c_library_once(monkeypatch):
+    """``find_library`` runs ``ldconfig`` (about 1.4 ms): a press must not pay it each time
+    the NTP state is rechecked on a kiosk without systemd-timesyncd."""
+    import ctypes.util
+
+    from kiosk.timekeeping import clock
+
+    found = []
+    real = ctypes.util.find_library
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: found.append(name) or real(name))
+    clock._libc.cache_clear()
+    states = [clock._adjtimex_state() for _ in range(3)]
+    assert found == ["c"]
+    assert all(isinstance(s, int) for s in states)
