@@ -22,9 +22,10 @@ from uuid6 import uuid7
 
 from kiosk.counting.flags import FlagRules, Press, Recent, decide_flag
 from kiosk.counting.scales import Scale, get_scale
-from kiosk.errors import DeviceMismatchError, StoreError
+from kiosk.errors import DeviceMismatchError, StoreError, StoreWriteError
 from kiosk.rating import SOURCES, Rating
 from kiosk.store import database
+from kiosk.store.ids import uuid7_text
 from kiosk.store.reads import StoreReads
 from kiosk.timekeeping.clock import Clock, SystemClock
 from kiosk.timekeeping.localtime import to_utc_text
@@ -32,12 +33,16 @@ from kiosk.timekeeping.localtime import to_utc_text
 if TYPE_CHECKING:
     from kiosk.settings.model import Settings
 
+# The database id is read in the statement, so a rating never goes to a database the sync
+# process has forked since this process last looked (see fork()): the row is written only
+# while meta still holds the id the caller passes, and no row means "look again". The seq
+# comes back as the row id, and no RETURNING is needed.
 _INSERT = (
     "INSERT INTO ratings (seq, id, device_id, store_id, survey_id, question_id, "
     "config_version, scale, score, source, recorded_at, clock_synced, boot_id, mono_ns, "
-    "flag, followup_until_ns, database_id) VALUES "
-    "((SELECT coalesce(max(seq), ?) + 1 FROM ratings), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-    "?, ?, (SELECT value FROM meta WHERE key = 'database_id')) RETURNING seq, database_id"
+    "flag, followup_until_ns, database_id) "
+    "SELECT (SELECT coalesce(max(seq), ?) + 1 FROM ratings), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+    "?, ?, ?, ?, ?, value FROM meta WHERE key = 'database_id' AND value = ?"
 )
 
 
@@ -106,6 +111,7 @@ class Store(StoreReads):
         try:
             self._floor = self._claim_device()
             self._recent = self._load_recent()
+            self._database_id = self.database_id
         except BaseException:
             self.db.close()
             raise
@@ -154,31 +160,57 @@ class Store(StoreReads):
             raise ValueError(f"source {source!r} is not one of {', '.join(SOURCES)}")
         if not held >= 0:
             raise ValueError(f"held must be zero or more seconds, got {held!r}")
+        clock = self.clock
         with self._lock:
-            now, mono = self.clock.now(), self.clock.monotonic_ns()
-            boot, synced = self.clock.boot_id(), self.clock.synchronized()
+            now, mono = clock.now(), clock.monotonic_ns()
+            boot, synced = clock.boot_id(), clock.synchronized()
             press = Press(boot, mono, now.astimezone(ctx.tz), synced, held)
             flag = decide_flag(press, self._recent, ctx.rules)
             until = None
             if followup_seconds and flag is None:
                 until = mono + int(followup_seconds * 1e9)
-            rating_id = str(uuid7())
-            params = (
+            rating_id, recorded_at = uuid7_text(), to_utc_text(now)
+            params = [
                 self._floor, rating_id, ctx.device_id, ctx.store_id, ctx.survey_id,
                 ctx.question_id, ctx.config_version, ctx.scale.name, score, source,
-                to_utc_text(now), int(synced), boot, mono, flag, until,
-            )  # fmt: skip
-            # The database id is read in the statement: the sync process may have forked
-            # the database since (see fork()). A statement with RETURNING is not
-            # committed by sqlite-utils, hence the explicit transaction.
-            with self._atomic("save the rating"):
-                [(seq, database_id)] = self.db.conn.execute(_INSERT, params).fetchall()
+                recorded_at, int(synced), boot, mono, flag, until, self._database_id,
+            ]  # fmt: skip
+            seq = self._insert_rating(params)
             self._recent = self._recent.after(press, flag)
         return Rating(
             seq, rating_id, ctx.device_id, ctx.store_id, ctx.survey_id, ctx.question_id,
-            ctx.config_version, ctx.scale.name, score, source, None, params[10], synced,
-            boot, mono, flag, until, None, database_id,
+            ctx.config_version, ctx.scale.name, score, source, None, recorded_at, synced,
+            boot, mono, flag, until, None, params[-1],
         )  # fmt: skip
+
+    def _insert_rating(self, params: list[Any]) -> int:
+        """Insert one rating (*params* of :data:`_INSERT`) and commit; its seq.
+
+        The press's own transaction, written out rather than through :meth:`_atomic`: it
+        is the one write a shopper waits for. When the database id has changed (sync
+        forked the file), the row is written to the new id, which *params* then holds.
+        """
+        conn = self.db.conn
+        try:
+            outer = conn.in_transaction  # within bulk(): its transaction commits
+            if not outer:
+                conn.execute("BEGIN")
+            try:
+                cursor = conn.execute(_INSERT, params)
+                if cursor.rowcount == 0:  # forked since: once more, with the id now in meta
+                    params[-1] = self._database_id = self.database_id
+                    cursor = conn.execute(_INSERT, params)
+                if not outer:
+                    conn.execute("COMMIT")
+            except BaseException:
+                if not outer and conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise database.translate(exc, self.path, "save the rating") from exc
+        if cursor.rowcount != 1:
+            raise StoreWriteError(f"{self.path} has no database id in its meta table")
+        return cursor.lastrowid
 
     def set_reason(self, rating_id: str, reason: str) -> bool:
         """Store the follow-up answer; ``False`` when the question is no longer open.
