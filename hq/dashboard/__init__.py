@@ -44,6 +44,7 @@ def install(app: FastAPI, sessions: sessionmaker[Session], secure_cookies: bool)
         admin_pages,
         business,
         fleet_page,
+        overview,
         pages,
         reports_page,
         whatif,
@@ -67,6 +68,7 @@ def install(app: FastAPI, sessions: sessionmaker[Session], secure_cookies: bool)
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages.router)
+    app.include_router(overview.router)
     app.include_router(fleet_page.router)
     app.include_router(whatif.router)
     app.include_router(admin_pages.router)

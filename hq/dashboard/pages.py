@@ -18,7 +18,6 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import Field
-from sqlalchemy import select
 
 from hq.actions.log import actions_between, messages_of
 from hq.core.client_address import client_host
@@ -35,19 +34,8 @@ from hq.ingest.ratelimit import retry_after
 from hq.ingest.wire import Day
 from hq.insight.business.action_effects import effects_of
 from hq.insight.business.busyness import busy_grid, by_busyness
-from hq.insight.business.rates import Rate, rates_of, store_rates
-from hq.insight.chain import (
-    DAYS,
-    PAGE,
-    SORTS,
-    by_today,
-    incomplete_by_store,
-    last_days,
-    rankings,
-    store_table,
-)
-from hq.insight.chain_health import lacking, silent_devices
-from hq.insight.channels import CHANNELS, channel_split
+from hq.insight.business.rates import store_rates
+from hq.insight.channels import channel_split
 from hq.insight.comments import store_topics
 from hq.insight.counts import today
 from hq.insight.figures import store_page
@@ -56,11 +44,11 @@ from hq.insight.splits import choose_split
 from hq.insight.weekly.summary import store_summary
 from hq.insight.weekly.words import told
 from hq.people import sessions as login_sessions
-from hq.people.access import Access, Scope, load_tree, user_access
+from hq.people.access import Access, user_access
 from hq.people.admin import set_language
 from hq.people.auth.totp import login_step
 from hq.people.login import check_login
-from hq.tables.models import Region, Store
+from hq.tables.models import Store
 from hq.tables.people import User
 from hq.web.deps import DB, Now, WriteLock
 
@@ -228,110 +216,6 @@ def choose_language(
         )
         return _page(request, "problem.html", user, 400, why=why, store=None)
     return RedirectResponse(_back_to(back), status_code=303)
-
-
-@router.get("/", response_class=HTMLResponse)
-def all_stores(
-    request: Request,
-    db: DB,
-    now: Now,
-    lock: WriteLock,
-    page: Annotated[int, Query(ge=1, le=100_000, description="page of the table by name")] = 1,
-    sort: Annotated[str, Query(max_length=20)] = "rank",
-    first: Annotated[Day | None, Query(alias="from", description="first local day")] = None,
-    last: Annotated[Day | None, Query(alias="to", description="last local day")] = None,
-    compare: Annotated[str, Query(max_length=20)] = "previous",
-    region: Annotated[str, Query(max_length=64, description="one region's stores")] = "",
-    channel: Annotated[str, Query(max_length=20, description="kiosk or web answers only")] = "",
-):
-    """Every store: the rankings of every store over the last 30 days or the days
-    ``from`` … ``to`` (each store's own), and a page of the table by name; of one
-    region's stores (``region``) if given. The rankings are the whole chain's, cut to the
-    stores shown (issue 30); of one ``channel``'s answers if given (issue 32)."""
-    if not (user := logged_in(request, db, now, lock)):
-        return _to_login()
-    working = select(Store).where(Store.retired_at.is_(None))  # a retired store is kept apart
-    chain = list(db.scalars(working.order_by(Store.name, Store.id)))
-    every = user.access.visible(chain)
-    regions = shown_regions(db, every)
-    words = speaks(request, user)
-    if region:
-        if region not in {r.id for r in regions}:
-            why = words.translate("region: {value} is not a region of yours", value=repr(region))
-            return _page(request, "problem.html", user, 400, why=why, store=None, field="region")
-        inside = user.access.tree.stores_of(Scope("region", region))
-        every = [s for s in every if s.id in inside]
-    if channel not in ("", *CHANNELS):
-        why = words.translate("channel: {value} is not kiosk or web", value=repr(channel[:20]))
-        return _page(request, "problem.html", user, 400, why=why, store=None, field="channel")
-    only = user.access.stores if not region else frozenset(s.id for s in every)
-    silent, devices = silent_devices(db, now, only)
-    pages = max(1, -(-len(every) // PAGE))
-    chain_today = max((today(s, now) for s in chain), default=now.date())
-    try:
-        period = choose(chain_today, first, last, compare)
-    except PeriodError as e:
-        why = words.translate(e.text, **e.values)
-        return _page(request, "problem.html", user, 400, why=why, store=None)
-    if page > pages:
-        why = words.translate(
-            "there is no page {page} of the stores; there are {pages}", page=page, pages=pages
-        )
-        return _page(request, "problem.html", user, 400, why=why, store=None)
-    shown = store_table(db, every[(page - 1) * PAGE : page * PAGE], now, request.app.state.min_cell)
-    lack = lacking(db)
-    # only a store with a device that lacks something can have a day marked: the others
-    # are complete without a look (the template reads a missing store as [])
-    lacks = [s for s in every if s.id in lack]
-    incomplete = incomplete_by_store([(s, last_days(s, now)) for s in lacks], lack, now)
-    if period.chosen:  # the ranking's own days; else the table's 30 days, already marked
-        days = [d.isoformat() for d in period.days]
-        ranked = incomplete_by_store([(s, days) for s in lacks], lack, now)
-    else:
-        ranked = incomplete
-    return _page(
-        request,
-        "overview.html",
-        user,
-        stores=shown,
-        ranking=(ranking := rankings(db, chain, now, sort, period, only, channel or None)),
-        channel=channel,
-        rates=_response_rates(
-            db, [r.store for rows in ranking.values() for r in rows], now, period
-        ),
-        period=period,
-        sort=sort if sort in SORTS else "rank",
-        page=page,
-        pages=pages,
-        silent=silent,
-        devices=devices,
-        incomplete=incomplete,
-        incomplete_ranked=ranked,
-        regions=regions,
-        region=region,
-    )
-
-
-def _response_rates(db: DB, stores: list[Store], now, period) -> dict[str, Rate]:
-    """The ranked stores' ratings per 100 transactions over the ranking's days (each
-    store's own last 30, or the chosen period); a store without figures is left out."""
-    if period.chosen:
-        spans = {(period.first, period.last): stores}
-    else:
-        spans = {(last - timedelta(days=DAYS - 1), last): group
-                 for last, group in by_today(stores, now).items()}  # fmt: skip
-    out = {}
-    for (first, last), group in spans.items():
-        found = rates_of(db, [s.id for s in group], first, last)
-        out |= {store: tx for store, (tx, _) in found.items() if tx.of}
-    return out
-
-
-def shown_regions(db: DB, stores: list[Store]) -> list[Region]:
-    """The regions that hold one of *stores* (a reader's), by name, for the filter."""
-    tree = load_tree(db)
-    ids = {r for s in stores for r in tree.path_up(s.region_id)}
-    return list(db.scalars(select(Region).where(Region.id.in_(ids)).order_by(Region.name)))
 
 
 @router.get("/stores/{store_id}", response_class=HTMLResponse)

@@ -30,11 +30,16 @@ from kiosk.counting.scales import DEFAULT_SCALE
 PAGE = 50  # stores per page of the table by name
 DAYS = 30
 
+KINDS = ("csat", "nps", "ces")  # a ranking per kind of scale
+# The orders of a ranking; "-rank" and "-change" are the worst places and the biggest
+# falls first. A store without a place (or a change) comes last either way.
 SORTS = {
     "rank": lambda row: (row.ranked.rank is None, row.ranked.rank or 0, -row.ranked.n),
+    "-rank": lambda row: (row.ranked.rank is None, -(row.ranked.rank or 0), -row.ranked.n),
     "name": lambda row: row.store.name.casefold(),
     "n": lambda row: -row.ranked.n,
     "change": lambda row: (row.ranked.change is None, -(row.ranked.change or 0)),
+    "-change": lambda row: (row.ranked.change is None, row.ranked.change or 0),
 }
 
 
@@ -110,7 +115,7 @@ def rankings(
                 continue  # no answers on that channel: not in its ranking
             groups.setdefault(kind_of(scale), {})[s.id] = (s, scale, *summaries)
     out = {}
-    for kind in ("csat", "nps", "ces"):
+    for kind in KINDS:
         if kind not in groups:
             continue
         items = groups[kind]
