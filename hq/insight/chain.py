@@ -129,7 +129,7 @@ def rankings(
             on = changed.get(r.key)
             if on is not None:  # not a change of what shoppers think (issue 30, B8)
                 r = replace(r, change=None)
-            rows.append(RankRow(store, scale, r, current.as_dict()[headline(scale)[0]], on))
+            rows.append(RankRow(store, scale, r, current.value(headline(scale)[0]), on))
         if rows:
             out[kind] = sorted(rows, key=SORTS.get(sort, SORTS["rank"]))
     return out

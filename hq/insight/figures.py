@@ -97,7 +97,7 @@ def store_figures(
     key = headline(scale)[0]
     now_, before = metrics.merge(*summaries), _merged(session, store, period.before, scale, where)
     periods = {period.label: now_.as_dict(), period.compared_with: before.as_dict()}
-    a, b = now_.as_dict(digits=None)[key], before.as_dict(digits=None)[key]
+    a, b = now_.value(key, None), before.value(key, None)
     change = None if a is None or b is None else round(a - b, 1)
     span = (min(period.first, period.before[0]), max(period.last, period.before[1]))
     changed_on = question_changes(session, [store.id], *span, *where).get(store.id)
@@ -115,7 +115,7 @@ def _compared(session: Session, figures: StoreFigures, period: Period, where) ->
     now_ = metrics.merge(*[figures.counted.summary(i, figures.scale)
                            for i in range(len(figures.counted.days))])  # fmt: skip
     before = _merged(session, store, period.before, figures.scale, where)
-    a, b = now_.as_dict(digits=None)[key], before.as_dict(digits=None)[key]
+    a, b = now_.value(key, None), before.value(key, None)
     span = (min(period.first, period.before[0]), max(period.last, period.before[1]))
     figures.changed_on = question_changes(session, [store.id], *span, *where).get(store.id)
     if a is not None and b is not None and figures.changed_on is None:
@@ -160,7 +160,7 @@ AXES = {"csat": ("0", "100"), "nps": ("−100", "100"), "ces": ("1", "7")}
 def _on_axis(key: str, summary: metrics.Summary) -> float | None:
     """The headline metric drawn on the trend's 0–100 axis: CSAT as it is, NPS −100…100
     and CES 1–7 stretched onto it (an NPS of −40 sits at 30)."""
-    value = summary.as_dict(digits=None)[key]
+    value = summary.value(key, None)
     if value is None:
         return None
     if key == "nps":

@@ -77,6 +77,13 @@ class Summary:
             "ces": _round(self.ces, digits),
         }
 
+    def value(self, metric: str, digits: int | None = 1) -> float | None:
+        """One metric (``csat``, ``index``, ``nps`` or ``ces``) as :meth:`as_dict` gives
+        it, without making the rest: a page of a thousand stores wants one of each."""
+        if metric not in ("csat", "index", "nps", "ces"):
+            raise ValueError(f"{metric!r} is not a metric: csat, index, nps or ces")
+        return _round(getattr(self, metric), digits)
+
 
 def summarize(scale: str | Scale, counts: Mapping[int, int]) -> Summary:
     """The :class:`Summary` of *counts* (score → how many unflagged ratings) on *scale*.

@@ -261,3 +261,15 @@ def test_merge_equals_summarize_of_added_counts(data):
     a = summarize(*data.draw(counts_on(name)))
     b = summarize(*data.draw(counts_on(name)))
     assert merge(a, b) == summarize(name, Counter(a.counts) + Counter(b.counts))
+
+
+@given(counts_on(), st.sampled_from(["csat", "index", "nps", "ces"]), st.sampled_from([None, 0, 1]))
+def test_one_metric_alone_is_the_one_in_as_dict(drawn, metric, digits):
+    s = summarize(*drawn)
+    assert s.value(metric, digits) == s.as_dict(digits)[metric]
+    assert s.value(metric) == s.as_dict()[metric]
+
+
+def test_what_is_not_a_metric_is_a_value_error_naming_it():
+    with pytest.raises(ValueError, match="'count' is not a metric"):
+        summarize("smiley4", {4: 1}).value("count")

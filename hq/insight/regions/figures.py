@@ -84,7 +84,7 @@ def _figures(session: Session, group: Group, period: Period) -> StoreFigures:
         then = summarize(total, scale)
         key = headline(scale)[0]
         figures.periods = {period.label: now_.as_dict(), period.compared_with: then.as_dict()}
-        a, b = now_.as_dict(digits=None)[key], then.as_dict(digits=None)[key]
+        a, b = now_.value(key, None), then.value(key, None)
         figures.change = None if a is None or b is None else round(a - b, 1)
     return figures
 
