@@ -98,7 +98,7 @@ def all_stores(
     totals = {kind: len(rows) for kind, rows in ranked.items()}
     if ranking:  # one whole ranking, a page of it; no table by name
         rows = ranked.get(ranking, [])
-        pages, shown = max(1, -(-len(rows) // RANK_PAGE)), []
+        pages = max(1, -(-len(rows) // RANK_PAGE))
         ranked = {ranking: rows[(page - 1) * RANK_PAGE : page * RANK_PAGE]} if rows else {}
     else:
         pages = max(1, -(-len(every) // PAGE))
@@ -108,15 +108,12 @@ def all_stores(
             "there is no page {page} of the stores; there are {pages}", page=page, pages=pages
         )
         return problem(why)
-    if not ranking:
-        table = every[(page - 1) * PAGE : page * PAGE]
-        shown = store_table(db, table, now, request.app.state.min_cell)
+    table = [] if ranking else every[(page - 1) * PAGE : page * PAGE]
     lack = lacking(db)
-    # only a store with a device that lacks something can have a day marked: the others
-    # are complete without a look (the template reads a missing store as [])
-    on_page = {s.id for s in every[(page - 1) * PAGE : page * PAGE]} if not ranking else set()
-    in_rows = {r.store.id for rows in ranked.values() for r in rows}
-    lacks = [s for s in every if s.id in lack and s.id in on_page | in_rows]
+    # only a store shown with a device that lacks something can have a day marked: the
+    # others are complete without a look (the template reads a missing store as [])
+    shown_ids = {s.id for s in table} | {r.store.id for rows in ranked.values() for r in rows}
+    lacks = [s for s in every if s.id in lack and s.id in shown_ids]
     incomplete = incomplete_by_store([(s, last_days(s, now)) for s in lacks], lack, now)
     if period.chosen:  # the ranking's own days; else the table's 30 days, already marked
         days = [d.isoformat() for d in period.days]
@@ -127,11 +124,10 @@ def all_stores(
         request,
         "overview.html",
         user,
-        stores=shown,
+        stores=store_table(db, table, now, request.app.state.min_cell),
         ranking=ranked,
         totals=totals,
         one_ranking=ranking,
-        ranked_first=RANKED,
         channel=channel,
         rates=_response_rates(db, [r.store for rows in ranked.values() for r in rows], now, period),
         period=period,
