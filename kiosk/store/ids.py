@@ -1,8 +1,9 @@
 """A rating's id: a UUIDv7 (RFC 9562) as text, made without a system call.
 
 ``uuid6.uuid7()`` takes its 74 random bits from ``secrets`` (the kernel's ``getrandom``, a
-system call per press) and builds a ``UUID`` object only to turn it into text. On the
-press path, after the previous press's ``fsync``, that was about a tenth of ``record()``.
+system call per press) and builds a ``UUID`` object only to turn it into text: 3.2 µs
+warm against 1.6 µs here, and several times that on the press path, where the process
+wakes on a cold CPU after the previous press's ``fsync``.
 A rating id is not a secret: it must be unique and sort by time. So the random bits come
 from the process's own generator (``random``, seeded by the kernel at start and again in
 a forked child), and the text is formatted straight from the integer.
