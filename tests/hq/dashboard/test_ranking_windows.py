@@ -24,6 +24,7 @@ HAPPY = {f"s{i}": 24 - 3 * (i - 1) for i in range(1, 8)}
 def chain(hq, monkeypatch):
     monkeypatch.setattr(overview, "RANKED", 3)
     monkeypatch.setattr(overview, "RANK_PAGE", 2)
+    monkeypatch.setattr(overview, "PAGE", 3)  # stores a page of the table by name
     tokens = {"s1": hq.token, "s2": hq.extra_devices["k2"]}  # the fixture's two stores
     with hq.sessions() as s:
         for i in range(3, 9):
@@ -43,8 +44,11 @@ def test_the_front_page_shows_the_first_rows_and_links_to_the_whole_ranking(chai
     more = page.split('id="more-csat"')[1].split("</p>")[0]
     assert "The first 3 of 8 stores in this order." in more
     assert 'href="/?ranking=csat&sort=rank"' in more
-    assert 'id="stores"' in page  # the table by name is still there, every store of it
-    assert len(re.findall(r'<tr data-store="', page.split('id="stores"')[1])) == 8
+    by_name = page.split('id="stores"')[1]  # the table by name is still there, a page of it
+    assert len(re.findall(r'<tr data-store="', by_name)) == 3
+    pager = by_name.split('aria-label="pages of stores"')[1].split("</nav>")[0]
+    assert 'href="?page=2&sort=rank" rel="next"' in pager and "<strong>1</strong>" in pager
+    assert 'href="?page=3&sort=rank"' in pager and "ranking=" not in pager
 
 
 def test_the_pages_of_a_whole_ranking_are_the_ranking_in_order(chain):
