@@ -22,8 +22,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from scipy.stats import norm
-
 ALPHA = 0.05
 MIN_WEEK_N = 5  # a norm week with fewer ratings of a slice says little of its variation
 
@@ -61,7 +59,9 @@ def two_proportions(n1: int, x1: int, n0: int, x0: int, tau2: float = 0.0, weeks
     if x1 + x0 in (0, n1 + n0):
         return 1.0
     gap = max(0.0, abs(x1 / n1 - x0 / n0) - 0.5 * (1 / n1 + 1 / n0))
-    return float(2 * norm.sf(gap / standard_error(n1, x1, n0, x0, tau2, weeks)))
+    # 2 × the normal curve's upper tail at z: erfc(z / √2), as scipy's norm.sf computes
+    # it, without its array machinery (70 µs a call; a region's week tests thousands)
+    return math.erfc(gap / standard_error(n1, x1, n0, x0, tau2, weeks) / math.sqrt(2))
 
 
 def holm(p_values: Sequence[float]) -> list[float]:

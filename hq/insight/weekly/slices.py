@@ -171,29 +171,18 @@ def examine(
         return found
     unhappy_weeks = [sum(n for s, n in c.items() if is_negative(sc, s)) for c in whole]
     floor_n, floor_norm = max(MIN_N, few), max(MIN_NORM_N, few)
-    # Each slice as (where, measure, week (n, x), norm weeks [(n, x)], index now, index before)
+    # Each slice as (where, measure, week (n, x), norm weeks [(n, x)], its counts by week
+    # or None); the indexes are worked out only for the changes that pass the test.
+    negative = {key[5] for key in kept if is_negative(sc, key[5])}  # the scores seen
     slices = []
     for where, by_week in scores.items():
-        nx = [
-            (sum(c.values()), sum(n for s, n in c.items() if is_negative(sc, s))) for c in by_week
-        ]
-        norm_c = sum(by_week[:NORM_WEEKS], Counter())
-        slices.append(
-            (
-                where,
-                "unhappy",
-                nx[NORM_WEEKS],
-                nx[:NORM_WEEKS],
-                summarize(sc, by_week[NORM_WEEKS]).index,
-                summarize(sc, norm_c).index,
-            )
-        )
+        nx = [(c.total(), sum(n for s, n in c.items() if s in negative)) for c in by_week]
+        slices.append((where, "unhappy", nx[NORM_WEEKS], nx[:NORM_WEEKS], by_week))
     for reason, by_week in reasons.items():
         if by_week[NORM_WEEKS] < few:  # a reason given fewer times is not shown (issue 30)
             continue
         nx = list(zip(unhappy_weeks, by_week, strict=True))
-        slices.append(((("reason", reason),), "reason", nx[NORM_WEEKS], nx[:NORM_WEEKS],
-                       None, None))  # fmt: skip
+        slices.append(((("reason", reason),), "reason", nx[NORM_WEEKS], nx[:NORM_WEEKS], None))
     tested = []
     for s in slices:
         (n1, _), norm = s[2], s[3]
@@ -205,7 +194,7 @@ def examine(
         return found
     found.tau2 = tau2 = week_variation([s[3] for s in tested])
     p_values, errors = [], []
-    for _where, _measure, (n1, x1), norm, _i1, _i0 in tested:
+    for _where, _measure, (n1, x1), norm, _counts in tested:
         n0, x0 = sum(n for n, _ in norm), sum(x for _, x in norm)
         weeks = sum(1 for n, _ in norm if n)
         p_values.append(two_proportions(n1, x1, n0, x0, tau2, weeks))
@@ -213,8 +202,12 @@ def examine(
     passed = []
     for s, p, adjusted, se in zip(tested, p_values, holm(p_values), errors, strict=True):
         if adjusted < alpha:
-            where, measure, (n1, x1), norm, index_after, index_before = s
+            where, measure, (n1, x1), norm, by_week = s
             n0, x0 = sum(n for n, _ in norm), sum(x for _, x in norm)
+            index_after = index_before = None
+            if by_week is not None:
+                index_after = summarize(sc, by_week[NORM_WEEKS]).index
+                index_before = summarize(sc, sum(by_week[:NORM_WEEKS], Counter())).index
             passed.append(Change(where, measure, 100 * x0 / n0, 100 * x1 / n1, n1, n0,
                                  index_before, index_after, p, adjusted, se))  # fmt: skip
     # A slice whose wider slice (it lies inside) changed nearly as much is that slice's

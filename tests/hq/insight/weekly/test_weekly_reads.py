@@ -16,7 +16,7 @@ from hq.insight.weekly.summary import last_week, region_summary, store_summary
 from hq.people.admin import add_store
 from hq.people.roles import add_region, set_store_region
 from hq.tables.business import BusinessHour
-from hq.tables.models import Store
+from hq.tables.models import DayCount, HourCount, Store
 from tests.hq.conftest import NOON
 from tests.hq.insight.weekly.simulated import keep, store_weeks
 
@@ -140,3 +140,28 @@ def test_a_regions_week_is_the_last_one_ended_in_all_of_its_stores(hq):
     assert helsinki.first == WEEK + timedelta(weeks=1)  # 16.–22.11. has ended in Helsinki
     assert both.first == WEEK  # … but not in Los Angeles
     assert both.verdict == "too_early"  # no ratings at all
+
+
+def _flagged_only(hq, store_id: str, scale: str, n: int) -> None:
+    """*n* repeats a day on *scale* at 10:00 over the summary's nine weeks: ratings that
+    count for nothing, kept as ingest keeps them (an hour row and the day's ``repeat``)."""
+    with hq.sessions() as s, s.begin():
+        for i in range(63):
+            day = (NORM + timedelta(days=i)).isoformat()
+            s.add(HourCount(store_id=store_id, day=day, hour=10, device_id="k1",
+                            survey_id="default", question_id="overall", config_version=1,
+                            scale=scale, score=0, flag="repeat", reason="", n=n))  # fmt: skip
+            s.add(DayCount(store_id=store_id, day=day, scale=scale, repeat=n))
+
+
+def test_the_main_scale_is_the_one_with_the_most_counted_ratings(hq):
+    """The week's scale is read from the day counts: ratings that count for nothing do
+    not make a scale the main one, and a store with none counted is too early to tell."""
+    keep(hq, "s1", store_weeks(31, first=NORM))
+    _flagged_only(hq, "s1", "nps", 10_000)  # far more ratings than smiley4's, none counted
+    _flagged_only(hq, "s2", "nps", 50)
+    with hq.sessions() as s:
+        busy = store_summary(s, s.get(Store, "s1"), NOON)
+        flagged = store_summary(s, s.get(Store, "s2"), NOON)
+    assert busy.scale == "smiley4" and busy.examined.ratings > 0
+    assert flagged.scale is None and flagged.verdict == "too_early"

@@ -5,12 +5,18 @@ usual week-to-week variation) is told "no change" in at least 90 %. Plain counts
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy.stats import norm
 
-from hq.insight.weekly.noise import holm, two_proportions, week_variation
-from hq.insight.weekly.slices import MOST, Cell, examine
+from hq.insight.weekly.noise import holm, standard_error, two_proportions, week_variation
+from hq.insight.weekly.slices import MOST, NORM_WEEKS, Cell, examine
+from kiosk.counting.metrics import summarize
+from kiosk.counting.scales import get_scale
 from tests.hq.insight.weekly.simulated import store_weeks
 
 RUNS = 60
@@ -101,3 +107,39 @@ def test_monday_is_the_weekday_of_the_cells():
     assert (
         date(2026, 9, 7).weekday() == 0 and (date(2026, 9, 7) + timedelta(weeks=8)).weekday() == 0
     )
+
+
+@given(
+    n1=st.integers(1, 100_000),
+    n0=st.integers(1, 800_000),
+    a=st.floats(0, 1),
+    b=st.floats(0, 1),
+    tau2=st.floats(0, 2),
+    weeks=st.integers(1, 8),
+)
+def test_the_p_value_is_the_normal_curves_two_tails(n1, n0, a, b, tau2, weeks):
+    """two_proportions works out the tail with math.erfc: the same as scipy's normal
+    curve, to the last few digits, for every share, size and variation."""
+    x1, x0 = round(a * n1), round(b * n0)
+    p = two_proportions(n1, x1, n0, x0, tau2, weeks)
+    if x1 + x0 in (0, n1 + n0):
+        assert p == 1.0
+        return
+    gap = max(0.0, abs(x1 / n1 - x0 / n0) - 0.5 * (1 / n1 + 1 / n0))
+    expected = 2 * norm.sf(gap / standard_error(n1, x1, n0, x0, tau2, weeks))
+    assert p == pytest.approx(expected, rel=1e-11, abs=1e-300)
+
+
+def test_a_changes_index_is_its_slices_own_week_and_norm():
+    """The index of a change (worked out only for the changes told) is the index of its
+    slice's ratings in the week and in the eight weeks before."""
+    found = examine(store_weeks(41, planted=MONDAY_EVENINGS), "smiley4")
+    change = next(c for c in found.changes if c.parts == {"weekday": 0, "hours": "evening"})
+    week, norm_weeks = Counter(), Counter()
+    for c in store_weeks(41, planted=MONDAY_EVENINGS):
+        if c.unit is not None and c.day.weekday() == 0 and c.hour >= 17:
+            (week if c.week == NORM_WEEKS else norm_weeks)[c.score] += c.n
+    scale = get_scale("smiley4")
+    assert change.n == week.total() and change.norm_n == norm_weeks.total()
+    assert change.index_after == summarize(scale, week).index
+    assert change.index_before == summarize(scale, norm_weeks).index
