@@ -2,12 +2,14 @@
 use, in process (no HTTP): a chain of ``HYMIO_BENCH_STORES_PAGE_STORES`` stores (default
 1 000) with 60 days of kept counts each (``rating_days``, ``rating_hours`` and
 ``question_days``, as ingest keeps them, about 55 ratings a store a day), one store with
-two years of them, and ``HYMIO_BENCH_STORES_PAGE_KIOSKS`` kiosks (default 5 000).
+two years of them, and ``HYMIO_BENCH_STORES_PAGE_KIOSKS`` kiosks (default 5 000); the
+first half of the stores are one region.
 
 The bare read is the driver reading the rollup rows the page reads (no Python around
 them): for ``GET /``, every store's ``rating_days`` of the ranking's 60 days; for
 ``GET /stores/s0001`` over a year, that store's ``rating_days`` of the year and the year
-before and its ``rating_hours`` of the year. Interleaved rounds (bare, page, …); min,
+before and its ``rating_hours`` of the year; for ``GET /regions/r1``, its stores'
+``rating_hours`` of the weekly summary's nine weeks (its widest read). Interleaved rounds (bare, page, …); min,
 median and max, and the page as a ratio of its bare read. ``--profile`` prints cProfile's
 top functions of each page instead.
 """
@@ -27,11 +29,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
+from sqlalchemy import update
 
 from bench.chain_data import KIOSK_COLUMNS, kiosk_rows
 from bench.common import row
 from hq.people.admin import add_store, add_user
+from hq.people.roles import add_region
 from hq.tables.database import open_database
+from hq.tables.models import Store
 from hq.tables.rollups import DAY_COUNTS, DAY_KEYS, HOUR_KEYS, QUESTION_KEYS
 
 STORES = int(os.environ.get("HYMIO_BENCH_STORES_PAGE_STORES", "1000"))
@@ -41,6 +46,7 @@ PASSWORD = "bench horse battery"  # noqa: S105 -- a bench user's password
 ZONES = ("Europe/Helsinki", "Europe/Stockholm")
 PER_DAY = 55
 YEAR_STORE = "s0001"
+REGION = "r1"  # the first half of the stores
 
 
 def _scale(i: int) -> tuple[str, int, int]:
@@ -73,6 +79,10 @@ def fill(url: str) -> None:
         for i in range(STORES):
             add_store(s, f"s{i:04d}", f"Store {i:04d}", ZONES[i % 2], now)
         add_user(s, "bench", PASSWORD, now)
+        add_region(s, REGION, "Region one", None, now)  # half the chain
+        half = [f"s{i:04d}" for i in range(STORES // 2)]
+        s.execute(update(Store).where(Store.id.in_(half)).values(region_id=REGION))
+        s.commit()
     engine.dispose()
     rng = random.Random(31)
     devices = kiosk_rows(KIOSKS, STORES, rng, now)
@@ -123,12 +133,16 @@ def bare_reads(now: datetime) -> dict[str, list[tuple[str, tuple]]]:
     day = "SELECT * FROM rating_days WHERE day >= %s AND day <= %s"
     one_day = "SELECT * FROM rating_days WHERE store_id = %s AND day >= %s AND day <= %s"
     one_hour = "SELECT * FROM rating_hours WHERE store_id = %s AND day >= %s AND day <= %s"
+    region_hours = ("SELECT h.* FROM rating_hours h JOIN stores s ON s.id = h.store_id"
+                    " WHERE s.region_id = %s AND h.day >= %s AND h.day <= %s")
     d = lambda n: (today - timedelta(days=n)).isoformat()  # noqa: E731
     year = f"?from={d(364)}&to={d(0)}"
     return {
         "/": [(day, (d(60), d(0)))],
         f"/stores/{YEAR_STORE}{year}": [(one_day, (YEAR_STORE, d(729), d(0))),
                                        (one_hour, (YEAR_STORE, d(364), d(0)))],
+        # the weekly summary's nine weeks of the region's hour counts (its widest read)
+        f"/regions/{REGION}": [(region_hours, (REGION, d(69), d(0)))],
     }  # fmt: skip
 
 
