@@ -9,9 +9,9 @@ The bare read is the driver reading the rollup rows the page reads (no Python ar
 them): for ``GET /``, every store's ``rating_days`` of the ranking's 60 days; for
 ``GET /stores/s0001`` over a year, that store's ``rating_days`` of the year and the year
 before and its ``rating_hours`` of the year; for ``GET /regions/r1``, its stores'
-``rating_hours`` of the weekly summary's nine weeks (its widest read). Interleaved rounds (bare, page, …); min,
-median and max, and the page as a ratio of its bare read. ``--profile`` prints cProfile's
-top functions of each page instead.
+``rating_hours`` of the weekly summary's nine weeks (its widest read). Interleaved rounds
+(bare, page, …); min, median and max, and the page as a ratio of its bare read.
+``--profile`` prints cProfile's top functions of each page instead.
 """
 
 from __future__ import annotations
@@ -133,8 +133,10 @@ def bare_reads(now: datetime) -> dict[str, list[tuple[str, tuple]]]:
     day = "SELECT * FROM rating_days WHERE day >= %s AND day <= %s"
     one_day = "SELECT * FROM rating_days WHERE store_id = %s AND day >= %s AND day <= %s"
     one_hour = "SELECT * FROM rating_hours WHERE store_id = %s AND day >= %s AND day <= %s"
-    region_hours = ("SELECT h.* FROM rating_hours h JOIN stores s ON s.id = h.store_id"
-                    " WHERE s.region_id = %s AND h.day >= %s AND h.day <= %s")
+    region_hours = (
+        "SELECT h.* FROM rating_hours h JOIN stores s ON s.id = h.store_id"
+        " WHERE s.region_id = %s AND h.day >= %s AND h.day <= %s"
+    )
     d = lambda n: (today - timedelta(days=n)).isoformat()  # noqa: E731
     year = f"?from={d(364)}&to={d(0)}"
     return {

@@ -24,12 +24,15 @@ from hq.insight.chain import (
     DAYS,
     KINDS,
     PAGE,
+    RANK_PAGE,
+    RANKED,
     SORTS,
     by_today,
     incomplete_by_store,
     last_days,
     rankings,
     store_table,
+    window,
 )
 from hq.insight.chain_health import lacking, silent_devices
 from hq.insight.channels import CHANNELS
@@ -40,8 +43,6 @@ from hq.tables.models import Region, Store
 from hq.web.deps import DB, Now, WriteLock
 
 router = APIRouter(include_in_schema=False)
-RANKED = 20  # rows of each ranking on the all-stores page
-RANK_PAGE = 50  # rows a page of one whole ranking
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -94,15 +95,11 @@ def all_stores(
         period = choose(chain_today, first, last, compare)
     except PeriodError as e:
         return problem(words.translate(e.text, **e.values))
-    ranked = rankings(db, chain, now, sort, period, only, channel or None)
-    totals = {kind: len(rows) for kind, rows in ranked.items()}
-    if ranking:  # one whole ranking, a page of it; no table by name
-        rows = ranked.get(ranking, [])
-        pages = max(1, -(-len(rows) // RANK_PAGE))
-        ranked = {ranking: rows[(page - 1) * RANK_PAGE : page * RANK_PAGE]} if rows else {}
-    else:
-        pages = max(1, -(-len(every) // PAGE))
-        ranked = {kind: rows[:RANKED] for kind, rows in ranked.items()}
+    # one whole ranking, a page of it, and no table by name; or the first rows of each
+    shown = window(rankings(db, chain, now, sort, period, only, channel or None), ranking,
+                   page, RANKED, RANK_PAGE)  # fmt: skip
+    ranked, totals = shown.shown, shown.totals
+    pages = shown.pages if ranking else max(1, -(-len(every) // PAGE))
     if page > pages:
         why = words.translate(
             "there is no page {page} of the stores; there are {pages}", page=page, pages=pages

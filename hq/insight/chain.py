@@ -29,6 +29,8 @@ from kiosk.counting.scales import DEFAULT_SCALE
 
 PAGE = 50  # stores per page of the table by name
 DAYS = 30
+RANKED = 20  # rows of each ranking on a page of rankings (all stores, a region)
+RANK_PAGE = 50  # rows a page of one whole ranking
 
 KINDS = ("csat", "nps", "ces")  # a ranking per kind of scale
 # The orders of a ranking; "-rank" and "-change" are the worst places and the biggest
@@ -133,6 +135,35 @@ def rankings(
         if rows:
             out[kind] = sorted(rows, key=SORTS.get(sort, SORTS["rank"]))
     return out
+
+
+@dataclass
+class Window:
+    """What a page of rankings shows: the first *first* rows of each ranking, or, with
+    *one* kind chosen, page *page* of that whole ranking (*per_page* rows a page); *totals*
+    are the whole rankings' lengths, *pages* the pages of the one ranking (1 without)."""
+
+    shown: dict[str, list[RankRow]]
+    totals: dict[str, int]
+    pages: int
+
+
+def window(
+    ranked: dict[str, list[RankRow]],
+    one: str = "",
+    page: int = 1,
+    first: int = RANKED,
+    per_page: int = RANK_PAGE,
+) -> Window:
+    """The rows of *ranked* a page shows (see :class:`Window`); the places and estimates
+    are the whole ranking's, however few rows are shown."""
+    totals = {kind: len(rows) for kind, rows in ranked.items()}
+    if not one:
+        return Window({kind: rows[:first] for kind, rows in ranked.items()}, totals, 1)
+    rows = ranked.get(one, [])
+    pages = max(1, -(-len(rows) // per_page))
+    shown = {one: rows[(page - 1) * per_page : page * per_page]} if rows else {}
+    return Window(shown, totals, pages)
 
 
 def _two_spans(session: Session, store_ids: list[str], a: tuple, b: tuple) -> dict:

@@ -17,6 +17,7 @@ from hq.dashboard.heat import HeatBy, heat_links, heat_problem
 from hq.dashboard.pages import _page, _to_login, logged_in, speaks
 from hq.ingest.wire import Day
 from hq.insight.business.busyness import busy_grid
+from hq.insight.chain import KINDS, RANK_PAGE, RANKED, SORTS, window
 from hq.insight.period import choose
 from hq.insight.regions.figures import region_group, region_page
 from hq.insight.regions.ranking import chain_today, rank_regions
@@ -70,10 +71,14 @@ def one_region(
     last: Last = None,
     compare: Compare = "previous",
     heat: HeatBy = "unhappy",
+    sort: Annotated[str, Query(max_length=20)] = "rank",
+    ranking: Annotated[str, Query(max_length=20, description="one whole ranking")] = "",
+    page: Annotated[int, Query(ge=1, le=100_000, description="page of the ranking")] = 1,
 ):
     """A region's page: its cards, trend, heat map (``heat=busy``: by transactions per
     staff member) and reasons, its satisfaction by busyness, its place among the regions
-    beside it, its stores and its own regions ranked."""
+    beside it, the first rows of its stores' rankings in the order ``sort`` (or, with
+    ``ranking``, that whole ranking a page at a time) and its own regions ranked."""
     if not (user := logged_in(request, db, now, lock)):
         return _to_login()
     words = speaks(request, user)
@@ -87,11 +92,21 @@ def one_region(
                      store=None)  # fmt: skip
     if why := heat_problem(heat, words):
         return _page(request, "problem.html", user, 400, why=why, store=None, field="heat")
+    if ranking not in ("", *KINDS):
+        why = words.translate("ranking: {value} is not csat, nps or ces", value=repr(ranking))
+        return _page(request, "problem.html", user, 400, why=why, store=None, field="ranking")
+    sort = sort if sort in SORTS else "rank"
     few = request.app.state.min_cell
-    figures = region_page(db, group, now, period, words.code, few)
+    figures = region_page(db, group, now, period, words.code, few, sort)
+    shown = window(figures.pop("stores"), ranking, page, RANKED, RANK_PAGE)
+    if page > shown.pages:
+        why = words.translate("there is no page {page} of the stores; there are {pages}",
+                              page=page, pages=shown.pages)  # fmt: skip
+        return _page(request, "problem.html", user, 400, why=why, store=None, field="page")
     days = figures["figures"].counted.days
     busy = busy_grid(db, group.store_ids, days[0], days[-1]) if heat == "busy" else None
     weekly = region_summary(db, group.id, group.name, group.stores, now, few)
     return _page(request, "region.html", user, **figures, period=period, few=few, heat_by=heat,
-                 heat_links=heat_links(request), busy=busy,
-                 weekly=told(db, weekly, words))  # fmt: skip
+                 heat_links=heat_links(request), busy=busy, weekly=told(db, weekly, words),
+                 stores=shown.shown, totals=shown.totals, pages=shown.pages, page=page,
+                 one_ranking=ranking, sort=sort)  # fmt: skip

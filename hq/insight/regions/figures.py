@@ -112,10 +112,12 @@ def region_page(
     period: Period,
     language: str = "en",
     few: int = 5,
+    sort: str = "rank",
 ) -> dict:
     """Everything the region page shows over *period* (its days: the chain's last 30 by
-    default, see :func:`hq.insight.regions.ranking.chain_today`); a day or a reason of
-    fewer than *few* ratings shows no figure (:func:`hq.insight.splits.guarded`)."""
+    default, see :func:`hq.insight.regions.ranking.chain_today`), its stores ranked in the
+    order *sort* (:data:`hq.insight.chain.SORTS`); a day or a reason of fewer than *few*
+    ratings shows no figure (:func:`hq.insight.splits.guarded`)."""
     figures = _figures(session, group, period)
     figures.series = guarded_series(figures.series, figures.counts, few)
     if "today" in figures.periods:
@@ -133,7 +135,7 @@ def region_page(
         "reasons": guarded_reasons(reasons, few),
         "place": place,
         "of": of,
-        "stores": rankings(session, list(group.stores), now, "rank", period),
+        "stores": rankings(session, list(group.stores), now, sort, period),
         "regions": rank_regions(session, period, group.id),
         # satisfaction against busyness and the response rate, pooled over its stores
         "bands": by_busyness(session, group.store_ids, days[0], days[-1], scale),
