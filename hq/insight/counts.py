@@ -166,25 +166,37 @@ def _in_days(t, store: Store, first: date, last: date, scale: str) -> tuple:
     )
 
 
-def heat_map(
-    session: Session, store: Store, first: date, last: date, scale: str, *where
-) -> list[list[tuple[int, int]]]:
-    """Counted ratings on *scale* of the local days *first* … *last* by local weekday
-    (0 = Monday) × hour of day: (how many, how many of them unhappy, the negative half of
-    the scale as the follow-up question counts it)."""
-    t = HourCount
-    day = weekday(t.day)
-    query = (
-        select(day, t.hour, t.score, func.sum(t.n))
-        .where(*_in_days(t, store, first, last, scale), t.flag == "", *where)
-        .group_by(day, t.hour, t.score)
-    )
+def _grid(rows, sc) -> list[list[tuple[int, int]]]:
+    """The heat map of *rows* (weekday, hour, score, n)."""
     grid = [[(0, 0)] * 24 for _ in range(7)]
-    sc = get_scale(scale)
-    for day_of_week, hour, score, n in session.execute(query):
+    for day_of_week, hour, score, n in rows:
         had, unhappy = grid[day_of_week][hour]
         grid[day_of_week][hour] = (had + int(n), unhappy + int(n) * is_negative(sc, score))
     return grid
+
+
+def heat_and_reasons(
+    session: Session, store: Store, first: date, last: date, scale: str, middle: date, *where
+) -> tuple[list[list[tuple[int, int]]], list[ReasonShare]]:
+    """The heat map and :func:`reason_shares` of the same days from one read of the hour
+    counts (a region's page reads every hour of every store of the region once, not
+    twice): grouped by weekday, hour, half, score and reason, which is a few thousand
+    rows however many stores and days. The heat map: counted ratings on *scale* by local
+    weekday (0 = Monday) × hour of day, (how many, how many of them unhappy, the negative
+    half of the scale as the follow-up question counts it)."""
+    t = HourCount
+    half = case((t.day < middle.isoformat(), 0), else_=1)
+    inner = (
+        select(weekday(t.day).label("weekday"), t.hour, half.label("half"), t.score, t.reason,
+               t.n)
+        .where(*_in_days(t, store, first, last, scale), t.flag == "", *where)
+        .subquery()
+    )  # fmt: skip
+    keys = (inner.c.weekday, inner.c.hour, inner.c.half, inner.c.score, inner.c.reason)
+    rows = session.execute(select(*keys, func.sum(inner.c.n)).group_by(*keys)).all()
+    sc = get_scale(scale)
+    grid = _grid(((d, h, score, n) for d, h, _half, score, _reason, n in rows), sc)
+    return grid, _shares(((hf, score, reason, n) for _d, _h, hf, score, reason, n in rows), sc)
 
 
 def device_summaries(
@@ -234,9 +246,13 @@ def reason_shares(
     )
     c = inner.c
     query = select(c.half, c.score, c.reason, func.sum(c.n)).group_by(c.half, c.score, c.reason)
-    sc = get_scale(scale)
+    return _shares(session.execute(query), get_scale(scale))
+
+
+def _shares(rows, sc) -> list[ReasonShare]:
+    """The reason shares of *rows* (half, score, reason, n), a row per key or several."""
     unhappy, given = [0, 0], [Counter(), Counter()]
-    for h, score, reason, n in session.execute(query):
+    for h, score, reason, n in rows:
         if is_negative(sc, score):
             unhappy[h] += int(n)
             if reason:

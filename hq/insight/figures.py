@@ -17,8 +17,7 @@ from hq.insight.counts import (
     daily,
     day_counts,
     device_summaries,
-    heat_map,
-    reason_shares,
+    heat_and_reasons,
     today,
 )
 from hq.insight.exports.labels import ReasonLabels
@@ -199,10 +198,11 @@ def store_page(
     for day, why in zip(table, reversed(flags), strict=True):
         day["incomplete"] = incomplete.get(date.fromisoformat(day["date"]))
         day["not_counted"] = _why_not(why)
+    heat, shares = heat_and_reasons(session, store, *span[:3], days[len(days) // 2], *where)
     return {
         "figures": figures,
         "table": table,
-        "heat": heat_map(session, store, *span),
+        "heat": heat,
         "few": few,
         "kiosks": []
         if split.kiosk
@@ -211,15 +211,7 @@ def store_page(
         "breaks": breaks,
         "split": split,
         "not_counted": _why_not(sum(flags, Counter())),
-        "reasons": guarded_reasons(
-            _labelled(
-                session,
-                store,
-                reason_shares(session, store, *span[:3], days[len(days) // 2], *where),
-                language,
-            ),
-            few,
-        ),
+        "reasons": guarded_reasons(_labelled(session, store, shares, language), few),
         "devices": devices,
         "incomplete": len([d for d in table if d["incomplete"]]),
         "lost": lost,  # written off on these days: (device, how many, why) (issue 30)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from hq.insight.business.busyness import by_busyness
 from hq.insight.business.rates import pooled, rates_of
 from hq.insight.chain import rankings
-from hq.insight.counts import COUNTS, Days, Key, add_day, heat_map, reason_shares, summarize
+from hq.insight.counts import COUNTS, Days, Key, add_day, heat_and_reasons, summarize
 from hq.insight.exports.labels import ReasonLabels
 from hq.insight.figures import StoreFigures, figures_of, headline
 from hq.insight.period import Period
@@ -32,7 +32,7 @@ from kiosk.counting import metrics
 @dataclass(frozen=True)
 class Group:
     """A region as the store figures see a store: its id and name, and the ids of every
-    store below it (:func:`hq.insight.counts.heat_map` and the others sum them)."""
+    store below it (:func:`hq.insight.counts.heat_and_reasons` and the others sum them)."""
 
     id: str
     name: str
@@ -125,13 +125,13 @@ def region_page(
     days = figures.counted.days
     scale = figures.scale
     labels = ReasonLabels(session, language, list(group.store_ids))
-    shares = reason_shares(session, group, days[0], days[-1], scale, days[len(days) // 2])
+    heat, shares = heat_and_reasons(session, group, days[0], days[-1], scale, days[len(days) // 2])
     reasons = [(_label(labels, group, s.key) or s.key, s) for s in shares]
     place, of = _place(rank_regions(session, period, group.parent_id), group.id)
     return {
         "group": group,
         "figures": figures,
-        "heat": heat_map(session, group, days[0], days[-1], scale),
+        "heat": heat,
         "reasons": guarded_reasons(reasons, few),
         "place": place,
         "of": of,

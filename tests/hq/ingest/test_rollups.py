@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from hq.insight.counts import day_counts, device_summaries, heat_map, reason_shares
+from hq.insight.counts import day_counts, device_summaries, heat_and_reasons, reason_shares
 from hq.people.admin import add_device, add_store
 from hq.tables.models import DayCount, HourCount, Rating
 from hq.tables.rollups import rebuild
@@ -132,13 +132,15 @@ def test_every_figure_read_from_the_counts_equals_the_raw_rows(hq, tz, drawn):
         for scale in {r["scale"] for r in rows}:
             by_day = metrics.by_local_day(scale, rows, tz, days)
             assert [counted.summary(i, scale) for i in range(len(days))] == list(by_day.values())
-            assert heat_map(s, store, first, last, scale) == grid(rows, tz, scale)
+            middle = days[len(days) // 2]
+            heat, both = heat_and_reasons(s, store, first, last, scale, middle)
+            assert heat == grid(rows, tz, scale)
+            assert reasons(both) == shares(rows, tz, scale, middle)
             per_device = device_summaries(s, store, first, last, scale)
             assert per_device == {
                 dev: metrics.summarize_ratings(scale, [r for r in rows if r["device_id"] == dev])
                 for dev in {r["device_id"] for r in rows if r["scale"] == scale}
             }
-            middle = days[len(days) // 2]
             assert reasons(reason_shares(s, store, first, last, scale, middle)) == shares(
                 rows, tz, scale, middle
             )
