@@ -112,11 +112,17 @@ def _summary(session: Session, scope: str, ident: str, name: str, store_ids: lis
             week, d = week_of(day)
             yield Cell(week, unit_id, d, h, "", score, int(n), busy.get((store_id, day, h)))
 
+    # The days pooled, by band of hours, score and reason: the slices by time and the
+    # reasons in one read (a few thousand rows however many stores)
+    band = case(*[(t.hour < end, first) for _, first, end in HOUR_BANDS])
+    by_time = conn.execute(
+        select(t.day, band, t.score, t.reason, func.sum(t.n))
+        .where(*kept)
+        .group_by(t.day, band, t.score, t.reason)
+    ).all()
+
     def without():  # the days pooled, then each kiosk or store by week: far fewer rows
-        band = case(*[(t.hour < end, first) for _, first, end in HOUR_BANDS])
-        for day, h, score, n in conn.execute(
-            select(t.day, band, t.score, func.sum(t.n)).where(*kept).group_by(t.day, band, t.score)
-        ):
+        for day, h, score, _reason, n in by_time:
             week, d = week_of(day)
             yield Cell(week, None, d, int(h), "", score, int(n))
         starts = [norm_first + timedelta(weeks=i) for i in range(NORM_WEEKS + 1)]
@@ -130,12 +136,8 @@ def _summary(session: Session, scope: str, ident: str, name: str, store_ids: lis
             yield Cell(int(w), unit_id, None, int(h), "", score, int(n))
 
     cells = with_business() if busy else without()
-    reasons = conn.execute(
-        select(t.day, t.reason, t.score, func.sum(t.n))
-        .where(*kept, t.reason != "")
-        .group_by(t.day, t.reason, t.score)
-    )
-    given = ((week_of(day)[0], reason, score, int(n)) for day, reason, score, n in reasons)
+    given = ((week_of(day)[0], reason, score, int(n))
+             for day, _band, score, reason, n in by_time if reason)  # fmt: skip
     examined = examine(cells, scale, unit, few, given=given)
     return WeeklySummary(scope, ident, name, first, last, norm_first, scale, examined)
 
