@@ -22,6 +22,27 @@ def _order(page) -> list[str]:
     return [r.get_attribute("data-store") for r in page.locator("#ranking-csat tbody tr").all()]
 
 
+def admin_in(page, server) -> None:
+    """Log the admin in on *page*, landing on the all-stores page."""
+    page.goto(f"{server.url}/login")
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server.url}/")
+
+
+def every_page(page, order, kept: str = "") -> list[str]:
+    """The rows *order* reads on each page of a whole ranking, following its pager's
+    "next" from the page shown to the last; every page's address holds *kept*."""
+    seen = order(page)
+    while (following := page.locator("nav.pager a[rel=next]")).count():
+        following.click()
+        page.wait_for_load_state()
+        assert kept in page.url
+        seen += order(page)
+    return seen
+
+
 @pytest.mark.parametrize(("lang", "width"), [("en", 1366), ("fi", 390), ("sv", 390), ("fi", 1366)])
 def test_the_first_rows_then_the_whole_ranking_page_by_page(chain, browser, lang, width):  # noqa: F811
     context = browser.new_context(
@@ -29,11 +50,7 @@ def test_the_first_rows_then_the_whole_ranking_page_by_page(chain, browser, lang
     )
     page = context.new_page()
     with LiveServer(chain.app) as server:
-        page.goto(f"{server.url}/login")
-        page.fill("input[name=username]", "admin")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{server.url}/")
+        admin_in(page, server)
         assert _order(page) == ["s1", "s2", "s3"]
         more = page.locator("#more-csat")
         assert more.is_visible() and "3" in more.inner_text() and "8" in more.inner_text()
@@ -42,11 +59,7 @@ def test_the_first_rows_then_the_whole_ranking_page_by_page(chain, browser, lang
 
         more.get_by_role("link", name=WORDS[lang][0]).click()
         page.wait_for_url("**ranking=csat**")
-        seen = _order(page)
-        while (following := page.locator("nav.pager a[rel=next]")).count():
-            following.click()
-            page.wait_for_load_state()
-            seen += _order(page)
+        seen = every_page(page, _order)
         assert seen == [f"s{i}" for i in range(1, 9)]  # every store once, in the ranking's order
         assert page.locator("#stores").count() == 0
         assert page.evaluate("document.documentElement.scrollWidth") <= width

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.hq.conftest import PASSWORD, LiveServer
+from tests.hq.conftest import LiveServer
 from tests.hq.dashboard.test_dashboard import ARTIFACTS, browser  # noqa: F401 -- the fixture
 from tests.hq.dashboard.test_ranking_windows import chain  # noqa: F401 -- the fixture
+from tests.hq.dashboard.test_ranking_windows_browser import admin_in, every_page
 from tests.hq.dashboard.test_region_windows import region  # noqa: F401 -- the fixture
 
 WORDS = {  # the link to the whole ranking, and the way back, in each language
@@ -34,11 +35,7 @@ def test_a_regions_first_stores_then_its_whole_ranking(region, browser, lang, wi
     first, last = region.clock.now.date().replace(day=1), region.clock.now.date()
     days = f"from={first.isoformat()}&to={last.isoformat()}&compare=previous"
     with LiveServer(region.app) as server:
-        page.goto(f"{server.url}/login")
-        page.fill("input[name=username]", "admin")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{server.url}/")
+        admin_in(page, server)
         page.goto(f"{server.url}/regions/r?{days}")
         assert _order(page) == ["s1", "s2", "s3"]
         more = page.locator("#more-csat")
@@ -48,12 +45,7 @@ def test_a_regions_first_stores_then_its_whole_ranking(region, browser, lang, wi
 
         more.get_by_role("link", name=WORDS[lang][0]).click()
         page.wait_for_url("**ranking=csat**")
-        seen = _order(page)
-        while (following := page.locator("nav.pager a[rel=next]")).count():
-            following.click()
-            page.wait_for_load_state()
-            assert days in page.url  # the period is kept page by page
-            seen += _order(page)
+        seen = every_page(page, _order, days)  # the period is kept page by page
         assert seen == [f"s{i}" for i in range(1, 9)]  # every store once, in the ranking's order
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         page.screenshot(path=ARTIFACTS / f"hq-region-whole-{lang}-{width}.png", full_page=True)
