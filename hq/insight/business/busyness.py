@@ -64,20 +64,28 @@ def _band(transactions, staff):
     return case(*[(per_staff >= edge, i) for i, edge in reversed(list(enumerate(EDGES)))], else_=0)
 
 
+def banded_hours(stores: list[str], first: str, last: str):
+    """A subquery of *stores*' hours of the local days *first* … *last* (ISO) that have
+    transactions and staff figures: ``store_id``, ``day``, ``hour`` and the ``band`` of
+    their transactions per staff member (:func:`band_of`, decided in SQL)."""
+    b = BusinessHour
+    return (
+        select(b.store_id, b.day, b.hour,
+               _band(func.sum(b.transactions), func.sum(b.staff)).label("band"))
+        .where(b.store_id.in_(stores), b.day.between(first, last),
+               b.transactions.is_not(None), b.staff > 0)
+        .group_by(b.store_id, b.day, b.hour)
+        .subquery()
+    )  # fmt: skip
+
+
 def by_busyness(session: Session, stores: Iterable[str], first: date, last: date,
                 scale: str) -> list[Band]:  # fmt: skip
     """The bands of *stores*' local days *first* … *last* on *scale* (every band, empty
     ones with 0 hours)."""
     stores = list(stores)
-    b, t = BusinessHour, HourCount
-    per_hour = (
-        select(b.store_id, b.day, b.hour,
-               _band(func.sum(b.transactions), func.sum(b.staff)).label("band"))
-        .where(b.store_id.in_(stores), b.day.between(first.isoformat(), last.isoformat()),
-               b.transactions.is_not(None), b.staff > 0)
-        .group_by(b.store_id, b.day, b.hour)
-        .subquery()
-    )  # fmt: skip
+    t = HourCount
+    per_hour = banded_hours(stores, first.isoformat(), last.isoformat())
     band = per_hour.c.band
     hours = Counter(dict(session.execute(select(band, func.count()).group_by(band)).all()))
     counts: dict[int, Counter[int]] = defaultdict(Counter)

@@ -40,8 +40,9 @@ class Cell:
     """Counted ratings of one score: *week* 0 … NORM_WEEKS − 1 the norm (oldest first),
     NORM_WEEKS the week looked at; *unit* the kiosk (a store) or the store (a region);
     *busy* the band of busyness of the hour, or ``None`` without figures. A cell without
-    a unit counts only in the slices by time, one without a day only in the unit's (so
-    the counts can be read pooled over the units, and by week for each unit)."""
+    a unit counts only in the slices by time, one without a day only in the unit's, one
+    with neither only in its band of busyness (so the counts can be read pooled over the
+    units, by week for each unit, and by band)."""
 
     week: int
     unit: str | None

@@ -16,10 +16,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
-from hq.insight.business.busyness import band_of
+from hq.insight.business.busyness import banded_hours
 from hq.insight.counts import today
 from hq.insight.weekly.slices import HOUR_BANDS, NORM_WEEKS, Cell, Examined, examine
-from hq.tables.business import BusinessHour
 from hq.tables.models import SCORES, DayCount, HourCount, Store
 
 
@@ -89,7 +88,6 @@ def _summary(session: Session, scope: str, ident: str, name: str, store_ids: lis
     summary = WeeklySummary(scope, ident, name, first, last, norm_first, scale)
     if scale is None:
         return summary
-    busy = _busyness(session, store_ids, span)
     t = HourCount
     by = t.device_id if unit == "kiosk" else t.store_id
     kept = (t.store_id.in_(store_ids), t.day.between(*span), t.flag == "", t.scale == scale)
@@ -103,15 +101,6 @@ def _summary(session: Session, scope: str, ident: str, name: str, store_ids: lis
             known = weeks[day] = ((d - norm_first).days // 7, d)
         return known
 
-    def with_business():  # each hour of each kiosk or store, for its band of busyness
-        for store_id, unit_id, day, h, score, n in conn.execute(
-            select(t.store_id, by, t.day, t.hour, t.score, func.sum(t.n))
-            .where(*kept)
-            .group_by(t.store_id, by, t.day, t.hour, t.score)
-        ):
-            week, d = week_of(day)
-            yield Cell(week, unit_id, d, h, "", score, int(n), busy.get((store_id, day, h)))
-
     # The days pooled, by band of hours, score and reason: the slices by time and the
     # reasons in one read (a few thousand rows however many stores)
     band = case(*[(t.hour < end, first) for _, first, end in HOUR_BANDS])
@@ -121,24 +110,33 @@ def _summary(session: Session, scope: str, ident: str, name: str, store_ids: lis
         .group_by(t.day, band, t.score, t.reason)
     ).all()
 
-    def without():  # the days pooled, then each kiosk or store by week: far fewer rows
-        for day, h, score, _reason, n in by_time:
+    def cells():
+        for day, h, score, _reason, n in by_time:  # the slices by time
             week, d = week_of(day)
             yield Cell(week, None, d, int(h), "", score, int(n))
         starts = [norm_first + timedelta(weeks=i) for i in range(NORM_WEEKS + 1)]
         week = case(*[(t.day.between(a.isoformat(), (a + timedelta(days=6)).isoformat()), i)
                       for i, a in enumerate(starts)])  # fmt: skip
-        for unit_id, w, h, score, n in conn.execute(
+        for unit_id, w, h, score, n in conn.execute(  # each kiosk or store by week
             select(by, week, band, t.score, func.sum(t.n))
             .where(*kept)
             .group_by(by, week, band, t.score)
         ):
             yield Cell(int(w), unit_id, None, int(h), "", score, int(n))
+        # each band of busyness: the hours with business figures, banded in SQL
+        busy = banded_hours(store_ids, *span)
+        at = (t.store_id == busy.c.store_id) & (t.day == busy.c.day) & (t.hour == busy.c.hour)
+        for day, i, score, n in conn.execute(
+            select(t.day, busy.c.band, t.score, func.sum(t.n))
+            .join(busy, at)
+            .where(*kept)
+            .group_by(t.day, busy.c.band, t.score)
+        ):
+            yield Cell(week_of(day)[0], None, None, 0, "", score, int(n), int(i))
 
-    cells = with_business() if busy else without()
     given = ((week_of(day)[0], reason, score, int(n))
              for day, _band, score, reason, n in by_time if reason)  # fmt: skip
-    examined = examine(cells, scale, unit, few, given=given)
+    examined = examine(cells(), scale, unit, few, given=given)
     return WeeklySummary(scope, ident, name, first, last, norm_first, scale, examined)
 
 
@@ -156,15 +154,3 @@ def _main_scale(session: Session, store_ids: list[str], span: tuple[str, str]) -
         .order_by(func.sum(counted).desc(), t.scale)
         .limit(1)
     )
-
-
-def _busyness(session: Session, store_ids: list[str], span: tuple[str, str]) -> dict:
-    """(store, local day, hour) → its band of transactions per staff member."""
-    b = BusinessHour
-    rows = session.execute(
-        select(b.store_id, b.day, b.hour, func.sum(b.transactions), func.sum(b.staff))
-        .where(b.store_id.in_(store_ids), b.day.between(*span), b.transactions.is_not(None),
-               b.staff > 0)
-        .group_by(b.store_id, b.day, b.hour)
-    )  # fmt: skip
-    return {(s, d, h): band_of(tx / staff) for s, d, h, tx, staff in rows}

@@ -5,7 +5,10 @@ the weekly report that opens with it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from hq.core.language import language
 from hq.insight.scheduled.content import build_report
@@ -40,21 +43,30 @@ def test_the_kept_counts_read_as_the_method_finds_them(hq):
 
 
 def test_business_figures_add_the_busyness_slices(hq):
-    cells = store_weeks(12, first=NORM)
+    """The hours with business figures add a slice per band of busyness, counted as the
+    method counts the plain cells with each hour's band (the bands decided in SQL)."""
+    cells = store_weeks(12, planted={"hours": (17, 24), "share": 0.45}, first=NORM)
     keep(hq, "s1", cells)
     with hq.sessions() as s:
         without = store_summary(s, s.get(Store, "s1"), NOON).examined.tested
     with hq.sessions() as s, s.begin():
         for day in range(63):
             d = NORM + timedelta(days=day)
-            for hour in range(8, 22):
+            for hour in range(8, 20):  # the evening's last hours have no figures
                 at = datetime(d.year, d.month, d.day, hour, tzinfo=UTC).isoformat()
                 s.add(BusinessHour(store_id="s1", starts_at=at, day=d.isoformat(), hour=hour,
                                    transactions=60 if hour >= 17 else 15, staff=2,
                                    imported_at=at))  # fmt: skip
     with hq.sessions() as s:
-        found = store_summary(s, s.get(Store, "s1"), NOON).examined.tested
-    assert found == without + 2  # two bands of busyness: 5–10 and 20–40 per staff member
+        found = store_summary(s, s.get(Store, "s1"), NOON).examined
+    assert found.tested == without + 2  # two bands of busyness: 5–10 and 20–40 per staff member
+    banded = [replace(c, busy=None if c.hour >= 20 else 3 if c.hour >= 17 else 1) for c in cells]
+    plain = examine(banded, "smiley4")
+    assert (found.tested, found.ratings, found.norm_ratings) == (
+        plain.tested, plain.ratings, plain.norm_ratings)  # fmt: skip
+    assert found.tau2 == pytest.approx(plain.tau2, rel=1e-9)
+    told = [(c.where, c.n, c.norm_n, c.before, c.after) for c in found.changes]
+    assert told and told == [(c.where, c.n, c.norm_n, c.before, c.after) for c in plain.changes]
 
 
 def _chain(hq) -> None:
