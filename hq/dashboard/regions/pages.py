@@ -17,7 +17,7 @@ from hq.dashboard.heat import HeatBy, heat_links, heat_problem
 from hq.dashboard.pages import _page, _to_login, logged_in, speaks
 from hq.ingest.wire import Day
 from hq.insight.business.busyness import busy_grid
-from hq.insight.chain import KINDS, RANK_PAGE, RANKED, SORTS, window
+from hq.insight.chain import KINDS, RANK_PAGE, RANKED, SORTS, rankings, window
 from hq.insight.period import choose
 from hq.insight.regions.figures import region_group, region_page
 from hq.insight.regions.ranking import chain_today, rank_regions
@@ -77,8 +77,9 @@ def one_region(
 ):
     """A region's page: its cards, trend, heat map (``heat=busy``: by transactions per
     staff member) and reasons, its satisfaction by busyness, its place among the regions
-    beside it, the first rows of its stores' rankings in the order ``sort`` (or, with
-    ``ranking``, that whole ranking a page at a time) and its own regions ranked."""
+    beside it, the first rows of its stores' rankings in the order ``sort`` and its own
+    regions ranked; with ``ranking``, only that whole ranking of its stores, a page at a
+    time (paging through it reads none of the region's other figures)."""
     if not (user := logged_in(request, db, now, lock)):
         return _to_login()
     words = speaks(request, user)
@@ -97,16 +98,23 @@ def one_region(
         return _page(request, "problem.html", user, 400, why=why, store=None, field="ranking")
     sort = sort if sort in SORTS else "rank"
     few = request.app.state.min_cell
-    figures = region_page(db, group, now, period, words.code, few, sort)
+    if ranking:  # the whole ranking alone, a page at a time: none of the region's figures
+        figures = {"group": group, "figures": None, "regions": {},
+                   "stores": rankings(db, list(group.stores), now, sort, period)}  # fmt: skip
+    else:
+        figures = region_page(db, group, now, period, words.code, few, sort)
     shown = window(figures.pop("stores"), ranking, page, RANKED, RANK_PAGE)
     if page > shown.pages:
         why = words.translate("there is no page {page} of the stores; there are {pages}",
                               page=page, pages=shown.pages)  # fmt: skip
         return _page(request, "problem.html", user, 400, why=why, store=None, field="page")
+    more = {"stores": shown.shown, "totals": shown.totals, "pages": shown.pages, "page": page,
+            "one_ranking": ranking, "sort": sort, "period": period, "few": few}  # fmt: skip
+    if ranking:
+        return _page(request, "region.html", user, **figures, **more)
     days = figures["figures"].counted.days
     busy = busy_grid(db, group.store_ids, days[0], days[-1]) if heat == "busy" else None
     weekly = region_summary(db, group.id, group.name, group.stores, now, few)
-    return _page(request, "region.html", user, **figures, period=period, few=few, heat_by=heat,
-                 heat_links=heat_links(request), busy=busy, weekly=told(db, weekly, words),
-                 stores=shown.shown, totals=shown.totals, pages=shown.pages, page=page,
-                 one_ranking=ranking, sort=sort)  # fmt: skip
+    return _page(request, "region.html", user, **figures, **more, heat_by=heat,
+                 heat_links=heat_links(request), busy=busy,
+                 weekly=told(db, weekly, words))  # fmt: skip

@@ -102,3 +102,23 @@ def test_a_kind_no_store_is_ranked_by_says_so(region):
     assert answer.status_code == 200
     assert "No store of these is ranked by NPS in these days." in answer.text
     assert 'id="ranking-stores-' not in answer.text
+
+
+def test_the_whole_ranking_pages_without_the_regions_other_figures(region, monkeypatch):
+    """Paging through a whole ranking reads and shows only the ranking: the region's
+    summary, cards and heat map are on its page, not on every page of the ranking; the
+    form keeps the ranking and the order."""
+
+    def never(*args, **kwargs):
+        raise AssertionError("the whole ranking read the region's figures")
+
+    monkeypatch.setattr(pages, "region_page", never)
+    monkeypatch.setattr(pages, "region_summary", never)
+    html = region.client.get("/regions/r?ranking=csat&sort=-rank&page=2").text
+    assert _rows(html) == [("s5", "5"), ("s4", "4")]
+    for section in ('id="region-cards"', 'id="weekly"', 'id="heat'):
+        assert section not in html
+    form = html.split('id="range"')[1].split("</form>")[0]
+    assert 'name="ranking" value="csat"' in form and 'name="sort" value="-rank"' in form
+    with pytest.raises(AssertionError, match="read the region's figures"):
+        region.client.get("/regions/r")  # the region's own page does read them
