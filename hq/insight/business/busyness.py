@@ -40,18 +40,6 @@ class Band:
     unhappy_high: float | None
 
 
-def main_scale(session: Session, store_id: str, first: date, last: date) -> str | None:
-    """The scale most of the store's counted ratings of those days are on."""
-    return session.scalar(
-        select(HourCount.scale)
-        .where(HourCount.store_id == store_id, HourCount.flag == "",
-               HourCount.day.between(first.isoformat(), last.isoformat()))
-        .group_by(HourCount.scale)
-        .order_by(func.sum(HourCount.n).desc(), HourCount.scale)
-        .limit(1)
-    )  # fmt: skip
-
-
 def band_of(per_staff: float) -> int:
     """The index in :data:`EDGES` of the band *per_staff* falls in."""
     return max(i for i, edge in enumerate(EDGES) if per_staff >= edge)

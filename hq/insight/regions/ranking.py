@@ -16,13 +16,12 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hq.insight.counts import Key, span_counts, summarize, today
+from hq.insight.counts import by_use, span_counts, summarize, today
 from hq.insight.figures import headline
 from hq.insight.period import Period
 from hq.insight.ranking import Ranked, kind_of, rank
 from hq.people.access import Scope, load_tree
 from hq.tables.models import Region, Store
-from kiosk.counting.scales import DEFAULT_SCALE
 
 
 @dataclass
@@ -39,14 +38,6 @@ class RegionRow:
 def chain_today(stores: list[Store], now: datetime) -> date:
     """The latest local date of *stores* at *now* (the last day of their default days)."""
     return max((today(s, now) for s in stores), default=now.date())
-
-
-def main_scale(counts: Counter[Key]) -> str:
-    """The scale most of *counts* are on."""
-    used: Counter[str] = Counter()
-    for (scale, _score, _flag), n in counts.items():
-        used[scale] += n
-    return used.most_common(1)[0][0] if used else DEFAULT_SCALE
 
 
 def spans(session: Session, store_ids: list[str], a: tuple, b: tuple) -> dict:
@@ -81,7 +72,7 @@ def rank_regions(
         for s in ids:
             now_.update(counted[s][0])
             before.update(counted[s][1])
-        scale = main_scale(now_ + before)
+        scale = by_use([now_])[0]  # the period's, as on the region's page
         summaries = (summarize(now_, scale), summarize(before, scale))
         groups.setdefault(kind_of(scale), {})[region_id] = (scale, *summaries, len(ids))
     regions = {r.id: r for r in session.scalars(select(Region).where(Region.id.in_(members)))}

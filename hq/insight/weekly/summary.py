@@ -13,13 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from hq.insight.business.busyness import banded_hours
-from hq.insight.counts import today
+from hq.insight.counts import main_scale, today
 from hq.insight.weekly.slices import HOUR_BANDS, NORM_WEEKS, Cell, Examined, examine
-from hq.tables.models import SCORES, DayCount, HourCount, Store
+from hq.tables.models import HourCount, Store
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ def _summary(session: Session, scope: str, ident: str, name: str, store_ids: lis
     last = first + timedelta(days=6)
     norm_first = first - timedelta(weeks=NORM_WEEKS)
     span = (norm_first.isoformat(), last.isoformat())
-    scale = _main_scale(session, store_ids, span) if store_ids else None
+    scale = main_scale(session, store_ids, norm_first, last) if store_ids else None
     summary = WeeklySummary(scope, ident, name, first, last, norm_first, scale)
     if scale is None:
         return summary
@@ -138,19 +138,3 @@ def _summary(session: Session, scope: str, ident: str, name: str, store_ids: lis
              for day, _band, score, reason, n in by_time if reason)  # fmt: skip
     examined = examine(cells(), scale, unit, few, given=given)
     return WeeklySummary(scope, ident, name, first, last, norm_first, scale, examined)
-
-
-def _main_scale(session: Session, store_ids: list[str], span: tuple[str, str]) -> str | None:
-    """The scale of the most counted ratings of *store_ids* in *span* (ties: by name),
-    read from the day counts: a row per store-day, where the hour counts would hold a row
-    per hour, kiosk and score (a region of 500 stores: 20 ms against 480)."""
-    t = DayCount
-    counted = sum((getattr(t, f"s{score}") for score in SCORES), literal(0))
-    return session.scalar(
-        select(t.scale)
-        .where(t.store_id.in_(store_ids), t.day.between(*span))
-        .group_by(t.scale)
-        .having(func.sum(counted) > 0)
-        .order_by(func.sum(counted).desc(), t.scale)
-        .limit(1)
-    )
