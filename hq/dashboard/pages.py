@@ -38,7 +38,7 @@ from hq.insight.business.rates import store_rates
 from hq.insight.channels import channel_split
 from hq.insight.comments import store_topics
 from hq.insight.counts import today
-from hq.insight.figures import store_page
+from hq.insight.figures import day_pages, store_page
 from hq.insight.period import choose
 from hq.insight.splits import choose_split
 from hq.insight.weekly.summary import store_summary
@@ -237,12 +237,14 @@ def one_store(
     hour_to: Annotated[str | None, Query(max_length=8, description="last hour, 0–23")] = None,
     weekday: Annotated[list[Weekday] | None, Query(max_length=7, description="0 = Monday")] = None,
     heat: HeatBy = "unhappy",
+    page: Annotated[int, Query(ge=1, le=100, description="page of the daily table")] = 1,
 ):
     """A store's page, over the last 30 days or the days ``from`` … ``to`` (at most 366),
     compared with the period before or (``compare=year``) the same days a year before;
     of one kiosk (``kiosk``), one question version (``asked``), some hours of the day
     (``hour_from``–``hour_to``) or weekdays (``weekday``, repeated) if given; the heat
-    map coloured by transactions per staff member with ``heat=busy``."""
+    map coloured by transactions per staff member with ``heat=busy``; its daily table a
+    month a page, the latest first (``page``)."""
     if not (user := logged_in(request, db, now, lock)):
         return _to_login()
     store = store_for(db, user, store_id)
@@ -257,7 +259,14 @@ def one_store(
         return _page(request, "problem.html", user, 400, why=why, store=store)
     if why := heat_problem(heat, words):
         return _page(request, "problem.html", user, 400, why=why, store=store, field="heat")
-    figures = store_page(db, store, now, request.app.state.min_cell, period, split, words.code)
+    if page > (pages := day_pages(len(period.days))):
+        why = words.translate(
+            "there is no page {page} of the days; there are {pages}", page=page, pages=pages
+        )
+        return _page(request, "problem.html", user, 400, why=why, store=store, field="page")
+    figures = store_page(
+        db, store, now, request.app.state.min_cell, period, split, words.code, page
+    )
     days = figures["figures"].counted.days
     return _page(
         request, "store.html", user, **figures, period=period, added=added(db, store.id),

@@ -171,17 +171,18 @@ def summarize(counts: Counter[Key], scale: str) -> metrics.Summary:
     return metrics.summarize(scale, counted)
 
 
-def daily(counted: Days) -> list[dict]:
-    """Per local day: all ratings, flagged ones, and the metrics of each scale used."""
+def daily(counted: Days, which: Iterable[int] | None = None) -> list[dict]:
+    """Per local day (those of index in *which*, default all): all ratings, flagged ones,
+    and the metrics of each scale used in all the days."""
     scales = sorted(counted.scales)
     return [
         {
-            "date": day.isoformat(),
+            "date": counted.days[i].isoformat(),
             "ratings": counted.total(i),
             "flagged": counted.flagged(i),
             "scales": {s: counted.summary(i, s).as_dict() for s in scales},
         }
-        for i, day in enumerate(counted.days)
+        for i in (range(len(counted.days)) if which is None else which)
     ]
 
 

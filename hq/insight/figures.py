@@ -18,6 +18,7 @@ from hq.insight.counts import (
     day_counts,
     device_summaries,
     heat_and_reasons,
+    summarize,
     today,
 )
 from hq.insight.exports.labels import ReasonLabels
@@ -42,6 +43,7 @@ from kiosk.timekeeping.localtime import parse_utc_text, zone
 
 SILENT = timedelta(hours=1)
 OPEN = Hours()  # a store without survey settings is open all day
+DAY_PAGE = 31  # days a page of the store page's daily table: a month, where a year is 365
 HEADLINE = {"smiley": ("csat", "CSAT %"), "nps": ("nps", "NPS"), "ces": ("ces", "CES")}
 
 
@@ -150,7 +152,15 @@ def _figures(store, scale, periods, summaries, counted, change) -> StoreFigures:
 def _merged(session: Session, store: Store, span: tuple[date, date], scale: str, where=()):
     days = [span[0] + timedelta(days=i) for i in range((span[1] - span[0]).days + 1)]
     counted = day_counts(session, store, days, *where)
-    return metrics.merge(*[counted.summary(i, scale) for i in range(len(days))])
+    total: Counter = Counter()
+    for day in counted.counts:  # one summary of the days' counts: a year is one, not 365
+        total.update(day)
+    return summarize(total, scale)
+
+
+def day_pages(days: int) -> int:
+    """How many pages the daily table of *days* days takes (:data:`DAY_PAGE` a page)."""
+    return max(1, -(-days // DAY_PAGE))
 
 
 AXES = {"csat": ("0", "100"), "nps": ("−100", "100"), "ces": ("1", "7")}
@@ -177,11 +187,14 @@ def store_page(
     period: Period | None = None,
     split: Split = Split(),  # noqa: B008 -- frozen, never changed
     language: str = "en",
+    day_page: int = 1,
 ) -> dict:
     """The store page over *period* (default the last 30 days), of one kiosk or question
     version if *split* says so: figures, daily table, heat map, reasons (labelled in
     *language*), kiosks, question versions, devices. An hour of the heat map with fewer
-    than *few* ratings shows no figure."""
+    than *few* ratings shows no figure. The daily table holds page *day_page* of the days,
+    :data:`DAY_PAGE` a page, the latest first; every count of the page (the days that may
+    lack ratings, the ones not counted) is of all the days."""
     where = split.where
     figures = store_figures(session, store, now, 30, period, *where)
     days = figures.counted.days
@@ -193,11 +206,13 @@ def store_page(
     incomplete = incomplete_days([d.completeness for d in devices], store.timezone, now)
     lost_on = lost_days([d.completeness for d in devices], store.timezone, now)
     lost = list(dict.fromkeys(x for d in days for x in lost_on.get(d, [])))
-    table = list(reversed(guarded_days(daily(figures.counted), few)))
     flags = [figures.counted.by_flag(i) for i in range(len(days))]
-    for day, why in zip(table, reversed(flags), strict=True):
-        day["incomplete"] = incomplete.get(date.fromisoformat(day["date"]))
-        day["not_counted"] = _why_not(why)
+    newest = len(days) - (day_page - 1) * DAY_PAGE  # the page's days: [oldest, newest)
+    shown = range(max(0, newest - DAY_PAGE), max(0, newest))
+    table = list(reversed(guarded_days(daily(figures.counted, shown), few)))
+    for day, i in zip(table, reversed(shown), strict=True):
+        day["incomplete"] = incomplete.get(days[i])
+        day["not_counted"] = _why_not(flags[i])
     heat, shares = heat_and_reasons(session, store, *span[:3], days[len(days) // 2], *where)
     return {
         "figures": figures,
@@ -213,7 +228,9 @@ def store_page(
         "not_counted": _why_not(sum(flags, Counter())),
         "reasons": guarded_reasons(_labelled(session, store, shares, language), few),
         "devices": devices,
-        "incomplete": len([d for d in table if d["incomplete"]]),
+        "incomplete": len([d for d in days if incomplete.get(d)]),
+        "day_page": day_page,
+        "day_pages": day_pages(len(days)),
         "lost": lost,  # written off on these days: (device, how many, why) (issue 30)
     }
 
