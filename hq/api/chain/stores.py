@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from hq.api import errors
 from hq.api.chain.guard import refusal
+from hq.core.errors import ApiError
 from hq.fleet.chain import hours as chain_hours
 from hq.fleet.chain import stores as chain_stores
 from hq.fleet.chain.errors import ChainError
+from hq.people.access import Scope
 from hq.tables.models import Store
 from hq.web.deps import DB, Now, Reader, WriteLock, visible_store
 from kiosk.timekeeping.hours import WEEKDAYS
@@ -93,11 +95,22 @@ def _out(store: Store) -> StoreOut:
 ANSWERS = errors(400, 401, 403, 404, 409, 422)
 
 
-@router.get("/stores", response_model=list[StoreOut], responses=errors(401))
-def list_stores(session: DB, reader: Reader) -> list[StoreOut]:
+@router.get("/stores", response_model=list[StoreOut], responses=errors(400, 401))
+def list_stores(
+    session: DB,
+    reader: Reader,
+    q: Annotated[str, Query(max_length=200, description="part of a name or id")] = "",
+    region: Annotated[str, Query(max_length=64, description="a region's stores")] = "",
+) -> list[StoreOut]:
     """The stores the reader may see, working ones first (an admin sees the retired ones
-    too)."""
-    return [_out(s) for s in chain_stores.stores_for(session, reader)]
+    too); those whose name or id holds ``q``, or of ``region`` and the regions under it,
+    if given: the same search as the *Stores and kiosks* page."""
+    # a region outside the reader's part is answered as one that does not exist
+    if region and (region not in reader.tree.regions or not reader.covers(Scope("region", region))):
+        raise ApiError(400, "invalid", f"region: there is no region {region!r}")
+    within = reader.tree.stores_of(Scope("region", region)) if region else None
+    return [_out(s) for s in chain_stores.matching(chain_stores.stores_for(session, reader),
+                                                    q, within)]  # fmt: skip
 
 
 @router.post("/stores", response_model=StoreOut, status_code=201, responses=ANSWERS)

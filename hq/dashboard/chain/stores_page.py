@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
@@ -24,6 +24,7 @@ from hq.dashboard.pages import Reader, _page, _to_login, logged_in, speaks
 from hq.fleet.chain import hours as chain_hours
 from hq.fleet.chain import stores as chain_stores
 from hq.fleet.touchpoints import KIND_NAMES, STAGES, touchpoints_of
+from hq.people.access import Scope, load_tree
 from hq.tables.models import Region, Store
 from hq.web.deps import DB, Now, WriteLock
 from kiosk.timekeeping.hours import WEEKDAYS
@@ -32,6 +33,7 @@ router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form(max_length=200)]
 Csrf = Annotated[str, Form(max_length=100)]
 Short = Annotated[str, Form(max_length=100)]
+PAGE = 50  # stores a page of the list
 DAY_NAMES = {"mon": N_("Monday"), "tue": N_("Tuesday"), "wed": N_("Wednesday"),
              "thu": N_("Thursday"), "fri": N_("Friday"), "sat": N_("Saturday"),
              "sun": N_("Sunday")}  # fmt: skip
@@ -44,16 +46,40 @@ def _regions(db: DB, user: Reader) -> list[Region]:
 
 
 @router.get("/chain/stores", response_class=HTMLResponse)
-def stores_page(request: Request, db: DB, now: Now, lock: WriteLock):
+def stores_page(
+    request: Request,
+    db: DB,
+    now: Now,
+    lock: WriteLock,
+    q: Annotated[str, Query(max_length=200, description="part of a name or id")] = "",
+    region: Annotated[str, Query(max_length=64, description="a region's stores")] = "",
+    page: Annotated[int, Query(ge=1, le=100_000, description="page of the stores")] = 1,
+):
+    """The stores the reader may change, :data:`PAGE` a page; those whose name or id holds
+    ``q``, or of ``region`` (its sub-regions' too), if given."""
     if not (user := logged_in(request, db, now, lock)):
         return _to_login()
     if not may_manage(user):
         return forbidden(request, user)
-    stores = [s for s in chain_stores.stores_for(db, user.access) if user.access.acts_on(s.id)]
+    words = speaks(request, user)
+    every = [s for s in chain_stores.stores_for(db, user.access) if user.access.acts_on(s.id)]
+    regions = _regions(db, user)
+    if region and region not in {r.id for r in regions}:
+        why = words.translate("region: {value} is not a region of yours", value=repr(region))
+        return _page(request, "problem.html", user, 400, why=why, store=None, field="region")
+    within = load_tree(db).stores_of(Scope("region", region)) if region else None
+    found = chain_stores.matching(every, q, within)
+    pages = max(1, -(-len(found) // PAGE))
+    if page > pages:
+        why = words.translate(
+            "there is no page {page} of the stores; there are {pages}", page=page, pages=pages
+        )
+        return _page(request, "problem.html", user, 400, why=why, store=None, field="page")
     names = {r.id: r.name for r in db.scalars(select(Region))}
     return _page(
-        request, "chain_stores.html", user, stores=stores, region_names=names,
-        regions=_regions(db, user), chain_ok=user.access.places(None),
+        request, "chain_stores.html", user, stores=found[(page - 1) * PAGE : page * PAGE],
+        total=len(every), found=len(found), q=q, region=region, page=page, pages=pages,
+        region_names=names, regions=regions, chain_ok=user.access.places(None),
     )  # fmt: skip
 
 

@@ -6,6 +6,7 @@ regions; nobody else."""
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 
 from sqlalchemy import select
@@ -173,3 +174,22 @@ def stores_for(session: Session, by: Access | None) -> list[Store]:
     if by is not None and not by.is_admin:
         shown = [s for s in shown if s.retired_at is None]
     return sorted(shown, key=lambda s: s.retired_at is not None)
+
+
+def matching(
+    stores: list[Store], text: str = "", within: frozenset[str] | None = None
+) -> list[Store]:
+    """The *stores* whose name or id holds *text* (trimmed; case and Unicode forms not
+    minded: "KAMPPI" finds "Kamppi"), and, given *within*, only those of its ids; their
+    order kept."""
+    wanted = _folded(text.strip())
+    return [
+        s
+        for s in stores
+        if (within is None or s.id in within)
+        and (not wanted or wanted in _folded(s.name) or wanted in _folded(s.id))
+    ]
+
+
+def _folded(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold()
