@@ -155,17 +155,6 @@ def new_region(
     return _change(request, db, now, lock, csrf, change)
 
 
-@router.post("/admin/stores/{store_id}/region", response_class=HTMLResponse)
-def store_region(
-    store_id: str, request: Request, db: DB, now: Now, lock: WriteLock, csrf: Csrf = "",
-    region: Text = "",
-):  # fmt: skip
-    def change(admin: Reader) -> None:
-        people.set_store_region(db, store_id, region, actor=admin.access.who)
-
-    return _change(request, db, now, lock, csrf, change)
-
-
 @router.post("/admin/tokens", response_class=HTMLResponse)
 def new_token(
     request: Request, db: DB, now: Now, lock: WriteLock, csrf: Csrf = "",

@@ -21,7 +21,6 @@ FORMS = {
     "/admin/users/{}/role": ("role", "scope", "email"),
     "/admin/users/{}/remove": (),
     "/admin/regions": ("id", "name", "parent"),
-    "/admin/stores/{}/region": ("region",),
     "/admin/tokens": ("name", "scope", "role"),
     "/admin/tokens/{}/remove": (),
     "/alerts/{}/acknowledge": (),

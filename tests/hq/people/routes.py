@@ -77,7 +77,6 @@ ROUTES = {
     ("POST", "/admin/users/{username}/role"): "admin",
     ("POST", "/admin/users/{username}/remove"): "admin",
     ("POST", "/admin/regions"): "admin",
-    ("POST", "/admin/stores/{store_id}/region"): "admin",
     ("POST", "/admin/tokens"): "admin",
     ("POST", "/admin/tokens/{name}/remove"): "admin",
     ("GET", "/enrolment-codes"): "enrol",

@@ -66,7 +66,7 @@ def test_the_admin_pages_changes_are_logged_as_the_admin(hq):
     csrf = csrf_of(hq.client.get("/admin").text)
     before = len(lines(hq))
     hq.client.post("/admin/regions", data={"csrf": csrf, "id": "north", "name": "North"})
-    hq.client.post("/admin/stores/s2/region", data={"csrf": csrf, "region": "north"})
+    hq.client.post("/chain/stores/s2/region", data={"csrf": csrf, "region": "north"})
     made = hq.client.post("/admin/tokens", data={"csrf": csrf, "name": "ops", "role": "admin"})
     token = made.text.split("<code>")[1].split("</code>")[0]
     assert token not in json.dumps(lines(hq))
