@@ -29,6 +29,7 @@ from hq.tables.people import ApiToken, SecondFactor, User
 from hq.web.deps import DB, Now, WriteLock
 
 router = APIRouter(include_in_schema=False)
+SCOPE_SELECT = 50  # parts of the chain a form offers in a select; more: a field with a list
 ADMINS_ONLY = N_("Only an admin may manage users, regions and tokens.")
 ROLE_NAMES = {"admin": N_("Admin"), "analyst": N_("Analyst"), "manager": N_("Manager")}
 Text = Annotated[str, Form(max_length=200)]
@@ -57,11 +58,13 @@ def _tree(db: DB) -> list[tuple[Region, int]]:
 
 def _show(request: Request, db: DB, user: Reader, status: int = 200, **extra) -> HTMLResponse:
     words = speaks(request, user)
+    regions, stores = _tree(db), db.scalars(select(Store).order_by(Store.name, Store.id)).all()
     return _page(
         request, "admin.html", user, status,
         users=db.scalars(select(User).order_by(User.username)).all(),
-        regions=_tree(db),
-        stores=db.scalars(select(Store).order_by(Store.name, Store.id)).all(),
+        regions=regions, stores=stores,
+        # a chain of many parts: one list for every form's field, not a select per form
+        many_scopes=len(regions) + len(stores) > SCOPE_SELECT,
         tokens=db.scalars(select(ApiToken).order_by(ApiToken.name)).all(),
         roles=ROLES, role_names={r: words.gettext(ROLE_NAMES[r]) for r in ROLES},
         factors={f.username: f for f in db.scalars(select(SecondFactor))},

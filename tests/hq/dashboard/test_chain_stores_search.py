@@ -15,10 +15,10 @@ from hq.dashboard.chain.stores_page import PAGE
 from hq.fleet.chain.stores import stores_for
 from hq.people.admin import add_api_token, add_store, add_user
 from hq.people.roles import add_region, set_store_region
-from tests.hq.conftest import PASSWORD, LiveServer, csrf_of, log_in
+from tests.hq.conftest import PASSWORD, csrf_of, log_in
 from tests.hq.dashboard.test_dashboard import ARTIFACTS, browser  # noqa: F401 -- the fixture
 from tests.hq.dashboard.test_phone import WIDEST
-from tests.hq.dashboard.test_ranking_windows_browser import admin_in
+from tests.hq.dashboard.test_ranking_windows_browser import admin_at
 
 NORTH = [f"n{i:03d}" for i in range(60)]  # the last ten in North's sub-region, Lapland
 OTHERS = [f"x{i:03d}" for i in range(60)]
@@ -154,12 +154,7 @@ FIND = {"fi": "Etsi", "en": "Find"}
 
 @pytest.mark.parametrize(("lang", "width"), [("fi", 390), ("en", 1366)])
 def test_the_admin_finds_a_store_on_a_phone(chain, browser, lang, width):  # noqa: F811
-    context = browser.new_context(
-        viewport={"width": width, "height": 844 if width < 800 else 900}, locale=lang
-    )
-    page = context.new_page()
-    with LiveServer(chain.app) as server:
-        admin_in(page, server)
+    with admin_at(browser, chain.app, lang, width) as (page, server):
         page.goto(f"{server.url}/chain/stores")
         form = page.locator("#find-stores")
         form.locator("input[name=q]").fill("kamppi")
@@ -179,4 +174,57 @@ def test_the_admin_finds_a_store_on_a_phone(chain, browser, lang, width):  # noq
             WIDEST, width
         )
         page.screenshot(path=ARTIFACTS / f"hq-chain-stores-{lang}-{width}.png", full_page=True)
-    context.close()
+
+
+def _users_form(html: str, user: str) -> str:
+    return html.split(f'<tr data-user="{user}"')[1].split("</tr>")[0]
+
+
+def test_the_admin_page_offers_a_large_chain_once_not_per_user(chain):
+    """Past :data:`SCOPE_SELECT` parts a user's part is a field suggesting from one list
+    of the page: a select of every store per user made the page grow by the chain's size
+    with each user (583 KB for one user at 1 000 stores)."""
+    html = chain.client.get("/admin").text
+    assert html.count('<datalist id="scopes">') == 1 and '<select name="scope"' not in html
+    assert html.count('<option value="store:') == 122 and html.count('<option value="region:') == 2
+    assert 'list="scopes" value="region:north"' in _users_form(html, "pia")
+    with chain.sessions() as s:
+        for i in range(20):
+            add_user(s, f"user{i:02d}", PASSWORD, chain.clock.now, role="analyst")
+    more = chain.client.get("/admin").text
+    per_user = (len(more) - len(html)) / 20
+    assert per_user < 3000, per_user  # a row of forms, not a row of the chain's stores
+    csrf = csrf_of(more)
+    role = {"csrf": csrf, "role": "manager"}
+    moved = chain.client.post("/admin/users/pia/role", follow_redirects=False,
+                              data={**role, "scope": "store:n001"})  # fmt: skip
+    assert moved.status_code == 303
+    after = chain.client.get("/admin").text
+    assert 'list="scopes" value="store:n001"' in _users_form(after, "pia")
+    named = chain.client.post("/admin/users/pia/role", data={**role, "scope": "Pohjola 1"})
+    assert named.status_code == 400 and "scope" in named.text
+
+
+def test_a_small_chain_keeps_its_select(hq):
+    log_in(hq)
+    html = hq.client.get("/admin").text
+    assert '<select name="scope"' in html and "<datalist" not in html
+
+
+def test_the_admin_adds_a_manager_of_a_large_chain_on_a_phone(chain, browser):  # noqa: F811
+    with admin_at(browser, chain.app, "fi", 390) as (page, server):
+        page.goto(f"{server.url}/admin")
+        form = page.locator("#add-user")
+        form.locator("input[name=username]").fill("ville")
+        form.locator("input[name=password]").fill(PASSWORD)
+        form.locator("select[name=role]").select_option("manager")
+        assert form.locator("input[name=scope]").get_attribute("list") == "scopes"
+        form.locator("input[name=scope]").fill("region:lapland")  # a suggestion's value
+        form.locator("button[type=submit]").click()
+        page.wait_for_url(f"{server.url}/admin")
+        row = page.locator("tr[data-user=ville] input[name=scope]")
+        assert row.input_value() == "region:lapland"
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, page.evaluate(
+            WIDEST, 390
+        )
+        page.screenshot(path=ARTIFACTS / "hq-admin-large-chain-fi-390.png", full_page=True)

@@ -5,6 +5,9 @@ nothing is wider than the phone. In English, Finnish and Swedish, at 390 and 1 3
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 
 from tests.hq.conftest import PASSWORD, LiveServer
@@ -20,6 +23,22 @@ WORDS = {  # the link to the whole ranking, and the way back, in each language
 
 def _order(page) -> list[str]:
     return [r.get_attribute("data-store") for r in page.locator("#ranking-csat tbody tr").all()]
+
+
+@contextmanager
+def admin_at(browser, app, lang: str, width: int) -> Iterator[tuple]:  # noqa: F811
+    """A page in *lang* at *width* px (a phone's height below 800 px) with the admin
+    logged in on a live HQ of *app*, landing on the all-stores page: (page, server)."""
+    context = browser.new_context(
+        viewport={"width": width, "height": 844 if width < 800 else 900}, locale=lang
+    )
+    page = context.new_page()
+    try:
+        with LiveServer(app) as server:
+            admin_in(page, server)
+            yield page, server
+    finally:
+        context.close()
 
 
 def admin_in(page, server) -> None:
@@ -45,12 +64,7 @@ def every_page(page, order, kept: str = "") -> list[str]:
 
 @pytest.mark.parametrize(("lang", "width"), [("en", 1366), ("fi", 390), ("sv", 390), ("fi", 1366)])
 def test_the_first_rows_then_the_whole_ranking_page_by_page(chain, browser, lang, width):  # noqa: F811
-    context = browser.new_context(
-        viewport={"width": width, "height": 844 if width < 800 else 900}, locale=lang
-    )
-    page = context.new_page()
-    with LiveServer(chain.app) as server:
-        admin_in(page, server)
+    with admin_at(browser, chain.app, lang, width) as (page, _):
         assert _order(page) == ["s1", "s2", "s3"]
         more = page.locator("#more-csat")
         assert more.is_visible() and "3" in more.inner_text() and "8" in more.inner_text()
@@ -71,4 +85,3 @@ def test_the_first_rows_then_the_whole_ranking_page_by_page(chain, browser, lang
         page.get_by_role("link", name=WORDS[lang][1]).click()
         page.wait_for_url("**sort=-rank")
         assert "ranking" not in page.url and _order(page) == ["s7", "s6", "s5"]
-    context.close()
