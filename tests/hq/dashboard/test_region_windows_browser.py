@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.hq.conftest import LiveServer
 from tests.hq.dashboard.test_dashboard import ARTIFACTS, browser  # noqa: F401 -- the fixture
 from tests.hq.dashboard.test_ranking_windows import chain  # noqa: F401 -- the fixture
-from tests.hq.dashboard.test_ranking_windows_browser import admin_in, every_page
+from tests.hq.dashboard.test_ranking_windows_browser import admin_at, every_page
 from tests.hq.dashboard.test_region_windows import region  # noqa: F401 -- the fixture
 
 WORDS = {  # the link to the whole ranking, and the way back, in each language
@@ -28,14 +27,9 @@ def _order(page) -> list[str]:
 
 @pytest.mark.parametrize(("lang", "width"), [("en", 1366), ("fi", 390), ("sv", 390), ("sv", 1366)])
 def test_a_regions_first_stores_then_its_whole_ranking(region, browser, lang, width):  # noqa: F811
-    context = browser.new_context(
-        viewport={"width": width, "height": 844 if width < 800 else 900}, locale=lang
-    )
-    page = context.new_page()
     first, last = region.clock.now.date().replace(day=1), region.clock.now.date()
     days = f"from={first.isoformat()}&to={last.isoformat()}&compare=previous"
-    with LiveServer(region.app) as server:
-        admin_in(page, server)
+    with admin_at(browser, region.app, lang, width) as (page, server):
         page.goto(f"{server.url}/regions/r?{days}")
         assert _order(page) == ["s1", "s2", "s3"]
         more = page.locator("#more-csat")
@@ -56,4 +50,3 @@ def test_a_regions_first_stores_then_its_whole_ranking(region, browser, lang, wi
         page.get_by_role("link", name=WORDS[lang][1]).click()
         page.wait_for_url(f"**/regions/r?sort=-rank&{days}")
         assert _order(page) == ["s7", "s6", "s5"]
-    context.close()

@@ -13,10 +13,10 @@ import pytest
 
 from hq.insight.figures import DAY_PAGE
 from kiosk.timekeeping.localtime import to_utc_text
-from tests.hq.conftest import LiveServer, log_in
+from tests.hq.conftest import log_in
 from tests.hq.dashboard.test_dashboard import ARTIFACTS, browser  # noqa: F401 -- the fixture
 from tests.hq.dashboard.test_phone import WIDEST
-from tests.hq.dashboard.test_ranking_windows_browser import admin_in
+from tests.hq.dashboard.test_ranking_windows_browser import admin_at
 
 LAST = "2026-11-20"  # s1's local today at the tests' clock
 FIRST = "2025-11-21"  # 365 days: 11 pages of 31 and one of 24
@@ -98,12 +98,7 @@ WORDS = {"en": "pages of the days", "fi": "päivien sivut"}
 
 @pytest.mark.parametrize(("lang", "width"), [("fi", 390), ("en", 1366)])
 def test_a_manager_pages_back_through_a_year_on_a_phone(year, browser, lang, width):  # noqa: F811
-    context = browser.new_context(
-        viewport={"width": width, "height": 844 if width < 800 else 900}, locale=lang
-    )
-    page = context.new_page()
-    with LiveServer(year.app) as server:
-        admin_in(page, server)
+    with admin_at(browser, year.app, lang, width) as (page, server):
         page.goto(f"{server.url}/stores/s1?{YEAR}")
         rows = page.locator("#daily tbody tr")
         assert rows.count() == DAY_PAGE and rows.first.get_attribute("data-date") == LAST
@@ -117,4 +112,3 @@ def test_a_manager_pages_back_through_a_year_on_a_phone(year, browser, lang, wid
         wide = page.evaluate(WIDEST, width)
         assert page.evaluate("document.documentElement.scrollWidth") <= width, wide
         page.screenshot(path=ARTIFACTS / f"hq-store-days-{lang}-{width}.png", full_page=True)
-    context.close()
