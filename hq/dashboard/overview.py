@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
 from hq.core.errors import PeriodError
+from hq.core.paging import pages_of
 from hq.dashboard.pages import _page, _to_login, logged_in, speaks
 from hq.ingest.wire import Day
 from hq.insight.business.rates import Rate, rates_of
@@ -99,7 +100,7 @@ def all_stores(
     shown = window(rankings(db, chain, now, sort, period, only, channel or None), ranking,
                    page, RANKED, RANK_PAGE)  # fmt: skip
     ranked, totals = shown.shown, shown.totals
-    pages = shown.pages if ranking else max(1, -(-len(every) // PAGE))
+    pages = shown.pages if ranking else pages_of(len(every), PAGE)
     if page > pages:
         why = words.translate(
             "there is no page {page} of the stores; there are {pages}", page=page, pages=pages

@@ -23,6 +23,7 @@ from hq.actions.log import actions_between, messages_of
 from hq.core.client_address import client_host
 from hq.core.errors import LanguageError, PeriodError
 from hq.core.language import LANGUAGES, N_, Language, language, negotiate
+from hq.core.paging import pages_of
 from hq.core.speaking import speaking
 from hq.dashboard.heat import HeatBy, heat_links, heat_problem
 from hq.dashboard.regions import landing
@@ -38,7 +39,7 @@ from hq.insight.business.rates import store_rates
 from hq.insight.channels import channel_split
 from hq.insight.comments import store_topics
 from hq.insight.counts import today
-from hq.insight.figures import day_pages, store_page
+from hq.insight.figures import DAY_PAGE, store_page
 from hq.insight.period import choose
 from hq.insight.splits import choose_split
 from hq.insight.weekly.summary import store_summary
@@ -259,7 +260,7 @@ def one_store(
         return _page(request, "problem.html", user, 400, why=why, store=store)
     if why := heat_problem(heat, words):
         return _page(request, "problem.html", user, 400, why=why, store=store, field="heat")
-    if page > (pages := day_pages(len(period.days))):
+    if page > (pages := pages_of(len(period.days), DAY_PAGE)):
         why = words.translate(
             "there is no page {page} of the days; there are {pages}", page=page, pages=pages
         )

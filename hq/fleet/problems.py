@@ -24,6 +24,7 @@ from sqlalchemy import ColumnElement, and_, case, false, func, literal_column, o
 from sqlalchemy.orm import Session
 
 from hq.core.language import N_
+from hq.core.paging import pages_of
 from hq.fleet.rollouts import FAILED, behind_sql, outcome_sql, wanted_sql
 from hq.ingest.completeness import completeness_of
 from hq.insight.chain_health import silent_where
@@ -152,7 +153,7 @@ def fleet_page(
     total, with_problems, *counts = session.execute(counted.where(*scope.where())).one()
     by_name = dict(zip(PROBLEMS, (int(n or 0) for n in counts), strict=True))
     shown = (int(by_name[problem]) if problem else int(total or 0)) if total else 0
-    pages = max(1, -(-shown // per_page))
+    pages = pages_of(shown, per_page)
     query = (
         select(Device.id, *(_flag(c) for c in where.values()))
         .join(Store, Store.id == Device.store_id)

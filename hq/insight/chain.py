@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hq.core.paging import pages_of
 from hq.ingest.completeness import Completeness, incomplete_days
 from hq.insight.channels import channel_span_counts
 from hq.insight.counts import COUNTS, Days, add_day, by_use, span_counts, summarize, today
@@ -152,7 +153,7 @@ def window(
     if not one:
         return Window({kind: rows[:first] for kind, rows in ranked.items()}, totals, 1)
     rows = ranked.get(one, [])
-    pages = max(1, -(-len(rows) // per_page))
+    pages = pages_of(len(rows), per_page)
     shown = {one: rows[(page - 1) * per_page : page * per_page]} if rows else {}
     return Window(shown, totals, pages)
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from hq.core.language import N_
 from hq.core.language import language as words
+from hq.core.paging import pages_of
 from hq.ingest.completeness import Completeness, completeness_of, incomplete_days, lost_days
 from hq.insight.counts import (
     Days,
@@ -158,11 +159,6 @@ def _merged(session: Session, store: Store, span: tuple[date, date], scale: str,
     return summarize(total, scale)
 
 
-def day_pages(days: int) -> int:
-    """How many pages the daily table of *days* days takes (:data:`DAY_PAGE` a page)."""
-    return max(1, -(-days // DAY_PAGE))
-
-
 AXES = {"csat": ("0", "100"), "nps": ("−100", "100"), "ces": ("1", "7")}
 
 
@@ -230,7 +226,7 @@ def store_page(
         "devices": devices,
         "incomplete": len([d for d in days if incomplete.get(d)]),
         "day_page": day_page,
-        "day_pages": day_pages(len(days)),
+        "day_pages": pages_of(len(days), DAY_PAGE),
         "lost": lost,  # written off on these days: (device, how many, why) (issue 30)
     }
 

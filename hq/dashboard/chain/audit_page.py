@@ -14,6 +14,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from hq.core.language import N_
+from hq.core.paging import pages_of
 from hq.dashboard.pages import Reader, _page, _to_login, logged_in, speaks
 from hq.people import audit
 from hq.people.audit import AuditFilterError
@@ -56,7 +57,7 @@ def audit_page(
     except AuditFilterError as e:
         return _refused(request, user, e)
     rows, total = audit.events(db, chosen, page)
-    pages = max(1, -(-total // audit.PAGE))
+    pages = pages_of(total, audit.PAGE)
     query = urlencode(chosen.params())
     return _page(
         request, "chain_audit.html", user,

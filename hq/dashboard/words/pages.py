@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 
 from hq.core.language import N_
+from hq.core.paging import pages_of
 from hq.dashboard.pages import EXPIRED, Reader, _check_csrf, _page, _to_login, logged_in, speaks
 from hq.dashboard.survey.form import FACE_COLOURS, MOUTHS
 from hq.fleet.survey.publish import standing_survey
@@ -149,7 +150,7 @@ def comments_page(
         shown=[(c, face_of(c.scale, c.score),
                 marked(c.text, [w for k in c.topics for w in c.matched.get(k, [])]))
                for c in shown],
-        total=total, page=page, pages=max(1, -(-total // read.PAGE)), chosen=chosen,
+        total=total, page=page, pages=pages_of(total, read.PAGE), chosen=chosen,
         query=urlencode(chosen.params()), stores=stores, touchpoints=_touchpoints(db, stores),
         topics=choices, topic_names=dict(choices), topic_labels=topic_labels, counts=counts,
         allowed=allowed, few=few, store=None, stages=STAGES,
