@@ -17,7 +17,7 @@ from hq.core.errors import ApiError
 from hq.fleet.chain import hours as chain_hours
 from hq.fleet.chain import stores as chain_stores
 from hq.fleet.chain.errors import ChainError
-from hq.people.access import Scope
+from hq.fleet.problems import BadParameter, choose_scope
 from hq.tables.models import Store
 from hq.web.deps import DB, Now, Reader, WriteLock, visible_store
 from kiosk.timekeeping.hours import WEEKDAYS
@@ -105,12 +105,12 @@ def list_stores(
     """The stores the reader may see, working ones first (an admin sees the retired ones
     too); those whose name or id holds ``q``, or of ``region`` and the regions under it,
     if given: the same search as the *Stores and kiosks* page."""
-    # a region outside the reader's part is answered as one that does not exist
-    if region and (region not in reader.tree.regions or not reader.covers(Scope("region", region))):
-        raise ApiError(400, "invalid", f"region: there is no region {region!r}")
-    within = reader.tree.stores_of(Scope("region", region)) if region else None
-    return [_out(s) for s in chain_stores.matching(chain_stores.stores_for(session, reader),
-                                                    q, within)]  # fmt: skip
+    try:  # a region is decided as for the kiosks (GET /devices?region=)
+        within, _, _ = choose_scope(session, reader, "", region, "")
+    except BadParameter as e:
+        raise ApiError(400, f"bad_{e.field}", str(e.text.format(**e.values))) from None
+    every = chain_stores.stores_for(session, reader)
+    return [_out(s) for s in chain_stores.matching(every, q, within.stores)]
 
 
 @router.post("/stores", response_model=StoreOut, status_code=201, responses=ANSWERS)

@@ -17,14 +17,15 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
 from hq.core.language import N_
+from hq.core.paging import pages_of
 from hq.dashboard.chain.forms import change, forbidden, may_manage
 from hq.dashboard.chain.kiosks_page import kiosks_of
 from hq.dashboard.chain.touchpoints_page import link_of
 from hq.dashboard.pages import Reader, _page, _to_login, logged_in, speaks
 from hq.fleet.chain import hours as chain_hours
 from hq.fleet.chain import stores as chain_stores
+from hq.fleet.problems import BadParameter, choose_scope
 from hq.fleet.touchpoints import KIND_NAMES, STAGES, touchpoints_of
-from hq.people.access import Scope, load_tree
 from hq.tables.models import Region, Store
 from hq.web.deps import DB, Now, WriteLock
 from kiosk.timekeeping.hours import WEEKDAYS
@@ -63,13 +64,13 @@ def stores_page(
         return forbidden(request, user)
     words = speaks(request, user)
     every = [s for s in chain_stores.stores_for(db, user.access) if user.access.acts_on(s.id)]
-    regions = _regions(db, user)
-    if region and region not in {r.id for r in regions}:
-        why = words.translate("region: {value} is not a region of yours", value=repr(region))
-        return _page(request, "problem.html", user, 400, why=why, store=None, field="region")
-    within = load_tree(db).stores_of(Scope("region", region)) if region else None
-    found = chain_stores.matching(every, q, within)
-    pages = max(1, -(-len(found) // PAGE))
+    try:  # a region to list by is decided as on the fleet page
+        within, _, filters = choose_scope(db, user.access, "", region, "")
+    except BadParameter as e:
+        why = words.translate(e.text, **e.values)
+        return _page(request, "problem.html", user, 400, why=why, store=None, field=e.field)
+    found = chain_stores.matching(every, q, within.stores)
+    pages = pages_of(len(found), PAGE)
     if page > pages:
         why = words.translate(
             "there is no page {page} of the stores; there are {pages}", page=page, pages=pages
@@ -79,7 +80,8 @@ def stores_page(
     return _page(
         request, "chain_stores.html", user, stores=found[(page - 1) * PAGE : page * PAGE],
         total=len(every), found=len(found), q=q, region=region, page=page, pages=pages,
-        region_names=names, regions=regions, chain_ok=user.access.places(None),
+        region_names=names, filters=filters, regions=_regions(db, user),
+        chain_ok=user.access.places(None),
     )  # fmt: skip
 
 
