@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
+from itertools import pairwise
 
 from sqlalchemy import case, func, literal, select, text
 from sqlalchemy.orm import Session
@@ -119,15 +120,27 @@ def main_scale(session: Session, store_ids: list[str], first: date, last: date) 
     )  # fmt: skip
 
 
+def total(counts: Iterable[Counter]) -> Counter:
+    """The sum of *counts* (of many days, say) as one, added in place rather than as
+    ``sum(counts, Counter())``, which makes a new Counter for each."""
+    out: Counter = Counter()
+    for c in counts:
+        out.update(c)
+    return out
+
+
 def add_day(counts: Counter[Key], scale: str, values) -> None:
     """Add one ``rating_days`` row's counts (in :data:`COUNTS`' order) to *counts*: the
     counted ones by score, the others by flag (their score is not kept: ``None``)."""
-    for score, n in enumerate(values[: len(SCORES)]):
+    for key, n in zip(_day_keys(scale), values, strict=True):
         if n:
-            counts[(scale, score, None)] += int(n)
-    for flag, n in zip(DAY_FLAGS, values[len(SCORES) :], strict=True):
-        if n:
-            counts[(scale, None, flag)] += int(n)
+            counts[key] += int(n)
+
+
+@lru_cache(maxsize=64)
+def _day_keys(scale: str) -> tuple[Key, ...]:
+    """The keys of a ``rating_days`` row's counts on *scale*, in :data:`COUNTS`' order."""
+    return tuple((scale, s, None) for s in SCORES) + tuple((scale, None, f) for f in DAY_FLAGS)
 
 
 def span_counts(
@@ -235,18 +248,35 @@ def device_summaries(
 ) -> dict[str, metrics.Summary]:
     """Each device of *store* with ratings on *scale* in the local days *first* … *last*:
     the metrics of its counted ratings."""
+    return device_periods(session, store, [(first, last)], scale, *where)[0]
+
+
+def device_periods(
+    session: Session, store: Store, spans: list[tuple[date, date]], scale: str, *where
+) -> list[dict[str, metrics.Summary]]:
+    """:func:`device_summaries` of each span of local days in *spans*, from one read of
+    the hour counts: a device is in a span's answer when it has ratings there on *scale*,
+    counted or not (its summary then of none). Spans that do not follow each other
+    (a gap, an overlap) are read one by one: each its own range of the index."""
+    ordered = sorted(spans)
+    if any(b[0] - a[1] != timedelta(days=1) for a, b in pairwise(ordered)):
+        return [device_periods(session, store, [s], scale, *where)[0] for s in spans]
     t = HourCount
-    query = (
-        select(t.device_id, t.score, func.sum(t.n))
-        .where(*_in_days(t, store, first, last, scale), *where)
-        .where(t.flag == "")
-        .group_by(t.device_id, t.score)
+    whens = [(t.day <= b.isoformat(), spans.index((a, b))) for a, b in ordered[:-1]]
+    which = case(*whens, else_=spans.index(ordered[-1])) if whens else literal(0)
+    inner = (
+        select(which.label("span"), t.device_id, t.score, t.n, t.flag)
+        .where(*_in_days(t, store, ordered[0][0], ordered[-1][1], scale), *where)
+        .subquery()
     )
-    seen = select(t.device_id).where(*_in_days(t, store, first, last, scale), *where).distinct()
-    counts: dict[str, Counter[int]] = {d: Counter() for d in session.scalars(seen)}
-    for device, score, n in session.execute(query):
-        counts[device][score] += int(n)
-    return {device: metrics.summarize(scale, c) for device, c in counts.items()}
+    keys = (inner.c.span, inner.c.device_id, inner.c.score)
+    counted = func.sum(inner.c.n).filter(inner.c.flag == "")
+    out: list[dict[str, Counter[int]]] = [{} for _ in spans]
+    for span, device, score, n in session.execute(select(*keys, counted).group_by(*keys)):
+        counts = out[span].setdefault(device, Counter())
+        if n:  # NULL: only ratings not counted
+            counts[score] += int(n)
+    return [{d: metrics.summarize(scale, c) for d, c in s.items()} for s in out]
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,12 @@ from hq.insight.counts import (
     Days,
     daily,
     day_counts,
-    device_summaries,
+    device_periods,
     heat_and_reasons,
+    span_counts,
     summarize,
     today,
+    total,
 )
 from hq.insight.exports.labels import ReasonLabels
 from hq.insight.hours import all_store_hours
@@ -97,7 +99,8 @@ def store_figures(
     scale = counted.scales[0]
     summaries = [counted.summary(i, scale) for i in range(len(period.days))]
     key = headline(scale)[0]
-    now_, before = metrics.merge(*summaries), _merged(session, store, period.before, scale, where)
+    now_ = summarize(total(counted.counts), scale)
+    before = _merged(session, store, period.before, scale, where)
     periods = {period.label: now_.as_dict(), period.compared_with: before.as_dict()}
     a, b = now_.value(key, None), before.value(key, None)
     change = None if a is None or b is None else round(a - b, 1)
@@ -114,8 +117,7 @@ def _compared(session: Session, figures: StoreFigures, period: Period, where) ->
     """Set *figures*' change: its headline metric over *period*'s days less that of what
     they are compared with; none where the question changed in between."""
     key, store = headline(figures.scale)[0], figures.store
-    now_ = metrics.merge(*[figures.counted.summary(i, figures.scale)
-                           for i in range(len(figures.counted.days))])  # fmt: skip
+    now_ = summarize(total(figures.counted.counts), figures.scale)
     before = _merged(session, store, period.before, figures.scale, where)
     a, b = now_.value(key, None), before.value(key, None)
     span = (min(period.first, period.before[0]), max(period.last, period.before[1]))
@@ -151,12 +153,12 @@ def _figures(store, scale, periods, summaries, counted, change) -> StoreFigures:
 
 
 def _merged(session: Session, store: Store, span: tuple[date, date], scale: str, where=()):
+    """One summary of *store*'s days *span* on *scale*: summed in the database from the
+    day counts, or (a split, *where*) from the hour counts of each day."""
+    if not where:
+        return summarize(span_counts(session, [store.id], [span])[store.id][0], scale)
     days = [span[0] + timedelta(days=i) for i in range((span[1] - span[0]).days + 1)]
-    counted = day_counts(session, store, days, *where)
-    total: Counter = Counter()
-    for day in counted.counts:  # one summary of the days' counts: a year is one, not 365
-        total.update(day)
-    return summarize(total, scale)
+    return summarize(total(day_counts(session, store, days, *where).counts), scale)
 
 
 AXES = {"csat": ("0", "100"), "nps": ("−100", "100"), "ces": ("1", "7")}
@@ -221,7 +223,7 @@ def store_page(
         "asked": asked,
         "breaks": breaks,
         "split": split,
-        "not_counted": _why_not(sum(flags, Counter())),
+        "not_counted": _why_not(total(flags)),
         "reasons": guarded_reasons(_labelled(session, store, shares, language), few),
         "devices": devices,
         "incomplete": len([d for d in days if incomplete.get(d)]),
@@ -263,14 +265,14 @@ def _kiosks(
     over the page's days, with the change against the period compared with (the days
     just before by default); [] for one kiosk."""
     days = figures.counted.days
-    current = device_summaries(session, store, days[0], days[-1], figures.scale, *where)
-    if len(current) < 2:
-        return []
     if period is not None and period.length == len(days):  # what the page compares with
         before = period.before
     else:
         before = (days[0] - timedelta(days=len(days)), days[0] - timedelta(days=1))
-    previous = device_summaries(session, store, *before, figures.scale, *where)
+    spans = [(days[0], days[-1]), before]
+    current, previous = device_periods(session, store, spans, figures.scale, *where)
+    if len(current) < 2:
+        return []
     ranked = rank(current, previous)
     if question_changes(session, [store.id], before[0], days[-1], *where):
         # the question changed: no kiosk's change is one of opinion (issue 30, B8)

@@ -168,9 +168,7 @@ def question_versions(
         span[0], span[1] = min(span[0], first), max(span[1], last)
     index = {d.isoformat(): i for i, d in enumerate(days)}
     per_day: list[set[Question]] = [set() for _ in days]
-    for day, survey, question in session.execute(
-        select(t.day, t.survey_id, t.question_id).where(*kept).distinct()
-    ):
+    for day, survey, question in session.execute(_asked_by_day(store.id, scale, days, where)):
         per_day[index[day]].add((survey, question))
     versions = [
         Asked(*key, date.fromisoformat(seen[key][0]), date.fromisoformat(seen[key][1]),
@@ -178,6 +176,21 @@ def question_versions(
         for key in sorted(seen, key=lambda k: (seen[k][0], k))
     ]  # fmt: skip
     return versions, per_day
+
+
+def _asked_by_day(store_id: str, scale: str, days: list[date], where: tuple):
+    """The (day, survey, question) pairs of counted ratings on *scale* in *days*: from the
+    kept question days (a row or two a day), or from the hour counts when *where* names
+    what only they keep (a kiosk, hours of the day)."""
+    on_days = _on_question_days(where)
+    t, kept = (QuestionDay, on_days) if on_days is not None else (HourCount, ())
+    if on_days is None:
+        kept = (HourCount.flag == "", *where)
+    return (
+        select(t.day, t.survey_id, t.question_id)
+        .where(t.store_id == store_id, t.scale == scale, *_days(t, days[0], days[-1]), *kept)
+        .distinct()
+    )
 
 
 def broken(

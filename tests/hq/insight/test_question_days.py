@@ -5,7 +5,8 @@ ratings themselves say, on SQLite and PostgreSQL: for random kiosk ratings over 
 (question versions, scales, flags, times HQ cannot believe, clock repairs that move a
 rating to another day, out of the counts or into them, re-sends), for web answers
 (flagged repeats, a follow-up's reason, a new survey version), with and without a
-store page's split, and after ``rebuild``. A database of migration 0025 with ratings
+store page's split, and after ``rebuild``; so do the questions of each day the store page
+reads from them. A database of migration 0025 with ratings
 gives the same answers once upgraded."""
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from sqlalchemy import func, inspect, select
 
 from hq.fleet.surveys import set_survey
 from hq.fleet.touchpoints import add_web_link
-from hq.insight.splits import question_changes
+from hq.insight.splits import question_changes, question_versions
 from hq.people.admin import add_device, add_store
-from hq.tables.models import HourCount, QuestionDay, Rating
+from hq.tables.models import HourCount, QuestionDay, Rating, Store
 from hq.tables.rollups import rebuild
 from kiosk.counting.scales import SCALES
 from kiosk.timekeeping.localtime import local_date, to_utc_text
@@ -81,6 +82,7 @@ def agree(session, store_id: str, tz: str) -> None:
     splits = [(t.device_id == f"{store_id}a",), (t.hour.between(8, 12),),
               (t.survey_id == "default",), (t.survey_id == "default", t.config_version == 1),
               (t.day.in_([d.isoformat() for d in DAYS[::2]]),)]  # fmt: skip
+    asked_by_day(session, store_id, afresh, splits)
     for first, last in SPANS:
         found = question_changes(session, [store_id], first, last)
         assert found == one_query(session, [store_id], first, last)
@@ -89,6 +91,29 @@ def agree(session, store_id: str, tz: str) -> None:
             assert question_changes(session, [store_id], first, last, *where) == one_query(
                 session, [store_id], first, last, *where
             )
+
+
+def asked_by_day(session, store_id: str, afresh: Counter, splits: list[tuple]) -> None:
+    """The store page's questions of each day (:func:`question_versions`, which breaks the
+    trend where they change): whole, from the question days, as the ratings say; split,
+    as the hour counts say."""
+    store, t = session.get(Store, store_id), HourCount
+    for scale in sorted({k[1] for k in afresh} | {"smiley4"}):
+        _, per_day = question_versions(session, store, DAYS, scale)
+        on = [{(k[2], k[3]) for k, n in afresh.items() if n and k[:2] == (d.isoformat(), scale)}
+              for d in DAYS]  # fmt: skip
+        assert per_day == on
+        for where in splits:
+            _, per_day = question_versions(session, store, DAYS, scale, *where)
+            expected: list[set] = [set() for _ in DAYS]
+            for day, survey, question in session.execute(
+                select(t.day, t.survey_id, t.question_id).where(
+                    t.store_id == store_id, t.scale == scale, t.flag == "", t.n > 0, *where
+                )
+            ):
+                if DAYS[0].isoformat() <= day <= DAYS[-1].isoformat():
+                    expected[DAYS.index(date.fromisoformat(day))].add((survey, question))
+            assert per_day == expected
 
 
 @st.composite
