@@ -17,6 +17,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from hq.insight.weekly.noise import ALPHA, holm, standard_error, two_proportions, week_variation
 from kiosk.counting.metrics import summarize
@@ -35,8 +36,7 @@ ORDER = ("store", "kiosk", "weekday", "hours", "busyness", "reason")
 Where = tuple[tuple[str, object], ...]  # ((dimension, value), ...) in ORDER; () is all
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):  # a tuple: a week's summary makes thousands
     """Counted ratings of one score: *week* 0 … NORM_WEEKS − 1 the norm (oldest first),
     NORM_WEEKS the week looked at; *unit* the kiosk (a store) or the store (a region);
     *busy* the band of busyness of the hour, or ``None`` without figures. A cell without

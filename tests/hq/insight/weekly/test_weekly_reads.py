@@ -5,7 +5,6 @@ the weekly report that opens with it."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -60,7 +59,7 @@ def test_business_figures_add_the_busyness_slices(hq):
     with hq.sessions() as s:
         found = store_summary(s, s.get(Store, "s1"), NOON).examined
     assert found.tested == without + 2  # two bands of busyness: 5–10 and 20–40 per staff member
-    banded = [replace(c, busy=None if c.hour >= 20 else 3 if c.hour >= 17 else 1) for c in cells]
+    banded = [c._replace(busy=None if c.hour >= 20 else 3 if c.hour >= 17 else 1) for c in cells]
     plain = examine(banded, "smiley4")
     assert (found.tested, found.ratings, found.norm_ratings) == (
         plain.tested, plain.ratings, plain.norm_ratings)  # fmt: skip
