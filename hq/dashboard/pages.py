@@ -39,6 +39,7 @@ from hq.insight.business.rates import store_rates
 from hq.insight.channels import channel_split
 from hq.insight.comments import store_topics
 from hq.insight.counts import today
+from hq.insight.exports.labels import ReasonLabels
 from hq.insight.figures import DAY_PAGE, store_page
 from hq.insight.period import choose
 from hq.insight.splits import choose_split
@@ -265,8 +266,9 @@ def one_store(
             "there is no page {page} of the days; there are {pages}", page=page, pages=pages
         )
         return _page(request, "problem.html", user, 400, why=why, store=store, field="page")
+    labels = ReasonLabels(db, words.code, [store.id])  # the reasons, the week, the comments
     figures = store_page(
-        db, store, now, request.app.state.min_cell, period, split, words.code, page
+        db, store, now, request.app.state.min_cell, period, split, words.code, page, labels
     )
     days = figures["figures"].counted.days
     return _page(
@@ -279,10 +281,10 @@ def one_store(
         bands=by_busyness(db, [store.id], period.first, period.last, figures["figures"].scale),
         min_cell=request.app.state.min_cell, heat_by=heat, heat_links=heat_links(request),
         busy=busy_grid(db, [store.id], period.first, period.last) if heat == "busy" else None,
-        weekly=told(db, store_summary(db, store, now, request.app.state.min_cell), words),
+        weekly=told(db, store_summary(db, store, now, request.app.state.min_cell), words, labels),
         channels=channel_split(db, store, days[0], days[-1], figures["figures"].scale,
                                request.app.state.min_cell, *split.where),
         stages=STAGES, kinds=KIND_NAMES,
         comment_topics=store_topics(db, user.access, store, period.first, period.last,
-                                    request.app.state.min_cell, words.code),
+                                    request.app.state.min_cell, words.code, labels),
     )  # fmt: skip

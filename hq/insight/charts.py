@@ -57,15 +57,14 @@ def trend(
     n = max(len(days), 1)
     step = (width - 2 * pad) / n
     top = max(counts or [0]) or 1
-    bars = []
+    bars, rated, wide = [], language.gettext("{n} ratings"), f"{max(step - 2, 1):.1f}"
     for i, (day, count) in enumerate(zip(days, counts, strict=True)):
         h = (height - 2 * pad) * count / top
         x = pad + i * step
-        rated = language.translate("{n} ratings", n=language.number(count))
+        title = escape(f"{language.day(day)}: {rated.format(n=language.number(count))}")
         bars.append(
             f'<rect class="bar" x="{x + 1:.1f}" y="{height - pad - h:.1f}"'
-            f' width="{max(step - 2, 1):.1f}" height="{h:.1f}">'
-            f"<title>{escape(language.day(day))}: {escape(rated)}</title></rect>"
+            f' width="{wide}" height="{h:.1f}"><title>{title}</title></rect>'
         )
     line = _runs(
         scores,

@@ -18,13 +18,14 @@ from hq.words import read
 
 def store_topics(
     session: Session, access: Access, store: Store, first: date, last: date, few: int,
-    language: str,
+    language: str, labels: ReasonLabels | None = None,
 ) -> dict:  # fmt: skip
     """The counted comments of *store* on its local days *first* … *last*, each topic's
-    count and label (none from fewer than *few*), and the link to those comments."""
+    count and label in *language* (from *labels* if given), none from fewer than *few*,
+    and the link to those comments."""
     chosen = read.CommentFilter(first=first, last=last, store=store.id)
     counts = read.topic_counts(session, access, chosen, few)
-    labels = ReasonLabels(session, language, [store.id])
+    labels = labels if labels is not None else ReasonLabels(session, language, [store.id])
     return {
         "counts": counts,
         "labels": {k: labels(store.id, "", k) or k for k, _ in counts.topics},

@@ -19,7 +19,7 @@ from hq.insight.counts import (
     day_counts,
     device_periods,
     heat_and_reasons,
-    span_counts,
+    span_total,
     summarize,
     today,
     total,
@@ -156,7 +156,7 @@ def _merged(session: Session, store: Store, span: tuple[date, date], scale: str,
     """One summary of *store*'s days *span* on *scale*: summed in the database from the
     day counts, or (a split, *where*) from the hour counts of each day."""
     if not where:
-        return summarize(span_counts(session, [store.id], [span])[store.id][0], scale)
+        return summarize(span_total(session, store.id, *span), scale)
     days = [span[0] + timedelta(days=i) for i in range((span[1] - span[0]).days + 1)]
     return summarize(total(day_counts(session, store, days, *where).counts), scale)
 
@@ -186,13 +186,15 @@ def store_page(
     split: Split = Split(),  # noqa: B008 -- frozen, never changed
     language: str = "en",
     day_page: int = 1,
+    labels: ReasonLabels | None = None,
 ) -> dict:
     """The store page over *period* (default the last 30 days), of one kiosk or question
     version if *split* says so: figures, daily table, heat map, reasons (labelled in
     *language*), kiosks, question versions, devices. An hour of the heat map with fewer
     than *few* ratings shows no figure. The daily table holds page *day_page* of the days,
     :data:`DAY_PAGE` a page, the latest first; every count of the page (the days that may
-    lack ratings, the ones not counted) is of all the days."""
+    lack ratings, the ones not counted) is of all the days. *labels*: the reasons' labels
+    in *language*, if the caller has them already."""
     where = split.where
     figures = store_figures(session, store, now, 30, period, *where)
     days = figures.counted.days
@@ -224,7 +226,7 @@ def store_page(
         "breaks": breaks,
         "split": split,
         "not_counted": _why_not(total(flags)),
-        "reasons": guarded_reasons(_labelled(session, store, shares, language), few),
+        "reasons": guarded_reasons(_labelled(session, store, shares, language, labels), few),
         "devices": devices,
         "incomplete": len([d for d in days if incomplete.get(d)]),
         "day_page": day_page,
@@ -249,11 +251,11 @@ def guard(figures: StoreFigures, few: int, split: bool = False) -> StoreFigures:
 
 
 def _labelled(
-    session: Session, store: Store, shares: list, language: str = "en"
+    session: Session, store: Store, shares: list, language: str = "en", labels=None
 ) -> list[tuple[str, object]]:
-    """Each reason's share with the label the store's kiosks show in *language*; the
-    answers with no reason (key ``""``) as "no reason given"."""
-    labels = ReasonLabels(session, language, [store.id])
+    """Each reason's share with the label the store's kiosks show in *language* (from
+    *labels*, else read); the answers with no reason (key ``""``) as "no reason given"."""
+    labels = labels if labels is not None else ReasonLabels(session, language, [store.id])
     none = words(language).gettext(NO_REASON)
     return [(labels(store.id, "", s.key) or s.key if s.key else none, s) for s in shares]
 
@@ -265,7 +267,8 @@ def _kiosks(
     over the page's days, with the change against the period compared with (the days
     just before by default); [] for one kiosk."""
     days = figures.counted.days
-    if period is not None and period.length == len(days):  # what the page compares with
+    ours = period is not None and period.length == len(days)  # what the page compares with
+    if ours:
         before = period.before
     else:
         before = (days[0] - timedelta(days=len(days)), days[0] - timedelta(days=1))
@@ -274,8 +277,11 @@ def _kiosks(
     if len(current) < 2:
         return []
     ranked = rank(current, previous)
-    if question_changes(session, [store.id], before[0], days[-1], *where):
-        # the question changed: no kiosk's change is one of opinion (issue 30, B8)
+    if ours:  # the page's own question check (store_figures) covered the same days
+        changed = figures.changed_on is not None
+    else:
+        changed = bool(question_changes(session, [store.id], before[0], days[-1], *where))
+    if changed:  # the question changed: no kiosk's change is one of opinion (issue 30, B8)
         return [replace(k, change=None) for k in ranked]
     return ranked
 

@@ -160,9 +160,14 @@ def examine(
     for week, reason, score, n in given or ():
         if is_negative(sc, score):
             reasons[reason][week] += n
+    places: dict[tuple, list[list[Counter[int]]]] = {}  # the slices of a cell's place
     for (week, weekday, band, unit_id, busy, score), n in kept.items():
-        for where in _wheres(weekday, band, unit, unit_id, busy):
-            scores[where][week][score] += n
+        slices_of = places.get(at := (weekday, band, unit_id, busy))
+        if slices_of is None:
+            wheres = _wheres(weekday, band, unit, unit_id, busy)
+            slices_of = places[at] = [scores[where] for where in wheres]
+        for by_week in slices_of:
+            by_week[week][score] += n
     found = Examined()
     whole = scores.get((), [Counter() for _ in range(weeks)])
     found.ratings = sum(whole[NORM_WEEKS].values())

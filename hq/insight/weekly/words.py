@@ -140,11 +140,14 @@ def say(summary: WeeklySummary, language: Language,
     return Told(title, said, verdict, line, method)
 
 
-def told(session: Session, summary: WeeklySummary, language: Language) -> Told:
+def told(
+    session: Session, summary: WeeklySummary, language: Language, labels: ReasonLabels | None = None
+) -> Told:
     """*summary* in *language*, each reason by its label in the surveys of the scope's
-    stores (the first store that names it)."""
+    stores (the first store that names it): from *labels* (in *language*, of those
+    stores) if given."""
     stores = list(summary.units) if summary.scope == "region" else [summary.ident]
-    labels = ReasonLabels(session, language.code, stores)
+    labels = labels if labels is not None else ReasonLabels(session, language.code, stores)
 
     def label(key: str) -> str:
         return next((found for s in stores if (found := labels(s, "", key))), "")

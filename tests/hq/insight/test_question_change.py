@@ -16,6 +16,7 @@ from hq.core.language import language
 from hq.insight.scheduled.content import build_report
 from hq.insight.scheduled.periods import report_period
 from hq.insight.scheduled.render import render
+from hq.people.admin import add_device
 from hq.tables.models import DeviceReceived
 from kiosk.rating import LEGACY_DATABASE
 from kiosk.timekeeping.localtime import to_utc_text, zone
@@ -95,6 +96,27 @@ def test_a_question_change_shows_no_change_but_says_when_it_changed(hq):
     assert ranked.endswith(note)
     assert f"{fi.gettext('change:')} {note})" in mail.text
     assert mail.html.count(note) == 2  # the ranking's row and the store's change
+
+
+def test_a_question_change_shows_no_change_for_the_stores_kiosks_either(hq):
+    """Kamppi's two kiosks both changed question last week: on the chosen week against the
+    one before, neither shows a change; Tampere's two kiosks, which did not, show theirs."""
+    chain(hq)
+    with hq.sessions() as s:
+        tokens = {k: add_device(s, store, k, hq.clock.now) for k, store in
+                  (("k1b", "s1"), ("k2b", "s2"))}  # fmt: skip
+    before = LAST_WEEK - timedelta(days=7)
+    week(hq, "k1b", "s1", before, 0.8, OLD, tokens["k1b"])
+    week(hq, "k1b", "s1", LAST_WEEK, 0.6, NEW, tokens["k1b"])
+    week(hq, "k2b", "s2", before, 0.4, OLD, tokens["k2b"])
+    week(hq, "k2b", "s2", LAST_WEEK, 0.8, OLD, tokens["k2b"])
+    log_in(hq)
+    for store, kiosks, shown in (("s1", ("k1", "k1b"), False), ("s2", ("k2", "k2b"), True)):
+        page = hq.client.get(f"/stores/{store}?{DAYS}").text
+        for kiosk in kiosks:
+            row = re.search(rf'<tr data-device="{kiosk}".*?</tr>', page, re.S).group(0)
+            cell = re.search(r'data-metric="change">(.*?)</td>', row, re.S).group(1)
+            assert bool(re.fullmatch(r"[+-]\d+\.\d", cell.strip())) is shown, kiosk
 
 
 def _csrf(hq) -> str:
