@@ -183,9 +183,10 @@ def _asked_by_day(store_id: str, scale: str, days: list[date], where: tuple):
     kept question days (a row or two a day), or from the hour counts when *where* names
     what only they keep (a kiosk, hours of the day)."""
     on_days = _on_question_days(where)
-    t, kept = (QuestionDay, on_days) if on_days is not None else (HourCount, ())
     if on_days is None:
-        kept = (HourCount.flag == "", *where)
+        t, kept = HourCount, (HourCount.flag == "", *where)
+    else:
+        t, kept = QuestionDay, on_days
     return (
         select(t.day, t.survey_id, t.question_id)
         .where(t.store_id == store_id, t.scale == scale, *_days(t, days[0], days[-1]), *kept)
