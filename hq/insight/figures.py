@@ -350,7 +350,7 @@ def fleet(
     if ids is not None:
         place = {device_id: i for i, device_id in enumerate(ids)}
         found.sort(key=lambda row: place[row[0].id])
-    hours = all_store_hours(session)
+    hours = all_store_hours(session, sorted({store.id for _, store in found}))
     known = completeness_of(session, [device.id for device, _ in found])
     out = []
     for device, store in found:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hq.tables.chain import HoursException
+from hq.tables.database import among
 from hq.tables.models import Survey
 from kiosk.settings.model import Hours
 
@@ -32,7 +33,7 @@ def exceptions_of(session: Session, store_ids: list[str] | None = None) -> dict[
     newest :data:`MOST_EXCEPTIONS` days of each; stores without any left out."""
     query = select(HoursException).order_by(HoursException.day.desc())
     if store_ids is not None:
-        query = query.where(HoursException.store_id.in_(store_ids))
+        query = query.where(among(session, HoursException.store_id, store_ids))
     found: dict[str, dict] = {}
     for row in session.scalars(query):
         days = found.setdefault(row.store_id, {})
@@ -56,14 +57,16 @@ def store_hours(session: Session, store_id: str) -> Hours:
     return Hours.model_validate(with_exceptions(hours, extra))
 
 
-def all_store_hours(session: Session) -> dict[str, Hours]:
-    """:func:`store_hours` of every store with survey settings or exceptions, in two
-    queries (a store with neither is open all day: ``Hours()``)."""
-    bodies = {
-        r.store_id: (r.body or {}).get("hours", {})
-        for r in session.scalars(select(Survey).where(Survey.device_id == ""))
-    }
-    extra = exceptions_of(session)
+def all_store_hours(session: Session, store_ids: list[str] | None = None) -> dict[str, Hours]:
+    """:func:`store_hours` of every store (or of *store_ids*) with survey settings or
+    exceptions, in two queries (a store with neither is open all day: ``Hours()``). A
+    page of a few stores asks for theirs: the whole chain's is a settings body and an
+    ``Hours`` checked per store."""
+    query = select(Survey.store_id, Survey.body).where(Survey.device_id == "")
+    if store_ids is not None:
+        query = query.where(among(session, Survey.store_id, store_ids))
+    bodies = {store_id: (body or {}).get("hours", {}) for store_id, body in session.execute(query)}
+    extra = exceptions_of(session, store_ids)
     return {
         s: Hours.model_validate(with_exceptions(bodies.get(s, {}), extra.get(s)))
         for s in set(bodies) | set(extra)
