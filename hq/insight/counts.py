@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from itertools import pairwise
 
 from sqlalchemy import case, func, literal, select, text
@@ -32,7 +32,7 @@ class Days:
     days: list[date]
     counts: list[Counter[Key]]
 
-    @property
+    @cached_property  # the counts are not changed once counted
     def scales(self) -> list[str]:
         """Every scale rated on, the main one first (:func:`by_use`)."""
         return by_use(self.counts)
@@ -195,10 +195,8 @@ def span_counts(
 
 def summarize(counts: Counter[Key], scale: str) -> metrics.Summary:
     """The metrics of *counts* on *scale* (unflagged ratings only)."""
-    counted: Counter[int] = Counter()
-    for (sc, score, flag), n in counts.items():
-        if sc == scale and flag is None:
-            counted[score] += n
+    # a key is (scale, score, flag): one per score of the scale that is counted
+    counted = {score: n for (sc, score, flag), n in counts.items() if sc == scale and flag is None}
     return metrics.summarize(scale, counted)
 
 
