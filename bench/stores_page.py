@@ -1,9 +1,9 @@
 """The all-stores page and a store's page against the bare read of the kept counts they
 use, in process (no HTTP): a chain of ``HYMIO_BENCH_STORES_PAGE_STORES`` stores (default
-1 000) with 60 days of kept counts each (``rating_days``, ``rating_hours`` and
-``question_days``, as ingest keeps them, about 55 ratings a store a day), one store with
-two years of them, and ``HYMIO_BENCH_STORES_PAGE_KIOSKS`` kiosks (default 5 000); the
-first half of the stores are one region.
+1 000), each with its opening hours and 60 days of kept counts (``rating_days``,
+``rating_hours`` and ``question_days``, as ingest keeps them, about 55 ratings a store a
+day), one store with two years of them, and ``HYMIO_BENCH_STORES_PAGE_KIOSKS`` kiosks
+(default 5 000); the first half of the stores are one region.
 
 The bare read is the driver reading the rollup rows the page reads (no Python around
 them): for ``GET /``, every store's ``rating_days`` of the ranking's 60 days; for
@@ -38,6 +38,7 @@ from sqlalchemy.engine import Engine
 
 from bench.chain_data import KIOSK_COLUMNS, kiosk_rows
 from bench.common import row
+from hq.fleet.chain.hours import set_weekly_hours
 from hq.people.admin import add_store, add_user
 from hq.people.roles import add_region
 from hq.tables.database import open_database
@@ -52,6 +53,11 @@ ZONES = ("Europe/Helsinki", "Europe/Stockholm")
 PER_DAY = 55
 YEAR_STORE = "s0001"
 REGION = "r1"  # the first half of the stores
+WEEK = {
+    **dict.fromkeys(("mon", "tue", "wed", "thu", "fri"), "08:00-21:00"),
+    "sat": "09:00-18:00",
+    "sun": "12:00-18:00",
+}  # every store's opening hours
 
 
 def _scale(i: int) -> tuple[str, int, int]:
@@ -77,12 +83,14 @@ def _store_day(i: int, day: str, rng: random.Random, kiosks: list[str]):
 
 
 def fill(url: str) -> None:
-    """The stores, a user, the kiosks and the kept counts, after the migrations."""
+    """The stores with their opening hours, a user, the kiosks and the kept counts, after
+    the migrations."""
     now = datetime.now(UTC)
     engine, sessions = open_database(url)
     with sessions() as s:
         for i in range(STORES):
             add_store(s, f"s{i:04d}", f"Store {i:04d}", ZONES[i % 2], now)
+            set_weekly_hours(s, None, f"s{i:04d}", WEEK, now)
         add_user(s, "bench", PASSWORD, now)
         add_region(s, REGION, "Region one", None, now)  # half the chain
         half = [f"s{i:04d}" for i in range(STORES // 2)]
