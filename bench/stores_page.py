@@ -248,6 +248,10 @@ class _InDatabase:
         seconds, self.seconds = self.seconds, 0.0
         return seconds
 
+    def close(self) -> None:
+        event.remove(Engine, "before_cursor_execute", self._before)
+        event.remove(Engine, "after_cursor_execute", self._after)
+
 
 def measure(url: str, label: str, profile: bool = False) -> dict[str, list[float]]:
     from hq.server.serving import settle_heap
@@ -297,6 +301,7 @@ def measure(url: str, label: str, profile: bool = False) -> dict[str, list[float
     finally:
         conn.close()
         client.close()
+        in_database.close()
     return out
 
 
