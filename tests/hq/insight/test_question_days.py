@@ -6,8 +6,8 @@ ratings themselves say, on SQLite and PostgreSQL: for random kiosk ratings over 
 rating to another day, out of the counts or into them, re-sends), for web answers
 (flagged repeats, a follow-up's reason, a new survey version), with and without a
 store page's split, and after ``rebuild``; so do the questions of each day the store page
-reads from them. A database of migration 0025 with ratings
-gives the same answers once upgraded."""
+reads from them. A database of migration 0025 with ratings gives the same answers once
+upgraded."""
 
 from __future__ import annotations
 
