@@ -51,10 +51,8 @@ def with_exceptions(hours: dict[str, Any], exceptions: dict | None) -> dict[str,
 def store_hours(session: Session, store_id: str) -> Hours:
     """The store's opening hours from its survey settings and its exceptions (open all
     day if none are set)."""
-    row = session.scalar(select(Survey).where(Survey.store_id == store_id, Survey.device_id == ""))
-    hours = (row.body or {}).get("hours", {}) if row else {}
-    extra = exceptions_of(session, [store_id]).get(store_id)
-    return Hours.model_validate(with_exceptions(hours, extra))
+    hours = all_store_hours(session, [store_id]).get(store_id)
+    return hours if hours is not None else Hours()
 
 
 def all_store_hours(session: Session, store_ids: list[str] | None = None) -> dict[str, Hours]:
