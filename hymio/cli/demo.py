@@ -63,12 +63,16 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:  # Ctrl+C before the kiosk's window took over the signal
         print("\ndemo stopped")
         return 130
-    except ModuleNotFoundError as exc:  # a kiosk's install (the pi extra) has no HQ
-        if (exc.name or "").split(".")[0] not in HQ_PACKAGES:
+    except ModuleNotFoundError as exc:  # an install of one side only (the pi or hq extra)
+        top = (exc.name or "").split(".")[0]
+        if top in HQ_PACKAGES:
+            what, extra = "HQ too, and HQ's packages are", "hq"
+        elif top == "kivy":
+            what, extra = "the kiosk's app too, and it is", "ui"
+        else:
             raise
         raise HymioError(
-            f"the demo runs HQ too, and HQ's packages are not installed here (no {exc.name}):"
-            " pip install 'hymio[hq]'"
+            f"the demo runs {what} not installed here (no {exc.name}): pip install 'hymio[{extra}]'"
         ) from None
 
 

@@ -207,10 +207,17 @@ def test_bad_usage_exits_2(args, words):
     assert out.returncode == 2 and words in out.stderr
 
 
-def test_the_demo_on_a_kiosk_without_hqs_packages_says_what_to_install(tmp_path):
-    # A Pi's install (the pi extra) has no SQLAlchemy: the import fails as it would there.
+@pytest.mark.parametrize(
+    ("missing", "extra"),
+    [
+        ("sqlalchemy", "hq"),  # a Pi's install (the pi extra) has no SQLAlchemy
+        ("kivy", "ui"),  # an HQ's install (the hq extra) has no Kivy
+    ],
+)
+def test_the_demo_on_one_sides_install_says_what_to_install(tmp_path, missing, extra):
+    # the import fails as it would there
     code = (
-        "import sys; sys.modules['sqlalchemy'] = None; from hymio.cli import main; "
+        f"import sys; sys.modules[{missing!r}] = None; from hymio.cli import main; "
         f"sys.exit(main(['demo', '--headless', '--presses', '1', '--folder', {str(tmp_path)!r}]))"
     )
     env = {**os.environ, "SDL_VIDEODRIVER": "offscreen"}
@@ -218,4 +225,4 @@ def test_the_demo_on_a_kiosk_without_hqs_packages_says_what_to_install(tmp_path)
                          timeout=60, env=env)  # fmt: skip
     assert out.returncode == 1, out.stdout + out.stderr
     assert "Traceback" not in out.stderr
-    assert "pip install 'hymio[hq]'" in out.stderr and "no sqlalchemy" in out.stderr
+    assert f"pip install 'hymio[{extra}]'" in out.stderr and f"no {missing}" in out.stderr
