@@ -34,9 +34,9 @@ class Press(NamedTuple):
     held: float = 0.0  # seconds the button had been held when this press was recorded
 
 
-@dataclass(frozen=True)
-class Recent:
-    """What the rule remembers: the last press, and the last one that said thank you."""
+class Recent(NamedTuple):
+    """What the rule remembers: the last press, and the last one that said thank you (a
+    tuple, remade after every press's commit)."""
 
     boot_id: str | None = None
     last_press_ns: int | None = None
