@@ -81,6 +81,29 @@ def test_seq_stays_gapless_with_two_writers_in_two_threads(db_path, clock):
     b.close()
 
 
+def test_a_file_with_a_seq_floor_numbers_on_after_it(db_path, clock):
+    # A file that replaced a damaged one numbers on after the floor: the first press of
+    # an empty table reads it, the rest are numbered by SQLite (the row id given NULL). A
+    # press rolled back leaves the table empty, so the next one reads the floor again.
+    Store(db_path, make_context(), clock=clock).close()
+    conn = sqlite3.connect(db_path)
+    with conn:
+        conn.execute("INSERT INTO meta (key, value) VALUES ('seq_floor', '500')")
+    conn.close()
+    store = Store(db_path, make_context(), clock=clock)
+    with pytest.raises(RuntimeError, match="undone"), store.bulk():
+        assert store.record(3, "touch").seq == 501
+        raise RuntimeError("undone")
+    assert store.count() == 0
+    seqs = [store.record(1 + i, "touch").seq for i in range(3)]
+    store.close()
+    again = Store(db_path, make_context(), clock=clock)
+    seqs.append(again.record(2, "button").seq)
+    assert seqs == [501, 502, 503, 504]
+    assert [row[0] for row in again.read("SELECT seq FROM ratings ORDER BY seq")] == seqs
+    again.close()
+
+
 def test_flags_are_stored_and_every_press_is_a_row(store, clock):
     flags = []
     for step in (0, 1, 1.5, 1.0, 10):  # counted, lockout, lockout, repeat, counted
