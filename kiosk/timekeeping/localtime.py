@@ -65,7 +65,19 @@ def to_utc_text(dt: datetime) -> str:
     Always UTC, always microseconds, always ``+00:00``, so comparing the texts compares the
     times (for years 1000–9999). A naive datetime is a ``ValueError``.
     """
-    return to_utc(dt).isoformat(timespec="microseconds")
+    global _minute_text
+    if type(dt) is not datetime or dt.tzinfo is not UTC:
+        dt = to_utc(dt)
+    # Every press writes one: the text up to the minute is kept from the last call, as
+    # isoformat() wrote it, and only the seconds are formatted (half the time).
+    key = dt.minute, dt.hour, dt.day, dt.month, dt.year
+    last = _minute_text
+    if last[0] != key:
+        last = _minute_text = key, dt.replace(second=0, microsecond=0).isoformat()[:17]
+    return f"{last[1]}{dt.second:02d}.{dt.microsecond:06d}+00:00"
+
+
+_minute_text: tuple[tuple[int, ...] | None, str] = (None, "")
 
 
 def parse_utc_text(text: str) -> datetime:

@@ -56,6 +56,28 @@ def test_to_utc_text_examples():
     assert to_utc_text(utc(2026, 1, 5, 9)) == "2026-01-05T09:00:00.000000+00:00"
 
 
+def test_to_utc_text_writes_the_same_minute_of_another_hour_day_month_or_year_anew():
+    # The text up to the minute is kept from the call before; the same minute elsewhere
+    # in time must not reuse it.
+    run = [
+        utc(2026, 1, 5, 9, 30, 1), utc(2026, 1, 5, 9, 30, 2, 5), utc(2026, 2, 5, 9, 30, 2),
+        utc(2027, 2, 5, 9, 30, 3), utc(2027, 2, 6, 9, 30, 4), utc(2027, 2, 6, 10, 30, 5),
+        utc(2027, 2, 6, 10, 31, 6), datetime(2027, 2, 6, 12, 31, 7, tzinfo=HELSINKI),
+    ]  # fmt: skip
+    assert [to_utc_text(t) for t in run] == [
+        t.astimezone(UTC).isoformat(timespec="microseconds") for t in run
+    ]
+
+
+@given(aware, st.lists(st.integers(min_value=-(10**9), max_value=10**9), max_size=12))
+def test_to_utc_text_of_a_run_of_nearby_times(start, steps):
+    run = [start + timedelta(microseconds=step * 997) for step in steps]
+    run = [t for t in run if 1000 < t.astimezone(UTC).year < 9999]
+    assert [to_utc_text(t) for t in run] == [
+        t.astimezone(UTC).isoformat(timespec="microseconds") for t in run
+    ]
+
+
 def test_to_utc_text_rejects_naive():
     with pytest.raises(ValueError, match="naive"):
         to_utc_text(datetime(2026, 11, 22, 15, 16, 24))
