@@ -11,16 +11,17 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, any_, bindparam, create_engine, event
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.functions import FunctionElement
@@ -150,6 +151,34 @@ def among(session: Session, column, values: Iterable[str]):
     if session.get_bind().dialect.name == "postgresql":
         return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
     return column.in_(values)
+
+
+def copy_in(session: Session, sql: str, fill: Callable[[Any], None]) -> bool:
+    """Run ``COPY … FROM STDIN`` (*sql*) on PostgreSQL in the session's transaction, the
+    rows written by *fill* (given psycopg's ``Copy``), under a savepoint: ``False``, with
+    nothing of it written and the transaction still usable, when a row met a unique index.
+    Other errors are raised as SQLAlchemy's, as the session's own statements' are.
+
+    The savepoint is sent on the driver's connection the ``COPY`` runs on: SQLAlchemy's
+    ``begin_nested`` would send its own only with the next statement it sends itself,
+    so a failed ``COPY`` would leave the whole transaction aborted.
+    """
+    import psycopg  # PostgreSQL's driver: not needed by an HQ on SQLite
+
+    raw = session.connection().connection.driver_connection
+    try:
+        with raw.cursor() as cursor:
+            cursor.execute("SAVEPOINT hymio_copy")
+            try:
+                with cursor.copy(sql) as copy:
+                    fill(copy)
+            except psycopg.errors.UniqueViolation:
+                cursor.execute("ROLLBACK TO SAVEPOINT hymio_copy")
+                return False
+            cursor.execute("RELEASE SAVEPOINT hymio_copy")
+            return True
+    except psycopg.Error as exc:  # a deadlock, say: the callers try such errors again
+        raise DBAPIError.instance(sql, None, exc, psycopg.Error) from exc
 
 
 class weekday(FunctionElement):

@@ -15,13 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import psycopg
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hq.core.errors import InputError
 from hq.insight.business.layout import Problem, Read, read_file
 from hq.people.access import Access
+from hq.tables.database import copy_in
 from hq.tables.models import Store
 from kiosk.timekeeping.localtime import to_utc_text
 
@@ -100,26 +100,28 @@ def _copy_in(session: Session, conn, columns: tuple[str, ...], rows: list[tuple]
         " AND starts_at BETWEEN %s AND %s LIMIT 1",
         (stores, *span),
     ).first()
-    if known is None:
-        try:
-            with session.begin_nested():
-                _copy(conn, "business_hours", columns, rows)
-            return
-        except psycopg.errors.UniqueViolation:
-            pass
+    sql = f"COPY business_hours ({_names(columns)}) FROM STDIN"
+    if known is None and copy_in(session, sql, lambda copy: _write(copy, rows)):
+        return
     _copy_upsert(conn, columns, rows)
 
 
 def _copy(conn, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    cursor = conn.connection.driver_connection.cursor()
+    with (
+        conn.connection.driver_connection.cursor() as cursor,
+        cursor.copy(f"COPY {table} ({_names(columns)}) FROM STDIN") as copy,
+    ):
+        _write(copy, rows)
+
+
+def _write(copy, rows: list[tuple]) -> None:
     # COPY's text format written here: every value is a number, a store id (letters,
     # digits, '.', '_', '-'), a date or a time HQ wrote, so none needs escaping.
-    with cursor.copy(f"COPY {table} ({_names(columns)}) FROM STDIN") as copy:
-        for i in range(0, len(rows), 10_000):
-            copy.write("".join(
-                "\t".join("\\N" if v is None else str(v) for v in row) + "\n"
-                for row in rows[i : i + 10_000]
-            ))  # fmt: skip
+    for i in range(0, len(rows), 10_000):
+        copy.write("".join(
+            "\t".join("\\N" if v is None else str(v) for v in row) + "\n"
+            for row in rows[i : i + 10_000]
+        ))  # fmt: skip
 
 
 def _copy_upsert(conn, columns: tuple[str, ...], rows: list[tuple]) -> None:
