@@ -77,7 +77,7 @@ def ingest(
     for attempt in range(1, ATTEMPTS + 1):
         with lock or nullcontext():
             try:
-                inserted = insert_new(session.connection(), rows) if rows else set()
+                inserted = insert_new(session, rows) if rows else set()
                 known = [r for r in rows if r["id"] not in inserted]
                 repairs = _check_known(session, known, future)
                 new = [r for r in rows if r["id"] in inserted]

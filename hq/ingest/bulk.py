@@ -7,6 +7,13 @@ text, written by pydantic-core in Rust and unpacked by the server's ``json_to_re
 being executed, and one array per column spent two thirds of the batch in psycopg's
 array quoting); on SQLite as one multi-row ``VALUES`` (SQLite 3.35+ has RETURNING, and
 1000 × 17 parameters is within its limit of 32 766).
+
+A large batch on PostgreSQL (a kiosk catching up after an outage) goes in by ``COPY``
+instead: the ids HQ already has are looked up first, and the rest are copied in under a
+savepoint, a quarter less time than the statement above for 1 000 ratings. When the copy
+meets a unique index (a ``seq`` used before under another id, or the same batch posted
+at the same moment by a retry), the savepoint is undone and the statement above says
+which rows went in, as for a small batch.
 """
 
 from __future__ import annotations
@@ -16,8 +23,9 @@ from itertools import chain
 from operator import itemgetter
 
 from pydantic_core import to_json
-from sqlalchemy import Connection
+from sqlalchemy.orm import Session
 
+from hq.tables.database import copy_in
 from hq.tables.models import Rating
 
 COLUMNS = tuple(c.name for c in Rating.__table__.columns)
@@ -33,18 +41,61 @@ PG_TYPES = {
 }
 
 
-def insert_new(conn: Connection, rows: list[dict]) -> set[str]:
+# From this many rows a batch on PostgreSQL goes in by COPY: below it the lookup and the
+# savepoint cost more round trips than the statement they save (measured: 200 rows 5.7 ms
+# by COPY against 6.7 ms; 50 rows 2 ms either way; 1 000 rows 25 ms against 32 ms).
+COPY_FROM = 200
+
+
+def insert_new(session: Session, rows: list[dict]) -> set[str]:
     """Insert *rows* (dicts with every column) that are not there yet; their ids."""
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        return (
+            _copy_new(session, rows) if len(rows) >= COPY_FROM else insert_statement(session, rows)
+        )
     inserted: set[str] = set()
     for i in range(0, len(rows), CHUNK):
         chunk = rows[i : i + CHUNK]
-        if conn.dialect.name == "postgresql":
-            result = conn.exec_driver_sql(_postgres_sql(), (to_json(chunk).decode(),))
-        else:
-            params = tuple(chain.from_iterable(map(VALUES, chunk)))
-            result = conn.exec_driver_sql(_sqlite_sql(len(chunk)), params)
-        inserted.update(result.scalars().all())
+        params = tuple(chain.from_iterable(map(VALUES, chunk)))
+        inserted.update(conn.exec_driver_sql(_sqlite_sql(len(chunk)), params).scalars().all())
     return inserted
+
+
+def _copy_new(session: Session, rows: list[dict]) -> set[str]:
+    """The rows HQ has not got copied in under a savepoint; their ids."""
+    conn = session.connection()
+    ids = [row["id"] for row in rows]
+    known = set(conn.exec_driver_sql(_KNOWN, (ids,)).scalars())
+    new = [row for row in rows if row["id"] not in known]
+    if not new:
+        return set()
+
+    def fill(copy) -> None:
+        for row in new:
+            copy.write_row(VALUES(row))
+
+    if copy_in(session, _copy_sql(), fill):
+        return {row["id"] for row in new}
+    return insert_statement(session, new)
+
+
+def insert_statement(session: Session, rows: list[dict]) -> set[str]:
+    """*rows* through ``INSERT … ON CONFLICT DO NOTHING`` on PostgreSQL; their ids."""
+    conn = session.connection()
+    inserted: set[str] = set()
+    for i in range(0, len(rows), CHUNK):
+        chunk = to_json(rows[i : i + CHUNK]).decode()
+        inserted.update(conn.exec_driver_sql(_postgres_sql(), (chunk,)).scalars().all())
+    return inserted
+
+
+_KNOWN = "SELECT id FROM ratings WHERE id = ANY(%s)"
+
+
+@cache
+def _copy_sql() -> str:
+    return f"COPY ratings ({', '.join(COLUMNS)}) FROM STDIN"
 
 
 @cache
