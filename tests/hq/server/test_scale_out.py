@@ -13,6 +13,7 @@ import time
 
 import requests
 
+from hq.ingest.bulk import COPY_FROM
 from tests.hq.server.rig import (
     fresh_database,
     hq_process,
@@ -26,12 +27,16 @@ from tests.hq.server.rig import (
 )
 
 STORES, KIOSKS = 4, 6  # kiosks per store
-RATINGS, BATCH = 120, 10  # per kiosk
+RATINGS = 120  # per kiosk
+# Every other kiosk uploads a backlog: batches of 60 go in by COPY, batches of 10 by the
+# INSERT, both through PgBouncer in transaction mode.
+BATCHES = (10, 60)
 POOLED = 8  # PgBouncer's server connections: fewer than the two HQs' budgets together
 PAGES = ("/", "/fleet", "/stores/s0", "/stores/s1")
 
 
 def test_two_hqs_behind_nginx_and_pgbouncer_lose_nothing_when_one_is_killed(pg_template):
+    assert min(BATCHES) < COPY_FROM <= max(BATCHES)  # both ways in are under load
     with fresh_database(pg_template) as (name, url), shared_folder() as folder:
         fleet, reader = seed_chain(url, STORES, KIOSKS)  # migrated, straight to PostgreSQL
         with pgbouncer(folder, POOLED) as bouncer_port:
@@ -63,10 +68,10 @@ def _load(base: str, fleet, reader: str, kill) -> None:
 
     failed: list[BaseException] = []
 
-    def kiosk(k) -> None:
+    def kiosk(k, batch: int) -> None:
         try:
-            for first in range(1, RATINGS + 1, BATCH):
-                k.upload(base, k.ratings(first, BATCH), deadline)
+            for first in range(1, RATINGS + 1, batch):
+                k.upload(base, k.ratings(first, batch), deadline)
         except BaseException as e:  # said by the test, not lost in the thread
             failed.append(e)
 
@@ -81,7 +86,10 @@ def _load(base: str, fleet, reader: str, kill) -> None:
                 if killed.is_set():
                     after_kill.append(status)
 
-    threads = [threading.Thread(target=kiosk, args=(k,)) for k in fleet]
+    sizes = [BATCHES[i % len(BATCHES)] for i in range(len(fleet))]
+    threads = [
+        threading.Thread(target=kiosk, args=(k, n)) for k, n in zip(fleet, sizes, strict=True)
+    ]
     reading = threading.Thread(target=dashboard)
     for t in [*threads, reading]:
         t.start()
@@ -101,7 +109,7 @@ def _load(base: str, fleet, reader: str, kill) -> None:
     assert not failed, failed[0]
     assert all(len(k.acked) == RATINGS for k in fleet)
     answers = {s: sum(k.answers.get(s, 0) for k in fleet) for s in (0, 200, 502, 503, 504)}
-    assert answers[200] == len(fleet) * RATINGS // BATCH  # every batch acknowledged once
+    assert answers[200] == sum(RATINGS // n for n in sizes)  # every batch acknowledged once
     assert set(pages) <= {200, 0, 502, 504}, pages  # never a 500 from HQ
     assert after_kill.count(200) >= len(PAGES), pages  # the one left serves the dashboard
     assert after_kill[-len(PAGES) :] == [200] * len(PAGES), after_kill[-10:]
