@@ -14,8 +14,8 @@ class Rating(NamedTuple):
     """One stored press. ``flag`` is None when it counts in the metrics.
 
     A tuple: one is made for every press, after its commit and before the shopper is
-    thanked, where a frozen dataclass's ``__init__`` (a ``setattr`` per field) took
-    three times as long on the cold CPU a press wakes on.
+    thanked, where a frozen dataclass's ``__init__`` (a ``setattr`` per field) took more
+    than twice as long on the cold CPU a press wakes on.
     """
 
     seq: int

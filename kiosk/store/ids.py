@@ -33,7 +33,8 @@ def uuid7_text() -> str:
         ms = max(time.time_ns() // 1_000_000, _last_ms + 1)
         _last_ms = ms
     bits = random.getrandbits(74)  # 12 after the version, 62 after the variant
-    return "%08x-%04x-7%03x-%04x-%012x" % (  # noqa: UP031 (a third faster than f-strings)
+    # one format of five numbers, not the text of a 128-bit integer cut in five
+    return "%08x-%04x-7%03x-%04x-%012x" % (  # noqa: UP031
         ms >> 16 & 0xFFFF_FFFF,
         ms & 0xFFFF,
         bits >> 62,
