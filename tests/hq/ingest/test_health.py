@@ -12,6 +12,7 @@ import psycopg
 import pytest
 from sqlalchemy import create_engine, text
 
+from hq.ingest.bulk import COPY_FROM
 from hq.ingest.health import HEADROOM
 from tests.conftest import fill, tmpfs
 from tests.hq.conftest import PG, make_hq
@@ -107,9 +108,10 @@ def test_a_postgresql_that_refuses_writes_is_a_503_that_says_so(database_url):
         _end_sessions(name)
         health = _until(lambda: (a := hq.client.get("/healthz")).status_code == 503 and a)
         assert _refused(health, "PostgreSQL refuses writes", "default_transaction_read_only")
-        upload = hq.post([hq.rating()])
-        assert upload.status_code == 503, upload.text
-        assert upload.json()["error"]["code"] == "database_unavailable"
+        for size in (1, COPY_FROM):  # by the INSERT, and a backlog by COPY
+            upload = hq.post([hq.rating() for _ in range(size)])
+            assert upload.status_code == 503, upload.text
+            assert upload.json()["error"]["code"] == "database_unavailable"
         with psycopg.connect(PG, autocommit=True) as conn:
             conn.execute(f"ALTER DATABASE {name} RESET default_transaction_read_only")
         _end_sessions(name)
