@@ -80,6 +80,7 @@ def test_a_changed_rating_in_a_large_batch_is_a_409_and_nothing_is_stored(hq, co
     assert answer.json()["error"]["code"] == "id_conflict"
     assert answer.json()["error"]["rating_id"] == first["id"]
     assert hq.count() == 1
+    assert copies == by_copy(hq, LARGE + 1)
 
 
 def test_a_clock_repair_in_a_large_batch_is_applied(hq, copies):
@@ -88,6 +89,7 @@ def test_a_clock_repair_in_a_large_batch_is_applied(hq, copies):
     fixed = {**early, "recorded_at": to_utc_text(hq.clock.now), "clock_synced": True}
     batch = [fixed] + [hq.rating() for _ in range(LARGE)]
     assert hq.post(batch).json() == {"accepted": LARGE, "duplicates": 1, "repaired": 1}
+    assert copies == by_copy(hq, LARGE + 1)
     with hq.sessions() as s:
         stored = s.get(Rating, early["id"])
         assert (stored.recorded_at, stored.clock_synced) == (fixed["recorded_at"], True)
@@ -99,5 +101,6 @@ def test_a_database_error_in_the_copy_is_sqlalchemys_and_changes_nothing(hq, mon
     # deadlock is tried again and the rest is answered as any database error is.
     monkeypatch.setattr(bulk, "_copy_sql", lambda: "COPY ratings (no_such_column) FROM STDIN")
     with hq.sessions() as s, pytest.raises(DBAPIError, match="no_such_column"):
-        bulk.insert_new(s, [{**hq.rating(), "received_at": "x"} for _ in range(LARGE)])
+        rows = [{**hq.rating(), "received_at": "x", "time_suspect": False} for _ in range(LARGE)]
+        bulk.insert_new(s, rows)
     assert hq.count() == 0
