@@ -25,8 +25,9 @@ from bench.ingest import prepare, start_hq
 from bench.record import bare_connection
 from kiosk.settings.load import parse_settings
 from kiosk.store import schema
+from kiosk.store.context import RatingContext
 from kiosk.store.ledger import Ledger
-from kiosk.store.store import RatingContext, Store
+from kiosk.store.store import Store
 from kiosk.timekeeping.clock import ManualClock
 from sync.client import HQClient
 from sync.config_pull import pull_config

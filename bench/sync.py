@@ -27,7 +27,8 @@ from bench.ingest import prepare, start_hq
 from kiosk.counting.flags import FlagRules
 from kiosk.counting.scales import get_scale
 from kiosk.rating import COLUMNS, Rating
-from kiosk.store.store import RatingContext, Store
+from kiosk.store.context import RatingContext
+from kiosk.store.store import Store
 from kiosk.timekeeping.clock import ManualClock
 from sync.client import GZIP_LEVEL, HQClient
 from sync.uploader import Uploader

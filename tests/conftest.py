@@ -13,7 +13,8 @@ import pytest
 
 from kiosk.counting.flags import FlagRules
 from kiosk.counting.scales import get_scale
-from kiosk.store.store import RatingContext, Store
+from kiosk.store.context import RatingContext
+from kiosk.store.store import Store
 from kiosk.timekeeping.clock import ManualClock
 
 HELSINKI = ZoneInfo("Europe/Helsinki")

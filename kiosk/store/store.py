@@ -13,19 +13,16 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from uuid6 import uuid7
 
-from kiosk.counting.flags import FlagRules, Press, Recent, decide_flag
-from kiosk.counting.scales import Scale, get_scale
+from kiosk.counting.flags import Press, Recent, decide_flag
 from kiosk.errors import DeviceMismatchError, StoreError, StoreWriteError
 from kiosk.rating import SOURCES, Rating
 from kiosk.store import database
+from kiosk.store.context import RatingContext
 from kiosk.store.ids import uuid7_text
 from kiosk.store.reads import StoreReads
 from kiosk.timekeeping.clock import Clock, SystemClock
@@ -50,45 +47,6 @@ _INSERT_ROW = (
 # one numbers on after the ratings it lost.
 _INSERT = _INSERT_ROW.format(seq="NULL")
 _INSERT_FIRST = _INSERT_ROW.format(seq="(SELECT coalesce(max(seq), ?) + 1 FROM ratings)")
-
-
-@dataclass(frozen=True)
-class RatingContext:
-    """What every rating of this kiosk is stamped with, and the rules that flag it."""
-
-    device_id: str
-    store_id: str
-    survey_id: str
-    question_id: str
-    config_version: int
-    scale: Scale
-    tz: ZoneInfo
-    rules: FlagRules
-    reasons: tuple[str, ...] = ()
-
-    @cached_property
-    def stamp(self) -> tuple[str, str, str, str, int, str]:
-        """The device, store, survey, question, version and scale, in a rating's order."""
-        return (
-            self.device_id, self.store_id, self.survey_id, self.question_id,
-            self.config_version, self.scale.name,
-        )  # fmt: skip
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> RatingContext:
-        """The context a settings file describes."""
-        survey = settings.survey
-        return cls(
-            device_id=settings.device.id,
-            store_id=settings.device.store_id,
-            survey_id=survey.id,
-            question_id=survey.question_id,
-            config_version=survey.version,
-            scale=get_scale(survey.scale),
-            tz=settings.device.tz,
-            rules=FlagRules.from_settings(settings),
-            reasons=tuple(survey.followup.reasons),
-        )
 
 
 class Store(StoreReads):

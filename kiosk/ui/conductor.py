@@ -21,8 +21,8 @@ from kiosk.notify import READY, STOPPING, WATCHDOG, notify, watchdog_period
 from kiosk.settings.load import load_settings
 from kiosk.settings.overlay import apply_overlay, overlay_path, read_messages
 from kiosk.shopper import CLOSED_SCREEN, FOLLOWUP, QUESTION, STAY, THANKS, Step
+from kiosk.store.context import RatingContext
 from kiosk.store.ledger import Ledger
-from kiosk.store.store import RatingContext
 from kiosk.store_message import message_now
 from kiosk.ui import memory
 from kiosk.ui.staff_mode import STAFF_TIMEOUT, StaffMode

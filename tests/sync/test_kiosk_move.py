@@ -23,8 +23,9 @@ from hq.tables.models import Store as StoreRow
 from kiosk.settings.load import load_settings
 from kiosk.settings.model import ID_PATTERN
 from kiosk.settings.overlay import apply_overlay, overlay_path
+from kiosk.store.context import RatingContext
 from kiosk.store.ledger import Ledger
-from kiosk.store.store import RatingContext, Store
+from kiosk.store.store import Store
 from sync.client import HQClient
 from sync.config_pull import pull_config
 from tests.hq.conftest import HQ, LiveServer, database_url, make_hq, pg_template  # noqa: F401 (fixtures)
