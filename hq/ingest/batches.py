@@ -34,13 +34,13 @@ from sqlalchemy.orm import Session
 from hq.core.errors import ApiError
 from hq.ingest.bulk import insert_new
 from hq.ingest.device_calls import Caller, seen
-from hq.ingest.kept import keep_at_once
+from hq.ingest.kept import keep_at_once, kept_statement
 from hq.ingest.received import count_received, recount_times
 from hq.ingest.wire import Accepted, RatingIn
 from hq.tables.chain import DeviceStore
 from hq.tables.models import Device, Rating
 from hq.tables.rollups import count_ratings, move, zone_of
-from kiosk.timekeeping.localtime import to_utc_text
+from kiosk.timekeeping.localtime import to_utc_text, zone
 
 log = logging.getLogger(__name__)
 
@@ -74,17 +74,19 @@ def ingest(
         row["received_at"] = received
         row["time_suspect"] = _suspect(row["recorded_at"], future)
     rows.sort(key=lambda row: row["id"])  # one order for every writer: no deadlock cycle
+    early: list = []  # the kept statement of every row, made while their COPY goes in
+
+    def meanwhile() -> None:
+        early[:] = [kept_statement(device, rows, received, _known_zone(device))]
+
     for attempt in range(1, ATTEMPTS + 1):
         with lock or nullcontext():
             try:
-                inserted = insert_new(session, rows) if rows else set()
+                inserted = insert_new(session, rows, meanwhile) if rows else set()
                 known = [r for r in rows if r["id"] not in inserted]
                 repairs = _check_known(session, known, future)
                 new = [r for r in rows if r["id"] in inserted]
-                if repairs or not keep_at_once(
-                    session, device, new, received,
-                    lambda store: zone_of(session, store, _zone_of(device, store)),
-                ):  # fmt: skip
+                if repairs or not _keep_at_once(session, device, rows, new, received, early):
                     _keep(session, device, new, repairs, received)
                 session.commit()
                 break
@@ -102,6 +104,30 @@ def ingest(
     return Accepted(
         accepted=len(inserted), duplicates=len(rows) - len(inserted) + repeats, repaired=repaired
     )
+
+
+def _keep_at_once(
+    session: Session, device: Caller, rows: list[dict], new: list[dict], received: str,
+    early: list,
+) -> bool:  # fmt: skip
+    """The batch's figures kept and the device touched in one statement on PostgreSQL;
+    False where that does not apply. *early* holds the statement made during the COPY for
+    every row, if one was made: it holds if every row went in."""
+    if not new or session.connection().dialect.name != "postgresql":
+        return False
+    if early and early[0] is not None and len(new) == len(rows):
+        return keep_at_once(session, device, early[0])
+    statement = kept_statement(
+        device, new, received, lambda store: zone_of(session, store, _zone_of(device, store))
+    )
+    return keep_at_once(session, device, statement)
+
+
+def _known_zone(device: Caller):
+    """A store's time zone where the device's call knows it (its own store), else None:
+    what the kept statement may use while the session is busy with the COPY."""
+    tz = zone(device.timezone) if device.timezone else None
+    return lambda store_id: tz if store_id == device.store_id else None
 
 
 def _keep(session: Session, device: Caller, new: list[dict], repairs: list, received: str) -> None:

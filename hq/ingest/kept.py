@@ -25,33 +25,37 @@ from hq.tables.rollups import Counts, postgres_upserts
 TOUCH = "UPDATE devices SET last_seen_at = %s WHERE id = %s AND token_hash = %s"
 
 
-def keep_at_once(
-    session: Session,
-    device: Caller,
-    new: list[dict],
-    received: str,
-    zone_of: Callable[[str], object],
-) -> bool:
-    """Count the just inserted *new* ratings of *device* and touch it, in one statement on
-    PostgreSQL; False (nothing done) where that does not apply. *zone_of* gives a store's
-    time zone; a 401 if the token is no longer the device's."""
-    conn = session.connection()
-    if conn.dialect.name != "postgresql" or not new:
-        return False
+def kept_statement(
+    device: Caller, new: list[dict], received: str, zone_of: Callable[[str], object]
+) -> tuple[str, tuple] | None:
+    """The one statement that counts the just inserted *new* ratings of *device* and
+    touches it on PostgreSQL, with its parameters; None where it does not fit (more than
+    CHUNK keys in a table of counts) or *zone_of* (a store's time zone) gives None for a
+    store. Plain Python, no session: a large batch makes it while the database works
+    through the batch's ``COPY`` (:func:`hq.ingest.bulk.insert_new`)."""
     counts, zones = Counts(), {}
     for row in new:
         store_id = row["store_id"]
         tz = zones.get(store_id)
         if tz is None:
             tz = zones[store_id] = zone_of(store_id)
+            if tz is None:
+                return None
         counts.add(row, tz)
     upserts = postgres_upserts(counts)
     if upserts is None:
-        return False
+        return None
     upserts.append(postgres_upsert(device.id, new))
     sql = _statement(tuple(sql for sql, _ in upserts))
-    params = (*(body for _, body in upserts), received, device.id, device.token_hash)
-    if conn.exec_driver_sql(sql, params).rowcount != 1:
+    return sql, (*(body for _, body in upserts), received, device.id, device.token_hash)
+
+
+def keep_at_once(session: Session, device: Caller, statement: tuple[str, tuple] | None) -> bool:
+    """Run *statement* (:func:`kept_statement`'s); False where there is none. A 401 if the
+    token is no longer the device's."""
+    if statement is None:
+        return False
+    if session.connection().exec_driver_sql(*statement).rowcount != 1:
         raise ApiError(401, "bad_token", UNKNOWN_DEVICE)
     return True
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
 from hq.ingest import bulk
-from hq.tables.models import HourCount, Rating
+from hq.tables.models import DeviceReceived, HourCount, Rating
 from kiosk.timekeeping.localtime import to_utc_text
 
 LARGE = bulk.COPY_FROM + 50
@@ -20,9 +20,9 @@ def copies(hq, monkeypatch) -> list[int]:
     sizes: list[int] = []
     real = bulk._copy_new
 
-    def counted(session, rows):
+    def counted(session, rows, meanwhile):
         sizes.append(len(rows))
-        return real(session, rows)
+        return real(session, rows, meanwhile)
 
     monkeypatch.setattr(bulk, "_copy_new", counted)
     return sizes
@@ -56,6 +56,9 @@ def test_a_large_batch_of_known_and_new_ratings_says_which(hq, copies):
     assert answer == {"accepted": LARGE - 30, "duplicates": 30, "repaired": 0}
     assert copies == by_copy(hq, LARGE)
     assert hq.count() == LARGE
+    with hq.sessions() as s:  # the counts made during the COPY were for all the rows
+        assert s.scalar(select(func.sum(HourCount.n))) == LARGE
+        assert s.scalar(select(func.sum(DeviceReceived.received))) == LARGE
 
 
 def test_a_seq_used_again_in_a_large_batch_is_a_409_and_nothing_is_stored(hq, copies):

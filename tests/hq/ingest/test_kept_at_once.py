@@ -2,7 +2,8 @@
 device's touch are one statement (:mod:`hq.ingest.kept`); on SQLite, and where that does not
 apply, they are one statement after another. For random batches (re-sends, changed
 ratings, several kiosk databases, flags, reasons, times HQ cannot believe, days either
-side of midnight) both ways answer the same and leave the same figures."""
+side of midnight) both ways answer the same and leave the same figures, also when every
+batch goes in by COPY and the one statement is made while the database takes it."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from hq.ingest import bulk
 from hq.tables.models import DayCount, Device, DeviceReceived, HourCount
 from kiosk.timekeeping.localtime import to_utc_text
 from tests.hq.conftest import NOON, _pg, _url, make_hq
@@ -81,13 +83,15 @@ def keys(table) -> list:
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
+@pytest.mark.parametrize("copy_from", [bulk.COPY_FROM, 1], ids=["statement", "copy"])
 @given(st.lists(st.lists(a_rating(), min_size=1, max_size=12), min_size=1, max_size=4))
-def test_one_statement_and_one_by_one_keep_the_same_figures(both, batches):
+def test_one_statement_and_one_by_one_keep_the_same_figures(both, monkeypatch, copy_from, batches):
+    monkeypatch.setattr(bulk, "COPY_FROM", copy_from)
     at_once, one_by_one = both
     accepted = sum(r[2] for r in _figures(at_once)[0])  # the examples share the databases
     for batch in batches:
         first = at_once.post(batch)
-        with mock.patch("hq.ingest.batches.keep_at_once", return_value=False) as off:
+        with mock.patch("hq.ingest.batches._keep_at_once", return_value=False) as off:
             second = one_by_one.post(batch)
         assert (first.status_code, first.json()) == (second.status_code, second.json())
         assert first.status_code in (200, 409), first.text
