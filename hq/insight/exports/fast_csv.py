@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterator
 from contextlib import suppress
 from datetime import date, datetime, timedelta
@@ -65,8 +64,22 @@ def quoted(text: str) -> str:
 
 
 SPECIAL = (",", '"', "\r", "\n")
-# A cell that starts as a formula would, after a comma or at a line's start.
-STARTS = re.compile("[,\n][" + re.escape("".join(FORMULA_START)) + "]")
+# A cell that starts as a formula would (after a comma or at a line's start) is counted on
+# the text's UTF-8 bytes with each byte marked: where a cell starts ("," or a line feed)
+# "A", a character a formula starts with "B", any other "x"; such a cell is then "AB",
+# and bytes.count finds every one in one pass in C (a regular expression over a chunk of
+# 5 000 lines took 40 % of writing it).
+_MARKS = bytes(
+    ord("A") if chr(b) in ",\n" else ord("B") if chr(b) in FORMULA_START else ord("x")
+    for b in range(256)
+)
+
+
+def formula_starts(text: str) -> int:
+    """How many cells of *text* (CSV lines, or a cell after a comma) start as a formula."""
+    return text.encode("utf-8", "surrogatepass").translate(_MARKS).count(b"AB")
+
+
 _NONE = (0, 0, 0, 0, 0)
 Counts = tuple[int, int, int, int, int]
 
@@ -74,7 +87,7 @@ Counts = tuple[int, int, int, int, int]
 def _counts(text: str) -> Counts:
     """How many commas, quotes, CRs, LFs and formula starts *text* holds; :data:`_NONE`
     itself if none."""
-    counts = (*(text.count(c) for c in SPECIAL), len(STARTS.findall(text)))
+    counts = (*(text.count(c) for c in SPECIAL), formula_starts(text))
     return _NONE if counts == _NONE else counts  # type: ignore[return-value]
 
 
@@ -228,7 +241,7 @@ class _Rows:
             or text.count('"') != seen[1]
             or text.count("\r") != seen[2] + n
             or text.count("\n") != seen[3] + n
-            or len(STARTS.findall(text)) != seen[4] + n + bare
+            or formula_starts(text) != seen[4] + n + bare
             or text[:1] in FORMULA_START
         ):
             return self._by_csv_module(chunk)

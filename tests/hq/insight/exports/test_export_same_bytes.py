@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
@@ -18,8 +19,9 @@ from hypothesis import strategies as st
 from sqlalchemy import update
 
 from hq.fleet.surveys import read_survey_file, set_survey
+from hq.insight.exports.columns import FORMULA_START
 from hq.insight.exports.csv_file import csv_chunks, python_chunks
-from hq.insight.exports.fast_csv import fast_chunks
+from hq.insight.exports.fast_csv import fast_chunks, formula_starts
 from hq.insight.exports.rows import prepare
 from hq.people.admin import add_device, add_store
 from hq.tables.models import Rating, Store
@@ -198,3 +200,10 @@ def test_ordinary_rows_are_written_by_the_fast_writer_not_the_csv_module(hq, mon
             fast = "".join(fast_chunks(s, export))
             monkeypatch.undo()
         assert fast == model and fast.count("\r\n") == 10
+
+
+@given(st.text(alphabet=st.sampled_from(list(',\n\r\t=+-@"a €ä\x00\ud800\U0001f600'))) | st.text())
+def test_formula_starts_are_counted_as_a_regular_expression_finds_them(text):
+    # The plain model: a comma or a line feed, then a character a formula starts with.
+    starts = re.compile("[,\n][" + re.escape("".join(FORMULA_START)) + "]")
+    assert formula_starts(text) == len(starts.findall(text))
