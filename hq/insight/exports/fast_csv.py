@@ -81,6 +81,7 @@ def formula_starts(text: str) -> int:
 
 
 _NONE = (0, 0, 0, 0, 0)
+_UNSEEN = object()  # an hour not yet worked out (None: one converted row by row)
 Counts = tuple[int, int, int, int, int]
 
 
@@ -175,28 +176,29 @@ class _Rows:
         lines = []
         bare = 0  # lines whose last cell (the comment's topics) is empty: they end ",\r\n"
         add = lines.append
-        hours, incomplete = self.hours, self.incomplete
+        # What a store shares is kept in locals, and taken again where the store changes.
+        current, store = self.store_id, self.store
+        hours, incomplete, labels = self.hours, self.incomplete, self.labels
         name, name_counts = self.name, self.name_counts
+        start, end = (store.start, store.end) if store is not None else (None, None)
         for (
             rating_id, store_id, device_id, survey_id, question_id, config_version,
             scale, score, source, reason, recorded_at, flag, suspect, received_at,
             comment, topics,
         ) in chunk:  # fmt: skip
-            if store_id != self.store_id:
+            if store_id != current:
                 self._enter(store_id)
-                hours, incomplete = self.hours, self.incomplete
+                current, store = store_id, self.store
+                hours, incomplete, labels = self.hours, self.incomplete, self.labels
                 name, name_counts = self.name, self.name_counts
-            store = self.store
+                start, end = (store.start, store.end) if store is not None else (None, None)
             if store is None:  # a store added after the export began
                 continue
-            if (store.start and recorded_at < store.start) or (
-                store.end and recorded_at >= store.end
-            ):
+            if (start and recorded_at < start) or (end and recorded_at >= end):
                 continue
-            prefix = recorded_at[:13]
-            if prefix not in hours:
-                hours[prefix] = self._hour(recorded_at)
-            hour = hours[prefix]
+            hour = hours.get(recorded_at[:13], _UNSEEN)
+            if hour is _UNSEEN:
+                hour = hours[recorded_at[:13]] = self._hour(recorded_at)
             if hour is None:
                 day, local_time, offset = self._slow(recorded_at)
             else:
@@ -206,7 +208,7 @@ class _Rows:
                 seen = _add(seen, name_counts)
             label = ""
             if reason:
-                label, counts = self._label(device_id, reason)
+                label, counts = labels.get((device_id, reason)) or self._label(device_id, reason)
                 if counts is not _NONE:
                     seen = _add(seen, counts)
             why = incomplete.get(day)
