@@ -207,3 +207,29 @@ def test_formula_starts_are_counted_as_a_regular_expression_finds_them(text):
     # The plain model: a comma or a line feed, then a character a formula starts with.
     starts = re.compile("[,\n][" + re.escape("".join(FORMULA_START)) + "]")
     assert formula_starts(text) == len(starts.findall(text))
+
+
+def test_a_store_added_while_the_export_runs_is_left_out_and_the_rest_written(hq):
+    # Its rows sort between the stores the export knows (s1 < s1a < s3): the writer skips
+    # them and takes the next store's rows with that store's own name and bounds.
+    with hq.sessions() as s:
+        add_store(s, "s3", "=Third", "Asia/Kathmandu", hq.clock.now)
+        token3 = add_device(s, "s3", "k3", hq.clock.now)
+    times = [at(2026, 11, 19, 8, m) for m in range(3)]
+    assert hq.post([hq.rating(recorded_at=t, reason="queue") for t in times]).status_code == 200
+    third = [hq.rating(device_id="k3", store_id="s3", seq=i, recorded_at=t)
+             for i, t in enumerate(times, 1)]  # fmt: skip
+    assert hq.post(third, token=token3).status_code == 200
+    export = prepare_all(hq)
+    with hq.sessions() as s:
+        add_store(s, "s1a", "Added later", "Europe/Helsinki", hq.clock.now)
+        token = add_device(s, "s1a", "k1a", hq.clock.now)
+    later = [hq.rating(device_id="k1a", store_id="s1a", seq=i, recorded_at=t)
+             for i, t in enumerate(times, 1)]  # fmt: skip
+    assert hq.post(later, token=token).status_code == 200
+    model, served, fast = _both(hq, export)
+    assert fast == model
+    assert served == model
+    rows = list(csv.DictReader(io.StringIO(fast.decode(), newline="")))
+    assert [r["store_id"] for r in rows] == ["s1"] * 3 + ["s3"] * 3
+    assert {r["store_name"] for r in rows if r["store_id"] == "s3"} == {"'=Third"}
