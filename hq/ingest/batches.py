@@ -23,7 +23,7 @@ it is kept out of the metrics, like a flagged rating, and counted apart.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime, timedelta
 
@@ -123,7 +123,7 @@ def _keep_at_once(
     return keep_at_once(session, device, statement)
 
 
-def _known_zone(device: Caller):
+def _known_zone(device: Caller) -> Callable[[str], object]:
     """A store's time zone where the device's call knows it (its own store), else None:
     what the kept statement may use while the session is busy with the COPY."""
     tz = zone(device.timezone) if device.timezone else None

@@ -76,7 +76,8 @@ _MARKS = bytes(
 
 
 def formula_starts(text: str) -> int:
-    """How many cells of *text* (CSV lines, or a cell after a comma) start as a formula."""
+    """How often a comma or a line feed in *text* is followed by a character a formula
+    starts with: the cells of CSV lines that start as a formula, but the first."""
     return text.encode("utf-8", "surrogatepass").translate(_MARKS).count(b"AB")
 
 
