@@ -40,30 +40,37 @@ def both(pg_template):
 
 
 @st.composite
-def a_rating(draw) -> dict:
-    i = draw(st.integers(0, len(IDS) - 1))  # few ids: re-sends and changes come often
+def a_rating(draw, resent: bool = False) -> dict:
+    """A rating of one of a few ids (re-sends come often): with its fields drawn (a re-send
+    is mostly a changed rating), or if *resent* the same fields for the same id each time
+    (a re-send is a duplicate, and a batch mixes known and new ratings)."""
+    i = draw(st.integers(0, len(IDS) - 1))
+
+    def pick(options: list):
+        return options[i % len(options)] if resent else draw(st.sampled_from(options))
+
     return {
         "id": IDS[i],
         "device_id": "k1",
         "store_id": "s1",
-        "database_id": draw(st.sampled_from(["db-a", "db-b"])),
+        "database_id": pick(["db-a", "db-b"]),
         "seq": i + 1,
         "survey_id": "default",
-        "question_id": draw(st.sampled_from(["overall", "staff"])),
+        "question_id": pick(["overall", "staff", "staff"]),
         "config_version": 1,
         "scale": "smiley4",
-        "score": draw(st.integers(1, 4)),
+        "score": pick([1, 2, 3, 4, 4]),
         "source": "button",
-        "reason": draw(st.sampled_from([None, "queue", "staff"])),
+        "reason": pick([None, "queue", "staff", None]),
         "recorded_at": to_utc_text(
-            NOON + timedelta(minutes=draw(st.sampled_from([-600, -5, 0, 719, 720, 2000])))
-            if draw(st.integers(0, 9))
+            NOON + timedelta(minutes=pick([-600, -5, 0, 719, 720, 2000, -601]))
+            if pick([*range(1, 10), 0])
             else NOON - timedelta(days=3 * 365)  # before Hymiö: a suspect time
         ),
         "clock_synced": True,
         "boot_id": "b00t",
         "mono_ns": i,
-        "flag": draw(st.sampled_from([None, None, "repeat", "stuck"])),
+        "flag": pick([None, None, "repeat", "stuck", None, None]),
     }
 
 
@@ -83,10 +90,18 @@ def keys(table) -> list:
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@pytest.mark.parametrize("copy_from", [bulk.COPY_FROM, 1], ids=["statement", "copy"])
-@given(st.lists(st.lists(a_rating(), min_size=1, max_size=12), min_size=1, max_size=4))
-def test_one_statement_and_one_by_one_keep_the_same_figures(both, monkeypatch, copy_from, batches):
+@pytest.mark.parametrize(
+    ("copy_from", "resent"),
+    [(bulk.COPY_FROM, False), (1, False), (1, True)],
+    ids=["statement", "copy", "copy-resent"],
+)
+@given(st.data())
+def test_one_statement_and_one_by_one_keep_the_same_figures(
+    both, monkeypatch, copy_from, resent, data
+):
     monkeypatch.setattr(bulk, "COPY_FROM", copy_from)
+    rating = a_rating(resent)
+    batches = data.draw(st.lists(st.lists(rating, min_size=1, max_size=12), min_size=1, max_size=4))
     at_once, one_by_one = both
     accepted = sum(r[2] for r in _figures(at_once)[0])  # the examples share the databases
     for batch in batches:
