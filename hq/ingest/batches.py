@@ -23,7 +23,7 @@ it is kept out of the metrics, like a flagged rating, and counted apart.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime, timedelta
 
@@ -77,7 +77,9 @@ def ingest(
     early: list = []  # the kept statement of every row, made while their COPY goes in
 
     def meanwhile() -> None:
-        early[:] = [kept_statement(device, rows, received, _known_zone(device))]
+        early[:] = [
+            kept_statement(device, rows, received, lambda store: _known_zone(device, store))
+        ]
 
     for attempt in range(1, ATTEMPTS + 1):
         with lock or nullcontext():
@@ -123,11 +125,11 @@ def _keep_at_once(
     return keep_at_once(session, device, statement)
 
 
-def _known_zone(device: Caller) -> Callable[[str], object]:
-    """A store's time zone where the device's call knows it (its own store), else None:
+def _known_zone(device: Caller, store_id: str):
+    """The time zone of *store_id* if the caller knows it (:func:`_zone_of`), else None:
     what the kept statement may use while the session is busy with the COPY."""
-    tz = zone(device.timezone) if device.timezone else None
-    return lambda store_id: tz if store_id == device.store_id else None
+    timezone = _zone_of(device, store_id)
+    return zone(timezone) if timezone else None
 
 
 def _keep(session: Session, device: Caller, new: list[dict], repairs: list, received: str) -> None:
