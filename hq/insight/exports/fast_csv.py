@@ -239,14 +239,8 @@ class _Rows:
         # Each line has 23 commas, a CR and an LF, and one cell that starts with a sign
         # (its offset), and one more ",\r" where its last cell is empty; any more are the
         # free text's, counted as it was written.
-        if (
-            text.count(",") != seen[0] + 23 * n
-            or text.count('"') != seen[1]
-            or text.count("\r") != seen[2] + n
-            or text.count("\n") != seen[3] + n
-            or formula_starts(text) != seen[4] + n + bare
-            or text[:1] in FORMULA_START
-        ):
+        expected = (seen[0] + 23 * n, seen[1], seen[2] + n, seen[3] + n, seen[4] + n + bare)
+        if _counts(text) != expected or text[:1] in FORMULA_START:
             return self._by_csv_module(chunk)
         return text
 
