@@ -194,36 +194,21 @@ def bare_sqlite(url: str, path: Path, rows: list[dict]) -> float:
     return len(rows) / elapsed
 
 
-def bare_copy(url: str, rows: list[dict]) -> float:
-    prepare(url)
-    names, values = _bare_rows(rows)
-    dsn = url.replace("postgresql+psycopg", "postgresql")
-    with psycopg.connect(dsn) as conn:
-        started = time.perf_counter()
-        with (
-            conn.cursor() as cur,
-            cur.copy(f"COPY ratings ({', '.join(names)}) FROM STDIN") as copy,
-        ):
-            for value in values:
-                copy.write_row(value)
-        conn.commit()
-        elapsed = time.perf_counter() - started
-    return len(rows) / elapsed
-
-
-def bare_copy_batches(url: str, rows: list[dict]) -> float:
-    """The same rows by ``COPY``, a batch of BATCH at a time with a commit each: what a
+def bare_copy(url: str, rows: list[dict], every: int | None = None) -> float:
+    """*rows* by ``COPY`` into a fresh database of HQ's schema, per second: one ``COPY``
+    and one commit, or with *every* a ``COPY`` and a commit per that many rows, what a
     server that makes each batch durable before it answers does at the least (no HTTP,
     no validation, no duplicate check)."""
     prepare(url)
     names, values = _bare_rows(rows)
     dsn = url.replace("postgresql+psycopg", "postgresql")
     sql = f"COPY ratings ({', '.join(names)}) FROM STDIN"
+    step = every or max(len(values), 1)
     with psycopg.connect(dsn) as conn:
         started = time.perf_counter()
-        for i in range(0, len(values), BATCH):
+        for i in range(0, len(values), step):
             with conn.cursor() as cur, cur.copy(sql) as copy:
-                for value in values[i : i + BATCH]:
+                for value in values[i : i + step]:
                     copy.write_row(value)
             conn.commit()
         elapsed = time.perf_counter() - started
@@ -282,7 +267,7 @@ def main() -> dict[str, float]:
         for _ in range(ROUNDS):
             http_url, bare_url, floor_url, batched_url = (_pg_db(name) for name in names)
             base.append(bare_copy(bare_url, rows))
-            batched.append(bare_copy_batches(batched_url, rows))
+            batched.append(bare_copy(batched_url, rows, every=BATCH))
             floor.append(over_bare_http(floor_url, rows))
             http.append(over_http(http_url, rows))
     finally:
