@@ -80,11 +80,12 @@ def trend(
     )
     done = _action_marks(days, action_days(days, actions), pad, step, height, language)
     path = "".join(f'<polyline class="score" points="{" ".join(p)}"/>' for p in line if len(p) > 1)
-    ticks = "".join(
-        f'<text x="{pad + i * step + step / 2:.1f}" y="{height - 8}" text-anchor="middle">'
-        f"{escape(language.short_day(day))}</text>"
+    every = max(1, n // 8)
+    ticks = "".join(  # every other one is left out on a phone, where the words are larger
+        f'<text class="tick{" alt" if i // every % 2 else ""}" x="{pad + i * step + step / 2:.1f}"'
+        f' y="{height - 8}" text-anchor="middle">{escape(language.short_day(day))}</text>'
         for i, day in enumerate(days)
-        if i % max(1, n // 8) == 0
+        if i % every == 0
     )
     low, high = axis
     half = language.number(top / 2, 0 if top % 2 == 0 else 1)
@@ -100,12 +101,14 @@ def trend(
         f'<text class="axis-count" x="{width - 2}" y="{middle + 4:.1f}" text-anchor="end">'
         f"{half}</text>"
         f'<text class="axis-count" x="{width - 2}" y="{height - pad}" text-anchor="end">0</text>'
-        f'<text x="{width - pad}" y="{pad - 10}" text-anchor="end">{escape(says)}</text>'
     )
     name = escape(language.translate("daily ratings and {label}", label=label))
+    # The key is a line of text under the chart, not words inside it: drawn in the chart's
+    # units it would shrink with the chart to a few pixels on a phone.
     return _svg(
         f'<svg class="trend" viewBox="0 0 {width} {height}" role="img" aria-label="{name}">'
         f"{''.join(bars)}{path}{marks}{done}{ticks}{axes}</svg>"
+        f'<p class="quiet chart-key">{escape(says)}</p>'
     )
 
 
@@ -130,7 +133,8 @@ def _action_marks(days, marked, pad: int, step: float, height: int, language: La
             f'<line class="action" data-action="{n}" data-day="{escape(day)}" x1="{x:.1f}"'
             f' y1="{pad - 6}" x2="{x:.1f}" y2="{height - pad}"><title>{title}</title></line>'
             f'<g class="action-n"><title>{title}</title><circle cx="{x:.1f}" cy="{pad + 8}"'
-            f' r="8"/><text x="{x:.1f}" y="{pad + 12}" text-anchor="middle">{n}</text></g>'
+            f' r="8"/><text x="{x:.1f}" y="{pad + 8}" text-anchor="middle"'
+            f' dominant-baseline="central">{n}</text></g>'
         )
     return "".join(out)
 
@@ -270,21 +274,24 @@ def shares(items: list[tuple[str, object]], language: Language = ENGLISH) -> Mar
     if not items:
         none_yet = escape(language.gettext("No follow-up answers yet."))
         return _svg(f'<p class="quiet">{none_yet}</p>')
-    row, left, width = 26, 170, 520
+    # Each label on a line of its own above its bar, so the chart is narrow enough to be
+    # drawn at about its own size on a phone (its words stay readable) and a long label
+    # has the whole width; *room* is left after the widest bar for its figures.
+    row, width, room = 40, 400, 170
     parts = []
     for i, (label, s) in enumerate(items):
-        w = (width - left - 150) * s.share / 100
+        w = (width - room) * s.share / 100
         y = i * row
         if s.change is None:
             change = ""
         else:
             change = " · " + language.translate("{change} pt", change=language.signed(s.change, 0))
         parts.append(
-            f'<text x="0" y="{y + 17}">{escape(label)}</text>'
+            f'<text x="0" y="{y + 13}">{escape(label)}</text>'
             f'<rect class="bar{"" if s.key else " none"}" data-reason="{escape(s.key)}"'
             f' data-share="{s.share:.1f}"'
-            f' x="{left}" y="{y + 4}" width="{w:.1f}" height="{row - 8}"/>'
-            f'<text x="{left + w + 6:.1f}" y="{y + 17}">{language.number(s.share, 0)} %'
+            f' x="0" y="{y + 18}" width="{w:.1f}" height="14"/>'
+            f'<text x="{w + 6:.1f}" y="{y + 29}">{language.number(s.share, 0)} %'
             f" ({language.number(s.n)}){escape(change)}</text>"
         )
     name = escape(language.gettext("follow-up reasons"))

@@ -1,8 +1,9 @@
 """Every page of the dashboard on a phone, a tablet and two desktops (390, 768, 1366 and
 1920 px wide), in Chromium: no page scrolls sideways (a wide table scrolls inside its own
 box), the header's pages and every button and field are tap targets of 44 px at 390 px,
-and a tapped heat-map cell says its hour, ratings and share. At 390 px in Finnish and
-Swedish too (their words are longer). A page the list below does not name fails
+the charts' words are drawn at 9 px or more and every ranking's figure is in sight
+before its box is scrolled, and a tapped heat-map cell says its hour, ratings and share.
+At 390 px in Finnish and Swedish too (their words are longer). A page the list below does not name fails
 :func:`test_every_page_of_the_dashboard_is_walked`, so a new page is walked too."""
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from hq.alerts.subscriptions import subscribe
 from hq.insight.business.saving import import_business
 from hq.insight.scheduled.subscriptions import add_subscription
 from hq.people.access import access_of, user_access
+from hq.people.admin import add_device
 from hq.people.roles import set_role
 from hq.tables.alerts import Alert
 from hq.tables.people import User
+from kiosk.timekeeping.localtime import to_utc_text
 from tests.hq.conftest import LiveServer
 from tests.hq.dashboard.test_dashboard import ARTIFACTS, _fill, _log_in, browser  # noqa: F401
 from tests.hq.people.routes import ROUTES
@@ -64,6 +67,17 @@ WIDEST = """w => {
   }
   return '?';
 }"""
+# A chart's words as drawn: their font size times the chart's scale on the screen. The
+# heat map's counts inside its cells are left out: each says it again, larger, when tapped.
+SMALL_WORDS = """() => [...document.querySelectorAll('main svg text')]
+  .filter(t => t.getBBox().width > 0 && !t.matches('svg.heat text.n'))
+  .map(t => [parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a, t.textContent])
+  .filter(([px]) => px < 9)
+  .map(([px, words]) => `${px.toFixed(1)} px: ${words}`)"""
+# Each ranking's first figure, where it stands before the ranking's box is scrolled.
+FIGURES_AT = """() => [...document.querySelectorAll('table.ranking')]
+  .map(t => t.querySelector('tbody td[data-metric=estimate]'))
+  .filter(td => td).map(td => [td.closest('table').id, td.getBoundingClientRect().right])"""
 TAPPED = (
     "header nav.main a, header .you button, header .you select, main button:visible,"
     " main select:visible, main input:visible:not([type=checkbox]):not([type=radio])"
@@ -80,9 +94,19 @@ def test_every_page_of_the_dashboard_is_walked():
 @pytest.fixture
 def phone_hq(hq, chain):  # noqa: F811
     """The access test's chain with a month of ratings, an open alert, a report and an
-    alert subscription of the admin's (so the subscription form and list are walked)."""
+    alert subscription of the admin's (so the subscription form and list are walked);
+    s1 has a second kiosk with a month of its own, so its page ranks its kiosks."""
     _fill(hq)
     now = hq.clock.now
+    with hq.sessions() as s:
+        second = add_device(s, "s1", "k1b", now)
+        s.commit()
+    days = [to_utc_text(now - timedelta(days=d, hours=2)) for d in range(40)]
+    own = [
+        hq.rating(device_id="k1b", seq=i + 1, recorded_at=day, score=i % 4 + 1)
+        for i, day in enumerate(days)
+    ]
+    assert hq.post(own, token=second).status_code == 200
     with hq.sessions() as s:
         add_subscription(s, "store:s1", "weekly", "fi", ["kauppa@hymio.test"], "admin", now)
         alert = s.query(Alert).order_by(Alert.id).first().id
@@ -122,6 +146,10 @@ def _walk(browser, url: str, ids: dict, width: int, language: str = "en") -> lis
             culprit = page.evaluate(WIDEST, width)
             problems.append(f"{route} at {width} px is {wide} px wide: {culprit}")
         if width == 390:
+            problems += [f"{route}: words of {w}" for w in page.evaluate(SMALL_WORDS)]
+            for table, right in page.evaluate(FIGURES_AT):
+                if right > width:
+                    problems.append(f"{route}: {table}'s figure ends at {right:.0f} px")
             for element in page.locator(TAPPED).all():
                 box = element.bounding_box()
                 if box and box["height"] < 44:
