@@ -3,8 +3,9 @@
 box), the header's pages and every button and field are tap targets of 44 px at 390 px,
 the charts' words are drawn at 9 px or more and every ranking's figure is in sight
 before its box is scrolled, and a tapped heat-map cell says its hour, ratings and share.
-At 390 px in Finnish and Swedish too (their words are longer). A page the list below does not name fails
-:func:`test_every_page_of_the_dashboard_is_walked`, so a new page is walked too."""
+At 390 px in Finnish and Swedish too (their words are longer). A page the list below does
+not name fails :func:`test_every_page_of_the_dashboard_is_walked`, so a new page is
+walked too."""
 
 from __future__ import annotations
 
