@@ -98,9 +98,9 @@ async def _postgresql(path: str, digest: str, now: str, body: bytes) -> bool:
 
 
 async def _lifespan(receive, send) -> None:
+    database = os.environ["HYMIO_BARE_DB"]
     while True:
         message = await receive()
-        database = os.environ["HYMIO_BARE_DB"]
         if message["type"] == "lifespan.startup" and database.startswith("sqlite:///"):
             lite.append(sqlite3.connect(database.removeprefix("sqlite:///")))
             for pragma in SQLITE_PRAGMAS:
@@ -108,7 +108,7 @@ async def _lifespan(receive, send) -> None:
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.startup":
             for _ in range(CONNECTIONS):
-                conn = await psycopg.AsyncConnection.connect(os.environ["HYMIO_BARE_DB"])
+                conn = await psycopg.AsyncConnection.connect(database)
                 connections.put_nowait(conn)
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":

@@ -28,7 +28,7 @@ TOP = 3
 REASONS = N_("What the unhappy answers gave as the reason:")
 OPEN_IT = N_("Open the alert in Hymiö HQ:")
 STYLE = (
-    ".bars text{font:13px sans-serif;fill:#1f2937}.bars rect{fill:#2563eb}"
+    ".bars{max-width:440px}.bars text{font:13px sans-serif;fill:#1f2937}.bars rect{fill:#2563eb}"
     "body{font-family:sans-serif;color:#1f2937}"
 )
 
