@@ -99,7 +99,9 @@ def test_one_bad_line_anywhere_and_nothing_is_written(hq):
 
 def test_a_manager_imports_into_their_stores_only_and_a_reader_not_at_all(hq, chain):  # noqa: F811
     log_in_as(hq, "south")  # manager of region south: s1 only
-    csrf = csrf_of(hq.client.get("/business").text)
+    page = hq.client.get("/business").text
+    assert 'id="upload"' in page and 'id="who-imports"' not in page
+    csrf = csrf_of(page)
 
     def upload(text: str):
         files = {"file": ("figures.csv", text.encode(), "text/csv")}
@@ -114,10 +116,11 @@ def test_a_manager_imports_into_their_stores_only_and_a_reader_not_at_all(hq, ch
     assert upload(HEAD + "s1,2026-11-02,9,2,,,\n").status_code == 200  # then an analyst:
     log_in_as(hq, "reader")
     page = hq.client.get("/business").text
-    assert 'id="upload"' not in page
+    assert 'id="upload"' not in page and "a manager or an admin imports them" in page
     files = {"file": ("f.csv", b"store,date,hour,transactions\n")}
     answer = hq.client.post("/business", data={"csrf": csrf_of(page)}, files=files)
     assert answer.status_code == 403
+    assert 'id="refused"' in answer.text and 'id="who-imports"' not in answer.text  # once
     analyst = _post(hq, HEAD + "s1,2026-11-02,9,9,,,\n", hq.reader_token)
     assert analyst.status_code == 403 and analyst.json()["error"]["code"] == "read_only"
     manager_script = _post(hq, HEAD + "s1,2026-11-02,9,9,,,\n", chain)  # a reading token
