@@ -91,8 +91,8 @@ def test_a_web_answer_counts_in_the_ranking_the_export_and_the_comments(hq, brow
         n = {}
         for channel in ("web", "kiosk", ""):
             desk.goto(f"{server.url}/?channel={channel}&lang=sv")
-            row = desk.locator('#ranking-csat tr[data-store="s1"] td').nth(2)
-            n[channel] = row.inner_text()
+            cell = desk.locator('#ranking-csat tr[data-store="s1"] td[data-metric=count]')
+            n[channel] = cell.inner_text()
         assert n == {"web": "6", "kiosk": "3", "": "9"}
         desk.goto(f"{server.url}/?channel=web&lang=sv")
         assert desk.locator('#ranking-csat tr[data-store="s1"] td[data-complete="n/a"]').count()

@@ -136,7 +136,7 @@ def test_the_ranking_of_one_channel(hq):
 
     assert order("kiosk") == ["s1"] and order("web") == ["s3"]
     every = hq.client.get("/").text.split('id="ranking-csat"')[1].split("</table>")[0]
-    assert re.search(r'data-store="s1".*?<td class="num">55<', every, re.S)  # 30 of 55
+    assert re.search(r'data-store="s1".*?data-metric="count">55<', every, re.S)  # 30 of 55
     web = hq.client.get("/?channel=web").text
     assert 'data-complete="n/a"' in web and 'id="channel-note"' in web
     assert 'data-complete="n/a"' not in hq.client.get("/?channel=kiosk").text
