@@ -48,6 +48,7 @@ SQLITE_INSERT = (
     f"INSERT INTO ratings ({', '.join(SENT)}, received_at, time_suspect)"  # noqa: S608 -- our names
     f" VALUES ({', '.join('?' * len(SENT))}, ?, 0) ON CONFLICT DO NOTHING"
 )
+SQLITE_DEVICE, SQLITE_SEEN = DEVICE.replace("%s", "?"), SEEN.replace("%s", "?")
 SQLITE_PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON")  # HQ's
 connections: asyncio.Queue = asyncio.Queue()
 lite: list[sqlite3.Connection] = []  # the one SQLite connection, when HYMIO_BARE_DB is one
@@ -74,8 +75,8 @@ async def app(scope, receive, send) -> None:
 def _sqlite(conn: sqlite3.Connection, path: str, digest: str, now: str, body: bytes) -> bool:
     with conn:  # one transaction, committed
         if path.endswith("/heartbeat"):
-            return conn.execute(SEEN.replace("%s", "?"), (now, digest)).rowcount > 0
-        found = conn.execute(DEVICE.replace("%s", "?"), (digest,)).fetchone()
+            return conn.execute(SQLITE_SEEN, (now, digest)).rowcount > 0
+        found = conn.execute(SQLITE_DEVICE, (digest,)).fetchone()
         if found:
             rows = json.loads(body)["ratings"]
             conn.executemany(SQLITE_INSERT, [(*ROW(r), now) for r in rows])
