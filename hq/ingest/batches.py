@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
@@ -125,7 +125,7 @@ def _keep_at_once(
     return keep_at_once(session, device, statement)
 
 
-def _known_zone(device: Caller, store_id: str):
+def _known_zone(device: Caller, store_id: str) -> tzinfo | None:
     """The time zone of *store_id* if the caller knows it (:func:`_zone_of`), else None:
     what the kept statement may use while the session is busy with the COPY."""
     timezone = _zone_of(device, store_id)
